@@ -1,0 +1,40 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { IdentityModule } from './identity/identity.module';
+import { PlatformConfigModule } from './platform/config';
+import { DatabaseModule } from './platform/database';
+import { HealthModule } from './platform/health/health.module';
+import { LoggingModule } from './platform/logging/logging.module';
+import { HttpMetricsMiddleware, MetricsModule } from './platform/metrics/metrics.module';
+import { PrivacyModule } from './platform/privacy';
+import { QueueModule } from './platform/queue/queue.module';
+import { RedisModule } from './platform/redis/redis.module';
+import { SubscribersModule } from './subscribers/subscribers.module';
+
+/** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
+const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule];
+
+@Module({})
+export class AppModule implements NestModule {
+  /** `overrides` replace environment variables (tests, CLI); everything else comes from process.env. */
+  static forRoot(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformConfigModule.forRoot(overrides),
+        LoggingModule,
+        PrivacyModule,
+        DatabaseModule,
+        RedisModule,
+        MetricsModule,
+        QueueModule,
+        HealthModule,
+        ...DOMAIN_MODULES,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,51 @@
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './platform/config';
+import { ErrorFilter } from './platform/http/error.filter';
+import { createValidationPipe } from './platform/http/validation';
+
+export interface StartOptions {
+  overrides?: Record<string, string | undefined>;
+  /** Listen on the configured port (when the role serves HTTP). Tests pass false and use supertest. */
+  listen?: boolean;
+}
+
+/** Builds the whole application the same way for main.ts, the CLI demo and the e2e tests. */
+export async function createApp(opts: StartOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(opts.overrides), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.enableShutdownHooks();
+  setupSwagger(app);
+  const config = app.get(AppConfig);
+  if (config.privacy.usingDefaultKey) {
+    new NestLogger('Config').warn('PSEUDONYM_KEY is the built-in development key; set your own in production');
+  }
+  await app.init();
+  if (opts.listen !== false && config.runsApi) {
+    await app.listen(config.http.port, config.http.host);
+  }
+  return app;
+}
+
+function setupSwagger(app: INestApplication): void {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Candor API')
+      .setDescription('Incident-response comms and customer notification')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,32 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { CustomerAuthController } from './customer-auth.controller';
+import { CustomerAuthService } from './customer-auth.service';
+import { CustomerSession } from './customer-session.entity';
+import { OtpChallenge } from './otp-challenge.entity';
+import { OtpSender } from './otp-sender';
+import { OTP_SMS, SmsOtpSender } from './sms-otp-sender';
+import { StaffAuthService } from './staff-auth.service';
+import { StaffToken } from './staff-token.entity';
+import { StaffUser } from './staff-user.entity';
+import { UsersService } from './users.service';
+
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([StaffUser, StaffToken, CustomerSession, OtpChallenge]), SubscribersModule],
+  controllers: [AuthController, CustomerAuthController],
+  providers: [
+    StaffAuthService,
+    CustomerAuthService,
+    UsersService,
+    { provide: OtpSender, useClass: SmsOtpSender },
+    { provide: OTP_SMS, useValue: { send: async () => { throw new Error('SMS provider not wired yet'); } } },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [StaffAuthService, CustomerAuthService, UsersService],
+})
+export class IdentityModule {}

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('has working defaults for this machine', () => {
+    const c = loadConfig({});
+    expect(c.role).toBe('all');
+    expect(c.http.port).toBe(3000);
+    expect(c.database.url).toBe('postgres://postgres@127.0.0.1:5432/candor');
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.privacy.usingDefaultKey).toBe(true);
+    expect(c.runsApi && c.runsWorker).toBe(true);
+  });
+
+  it('coerces numbers and booleans, treats empty as unset', () => {
+    const c = loadConfig({ PORT: '8080', DATABASE_AUTO_CREATE: 'false', CANDOR_ROLE: 'worker', LOG_FILE: '' });
+    expect(c.http.port).toBe(8080);
+    expect(c.database.autoCreate).toBe(false);
+    expect(c.runsApi).toBe(false);
+    expect(c.log.file).toBeUndefined();
+  });
+
+  it('fails fast naming every bad variable, hiding secrets', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', CANDOR_ROLE: 'everything', PSEUDONYM_KEY: 'short' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('PORT="eighty"');
+    expect(msg).toContain('CANDOR_ROLE="everything"');
+    expect(msg).toContain('PSEUDONYM_KEY=(hidden)');
+    expect(msg).not.toContain('short');
+  });
+});

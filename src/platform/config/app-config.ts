@@ -1,0 +1,104 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvSchema } from './env.schema';
+
+export type CandorRole = 'api' | 'worker' | 'all';
+
+/** Raised at boot when the environment holds a value the schema refuses; the message names each variable. */
+export class ConfigError extends Error {}
+
+/** Typed, validated configuration: the only place the rest of the code learns about the environment. */
+export class AppConfig {
+  readonly role: CandorRole;
+  readonly http: { host: string; port: number; publicBaseUrl: string };
+  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean };
+  readonly redis: { url: string; prefix: string };
+  readonly log: { level: string; file?: string; pretty: boolean };
+  readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
+  readonly auth: {
+    staffTokenTtlMinutes: number;
+    customerTokenTtlMinutes: number;
+    otpTtlSeconds: number;
+    otpMaxAttempts: number;
+    otpMaxPerNumberPerHour: number;
+    otpMaxPerIpPerHour: number;
+    loginMaxFailures: number;
+  };
+  readonly twilio: { accountSid?: string; authToken?: string; from: string; apiBaseUrl?: string; sandboxPort: number };
+  readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  /** The validated raw values, for modules that add their own variables to EnvSchema. */
+  readonly env: EnvSchema;
+
+  constructor(env: EnvSchema) {
+    this.env = env;
+    this.role = env.CANDOR_ROLE;
+    this.http = { host: env.HOST, port: env.PORT, publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/$/, '') };
+    this.database = {
+      url: env.DATABASE_URL,
+      autoCreate: env.DATABASE_AUTO_CREATE,
+      migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+    };
+    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+    this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, pretty: env.LOG_PRETTY };
+    this.privacy = {
+      pseudonymKey: env.PSEUDONYM_KEY,
+      defaultCountry: env.DEFAULT_COUNTRY.toUpperCase(),
+      usingDefaultKey: env.PSEUDONYM_KEY === new EnvSchema().PSEUDONYM_KEY,
+    };
+    this.auth = {
+      staffTokenTtlMinutes: env.STAFF_TOKEN_TTL_MINUTES,
+      customerTokenTtlMinutes: env.CUSTOMER_TOKEN_TTL_MINUTES,
+      otpTtlSeconds: env.OTP_TTL_SECONDS,
+      otpMaxAttempts: env.OTP_MAX_ATTEMPTS,
+      otpMaxPerNumberPerHour: env.OTP_MAX_PER_NUMBER_PER_HOUR,
+      otpMaxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    };
+    this.twilio = {
+      accountSid: env.TWILIO_ACCOUNT_SID || undefined,
+      authToken: env.TWILIO_AUTH_TOKEN || undefined,
+      from: env.TWILIO_FROM,
+      apiBaseUrl: env.TWILIO_API_BASE_URL || undefined,
+      sandboxPort: env.SANDBOX_TWILIO_PORT,
+    };
+    this.smtp = {
+      url: env.SMTP_URL || undefined,
+      sandboxPort: env.SANDBOX_SMTP_PORT,
+      from: env.MAIL_FROM,
+      maxConnections: env.SMTP_MAX_CONNECTIONS,
+    };
+  }
+
+  get runsApi(): boolean {
+    return this.role !== 'worker';
+  }
+
+  get runsWorker(): boolean {
+    return this.role !== 'api';
+  }
+}
+
+/**
+ * Validates an environment (process.env plus overrides) against EnvSchema. Unknown variables are ignored;
+ * empty strings count as unset so `FOO=` falls back to the default.
+ */
+export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new EnvSchema());
+  const optional = ['LOG_FILE', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL', 'SMTP_URL'];
+  const picked: Record<string, string> = {};
+  for (const key of [...known, ...optional]) {
+    const value = raw[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const env = plainToInstance(EnvSchema, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const shown = /KEY|TOKEN|PASSWORD|URL/.test(e.property) ? '(hidden)' : JSON.stringify(picked[e.property]);
+      return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return new AppConfig(env);
+}

@@ -1,0 +1,60 @@
+import { Global, Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config';
+import { scrubPii } from '../privacy/msisdn';
+
+/**
+ * Every log line passes through scrubPii before it is written, whatever logged it (our code, pino-http's
+ * request lines with query strings, library errors): a full MSISDN or email never reaches a log.
+ */
+export function scrubbingStream(file?: string): Writable {
+  // A file target is written synchronously: lines are never lost at shutdown (tests read them back).
+  const fd = file ? openSync(file, 'a') : undefined;
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const text = scrubPii(chunk.toString('utf8'));
+      if (fd !== undefined) writeSync(fd, text);
+      else process.stdout.write(text);
+      cb();
+    },
+    final(cb) {
+      if (fd !== undefined) closeSync(fd);
+      cb();
+    },
+  });
+}
+
+@Global()
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        return {
+          pinoHttp: [
+            {
+              level: config.log.level,
+              genReqId: (req, res) => {
+                const incoming = req.headers['x-request-id'];
+                const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+                res.setHeader('x-request-id', id);
+                return id;
+              },
+              redact: {
+                paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.code'],
+                censor: '[redacted]',
+              },
+              // Health checks and metrics scrapes would drown the useful lines.
+              autoLogging: { ignore: (req) => ['/health', '/metrics'].includes((req.url ?? '').split('?')[0]) },
+            },
+            scrubbingStream(config.log.file),
+          ],
+        };
+      },
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,51 @@
+import { containsPhoneNumber, mask, maskEmail, scrubPii, toE164 } from './msisdn';
+import { Pseudonymiser } from './pseudonymiser';
+
+describe('toE164', () => {
+  it.each([
+    ['07911 123456', '+447911123456'],
+    ['+44 7911 123456', '+447911123456'],
+    ['0044 7911 123456', '+447911123456'],
+    ['447911123456', '+447911123456'],
+    ['tel:+447911123456', '+447911123456'],
+    ['(07911) 123-456', '+447911123456'],
+  ])('normalises %s', (input, expected) => expect(toE164(input)).toBe(expected));
+
+  it.each(['', 'abc', '0770090012', '+4479111234564567', '12345'])('rejects %s', (input) =>
+    expect(toE164(input)).toBeNull(),
+  );
+
+  it('can require a mobile number', () => {
+    expect(toE164('020 7946 0018')).toBe('+442079460018');
+    expect(toE164('020 7946 0018', 'GB', true)).toBeNull();
+    expect(toE164('07911 123456', 'GB', true)).toBe('+447911123456');
+  });
+});
+
+describe('masking', () => {
+  it('masks a UK number to prefix and last three digits', () => {
+    expect(mask('+447911123456')).toBe('+44 7*** ***456');
+    expect(mask('')).toBe('');
+  });
+  it('masks emails', () => expect(maskEmail('alice@example.com')).toBe('a***@e***.com'));
+  it('scrubs numbers and emails out of free text', () => {
+    const out = scrubPii('sms to +447911123456 and 07911 654456 for bob@example.org failed');
+    expect(out).toBe('sms to +44 7*** ***456 and +44 7*** ***456 for b***@e***.org failed');
+    expect(containsPhoneNumber(out)).toBe(false);
+    expect(containsPhoneNumber('call 07911123456')).toBe(true);
+    expect(containsPhoneNumber('order 12345 at 2026-11-24T10:00:00Z')).toBe(false);
+    expect(containsPhoneNumber('GET /x?to=%2B447911123456')).toBe(true);
+    expect(containsPhoneNumber('pseudonym ab0012345678901234cd and 1764028800000')).toBe(false);
+  });
+});
+
+describe('Pseudonymiser', () => {
+  it('is keyed and stable', () => {
+    const a = new Pseudonymiser('k'.repeat(16));
+    const b = new Pseudonymiser('j'.repeat(16));
+    expect(a.pseudonym('+447911123456')).toBe(a.pseudonym('+447911123456'));
+    expect(a.pseudonym('+447911123456')).not.toBe(b.pseudonym('+447911123456'));
+    expect(a.pseudonym('+447911123456')).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it('refuses a short key', () => expect(() => new Pseudonymiser('short')).toThrow(/16/));
+});

@@ -1,0 +1,50 @@
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import { AppConfig } from '../config';
+import { JobMetrics } from '../metrics/metrics.service';
+
+/**
+ * Processors are declared with `autorun: false`; this starts them only in the worker role, so one codebase
+ * serves `CANDOR_ROLE=api`, `worker` or `all`. It also feeds job outcomes to the metrics.
+ */
+@Injectable()
+export class WorkerRunner implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WorkerRunner.name);
+  private started: WorkerHost[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly config: AppConfig,
+    private readonly metrics: JobMetrics,
+  ) {}
+
+  hosts(): WorkerHost[] {
+    return this.discovery
+      .getProviders()
+      .map((w) => w.instance)
+      .filter((i): i is WorkerHost => i instanceof WorkerHost);
+  }
+
+  queues(): Queue[] {
+    return this.discovery
+      .getProviders()
+      .map((w) => w.instance)
+      .filter((i): i is Queue => i instanceof Queue);
+  }
+
+  onApplicationBootstrap(): void {
+    this.metrics.watchQueues(() => this.queues());
+    if (!this.config.runsWorker) return;
+    for (const host of this.hosts()) {
+      const worker = host.worker;
+      worker.on('completed', () => this.metrics.jobOutcome(worker.name, 'completed'));
+      worker.on('failed', () => this.metrics.jobOutcome(worker.name, 'failed'));
+      worker.on('error', (err) => this.logger.error(`worker ${worker.name}: ${err.message}`));
+      void worker.run().catch((err) => this.logger.error(`worker ${worker.name} stopped: ${err.message}`));
+      this.started.push(host);
+    }
+    if (this.started.length) this.logger.log(`workers running: ${this.started.map((h) => h.worker.name).join(', ')}`);
+  }
+}

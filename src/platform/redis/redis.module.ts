@@ -1,0 +1,57 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config';
+
+export const REDIS = Symbol('REDIS');
+
+/**
+ * Fixed-window counters in Redis: shared by every API instance, so a limit holds across the fleet.
+ * Keys carry the configured prefix; callers pass pseudonymised subjects (never raw numbers).
+ */
+@Injectable()
+export class RateLimiter {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Counts one hit; returns false when `limit` is already used up in this window. */
+  async hit(bucket: string, subject: string, limit: number, windowSeconds: number): Promise<boolean> {
+    const key = `${this.config.redis.prefix}:rl:${bucket}:${subject}`;
+    const [[, count]] = (await this.redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec()) as [
+      [unknown, number],
+    ];
+    return count <= limit;
+  }
+
+  async count(bucket: string, subject: string): Promise<number> {
+    return Number((await this.redis.get(`${this.config.redis.prefix}:rl:${bucket}:${subject}`)) ?? 0);
+  }
+
+  async reset(bucket: string, subject: string): Promise<void> {
+    await this.redis.del(`${this.config.redis.prefix}:rl:${bucket}:${subject}`);
+  }
+}
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false }),
+    },
+    RateLimiter,
+    RedisCloser,
+  ],
+  exports: [REDIS, RateLimiter],
+})
+export class RedisModule {}

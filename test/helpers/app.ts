@@ -1,0 +1,71 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/bootstrap';
+import { containsPhoneNumber } from '../../src/platform/privacy';
+import { createTestDatabase } from './db';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: () => TestAgent;
+  db: DataSource;
+  dbUrl: string;
+  logFile: string;
+  /** Environment the app was booted with (reuse it to boot a second instance on the same database). */
+  env: Record<string, string>;
+  get<T>(token: any): T;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application against a fresh database and a unique BullMQ prefix. Logs go to a file that
+ * close() checks for unmasked phone numbers: privacy is asserted on every e2e test file.
+ */
+export async function startTestApp(overrides: Record<string, string> = {}, shared?: { dbUrl: string }): Promise<TestApp> {
+  const database = shared ? null : await createTestDatabase();
+  const url = shared?.dbUrl ?? database!.url;
+  const testName = basename(expect.getState().testPath ?? 'unknown').replace(/\W+/g, '-');
+  const logFile = join(__dirname, '..', '..', 'test-output', 'logs', `${testName}-${randomBytes(3).toString('hex')}.log`);
+  const env: Record<string, string> = {
+    DATABASE_URL: url,
+    DATABASE_AUTO_CREATE: 'false',
+    DATABASE_MIGRATE_ON_START: 'false',
+    QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
+    LOG_FILE: logFile,
+    LOG_LEVEL: 'debug',
+    PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
+    PUBLIC_BASE_URL: 'http://localhost:3000',
+    TWILIO_ACCOUNT_SID: '',
+    TWILIO_AUTH_TOKEN: '',
+    SMTP_URL: '',
+    ...overrides,
+  };
+  const app = await createApp({ overrides: env, listen: false });
+  const server = app.getHttpServer();
+  return {
+    app,
+    http: () => request(server),
+    db: app.get(DataSource),
+    dbUrl: url,
+    logFile,
+    env,
+    get: (token) => app.get(token, { strict: false }),
+    async close() {
+      await app.close();
+      if (database) await database.drop();
+      assertNoPhoneNumbersLogged(logFile);
+    },
+  };
+}
+
+export function assertNoPhoneNumbersLogged(logFile: string): void {
+  if (!existsSync(logFile)) return;
+  const bad = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => containsPhoneNumber(line));
+  if (bad.length) throw new Error(`unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`);
+}
