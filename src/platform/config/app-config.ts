@@ -14,7 +14,7 @@ export class AppConfig {
   readonly http: { host: string; port: number; publicBaseUrl: string };
   readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean };
   readonly redis: { url: string; prefix: string };
-  readonly log: { level: string; file?: string; pretty: boolean };
+  readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
   readonly auth: {
     staffTokenTtlMinutes: number;
@@ -40,7 +40,7 @@ export class AppConfig {
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
-    this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, pretty: env.LOG_PRETTY };
+    this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
     this.privacy = {
       pseudonymKey: env.PSEUDONYM_KEY,
       defaultCountry: env.DEFAULT_COUNTRY.toUpperCase(),

@@ -43,8 +43,9 @@ export class EnvSchema {
   @IsOptional() @IsString()
   LOG_FILE?: string;
 
-  @Transform(toBool) @IsBoolean()
-  LOG_PRETTY = false;
+  /** stdout for services; the CLI uses stderr so `--json` output on stdout stays clean. */
+  @IsIn(['stdout', 'stderr'])
+  LOG_TARGET: 'stdout' | 'stderr' = 'stdout';
 
   /** Key for the HMAC pseudonyms of analysis data. The default is for local runs only (a warning is logged). */
   @IsString() @MinLength(16)

@@ -10,14 +10,14 @@ import { scrubPii } from '../privacy/msisdn';
  * Every log line passes through scrubPii before it is written, whatever logged it (our code, pino-http's
  * request lines with query strings, library errors): a full MSISDN or email never reaches a log.
  */
-export function scrubbingStream(file?: string): Writable {
+export function scrubbingStream(file?: string, target: NodeJS.WriteStream = process.stdout): Writable {
   // A file target is written synchronously: lines are never lost at shutdown (tests read them back).
   const fd = file ? openSync(file, 'a') : undefined;
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       const text = scrubPii(chunk.toString('utf8'));
       if (fd !== undefined) writeSync(fd, text);
-      else process.stdout.write(text);
+      else target.write(text);
       cb();
     },
     final(cb) {
@@ -50,7 +50,7 @@ export function scrubbingStream(file?: string): Writable {
               // Health checks and metrics scrapes would drown the useful lines.
               autoLogging: { ignore: (req) => ['/health', '/metrics'].includes((req.url ?? '').split('?')[0]) },
             },
-            scrubbingStream(config.log.file),
+            scrubbingStream(config.log.file, config.log.target === 'stderr' ? process.stderr : process.stdout),
           ],
         };
       },

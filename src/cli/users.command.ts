@@ -1,0 +1,53 @@
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { SYSTEM_ACTOR } from '../audit/actor';
+import { STAFF_ROLES, StaffRole } from '../identity/roles';
+import { UsersService } from '../identity/users.service';
+import { withApp } from './cli-app';
+
+interface CreateOptions {
+  email: string;
+  name?: string;
+  role: StaffRole;
+  password?: string;
+}
+
+@SubCommand({ name: 'create', description: 'Create a staff user (the first admin, typically)' })
+export class UsersCreateCommand extends CommandRunner {
+  async run(_: string[], o: CreateOptions): Promise<void> {
+    // eslint-disable-next-line no-restricted-properties
+    const password = o.password ?? process.env.CANDOR_NEW_USER_PASSWORD;
+    if (!o.email || !o.role || !password) throw new Error('--email, --role and --password (or CANDOR_NEW_USER_PASSWORD) are required');
+    if (password.length < 12) throw new Error('password must be at least 12 characters');
+    const user = await withApp((app) =>
+      app.get(UsersService).create({ email: o.email, displayName: o.name ?? o.email, role: o.role, password }, SYSTEM_ACTOR),
+    );
+    process.stdout.write(JSON.stringify({ id: user.id, email: user.email, role: user.role }) + '\n');
+  }
+
+  @Option({ flags: '--email <email>', required: true })
+  email(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--name <name>' })
+  name(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--role <role>', required: true, choices: [...STAFF_ROLES] })
+  role(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--password <password>', description: 'or set CANDOR_NEW_USER_PASSWORD' })
+  password(v: string) {
+    return v;
+  }
+}
+
+@Command({ name: 'users', description: 'Manage staff users', subCommands: [UsersCreateCommand] })
+export class UsersCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}
