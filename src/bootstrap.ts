@@ -29,12 +29,17 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   setupSwagger(app);
   const config = app.get(AppConfig);
   if (config.privacy.usingDefaultKey) {
-    new NestLogger('Config').warn('PSEUDONYM_KEY is the built-in development key; set your own in production');
+    new NestLogger('Config').warn(
+      'PSEUDONYM_KEY is the built-in development key; set your own in production',
+    );
   }
   await app.init();
-  if (opts.listen !== false && config.runsApi) {
-    await app.listen(config.http.port, config.http.host);
-  }
+  const listening = opts.listen !== false && config.runsApi;
+  app.flushLogs(); // listen() would flush the boot-time buffer; a worker never listens
+  if (listening) await app.listen(config.http.port, config.http.host);
+  new NestLogger('Lifecycle').log(
+    `Candor ready: role=${config.role}${listening ? `, http on ${config.http.host}:${config.http.port}` : ''}`,
+  );
   return app;
 }
 

@@ -56,11 +56,17 @@ describe('role matrix: every route, every kind of caller', () => {
   });
 
   async function refreshCustomer() {
-    const sub = await t.get<SubscribersService>(SubscribersService).upsert({ accountId: 'RM-1', msisdn: '07911 123456' });
+    const sub = await t
+      .get<SubscribersService>(SubscribersService)
+      .upsert({ accountId: 'RM-1', msisdn: '07911 123456' });
     customerToken = newToken('customer');
     await t.db
       .getRepository(CustomerSession)
-      .insert({ subscriberId: sub.id, tokenHash: sha256(customerToken), expiresAt: new Date(Date.now() + 3600_000) });
+      .insert({
+        subscriberId: sub.id,
+        tokenHash: sha256(customerToken),
+        expiresAt: new Date(Date.now() + 3600_000),
+      });
   }
   afterAll(() => t?.close());
 
@@ -83,7 +89,9 @@ describe('role matrix: every route, every kind of caller', () => {
   }
 
   // Logout routes revoke the caller's token, so they run last.
-  const ordered = Object.entries(table).sort(([a], [b]) => Number(a.endsWith('/logout')) - Number(b.endsWith('/logout')));
+  const ordered = Object.entries(table).sort(
+    ([a], [b]) => Number(a.endsWith('/logout')) - Number(b.endsWith('/logout')),
+  );
 
   it.each(ordered)('%s → %j', async (route, access) => {
     const [method, path] = route.split(' ');
@@ -92,7 +100,9 @@ describe('role matrix: every route, every kind of caller', () => {
       await refreshCustomer();
     }
     // Parameters get well-formed values that match nothing, so allowed callers reach the handler.
-    const url = path.replace(/:(\w+)/g, (_m, name) => (/id$/i.test(name) ? '00000000-0000-4000-8000-000000000000' : 'x'));
+    const url = path.replace(/:(\w+)/g, (_m, name) =>
+      /id$/i.test(name) ? '00000000-0000-4000-8000-000000000000' : 'x',
+    );
     for (const [caller, tokenOf] of callers) {
       const req = (t.http() as any)[method.toLowerCase()](url);
       const token = tokenOf(t);

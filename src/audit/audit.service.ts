@@ -36,7 +36,10 @@ export class AuditService {
   /** Newest first, keyset-paged on id (`before` = the last id of the previous page). */
   async find(q: AuditQueryDto): Promise<{ items: AuditEvent[]; nextBefore: string | null }> {
     const limit = q.limit ?? 50;
-    const qb = this.events.createQueryBuilder('e').orderBy('e.id', 'DESC').limit(limit + 1);
+    const qb = this.events
+      .createQueryBuilder('e')
+      .orderBy('e.id', 'DESC')
+      .limit(limit + 1);
     if (q.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: q.actorId });
     if (q.action) qb.andWhere('e.action LIKE :action', { action: q.action.replace(/\*$/, '%') });
     if (q.targetType) qb.andWhere('e.target_type = :targetType', { targetType: q.targetType });

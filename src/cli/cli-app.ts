@@ -9,7 +9,10 @@ export async function withApp<T>(
   fn: (app: NestExpressApplication) => Promise<T>,
   overrides: Record<string, string> = {},
 ): Promise<T> {
-  const app = await createApp({ overrides: { CANDOR_ROLE: 'api', LOG_TARGET: 'stderr', LOG_LEVEL: 'warn', ...overrides }, listen: false });
+  const app = await createApp({
+    overrides: { CANDOR_ROLE: 'api', LOG_TARGET: 'stderr', LOG_LEVEL: 'warn', ...overrides },
+    listen: false,
+  });
   try {
     return await fn(app);
   } finally {

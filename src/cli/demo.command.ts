@@ -58,7 +58,6 @@ export class DemoCommand extends CommandRunner {
   private async ensureAdmin(db: DataSource, users: UsersService) {
     const email = 'admin@candor.test';
     if (await db.getRepository(StaffUser).findOne({ where: { email } })) return { email, created: false };
-    // eslint-disable-next-line no-restricted-properties
     const password = process.env.CANDOR_DEMO_PASSWORD ?? randomBytes(9).toString('base64url');
     await users.create({ email, displayName: 'Demo Admin', role: 'admin', password }, SYSTEM_ACTOR);
     this.log.log('created demo admin');

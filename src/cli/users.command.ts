@@ -14,12 +14,14 @@ interface CreateOptions {
 @SubCommand({ name: 'create', description: 'Create a staff user (the first admin, typically)' })
 export class UsersCreateCommand extends CommandRunner {
   async run(_: string[], o: CreateOptions): Promise<void> {
-    // eslint-disable-next-line no-restricted-properties
     const password = o.password ?? process.env.CANDOR_NEW_USER_PASSWORD;
-    if (!o.email || !o.role || !password) throw new Error('--email, --role and --password (or CANDOR_NEW_USER_PASSWORD) are required');
+    if (!o.email || !o.role || !password)
+      throw new Error('--email, --role and --password (or CANDOR_NEW_USER_PASSWORD) are required');
     if (password.length < 12) throw new Error('password must be at least 12 characters');
     const user = await withApp((app) =>
-      app.get(UsersService).create({ email: o.email, displayName: o.name ?? o.email, role: o.role, password }, SYSTEM_ACTOR),
+      app
+        .get(UsersService)
+        .create({ email: o.email, displayName: o.name ?? o.email, role: o.role, password }, SYSTEM_ACTOR),
     );
     process.stdout.write(JSON.stringify({ id: user.id, email: user.email, role: user.role }) + '\n');
   }

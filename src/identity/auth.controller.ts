@@ -70,7 +70,11 @@ export class AuthController {
 
   @Patch('users/:id')
   @Roles('admin')
-  updateUser(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto, @CurrentActor() actor: Actor) {
+  updateUser(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateUserDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.users.update(id, dto, actor);
   }
 }

@@ -8,7 +8,8 @@ export type Policy = { kind: 'public' } | { kind: 'roles'; roles: StaffRole[] } 
 /** Anyone, no token needed (status page, webhooks with their own signature checks, login). */
 export const Public = () => SetMetadata(POLICY_KEY, { kind: 'public' } satisfies Policy);
 /** Staff with one of these roles (session token or API key). */
-export const Roles = (...roles: StaffRole[]) => SetMetadata(POLICY_KEY, { kind: 'roles', roles } satisfies Policy);
+export const Roles = (...roles: StaffRole[]) =>
+  SetMetadata(POLICY_KEY, { kind: 'roles', roles } satisfies Policy);
 /** A signed-in customer; services must scope every query to `principal.subscriberId`. */
 export const CustomerOnly = () => SetMetadata(POLICY_KEY, { kind: 'customer' } satisfies Policy);
 

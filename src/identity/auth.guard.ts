@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { POLICY_KEY, Policy } from './auth.decorators';
 import { CustomerAuthService } from './customer-auth.service';
@@ -21,7 +28,10 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
-    const policy = this.reflector.getAllAndOverride<Policy | undefined>(POLICY_KEY, [ctx.getHandler(), ctx.getClass()]);
+    const policy = this.reflector.getAllAndOverride<Policy | undefined>(POLICY_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     const req = ctx.switchToHttp().getRequest();
     if (!policy) {
       this.logger.error(`route without access policy refused: ${req.method} ${req.route?.path ?? req.url}`);
@@ -34,16 +44,22 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new UnauthorizedException('Missing bearer token');
     const kind = tokenKind(token);
     const principal =
-      kind === 'customer' ? await this.customers.resolve(token) : kind ? await this.staff.resolve(token) : null;
+      kind === 'customer'
+        ? await this.customers.resolve(token)
+        : kind
+          ? await this.staff.resolve(token)
+          : null;
     if (!principal) throw new UnauthorizedException('Invalid or expired token');
     req.principal = principal;
 
     if (policy.kind === 'customer') {
-      if (principal.type !== 'customer') throw new ForbiddenException('This route is for signed-in customers');
+      if (principal.type !== 'customer')
+        throw new ForbiddenException('This route is for signed-in customers');
       return true;
     }
     if (principal.type !== 'staff') throw new ForbiddenException('This route is for staff');
-    if (!policy.roles.includes(principal.role)) throw new ForbiddenException(`Requires role: ${policy.roles.join(' or ')}`);
+    if (!policy.roles.includes(principal.role))
+      throw new ForbiddenException(`Requires role: ${policy.roles.join(' or ')}`);
     return true;
   }
 }

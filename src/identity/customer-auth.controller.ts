@@ -45,6 +45,12 @@ export class CustomerAuthController {
   async me(@CurrentPrincipal() p: Principal) {
     const s = p.type === 'customer' ? await this.subscribers.findById(p.subscriberId) : null;
     if (!s) throw new NotFoundException();
-    return { accountId: s.accountId, msisdn: mask(s.msisdn), firstName: s.firstName, locale: s.locale, hasEmail: !!s.email };
+    return {
+      accountId: s.accountId,
+      msisdn: mask(s.msisdn),
+      firstName: s.firstName,
+      locale: s.locale,
+      hasEmail: !!s.email,
+    };
   }
 }

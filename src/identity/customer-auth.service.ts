@@ -33,7 +33,14 @@ export class CustomerAuthService {
    */
   async requestCode(msisdn: string, actor: Actor): Promise<{ challengeId: string; expiresAt: Date }> {
     const e164 = this.subscribers.normalise(msisdn);
-    if (!e164) throw new HttpException({ message: 'Validation failed', details: [{ field: 'msisdn', messages: ['msisdn must be a valid UK mobile number'] }] }, HttpStatus.BAD_REQUEST);
+    if (!e164)
+      throw new HttpException(
+        {
+          message: 'Validation failed',
+          details: [{ field: 'msisdn', messages: ['msisdn must be a valid UK mobile number'] }],
+        },
+        HttpStatus.BAD_REQUEST,
+      );
     const numberKey = this.pseudonymiser.pseudonym(e164, 'otp');
     const { otpMaxPerNumberPerHour, otpMaxPerIpPerHour, otpTtlSeconds, otpMaxAttempts } = this.config.auth;
     const ipOk = await this.limiter.hit('otp-ip', sha256(actor.ip ?? 'unknown'), otpMaxPerIpPerHour, 3600);
@@ -78,19 +85,27 @@ export class CustomerAuthService {
 
   /** Checks a code: counts the attempt atomically first, so parallel guesses cannot exceed the limit. */
   async verify(challengeId: string, code: string, actor: Actor): Promise<{ token: string; expiresAt: Date }> {
-    const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db.query(
-      `UPDATE customer_otp_challenges SET attempts = attempts + 1
+    const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
+      .query(
+        `UPDATE customer_otp_challenges SET attempts = attempts + 1
         WHERE id = $1 AND consumed_at IS NULL AND expires_at > now() AND attempts < max_attempts
         RETURNING subscriber_id, code_hash`,
-      [challengeId],
-    ).then((r: any) => r[0]);
+        [challengeId],
+      )
+      .then((r: any) => r[0]);
     const row = rows?.[0];
     const matches = !!row && row.subscriber_id !== null && row.code_hash === this.codeHash(challengeId, code);
     if (!matches) {
       await this.db.transaction((m) =>
-        this.audit.record(m, actor, { action: 'customer.otp_failed', targetType: 'otp_challenge', targetId: challengeId }),
+        this.audit.record(m, actor, {
+          action: 'customer.otp_failed',
+          targetType: 'otp_challenge',
+          targetId: challengeId,
+        }),
       );
-      throw new UnauthorizedException(row ? 'Incorrect code' : 'Code expired, already used or too many attempts; request a new one');
+      throw new UnauthorizedException(
+        row ? 'Incorrect code' : 'Code expired, already used or too many attempts; request a new one',
+      );
     }
     const subscriberId = row.subscriber_id!;
     return this.db.transaction(async (m) => {
@@ -103,11 +118,15 @@ export class CustomerAuthService {
       const token = newToken('customer');
       const expiresAt = new Date(Date.now() + this.config.auth.customerTokenTtlMinutes * 60_000);
       await m.insert(CustomerSession, { subscriberId, tokenHash: sha256(token), expiresAt });
-      await this.audit.record(m, { ...actor, type: 'customer', id: subscriberId }, {
-        action: 'customer.signed_in',
-        targetType: 'subscriber',
-        targetId: subscriberId,
-      });
+      await this.audit.record(
+        m,
+        { ...actor, type: 'customer', id: subscriberId },
+        {
+          action: 'customer.signed_in',
+          targetType: 'subscriber',
+          targetId: subscriberId,
+        },
+      );
       return { token, expiresAt };
     });
   }

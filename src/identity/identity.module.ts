@@ -17,14 +17,24 @@ import { UsersService } from './users.service';
 
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([StaffUser, StaffToken, CustomerSession, OtpChallenge]), SubscribersModule],
+  imports: [
+    TypeOrmModule.forFeature([StaffUser, StaffToken, CustomerSession, OtpChallenge]),
+    SubscribersModule,
+  ],
   controllers: [AuthController, CustomerAuthController],
   providers: [
     StaffAuthService,
     CustomerAuthService,
     UsersService,
     { provide: OtpSender, useClass: SmsOtpSender },
-    { provide: OTP_SMS, useValue: { send: async () => { throw new Error('SMS provider not wired yet'); } } },
+    {
+      provide: OTP_SMS,
+      useValue: {
+        send: async () => {
+          throw new Error('SMS provider not wired yet');
+        },
+      },
+    },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

@@ -5,7 +5,9 @@ export const OTP_SMS = Symbol('OTP_SMS');
 
 @Injectable()
 export class SmsOtpSender extends OtpSender {
-  constructor(@Inject(OTP_SMS) private readonly sms: { send(m: { to: string; body: string }): Promise<unknown> }) {
+  constructor(
+    @Inject(OTP_SMS) private readonly sms: { send(m: { to: string; body: string }): Promise<unknown> },
+  ) {
     super();
   }
 

@@ -1,4 +1,11 @@
-import { ForbiddenException, HttpException, HttpStatus, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
 import { Actor } from '../audit/actor';
@@ -28,7 +35,10 @@ export class StaffAuthService {
   async login(email: string, password: string, actor: Actor): Promise<IssuedToken & { user: StaffUser }> {
     const subject = sha256(email.toLowerCase());
     if ((await this.limiter.count('login-fail', subject)) >= this.config.auth.loginMaxFailures) {
-      throw new HttpException('Too many failed logins for this account; try again in 15 minutes', HttpStatus.TOO_MANY_REQUESTS);
+      throw new HttpException(
+        'Too many failed logins for this account; try again in 15 minutes',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
     }
     const user = await this.db
       .getRepository(StaffUser)
@@ -40,18 +50,26 @@ export class StaffAuthService {
     if (!ok) {
       await this.limiter.hit('login-fail', subject, Number.MAX_SAFE_INTEGER, 900);
       await this.db.transaction((m) =>
-        this.audit.record(m, actor, { action: 'auth.login_failed', targetType: 'staff_user', targetId: user?.id }),
+        this.audit.record(m, actor, {
+          action: 'auth.login_failed',
+          targetType: 'staff_user',
+          targetId: user?.id,
+        }),
       );
       throw new UnauthorizedException('Invalid email or password');
     }
     await this.limiter.reset('login-fail', subject);
     const issued = await this.db.transaction(async (m) => {
       const t = await this.issue(m.getRepository(StaffToken), user.id, 'session', null);
-      await this.audit.record(m, { ...actor, type: 'staff', id: user.id, role: user.role }, {
-        action: 'auth.login',
-        targetType: 'staff_user',
-        targetId: user.id,
-      });
+      await this.audit.record(
+        m,
+        { ...actor, type: 'staff', id: user.id, role: user.role },
+        {
+          action: 'auth.login',
+          targetType: 'staff_user',
+          targetId: user.id,
+        },
+      );
       return t;
     });
     delete (user as Partial<StaffUser>).passwordHash;
@@ -61,7 +79,11 @@ export class StaffAuthService {
   async logout(tokenId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
-      await this.audit.record(m, actor, { action: 'auth.logout', targetType: 'staff_token', targetId: tokenId });
+      await this.audit.record(m, actor, {
+        action: 'auth.logout',
+        targetType: 'staff_token',
+        targetId: tokenId,
+      });
     });
   }
 
@@ -81,14 +103,24 @@ export class StaffAuthService {
   }
 
   listApiKeys(): Promise<StaffToken[]> {
-    return this.db.getRepository(StaffToken).find({ where: { kind: 'api_key' }, order: { createdAt: 'DESC' } });
+    return this.db
+      .getRepository(StaffToken)
+      .find({ where: { kind: 'api_key' }, order: { createdAt: 'DESC' } });
   }
 
   async revokeApiKey(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      const res = await m.update(StaffToken, { id, kind: 'api_key', revokedAt: IsNull() }, { revokedAt: new Date() });
+      const res = await m.update(
+        StaffToken,
+        { id, kind: 'api_key', revokedAt: IsNull() },
+        { revokedAt: new Date() },
+      );
       if (!res.affected) throw new NotFoundException('No such active API key');
-      await this.audit.record(m, actor, { action: 'api_key.revoke', targetType: 'staff_token', targetId: id });
+      await this.audit.record(m, actor, {
+        action: 'api_key.revoke',
+        targetType: 'staff_token',
+        targetId: id,
+      });
     });
   }
 
@@ -107,14 +139,23 @@ export class StaffAuthService {
     if (!row) return null;
     if (row.kind === 'api_key') {
       // best effort, not on the hot path's critical section
-      void this.db.getRepository(StaffToken).update({ id: row.id }, { lastUsedAt: new Date() }).catch(() => undefined);
+      void this.db
+        .getRepository(StaffToken)
+        .update({ id: row.id }, { lastUsedAt: new Date() })
+        .catch(() => undefined);
     }
     return { type: 'staff', userId: row.user_id, role: row.role, tokenId: row.id, via: row.kind };
   }
 
-  private async issue(repo: ReturnType<DataSource['getRepository']>, userId: string, kind: 'session' | 'api_key', name: string | null): Promise<IssuedToken> {
+  private async issue(
+    repo: ReturnType<DataSource['getRepository']>,
+    userId: string,
+    kind: 'session' | 'api_key',
+    name: string | null,
+  ): Promise<IssuedToken> {
     const token = newToken(kind);
-    const expiresAt = kind === 'session' ? new Date(Date.now() + this.config.auth.staffTokenTtlMinutes * 60_000) : null;
+    const expiresAt =
+      kind === 'session' ? new Date(Date.now() + this.config.auth.staffTokenTtlMinutes * 60_000) : null;
     const saved = await repo.save(repo.create({ userId, kind, name, tokenHash: sha256(token), expiresAt }));
     return { token, tokenId: (saved as StaffToken).id, expiresAt };
   }

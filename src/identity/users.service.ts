@@ -56,14 +56,23 @@ export class UsersService {
     return this.db.getRepository(StaffUser).find({ order: { createdAt: 'ASC' } });
   }
 
-  async update(id: string, patch: { role?: StaffRole; active?: boolean; displayName?: string }, actor: Actor): Promise<StaffUser> {
+  async update(
+    id: string,
+    patch: { role?: StaffRole; active?: boolean; displayName?: string },
+    actor: Actor,
+  ): Promise<StaffUser> {
     return this.db.transaction(async (m) => {
       const user = await m.findOne(StaffUser, { where: { id } });
       if (!user) throw new NotFoundException('No such user');
       const before = { role: user.role, active: user.active, displayName: user.displayName };
       Object.assign(user, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
       await m.save(user);
-      await this.audit.record(m, actor, { action: 'user.update', targetType: 'staff_user', targetId: id, summary: { before, after: patch } });
+      await this.audit.record(m, actor, {
+        action: 'user.update',
+        targetType: 'staff_user',
+        targetId: id,
+        summary: { before, after: patch },
+      });
       return user;
     });
   }

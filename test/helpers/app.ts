@@ -25,11 +25,21 @@ export interface TestApp {
  * Boots the real application against a fresh database and a unique BullMQ prefix. Logs go to a file that
  * close() checks for unmasked phone numbers: privacy is asserted on every e2e test file.
  */
-export async function startTestApp(overrides: Record<string, string> = {}, shared?: { dbUrl: string }): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  shared?: { dbUrl: string },
+): Promise<TestApp> {
   const database = shared ? null : await createTestDatabase();
   const url = shared?.dbUrl ?? database!.url;
   const testName = basename(expect.getState().testPath ?? 'unknown').replace(/\W+/g, '-');
-  const logFile = join(__dirname, '..', '..', 'test-output', 'logs', `${testName}-${randomBytes(3).toString('hex')}.log`);
+  const logFile = join(
+    __dirname,
+    '..',
+    '..',
+    'test-output',
+    'logs',
+    `${testName}-${randomBytes(3).toString('hex')}.log`,
+  );
   const env: Record<string, string> = {
     DATABASE_URL: url,
     DATABASE_AUTO_CREATE: 'false',
@@ -67,5 +77,8 @@ export function assertNoPhoneNumbersLogged(logFile: string): void {
   const bad = readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((line) => containsPhoneNumber(line));
-  if (bad.length) throw new Error(`unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`);
+  if (bad.length)
+    throw new Error(
+      `unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`,
+    );
 }

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { dbUrl, TEMPLATE_DB, withAdmin } from './pg';
 
 /** A fresh, migrated database for one test file, cloned from the template in milliseconds. */
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  drop: () => Promise<void>;
+}> {
   const name = `candor_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdmin(async (c) => {
     // Cloning needs the template to be idle; retry briefly if another file is cloning at the same moment.

@@ -26,7 +26,9 @@ export default async function globalSetup(): Promise<void> {
         [TEMPLATE_DB],
       );
       if (rows[0]?.note === digest) return;
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [TEMPLATE_DB]);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [
+        TEMPLATE_DB,
+      ]);
       await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
       await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
       const ds = new DataSource(dataSourceOptions(dbUrl(TEMPLATE_DB)));

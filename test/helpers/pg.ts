@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-properties */
 import { Client } from 'pg';
 
 /** The server tests run against; the same default as the app (trust auth on this machine). */

@@ -7,13 +7,19 @@ import { TestApp } from './app';
 export const PASSWORD = 'correct-horse-battery-staple';
 
 /** Creates a user per role and logs each in; returns bearer tokens by role. */
-export async function staffTokens(t: TestApp, roles: StaffRole[] = ['comms', 'support', 'supervisor', 'admin']) {
+export async function staffTokens(
+  t: TestApp,
+  roles: StaffRole[] = ['comms', 'support', 'supervisor', 'admin'],
+) {
   const users = t.get<UsersService>(UsersService);
   const tokens = {} as Record<StaffRole, string>;
   const ids = {} as Record<StaffRole, string>;
   for (const role of roles) {
     const email = `${role}-${Math.random().toString(36).slice(2, 8)}@candor.test`;
-    const u = await users.create({ email, displayName: `${role} user`, role, password: PASSWORD }, SYSTEM_ACTOR);
+    const u = await users.create(
+      { email, displayName: `${role} user`, role, password: PASSWORD },
+      SYSTEM_ACTOR,
+    );
     const res = await t.http().post('/auth/login').send({ email, password: PASSWORD }).expect(200);
     tokens[role] = res.body.token;
     ids[role] = u.id;

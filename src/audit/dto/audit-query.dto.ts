@@ -2,28 +2,39 @@ import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsNumberString, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class AuditQueryDto {
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   actorId?: string;
 
   /** Exact action, or a prefix ending in `*` (e.g. `auth.*`). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   action?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   targetType?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   targetId?: string;
 
-  @IsOptional() @IsISO8601()
+  @IsOptional()
+  @IsISO8601()
   from?: string;
 
-  @IsOptional() @IsISO8601()
+  @IsOptional()
+  @IsISO8601()
   to?: string;
 
-  @IsOptional() @IsNumberString()
+  @IsOptional()
+  @IsNumberString()
   before?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 }

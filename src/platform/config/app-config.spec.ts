@@ -12,7 +12,12 @@ describe('loadConfig', () => {
   });
 
   it('coerces numbers and booleans, treats empty as unset', () => {
-    const c = loadConfig({ PORT: '8080', DATABASE_AUTO_CREATE: 'false', CANDOR_ROLE: 'worker', LOG_FILE: '' });
+    const c = loadConfig({
+      PORT: '8080',
+      DATABASE_AUTO_CREATE: 'false',
+      CANDOR_ROLE: 'worker',
+      LOG_FILE: '',
+    });
     expect(c.http.port).toBe(8080);
     expect(c.database.autoCreate).toBe(false);
     expect(c.runsApi).toBe(false);

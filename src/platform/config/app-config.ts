@@ -25,7 +25,13 @@ export class AppConfig {
     otpMaxPerIpPerHour: number;
     loginMaxFailures: number;
   };
-  readonly twilio: { accountSid?: string; authToken?: string; from: string; apiBaseUrl?: string; sandboxPort: number };
+  readonly twilio: {
+    accountSid?: string;
+    authToken?: string;
+    from: string;
+    apiBaseUrl?: string;
+    sandboxPort: number;
+  };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
@@ -95,7 +101,9 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   const errors = validateSync(env, { whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = /KEY|TOKEN|PASSWORD|URL/.test(e.property) ? '(hidden)' : JSON.stringify(picked[e.property]);
+      const shown = /KEY|TOKEN|PASSWORD|URL/.test(e.property)
+        ? '(hidden)'
+        : JSON.stringify(picked[e.property]);
       return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -13,7 +13,9 @@ export class PlatformConfigModule {
     const config = loadConfig({ ...process.env, ...overrides });
     return {
       module: PlatformConfigModule,
-      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, isGlobal: true, load: [() => ({ candor: config.env })] })],
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, isGlobal: true, load: [() => ({ candor: config.env })] }),
+      ],
       providers: [{ provide: AppConfig, useValue: config }],
       exports: [AppConfig],
     };

@@ -15,7 +15,10 @@ export class EnvSchema {
   @IsString()
   HOST = '0.0.0.0';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
@@ -24,23 +27,27 @@ export class EnvSchema {
   @IsString()
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/candor';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DATABASE_AUTO_CREATE = true;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DATABASE_MIGRATE_ON_START = true;
 
   @IsString()
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   QUEUE_PREFIX = 'candor';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   /** Write logs to this file instead of stdout (tests point it at test-output/). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LOG_FILE?: string;
 
   /** stdout for services; the CLI uses stderr so `--json` output on stdout stays clean. */
@@ -48,61 +55,90 @@ export class EnvSchema {
   LOG_TARGET: 'stdout' | 'stderr' = 'stdout';
 
   /** Key for the HMAC pseudonyms of analysis data. The default is for local runs only (a warning is logged). */
-  @IsString() @MinLength(16)
+  @IsString()
+  @MinLength(16)
   PSEUDONYM_KEY = 'candor-local-development-key-change-me';
 
-  @IsString() @MinLength(2)
+  @IsString()
+  @MinLength(2)
   DEFAULT_COUNTRY = 'GB';
 
-  @Type(() => Number) @IsInt() @Min(5)
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
   STAFF_TOKEN_TTL_MINUTES = 720;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   CUSTOMER_TOKEN_TTL_MINUTES = 30;
 
-  @Type(() => Number) @IsInt() @Min(60)
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
   OTP_TTL_SECONDS = 600;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(20)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
   OTP_MAX_ATTEMPTS = 5;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   OTP_MAX_PER_NUMBER_PER_HOUR = 5;
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   OTP_MAX_PER_IP_PER_HOUR = 30;
 
   /** Failed staff logins allowed per email per 15 minutes before 429. */
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   LOGIN_MAX_FAILURES = 10;
 
   // --- providers: empty credentials mean "use the local sandbox / sink started in-process" ---
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TWILIO_ACCOUNT_SID?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TWILIO_AUTH_TOKEN?: string;
 
   @IsString()
   TWILIO_FROM = 'Candor';
 
   /** Base URL the twilio client talks to; empty = api.twilio.com with credentials, else the in-process sandbox. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TWILIO_API_BASE_URL?: string;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   SANDBOX_TWILIO_PORT = 0;
 
   /** SMTP URL (smtp://user:pass@host:port); empty = the in-process SMTP sink. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   SMTP_URL?: string;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   SANDBOX_SMTP_PORT = 0;
 
   @IsString()
   MAIL_FROM = 'Candor Incident Team <incident@candor.test>';
 
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   SMTP_MAX_CONNECTIONS = 5;
 }

@@ -22,7 +22,9 @@ export class ErrorFilter implements ExceptionFilter {
     const body = toErrorBody(exception);
     body.requestId = req?.id;
     if (body.statusCode >= 500) {
-      this.logger.error(scrubPii(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)));
+      this.logger.error(
+        scrubPii(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)),
+      );
     }
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);
@@ -48,7 +50,15 @@ export function toErrorBody(exception: unknown): ErrorBody {
   // body-parser errors (malformed JSON, too large) carry a status
   const status = (exception as any)?.status ?? (exception as any)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: scrubPii(String((exception as any).message)) };
+    return {
+      statusCode: status,
+      error: STATUS_CODES[status] ?? 'Error',
+      message: scrubPii(String((exception as any).message)),
+    };
   }
-  return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'Internal server error' };
+  return {
+    statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+    error: 'Internal Server Error',
+    message: 'Internal server error',
+  };
 }

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -27,8 +27,17 @@ export function scrubbingStream(file?: string, target: NodeJS.WriteStream = proc
   });
 }
 
+/** One line at shutdown, so operators (and the process test) can see a clean stop. */
+@Injectable()
+export class LifecycleLogger implements OnApplicationShutdown {
+  onApplicationShutdown(signal?: string): void {
+    new Logger('Lifecycle').log(`shut down cleanly${signal ? ` after ${signal}` : ''}`);
+  }
+}
+
 @Global()
 @Module({
+  providers: [LifecycleLogger],
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
@@ -39,18 +48,30 @@ export function scrubbingStream(file?: string, target: NodeJS.WriteStream = proc
               level: config.log.level,
               genReqId: (req, res) => {
                 const incoming = req.headers['x-request-id'];
-                const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+                const id =
+                  typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
                 res.setHeader('x-request-id', id);
                 return id;
               },
               redact: {
-                paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.code'],
+                paths: [
+                  'req.headers.authorization',
+                  'req.headers.cookie',
+                  'req.headers["x-api-key"]',
+                  '*.password',
+                  '*.code',
+                ],
                 censor: '[redacted]',
               },
               // Health checks and metrics scrapes would drown the useful lines.
-              autoLogging: { ignore: (req) => ['/health', '/metrics'].includes((req.url ?? '').split('?')[0]) },
+              autoLogging: {
+                ignore: (req) => ['/health', '/metrics'].includes((req.url ?? '').split('?')[0]),
+              },
             },
-            scrubbingStream(config.log.file, config.log.target === 'stderr' ? process.stderr : process.stdout),
+            scrubbingStream(
+              config.log.file,
+              config.log.target === 'stderr' ? process.stderr : process.stdout,
+            ),
           ],
         };
       },

@@ -31,5 +31,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 }
 
 @Global()
-@Module({ controllers: [MetricsController], providers: [JobMetrics, HttpMetricsMiddleware], exports: [JobMetrics] })
+@Module({
+  controllers: [MetricsController],
+  providers: [JobMetrics, HttpMetricsMiddleware],
+  exports: [JobMetrics],
+})
 export class MetricsModule {}

@@ -23,15 +23,22 @@ export class JobMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'candor_' });
-    const self = this;
+    const queues = () => this.queueSource();
     new Gauge({
       name: 'candor_queue_jobs',
       help: 'Jobs in each queue by state',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
-        for (const q of self.queueSource()) {
-          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+        for (const q of queues()) {
+          const counts = await q.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'failed',
+            'completed',
+            'prioritized',
+          );
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
         }
       },

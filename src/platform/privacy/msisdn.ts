@@ -7,7 +7,10 @@ import { CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
  */
 export function toE164(input: string, country = 'GB', mobileOnly = false): string | null {
   if (typeof input !== 'string') return null;
-  let s = input.trim().replace(/^tel:/i, '').replace(/[\s().-]/g, '');
+  let s = input
+    .trim()
+    .replace(/^tel:/i, '')
+    .replace(/[\s().-]/g, '');
   if (s.length < 6 || s.length > 20) return null;
   if (s.startsWith('00')) s = '+' + s.slice(2);
   else if (/^\d+$/.test(s) && !s.startsWith('0') && s.length > 10) s = '+' + s; // "447700900123"
@@ -44,7 +47,8 @@ export function maskEmail(email: string | null | undefined): string {
 
 // A UK-style mobile in any of its written forms, or any + followed by 10-15 digits.
 // Word-boundary guards keep hex digests and ids (which contain "00" and long digit runs) untouched.
-const PHONE_LIKE = /(?:(?<!\w)(?:\+|00)|%2[Bb])\d[\d\s-]{8,16}\d(?!\w)|\b(?:44|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}\b/g;
+const PHONE_LIKE =
+  /(?:(?<!\w)(?:\+|00)|%2[Bb])\d[\d\s-]{8,16}\d(?!\w)|\b(?:44|0)7\d{3}[\s-]?\d{3}[\s-]?\d{3}\b/g;
 const EMAIL_LIKE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 /** Replaces anything that looks like a phone number or an email in free text by its masked form. */

@@ -4,7 +4,13 @@ import { Pseudonymiser } from './pseudonymiser';
 
 @Global()
 @Module({
-  providers: [{ provide: Pseudonymiser, inject: [AppConfig], useFactory: (c: AppConfig) => new Pseudonymiser(c.privacy.pseudonymKey) }],
+  providers: [
+    {
+      provide: Pseudonymiser,
+      inject: [AppConfig],
+      useFactory: (c: AppConfig) => new Pseudonymiser(c.privacy.pseudonymKey),
+    },
+  ],
   exports: [Pseudonymiser],
 })
 export class PrivacyModule {}

@@ -45,6 +45,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
       void worker.run().catch((err) => this.logger.error(`worker ${worker.name} stopped: ${err.message}`));
       this.started.push(host);
     }
-    if (this.started.length) this.logger.log(`workers running: ${this.started.map((h) => h.worker.name).join(', ')}`);
+    if (this.started.length)
+      this.logger.log(`workers running: ${this.started.map((h) => h.worker.name).join(', ')}`);
   }
 }

@@ -47,7 +47,8 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false }),
+      useFactory: (config: AppConfig) =>
+        new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false }),
     },
     RateLimiter,
     RedisCloser,
