@@ -55,8 +55,12 @@ export class Foundation1764028800000 implements MigrationInterface {
         valid_to timestamptz,
         reason text
       )`);
-    await q.query(`CREATE INDEX subscriber_number_history_hmac_idx ON subscriber_number_history (msisdn_hmac)`);
-    await q.query(`CREATE INDEX subscriber_number_history_sub_idx ON subscriber_number_history (subscriber_id)`);
+    await q.query(
+      `CREATE INDEX subscriber_number_history_hmac_idx ON subscriber_number_history (msisdn_hmac)`,
+    );
+    await q.query(
+      `CREATE INDEX subscriber_number_history_sub_idx ON subscriber_number_history (subscriber_id)`,
+    );
 
     await q.query(`
       CREATE TABLE customer_otp_challenges (

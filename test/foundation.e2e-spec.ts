@@ -19,41 +19,73 @@ describe('foundation: staff auth, audit, operations', () => {
   });
 
   it('rejects bad credentials with 401 and audits the failure', async () => {
-    const res = await t.http().post('/auth/login').send({ email: 'admin-x@candor.test', password: 'nope' }).expect(401);
-    expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
-    expect(await count(t.db, `SELECT count(*) n FROM audit_events WHERE action = 'auth.login_failed'`)).toBe(1);
+    const res = await t
+      .http()
+      .post('/auth/login')
+      .send({ email: 'admin-x@candor.test', password: 'nope' })
+      .expect(401);
+    expect(res.body).toMatchObject({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Invalid email or password',
+    });
+    expect(await count(t.db, `SELECT count(*) n FROM audit_events WHERE action = 'auth.login_failed'`)).toBe(
+      1,
+    );
   });
 
   it('locks an account out after too many failures, even with the right password', async () => {
     const email = 'lockme@candor.test';
-    await t.http().post('/users').auth(tokens.admin, { type: 'bearer' })
-      .send({ email, displayName: 'Lock Me', role: 'comms', password: PASSWORD }).expect(201);
-    for (let i = 0; i < 10; i++) await t.http().post('/auth/login').send({ email, password: 'wrong' }).expect(401);
+    await t
+      .http()
+      .post('/users')
+      .auth(tokens.admin, { type: 'bearer' })
+      .send({ email, displayName: 'Lock Me', role: 'comms', password: PASSWORD })
+      .expect(201);
+    for (let i = 0; i < 10; i++)
+      await t.http().post('/auth/login').send({ email, password: 'wrong' }).expect(401);
     const res = await t.http().post('/auth/login').send({ email, password: PASSWORD }).expect(429);
     expect(res.body.message).toMatch(/Too many failed logins/);
   });
 
   it('gives 400 with field messages for an invalid body and refuses unknown fields', async () => {
-    const res = await t.http().post('/users').auth(tokens.admin, { type: 'bearer' })
-      .send({ email: 'not-an-email', displayName: '', role: 'king', password: 'short', extra: 1 }).expect(400);
+    const res = await t
+      .http()
+      .post('/users')
+      .auth(tokens.admin, { type: 'bearer' })
+      .send({ email: 'not-an-email', displayName: '', role: 'king', password: 'short', extra: 1 })
+      .expect(400);
     const fields = res.body.details.map((d: any) => d.field).sort();
     expect(fields).toEqual(['displayName', 'email', 'extra', 'password', 'role']);
     expect(res.body.requestId).toEqual(expect.any(String));
   });
 
   it('gives 400 for malformed JSON in the same error shape', async () => {
-    const res = await t.http().post('/auth/login').set('content-type', 'application/json').send('{"email":').expect(400);
+    const res = await t
+      .http()
+      .post('/auth/login')
+      .set('content-type', 'application/json')
+      .send('{"email":')
+      .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
   it('issues API keys that authenticate, and revoked keys stop working', async () => {
-    const created = await t.http().post('/auth/api-keys').auth(tokens.admin, { type: 'bearer' })
-      .send({ userId: ids.comms, name: 'automation' }).expect(201);
+    const created = await t
+      .http()
+      .post('/auth/api-keys')
+      .auth(tokens.admin, { type: 'bearer' })
+      .send({ userId: ids.comms, name: 'automation' })
+      .expect(201);
     const key = created.body.token;
     expect(key).toMatch(/^cnd_k_/);
     const me = await t.http().get('/auth/me').auth(key, { type: 'bearer' }).expect(200);
     expect(me.body).toMatchObject({ type: 'staff', role: 'comms', via: 'api_key' });
-    await t.http().delete(`/auth/api-keys/${created.body.tokenId}`).auth(tokens.admin, { type: 'bearer' }).expect(204);
+    await t
+      .http()
+      .delete(`/auth/api-keys/${created.body.tokenId}`)
+      .auth(tokens.admin, { type: 'bearer' })
+      .expect(204);
     await t.http().get('/auth/me').auth(key, { type: 'bearer' }).expect(401);
   });
 
@@ -65,17 +97,29 @@ describe('foundation: staff auth, audit, operations', () => {
 
   it('deactivated users lose access at once', async () => {
     const { tokens: mine, ids: theirs } = await staffTokens(t, ['comms']);
-    await t.http().patch(`/users/${theirs.comms}`).auth(tokens.admin, { type: 'bearer' }).send({ active: false }).expect(200);
+    await t
+      .http()
+      .patch(`/users/${theirs.comms}`)
+      .auth(tokens.admin, { type: 'bearer' })
+      .send({ active: false })
+      .expect(200);
     await t.http().get('/auth/me').auth(mine.comms, { type: 'bearer' }).expect(401);
   });
 
   it('audits staff actions in the same transaction and serves them to supervisors with filters and paging', async () => {
-    const page1 = await t.http().get('/audit?action=user.*&limit=2').auth(tokens.supervisor, { type: 'bearer' }).expect(200);
+    const page1 = await t
+      .http()
+      .get('/audit?action=user.*&limit=2')
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .expect(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.items[0].action).toMatch(/^user\./);
     expect(page1.body.nextBefore).toEqual(expect.any(String));
-    const page2 = await t.http().get(`/audit?action=user.*&limit=2&before=${page1.body.nextBefore}`)
-      .auth(tokens.supervisor, { type: 'bearer' }).expect(200);
+    const page2 = await t
+      .http()
+      .get(`/audit?action=user.*&limit=2&before=${page1.body.nextBefore}`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .expect(200);
     expect(Number(page2.body.items[0].id)).toBeLessThan(Number(page1.body.nextBefore) + 1);
     await t.http().get('/audit').auth(tokens.comms, { type: 'bearer' }).expect(403);
     await t.http().get('/audit?limit=9999').auth(tokens.admin, { type: 'bearer' }).expect(400);
