@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { AuditService } from '../src/audit/audit.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { count, PASSWORD, staffTokens } from './helpers/staff';
@@ -149,5 +151,16 @@ describe('foundation: staff auth, audit, operations', () => {
     expect(m.text).toMatch(/route="\/auth\/login"/);
     const doc = await t.http().get('/docs/openapi.json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/auth/login', '/audit', '/health']));
+  });
+
+  it('masks phone numbers and emails in every log line, whoever logs them', async () => {
+    new Logger('AnyModule').warn('could not reach +447911123456 or alice@example.com');
+    await t.http().get('/auth/me?msisdn=07911654321').expect(401);
+    await t.http().get('/nowhere?to=%2B447911222333').expect(404);
+    const log = readFileSync(t.logFile, 'utf8');
+    expect(log).toContain('could not reach +44 7*** ***456 or a***@e***.com');
+    expect(log).toContain('+44 7*** ***333');
+    expect(log).toContain('msisdn=+44 7*** ***321');
+    expect(log).not.toMatch(/447911123456|07911654321|447911222333|alice@example/);
   });
 });

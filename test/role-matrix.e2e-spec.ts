@@ -28,7 +28,7 @@ function declaredRoutes(t: TestApp): string[] {
   const out: string[] = [];
   for (const wrapper of discovery.getControllers()) {
     const proto = Object.getPrototypeOf(wrapper.instance);
-    const base = [Reflect.getMetadata(PATH_METADATA, wrapper.metatype)].flat()[0] ?? '';
+    const base = [Reflect.getMetadata(PATH_METADATA, wrapper.metatype as object)].flat()[0] ?? '';
     for (const name of scanner.getAllMethodNames(proto)) {
       const handler = proto[name];
       const path = Reflect.getMetadata(PATH_METADATA, handler);

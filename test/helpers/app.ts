@@ -1,13 +1,12 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
-import { containsPhoneNumber } from '../../src/platform/privacy';
 import { createTestDatabase } from './db';
+import { assertNoPhoneNumbersLogged } from './log-guard';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -70,15 +69,4 @@ export async function startTestApp(
       assertNoPhoneNumbersLogged(logFile);
     },
   };
-}
-
-export function assertNoPhoneNumbersLogged(logFile: string): void {
-  if (!existsSync(logFile)) return;
-  const bad = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((line) => containsPhoneNumber(line));
-  if (bad.length)
-    throw new Error(
-      `unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`,
-    );
 }
