@@ -34,7 +34,21 @@ export class WorkerRunner implements OnApplicationBootstrap {
       .filter((i): i is Queue => i instanceof Queue);
   }
 
+  /** Startup check: every registered queue has exactly one processor, and every processor a queue. */
+  checkWiring(): void {
+    const queueNames = this.queues().map((q) => q.name);
+    const workerNames = this.hosts().map((h) => h.worker.name);
+    const problems: string[] = [];
+    for (const q of new Set(queueNames)) {
+      const n = workerNames.filter((w) => w === q).length;
+      if (n !== 1) problems.push(`queue "${q}" has ${n} processors (expected exactly 1)`);
+    }
+    for (const w of workerNames) if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
+    if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
+  }
+
   onApplicationBootstrap(): void {
+    this.checkWiring();
     this.metrics.watchQueues(() => this.queues());
     if (!this.config.runsWorker) return;
     for (const host of this.hosts()) {
