@@ -1,23 +1,18 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/platform/database/data-source-options';
 import { dbUrl, TEMPLATE_DB, withAdmin } from './pg';
 
 /**
- * Migrates `candor_template` once per change of the migrations; every test file then clones it
- * (CREATE DATABASE ... TEMPLATE), which takes milliseconds. An advisory lock serialises concurrent runs.
+ * Migrates the template database once per version of the migrations (its name carries their digest);
+ * every test file then clones it (CREATE DATABASE ... TEMPLATE), which takes milliseconds. An advisory
+ * lock serialises concurrent runs; a template is marked complete by a comment only after it migrated.
  */
 export default async function globalSetup(): Promise<void> {
   const root = join(__dirname, '..', '..');
   rmSync(join(root, 'test-output', 'logs'), { recursive: true, force: true });
   mkdirSync(join(root, 'test-output', 'logs'), { recursive: true });
-  const dir = join(root, 'migrations');
-  const hash = createHash('sha256');
-  for (const f of readdirSync(dir).sort()) hash.update(f).update(readFileSync(join(dir, f)));
-  const digest = hash.digest('hex').slice(0, 16);
-
   await withAdmin(async (admin) => {
     await admin.query('SELECT pg_advisory_lock(4242001)');
     try {
@@ -25,11 +20,8 @@ export default async function globalSetup(): Promise<void> {
         `SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`,
         [TEMPLATE_DB],
       );
-      if (rows[0]?.note === digest) return;
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [
-        TEMPLATE_DB,
-      ]);
-      await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
+      if (rows[0]?.note === 'migrated') return;
+      await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
       const ds = new DataSource(dataSourceOptions(dbUrl(TEMPLATE_DB)));
       await ds.initialize();
@@ -38,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
       } finally {
         await ds.destroy();
       }
-      await admin.query(`COMMENT ON DATABASE ${TEMPLATE_DB} IS '${digest}'`);
+      await admin.query(`COMMENT ON DATABASE ${TEMPLATE_DB} IS 'migrated'`);
     } finally {
       await admin.query('SELECT pg_advisory_unlock(4242001)');
     }
