@@ -42,6 +42,7 @@ export class SmtpSink {
     const options: SMTPServerOptions = {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      closeTimeout: 500, // pooled clients may still be connected when the app shuts down
       logger: false,
       size: 10 * 1024 * 1024,
       onRcptTo: (address, _session, cb) => {
