@@ -124,8 +124,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         `SELECT channel, status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1, 2`,
         [c.id],
       );
-      const smsRows = counts.filter((r: any) => r.channel === 'sms').reduce((a: number, r: any) => a + r.n, 0);
-      const emailRows = counts.filter((r: any) => r.channel === 'email').reduce((a: number, r: any) => a + r.n, 0);
+      const smsRows = counts
+        .filter((r: any) => r.channel === 'sms')
+        .reduce((a: number, r: any) => a + r.n, 0);
+      const emailRows = counts
+        .filter((r: any) => r.channel === 'email')
+        .reduce((a: number, r: any) => a + r.n, 0);
       const perNumber = new Map<string, number>();
       for (const m of sms.messages.all) perNumber.set(m.to, (perNumber.get(m.to) ?? 0) + 1);
       const dupSms = [...perNumber.values()].filter((v) => v > 1).length;
@@ -204,13 +208,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       runs,
       limited,
       ratios: {
-        endToEndVsBareProviders: Math.round((full.messagesPerSecond / baseline.messagesPerSecond) * 100) / 100,
-        workerPeakRssFullVsTenth: Math.round((Math.max(...full.workerPeakRssMb) / Math.max(...small.workerPeakRssMb)) * 100) / 100,
+        endToEndVsBareProviders:
+          Math.round((full.messagesPerSecond / baseline.messagesPerSecond) * 100) / 100,
+        workerPeakRssFullVsTenth:
+          Math.round((Math.max(...full.workerPeakRssMb) / Math.max(...small.workerPeakRssMb)) * 100) / 100,
       },
       targets: {
         'enqueue >= 20,000 rows/s': full.enqueueRowsPerSecond >= 20_000,
         'end to end >= 2,000 msg/s': full.messagesPerSecond >= 2_000,
-        'limited within 5% and never above': limited.achievedVsLimit >= 0.95 && limited.achievedVsLimit <= 1.0,
+        'limited within 5% and never above':
+          limited.achievedVsLimit >= 0.95 && limited.achievedVsLimit <= 1.0,
         'zero duplicates and losses': full.duplicateSms === 0 && full.lostSms === 0 && full.lostEmails === 0,
       },
     };
@@ -236,7 +243,11 @@ async function seed(url: string, n: number, halfEmail = true): Promise<void> {
     })();
     await pipeline(
       Readable.from(rows),
-      client.query(copyFrom(`COPY subscribers (account_id, msisdn, msisdn_hmac, email, first_name, locale, sms_opt_out) FROM STDIN`)),
+      client.query(
+        copyFrom(
+          `COPY subscribers (account_id, msisdn, msisdn_hmac, email, first_name, locale, sms_opt_out) FROM STDIN`,
+        ),
+      ),
     );
   } finally {
     await client.end();
@@ -261,15 +272,27 @@ function peakRssMb(w: ChildProcess): number {
 
 /** The same providers, driven directly: `count` messages (half SMS, half email), `concurrency` at a time. */
 async function bareProviders(sms: TwilioSandbox, mail: SmtpSink, count: number, concurrency: number) {
-  const twilio = new TwilioSmsProvider({ accountSid: sms.accountSid, authToken: sms.authToken, from: 'Candor', baseUrl: sms.url });
+  const twilio = new TwilioSmsProvider({
+    accountSid: sms.accountSid,
+    authToken: sms.authToken,
+    from: 'Candor',
+    baseUrl: sms.url,
+  });
   const email: EmailProvider = new SmtpEmailProvider(mail.url, 'bench@candor.test', 5);
-  const body = 'P1, we made a mistake: our web gateway shared your mobile number with websites. Ref 0001-ABCDEF';
+  const body =
+    'P1, we made a mistake: our web gateway shared your mobile number with websites. Ref 0001-ABCDEF';
   let next = 0;
   const t0 = Date.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < count; i = next++) {
-        if (i % 2) await email.send({ to: `x${i}@example.org`, subject: 's', text: body, messageId: `<b${i}@candor.test>` });
+        if (i % 2)
+          await email.send({
+            to: `x${i}@example.org`,
+            subject: 's',
+            text: body,
+            messageId: `<b${i}@candor.test>`,
+          });
         else await twilio.send({ to: `+4479${String(20_000_000 + i).padStart(8, '0')}`, body });
       }
     }),
