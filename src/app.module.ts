@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
@@ -12,7 +13,7 @@ import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule];
+const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, CompensationModule];
 
 @Module({})
 export class AppModule implements NestModule {
