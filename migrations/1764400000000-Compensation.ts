@@ -80,7 +80,9 @@ export class Compensation1764400000000 implements MigrationInterface {
         CHECK (claim_closes_at > claim_opens_at),
         CHECK (kind = 'custom' OR value IS NOT NULL)
       )`);
-    await q.query(`CREATE UNIQUE INDEX offers_keyword_key ON offers (upper(keyword)) WHERE keyword IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX offers_keyword_key ON offers (upper(keyword)) WHERE keyword IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE offer_eligible (
         offer_id uuid NOT NULL REFERENCES offers(id),

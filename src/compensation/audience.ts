@@ -6,5 +6,7 @@
 export const MATCHED_SUBSCRIBERS = Symbol('MATCHED_SUBSCRIBERS');
 
 export interface MatchedSubscribersSource {
-  matchedSubscribersQuery(runId: string): { sql: string; params: unknown[] } | Promise<{ sql: string; params: unknown[] }>;
+  matchedSubscribersQuery(
+    runId: string,
+  ): { sql: string; params: unknown[] } | Promise<{ sql: string; params: unknown[] }>;
 }

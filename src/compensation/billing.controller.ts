@@ -37,7 +37,10 @@ export class BillingController {
   async export(@Query() q: PeriodDto, @Res() res: Response) {
     const [from, to] = this.reports.period(q.from, q.to);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="billing-${q.from}-${q.to}.csv"`.replace(/:/g, ''));
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="billing-${q.from}-${q.to}.csv"`.replace(/:/g, ''),
+    );
     await this.billing.exportCsv(from, to, res);
   }
 }

@@ -20,6 +20,8 @@ export class ClaimNotifier {
   async confirm(_m: EntityManager, claims: ClaimToConfirm[]): Promise<void> {
     // Until the notifications module lands, confirmations are only logged (by id, never by number).
     for (const c of claims)
-      this.logger.debug(`claim ${c.claimId} confirmed: ${describeBenefit(c.offer.kind, c.offer.value, c.offer.benefit)}`);
+      this.logger.debug(
+        `claim ${c.claimId} confirmed: ${describeBenefit(c.offer.kind, c.offer.value, c.offer.benefit)}`,
+      );
   }
 }

@@ -21,7 +21,11 @@ export class CompensationProcessor extends WorkerHost implements OnApplicationBo
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.runsWorker)
-      await this.queue.upsertJobScheduler('compensation-sweep', { every: SWEEP_EVERY_MS }, { name: JOB.sweep });
+      await this.queue.upsertJobScheduler(
+        'compensation-sweep',
+        { every: SWEEP_EVERY_MS },
+        { name: JOB.sweep },
+      );
   }
 
   async process(job: Job): Promise<unknown> {

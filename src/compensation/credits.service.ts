@@ -56,7 +56,10 @@ export class CreditsService {
   async issue(dto: IssueCreditDto, actor: Actor, key: string | undefined) {
     const problem = keyProblem(key);
     if (problem)
-      throw new BadRequestException({ message: problem, details: [{ field: 'Idempotency-Key', messages: [problem] }] });
+      throw new BadRequestException({
+        message: problem,
+        details: [{ field: 'Idempotency-Key', messages: [problem] }],
+      });
     let outboxIds: string[] = [];
     const result = await this.idempotency.run(
       `credit.issue:${actor.id}`,
@@ -71,7 +74,12 @@ export class CreditsService {
            WHERE subscriber_id = $1 AND source = 'goodwill' AND status <> 'rejected' AND created_at >= $2`,
           [dto.subscriberId, utcDayStart(new Date())],
         );
-        const decision = decideCredit(actor.role as StaffRole, dto.amountPence, today, this.config.compensation);
+        const decision = decideCredit(
+          actor.role as StaffRole,
+          dto.amountPence,
+          today,
+          this.config.compensation,
+        );
         if (decision.outcome === 'refuse') throw new UnprocessableEntityException(decision.reason);
         const credit: NewCredit = { id: randomUUID(), source: 'goodwill', requestedBy: actor.id, ...dto };
         if (decision.outcome === 'issue') {
@@ -83,7 +91,11 @@ export class CreditsService {
           action: decision.outcome === 'issue' ? 'credit.issue' : 'credit.request_approval',
           targetType: 'credit',
           targetId: credit.id,
-          summary: { subscriberId: dto.subscriberId, amountPence: dto.amountPence, reasonCode: dto.reasonCode },
+          summary: {
+            subscriberId: dto.subscriberId,
+            amountPence: dto.amountPence,
+            reasonCode: dto.reasonCode,
+          },
         });
         const saved = await m.findOneByOrFail(Credit, { id: credit.id });
         return { status: decision.outcome === 'issue' ? 201 : 202, body: saved };
@@ -99,7 +111,10 @@ export class CreditsService {
    */
   async insertIssued(m: EntityManager, credits: NewCredit[]): Promise<string[]> {
     if (!credits.length) return [];
-    const entryIds = await this.ledger.post(m, credits.map((c) => this.entryFor(c)));
+    const entryIds = await this.ledger.post(
+      m,
+      credits.map((c) => this.entryFor(c)),
+    );
     const col = <K extends keyof NewCredit>(k: K) => credits.map((c) => c[k] ?? null);
     await m.query(
       `INSERT INTO credits (id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note,
@@ -188,14 +203,22 @@ export class CreditsService {
     let outboxIds: string[] = [];
     const credit = await this.db.transaction(async (m) => {
       const c = await this.lock(m, id);
-      if (c.status !== 'issued') throw new ConflictException(`Only an issued credit can be reversed (this one is ${c.status})`);
+      if (c.status !== 'issued')
+        throw new ConflictException(`Only an issued credit can be reversed (this one is ${c.status})`);
       if (c.reversedAt) throw new ConflictException('This credit has already been reversed');
       const lines = await this.ledger.linesOf(m, c.entryId!);
-      const [reversalId] = await this.ledger.post(m, [reversalEntry(c.entryId!, lines, `reversal of credit ${id}`)]);
+      const [reversalId] = await this.ledger.post(m, [
+        reversalEntry(c.entryId!, lines, `reversal of credit ${id}`),
+      ]);
       await m.update(
         Credit,
         { id },
-        { reversalEntryId: reversalId, reversedBy: actor.id, reversalReason: reason, reversedAt: () => 'now()' },
+        {
+          reversalEntryId: reversalId,
+          reversedBy: actor.id,
+          reversalReason: reason,
+          reversedAt: () => 'now()',
+        },
       );
       outboxIds = await this.billing.record(m, 'credit.reversed', [id]);
       await this.audit.record(m, actor, {
@@ -226,7 +249,9 @@ export class CreditsService {
     const where: FindOptionsWhere<Credit> = {};
     if (filter.subscriberId) where.subscriberId = filter.subscriberId;
     if (filter.status) where.status = filter.status;
-    return this.db.getRepository(Credit).find({ where, order: { createdAt: 'DESC' }, take: filter.limit ?? 50 });
+    return this.db
+      .getRepository(Credit)
+      .find({ where, order: { createdAt: 'DESC' }, take: filter.limit ?? 50 });
   }
 
   /** A customer's balance (from the ledger) and their most recent credits. */

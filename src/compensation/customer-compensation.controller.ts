@@ -45,7 +45,12 @@ export class CustomerCompensationController {
       balancePence,
       credits: credits
         .filter((c) => c.status === 'issued')
-        .map((c) => ({ amountPence: c.amountPence, source: c.source, at: c.createdAt, reversed: !!c.reversedAt })),
+        .map((c) => ({
+          amountPence: c.amountPence,
+          source: c.source,
+          at: c.createdAt,
+          reversed: !!c.reversedAt,
+        })),
     };
   }
 }

@@ -65,7 +65,9 @@ export class IdempotencyService {
         [scope, key],
       );
       if (!row) continue; // released by a failed first attempt between our two statements: try again
-      switch (decideOnExisting({ requestHash: row.request_hash, status: row.status, ageSeconds: row.age }, hash)) {
+      switch (
+        decideOnExisting({ requestHash: row.request_hash, status: row.status, ageSeconds: row.age }, hash)
+      ) {
         case 'mismatch':
           throw new UnprocessableEntityException(
             'This Idempotency-Key was already used with a different request; use a new key',
@@ -73,7 +75,9 @@ export class IdempotencyService {
         case 'replay':
           return { status: row.response_status, body: row.response_body };
         case 'in_progress':
-          throw new ConflictException('A request with this Idempotency-Key is still being processed; retry shortly');
+          throw new ConflictException(
+            'A request with this Idempotency-Key is still being processed; retry shortly',
+          );
         case 'take_over': {
           const [, n] = await this.db.query(
             `UPDATE idempotency_keys SET owner = $4, updated_at = now()
@@ -84,6 +88,8 @@ export class IdempotencyService {
         }
       }
     }
-    throw new ConflictException('A request with this Idempotency-Key is still being processed; retry shortly');
+    throw new ConflictException(
+      'A request with this Idempotency-Key is still being processed; retry shortly',
+    );
   }
 }

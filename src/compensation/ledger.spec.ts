@@ -37,9 +37,24 @@ describe('ledger arithmetic', () => {
 
   it('knows an unbalanced, one-line, zero-line or fractional entry is not balanced', () => {
     expect(isBalanced([])).toBe(false);
-    expect(isBalanced([{ account: 'a', amountPence: 0 }, { account: 'b', amountPence: 0 }])).toBe(false);
-    expect(isBalanced([{ account: 'a', amountPence: 5 }, { account: 'b', amountPence: -4 }])).toBe(false);
-    expect(isBalanced([{ account: 'a', amountPence: 0.5 }, { account: 'b', amountPence: -0.5 }])).toBe(false);
+    expect(
+      isBalanced([
+        { account: 'a', amountPence: 0 },
+        { account: 'b', amountPence: 0 },
+      ]),
+    ).toBe(false);
+    expect(
+      isBalanced([
+        { account: 'a', amountPence: 5 },
+        { account: 'b', amountPence: -4 },
+      ]),
+    ).toBe(false);
+    expect(
+      isBalanced([
+        { account: 'a', amountPence: 0.5 },
+        { account: 'b', amountPence: -0.5 },
+      ]),
+    ).toBe(false);
     expect(
       isBalanced([
         { account: 'a', amountPence: 3 },

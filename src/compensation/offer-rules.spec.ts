@@ -11,7 +11,9 @@ const base: OfferShape = {
 describe('offer rules', () => {
   it('accepts a well-formed offer', () => {
     expect(offerProblems(base)).toEqual([]);
-    expect(offerProblems({ ...base, kind: 'custom', value: null, benefit: 'A month of Netflix' })).toEqual([]);
+    expect(offerProblems({ ...base, kind: 'custom', value: null, benefit: 'A month of Netflix' })).toEqual(
+      [],
+    );
     expect(offerProblems({ ...base, eligibility: 'analysis_run', analysisRunId: 'r1' })).toEqual([]);
   });
 

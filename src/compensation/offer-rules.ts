@@ -39,9 +39,15 @@ export function offerProblems(o: OfferShape): Array<{ field: string; messages: s
   if (!(o.claimClosesAt.getTime() > o.claimOpensAt.getTime()))
     out.push({ field: 'claimClosesAt', messages: ['claimClosesAt must be after claimOpensAt'] });
   if (o.eligibility === 'analysis_run' && !o.analysisRunId)
-    out.push({ field: 'analysisRunId', messages: ['analysisRunId is required for analysis_run eligibility'] });
+    out.push({
+      field: 'analysisRunId',
+      messages: ['analysisRunId is required for analysis_run eligibility'],
+    });
   if (o.eligibility !== 'analysis_run' && o.analysisRunId)
-    out.push({ field: 'analysisRunId', messages: ['analysisRunId only applies to analysis_run eligibility'] });
+    out.push({
+      field: 'analysisRunId',
+      messages: ['analysisRunId only applies to analysis_run eligibility'],
+    });
   return out;
 }
 

@@ -34,12 +34,7 @@ const ELIGIBLE = `(o.eligibility = 'all' OR EXISTS (
   SELECT 1 FROM offer_eligible e WHERE e.offer_id = o.id AND e.subscriber_id = :sub))`;
 
 export type KeywordOutcome =
-  | 'claimed'
-  | 'already_claimed'
-  | 'not_eligible'
-  | 'window_closed'
-  | 'unknown_keyword'
-  | 'unknown_subscriber';
+  'claimed' | 'already_claimed' | 'not_eligible' | 'window_closed' | 'unknown_keyword' | 'unknown_subscriber';
 
 @Injectable()
 export class OffersService {
@@ -66,7 +61,9 @@ export class OffersService {
     let audience: { sql: string; params: unknown[] } | null = null;
     if (dto.eligibility === 'analysis_run') {
       if (!this.matched)
-        throw new UnprocessableEntityException('Eligibility by analysis run needs the analysis module, not installed');
+        throw new UnprocessableEntityException(
+          'Eligibility by analysis run needs the analysis module, not installed',
+        );
       audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
     }
     let offer: Offer;
@@ -124,7 +121,8 @@ export class OffersService {
    */
   async addToList(id: string, lines: AsyncIterable<string>, actor: Actor) {
     const offer = await this.get(id);
-    if (offer.eligibility !== 'list') throw new ConflictException('Only an offer with list eligibility takes a list');
+    if (offer.eligibility !== 'list')
+      throw new ConflictException('Only an offer with list eligibility takes a list');
     const counts = { lines: 0, matched: 0, added: 0 };
     await this.db.transaction(async (m) => {
       let batch: string[] = [];
@@ -212,7 +210,10 @@ export class OffersService {
     } else {
       const problem = keyProblem(key);
       if (problem)
-        throw new BadRequestException({ message: problem, details: [{ field: 'Idempotency-Key', messages: [problem] }] });
+        throw new BadRequestException({
+          message: problem,
+          details: [{ field: 'Idempotency-Key', messages: [problem] }],
+        });
       result = await this.idempotency.run(
         `offer.claim:${subscriberId}`,
         key,
@@ -224,7 +225,13 @@ export class OffersService {
     return result;
   }
 
-  private async claimIn(m: EntityManager, offerId: string, subscriberId: string, channel: 'web' | 'sms', actor: Actor) {
+  private async claimIn(
+    m: EntityManager,
+    offerId: string,
+    subscriberId: string,
+    channel: 'web' | 'sms',
+    actor: Actor,
+  ) {
     const offer = await m
       .getRepository(Offer)
       .createQueryBuilder('o')
@@ -234,9 +241,13 @@ export class OffersService {
     if (!offer) throw new NotFoundException('No such offer for you');
     const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
     if (state === 'not_open')
-      throw new UnprocessableEntityException(`This offer opens for claims at ${offer.claimOpensAt.toISOString()}`);
+      throw new UnprocessableEntityException(
+        `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
+      );
     if (state === 'closed')
-      throw new UnprocessableEntityException(`The claim window closed at ${offer.claimClosesAt.toISOString()}`);
+      throw new UnprocessableEntityException(
+        `The claim window closed at ${offer.claimClosesAt.toISOString()}`,
+      );
     const [claim] = await m.query(
       `INSERT INTO offer_claims (offer_id, subscriber_id, channel) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, created_at`,
@@ -263,7 +274,11 @@ export class OffersService {
   }
 
   /** Credits (for credit offers) and confirmations for new claims; returns billing outbox ids. */
-  private async issueFor(m: EntityManager, offer: Offer, claims: Array<{ id: string; subscriber_id: string }>) {
+  private async issueFor(
+    m: EntityManager,
+    offer: Offer,
+    claims: Array<{ id: string; subscriber_id: string }>,
+  ) {
     const outboxIds =
       offer.kind === 'credit'
         ? await this.credits.insertIssued(
@@ -365,7 +380,9 @@ export class OffersService {
       total += n;
       if (n === 0) break;
     }
-    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [offerId]);
+    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [
+      offerId,
+    ]);
     return total;
   }
 
@@ -374,7 +391,9 @@ export class OffersService {
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
-      .where(`o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`)
+      .where(
+        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
+      )
       .getMany();
     for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(Date.now() / SWEEP_EVERY_MS)}`);
     return rows.length;

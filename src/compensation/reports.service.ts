@@ -64,7 +64,9 @@ export class ReportsService {
     const rows = await this.db.query(REPORTS[name], [from, to]);
     // bigint sums come back as strings; pence stay well inside Number's exact range.
     return rows.map((r: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k.endsWith('_pence') && v !== null ? Number(v) : v])),
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, k.endsWith('_pence') && v !== null ? Number(v) : v]),
+      ),
     );
   }
 
