@@ -53,7 +53,7 @@ describe('compensation: idempotency under concurrency across instances', () => {
     }).then(async (r) => ({ key, status: r.status, body: (await r.json()) as any }));
 
   it('1,000 parallel requests for 500 keys on two instances make exactly 500 credits; the ledger balances', async () => {
-    const keys = Array.from({ length: 500 }, () => randomUUID());
+    const keys: string[] = Array.from({ length: 500 }, () => randomUUID());
     const calls = keys.flatMap((key, i) => [() => post(urls[0], key, i), () => post(urls[1], key, i)]);
     for (let i = calls.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

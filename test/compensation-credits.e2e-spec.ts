@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requestHash } from '../src/compensation/idempotency';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
@@ -86,7 +87,6 @@ describe('compensation: goodwill credits, limits, approvals, reversals, ledger',
       reasonCode: 'service_outage',
       note: 'outage on 3 March',
     };
-    const { requestHash } = await import('../src/compensation/idempotency');
     const hash = requestHash('credit.issue', body);
     const insertRunning = (key: string, age: string) =>
       t.db.query(

@@ -10,7 +10,6 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage as Request } from 'node:http';
-import { createInterface } from 'node:readline';
 import type { Actor } from '../audit/actor';
 import { CurrentActor, Roles } from '../identity/auth.decorators';
 import { CreateOfferDto } from './dto/offer.dto';
@@ -47,6 +46,6 @@ export class OffersController {
   upload(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @CurrentActor() actor: Actor) {
     if (!/^text\/(csv|plain)\b/.test(req.headers['content-type'] ?? ''))
       throw new UnsupportedMediaTypeException('Send the list as text/csv or text/plain');
-    return this.offers.addToList(id, createInterface({ input: req, crlfDelay: Infinity }), actor);
+    return this.offers.addToList(id, req, actor);
   }
 }

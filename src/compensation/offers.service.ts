@@ -11,6 +11,8 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
@@ -119,7 +121,7 @@ export class OffersService {
    * Loads an uploaded list (one number or account id per line, first CSV column) into a list offer's
    * eligibility, streaming in batches, in one transaction: a failed upload leaves nothing behind.
    */
-  async addToList(id: string, lines: AsyncIterable<string>, actor: Actor) {
+  async addToList(id: string, input: Readable, actor: Actor) {
     const offer = await this.get(id);
     if (offer.eligibility !== 'list')
       throw new ConflictException('Only an offer with list eligibility takes a list');
@@ -128,23 +130,26 @@ export class OffersService {
       let batch: string[] = [];
       const flush = async () => {
         if (!batch.length) return;
-        const hmacs: string[] = [];
-        for (const v of batch) {
+        const hmacs = batch.map((v) => {
           const e164 = this.subscribers.normalise(v);
-          if (e164) hmacs.push(this.subscribers.hmac(e164));
-        }
+          return e164 ? this.subscribers.hmac(e164) : null;
+        });
+        // matched = lines naming a subscriber (by number or account id); added = new eligibility rows.
         const [r] = await m.query(
-          `WITH s AS (SELECT id FROM subscribers WHERE msisdn_hmac = ANY($2) OR account_id = ANY($3)),
-                ins AS (INSERT INTO offer_eligible (offer_id, subscriber_id) SELECT $1, id FROM s
+          `WITH v AS (SELECT * FROM unnest($2::text[], $3::text[]) AS v(value, hmac)),
+                hits AS (SELECT v.value, s.id FROM v JOIN subscribers s ON s.msisdn_hmac = v.hmac OR s.account_id = v.value),
+                ins AS (INSERT INTO offer_eligible (offer_id, subscriber_id) SELECT DISTINCT $1::uuid, id FROM hits
                         ON CONFLICT DO NOTHING RETURNING 1)
-           SELECT (SELECT count(*) FROM s)::int AS matched, (SELECT count(*) FROM ins)::int AS added`,
-          [id, hmacs, batch],
+           SELECT (SELECT count(*) FROM v WHERE value IN (SELECT value FROM hits))::int AS matched,
+                  (SELECT count(*) FROM ins)::int AS added`,
+          [id, batch, hmacs],
         );
         counts.matched += r.matched;
         counts.added += r.added;
         batch = [];
       };
-      for await (const line of lines) {
+      // The reader is made just before iterating: readline drops lines emitted before iteration starts.
+      for await (const line of createInterface({ input, crlfDelay: Infinity })) {
         const value = line.split(',')[0].trim().replace(/^"|"$/g, '');
         if (!value || value.startsWith('#')) continue;
         counts.lines++;
@@ -360,7 +365,7 @@ export class OffersService {
       const n = await this.db.transaction(async (m) => {
         const claims = await m.query(
           `INSERT INTO offer_claims (offer_id, subscriber_id, channel)
-           SELECT $1, e.subscriber_id FROM (${source}) e
+           SELECT $1, e.subscriber_id, 'auto' FROM (${source}) e
            WHERE NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id)
            LIMIT $2
            ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, subscriber_id`,
