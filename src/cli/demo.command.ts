@@ -1,12 +1,17 @@
 import { Logger } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
+import { LedgerService } from '../compensation/ledger.service';
+import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { AppConfig } from '../platform/config';
+import { SubscribersService } from '../subscribers/subscribers.service';
 
 interface DemoOptions {
   once?: boolean;
@@ -32,6 +37,7 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.compensation = await this.demoCompensation(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -62,6 +68,51 @@ export class DemoCommand extends CommandRunner {
     await users.create({ email, displayName: 'Demo Admin', role: 'admin', password }, SYSTEM_ACTOR);
     this.log.log('created demo admin');
     return { email, password, created: true };
+  }
+
+  /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
+  private async demoCompensation(app: NestExpressApplication) {
+    const subscribers = app.get(SubscribersService);
+    const sample = [];
+    for (let i = 1; i <= 3; i++)
+      sample.push(
+        await subscribers.upsert({
+          accountId: `DEMO-C${i}`,
+          msisdn: `+4479111000${10 + i}`,
+          firstName: `Demo ${i}`,
+        }),
+      );
+    const offers = app.get(OffersService);
+    const actor = { type: 'system' as const, id: 'demo' };
+    const offer = await offers.create(
+      {
+        name: 'Sorry for the exposure: £5 credit',
+        kind: 'credit',
+        value: 500,
+        eligibility: 'list',
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
+      },
+      actor,
+    );
+    const list = await offers.addToList(
+      offer.id,
+      Readable.from(sample.map((s) => `${s.accountId}\n`)),
+      actor,
+    );
+    const customer = sample[0];
+    const claim = await offers.claim(offer.id, customer.id, 'web', { type: 'customer', id: customer.id });
+    const ledger = app.get(LedgerService);
+    const trial = await ledger.trialBalance();
+    this.log.log(`compensation: offer ${offer.id} for ${list.added} subscribers, one claimed`);
+    return {
+      offerId: offer.id,
+      eligible: list.added,
+      claimId: (claim.body as { claimId: string }).claimId,
+      customerAccountId: customer.accountId,
+      customerBalancePence: await ledger.balance(customer.id),
+      ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
+    };
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })

@@ -79,7 +79,7 @@ export class OffersService {
             analysisRunId: dto.analysisRunId ?? null,
             keyword: dto.keyword ?? null,
             template: dto.template ?? 'compensation_offer',
-            createdBy: actor.id ?? null,
+            createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
           }),
         );
         if (audience) {
