@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OffersService } from '../src/compensation/offers.service';
+import { SmtpSink } from '../src/sandbox/smtp-sink';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
@@ -205,6 +207,45 @@ describe('compensation: offers, eligibility, claims', () => {
     expect(row.channel).toBe('sms');
   });
 
+  it("confirms a claim by SMS and email through the notifications pipeline, in the customer's language", async () => {
+    const msisdn = '+447911230050';
+    const { subscriber, token } = await customerWithToken(t, 'OF-CY', msisdn, {
+      email: 'dewi@example.test',
+      locale: 'cy',
+      firstName: 'Dewi',
+    });
+    const offer = (await createOffer({ name: 'Ymddiheuriad', value: 250 }).expect(201)).body;
+    const res = await t
+      .http()
+      .post(`/customer/offers/${offer.id}/claim`)
+      .auth(token, { type: 'bearer' })
+      .send()
+      .expect(201);
+    expect(res.body.claimId).toEqual(expect.any(String));
+    const sms = (
+      await t.get<TwilioSandbox>(TwilioSandbox).messages.waitFor((all) => all.some((m) => m.to === msisdn))
+    ).filter((m) => m.to === msisdn);
+    expect(sms).toHaveLength(1);
+    expect(sms[0].body).toMatch(
+      /^Dewi, mae eich hawliad wedi'i gadarnhau: £2\.50 o gredyd i'ch cyfrif \(Ymddiheuriad\)/,
+    );
+    expect(sms[0].body).toMatch(/\/verify\/[A-Z0-9-]+ Cyf [A-Z0-9-]+\.$/);
+    const mail = await t
+      .get<SmtpSink>(SmtpSink)
+      .messages.waitFor((all) => all.some((m) => m.envelopeTo.includes('dewi@example.test')));
+    const mine = mail.filter((m) => m.envelopeTo.includes('dewi@example.test'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0].parsed.subject).toBe("Mae eich hawliad wedi'i gadarnhau: £2.50 o gredyd i'ch cyfrif");
+    // One message per claim and channel, recorded against the subscriber.
+    expect(
+      await count(
+        t.db,
+        `SELECT count(*) n FROM messages WHERE subscriber_id = $1 AND kind = 'compensation-claimed'`,
+        [subscriber.id],
+      ),
+    ).toBe(2);
+  });
+
   it('applies an auto offer to everyone eligible in the background, once, and reports liability', async () => {
     const offer = (
       await createOffer({ name: 'Auto £2', value: 200, mode: 'auto', eligibility: 'list' }).expect(201)
@@ -244,7 +285,7 @@ describe('compensation: offers, eligibility, claims', () => {
       outstanding_pence: 0,
     });
     const everyone = report.body.rows.find((r: any) => r.name === 'Everyone gets £5');
-    expect(everyone).toMatchObject({ eligible: 4, claimed: 1, issued_pence: 500, outstanding_pence: 1500 });
+    expect(everyone).toMatchObject({ eligible: 5, claimed: 1, issued_pence: 500, outstanding_pence: 2000 });
     const csv = await t
       .http()
       .get('/compensation/reports/liability?format=csv')

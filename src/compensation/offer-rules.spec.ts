@@ -48,5 +48,7 @@ describe('offer rules', () => {
     expect(describeBenefit('sms_bundle', 100, null)).toBe('100 free texts');
     expect(describeBenefit('data', 2048, null)).toBe('2048 MB of free data');
     expect(describeBenefit('custom', null, 'Free roaming for a week')).toBe('Free roaming for a week');
+    expect(describeBenefit('credit', 500, null, 'cy')).toBe("£5.00 o gredyd i'ch cyfrif");
+    expect(describeBenefit('data', 1024, null, 'cy')).toBe('1024 MB o ddata am ddim');
   });
 });

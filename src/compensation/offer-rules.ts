@@ -66,15 +66,23 @@ export function normaliseKeyword(text: string): string {
 
 export const KEYWORD_PATTERN = /^[A-Za-z][A-Za-z0-9]{1,19}$/;
 
-/** "£5.00 account credit", "100 free texts", "2048 MB of data", or the custom benefit's own words. */
-export function describeBenefit(kind: OfferKind, value: number | null, benefit: string | null): string {
+/** "£5.00 account credit", "100 free texts", "2048 MB of free data" (or in Welsh), or the custom benefit's words. */
+export function describeBenefit(
+  kind: OfferKind,
+  value: number | null,
+  benefit: string | null,
+  locale = 'en',
+): string {
+  const cy = locale === 'cy';
   switch (kind) {
     case 'credit':
-      return `${formatPence(value ?? 0)} account credit`;
+      return cy
+        ? `${formatPence(value ?? 0)} o gredyd i'ch cyfrif`
+        : `${formatPence(value ?? 0)} account credit`;
     case 'sms_bundle':
-      return `${value} free texts`;
+      return cy ? `${value} neges destun am ddim` : `${value} free texts`;
     case 'data':
-      return `${value} MB of free data`;
+      return cy ? `${value} MB o ddata am ddim` : `${value} MB of free data`;
     default:
       return benefit ?? '';
   }

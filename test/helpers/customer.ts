@@ -4,10 +4,15 @@ import { SubscribersService } from '../../src/subscribers/subscribers.service';
 import { TestApp } from './app';
 
 /** Creates (or updates) a subscriber and returns it with a signed-in customer token (skips the SMS code). */
-export async function customerWithToken(t: TestApp, accountId: string, msisdn: string, email?: string) {
+export async function customerWithToken(
+  t: TestApp,
+  accountId: string,
+  msisdn: string,
+  extra: { email?: string; locale?: string; firstName?: string } = {},
+) {
   const subscriber = await t
     .get<SubscribersService>(SubscribersService)
-    .upsert({ accountId, msisdn, email: email ?? null });
+    .upsert({ accountId, msisdn, ...extra });
   const token = newToken('customer');
   await t.db.getRepository(CustomerSession).insert({
     subscriberId: subscriber.id,

@@ -33,6 +33,20 @@ export class AppConfig {
     sandboxPort: number;
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly notifications: {
+    smsMaxSegments: number;
+    smsRatePerSecond: number;
+    emailRatePerSecond: number;
+    sendConcurrency: number;
+    quietHours: { start: number; end: number } | null;
+    quietHoursTz: string;
+    secondApprover: boolean;
+    smsCostPencePerSegment: number;
+    emailCostPence: number;
+    sendStaleSeconds: number;
+    sweepIntervalSeconds: number;
+    stalledIntervalMs: number;
+  };
   readonly compensation: {
     supportMaxPerCredit: number;
     supportMaxPerCustomerPerDay: number;
@@ -80,6 +94,20 @@ export class AppConfig {
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
     };
+    this.notifications = {
+      smsMaxSegments: env.SMS_MAX_SEGMENTS,
+      smsRatePerSecond: env.SMS_RATE_PER_SECOND,
+      emailRatePerSecond: env.EMAIL_RATE_PER_SECOND,
+      sendConcurrency: env.SEND_CONCURRENCY,
+      quietHours: parseQuietHours(env.SMS_QUIET_HOURS),
+      quietHoursTz: env.QUIET_HOURS_TZ,
+      secondApprover: env.CAMPAIGN_SECOND_APPROVER,
+      smsCostPencePerSegment: env.SMS_COST_PENCE_PER_SEGMENT,
+      emailCostPence: env.EMAIL_COST_PENCE,
+      sendStaleSeconds: env.SEND_STALE_SECONDS,
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
+    };
     this.compensation = {
       supportMaxPerCredit: env.COMPENSATION_SUPPORT_MAX_CREDIT_PENCE,
       supportMaxPerCustomerPerDay: env.COMPENSATION_SUPPORT_MAX_DAILY_PENCE,
@@ -104,6 +132,17 @@ export class AppConfig {
   get runsWorker(): boolean {
     return this.role !== 'api';
   }
+}
+
+/** "21:00-08:00" → minutes after midnight; "" or "off" → no quiet hours. */
+function parseQuietHours(v: string): { start: number; end: number } | null {
+  if (!v || v === 'off') return null;
+  const m = v.match(/^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/);
+  if (!m)
+    throw new ConfigError(
+      `Invalid configuration:\n  SMS_QUIET_HOURS=${JSON.stringify(v)}: use HH:MM-HH:MM or off`,
+    );
+  return { start: +m[1] * 60 + +m[2], end: +m[3] * 60 + +m[4] };
 }
 
 /**
