@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
@@ -14,7 +15,13 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, NotificationsModule];
+const DOMAIN_MODULES = [
+  AuditModule,
+  IdentityModule,
+  SubscribersModule,
+  NotificationsModule,
+  CompensationModule,
+];
 
 @Module({})
 export class AppModule implements NestModule {

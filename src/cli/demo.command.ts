@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
+import { LedgerService } from '../compensation/ledger.service';
+import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { AppConfig } from '../platform/config';
+import { SubscribersService } from '../subscribers/subscribers.service';
 import { INestApplication } from '@nestjs/common';
 import { CampaignsService } from '../notifications/campaigns.service';
 import { referenceCode } from '../notifications/reference-code';
@@ -38,6 +42,7 @@ export class DemoCommand extends CommandRunner {
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
       summary.notifications = await this.demoNotifications(app, summary);
+      summary.compensation = await this.demoCompensation(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -130,6 +135,61 @@ export class DemoCommand extends CommandRunner {
     await users.create({ email, displayName: 'Demo Admin', role: 'admin', password }, SYSTEM_ACTOR);
     this.log.log('created demo admin');
     return { email, password, created: true };
+  }
+
+  /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
+  private async demoCompensation(app: INestApplication) {
+    const subscribers = app.get(SubscribersService);
+    const sample = [];
+    for (let i = 1; i <= 3; i++)
+      sample.push(
+        await subscribers.upsert({
+          accountId: `DEMO-C${i}`,
+          msisdn: `+4479111000${10 + i}`,
+          firstName: `Demo ${i}`,
+        }),
+      );
+    const offers = app.get(OffersService);
+    const actor = { type: 'system' as const, id: 'demo' };
+    const offer = await offers.create(
+      {
+        name: 'Sorry for the exposure: £5 credit',
+        kind: 'credit',
+        value: 500,
+        eligibility: 'list',
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
+      },
+      actor,
+    );
+    const list = await offers.addToList(
+      offer.id,
+      Readable.from(sample.map((s) => `${s.accountId}\n`)),
+      actor,
+    );
+    const customer = sample[0];
+    const claim = await offers.claim(offer.id, customer.id, 'web', { type: 'customer', id: customer.id });
+    // The confirmation SMS goes through the notifications pipeline; with the local sandbox we can wait for it.
+    const sandbox = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
+    const confirmation = await sandbox?.messages
+      .waitFor(
+        (all) => all.some((m) => m.to === customer.msisdn && /claim is confirmed/.test(m.body)),
+        10_000,
+      )
+      .then(() => true)
+      .catch(() => false);
+    const ledger = app.get(LedgerService);
+    const trial = await ledger.trialBalance();
+    this.log.log(`compensation: offer ${offer.id} for ${list.added} subscribers, one claimed`);
+    return {
+      offerId: offer.id,
+      eligible: list.added,
+      claimId: (claim.body as { claimId: string }).claimId,
+      customerAccountId: customer.accountId,
+      customerBalancePence: await ledger.balance(customer.id),
+      confirmationSms: confirmation ?? null,
+      ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
+    };
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })
