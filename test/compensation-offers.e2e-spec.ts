@@ -3,6 +3,8 @@ import { OffersService } from '../src/compensation/offers.service';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
+import { KeywordClaims } from '../src/compensation/keyword-claims';
+import { WebhooksService } from '../src/notifications/webhooks.service';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
 
@@ -205,6 +207,23 @@ describe('compensation: offers, eligibility, claims', () => {
     });
     const [row] = await t.db.query(`SELECT channel FROM offer_claims WHERE offer_id = $1`, [offer.id]);
     expect(row.channel).toBe('sms');
+
+    // Through the real inbound webhook: the reply claims (confirmation follows) or explains a refusal.
+    const keywords = t.get<KeywordClaims>(KeywordClaims);
+    await t.db.query(`UPDATE offers SET claim_closes_at = now() + interval '1 day' WHERE id = $1`, [
+      offer.id,
+    ]);
+    expect(await keywords.answer(people[2].msisdn, 'THANKS')).toBe('');
+    expect(await keywords.answer(people[2].msisdn, 'THANKS')).toMatch(/could not take that claim/);
+    expect(await keywords.answer(people[2].msisdn, 'hello')).toBeNull();
+    const reply = await t
+      .get<WebhooksService>(WebhooksService)
+      .inbound({ From: people[0].msisdn, Body: 'thanks' });
+    expect(reply).toMatch(/could not take that claim/);
+    const help = await t
+      .get<WebhooksService>(WebhooksService)
+      .inbound({ From: people[0].msisdn, Body: 'what is this' });
+    expect(help).toMatch(/Reply STOP/);
   });
 
   it("confirms a claim by SMS and email through the notifications pipeline, in the customer's language", async () => {

@@ -14,6 +14,7 @@ import { CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
 import { CustomerCompensationController } from './customer-compensation.controller';
 import { IdempotencyService } from './idempotency.service';
+import { KeywordClaims } from './keyword-claims';
 import { LedgerService } from './ledger.service';
 import { OfferClaim } from './offer-claim.entity';
 import { Offer } from './offer.entity';
@@ -44,6 +45,7 @@ import { ReportsService } from './reports.service';
     OffersService,
     ReportsService,
     ClaimNotifier,
+    KeywordClaims,
     CompensationProcessor,
     // Analysis-run eligibility: AnalysisService once the analysis module is on main (docs/CONTRIBUTING.md).
     { provide: MATCHED_SUBSCRIBERS, useValue: null },

@@ -46,6 +46,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
+  'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
 };
 
 export const LOCALES = ['en', 'cy'] as const;
