@@ -1,4 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
 import { IdentityModule } from './identity/identity.module';
 import { PlatformConfigModule } from './platform/config';
@@ -12,7 +13,7 @@ import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule];
+const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, AnalysisModule];
 
 @Module({})
 export class AppModule implements NestModule {
