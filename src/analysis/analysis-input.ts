@@ -22,7 +22,9 @@ export async function inspectFile(path: string, format?: LogFormat): Promise<Inp
     size = st.size;
   } catch (e) {
     if (e instanceof AnalysisInputError) throw e;
-    throw new AnalysisInputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new AnalysisInputError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const head = await readHead(path);
   const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
@@ -72,4 +74,3 @@ export async function sha256File(path: string): Promise<string> {
   for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h.digest('hex');
 }
-

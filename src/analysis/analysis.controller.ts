@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Get, Header, Param, ParseUUIDPipe, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Header,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
 import { CurrentActor, CurrentPrincipal, CustomerOnly, Roles } from '../identity/auth.decorators';
@@ -64,7 +75,11 @@ export class AnalysisController {
 
   @Get(':id/subscribers')
   @Roles(...PEOPLE)
-  subscribers(@Param('id', ParseUUIDPipe) id: string, @Query() q: SubscribersPageDto, @CurrentActor() actor: Actor) {
+  subscribers(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: SubscribersPageDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.analyses.subscribers(id, q, actor);
   }
 

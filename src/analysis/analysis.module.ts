@@ -8,7 +8,10 @@ import { AnalysisProcessor } from './analysis.processor';
 import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]), BullModule.registerQueue({ name: ANALYSIS_QUEUE })],
+  imports: [
+    TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]),
+    BullModule.registerQueue({ name: ANALYSIS_QUEUE }),
+  ],
   controllers: [AnalysisController, CustomerExposureController],
   providers: [AnalysisService, AnalysisProcessor],
   exports: [AnalysisService],

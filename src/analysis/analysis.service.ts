@@ -22,6 +22,9 @@ import { ScanCounts } from './scan-task';
 
 export const ANALYSIS_QUEUE = 'analysis';
 
+/** Bytes done of total, and lines read so far. */
+export type ProgressFn = (bytesDone: number, bytesTotal: number, lines: number) => void;
+
 export interface AnalysisRequest {
   files: string[];
   from: Date;
@@ -67,7 +70,8 @@ export class AnalysisService {
     return names.map((n) => {
       const p = resolve(dir, n);
       const rel = relative(dir, p);
-      if (rel.startsWith('..') || isAbsolute(rel)) throw new BadRequestException(`${n}: outside the analysis input directory`);
+      if (rel.startsWith('..') || isAbsolute(rel))
+        throw new BadRequestException(`${n}: outside the analysis input directory`);
       return p;
     });
   }
@@ -108,13 +112,28 @@ export class AnalysisService {
       );
       await m.insert(
         AnalysisFile,
-        files.map((f, ord) => ({ runId: run.id, ord, path: f.path, size: f.size, format: f.format, gzip: f.gzip, sha256: null })),
+        files.map((f, ord) => ({
+          runId: run.id,
+          ord,
+          path: f.path,
+          size: f.size,
+          format: f.format,
+          gzip: f.gzip,
+          sha256: null,
+        })),
       );
       await this.audit.record(m, actor, {
         action: 'analysis.started',
         targetType: 'analysis_run',
         targetId: run.id,
-        summary: { files: files.length, bytes: run.bytesTotal, from: req.from, to: req.to, partners, incidentId: req.incidentId },
+        summary: {
+          files: files.length,
+          bytes: run.bytesTotal,
+          from: req.from,
+          to: req.to,
+          partners,
+          incidentId: req.incidentId,
+        },
       });
       return run;
     });
@@ -128,7 +147,7 @@ export class AnalysisService {
   }
 
   /** Creates and executes a run in this process (CLI, demo); returns its summary. */
-  async analyze(req: AnalysisRequest, actor: Actor, onProgress?: (done: number, total: number) => void): Promise<RunSummary> {
+  async analyze(req: AnalysisRequest, actor: Actor, onProgress?: ProgressFn): Promise<RunSummary> {
     const run = await this.create(req, actor);
     await this.execute(run.id, onProgress);
     return this.summary(run.id);
@@ -139,7 +158,7 @@ export class AnalysisService {
    * starts again from a clean slate. A run whose inputs and parameters match a live run becomes a
    * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
    */
-  async execute(runId: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+  async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
     // UPDATE through DataSource.query gives [rows, rowCount]
     const [claimed] = await this.db.query(
       `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
@@ -150,15 +169,17 @@ export class AnalysisService {
     try {
       await this.clearPartial(runId);
       const run = await this.db.getRepository(AnalysisRun).findOneByOrFail({ id: runId });
-      const files = await this.db.getRepository(AnalysisFile).find({ where: { runId }, order: { ord: 'ASC' } });
+      const files = await this.db
+        .getRepository(AnalysisFile)
+        .find({ where: { runId }, order: { ord: 'ASC' } });
       if (await this.claimKey(run, files)) return;
       const counts = await this.scan(run, files, onProgress);
       await this.finish(run, counts);
     } catch (e) {
-      await this.db.query(`UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
-        runId,
-        (e as Error).message.slice(0, 1000),
-      ]);
+      await this.db.query(
+        `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,
+        [runId, (e as Error).message.slice(0, 1000)],
+      );
       throw e;
     }
   }
@@ -201,12 +222,18 @@ export class AnalysisService {
     }
   }
 
-  private async scan(run: AnalysisRun, files: AnalysisFile[], onProgress?: (done: number, total: number) => void): Promise<ScanCounts> {
+  private async scan(run: AnalysisRun, files: AnalysisFile[], onProgress?: ProgressFn): Promise<ScanCounts> {
     const tasks = planScan(
-      files.map((f) => ({ path: f.path, size: f.size, gzip: f.gzip, format: f.format as LogFormat | 'empty' })),
+      files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        gzip: f.gzip,
+        format: f.format as LogFormat | 'empty',
+      })),
       this.config.analysis.workers,
     );
     let done = 0;
+    let lines = 0;
     let saved = 0;
     let lastSave = Date.now();
     const counts = await runScanPool(
@@ -224,17 +251,20 @@ export class AnalysisService {
         maxPairs: 200_000,
       },
       this.config.analysis.workers,
-      (bytes) => {
+      (bytes, l) => {
         done += bytes;
-        onProgress?.(done, run.bytesTotal);
+        lines += l;
+        onProgress?.(done, run.bytesTotal, lines);
         if (Date.now() - lastSave > 1000 && done !== saved) {
           lastSave = Date.now();
           saved = done;
-          void this.db.query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done]).catch(() => undefined);
+          void this.db
+            .query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done])
+            .catch(() => undefined);
         }
       },
     );
-    onProgress?.(run.bytesTotal, run.bytesTotal);
+    onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
     return counts;
   }
 
@@ -316,7 +346,9 @@ export class AnalysisService {
     const asked = await runs.findOneBy({ id: runId });
     if (!asked) throw new NotFoundException('no such analysis run');
     const run = asked.duplicateOf ? await runs.findOneByOrFail({ id: asked.duplicateOf }) : asked;
-    const files = await this.db.getRepository(AnalysisFile).find({ where: { runId: asked.id }, order: { ord: 'ASC' } });
+    const files = await this.db
+      .getRepository(AnalysisFile)
+      .find({ where: { runId: asked.id }, order: { ord: 'ASC' } });
     return {
       runId: asked.id,
       status: asked.status === 'duplicate' ? run.status : asked.status,
@@ -324,7 +356,13 @@ export class AnalysisService {
       incidentId: asked.incidentId,
       window: { from: asked.windowFrom.toISOString(), to: asked.windowTo.toISOString() },
       partners: asked.partners,
-      files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, format: f.format, gzip: f.gzip })),
+      files: files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        sha256: f.sha256,
+        format: f.format,
+        gzip: f.gzip,
+      })),
       linesRead: run.linesRead,
       linesMalformed: run.linesMalformed,
       exposures: run.exposures,
@@ -348,7 +386,10 @@ export class AnalysisService {
   }
 
   private async resultRunId(runId: string): Promise<string> {
-    const rows = await this.db.query(`SELECT COALESCE(duplicate_of, id) AS id FROM analysis_runs WHERE id = $1`, [runId]);
+    const rows = await this.db.query(
+      `SELECT COALESCE(duplicate_of, id) AS id FROM analysis_runs WHERE id = $1`,
+      [runId],
+    );
     if (!rows.length) throw new NotFoundException('no such analysis run');
     return rows[0].id;
   }
@@ -400,7 +441,11 @@ export class AnalysisService {
   async exportCsv(runId: string, actor: Actor): Promise<Readable> {
     const id = await this.resultRunId(runId);
     await this.db.transaction((m) =>
-      this.audit.record(m, actor, { action: 'analysis.exported', targetType: 'analysis_run', targetId: runId }),
+      this.audit.record(m, actor, {
+        action: 'analysis.exported',
+        targetType: 'analysis_run',
+        targetId: runId,
+      }),
     );
     const runner = this.db.createQueryRunner();
     const client: any = await runner.connect();

@@ -1,10 +1,15 @@
 import { classify, DetectionRules, isPartner, normalisePartner } from './detection';
 import { LogRecord } from './formats';
-import { compileMobileMatcher } from './mobile-number';
+import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 
 const FROM = Date.UTC(2025, 10, 24, 0, 0, 0);
 const TO = Date.UTC(2025, 10, 25, 0, 0, 0);
-const rules: DetectionRules = { from: FROM, to: TO, partners: ['o2.co.uk'], mobile: compileMobileMatcher('GB') };
+const rules: DetectionRules = {
+  from: FROM,
+  to: TO,
+  partners: ['o2.co.uk'],
+  mobile: compileMobileMatcher('GB'),
+};
 const rec = (o: Partial<LogRecord> = {}): LogRecord => ({
   time: FROM + 3600_000,
   method: 'GET',
@@ -38,8 +43,14 @@ describe('classify (the detection rule)', () => {
   });
 
   it('counts a value that does not normalise as invalid', () => {
-    expect(classify(rec({ headers: [{ name: 'msisdn', value: 'unknown' }] }), rules)).toEqual({ kind: 'invalid', invalid: 1 });
-    expect(classify(rec({ headers: [{ name: 'msisdn', value: '02079460018' }] }), rules)).toEqual({ kind: 'invalid', invalid: 1 });
+    expect(classify(rec({ headers: [{ name: 'msisdn', value: 'unknown' }] }), rules)).toEqual({
+      kind: 'invalid',
+      invalid: 1,
+    });
+    expect(classify(rec({ headers: [{ name: 'msisdn', value: '02079460018' }] }), rules)).toEqual({
+      kind: 'invalid',
+      invalid: 1,
+    });
   });
 
   it('dedupes a number sent in two headers and counts the invalid one beside it', () => {

@@ -1,5 +1,5 @@
 import { LogRecord } from './formats';
-import { MobileMatcher } from './mobile-number';
+import { MobileMatcher } from '../platform/privacy/mobile-number';
 
 export interface DetectionRules {
   /** Inclusive, epoch ms UTC. */
@@ -63,14 +63,20 @@ export function classify(rec: LogRecord, rules: DetectionRules): Verdict {
 export function isPartner(host: string, partners: readonly string[]): boolean {
   for (const p of partners) {
     if (host === p) return true;
-    if (host.length > p.length && host.endsWith(p) && host.charCodeAt(host.length - p.length - 1) === 46) return true;
+    if (host.length > p.length && host.endsWith(p) && host.charCodeAt(host.length - p.length - 1) === 46)
+      return true;
   }
   return false;
 }
 
 /** `*.O2.co.uk.` → `o2.co.uk`; refuses anything that is not a host name. */
 export function normalisePartner(suffix: string): string {
-  const s = suffix.trim().toLowerCase().replace(/^\*?\.+/, '').replace(/\.$/, '');
-  if (!/^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(s)) throw new Error(`partner suffix "${suffix}" is not a host name`);
+  const s = suffix
+    .trim()
+    .toLowerCase()
+    .replace(/^\*?\.+/, '')
+    .replace(/\.$/, '');
+  if (!/^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(s))
+    throw new Error(`partner suffix "${suffix}" is not a host name`);
   return s;
 }

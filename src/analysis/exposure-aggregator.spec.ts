@@ -1,4 +1,4 @@
-import { copyText, ExposureAggregator } from './exposure-aggregator';
+import { ExposureAggregator } from './exposure-aggregator';
 
 describe('ExposureAggregator', () => {
   it('sums per number and host, keeping first and last seen', () => {
@@ -24,12 +24,5 @@ describe('ExposureAggregator', () => {
     expect(a.full).toBe(true);
     expect(a.drain()).toHaveLength(2);
     expect(a.full).toBe(false);
-  });
-});
-
-describe('copyText', () => {
-  it('escapes what would break a COPY row and leaves the rest', () => {
-    expect(copyText('a.com')).toBe('a.com');
-    expect(copyText('a\tb\nc\\d\re')).toBe('a\\tb\\nc\\\\d\\re');
   });
 });

@@ -40,14 +40,18 @@ const EXCLUSION_TEXT: Record<string, string> = {
 /** Exposures per UTC day (YYYY-MM-DD → count), from the hourly counts. */
 export function perDay(hours: Record<string, number>): [string, number][] {
   const days = new Map<string, number>();
-  for (const [hour, n] of Object.entries(hours)) days.set(hour.slice(0, 10), (days.get(hour.slice(0, 10)) ?? 0) + n);
+  for (const [hour, n] of Object.entries(hours))
+    days.set(hour.slice(0, 10), (days.get(hour.slice(0, 10)) ?? 0) + n);
   return [...days.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
 function bars(rows: [string, number][], width = 40): string[] {
   const max = Math.max(1, ...rows.map(([, n]) => n));
   const label = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, n]) => `  ${k.padEnd(label)}  ${'#'.repeat(Math.max(n > 0 ? 1 : 0, Math.round((n / max) * width))).padEnd(width)}  ${n}`);
+  return rows.map(
+    ([k, n]) =>
+      `  ${k.padEnd(label)}  ${'#'.repeat(Math.max(n > 0 ? 1 : 0, Math.round((n / max) * width))).padEnd(width)}  ${n}`,
+  );
 }
 
 const int = (n: number) => n.toLocaleString('en-GB');
@@ -91,15 +95,21 @@ export function renderReport(s: RunSummary): string {
   if (!excluded.length) out.push('  none');
   for (const [k, n] of excluded) out.push(`  ${int(n).padStart(12)}  ${EXCLUSION_TEXT[k] ?? k}`);
   if (s.partnerExposures) {
-    out.push(`  ${int(s.partnerExposures).padStart(12)}  sent to trusted partners (${s.partners.join(', ')}), counted apart`);
+    out.push(
+      `  ${int(s.partnerExposures).padStart(12)}  sent to trusted partners (${s.partners.join(', ')}), counted apart`,
+    );
   }
-  if (s.invalidValues) out.push(`  ${int(s.invalidValues).padStart(12)}  header values that are not a valid mobile number`);
+  if (s.invalidValues)
+    out.push(`  ${int(s.invalidValues).padStart(12)}  header values that are not a valid mobile number`);
   if (s.linesMalformed) {
     out.push(`  ${int(s.linesMalformed).padStart(12)}  malformed lines, e.g.:`);
     for (const m of s.malformedSamples) out.push(`                  ${JSON.stringify(m)}`);
   }
   out.push('');
   out.push('Files');
-  for (const f of s.files) out.push(`  ${f.path} (${f.format}${f.gzip ? ', gzip' : ''}, ${int(f.size)} bytes, sha256 ${f.sha256?.slice(0, 16) ?? '-'}…)`);
+  for (const f of s.files)
+    out.push(
+      `  ${f.path} (${f.format}${f.gzip ? ', gzip' : ''}, ${int(f.size)} bytes, sha256 ${f.sha256?.slice(0, 16) ?? '-'}…)`,
+    );
   return out.join('\n') + '\n';
 }

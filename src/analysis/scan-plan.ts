@@ -35,7 +35,13 @@ export function planScan(files: InputFile[], workers: number): ScanTask[] {
       continue;
     }
     for (let start = 0; start < f.size; start += range)
-      tasks.push({ path: f.path, format: f.format, gzip: false, start, end: Math.min(f.size, start + range) });
+      tasks.push({
+        path: f.path,
+        format: f.format,
+        gzip: false,
+        start,
+        end: Math.min(f.size, start + range),
+      });
   }
   return tasks.sort((a, b) => b.end - b.start - (a.end - a.start));
 }

@@ -15,7 +15,7 @@ export async function runScanPool(
   tasks: ScanTask[],
   settings: ScanSettings,
   concurrency: number,
-  onProgress: (bytes: number) => void,
+  onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
   const threads = existsSync(WORKER_FILE);
@@ -23,7 +23,9 @@ export async function runScanPool(
   const lane = async () => {
     while (next < tasks.length) {
       const task = tasks[next++];
-      const counts = threads ? await inWorker(task, settings, onProgress) : await runScanTask(task, settings, onProgress);
+      const counts = threads
+        ? await inWorker(task, settings, onProgress)
+        : await runScanTask(task, settings, onProgress);
       mergeCounts(total, counts);
     }
   };
@@ -31,20 +33,27 @@ export async function runScanPool(
   return total;
 }
 
-function inWorker(task: ScanTask, settings: ScanSettings, onProgress: (bytes: number) => void): Promise<ScanCounts> {
+function inWorker(
+  task: ScanTask,
+  settings: ScanSettings,
+  onProgress: (bytes: number, lines: number) => void,
+): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
     const w = new Worker(WORKER_FILE, { workerData: { task, settings } });
     let settled = false;
-    w.on('message', (m: { type: string; bytes?: number; counts?: ScanCounts; message?: string }) => {
-      if (m.type === 'progress') onProgress(m.bytes!);
-      else if (m.type === 'done') {
-        settled = true;
-        resolve(m.counts!);
-      } else if (m.type === 'error') {
-        settled = true;
-        reject(new Error(m.message));
-      }
-    });
+    w.on(
+      'message',
+      (m: { type: string; bytes?: number; lines?: number; counts?: ScanCounts; message?: string }) => {
+        if (m.type === 'progress') onProgress(m.bytes!, m.lines!);
+        else if (m.type === 'done') {
+          settled = true;
+          resolve(m.counts!);
+        } else if (m.type === 'error') {
+          settled = true;
+          reject(new Error(m.message));
+        }
+      },
+    );
     w.on('error', (e) => {
       settled = true;
       reject(e);

@@ -6,10 +6,11 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Pseudonymiser, scrubPii } from '../platform/privacy';
 import { classify, DetectionRules, Exclusion } from './detection';
-import { copyText, ExposureAggregator, PairTotal } from './exposure-aggregator';
+import { copyText } from '../platform/database/copy-text';
+import { ExposureAggregator, PairTotal } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
-import { LineSplitter } from './line-splitter';
-import { compileMobileMatcher } from './mobile-number';
+import { LineSplitter } from '../platform/streams/line-splitter';
+import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { ScanTask } from './scan-plan';
 
 /** Everything a scanner needs, as plain data: it runs in a worker thread with no Nest container. */
@@ -41,6 +42,11 @@ export interface ScanCounts {
   malformedSamples: string[];
 }
 
+/** A malformed line as evidence: cut short, control bytes made visible (jsonb refuses NUL), numbers masked. */
+export function sample(line: string): string {
+  return scrubPii(line.slice(0, 200).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '\ufffd'));
+}
+
 export function emptyCounts(): ScanCounts {
   return {
     linesRead: 0,
@@ -67,16 +73,24 @@ const PROGRESS_EVERY = 8 << 20;
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
-  onProgress: (bytes: number) => void = () => undefined,
+  onProgress: (bytes: number, lines: number) => void = () => undefined,
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
-  const parser = createParser(task.format, { allowlist: new Set(s.allowlist), squidLogformat: s.squidLogformat });
-  const rules: DetectionRules = { from: s.from, to: s.to, partners: s.partners, mobile: compileMobileMatcher(s.country) };
+  const parser = createParser(task.format, {
+    allowlist: new Set(s.allowlist),
+    squidLogformat: s.squidLogformat,
+  });
+  const rules: DetectionRules = {
+    from: s.from,
+    to: s.to,
+    partners: s.partners,
+    mobile: compileMobileMatcher(s.country),
+  };
   const agg = new ExposureAggregator(s.maxPairs);
   const pseudonymiser = new Pseudonymiser(s.pseudonymKey);
   const malformed = (line: string) => {
     counts.linesMalformed++;
-    if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(scrubPii(line.slice(0, 200)));
+    if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));
   };
 
   const onLine = (line: string) => {
@@ -123,11 +137,13 @@ export async function runScanTask(
     const raw = createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
     let bytes = 0;
     let reported = 0;
+    let reportedLines = 0;
     raw.on('data', (c) => {
       bytes += c.length;
       if (bytes - reported >= PROGRESS_EVERY) {
-        onProgress(bytes - reported);
+        onProgress(bytes - reported, counts.linesRead - reportedLines);
         reported = bytes;
+        reportedLines = counts.linesRead;
       }
     });
     const input: Readable = task.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
@@ -141,7 +157,7 @@ export async function runScanTask(
     raw.destroy();
     if (agg.size > 0) await copyPairs(db, s.runId, agg.drain(), pseudonymiser);
     // a range reader may stop before its end (the last line belongs to the next range): report it all
-    onProgress((task.gzip ? bytes : task.end - task.start) - reported);
+    onProgress((task.gzip ? bytes : task.end - task.start) - reported, counts.linesRead - reportedLines);
   } finally {
     await db.end();
   }
@@ -182,6 +198,7 @@ export function mergeCounts(into: ScanCounts, c: ScanCounts): ScanCounts {
   for (const k of Object.keys(c.excluded) as Exclusion[]) into.excluded[k] += c.excluded[k];
   for (const [k, v] of Object.entries(c.hours)) into.hours[k] = (into.hours[k] ?? 0) + v;
   for (const [k, v] of Object.entries(c.partnerHosts)) into.partnerHosts[k] = (into.partnerHosts[k] ?? 0) + v;
-  for (const m of c.malformedSamples) if (into.malformedSamples.length < MAX_SAMPLES) into.malformedSamples.push(m);
+  for (const m of c.malformedSamples)
+    if (into.malformedSamples.length < MAX_SAMPLES) into.malformedSamples.push(m);
   return into;
 }

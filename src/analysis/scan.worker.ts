@@ -4,7 +4,9 @@ import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
 
 const { task, settings } = workerData as { task: ScanTask; settings: ScanSettings };
-runScanTask(task, settings, (bytes) => parentPort!.postMessage({ type: 'progress', bytes })).then(
+runScanTask(task, settings, (bytes, lines) =>
+  parentPort!.postMessage({ type: 'progress', bytes, lines }),
+).then(
   (counts) => parentPort!.postMessage({ type: 'done', counts }),
   (e: Error) => parentPort!.postMessage({ type: 'error', message: e.message }),
 );

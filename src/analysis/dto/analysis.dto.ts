@@ -38,7 +38,10 @@ export class StartAnalysisDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @Matches(/^[*.]*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?$/, { each: true, message: 'each partner must be a host suffix' })
+  @Matches(/^[*.]*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?$/, {
+    each: true,
+    message: 'each partner must be a host suffix',
+  })
   partners?: string[];
 
   @ApiPropertyOptional()

@@ -12,7 +12,9 @@ describe('ELFF parser', () => {
     expect(p.parse('#Software: SGOS 6.7')).toBe(SKIP);
     expect(p.parse(FIELDS)).toBe(SKIP);
     expect(
-      p.parse('2025-11-24 10:15:00 12 10.0.0.9 200 TCP_NC_MISS GET http News.Example.com /x "Mozilla/5.0 (X11; Linux)" "+44 7911 123456" OBSERVED'),
+      p.parse(
+        '2025-11-24 10:15:00 12 10.0.0.9 200 TCP_NC_MISS GET http News.Example.com /x "Mozilla/5.0 (X11; Linux)" "+44 7911 123456" OBSERVED',
+      ),
     ).toEqual({
       time: Date.UTC(2025, 10, 24, 10, 15, 0),
       method: 'GET',
@@ -31,7 +33,9 @@ describe('ELFF parser', () => {
       headers: [{ name: 'x-up-calling-line-id', value: '07911123456' }],
     });
     // a line in the old shape now has the wrong number of columns
-    expect(p.parse('2025-11-24 10:15:00 12 10.0.0.9 200 TCP_NC_MISS GET http a.com /x "UA" - OBSERVED')).toBeNull();
+    expect(
+      p.parse('2025-11-24 10:15:00 12 10.0.0.9 200 TCP_NC_MISS GET http a.com /x "UA" - OBSERVED'),
+    ).toBeNull();
   });
 
   it('reads hits and denials from s-action or sc-filter-result', () => {

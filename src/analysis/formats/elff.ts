@@ -1,4 +1,13 @@
-import { headerValue, HeaderValue, hostOf, LineParser, LogRecord, outcomeOfResultCode, SKIP, splitFields } from './log-record';
+import {
+  headerValue,
+  HeaderValue,
+  hostOf,
+  LineParser,
+  LogRecord,
+  outcomeOfResultCode,
+  SKIP,
+  splitFields,
+} from './log-record';
 
 interface Columns {
   date: number;
@@ -55,7 +64,10 @@ export function createElffParser(allowlist: ReadonlySet<string>): LineParser {
 }
 
 function compileFields(spec: string, allowlist: ReadonlySet<string>): Columns {
-  const names = spec.trim().split(/\s+/).map((n) => n.toLowerCase());
+  const names = spec
+    .trim()
+    .split(/\s+/)
+    .map((n) => n.toLowerCase());
   const at = (...candidates: string[]) => {
     for (const c of candidates) {
       const i = names.indexOf(c);

@@ -44,7 +44,9 @@ describe('JSONL parser', () => {
 
   it('accepts epoch seconds as a string and +0000 offsets', () => {
     expect(p.parse(nginx({ time: '1764000000.5' }))).toMatchObject({ time: 1764000000500 });
-    expect(p.parse(nginx({ time: '2025-11-24T10:00:00+0000' }))).toMatchObject({ time: Date.UTC(2025, 10, 24, 10) });
+    expect(p.parse(nginx({ time: '2025-11-24T10:00:00+0000' }))).toMatchObject({
+      time: Date.UTC(2025, 10, 24, 10),
+    });
   });
 
   it('reads cache hits and requests that never went upstream', () => {

@@ -33,7 +33,8 @@ export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
         for (const k of Object.keys(rh)) {
           const name = k.toLowerCase();
           const v = rh[k];
-          if (allowlist.has(name) && typeof v === 'string' && v !== '' && v !== '-') headers.push({ name, value: v });
+          if (allowlist.has(name) && typeof v === 'string' && v !== '' && v !== '-')
+            headers.push({ name, value: v });
         }
       }
       const upstream = o.upstream_addr;
@@ -44,8 +45,18 @@ export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
           : typeof upstream !== 'string' || upstream === '' || upstream === '-'
             ? 'not_forwarded'
             : 'forwarded';
-      const host = typeof o.host === 'string' ? hostOf(o.host) : typeof o.authority === 'string' ? hostOf(o.authority) : '';
-      const method = typeof o.method === 'string' ? o.method.toUpperCase() : typeof o.request_method === 'string' ? o.request_method.toUpperCase() : '-';
+      const host =
+        typeof o.host === 'string'
+          ? hostOf(o.host)
+          : typeof o.authority === 'string'
+            ? hostOf(o.authority)
+            : '';
+      const method =
+        typeof o.method === 'string'
+          ? o.method.toUpperCase()
+          : typeof o.request_method === 'string'
+            ? o.request_method.toUpperCase()
+            : '-';
       return { time, method, host, outcome, headers };
     },
   };

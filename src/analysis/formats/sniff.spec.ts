@@ -2,7 +2,10 @@ import { sniffFormat } from '.';
 
 describe('sniffFormat', () => {
   it.each([
-    ['1764000000.123    125 10.0.0.1 TCP_MISS/200 1 GET http://a/ - HIER_DIRECT/1.2.3.4 - "-" "-"\n', 'squid'],
+    [
+      '1764000000.123    125 10.0.0.1 TCP_MISS/200 1 GET http://a/ - HIER_DIRECT/1.2.3.4 - "-" "-"\n',
+      'squid',
+    ],
     ['#Software: SGOS\n#Fields: date time\n', 'elff'],
     ['\n\n{"time":1}\n', 'jsonl'],
     ['', 'empty'],

@@ -38,7 +38,9 @@ describe('squid parser (default logformat)', () => {
   it('reads result codes: hits and denials', () => {
     expect(p.parse(line({ result: 'TCP_HIT/200' }))).toMatchObject({ outcome: 'cache_hit' });
     expect(p.parse(line({ result: 'TCP_MEM_HIT/200' }))).toMatchObject({ outcome: 'cache_hit' });
-    expect(p.parse(line({ result: 'TCP_REFRESH_UNMODIFIED_HIT/304' }))).toMatchObject({ outcome: 'cache_hit' });
+    expect(p.parse(line({ result: 'TCP_REFRESH_UNMODIFIED_HIT/304' }))).toMatchObject({
+      outcome: 'cache_hit',
+    });
     expect(p.parse(line({ result: 'TCP_DENIED/403' }))).toMatchObject({ outcome: 'denied' });
     expect(p.parse(line({ result: 'TCP_TUNNEL/200' }))).toMatchObject({ outcome: 'forwarded' });
   });
@@ -52,7 +54,9 @@ describe('squid parser (default logformat)', () => {
 
   it('treats - as no header, decodes URL-encoded values and escaped quotes', () => {
     expect(p.parse(line({ msisdn: '"-"' }))).toMatchObject({ headers: [] });
-    expect(p.parse(line({ msisdn: '"%2B447911123456"' }))).toMatchObject({ headers: [{ value: '+447911123456' }] });
+    expect(p.parse(line({ msisdn: '"%2B447911123456"' }))).toMatchObject({
+      headers: [{ value: '+447911123456' }],
+    });
     expect(p.parse(line({ ua: '"agent \\"quoted\\" here"' }))).toMatchObject({ host: 'www.example.com' });
   });
 
@@ -72,7 +76,10 @@ describe('squid parser (default logformat)', () => {
 
 describe('squid logformat compiler', () => {
   it('understands custom formats with any %{Header}>h field', () => {
-    const p = createSquidParser(allow, '%ts.%03tu %>a %Ss/%03>Hs %rm %ru "%{X-MSISDN}>h" "%{Host}>h" %{X-Nokia-MSISDN}>ha');
+    const p = createSquidParser(
+      allow,
+      '%ts.%03tu %>a %Ss/%03>Hs %rm %ru "%{X-MSISDN}>h" "%{Host}>h" %{X-Nokia-MSISDN}>ha',
+    );
     const r = p.parse('1764000000.5 10.0.0.1 TCP_MISS/200 POST /submit "07911 123456" "api.example.org" -');
     expect(r).toEqual({
       time: 1764000000500,

@@ -1,4 +1,13 @@
-import { headerValue, HeaderValue, hostOf, LineParser, LogRecord, outcomeOfResultCode, SKIP, splitFields } from './log-record';
+import {
+  headerValue,
+  HeaderValue,
+  hostOf,
+  LineParser,
+  LogRecord,
+  outcomeOfResultCode,
+  SKIP,
+  splitFields,
+} from './log-record';
 
 export const DEFAULT_SQUID_LOGFORMAT =
   '%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %un %Sh/%<a %mt "%{User-Agent}>h" "%{X-Up-Calling-Line-Id}>ha"';
@@ -35,10 +44,14 @@ export function compileSquidFormat(logformat: string): Role[] {
 }
 
 /** A parser for Squid access logs written with `logformat` (the default above unless configured). */
-export function createSquidParser(allowlist: ReadonlySet<string>, logformat = DEFAULT_SQUID_LOGFORMAT): LineParser {
+export function createSquidParser(
+  allowlist: ReadonlySet<string>,
+  logformat = DEFAULT_SQUID_LOGFORMAT,
+): LineParser {
   const roles = compileSquidFormat(logformat);
   for (const want of ['time', 'url', 'result'] as const)
-    if (!roles.some((r) => r.kind === want)) throw new Error(`squid logformat has no ${want} field (%ts, %ru, %Ss)`);
+    if (!roles.some((r) => r.kind === want))
+      throw new Error(`squid logformat has no ${want} field (%ts, %ru, %Ss)`);
   const fields: string[] = [];
   return {
     parse(line: string): LogRecord | typeof SKIP | null {

@@ -29,7 +29,9 @@ describe('LineSplitter', () => {
   });
 
   it('skips an over-long line and reports it, then carries on', () => {
-    const { lines, overlong } = split(['x'.repeat(10), 'y'.repeat(10), '\nok\n', 'z'.repeat(30)], { maxLineBytes: 15 });
+    const { lines, overlong } = split(['x'.repeat(10), 'y'.repeat(10), '\nok\n', 'z'.repeat(30)], {
+      maxLineBytes: 15,
+    });
     expect(lines).toEqual(['ok']);
     expect(overlong).toBe(2);
   });
@@ -47,10 +49,15 @@ describe('LineSplitter', () => {
           // A range reader starts one byte early (unless at 0) and skips to the first newline.
           const from = start === 0 ? 0 : start - 1;
           const chunks: Buffer[] = [];
-          for (let i = from; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, Math.min(i + chunkSize, bytes.length)));
+          for (let i = from; i < bytes.length; i += chunkSize)
+            chunks.push(bytes.subarray(i, Math.min(i + chunkSize, bytes.length)));
           got.push(...split(chunks, { startOffset: from, stopAt: end, skipFirstLine: start > 0 }).lines);
         }
-        expect([cut, chunkSize, got]).toEqual([cut, chunkSize, ['alpha', 'bravo', 'charlie', '', 'delta', 'echo']]);
+        expect([cut, chunkSize, got]).toEqual([
+          cut,
+          chunkSize,
+          ['alpha', 'bravo', 'charlie', '', 'delta', 'echo'],
+        ]);
       }
     }
   });

@@ -1,4 +1,4 @@
-import { toE164 } from '../platform/privacy';
+import { toE164 } from './msisdn';
 import { compileMobileMatcher } from './mobile-number';
 
 describe('compileMobileMatcher (GB)', () => {
