@@ -30,13 +30,7 @@ export interface Truth {
   exposures: number;
   partnerExposures: number;
   invalidValues: number;
-  excluded: {
-    outside_window: number;
-    connect: number;
-    cache_hit: number;
-    denied: number;
-    not_forwarded: number;
-  };
+  excluded: ScanCounts['excluded'];
   /** Per exposed number (E.164): count, first and last (epoch ms). */
   numbers: Map<string, { count: number; first: number; last: number; subscriber: boolean }>;
   distinct: number;

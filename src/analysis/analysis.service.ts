@@ -248,7 +248,7 @@ export class AnalysisService {
         from: run.windowFrom.getTime(),
         to: run.windowTo.getTime(),
         partners: run.partners,
-        maxPairs: 200_000,
+        maxPairs: 100_000,
       },
       this.config.analysis.workers,
       (bytes, l) => {

@@ -128,7 +128,8 @@ export class SubscribersImportService {
     report: ImportReport,
     reject: (line: number, reason: RejectReason) => void,
   ): Readable {
-    const self = this;
+    const normalise = (raw: string) => this.normalise(raw);
+    const pseudonym = (e164: string) => this.pseudonymiser.pseudonym(e164);
     return Readable.from(
       (async function* () {
         let header: string[] | null = null;
@@ -151,7 +152,7 @@ export class SubscribersImportService {
           const col = (name: string) => (cells[header!.indexOf(name)] ?? '').trim();
           const accountId = col('account_id');
           if (!accountId) return reject(lineNo, 'missing_id');
-          const e164 = self.normalise(col('msisdn'));
+          const e164 = normalise(col('msisdn'));
           if (!e164) return reject(lineNo, 'bad_number');
           const locale = col('locale').toLowerCase();
           batch.push(
@@ -159,7 +160,7 @@ export class SubscribersImportService {
               lineNo,
               copyText(accountId),
               e164,
-              self.pseudonymiser.pseudonym(e164),
+              pseudonym(e164),
               col('email') ? copyText(col('email')) : '\\N',
               col('first_name') ? copyText(col('first_name')) : '\\N',
               LOCALES.has(locale) ? locale : 'en',

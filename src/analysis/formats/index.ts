@@ -31,7 +31,16 @@ export function sniffFormat(head: string): LogFormat | 'empty' | null {
   if (lines.length === 0) return 'empty';
   const first = lines[0];
   if (/^#(?:Fields|Software|Version|Date|Remark|Start-Date):/i.test(first)) return 'elff';
-  if (/^\s*\{/.test(first)) return 'jsonl';
+  if (/^\s*\{/.test(first)) return isJsonObject(first) ? 'jsonl' : null; // a pretty-printed .json is not a log
   if (/^\d{9,11}(?:\.\d{1,6})?\s/.test(first)) return 'squid';
   return null;
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const v = JSON.parse(line);
+    return !!v && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }

@@ -12,5 +12,6 @@ describe('sniffFormat', () => {
     ['\n  \n', 'empty'],
     ['%PDF-1.7\n%âãÏÓ\n', null],
     ['name,msisdn\nalice,07911123456\n', null],
+    ['{\n  "name": "candor"\n}\n', null],
   ])('%j → %s', (head, expected) => expect(sniffFormat(head)).toBe(expected));
 });
