@@ -248,7 +248,7 @@ export class AnalysisService {
         from: run.windowFrom.getTime(),
         to: run.windowTo.getTime(),
         partners: run.partners,
-        maxPairs: 100_000,
+        maxPairs: 50_000,
       },
       this.config.analysis.workers,
       (bytes, l) => {
@@ -271,6 +271,8 @@ export class AnalysisService {
   /** Sums the staged pairs per number, matches subscribers (current number, then past numbers), stores the totals. */
   private async finish(run: AnalysisRun, c: ScanCounts): Promise<void> {
     await this.db.transaction(async (m) => {
+      // sums over millions of staged rows: let them hash in memory rather than sort on disk
+      await m.query(`SET LOCAL work_mem = '256MB'`);
       await m.query(
         `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
          SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,

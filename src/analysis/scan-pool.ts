@@ -39,7 +39,11 @@ function inWorker(
   onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_FILE, { workerData: { task, settings } });
+    // a small old generation makes the scanner collect often: its live data is one bounded map
+    const w = new Worker(WORKER_FILE, {
+      workerData: { task, settings },
+      resourceLimits: { maxOldGenerationSizeMb: 96 },
+    });
     let settled = false;
     w.on(
       'message',

@@ -136,29 +136,34 @@ export async function runScanTask(
   await db.connect();
   try {
     const raw = createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
-    let bytes = 0;
     let reported = 0;
     let reportedLines = 0;
-    raw.on('data', (c) => {
-      bytes += c.length;
+    // progress from the file position, read in the loop: a 'data' listener would switch the stream to
+    // flowing mode and let it run ahead of the parser, buffering the file in memory
+    const progress = () => {
+      const bytes = raw.bytesRead;
       if (bytes - reported >= PROGRESS_EVERY) {
         onProgress(bytes - reported, counts.linesRead - reportedLines);
         reported = bytes;
         reportedLines = counts.linesRead;
       }
-    });
+    };
     const input: Readable = task.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
     if (task.gzip) raw.on('error', (e) => input.destroy(e));
     for await (const chunk of input) {
       splitter.push(chunk as Buffer);
       if (agg.full) await copyPairs(db, s.runId, agg.drain(), pseudonymiser);
+      progress();
       if (splitter.done) break;
     }
     splitter.end();
     raw.destroy();
     if (agg.size > 0) await copyPairs(db, s.runId, agg.drain(), pseudonymiser);
     // a range reader may stop before its end (the last line belongs to the next range): report it all
-    onProgress((task.gzip ? bytes : task.end - task.start) - reported, counts.linesRead - reportedLines);
+    onProgress(
+      (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
+      counts.linesRead - reportedLines,
+    );
   } finally {
     await db.end();
   }
