@@ -1,4 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
@@ -19,6 +20,7 @@ const DOMAIN_MODULES = [
   AuditModule,
   IdentityModule,
   SubscribersModule,
+  AnalysisModule,
   NotificationsModule,
   CompensationModule,
 ];

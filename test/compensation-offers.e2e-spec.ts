@@ -77,8 +77,8 @@ describe('compensation: offers, eligibility, claims', () => {
     await createOffer({ keyword: 'SORRY' }).expect(201);
     const dup = await createOffer({ keyword: 'sorry' }).expect(409);
     expect(dup.body.message).toMatch(/keyword/);
-    const run = await createOffer({ eligibility: 'analysis_run', analysisRunId: randomUUID() }).expect(422);
-    expect(run.body.message).toMatch(/analysis module/);
+    const run = await createOffer({ eligibility: 'analysis_run', analysisRunId: randomUUID() }).expect(404);
+    expect(run.body.message).toMatch(/no such analysis run/);
     await t.http().post('/compensation/offers').auth(tokens.support, { type: 'bearer' }).send({}).expect(403);
   });
 

@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
+import { AnalysisService } from '../analysis/analysis.service';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
 import { LedgerService } from '../compensation/ledger.service';
@@ -10,7 +13,9 @@ import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { AppConfig } from '../platform/config';
+import { projectRoot } from '../platform/paths';
 import { SubscribersService } from '../subscribers/subscribers.service';
+import { SubscribersImportService } from '../subscribers/subscribers-import.service';
 import { INestApplication } from '@nestjs/common';
 import { CampaignsService } from '../notifications/campaigns.service';
 import { referenceCode } from '../notifications/reference-code';
@@ -41,6 +46,7 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.notifications = await this.demoNotifications(app, summary);
       summary.compensation = await this.demoCompensation(app);
       summary.baseUrl = config.http.publicBaseUrl;
@@ -189,6 +195,46 @@ export class DemoCommand extends CommandRunner {
       customerBalancePence: await ledger.balance(customer.id),
       confirmationSms: confirmation ?? null,
       ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
+    };
+  }
+
+  /** Imports the sample subscribers and analyses the sample gateway logs (Squid, ELFF, gzipped Envoy JSON). */
+  private async demoAnalysis(importer: SubscribersImportService, analyses: AnalysisService) {
+    const samples = join(projectRoot(), 'samples');
+    const actor = { ...SYSTEM_ACTOR, id: 'demo' };
+    const subscribers = await importer.importFile(join(samples, 'subscribers.csv'), actor);
+    const logs = readdirSync(join(samples, 'logs')).sort();
+    const run = await analyses.analyze(
+      {
+        files: logs.map((f) => join(samples, 'logs', f)),
+        from: new Date('2025-11-24T00:00:00Z'),
+        to: new Date('2025-11-26T00:00:00Z'),
+        partners: ['o2.co.uk'],
+        incidentId: 'DEMO',
+      },
+      actor,
+    );
+    this.log.log(
+      `analysis ${run.runId}: ${run.exposures} exposures, ${run.matchedSubscribers} subscribers matched`,
+    );
+    return {
+      subscribersImport: {
+        rows: subscribers.rows,
+        imported: subscribers.imported,
+        updated: subscribers.updated,
+        rejected: subscribers.rejected,
+      },
+      runId: run.reusedRunId ?? run.runId,
+      files: logs,
+      linesRead: run.linesRead,
+      exposures: run.exposures,
+      partnerExposures: run.partnerExposures,
+      distinctMsisdns: run.distinctMsisdns,
+      matchedSubscribers: run.matchedSubscribers,
+      unmatchedMsisdns: run.unmatchedMsisdns,
+      firstSeen: run.firstSeen,
+      lastSeen: run.lastSeen,
+      topHosts: run.topHosts.slice(0, 3),
     };
   }
 

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscribersModule } from '../subscribers/subscribers.module';
+import { AnalysisService } from '../analysis/analysis.service';
 import { MATCHED_SUBSCRIBERS } from './audience';
 import { BillingController } from './billing.controller';
 import { BillingOutbox } from './billing-outbox.entity';
@@ -47,8 +48,8 @@ import { ReportsService } from './reports.service';
     ClaimNotifier,
     KeywordClaims,
     CompensationProcessor,
-    // Analysis-run eligibility: AnalysisService once the analysis module is on main (docs/CONTRIBUTING.md).
-    { provide: MATCHED_SUBSCRIBERS, useValue: null },
+    // Analysis-run eligibility: the analysis module's matched subscribers (docs/CONTRIBUTING.md).
+    { provide: MATCHED_SUBSCRIBERS, useExisting: AnalysisService },
   ],
   exports: [OffersService, CreditsService, LedgerService],
 })

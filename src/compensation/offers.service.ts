@@ -66,6 +66,7 @@ export class OffersService {
         throw new UnprocessableEntityException(
           'Eligibility by analysis run needs the analysis module, not installed',
         );
+      await this.matched.assertCompleted(dto.analysisRunId!);
       audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
     }
     let offer: Offer;

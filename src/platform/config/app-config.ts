@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
@@ -33,6 +35,7 @@ export class AppConfig {
     sandboxPort: number;
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string };
   readonly notifications: {
     smsMaxSegments: number;
     smsRatePerSecond: number;
@@ -93,6 +96,13 @@ export class AppConfig {
       sandboxPort: env.SANDBOX_SMTP_PORT,
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
+    };
+    this.analysis = {
+      headerAllowlist: env.ANALYSIS_HEADER_ALLOWLIST.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      workers: env.ANALYSIS_WORKERS || availableParallelism(),
+      inputDir: resolve(env.ANALYSIS_INPUT_DIR),
     };
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,

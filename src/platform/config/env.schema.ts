@@ -142,6 +142,24 @@ export class EnvSchema {
   @Min(1)
   SMTP_MAX_CONNECTIONS = 5;
 
+  // --- analysis ---
+  /** Request headers that may carry a subscriber's number (comma-separated, case-insensitive). */
+  @IsString()
+  @MinLength(1)
+  ANALYSIS_HEADER_ALLOWLIST =
+    'x-up-calling-line-id,x-msisdn,msisdn,x-nokia-msisdn,x-wap-msisdn,x-wap-network-client-msisdn,x-h3g-msisdn,x-network-info';
+
+  /** Scanner threads per analysis; 0 = one per CPU core. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  ANALYSIS_WORKERS = 0;
+
+  /** Directory the API may read gateway logs from (`POST /analyses` names files inside it). */
+  @IsString()
+  @MinLength(1)
+  ANALYSIS_INPUT_DIR = 'samples/logs';
   // --- notifications ---
   /** An SMS template longer than this many segments is refused. */
   @Type(() => Number)
