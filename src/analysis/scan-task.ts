@@ -94,6 +94,8 @@ export async function runScanTask(
     if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));
   };
 
+  // numeric keys: an epoch-ms key on a plain object is turned into a string on every exposure
+  const hours = new Map<number, number>();
   const onLine = (line: string) => {
     const rec = parser.parse(line);
     if (rec === SKIP) return;
@@ -118,7 +120,7 @@ export async function runScanTask(
         counts.invalidValues += v.invalid;
         counts.exposures++;
         const hour = rec.time - (rec.time % HOUR);
-        counts.hours[hour] = (counts.hours[hour] ?? 0) + 1;
+        hours.set(hour, (hours.get(hour) ?? 0) + 1);
         for (const n of v.numbers) agg.add(n, rec.host, rec.time);
       }
     }
@@ -167,6 +169,7 @@ export async function runScanTask(
   } finally {
     await db.end();
   }
+  for (const [h, n] of hours) counts.hours[h] = n;
   return counts;
 }
 

@@ -41,32 +41,38 @@ export function outcomeOfResultCode(code: string): LogRecord['outcome'] {
 
 /** `http://User@Www.Example.com:8080/x?y` → `www.example.com`; `example.com:443` (CONNECT) → `example.com`. */
 export function hostOf(uriOrHost: string): string {
-  let s = uriOrHost;
+  // bounds first and one slice at the end: this runs on every line
+  const s = uriOrHost;
   const scheme = s.indexOf('://');
-  if (scheme >= 0) s = s.slice(scheme + 3);
+  let start = scheme >= 0 ? scheme + 3 : 0;
   let end = s.length;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) {
       end = i;
       break;
     }
   }
-  s = s.slice(0, end);
-  const at = s.lastIndexOf('@');
-  if (at >= 0) s = s.slice(at + 1);
-  if (s.startsWith('[')) return s.slice(0, s.indexOf(']') + 1).toLowerCase(); // IPv6 literal
-  const colon = s.indexOf(':');
-  if (colon >= 0) s = s.slice(0, colon);
-  if (s.endsWith('.')) s = s.slice(0, -1);
-  return s === '-' ? '' : s.toLowerCase();
+  const at = end > start ? s.lastIndexOf('@', end - 1) : -1;
+  if (at >= start) start = at + 1;
+  if (s.charCodeAt(start) === 91 /* [ */) {
+    const close = s.indexOf(']', start); // IPv6 literal
+    return close >= 0 && close < end ? s.slice(start, close + 1).toLowerCase() : '';
+  }
+  const colon = s.indexOf(':', start);
+  if (colon >= 0 && colon < end) end = colon;
+  if (end > start && s.charCodeAt(end - 1) === 46 /* . */) end--;
+  if (end - start === 1 && s.charCodeAt(start) === 45 /* - */) return '';
+  return s.slice(start, end).toLowerCase();
 }
 
 /**
  * Splits a line on spaces (and tabs), keeping `"quoted values"` whole (without the quotes; `\"` and `""`
  * inside are unescaped). Returns null for an unterminated quote. Writes into `out` to avoid allocation.
+ * With `keep`, fields whose index is not kept come out as '' (counted, never copied): a parser that
+ * needs 5 fields of 12 saves most of the string work.
  */
-export function splitFields(line: string, out: string[]): string[] | null {
+export function splitFields(line: string, out: string[], keep?: readonly boolean[]): string[] | null {
   out.length = 0;
   const n = line.length;
   let i = 0;
@@ -97,8 +103,11 @@ export function splitFields(line: string, out: string[]): string[] | null {
         }
         j++;
       }
-      const raw = line.slice(i + 1, j);
-      out.push(escaped ? raw.replace(/\\(.)|""/g, (_, ch) => ch ?? '"') : raw);
+      if (keep && !keep[out.length]) out.push('');
+      else {
+        const raw = line.slice(i + 1, j);
+        out.push(escaped ? raw.replace(/\\(.)|""/g, (_, ch) => ch ?? '"') : raw);
+      }
       i = j + 1;
       continue;
     }
@@ -108,7 +117,7 @@ export function splitFields(line: string, out: string[]): string[] | null {
       if (c === 32 || c === 9) break;
       j++;
     }
-    out.push(line.slice(i, j));
+    out.push(keep && !keep[out.length] ? '' : line.slice(i, j));
     i = j;
   }
   return out;

@@ -53,10 +53,12 @@ export function createSquidParser(
     if (!roles.some((r) => r.kind === want))
       throw new Error(`squid logformat has no ${want} field (%ts, %ru, %Ss)`);
   const fields: string[] = [];
+  // only the fields detection reads are copied out of the line
+  const keep = roles.map((r) => r.kind !== 'other' && (r.kind !== 'header' || allowlist.has(r.name)));
   return {
     parse(line: string): LogRecord | typeof SKIP | null {
       if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return SKIP;
-      if (!splitFields(line, fields) || fields.length !== roles.length) return null;
+      if (!splitFields(line, fields, keep) || fields.length !== roles.length) return null;
       let time = NaN;
       let method = '-';
       let host = '';

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { containsPhoneNumber, mask, maskEmail, scrubPii, toE164 } from './msisdn';
 import { Pseudonymiser } from './pseudonymiser';
 
@@ -46,6 +47,17 @@ describe('Pseudonymiser', () => {
     expect(a.pseudonym('+447911123456')).toBe(a.pseudonym('+447911123456'));
     expect(a.pseudonym('+447911123456')).not.toBe(b.pseudonym('+447911123456'));
     expect(a.pseudonym('+447911123456')).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it('is exactly HMAC-SHA256 (stored pseudonyms and SQL hmac() must keep matching)', () => {
+    const hmac = (key: string, v: string, purpose = 'msisdn') =>
+      createHmac('sha256', key).update(purpose).update('\0').update(v).digest('hex');
+    for (const key of ['k'.repeat(16), 'é-key-with-ünicode-0123', 'x'.repeat(64), 'long'.repeat(40)]) {
+      const p = new Pseudonymiser(key);
+      for (const v of ['+447911123456', '', 'a'.repeat(300), 'ünï']) {
+        expect(p.pseudonym(v)).toBe(hmac(key, v));
+        expect(p.pseudonym(v, 'email')).toBe(hmac(key, v, 'email'));
+      }
+    }
   });
   it('refuses a short key', () => expect(() => new Pseudonymiser('short')).toThrow(/16/));
 });
