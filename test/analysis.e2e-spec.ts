@@ -161,6 +161,25 @@ describe('exposure analysis', () => {
     expect(await count(t.db, `SELECT count(*) n FROM analysis_staging`)).toBe(0);
   });
 
+  it('keeps its results consistent without row-level keys (statement triggers do their work)', async () => {
+    const [{ run_id: runId, subscriber_id: subscriberId }] = await t.db.query(
+      `SELECT m.run_id, m.subscriber_id FROM analysis_matches m
+       JOIN analysis_runs r ON r.id = m.run_id AND r.status = 'completed' LIMIT 1`,
+    );
+    // a matched subscriber cannot be deleted from under an audience
+    await expect(t.db.query(`DELETE FROM subscribers WHERE id = $1`, [subscriberId])).rejects.toThrow(
+      /referenced by analysis results/,
+    );
+    // deleting a run deletes its results, and nothing else's
+    const others = await count(t.db, `SELECT count(*) n FROM analysis_numbers WHERE run_id <> '${runId}'`);
+    expect(others).toBeGreaterThan(0);
+    await t.db.query(`UPDATE analysis_runs SET duplicate_of = NULL WHERE duplicate_of = $1`, [runId]);
+    await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [runId]);
+    expect(await count(t.db, `SELECT count(*) n FROM analysis_numbers WHERE run_id = '${runId}'`)).toBe(0);
+    expect(await count(t.db, `SELECT count(*) n FROM analysis_matches WHERE run_id = '${runId}'`)).toBe(0);
+    expect(await count(t.db, `SELECT count(*) n FROM analysis_numbers`)).toBe(others);
+  });
+
   it('handles empty files and refuses a file that is not a log, by name', async () => {
     writeFileSync(join(dir, 'empty.log'), '');
     writeFileSync(join(dir, 'empty.log.gz'), gzipSync(Buffer.alloc(0)));
