@@ -268,7 +268,7 @@ export class AnalysisService {
         from: run.windowFrom.getTime(),
         to: run.windowTo.getTime(),
         partners: run.partners,
-        maxPairs: 50_000,
+        maxPairs: 20_000, // a flush costs one COPY; the pairs must fit the scanner's 40 MB heap
       },
       this.config.analysis.workers,
       (bytes, l) => {
@@ -299,9 +299,9 @@ export class AnalysisService {
       // probe the subscriber index once per number, ~10 s for a million; one hash join over the
       // subscribers is 3-4 s. Fresh statistics size the (number, host) hash aggregate.
       await m.query(`SET LOCAL enable_nestloop = off`);
+      await m.query(`ANALYZE analysis_staging`);
       // Both inserts are sorted by their primary key so the index grows at its right edge instead of
       // touching a random page per row (with a small shared_buffers that halved the matches insert).
-      await m.query(`ANALYZE analysis_staging`);
       await m.query(
         `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
          SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,

@@ -4,7 +4,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { Pseudonymiser, scrubPii } from '../platform/privacy';
+// the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
+import { scrubPii } from '../platform/privacy/msisdn';
+import { Pseudonymiser } from '../platform/privacy/pseudonymiser';
 import { classify, DetectionRules, Exclusion } from './detection';
 import { copyText } from '../platform/database/copy-text';
 import { ExposureAggregator, PairTotal } from './exposure-aggregator';
