@@ -10,9 +10,12 @@ import { PrivacyModule } from './platform/privacy';
 import { QueueModule } from './platform/queue/queue.module';
 import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
+import { IncidentsModule } from './incidents/incidents.module';
+import { ClockModule } from './platform/clock';
+import { StatusPageModule } from './status-page/status-page.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule];
+const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, IncidentsModule, StatusPageModule];
 
 @Module({})
 export class AppModule implements NestModule {
@@ -24,6 +27,7 @@ export class AppModule implements NestModule {
         PlatformConfigModule.forRoot(overrides),
         LoggingModule,
         PrivacyModule,
+        ClockModule,
         DatabaseModule,
         RedisModule,
         MetricsModule,

@@ -33,6 +33,8 @@ export class AppConfig {
     sandboxPort: number;
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
 
@@ -74,6 +76,16 @@ export class AppConfig {
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
     };
+    this.incidents = {
+      reminderLeadMinutes: env.INCIDENT_REMINDER_LEAD_MINUTES,
+      reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
+      accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
+    };
+    this.statusPage = {
+      maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,
+      staleSeconds: env.STATUS_PAGE_STALE_SECONDS,
+      refreshSeconds: env.STATUS_PAGE_REFRESH_SECONDS,
+    };
   }
 
   get runsApi(): boolean {
@@ -82,6 +94,14 @@ export class AppConfig {
 
   get runsWorker(): boolean {
     return this.role !== 'api';
+  }
+}
+
+function compilePattern(name: string, source: string): RegExp {
+  try {
+    return new RegExp(source, 'i');
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${(e as Error).message}`);
   }
 }
 

@@ -141,4 +141,44 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   SMTP_MAX_CONNECTIONS = 5;
+
+  // --- incidents and the status page ---
+  /** Minutes before a "next update by" promise that the on-duty comms staff are reminded. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  INCIDENT_REMINDER_LEAD_MINUTES = 10;
+
+  /** How often the worker checks promises for due reminders. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  INCIDENT_REMINDER_TICK_SECONDS = 30;
+
+  /** Public text matching this (case-insensitive) is refused as an account id. */
+  @IsString()
+  @MinLength(1)
+  PII_ACCOUNT_ID_PATTERN =
+    '\\b(?:acc(?:ount)?|acct|cust(?:omer)?)(?:\\s*(?:no\\.?|number|id|ref))?[\\s#:.-]*\\d{4,}\\b|\\b\\d{8,}\\b';
+
+  /** Cache-Control max-age of public pages (what a CDN may serve without asking). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  STATUS_PAGE_MAX_AGE_SECONDS = 5;
+
+  /** Cache-Control stale-while-revalidate / stale-if-error window. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  STATUS_PAGE_STALE_SECONDS = 60;
+
+  /** Re-render at least this often even without a change (a missed invalidation heals itself). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STATUS_PAGE_REFRESH_SECONDS = 30;
 }
