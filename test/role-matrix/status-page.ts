@@ -1,0 +1,14 @@
+import { RouteTable } from './types';
+
+/** The public status page: everything is public (subscriptions prove ownership by link or code). */
+export const routes: RouteTable = {
+  'GET /status': 'public',
+  'GET /status.json': 'public',
+  'GET /status/feed.atom': 'public',
+  'GET /status/incidents/:id': 'public',
+  'POST /status/incidents/:id/subscribe': 'public',
+  'GET /status/subscriptions/:id/confirm': 'public',
+  'POST /status/subscriptions/:id/confirm': 'public',
+  'GET /status/subscriptions/:id/unsubscribe': 'public',
+  'POST /status/subscriptions/:id/unsubscribe': 'public',
+};
