@@ -11,7 +11,10 @@ describe('scheduled updates across worker restarts', () => {
   let tokens: Record<string, string>;
   const workers: TestApp[] = [];
   const worker = async () => {
-    const w = await startTestApp({ CANDOR_ROLE: 'worker', QUEUE_PREFIX: api.env.QUEUE_PREFIX }, { dbUrl: api.dbUrl });
+    const w = await startTestApp(
+      { CANDOR_ROLE: 'worker', QUEUE_PREFIX: api.env.QUEUE_PREFIX },
+      { dbUrl: api.dbUrl },
+    );
     workers.push(w);
     return w;
   };
@@ -32,7 +35,11 @@ describe('scheduled updates across worker restarts', () => {
       .auth(tokens.comms, { type: 'bearer' })
       .send({ body: `Update for ${publishAt.toISOString()}` })
       .expect(201);
-    await api.http().post(`/incidents/${incidentId}/updates/${d.body.id}/approve`).auth(tokens.supervisor, { type: 'bearer' }).expect(200);
+    await api
+      .http()
+      .post(`/incidents/${incidentId}/updates/${d.body.id}/approve`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .expect(200);
     await api
       .http()
       .post(`/incidents/${incidentId}/updates/${d.body.id}/schedule`)
@@ -53,7 +60,10 @@ describe('scheduled updates across worker restarts', () => {
     const kept = await scheduledUpdate(incident.body.id, at);
     const lost = await scheduledUpdate(incident.body.id, new Date(at.getTime() + 10));
 
-    const queue = new Queue(INCIDENTS_QUEUE, { connection: redisConnection(api.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), prefix: api.env.QUEUE_PREFIX });
+    const queue = new Queue(INCIDENTS_QUEUE, {
+      connection: redisConnection(api.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+      prefix: api.env.QUEUE_PREFIX,
+    });
     try {
       expect(await queue.getJobState(kept)).toBe('delayed');
       // a worker starts and stops before the time comes (a deploy)
@@ -67,7 +77,11 @@ describe('scheduled updates across worker restarts', () => {
       // two workers come up; both sweep at boot, both compete for the jobs
       const [a, b] = await Promise.all([worker(), worker()]);
       const published = async () =>
-        count(api.db, `SELECT count(*) n FROM incident_updates WHERE id IN ($1, $2) AND status = 'published'`, [kept, lost]);
+        count(
+          api.db,
+          `SELECT count(*) n FROM incident_updates WHERE id IN ($1, $2) AND status = 'published'`,
+          [kept, lost],
+        );
       const deadline = Date.now() + 20_000;
       while ((await published()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await published()).toBe(2);
@@ -75,7 +89,11 @@ describe('scheduled updates across worker restarts', () => {
 
       for (const id of [kept, lost]) {
         expect(
-          await count(api.db, `SELECT count(*) n FROM audit_events WHERE target_id = $1 AND action = 'incident.update.publish'`, [id]),
+          await count(
+            api.db,
+            `SELECT count(*) n FROM audit_events WHERE target_id = $1 AND action = 'incident.update.publish'`,
+            [id],
+          ),
         ).toBe(1);
         const [row] = await api.db.query(`SELECT published_at FROM incident_updates WHERE id = $1`, [id]);
         expect(new Date(row.published_at).getTime()).toBeGreaterThanOrEqual(at.getTime());

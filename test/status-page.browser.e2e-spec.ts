@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium } from 'playwright-core';
+// Callbacks passed to page.evaluate run in the browser; globalThis stands for its window (no DOM lib here).
 import { startTestApp, TestApp } from './helpers/app';
 import { openIncidentWithUpdate } from './helpers/incidents';
 import { staffTokens } from './helpers/staff';
@@ -57,17 +58,23 @@ describe('status page in headless Chromium', () => {
     expect(await page.locator('p.next strong').innerText()).toBe('Next update by');
     expect(new Date((await promise.getAttribute('datetime'))!).getTime()).toBeGreaterThan(Date.now());
     // nothing wider than the phone's screen
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(
+      await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(375);
     // the first Tab reaches the skip link
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('#main');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute('href'))).toBe(
+      '#main',
+    );
 
     await page.getByRole('link', { name: 'Darllenwch y dudalen hon yn Gymraeg' }).click();
     await page.waitForURL(/lang=cy/);
     expect(await page.locator('html').getAttribute('lang')).toBe('cy');
     expect(await page.locator('p.next strong').innerText()).toBe('Y diweddariad nesaf erbyn');
     expect(await page.locator('ol.timeline li .body').innerText()).toContain('Rydym yn ymchwilio i broblem');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(
+      await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(375);
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'status-page-cy.png'), fullPage: true });
     await page.close();
@@ -78,7 +85,7 @@ describe('status page in headless Chromium', () => {
     await page.goto(`${base}/status`);
     const xml = await (await page.request.get(`${base}/status/feed.atom`)).text();
     const result = await page.evaluate((xml) => {
-      const doc = new DOMParser().parseFromString(xml, 'application/xml');
+      const doc = new (globalThis as any).DOMParser().parseFromString(xml, 'application/xml');
       return {
         error: doc.querySelector('parsererror')?.textContent ?? null,
         entries: doc.getElementsByTagName('entry').length,

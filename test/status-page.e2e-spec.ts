@@ -79,6 +79,16 @@ describe('status page: pages, feeds, cache', () => {
       const again = await t.http().get('/status').set('if-none-match', etag).expect(304);
       expect(again.text ?? '').toBe('');
       expect(again.headers.etag).toBe(etag);
+      // repeat hits are answered from memory before Express (the surge path), with the same bytes
+      const hits = async () =>
+        Number(
+          (await t.http().get('/metrics')).text.match(/candor_status_page_fast_hits_total (\d+)/)?.[1] ?? 0,
+        );
+      const before = await hits();
+      const fast = await t.http().get('/status').expect(200);
+      expect(fast.text).toBe(first.text);
+      expect(fast.headers.etag).toBe(etag);
+      expect(await hits()).toBe(before + 1);
       // Welsh is a different rendering
       const cy = await t.http().get('/status?lang=cy').expect(200);
       expect(cy.headers.etag).not.toBe(etag);

@@ -91,6 +91,13 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     return this.pages.get(key)!;
   }
 
+  /** The cached page when it is current, without touching the database (the fast path); else undefined. */
+  peek(key: string): CachedPage | null | undefined {
+    if (this.stale || Date.now() - this.loadedAt > this.config.statusPage.refreshSeconds * 1000)
+      return undefined;
+    return this.pages.get(key) ?? undefined;
+  }
+
   private async fresh(): Promise<void> {
     const now = Date.now();
     if (now - this.loadedAt > this.config.statusPage.refreshSeconds * 1000)

@@ -6,6 +6,7 @@ import { StatusPageCache } from './status-cache';
 import { StatusPageController } from './status-page.controller';
 import { FanoutTrigger, StatusPageProcessor } from './status-page.processor';
 import { StatusPageService } from './status-page.service';
+import { StatusFastPath } from './status-fast-path';
 import { StatusPageRenderer } from './status-renderer';
 import { StatusSubscription } from './status-subscription.entity';
 import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service';
@@ -24,6 +25,7 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
     SubscriptionsService,
     StatusPageProcessor,
     FanoutTrigger,
+    StatusFastPath,
   ],
   exports: [StatusPageCache, SubscriptionsService],
 })

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../platform/config';
 import { SubscribeForm, TokenForm } from './dto/status-page.dto';
 import { atomFeed, statusJson } from './feeds';
-import { StatusPageCache } from './status-cache';
+import { CachedPage, StatusPageCache } from './status-cache';
 import { MessagePage, StatusPageRenderer } from './status-renderer';
 import type { Locale } from './status-view';
 import { SubscriptionRefused, SubscriptionsService } from './subscriptions.service';
@@ -35,18 +35,37 @@ export class StatusPageService {
       throw new ServiceUnavailableException('The status page is temporarily unavailable');
     }
     if (!page) throw new NotFoundException('No such incident');
+    this.write(req, res, page, this.cache.stale);
+  }
+
+  /** Writes a cached page with its validators; 304 when the client's ETag matches. */
+  write(req: IncomingMessage, res: ServerResponse, page: CachedPage, stale: boolean): void {
     res.setHeader('Cache-Control', this.cacheControl);
     res.setHeader('ETag', page.etag);
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (this.cache.stale) res.setHeader('X-Status-Stale', '1');
+    if (stale) res.setHeader('X-Status-Stale', '1');
     if (req.headers['if-none-match'] === page.etag) {
       res.statusCode = 304;
       res.end();
       return;
     }
     res.setHeader('Content-Type', page.contentType);
+    res.setHeader('Content-Length', page.body.length);
     res.statusCode = 200;
-    res.end(page.body);
+    res.end(req.method === 'HEAD' ? undefined : page.body);
+  }
+
+  /** The cache key of a public page URL, or null (the same keys the controller uses). */
+  static keyOf(url: string): string | null {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const lang = query === '' ? 'en' : query === 'lang=cy' ? 'cy' : query === 'lang=en' ? 'en' : null;
+    if (path === '/status.json' || path === '/status/feed.atom')
+      return query ? null : path === '/status.json' ? 'json' : 'atom';
+    if (!lang) return null;
+    if (path === '/status') return `index:${lang}`;
+    const m = /^\/status\/incidents\/([0-9a-f-]{36})$/.exec(path);
+    return m ? `incident:${m[1]}:${lang}` : null;
   }
 
   async subscribe(incidentId: string, f: SubscribeForm, ip: string): Promise<Rendered> {
