@@ -7,6 +7,9 @@ import { createApp } from '../bootstrap';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { AppConfig } from '../platform/config';
+import { IncidentUpdatesService } from '../incidents/incident-updates.service';
+import { IncidentsService } from '../incidents/incidents.service';
+import { NestExpressApplication } from '@nestjs/platform-express';
 
 interface DemoOptions {
   once?: boolean;
@@ -32,6 +35,7 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.incident = await this.demoIncident(app, config);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -45,6 +49,7 @@ export class DemoCommand extends CommandRunner {
         `\nCandor demo is running on ${config.http.publicBaseUrl}\n` +
           `  API docs:     ${config.http.publicBaseUrl}/docs\n` +
           `  Demo admin:   ${(summary.admin as any).email} / ${(summary.admin as any).password ?? '(existing user, password unchanged)'}\n` +
+          `  Status page:  ${config.http.publicBaseUrl}/status (incident: ${(summary.incident as any).statusPageUrl})\n` +
           `Press Ctrl+C to stop.\n`,
       );
     }
@@ -62,6 +67,55 @@ export class DemoCommand extends CommandRunner {
     await users.create({ email, displayName: 'Demo Admin', role: 'admin', password }, SYSTEM_ACTOR);
     this.log.log('created demo admin');
     return { email, password, created: true };
+  }
+
+  /**
+   * The story's incident: opened by comms, its first update drafted from a template, approved by a
+   * supervisor (a second person) and published; the status page shows it with its next-update promise.
+   */
+  private async demoIncident(app: NestExpressApplication, config: AppConfig) {
+    const users = app.get(UsersService);
+    const db = app.get(DataSource);
+    const staff = async (email: string, role: 'comms' | 'supervisor') => {
+      const found = await db.getRepository(StaffUser).findOne({ where: { email } });
+      const user =
+        found ??
+        (await users.create(
+          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('base64url') },
+          SYSTEM_ACTOR,
+        ));
+      return { type: 'staff' as const, id: user.id, role };
+    };
+    const comms = await staff('comms@candor.test', 'comms');
+    const supervisor = await staff('supervisor@candor.test', 'supervisor');
+    const incidents = app.get(IncidentsService);
+    const updates = app.get(IncidentUpdatesService);
+    const incident = await incidents.create(
+      {
+        title: 'Mobile numbers shared with websites',
+        titleCy: 'Rhifau ffôn symudol wedi’u rhannu â gwefannau',
+        summary:
+          'A fault in our mobile web gateway added customers’ mobile numbers to requests sent to the websites they visited.',
+        summaryCy:
+          'Roedd nam yn ein porth gwe symudol wedi ychwanegu rhifau ffôn symudol cwsmeriaid at geisiadau a anfonwyd i’r gwefannau yr oeddent yn ymweld â nhw.',
+        advice: 'Be wary of unexpected calls and texts. We will never ask for your password or PIN.',
+        adviceCy:
+          'Byddwch yn wyliadwrus o alwadau a negeseuon annisgwyl. Ni fyddwn byth yn gofyn am eich cyfrinair na’ch PIN.',
+        impact: 'major',
+        detectedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
+        affectedServices: ['mobile web browsing'],
+      },
+      comms,
+    );
+    const draft = await updates.draft(incident.id, { template: 'identified' }, comms);
+    await updates.approve(incident.id, draft.id, supervisor);
+    const published = await updates.publish(incident.id, draft.id, comms);
+    this.log.log(`incident opened and first update published: ${incident.id}`);
+    return {
+      id: incident.id,
+      statusPageUrl: `${config.http.publicBaseUrl}/status/incidents/${incident.id}`,
+      nextUpdateBy: published.nextUpdateBy?.toISOString() ?? null,
+    };
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })
