@@ -22,7 +22,7 @@ export interface CachedPage {
 export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StatusPageCache.name);
   private snapshot: PublicIncident[] | null = null;
-  private pages = new Map<string, CachedPage | null>();
+  private pages = new Map<string, CachedPage>();
   private wanted = 1; // generation asked for (bumped by each invalidation)
   private loaded = 0; // generation the snapshot reflects
   private loadedAt = 0;
@@ -75,20 +75,18 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
   ): Promise<CachedPage | null> {
     await this.fresh();
     if (!this.snapshot) throw new Error('status page data unavailable');
-    if (!this.pages.has(key)) {
-      const body = render(this.snapshot);
-      this.pages.set(
-        key,
-        body === null
-          ? null
-          : {
-              body: Buffer.from(body),
-              contentType,
-              etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
-            },
-      );
-    }
-    return this.pages.get(key)!;
+    const cached = this.pages.get(key);
+    if (cached) return cached;
+    const body = render(this.snapshot);
+    // Misses (unknown ids) are not kept: random URLs must not grow the map.
+    if (body === null) return null;
+    const page = {
+      body: Buffer.from(body),
+      contentType,
+      etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+    };
+    this.pages.set(key, page);
+    return page;
   }
 
   /** The cached page when it is current, without touching the database (the fast path); else undefined. */
