@@ -10,6 +10,7 @@ import { AppConfig } from '../platform/config';
 import { dueReminders, REMINDER_AUDIENCE, ReminderKind } from './cadence';
 import { IncidentReminder } from './incident-reminder.entity';
 import { OutboundMessages } from './outbound';
+import { formatUkTime } from './uk-time';
 
 interface Promise_ {
   update_id: string;
@@ -111,15 +112,14 @@ export class RemindersService {
   ) {
     const vars = {
       incidentTitle: p.title,
-      reminder: kind,
-      nextUpdateBy: p.next_update_by.toISOString(),
+      nextUpdateBy: formatUkTime(p.next_update_by, 'en').text,
       staffUrl: `${this.config.http.publicBaseUrl}/incidents/${p.incident_id}`,
     };
     const channels = [{ channel: 'email' as const, to: user.email }];
     if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);
     for (const c of channels) {
       await this.outbound.queue(m, {
-        kind: 'incident_reminder',
+        kind: kind === 'due_soon' ? 'incident_update_due' : 'incident_update_overdue',
         channel: c.channel,
         to: c.to,
         locale: 'en',

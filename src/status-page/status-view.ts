@@ -1,4 +1,7 @@
 import type { PublicIncident, PublicUpdate } from '../incidents/incidents.service';
+import { formatUkTime as formatTime, TimeView } from '../incidents/uk-time';
+
+export { formatTime };
 
 /**
  * Pure view models for the public pages: what each template shows, already localised and formatted
@@ -7,11 +10,6 @@ import type { PublicIncident, PublicUpdate } from '../incidents/incidents.servic
 export const LOCALES = ['en', 'cy'] as const;
 export type Locale = (typeof LOCALES)[number];
 export type Strings = Record<string, any>;
-
-export interface TimeView {
-  iso: string;
-  text: string;
-}
 
 export interface UpdateView {
   id: string;
@@ -43,19 +41,6 @@ export interface IncidentView {
 }
 
 const IMPACT_ORDER = ['none', 'minor', 'major', 'critical'];
-
-export function formatTime(d: Date, locale: Locale): TimeView {
-  const text = new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', {
-    timeZone: 'Europe/London',
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(d);
-  return { iso: d.toISOString(), text };
-}
 
 function localised(en: string, cy: string | null, locale: Locale): { text: string; lang: Locale } {
   if (locale === 'cy' && cy) return { text: cy, lang: 'cy' };

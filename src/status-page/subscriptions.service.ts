@@ -14,6 +14,8 @@ import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { StatusSubscription } from './status-subscription.entity';
 import type { Locale } from './status-view';
+import { StatusPageRenderer } from './status-renderer';
+import { formatUkTime } from '../incidents/uk-time';
 
 export const STATUS_PAGE_QUEUE = 'status-page';
 export const FANOUT_JOB = 'fanout';
@@ -49,6 +51,7 @@ export class SubscriptionsService {
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly renderer: StatusPageRenderer,
   ) {}
 
   async subscribe(
@@ -184,10 +187,10 @@ export class SubscriptionsService {
             locale: s.locale,
             vars: {
               incidentTitle: (cy && incident.titleCy) || incident.title,
-              incidentStatus: update.incidentStatus,
+              statusLabel: this.renderer.strings[s.locale].status[update.incidentStatus],
               body: (cy && update.bodyCy) || update.body,
               correction: !!update.correctsId,
-              nextUpdateBy: update.nextUpdateBy?.toISOString() ?? null,
+              nextUpdateBy: update.nextUpdateBy ? formatUkTime(update.nextUpdateBy, s.locale).text : '',
               statusUrl: `${this.config.http.publicBaseUrl}/status/incidents/${incident.id}${cy ? '?lang=cy' : ''}`,
               unsubscribeUrl: this.unsubscribeUrl(s.id),
             },
