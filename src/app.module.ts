@@ -10,12 +10,20 @@ import { PrivacyModule } from './platform/privacy';
 import { QueueModule } from './platform/queue/queue.module';
 import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { ClockModule } from './platform/clock/clock';
 import { IncidentsModule } from './incidents/incidents.module';
-import { ClockModule } from './platform/clock';
 import { StatusPageModule } from './status-page/status-page.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, IncidentsModule, StatusPageModule];
+const DOMAIN_MODULES = [
+  AuditModule,
+  IdentityModule,
+  SubscribersModule,
+  NotificationsModule,
+  IncidentsModule,
+  StatusPageModule,
+];
 
 @Module({})
 export class AppModule implements NestModule {

@@ -1,5 +1,6 @@
-import { Clock } from '../src/platform/clock';
+import { Clock } from '../src/platform/clock/clock';
 import { RemindersService } from '../src/incidents/reminders.service';
+import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { startTestApp, TestApp } from './helpers/app';
 import { openIncidentWithUpdate, publishUpdate } from './helpers/incidents';
 import { count, staffTokens } from './helpers/staff';
@@ -211,8 +212,7 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     );
     const clock = t.get<Clock>(Clock);
     const reminders = t.get<RemindersService>(RemindersService);
-    const at = (msBefore: number) =>
-      jest.spyOn(clock, 'now').mockReturnValue(new Date(promise.getTime() - msBefore));
+    const at = (msBefore: number) => clock.travelTo(new Date(promise.getTime() - msBefore));
     const mine = (fired: Array<{ incidentId: string; kind: string }>) =>
       fired.filter((r) => r.incidentId === incidentId).map((r) => r.kind);
     try {
@@ -235,8 +235,22 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
       expect(overdue.find((r) => r.incidentId === incidentId)!.recipients).toBe(escalated);
       expect(mine(await Promise.all([reminders.tick(), reminders.tick()]).then((a) => a.flat()))).toEqual([]);
     } finally {
-      jest.restoreAllMocks();
+      clock.reset();
     }
+    // delivered through the notifications pipeline: one email per comms user per reminder, supervisors once
+    const mail = t.get<SmtpSink>(SmtpSink);
+    const about = (subject: string) => (m: any) =>
+      m.parsed.subject.startsWith(subject) && m.parsed.text.includes(incidentId);
+    await mail.messages.waitFor((all) => all.filter(about('OVERDUE public update')).length >= 2);
+    expect(mail.messages.filter(about('Next update due by')).map((m) => m.envelopeTo[0])).toEqual([
+      expect.stringMatching(/^comms-/),
+    ]);
+    expect(
+      mail.messages
+        .filter(about('OVERDUE public update'))
+        .map((m) => m.envelopeTo[0].split('-')[0])
+        .sort(),
+    ).toEqual(['comms', 'supervisor']);
     const listed = await t
       .http()
       .get(`/incidents/reminders?incidentId=${incidentId}`)
@@ -247,11 +261,11 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     // a new update makes a new promise (here two hours on): the old one no longer reminds anyone
     const later = new Date(promise.getTime() + 2 * 3600_000).toISOString();
     await publishUpdate(t, tokens, incidentId, { template: 'no-change', nextUpdateBy: later });
-    jest.spyOn(clock, 'now').mockReturnValue(new Date(promise.getTime() + 5 * 60_000));
+    clock.travelTo(new Date(promise.getTime() + 5 * 60_000));
     try {
       expect(mine(await reminders.tick())).toEqual([]);
     } finally {
-      jest.restoreAllMocks();
+      clock.reset();
     }
   });
 
@@ -262,12 +276,12 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     expect(detail).toMatchObject({ status: 'resolved', nextUpdateBy: null });
     expect(detail.resolvedAt).toEqual(expect.any(String));
     const clock = t.get<Clock>(Clock);
-    jest.spyOn(clock, 'now').mockReturnValue(new Date(Date.now() + 48 * 3600_000));
+    clock.travelTo(new Date(Date.now() + 48 * 3600_000));
     try {
       const fired = await t.get<RemindersService>(RemindersService).tick();
       expect(fired.filter((r) => r.incidentId === incidentId)).toEqual([]);
     } finally {
-      jest.restoreAllMocks();
+      clock.reset();
     }
   });
 

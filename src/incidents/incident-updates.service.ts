@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { Clock } from '../platform/clock';
+import { Clock } from '../platform/clock/clock';
 import { defaultNextUpdateBy } from './cadence';
 import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
 import { IncidentEvents } from './incident-events';

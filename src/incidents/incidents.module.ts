@@ -10,7 +10,6 @@ import { IncidentsController } from './incidents.controller';
 import { IncidentsProcessor, IncidentsScheduler } from './incidents.processor';
 import { INCIDENTS_QUEUE } from './incidents.queue';
 import { IncidentsService } from './incidents.service';
-import { OutboundMessages } from './outbound';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
 
@@ -27,8 +26,7 @@ import { RemindersService } from './reminders.service';
     IncidentEvents,
     IncidentsProcessor,
     IncidentsScheduler,
-    OutboundMessages,
   ],
-  exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents, OutboundMessages],
+  exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })
 export class IncidentsModule {}

@@ -9,7 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { Clock } from '../platform/clock';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { regulatorClocks, RegulatorClockKind } from './cadence';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto } from './dto/incident.dto';

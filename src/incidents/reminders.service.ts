@@ -5,11 +5,11 @@ import { SYSTEM_ACTOR } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
-import { Clock } from '../platform/clock';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { dueReminders, REMINDER_AUDIENCE, ReminderKind } from './cadence';
 import { IncidentReminder } from './incident-reminder.entity';
-import { OutboundMessages } from './outbound';
+import { NotificationsService } from '../notifications/notifications.service';
 import { formatUkTime } from './uk-time';
 
 interface Promise_ {
@@ -34,7 +34,7 @@ export class RemindersService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-    private readonly outbound: OutboundMessages,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /** Fires every reminder due now; returns the ones recorded by this call. */
@@ -118,8 +118,8 @@ export class RemindersService {
     const channels = [{ channel: 'email' as const, to: user.email }];
     if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);
     for (const c of channels) {
-      await this.outbound.queue(m, {
-        kind: kind === 'due_soon' ? 'incident_update_due' : 'incident_update_overdue',
+      await this.notifications.queue(m, {
+        kind: kind === 'due_soon' ? 'incident-update-due' : 'incident-update-overdue',
         channel: c.channel,
         to: c.to,
         locale: 'en',

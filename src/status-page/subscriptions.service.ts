@@ -6,9 +6,9 @@ import { isEmail } from 'class-validator';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { IncidentsService } from '../incidents/incidents.service';
-import { OutboundMessages } from '../incidents/outbound';
+import { NotificationsService } from '../notifications/notifications.service';
 import { newOtpCode, sha256 } from '../identity/secrets';
-import { Clock } from '../platform/clock';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
@@ -46,7 +46,7 @@ export class SubscriptionsService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(STATUS_PAGE_QUEUE) private readonly queue: Queue<{ updateId: string }>,
     private readonly incidents: IncidentsService,
-    private readonly outbound: OutboundMessages,
+    private readonly notifications: NotificationsService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
@@ -180,8 +180,8 @@ export class SubscriptionsService {
       await this.db.transaction(async (m) => {
         for (const s of batch) {
           const cy = s.locale === 'cy';
-          await this.outbound.queue(m, {
-            kind: 'status_update',
+          await this.notifications.queue(m, {
+            kind: 'status-update',
             channel: s.channel,
             to: s.address,
             locale: s.locale,
@@ -216,8 +216,8 @@ export class SubscriptionsService {
     incidentTitle: string,
   ): Promise<void> {
     const base = this.config.http.publicBaseUrl;
-    await this.outbound.queue(m, {
-      kind: channel === 'email' ? 'status_subscription_confirm' : 'status_subscription_code',
+    await this.notifications.queue(m, {
+      kind: channel === 'email' ? 'status-subscription-confirm' : 'status-subscription-code',
       channel,
       to,
       locale,

@@ -60,4 +60,10 @@ export class SubscribersService {
       .execute();
     return manager.findOneOrFail(Subscriber, { where: { accountId: input.accountId } });
   }
+
+  /** STOP / START by SMS: the subscriber with this number (if any) stops or resumes receiving SMS. */
+  async setSmsOptOut(e164: string, optedOut: boolean): Promise<boolean> {
+    const res = await this.subscribers.update({ msisdnHmac: this.hmac(e164) }, { smsOptOut: optedOut });
+    return (res.affected ?? 0) > 0;
+  }
 }

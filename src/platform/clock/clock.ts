@@ -1,13 +1,21 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 
-/**
- * The time, behind a provider: services that act on deadlines (cadence reminders, regulator clocks) ask it,
- * so a test can move time forward (spy on `now`) instead of sleeping.
- */
+/** The time, behind a seam: services ask the Clock, so tests can move it instead of sleeping. */
 @Injectable()
 export class Clock {
+  private offsetMs = 0;
+
   now(): Date {
-    return new Date();
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** Tests only: shift this app's notion of now (e.g. into quiet hours or past a deadline). */
+  travelTo(at: Date): void {
+    this.offsetMs = at.getTime() - Date.now();
+  }
+
+  reset(): void {
+    this.offsetMs = 0;
   }
 }
 

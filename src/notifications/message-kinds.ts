@@ -1,0 +1,88 @@
+export type Channel = 'sms' | 'email';
+
+export interface MessageKind {
+  /** Variables the templates may use, with sample values for previews and load-time checks
+   *  (`{base}` in a sample stands for PUBLIC_BASE_URL). */
+  vars: Record<string, string>;
+  /** Channels this kind has templates for. */
+  channels: Channel[];
+  /** Campaign kinds are sent to an audience; the others are one-off (transactional) messages. */
+  campaign?: boolean;
+  /** SMS of this kind wait for the end of quiet hours (unless the campaign overrides it). */
+  quietHours?: boolean;
+  /** Only ever an immediate answer to an inbound SMS (TwiML), never sent through the outbox. */
+  replyOnly?: boolean;
+}
+
+/** Every template gets these too: the verify code printed in the message and where to check it. */
+export const COMMON_VARS: Record<string, string> = {
+  baseUrl: '{base}',
+  referenceCode: '7K2Q-M9XA3B',
+  verifyUrl: '{base}/verify/7K2Q-M9XA3B',
+};
+
+/**
+ * The message kinds Candor sends. Every template of a kind that goes through the outbox prints the
+ * reference code (`referenceCode` or `verifyUrl`): it is how customers tell us from phishers, and how a
+ * resend after a crash finds the message Twilio already accepted. A kind is declared here once; its templates live in
+ * templates/sms/<kind>.<locale>.hbs and templates/email/<kind>.<locale>.hbs (en and cy).
+ */
+export const MESSAGE_KINDS: Record<string, MessageKind> = {
+  'breach-notice': {
+    vars: {
+      firstName: 'Alex',
+      incidentTitle: 'Mobile numbers shared with websites',
+      statusUrl: '{base}/status',
+    },
+    channels: ['sms', 'email'],
+    campaign: true,
+    quietHours: true,
+  },
+  // Incidents: cadence reminders to on-duty staff (the overdue one also to supervisors).
+  'incident-update-due': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['sms', 'email'],
+  },
+  'incident-update-overdue': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['sms', 'email'],
+  },
+  // Status page subscriptions: double opt-in, SMS confirmation code, and each published update.
+  'status-subscription-confirm': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      confirmUrl: '{base}/status/subscriptions/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f/confirm?token=abc',
+    },
+    channels: ['email'],
+  },
+  'status-subscription-code': {
+    vars: { incidentTitle: 'Mobile numbers shared with websites', code: '123456' },
+    channels: ['sms'],
+  },
+  'status-update': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      statusLabel: 'Cause identified',
+      body: 'We have found the cause and are working on a fix.',
+      correction: '',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      statusUrl: '{base}/status/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      unsubscribeUrl:
+        '{base}/status/subscriptions/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f/unsubscribe?token=0123456789abcdef0123456789abcdef',
+    },
+    channels: ['sms', 'email'],
+  },
+  'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
+  'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
+  'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
+};
+
+export const LOCALES = ['en', 'cy'] as const;

@@ -1,1 +1,0 @@
-export { Clock, ClockModule } from './clock';
