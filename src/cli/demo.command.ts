@@ -7,9 +7,13 @@ import { createApp } from '../bootstrap';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { AppConfig } from '../platform/config';
+import { INestApplication } from '@nestjs/common';
+import { CampaignsService } from '../notifications/campaigns.service';
+import { referenceCode } from '../notifications/reference-code';
+import { SmtpSink } from '../sandbox/smtp-sink';
+import { TwilioSandbox } from '../sandbox/twilio-sandbox';
 import { IncidentUpdatesService } from '../incidents/incident-updates.service';
 import { IncidentsService } from '../incidents/incidents.service';
-import { NestExpressApplication } from '@nestjs/platform-express';
 
 interface DemoOptions {
   once?: boolean;
@@ -36,6 +40,7 @@ export class DemoCommand extends CommandRunner {
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
       summary.incident = await this.demoIncident(app, config);
+      summary.notifications = await this.demoNotifications(app, summary);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -60,6 +65,71 @@ export class DemoCommand extends CommandRunner {
     await new Promise<void>((resolve) => app.getHttpServer().on('close', resolve));
   }
 
+  /**
+   * Tells the affected subscribers (the analysis run's matches when the demo has one, else everyone imported)
+   * by SMS and email through the local sinks: a comms user drafts, a supervisor approves, it runs to the end.
+   * It is marked urgent (SMS during quiet hours), as a breach notice in its first hour would be.
+   */
+  private async demoNotifications(app: INestApplication, summary: Record<string, any>) {
+    const db = app.get(DataSource);
+    const campaigns = app.get(CampaignsService);
+    const base = app.get(AppConfig).http.publicBaseUrl;
+    const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
+    const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
+    const runId: string | undefined = summary.analysis?.runId;
+    const c = await campaigns.create(
+      {
+        name: 'Breach notice (demo)',
+        kind: 'breach-notice',
+        incidentId: summary.incident?.id,
+        audienceType: runId ? 'analysis_run' : 'all_subscribers',
+        audienceRef: runId,
+        channelPolicy: 'both',
+        vars: { incidentTitle: 'Your mobile number was shared with websites', statusUrl: `${base}/status` },
+        ignoreQuietHours: true,
+      },
+      comms,
+    );
+    await campaigns.act(c.id, 'approve', supervisor);
+    await campaigns.act(c.id, 'start', comms);
+    const deadline = Date.now() + 60_000;
+    let progress = await campaigns.progress(c.id);
+    while (progress.status !== 'completed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      await campaigns.completeFinished(); // rather than wait for the next sweep
+      progress = await campaigns.progress(c.id);
+    }
+    const sample = await db.query(
+      `SELECT id::text AS id FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered') ORDER BY id LIMIT 1`,
+      [c.id],
+    );
+    const code = sample[0] ? referenceCode(app.get(AppConfig).privacy.pseudonymKey, sample[0].id) : null;
+    this.log.log(`campaign ${c.id}: ${JSON.stringify(progress.totals)}`);
+    return {
+      campaignId: c.id,
+      status: progress.status,
+      audience: progress.build?.audience ?? 0,
+      totals: progress.totals,
+      sandboxSms: app.get(TwilioSandbox, { strict: false })?.messages.length ?? null,
+      sandboxEmails: app.get(SmtpSink, { strict: false })?.messages.length ?? null,
+      verifyExample: code ? `${base}/verify?code=${code}` : null,
+    };
+  }
+
+  /** A demo staff member by email (created once), as the actor of the story's staff actions. */
+  private async demoStaff(app: INestApplication, email: string, role: 'comms' | 'supervisor') {
+    const found = await app.get(DataSource).getRepository(StaffUser).findOne({ where: { email } });
+    const u =
+      found ??
+      (await app
+        .get(UsersService)
+        .create(
+          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('hex') },
+          SYSTEM_ACTOR,
+        ));
+    return { type: 'staff' as const, id: u.id, role };
+  }
+
   private async ensureAdmin(db: DataSource, users: UsersService) {
     const email = 'admin@candor.test';
     if (await db.getRepository(StaffUser).findOne({ where: { email } })) return { email, created: false };
@@ -73,21 +143,9 @@ export class DemoCommand extends CommandRunner {
    * The story's incident: opened by comms, its first update drafted from a template, approved by a
    * supervisor (a second person) and published; the status page shows it with its next-update promise.
    */
-  private async demoIncident(app: NestExpressApplication, config: AppConfig) {
-    const users = app.get(UsersService);
-    const db = app.get(DataSource);
-    const staff = async (email: string, role: 'comms' | 'supervisor') => {
-      const found = await db.getRepository(StaffUser).findOne({ where: { email } });
-      const user =
-        found ??
-        (await users.create(
-          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('base64url') },
-          SYSTEM_ACTOR,
-        ));
-      return { type: 'staff' as const, id: user.id, role };
-    };
-    const comms = await staff('comms@candor.test', 'comms');
-    const supervisor = await staff('supervisor@candor.test', 'supervisor');
+  private async demoIncident(app: INestApplication, config: AppConfig) {
+    const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
+    const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
     const incidents = app.get(IncidentsService);
     const updates = app.get(IncidentUpdatesService);
     const incident = await incidents.create(
