@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { IdentityModule } from './identity/identity.module';
+import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
 import { HealthModule } from './platform/health/health.module';
@@ -12,7 +13,7 @@ import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule];
+const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, NumberChangeModule];
 
 @Module({})
 export class AppModule implements NestModule {

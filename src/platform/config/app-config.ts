@@ -33,6 +33,23 @@ export class AppConfig {
     sandboxPort: number;
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly numberChange: {
+    provisioningUrl?: string;
+    sandboxPort: number;
+    provisioningTimeoutMs: number;
+    provisioningMaxAttempts: number;
+    provisioningRetryDelayMs: number;
+    reservationMinutes: number;
+    offerCount: number;
+    quarantineDays: number;
+    slaHours: number;
+    requestTtlHours: number;
+    sweepSeconds: number;
+    holdSignals: string[];
+    otpFailureWindowMinutes: number;
+    maxRequestsPerIp: number;
+    recentChangeDays: number;
+  };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
 
@@ -74,6 +91,23 @@ export class AppConfig {
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
     };
+    this.numberChange = {
+      provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,
+      sandboxPort: env.SANDBOX_PROVISIONING_PORT,
+      provisioningTimeoutMs: env.PROVISIONING_TIMEOUT_MS,
+      provisioningMaxAttempts: env.PROVISIONING_MAX_ATTEMPTS,
+      provisioningRetryDelayMs: env.PROVISIONING_RETRY_DELAY_MS,
+      reservationMinutes: env.NUMBER_RESERVATION_MINUTES,
+      offerCount: env.NUMBER_OFFER_COUNT,
+      quarantineDays: env.NUMBER_QUARANTINE_DAYS,
+      slaHours: env.NUMBER_CHANGE_SLA_HOURS,
+      requestTtlHours: env.NUMBER_CHANGE_REQUEST_TTL_HOURS,
+      sweepSeconds: env.NUMBER_CHANGE_SWEEP_SECONDS,
+      holdSignals: env.NUMBER_CHANGE_HOLD_SIGNALS === 'none' ? [] : env.NUMBER_CHANGE_HOLD_SIGNALS.split(','),
+      otpFailureWindowMinutes: env.FRAUD_OTP_WINDOW_MINUTES,
+      maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
+      recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
+    };
   }
 
   get runsApi(): boolean {
@@ -91,7 +125,14 @@ export class AppConfig {
  */
 export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvSchema());
-  const optional = ['LOG_FILE', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL', 'SMTP_URL'];
+  const optional = [
+    'LOG_FILE',
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_AUTH_TOKEN',
+    'TWILIO_API_BASE_URL',
+    'SMTP_URL',
+    'PROVISIONING_URL',
+  ];
   const picked: Record<string, string> = {};
   for (const key of [...known, ...optional]) {
     const value = raw[key];
