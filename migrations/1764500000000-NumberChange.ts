@@ -59,7 +59,9 @@ export class NumberChange1764500000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX number_pool_available_suffix ON number_pool (right(msisdn, 2)) WHERE state = 'available'`,
     );
-    await q.query(`CREATE INDEX number_pool_request ON number_pool (request_id) WHERE request_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX number_pool_request ON number_pool (request_id) WHERE request_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX number_pool_expiry ON number_pool (reserved_until) WHERE state = 'reserved'`);
     await q.query(
       `CREATE INDEX number_pool_quarantine ON number_pool (quarantined_until) WHERE state = 'quarantined'`,

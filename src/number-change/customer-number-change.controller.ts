@@ -21,7 +21,11 @@ export class CustomerNumberChangeController {
 
   @Post()
   @CustomerOnly()
-  async create(@Body() dto: CreateNumberChangeDto, @CurrentPrincipal() p: Principal, @CurrentActor() a: Actor) {
+  async create(
+    @Body() dto: CreateNumberChangeDto,
+    @CurrentPrincipal() p: Principal,
+    @CurrentActor() a: Actor,
+  ) {
     return customerView(await this.service.create(subscriberOf(p), dto, a));
   }
 
@@ -77,7 +81,11 @@ export class CustomerNumberChangeController {
   @Post(':id/cancel')
   @CustomerOnly()
   @HttpCode(200)
-  async cancel(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() p: Principal, @CurrentActor() a: Actor) {
+  async cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() p: Principal,
+    @CurrentActor() a: Actor,
+  ) {
     return customerView(await this.service.cancel(subscriberOf(p), id, a));
   }
 }

@@ -54,7 +54,9 @@ export class CutoverService {
     } catch (e) {
       const message = (e as Error).message;
       await this.db.query(`UPDATE number_change_requests SET last_error = $2 WHERE id = $1`, [r.id, message]);
-      this.logger.warn(`number-change ${r.id}: provisioning try ${r.provisioningAttempts} failed: ${message}`);
+      this.logger.warn(
+        `number-change ${r.id}: provisioning try ${r.provisioningAttempts} failed: ${message}`,
+      );
       throw e instanceof ProvisioningRejectedError ? new UnrecoverableError(message) : e;
     }
     return this.db.transaction(async (m) => {
@@ -68,7 +70,12 @@ export class CutoverService {
         if (e instanceof ConflictException && now?.state === 'completed') return 'already_completed';
         throw e;
       }
-      const { oldMsisdn } = await this.subscribers.changeNumber(m, r.subscriberId, r.newMsisdn!, `number change ${r.id}`);
+      const { oldMsisdn } = await this.subscribers.changeNumber(
+        m,
+        r.subscriberId,
+        r.newMsisdn!,
+        `number change ${r.id}`,
+      );
       await this.pool.assignAndQuarantine(m, r.id, r.subscriberId, r.newMsisdn!, oldMsisdn);
       this.logger.log(`number-change ${r.id}: completed (${reference})`);
       return 'completed';

@@ -7,7 +7,12 @@ const rules: FraudRules = {
   recentChangeDays: 90,
   holdOn: ['recent_otp_failure', 'email_mismatch'],
 };
-const clean: FraudFacts = { failedOtpAttempts: 0, requestsFromIp: 1, lastNumberChangeAt: null, emailMismatches: 0 };
+const clean: FraudFacts = {
+  failedOtpAttempts: 0,
+  requestsFromIp: 1,
+  lastNumberChangeAt: null,
+  emailMismatches: 0,
+};
 const codes = (f: Partial<FraudFacts>) => fraudSignals({ ...clean, ...f }, rules, now).map((s) => s.code);
 
 describe('fraud signals', () => {
@@ -40,7 +45,8 @@ describe('fraud signals', () => {
   });
 
   it('holds for a supervisor only on the configured signals', () => {
-    const hold = (f: Partial<FraudFacts>) => holdsForSupervisor(fraudSignals({ ...clean, ...f }, rules, now), rules);
+    const hold = (f: Partial<FraudFacts>) =>
+      holdsForSupervisor(fraudSignals({ ...clean, ...f }, rules, now), rules);
     expect(hold({ failedOtpAttempts: 1 })).toBe(true);
     expect(hold({ emailMismatches: 1 })).toBe(true);
     expect(hold({ requestsFromIp: 10 })).toBe(false);

@@ -25,7 +25,12 @@ export class NumberChangeNotifier {
     this.logger.debug(`number-change ${request.id}: ${step} (notifications pipeline not wired yet)`);
   }
 
-  async emailCode(_m: EntityManager, request: NumberChangeRequest, _email: string, _code: string): Promise<void> {
+  async emailCode(
+    _m: EntityManager,
+    request: NumberChangeRequest,
+    _email: string,
+    _code: string,
+  ): Promise<void> {
     this.logger.debug(`number-change ${request.id}: email confirmation code (pipeline not wired yet)`);
   }
 }

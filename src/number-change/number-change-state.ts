@@ -32,25 +32,37 @@ export const NUMBER_CHANGE_EVENTS = [
 ] as const;
 export type NumberChangeEvent = (typeof NUMBER_CHANGE_EVENTS)[number];
 
-export const TERMINAL_STATES: readonly NumberChangeState[] = ['completed', 'rejected', 'cancelled', 'expired'];
+export const TERMINAL_STATES: readonly NumberChangeState[] = [
+  'completed',
+  'rejected',
+  'cancelled',
+  'expired',
+];
 export const OPEN_STATES: readonly NumberChangeState[] = NUMBER_CHANGE_STATES.filter(
   (s) => !TERMINAL_STATES.includes(s),
 );
 
-const BEFORE_CUTOVER: NumberChangeState[] = ['requested', 'verified', 'number_reserved', 'approved', 'scheduled'];
+const BEFORE_CUTOVER: NumberChangeState[] = [
+  'requested',
+  'verified',
+  'number_reserved',
+  'approved',
+  'scheduled',
+];
 
 /** event → the states it may start from, and where it leads. */
-const TRANSITIONS: Record<NumberChangeEvent, { from: readonly NumberChangeState[]; to: NumberChangeState }> = {
-  verify: { from: ['requested'], to: 'verified' },
-  reserve: { from: ['verified'], to: 'number_reserved' },
-  approve: { from: ['number_reserved'], to: 'approved' },
-  // scheduled → scheduled is a reschedule (e.g. after the provisioning system was down)
-  schedule: { from: ['approved', 'scheduled'], to: 'scheduled' },
-  complete: { from: ['scheduled'], to: 'completed' },
-  reject: { from: BEFORE_CUTOVER, to: 'rejected' },
-  cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
-  expire: { from: ['requested', 'verified'], to: 'expired' },
-};
+const TRANSITIONS: Record<NumberChangeEvent, { from: readonly NumberChangeState[]; to: NumberChangeState }> =
+  {
+    verify: { from: ['requested'], to: 'verified' },
+    reserve: { from: ['verified'], to: 'number_reserved' },
+    approve: { from: ['number_reserved'], to: 'approved' },
+    // scheduled → scheduled is a reschedule (e.g. after the provisioning system was down)
+    schedule: { from: ['approved', 'scheduled'], to: 'scheduled' },
+    complete: { from: ['scheduled'], to: 'completed' },
+    reject: { from: BEFORE_CUTOVER, to: 'rejected' },
+    cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
+    expire: { from: ['requested', 'verified'], to: 'expired' },
+  };
 
 export class IllegalTransitionError extends Error {
   constructor(

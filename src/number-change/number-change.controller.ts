@@ -81,7 +81,8 @@ export class NumberChangeController {
   @ApiConsumes('text/csv')
   @HttpCode(200)
   importPool(@Req() req: IncomingMessage, @CurrentActor() a: Actor) {
-    if (!/^text\/csv\b/.test(req.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeException('Send the pool as text/csv');
+    if (!/^text\/csv\b/.test(req.headers['content-type'] ?? ''))
+      throw new UnsupportedMediaTypeException('Send the pool as text/csv');
     return this.pool.importCsv(req, a);
   }
 }

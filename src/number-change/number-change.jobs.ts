@@ -5,7 +5,8 @@ import type { AppConfig } from '../platform/config';
 export const NUMBER_CHANGE_QUEUE = 'number-change';
 export const SWEEP_SCHEDULER_ID = 'number-change-sweep';
 
-export type NumberChangeJob = { name: 'cutover'; data: { requestId: string } } | { name: 'sweep'; data: object };
+export type NumberChangeJob =
+  { name: 'cutover'; data: { requestId: string } } | { name: 'sweep'; data: object };
 
 /** One job per scheduled time of a request: a reschedule gets a fresh job, a replay of the same one is ignored. */
 export function cutoverJob(requestId: string, scheduledAt: Date, config: AppConfig) {

@@ -168,7 +168,11 @@ export class NumberChangeService {
         await this.notifier.step(m, created, 'requested');
         if (input.confirmByEmail) {
           const code = newOtpCode();
-          await m.update(NumberChangeRequest, { id: row.id }, { emailCodeHash: this.emailCodeHash(row.id, code) });
+          await m.update(
+            NumberChangeRequest,
+            { id: row.id },
+            { emailCodeHash: this.emailCodeHash(row.id, code) },
+          );
           await this.notifier.emailCode(m, created, subscriber.email!, code);
           return created;
         }
@@ -183,7 +187,12 @@ export class NumberChangeService {
   }
 
   /** Checks the emailed code; counts the attempt first (conditional UPDATE), so guesses cannot exceed the limit. */
-  async confirmEmail(subscriberId: string, id: string, code: string, actor: Actor): Promise<NumberChangeRequest> {
+  async confirmEmail(
+    subscriberId: string,
+    id: string,
+    code: string,
+    actor: Actor,
+  ): Promise<NumberChangeRequest> {
     const max = this.config.auth.otpMaxAttempts;
     const [rows] = await this.db.query(
       `UPDATE number_change_requests SET email_code_attempts = email_code_attempts + 1
@@ -194,11 +203,17 @@ export class NumberChangeService {
     );
     if (!rows.length) {
       const r = await this.find(this.db.manager, id, subscriberId);
-      if (r.state !== 'requested') throw new ConflictException(`The request is ${r.state}; nothing to confirm`);
-      throw new HttpException('Too many wrong codes; cancel this request and start again', HttpStatus.TOO_MANY_REQUESTS);
+      if (r.state !== 'requested')
+        throw new ConflictException(`The request is ${r.state}; nothing to confirm`);
+      throw new HttpException(
+        'Too many wrong codes; cancel this request and start again',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
     }
     if (rows[0].email_code_hash === this.emailCodeHash(id, code))
-      return this.db.transaction((m) => this.transition(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }));
+      return this.db.transaction((m) =>
+        this.transition(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
+      );
     await this.db.transaction(async (m) => {
       await m.increment(NumberChangeRequest, { id }, 'emailMismatches', 1);
       const signals = await this.assessFraud(m, await this.find(m, id));
@@ -215,7 +230,13 @@ export class NumberChangeService {
   /** Offers numbers from the pool, each reserved for this request for a while; asking again replaces them. */
   async offer(subscriberId: string, id: string, similar: boolean, actor: Actor): Promise<Offer[]> {
     return this.db.transaction(async (m) => {
-      const r = await this.lockOpen(m, id, subscriberId, 'verified', 'Numbers are offered once the request is verified');
+      const r = await this.lockOpen(
+        m,
+        id,
+        subscriberId,
+        'verified',
+        'Numbers are offered once the request is verified',
+      );
       const offers = await this.pool.reserveOffers(m, id, similar ? r.oldMsisdn : null);
       await this.audit.record(m, actor, {
         action: 'number_change.offer',
@@ -231,7 +252,13 @@ export class NumberChangeService {
     const e164 = this.subscribers.normalise(msisdn);
     if (!e164) throw new BadRequestException('msisdn is not a valid phone number');
     return this.db.transaction(async (m) => {
-      await this.lockOpen(m, id, subscriberId, 'verified', 'A number can be chosen once the request is verified');
+      await this.lockOpen(
+        m,
+        id,
+        subscriberId,
+        'verified',
+        'A number can be chosen once the request is verified',
+      );
       if (!(await this.pool.holdChosen(m, id, e164)))
         throw new ConflictException('That number is not (or no longer) reserved for you; ask for new offers');
       return this.transition(m, id, 'reserve', actor, { subscriberId, set: { newMsisdn: e164 } });
@@ -277,7 +304,8 @@ export class NumberChangeService {
   /** Plans the cutover (now by default). The row commits first; the delayed job follows (the sweeper re-adds a lost one). */
   async schedule(id: string, at: Date | undefined, actor: Actor): Promise<NumberChangeRequest> {
     const when = at ?? new Date();
-    if (when.getTime() < Date.now() - 60_000) throw new BadRequestException('The cutover time is in the past');
+    if (when.getTime() < Date.now() - 60_000)
+      throw new BadRequestException('The cutover time is in the past');
     if (when.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
       throw new BadRequestException(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
     const r = await this.db.transaction((m) =>
@@ -308,7 +336,8 @@ export class NumberChangeService {
     if (f.held !== undefined) qb.andWhere('r.held_for_supervisor = :held', { held: f.held });
     if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, now())');
     if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, now())');
-    if (f.signal) qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
+    if (f.signal)
+      qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
     return qb.getMany();
   }
 
@@ -388,9 +417,12 @@ export class NumberChangeService {
     const since = new Date(r.createdAt.getTime() - c.otpFailureWindowMinutes * 60_000);
     const [{ n: fromIp }] = r.ip
       ? await m.query(
-          `SELECT count(*)::int AS n FROM number_change_requests
-           WHERE ip = $1 AND created_at > $2::timestamptz - interval '24 hours' AND created_at <= $2`,
-          [r.ip, r.createdAt],
+          // (the row's own created_at, not the JS Date: that one lost the microseconds)
+          `WITH me AS (SELECT created_at FROM number_change_requests WHERE id = $2)
+           SELECT count(*)::int AS n FROM number_change_requests, me
+           WHERE ip = $1 AND number_change_requests.created_at > me.created_at - interval '24 hours'
+             AND number_change_requests.created_at <= me.created_at`,
+          [r.ip, r.id],
         )
       : [{ n: 0 }];
     const signals = fraudSignals(
@@ -409,7 +441,8 @@ export class NumberChangeService {
       `UPDATE number_change_requests SET fraud_signals = $2, held_for_supervisor = held_for_supervisor OR $3 WHERE id = $1`,
       [r.id, JSON.stringify(signals), held],
     );
-    if (signals.length) this.logger.log(`number-change ${r.id}: fraud signals ${signals.map((s) => s.code).join(', ')}`);
+    if (signals.length)
+      this.logger.log(`number-change ${r.id}: fraud signals ${signals.map((s) => s.code).join(', ')}`);
     return signals;
   }
 

@@ -50,7 +50,8 @@ export class NumberPoolService {
     let batch: Array<{ line: number; e164: string }> = [];
     const flush = async () => {
       const inUse = await this.subscribers.numbersInUse(batch.map((r) => r.e164));
-      for (const r of batch.filter((r) => inUse.has(r.e164))) reject(r.line, 'number belongs to a subscriber');
+      for (const r of batch.filter((r) => inUse.has(r.e164)))
+        reject(r.line, 'number belongs to a subscriber');
       const fresh = batch.filter((r) => !inUse.has(r.e164)).map((r) => r.e164);
       const inserted = await this.db.query(
         `INSERT INTO number_pool (msisdn, state) SELECT unnest($1::text[]), 'available'
@@ -87,8 +88,9 @@ export class NumberPoolService {
     await this.releaseOffers(m, requestId);
     // (an UPDATE through m.query() resolves to [rows, count])
     const reserve = async (limit: number, suffixOf: string | null) =>
-      (await m.query(
-        `WITH picked AS (
+      (
+        await m.query(
+          `WITH picked AS (
            SELECT msisdn FROM number_pool
            WHERE state = 'available' AND ($3::text IS NULL OR right(msisdn, 2) = right($3::text, 2))
            ORDER BY CASE WHEN $3::text IS NULL THEN 0
@@ -99,8 +101,9 @@ export class NumberPoolService {
          SET state = 'reserved', request_id = $1, reserved_until = now() + make_interval(mins => $4), updated_at = now()
          FROM picked WHERE p.msisdn = picked.msisdn AND p.state = 'available'
          RETURNING p.msisdn, p.reserved_until`,
-        [requestId, limit, suffixOf, reservationMinutes],
-      ))[0] as Array<{ msisdn: string; reserved_until: Date }>;
+          [requestId, limit, suffixOf, reservationMinutes],
+        )
+      )[0] as Array<{ msisdn: string; reserved_until: Date }>;
     const rows = similarTo ? await reserve(offerCount, similarTo) : [];
     if (rows.length < offerCount) rows.push(...(await reserve(offerCount - rows.length, null)));
     const offers = rows.map((r) => ({
@@ -167,7 +170,8 @@ export class NumberPoolService {
        WHERE msisdn = $1 AND state = 'reserved' AND request_id = $2 RETURNING 1`,
       [newMsisdn, requestId, subscriberId],
     );
-    if (assigned[0].length !== 1) throw new Error(`number-change ${requestId}: the chosen number is not held`);
+    if (assigned[0].length !== 1)
+      throw new Error(`number-change ${requestId}: the chosen number is not held`);
     await m.query(
       `INSERT INTO number_pool (msisdn, state, quarantined_until)
        VALUES ($1, 'quarantined', now() + make_interval(days => $2))

@@ -22,12 +22,20 @@ describe('pool CSV', () => {
   it('normalises good numbers and gives a reason for each bad row', () => {
     const cols = { index: 0, width: 2 };
     expect(parsePoolRow('07911 123456,spare', 2, cols, 'GB')).toEqual({ line: 2, e164: '+447911123456' });
-    expect(parsePoolRow('07911123456', 3, cols, 'GB')).toEqual({ line: 3, error: 'expected 2 field(s), found 1' });
+    expect(parsePoolRow('07911123456', 3, cols, 'GB')).toEqual({
+      line: 3,
+      error: 'expected 2 field(s), found 1',
+    });
     expect(parsePoolRow('12345,x', 4, cols, 'GB')).toEqual({ line: 4, error: 'not a valid phone number' });
     expect(parsePoolRow('020 7946 0018,x', 5, cols, 'GB')).toEqual({ line: 5, error: 'not a mobile number' });
     expect(parsePoolRow(' ,x', 6, cols, 'GB')).toEqual({ line: 6, error: 'empty msisdn' });
-    expect(parsePoolRow('"07911,x', 7, cols, 'GB')).toEqual({ line: 7, error: 'malformed row (unbalanced quotes)' });
-    expect(parsePoolRow('x'.repeat(1001) + ',x', 8, cols, 'GB')).toMatchObject({ error: expect.stringMatching(/longer/) });
+    expect(parsePoolRow('"07911,x', 7, cols, 'GB')).toEqual({
+      line: 7,
+      error: 'malformed row (unbalanced quotes)',
+    });
+    expect(parsePoolRow('x'.repeat(1001) + ',x', 8, cols, 'GB')).toMatchObject({
+      error: expect.stringMatching(/longer/),
+    });
   });
 
   it('streams a file: header, blank lines skipped, CRLF, line numbers kept', async () => {
@@ -40,7 +48,9 @@ describe('pool CSV', () => {
   });
 
   it('stops at a file without a usable header', async () => {
-    expect(await collect('phone\n07911123456\n')).toEqual([{ line: 1, error: expect.stringContaining('header') }]);
+    expect(await collect('phone\n07911123456\n')).toEqual([
+      { line: 1, error: expect.stringContaining('header') },
+    ]);
   });
 
   it('measures shared trailing digits', () => {

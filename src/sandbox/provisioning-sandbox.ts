@@ -67,7 +67,9 @@ export class ProvisioningSandbox implements OnApplicationShutdown {
     const seen = this.changes.find((c) => c.key === key);
     if (seen) {
       const same = seen.newMsisdn === body.newMsisdn && seen.oldMsisdn === body.oldMsisdn;
-      return same ? reply(200, { reference: seen.reference }) : reply(422, { message: 'key reused with another order' });
+      return same
+        ? reply(200, { reference: seen.reference })
+        : reply(422, { message: 'key reused with another order' });
     }
     const change = {
       key,

@@ -85,7 +85,11 @@ export class SubscribersService {
               coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), now(), $5`,
       [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason],
     );
-    await manager.update(Subscriber, { id: subscriberId }, { msisdn: newE164, msisdnHmac: this.hmac(newE164) });
+    await manager.update(
+      Subscriber,
+      { id: subscriberId },
+      { msisdn: newE164, msisdnHmac: this.hmac(newE164) },
+    );
     return { oldMsisdn: current.msisdn };
   }
 

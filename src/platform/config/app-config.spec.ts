@@ -47,7 +47,8 @@ describe('number-change configuration', () => {
     expect(c.numberChange.provisioningUrl).toBeUndefined();
     expect(loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'none' }).numberChange.holdSignals).toEqual([]);
     expect(
-      loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,many_requests_from_ip' }).numberChange.holdSignals,
+      loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,many_requests_from_ip' }).numberChange
+        .holdSignals,
     ).toEqual(['email_mismatch', 'many_requests_from_ip']);
     expect(loadConfig({ PROVISIONING_URL: 'http://prov.local:8080/' }).numberChange.provisioningUrl).toBe(
       'http://prov.local:8080',
