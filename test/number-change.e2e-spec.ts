@@ -190,7 +190,7 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   it('confirms by email: a wrong code is a fraud signal that holds the request for a supervisor', async () => {
     const codes: string[] = [];
     const spy = jest
-      .spyOn(t.get(NumberChangeNotifier), 'emailCode')
+      .spyOn(t.get<NumberChangeNotifier>(NumberChangeNotifier), 'emailCode')
       .mockImplementation(async (_m, _r, _e, code) => {
         codes.push(code);
       });

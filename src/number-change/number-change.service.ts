@@ -145,6 +145,8 @@ export class NumberChangeService {
     if (!subscriber) throw new NotFoundException('No such subscriber');
     if (input.confirmByEmail && !subscriber.email)
       throw new BadRequestException('There is no email address on file to confirm by');
+    // Read before the transaction: a transaction must not wait on a second pooled connection.
+    const facts = await this.outsideFacts(subscriberId, new Date());
     try {
       return await this.db.transaction(async (m) => {
         const row = await m.save(
@@ -157,7 +159,7 @@ export class NumberChangeService {
             slaDueAt: new Date(Date.now() + this.config.numberChange.slaHours * 3_600_000),
           }),
         );
-        await this.assessFraud(m, row);
+        await this.assessFraud(m, row, facts);
         await this.audit.record(m, actor, {
           action: 'number_change.request',
           targetType: 'number_change_request',
@@ -214,9 +216,10 @@ export class NumberChangeService {
       return this.db.transaction((m) =>
         this.transition(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
       );
+    const facts = await this.outsideFacts(subscriberId, (await this.get(id)).createdAt);
     await this.db.transaction(async (m) => {
       await m.increment(NumberChangeRequest, { id }, 'emailMismatches', 1);
-      const signals = await this.assessFraud(m, await this.find(m, id));
+      const signals = await this.assessFraud(m, await this.find(m, id), facts);
       await this.audit.record(m, actor, {
         action: 'number_change.email_mismatch',
         targetType: 'number_change_request',
@@ -405,8 +408,21 @@ export class NumberChangeService {
     return r;
   }
 
-  /** Gathers the facts, stores the signals and the hold decision on the request. */
-  private async assessFraud(m: EntityManager, r: NumberChangeRequest) {
+  /** Facts other modules hold (their services use their own connections). */
+  private async outsideFacts(subscriberId: string, at: Date) {
+    const since = new Date(at.getTime() - this.config.numberChange.otpFailureWindowMinutes * 60_000);
+    return {
+      failedOtpAttempts: await this.customerAuth.failedCodeAttemptsSince(subscriberId, since),
+      lastNumberChangeAt: await this.subscribers.lastNumberChangeAt(subscriberId),
+    };
+  }
+
+  /** Adds this module's facts, stores the signals and the hold decision on the request. */
+  private async assessFraud(
+    m: EntityManager,
+    r: NumberChangeRequest,
+    outside: { failedOtpAttempts: number; lastNumberChangeAt: Date | null },
+  ) {
     const c = this.config.numberChange;
     const rules: FraudRules = {
       otpFailureWindowMinutes: c.otpFailureWindowMinutes,
@@ -414,7 +430,6 @@ export class NumberChangeService {
       recentChangeDays: c.recentChangeDays,
       holdOn: c.holdSignals as FraudSignalCode[],
     };
-    const since = new Date(r.createdAt.getTime() - c.otpFailureWindowMinutes * 60_000);
     const [{ n: fromIp }] = r.ip
       ? await m.query(
           // (the row's own created_at, not the JS Date: that one lost the microseconds)
@@ -426,12 +441,7 @@ export class NumberChangeService {
         )
       : [{ n: 0 }];
     const signals = fraudSignals(
-      {
-        failedOtpAttempts: await this.customerAuth.failedCodeAttemptsSince(r.subscriberId, since),
-        requestsFromIp: fromIp,
-        lastNumberChangeAt: await this.subscribers.lastNumberChangeAt(r.subscriberId),
-        emailMismatches: r.emailMismatches,
-      },
+      { ...outside, requestsFromIp: fromIp, emailMismatches: r.emailMismatches },
       rules,
       r.createdAt,
     );
