@@ -65,10 +65,10 @@ export function parsePoolRow(
     return { line, error: `expected ${cols.width} field(s), found ${cells.length}` };
   const value = cells[cols.index].trim();
   if (!value) return { line, error: 'empty msisdn' };
-  if (!toE164(value, country)) return { line, error: 'not a valid phone number' };
+  // libphonenumber is the cost here: parse once for the common (good) row, again only to explain a bad one
   const mobile = toE164(value, country, true);
-  if (!mobile) return { line, error: 'not a mobile number' };
-  return { line, e164: mobile };
+  if (mobile) return { line, e164: mobile };
+  return { line, error: toE164(value, country) ? 'not a mobile number' : 'not a valid phone number' };
 }
 
 /** Streams a CSV into parsed rows; memory stays flat however long the file is. */
