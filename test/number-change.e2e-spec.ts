@@ -191,7 +191,7 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     const codes: string[] = [];
     const spy = jest
       .spyOn(t.get<NumberChangeNotifier>(NumberChangeNotifier), 'emailCode')
-      .mockImplementation(async (_m, _r, _e, code) => {
+      .mockImplementation(async (_m, _r, code) => {
         codes.push(code);
       });
     try {

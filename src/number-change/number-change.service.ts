@@ -21,7 +21,8 @@ import { AppConfig } from '../platform/config';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
-import { NumberChangeNotifier, NumberChangeStep } from './number-change-notifier';
+import { NumberChangeStep } from './number-change-messages';
+import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
 import {
   IllegalTransitionError,
@@ -51,7 +52,7 @@ export interface QueueFilter {
 
 /** Which steps the customer is told about (others, like `verify`, follow too closely to be worth a message). */
 const NOTIFIED: Partial<Record<NumberChangeEvent, NumberChangeStep>> = {
-  reserve: 'number_reserved',
+  reserve: 'reserved',
   approve: 'approved',
   schedule: 'scheduled',
   complete: 'completed',
@@ -175,7 +176,7 @@ export class NumberChangeService {
             { id: row.id },
             { emailCodeHash: this.emailCodeHash(row.id, code) },
           );
-          await this.notifier.emailCode(m, created, subscriber.email!, code);
+          await this.notifier.emailCode(m, created, code);
           return created;
         }
         // Signed in with a code sent to the current number: that is the verification.

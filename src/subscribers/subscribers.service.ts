@@ -37,8 +37,9 @@ export class SubscribersService {
     return this.subscribers.findOne({ where: { msisdnHmac: this.hmac(e164) } });
   }
 
-  findById(id: string): Promise<Subscriber | null> {
-    return this.subscribers.findOne({ where: { id } });
+  /** `manager`: read inside the caller's transaction (no second pooled connection). */
+  findById(id: string, manager: EntityManager = this.subscribers.manager): Promise<Subscriber | null> {
+    return manager.findOne(Subscriber, { where: { id } });
   }
 
   /** Insert or update by account id (one row per account; the number's uniqueness is the database's job). */
