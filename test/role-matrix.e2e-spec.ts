@@ -60,11 +60,13 @@ describe('role matrix: every route, every kind of caller', () => {
       .get<SubscribersService>(SubscribersService)
       .upsert({ accountId: 'RM-1', msisdn: '07911 123456' });
     customerToken = newToken('customer');
-    await t.db.getRepository(CustomerSession).insert({
-      subscriberId: sub.id,
-      tokenHash: sha256(customerToken),
-      expiresAt: new Date(Date.now() + 3600_000),
-    });
+    await t.db
+      .getRepository(CustomerSession)
+      .insert({
+        subscriberId: sub.id,
+        tokenHash: sha256(customerToken),
+        expiresAt: new Date(Date.now() + 3600_000),
+      });
   }
   afterAll(() => t?.close());
 

@@ -43,8 +43,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
       const n = workerNames.filter((w) => w === q).length;
       if (n !== 1) problems.push(`queue "${q}" has ${n} processors (expected exactly 1)`);
     }
-    for (const w of workerNames)
-      if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
+    for (const w of workerNames) if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
     if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
   }
 
