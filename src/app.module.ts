@@ -11,9 +11,17 @@ import { PrivacyModule } from './platform/privacy';
 import { QueueModule } from './platform/queue/queue.module';
 import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { ClockModule } from './platform/clock/clock';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
-const DOMAIN_MODULES = [AuditModule, IdentityModule, SubscribersModule, NumberChangeModule];
+const DOMAIN_MODULES = [
+  AuditModule,
+  IdentityModule,
+  SubscribersModule,
+  NotificationsModule,
+  NumberChangeModule,
+];
 
 @Module({})
 export class AppModule implements NestModule {
@@ -25,6 +33,7 @@ export class AppModule implements NestModule {
         PlatformConfigModule.forRoot(overrides),
         LoggingModule,
         PrivacyModule,
+        ClockModule,
         DatabaseModule,
         RedisModule,
         MetricsModule,

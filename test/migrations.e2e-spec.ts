@@ -27,7 +27,9 @@ describe('migrations', () => {
   it('run on an empty database, revert cleanly to nothing, and run again', async () => {
     const applied = await ds.runMigrations();
     expect(applied.length).toBeGreaterThan(0);
-    expect(await userTables()).toEqual(expect.arrayContaining(['audit_events', 'staff_users', 'subscribers']));
+    expect(await userTables()).toEqual(
+      expect.arrayContaining(['audit_events', 'staff_users', 'subscribers']),
+    );
     expect(await ds.showMigrations()).toBe(false);
 
     for (let i = 0; i < applied.length; i++) await ds.undoLastMigration();

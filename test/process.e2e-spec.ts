@@ -6,7 +6,10 @@ const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 
 function run(env: Record<string, string>, untilLine?: RegExp, timeoutMs = 20_000) {
   return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -27,7 +30,11 @@ function run(env: Record<string, string>, untilLine?: RegExp, timeoutMs = 20_000
 
 describe('the service process', () => {
   it('fails fast with a readable message on bad configuration', async () => {
-    const { code, out } = await run({ PORT: 'eighty', CANDOR_ROLE: 'both', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const { code, out } = await run({
+      PORT: 'eighty',
+      CANDOR_ROLE: 'both',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
     expect(code).toBe(1);
     expect(out).toContain('Invalid configuration');
     expect(out).toContain('PORT="eighty"');

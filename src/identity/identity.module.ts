@@ -9,6 +9,7 @@ import { CustomerAuthService } from './customer-auth.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
 import { OtpSender } from './otp-sender';
+import { SmsProvider } from '../notifications/providers/sms-provider';
 import { OTP_SMS, SmsOtpSender } from './sms-otp-sender';
 import { StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
@@ -27,14 +28,9 @@ import { UsersService } from './users.service';
     CustomerAuthService,
     UsersService,
     { provide: OtpSender, useClass: SmsOtpSender },
-    {
-      provide: OTP_SMS,
-      useValue: {
-        send: async () => {
-          throw new Error('SMS provider not wired yet');
-        },
-      },
-    },
+    // Codes go straight to the SMS provider (not the outbox): a code must never be stored in clear,
+    // and a lost one is simply requested again.
+    { provide: OTP_SMS, useExisting: SmsProvider },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

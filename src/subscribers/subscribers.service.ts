@@ -124,4 +124,10 @@ export class SubscribersService {
     );
     return new Set(rows.map((r) => r.msisdn));
   }
+
+  /** STOP / START by SMS: the subscriber with this number (if any) stops or resumes receiving SMS. */
+  async setSmsOptOut(e164: string, optedOut: boolean): Promise<boolean> {
+    const res = await this.subscribers.update({ msisdnHmac: this.hmac(e164) }, { smsOptOut: optedOut });
+    return (res.affected ?? 0) > 0;
+  }
 }

@@ -1,6 +1,8 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
@@ -20,6 +22,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 /**
  * Boots the real application against a fresh database and a unique BullMQ prefix. Logs go to a file that
  * close() checks for unmasked phone numbers: privacy is asserted on every e2e test file.
@@ -27,6 +37,7 @@ export interface TestApp {
 export async function startTestApp(
   overrides: Record<string, string> = {},
   shared?: { dbUrl: string },
+  opts: { listen?: boolean } = {},
 ): Promise<TestApp> {
   const database = shared ? null : await createTestDatabase();
   const url = shared?.dbUrl ?? database!.url;
@@ -39,6 +50,8 @@ export async function startTestApp(
     'logs',
     `${testName}-${randomBytes(3).toString('hex')}.log`,
   );
+  // Listening apps (webhooks from the Twilio sandbox, browsers) get a free port and a matching public URL.
+  const port = opts.listen ? await freePort() : 3000;
   const env: Record<string, string> = {
     DATABASE_URL: url,
     DATABASE_AUTO_CREATE: 'false',
@@ -47,13 +60,15 @@ export async function startTestApp(
     LOG_FILE: logFile,
     LOG_LEVEL: 'debug',
     PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
-    PUBLIC_BASE_URL: 'http://localhost:3000',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     SMTP_URL: '',
     ...overrides,
   };
-  const app = await createApp({ overrides: env, listen: false });
+  const app = await createApp({ overrides: env, listen: !!opts.listen });
   const server = app.getHttpServer();
   return {
     app,

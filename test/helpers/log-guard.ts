@@ -7,6 +7,8 @@ export function assertNoPhoneNumbersLogged(logFile: string): void {
     .split('\n')
     .filter((line) => containsPhoneNumber(line));
   if (bad.length) {
-    throw new Error(`unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`);
+    throw new Error(
+      `unmasked phone number in ${bad.length} log line(s) of ${logFile}:\n${bad[0].slice(0, 300)}`,
+    );
   }
 }

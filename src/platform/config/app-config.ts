@@ -50,6 +50,20 @@ export class AppConfig {
     maxRequestsPerIp: number;
     recentChangeDays: number;
   };
+  readonly notifications: {
+    smsMaxSegments: number;
+    smsRatePerSecond: number;
+    emailRatePerSecond: number;
+    sendConcurrency: number;
+    quietHours: { start: number; end: number } | null;
+    quietHoursTz: string;
+    secondApprover: boolean;
+    smsCostPencePerSegment: number;
+    emailCostPence: number;
+    sendStaleSeconds: number;
+    sweepIntervalSeconds: number;
+    stalledIntervalMs: number;
+  };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
 
@@ -108,6 +122,20 @@ export class AppConfig {
       maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
       recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
     };
+    this.notifications = {
+      smsMaxSegments: env.SMS_MAX_SEGMENTS,
+      smsRatePerSecond: env.SMS_RATE_PER_SECOND,
+      emailRatePerSecond: env.EMAIL_RATE_PER_SECOND,
+      sendConcurrency: env.SEND_CONCURRENCY,
+      quietHours: parseQuietHours(env.SMS_QUIET_HOURS),
+      quietHoursTz: env.QUIET_HOURS_TZ,
+      secondApprover: env.CAMPAIGN_SECOND_APPROVER,
+      smsCostPencePerSegment: env.SMS_COST_PENCE_PER_SEGMENT,
+      emailCostPence: env.EMAIL_COST_PENCE,
+      sendStaleSeconds: env.SEND_STALE_SECONDS,
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
+    };
   }
 
   get runsApi(): boolean {
@@ -117,6 +145,17 @@ export class AppConfig {
   get runsWorker(): boolean {
     return this.role !== 'api';
   }
+}
+
+/** "21:00-08:00" → minutes after midnight; "" or "off" → no quiet hours. */
+function parseQuietHours(v: string): { start: number; end: number } | null {
+  if (!v || v === 'off') return null;
+  const m = v.match(/^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/);
+  if (!m)
+    throw new ConfigError(
+      `Invalid configuration:\n  SMS_QUIET_HOURS=${JSON.stringify(v)}: use HH:MM-HH:MM or off`,
+    );
+  return { start: +m[1] * 60 + +m[2], end: +m[3] * 60 + +m[4] };
 }
 
 /**

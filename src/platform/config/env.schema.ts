@@ -156,6 +156,72 @@ export class EnvSchema {
   @Min(1)
   SMTP_MAX_CONNECTIONS = 5;
 
+  // --- notifications ---
+  /** An SMS template longer than this many segments is refused. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  SMS_MAX_SEGMENTS = 3;
+
+  /** Global send rate per channel across all workers, messages/second; 0 = unlimited. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SMS_RATE_PER_SECOND = 0;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  EMAIL_RATE_PER_SECOND = 0;
+
+  /** Sends in flight per worker process and channel. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SEND_CONCURRENCY = 50;
+
+  /** Quiet hours for campaign SMS, HH:MM-HH:MM in QUIET_HOURS_TZ; empty = none. */
+  @IsString()
+  SMS_QUIET_HOURS = '21:00-08:00';
+
+  @IsString()
+  QUIET_HOURS_TZ = 'Europe/London';
+
+  /** A campaign needs a second person (supervisor/admin, not its author) to approve it. */
+  @Transform(toBool)
+  @IsBoolean()
+  CAMPAIGN_SECOND_APPROVER = true;
+
+  /** Costs used by campaign previews, in pence. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SMS_COST_PENCE_PER_SEGMENT = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  EMAIL_COST_PENCE = 0;
+
+  /** A message "sending" for longer than this is treated as in flight at a crash (checked before resending). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SEND_STALE_SECONDS = 20;
+
+  /** How often the sweeper looks for rows whose job was lost (Redis flushed, worker killed). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SWEEP_INTERVAL_SECONDS = 15;
+
+  /** BullMQ stalled-job check interval (how soon a job of a killed worker is picked up again). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  QUEUE_STALLED_INTERVAL_MS = 30000;
+
   // --- number change ---
   /** The operator's provisioning API; empty = the in-process provisioning sandbox (dev, tests, demo). */
   @IsOptional()

@@ -18,7 +18,11 @@ describe('WorkerRunner.checkWiring', () => {
   afterAll(() => Promise.all(queues.map((q) => q.close())));
 
   const runner = (instances: unknown[]) =>
-    new WorkerRunner({ getProviders: () => instances.map((instance) => ({ instance })) } as any, loadConfig({}), new JobMetrics());
+    new WorkerRunner(
+      { getProviders: () => instances.map((instance) => ({ instance })) } as any,
+      loadConfig({}),
+      new JobMetrics(),
+    );
 
   it('accepts one processor per queue', () => {
     expect(() => runner([queue('a'), host('a'), queue('b'), host('b')]).checkWiring()).not.toThrow();
@@ -26,7 +30,9 @@ describe('WorkerRunner.checkWiring', () => {
 
   it('refuses a queue without a processor, a duplicate processor, and a processor without a queue', () => {
     expect(() => runner([queue('a')]).checkWiring()).toThrow('queue "a" has 0 processors');
-    expect(() => runner([queue('a'), host('a'), host('a')]).checkWiring()).toThrow('queue "a" has 2 processors');
+    expect(() => runner([queue('a'), host('a'), host('a')]).checkWiring()).toThrow(
+      'queue "a" has 2 processors',
+    );
     expect(() => runner([host('z')]).checkWiring()).toThrow('processor for "z" has no registered queue');
   });
 });

@@ -1,7 +1,14 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { Queue } from 'bullmq';
+import { Queue, WorkerOptions } from 'bullmq';
+
+/** A processor whose worker options depend on configuration (rate limits, concurrency, stall checks). */
+export interface ConfigurableWorker {
+  workerOptions(): Partial<
+    Pick<WorkerOptions, 'concurrency' | 'limiter' | 'lockDuration' | 'stalledInterval'>
+  >;
+}
 import { AppConfig } from '../config';
 import { JobMetrics } from '../metrics/metrics.service';
 
@@ -43,8 +50,24 @@ export class WorkerRunner implements OnApplicationBootstrap {
       const n = workerNames.filter((w) => w === q).length;
       if (n !== 1) problems.push(`queue "${q}" has ${n} processors (expected exactly 1)`);
     }
-    for (const w of workerNames) if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
+    for (const w of workerNames)
+      if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
     if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
+  }
+
+  /** Options from configuration, applied before the worker first runs (the decorator's are static). */
+  private applyOptions(host: WorkerHost, worker: WorkerHost['worker']): void {
+    const fn = (host as Partial<ConfigurableWorker>).workerOptions;
+    if (!fn) return;
+    const opts = fn.call(host);
+    if (opts.concurrency) worker.concurrency = opts.concurrency;
+    if (opts.limiter) worker.opts.limiter = opts.limiter;
+    if (opts.stalledInterval) worker.opts.stalledInterval = opts.stalledInterval;
+    if (opts.lockDuration) {
+      worker.opts.lockDuration = opts.lockDuration;
+      worker.opts.lockRenewTime = opts.lockDuration / 2;
+      (worker as any).createLockManager(); // no job is locked yet; the manager copies these at creation
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -53,6 +76,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
     if (!this.config.runsWorker) return;
     for (const host of this.hosts()) {
       const worker = host.worker;
+      this.applyOptions(host, worker);
       worker.on('completed', () => this.metrics.jobOutcome(worker.name, 'completed'));
       worker.on('failed', () => this.metrics.jobOutcome(worker.name, 'failed'));
       worker.on('error', (err) => this.logger.error(`worker ${worker.name}: ${err.message}`));

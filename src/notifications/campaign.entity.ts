@@ -1,0 +1,60 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type CampaignStatus =
+  'draft' | 'approved' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export type AudienceType = 'analysis_run' | 'csv' | 'all_subscribers';
+export type ChannelPolicy = 'sms' | 'email' | 'both' | 'sms_else_email';
+
+@Entity('campaigns')
+export class Campaign {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ name: 'incident_id', type: 'uuid', nullable: true })
+  incidentId!: string | null;
+
+  @Column({ type: 'text' })
+  kind!: string;
+
+  @Column({ name: 'audience_type', type: 'text' })
+  audienceType!: AudienceType;
+
+  @Column({ name: 'audience_ref', type: 'text', nullable: true })
+  audienceRef!: string | null;
+
+  @Column({ name: 'channel_policy', type: 'text' })
+  channelPolicy!: ChannelPolicy;
+
+  @Column({ type: 'text' })
+  status!: CampaignStatus;
+
+  @Column({ type: 'jsonb' })
+  vars!: Record<string, string>;
+
+  @Column({ name: 'ignore_quiet_hours', type: 'boolean' })
+  ignoreQuietHours!: boolean;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt!: Date | null;
+
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy!: string;
+
+  @Column({ name: 'approved_by', type: 'text', nullable: true })
+  approvedBy!: string | null;
+
+  @Column({ name: 'build_report', type: 'jsonb', nullable: true })
+  buildReport!: Record<string, number> | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
+}

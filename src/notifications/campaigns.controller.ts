@@ -1,0 +1,116 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import type { Actor } from '../audit/actor';
+import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CampaignsService } from './campaigns.service';
+import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
+
+const STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
+const SENDERS = ['comms', 'supervisor', 'admin'] as const;
+
+@ApiTags('campaigns')
+@ApiBearerAuth()
+@Controller('campaigns')
+export class CampaignsController {
+  constructor(private readonly campaigns: CampaignsService) {}
+
+  @Post()
+  @Roles(...SENDERS)
+  create(@Body() dto: CreateCampaignDto, @CurrentActor() actor: Actor) {
+    return this.campaigns.create(dto, actor);
+  }
+
+  @Get()
+  @Roles(...STAFF)
+  list() {
+    return this.campaigns.list();
+  }
+
+  @Get(':id')
+  @Roles(...STAFF)
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.campaigns.get(id);
+  }
+
+  @Get(':id/preview')
+  @Roles(...SENDERS)
+  preview(@Param('id', ParseUUIDPipe) id: string) {
+    return this.campaigns.preview(id);
+  }
+
+  @Get(':id/progress')
+  @Roles(...STAFF)
+  progress(@Param('id', ParseUUIDPipe) id: string) {
+    return this.campaigns.progress(id);
+  }
+
+  @Get(':id/outcomes.csv')
+  @Roles('supervisor', 'admin')
+  async outcomes(@Param('id', ParseUUIDPipe) id: string, @Res() res: any) {
+    const rows = this.campaigns.outcomesCsv(id);
+    const first = await rows.next(); // 404 before any header is sent
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="campaign-${id}.csv"`);
+    Readable.from(
+      (async function* () {
+        if (!first.done) yield first.value;
+        yield* rows;
+      })(),
+    ).pipe(res);
+  }
+
+  /** CSV body (text/csv) with an account_id or msisdn column. */
+  @Post(':id/audience')
+  @Roles(...SENDERS)
+  @ApiConsumes('text/csv')
+  audience(@Param('id', ParseUUIDPipe) id: string, @Req() req: Readable, @CurrentActor() actor: Actor) {
+    return this.campaigns.uploadAudience(id, req, actor);
+  }
+
+  @Post(':id/approve')
+  @Roles('supervisor', 'admin')
+  @HttpCode(200)
+  approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.campaigns.act(id, 'approve', actor);
+  }
+
+  @Post(':id/schedule')
+  @Roles(...SENDERS)
+  @HttpCode(200)
+  schedule(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ScheduleCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.act(id, 'schedule', actor, dto.scheduledAt);
+  }
+
+  @Post(':id/start')
+  @Roles(...SENDERS)
+  @HttpCode(200)
+  start(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.campaigns.act(id, 'start', actor);
+  }
+
+  @Post(':id/pause')
+  @Roles(...SENDERS)
+  @HttpCode(200)
+  pause(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.campaigns.act(id, 'pause', actor);
+  }
+
+  @Post(':id/resume')
+  @Roles(...SENDERS)
+  @HttpCode(200)
+  resume(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.campaigns.act(id, 'resume', actor);
+  }
+
+  @Post(':id/cancel')
+  @Roles(...SENDERS)
+  @HttpCode(200)
+  cancel(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.campaigns.act(id, 'cancel', actor);
+  }
+}

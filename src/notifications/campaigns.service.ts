@@ -1,0 +1,419 @@
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  Optional,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../platform/config';
+import { mask } from '../platform/privacy';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { AudienceSource } from './audience-source';
+import { Campaign, CampaignStatus } from './campaign.entity';
+import { allowedFrom, CampaignAction, transition } from './campaign-state';
+import { CreateCampaignDto } from './dto/campaign.dto';
+import { LOCALES, MESSAGE_KINDS } from './message-kinds';
+import { smsInfo } from './templates/template-checks';
+import { TemplateRegistry } from './templates/template-registry';
+
+/** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
+const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
+  sms: `ch.channel = 'sms'`,
+  email: `ch.channel = 'email' AND t.email IS NOT NULL`,
+  both: `ch.channel = 'sms' OR (ch.channel = 'email' AND t.email IS NOT NULL)`,
+  sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
+};
+
+/**
+ * Campaigns: an incident's message to an audience. The audience becomes outbox rows in one INSERT ... SELECT
+ * (unique per campaign, subscriber and channel, so building twice adds nothing); the dispatcher and the
+ * send workers do the rest.
+ */
+@Injectable()
+export class CampaignsService {
+  private readonly logger = new Logger(CampaignsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly templates: TemplateRegistry,
+    private readonly subscribers: SubscribersService,
+    private readonly config: AppConfig,
+    @Optional() private readonly analysis?: AudienceSource,
+  ) {}
+
+  async create(dto: CreateCampaignDto, actor: Actor): Promise<Campaign> {
+    const kind = MESSAGE_KINDS[dto.kind];
+    if (!kind?.campaign) throw new BadRequestException(`"${dto.kind}" is not a campaign message kind`);
+    const vars = dto.vars ?? {};
+    const missing = Object.keys(kind.vars).filter((v) => v !== 'firstName' && !(v in vars));
+    const unknown = Object.keys(vars).filter((v) => !(v in kind.vars));
+    if (missing.length || unknown.length)
+      throw new BadRequestException({
+        message: 'Campaign variables do not match the template',
+        details: [
+          ...(missing.length ? [{ field: 'vars', messages: [`missing: ${missing.join(', ')}`] }] : []),
+          ...(unknown.length ? [{ field: 'vars', messages: [`unknown: ${unknown.join(', ')}`] }] : []),
+        ],
+      });
+    if (dto.audienceType === 'analysis_run' && !dto.audienceRef)
+      throw new BadRequestException(
+        'audienceRef (the analysis run id) is required for an analysis_run audience',
+      );
+    // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
+    for (const locale of LOCALES)
+      for (const channel of kind.channels) {
+        const r = this.templates.render(dto.kind, locale, channel, this.templates.sampleVars(dto.kind, vars));
+        const issues = this.templates.contentIssues(r);
+        if (issues.length) throw new BadRequestException(`${channel}/${locale}: ${issues.join('; ')}`);
+      }
+    return this.db.transaction(async (m) => {
+      const c = await m.save(
+        m.create(Campaign, {
+          name: dto.name,
+          incidentId: dto.incidentId ?? null,
+          kind: dto.kind,
+          audienceType: dto.audienceType,
+          audienceRef: dto.audienceRef ?? null,
+          channelPolicy: dto.channelPolicy,
+          status: 'draft',
+          vars,
+          ignoreQuietHours: dto.ignoreQuietHours ?? false,
+          createdBy: actor.id ?? 'system',
+        }),
+      );
+      await this.audit.record(m, actor, {
+        action: 'campaign.create',
+        targetType: 'campaign',
+        targetId: c.id,
+        summary: { name: c.name, kind: c.kind, audience: c.audienceType, policy: c.channelPolicy },
+      });
+      return c;
+    });
+  }
+
+  async get(id: string): Promise<Campaign> {
+    const c = await this.db.getRepository(Campaign).findOne({ where: { id } });
+    if (!c) throw new NotFoundException('campaign not found');
+    return c;
+  }
+
+  list(): Promise<Campaign[]> {
+    return this.db.getRepository(Campaign).find({ order: { createdAt: 'DESC' }, take: 100 });
+  }
+
+  /** Counts per channel and locale, cost and time at the configured rates, before anything is sent. */
+  async preview(id: string) {
+    const c = await this.get(id);
+    const { sql, params } = this.audienceSql(c);
+    const rows: Array<{ channel: string; locale: string; n: string }> = await this.db.query(
+      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
+       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
+              count(*) AS n
+       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
+       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
+      [...params, [...LOCALES]],
+    );
+    const [{ audience, without_email }] = await this.db.query(
+      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
+         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
+       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
+      params,
+    );
+    const n = this.config.notifications;
+    let sms = 0;
+    let email = 0;
+    let costPence = 0;
+    const perLocale = rows.map((r) => {
+      const count = Number(r.n);
+      if (r.channel === 'sms') {
+        const segments = smsInfo(
+          this.templates.render(c.kind, r.locale, 'sms', this.templates.sampleVars(c.kind, c.vars)).text,
+        ).segments;
+        sms += count;
+        costPence += count * segments * n.smsCostPencePerSegment;
+        return { channel: r.channel, locale: r.locale, count, segments };
+      }
+      email += count;
+      costPence += count * n.emailCostPence;
+      return { channel: r.channel, locale: r.locale, count };
+    });
+    const eta = (count: number, rate: number) => (rate > 0 ? Math.ceil(count / rate) : null);
+    return {
+      audience,
+      withoutEmail: without_email,
+      messages: { sms, email },
+      perLocale,
+      costPence,
+      etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
+    };
+  }
+
+  /** Adds a CSV audience (a column account_id or msisdn), streamed in batches; reports what did not match. */
+  async uploadAudience(id: string, csv: Readable, actor: Actor) {
+    const c = await this.get(id);
+    if (c.audienceType !== 'csv') throw new BadRequestException('this campaign does not take a CSV audience');
+    if (c.status !== 'draft')
+      throw new ConflictException('the audience can only change while the campaign is a draft');
+    const report = { rows: 0, matched: 0, invalidNumbers: 0, unknown: 0, samples: [] as string[] };
+    let column = -1;
+    let byNumber = false;
+    let batch: string[] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      const keys = batch;
+      batch = [];
+      await this.db.query(
+        `INSERT INTO campaign_audience (campaign_id, subscriber_id)
+         SELECT $1, s.id FROM subscribers s WHERE ${byNumber ? 's.msisdn_hmac' : 's.account_id'} = ANY($2)
+         ON CONFLICT DO NOTHING`,
+        [c.id, keys],
+      );
+      const [{ n }] = await this.db.query(
+        `SELECT count(*)::int AS n FROM unnest($1::text[]) k
+         WHERE EXISTS (SELECT 1 FROM subscribers s WHERE ${byNumber ? 's.msisdn_hmac' : 's.account_id'} = k)`,
+        [keys],
+      );
+      report.matched += n;
+      report.unknown += keys.length - n;
+    };
+    for await (const raw of createInterface({ input: csv, crlfDelay: Infinity })) {
+      const line = raw.trim();
+      if (!line) continue;
+      const cells = line.split(',').map((x) => x.trim().replace(/^"|"$/g, ''));
+      if (column < 0) {
+        column = cells.findIndex((h) => h === 'account_id' || h === 'msisdn');
+        if (column < 0)
+          throw new BadRequestException('the CSV needs a header with an account_id or msisdn column');
+        byNumber = cells[column] === 'msisdn';
+        continue;
+      }
+      report.rows++;
+      const value = cells[column] ?? '';
+      if (byNumber) {
+        const e164 = this.subscribers.normalise(value);
+        if (!e164) {
+          report.invalidNumbers++;
+          if (report.samples.length < 5)
+            report.samples.push(`line ${report.rows + 1}: invalid number ${mask(value)}`);
+          continue;
+        }
+        batch.push(this.subscribers.hmac(e164));
+      } else batch.push(value);
+      if (batch.length >= 5000) await flush();
+    }
+    await flush();
+    await this.db.transaction((m) =>
+      this.audit.record(m, actor, {
+        action: 'campaign.audience',
+        targetType: 'campaign',
+        targetId: c.id,
+        summary: report,
+      }),
+    );
+    return report;
+  }
+
+  /** Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. */
+  async act(id: string, action: CampaignAction, actor: Actor, at?: Date): Promise<Campaign> {
+    const c = await this.get(id);
+    const to = transition(action, c.status);
+    if (!to)
+      throw new ConflictException(
+        `cannot ${action} a ${c.status} campaign (allowed from: ${allowedFrom(action).join(', ')})`,
+      );
+    if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
+      throw new ForbiddenException('a campaign must be approved by someone other than its author');
+    if (action === 'schedule' && (!at || at.getTime() <= Date.now()))
+      throw new BadRequestException('scheduledAt must be in the future');
+    return this.db.transaction(async (m) => {
+      const changed = await this.move(m, c.id, c.status, to, action, actor, at);
+      if (!changed) throw new ConflictException('the campaign changed meanwhile; reload and try again');
+      if (to === 'running' && !c.startedAt) await this.build(m, c);
+      if (action === 'cancel')
+        await m.query(
+          `UPDATE messages SET status = 'cancelled', error_code = 'campaign_cancelled', vars = NULL, updated_at = now()
+           WHERE campaign_id = $1 AND status IN ('pending', 'queued')`,
+          [c.id],
+        );
+      return m.findOneByOrFail(Campaign, { id: c.id });
+    });
+  }
+
+  private async move(
+    m: EntityManager,
+    id: string,
+    from: CampaignStatus,
+    to: CampaignStatus,
+    action: CampaignAction,
+    actor: Actor,
+    at?: Date,
+  ): Promise<boolean> {
+    const [, n] = await m.query(
+      `UPDATE campaigns SET status = $3, updated_at = now(),
+         approved_by = CASE WHEN $4 = 'approve' THEN $5 ELSE approved_by END,
+         approved_at = CASE WHEN $4 = 'approve' THEN now() ELSE approved_at END,
+         scheduled_at = CASE WHEN $4 = 'schedule' THEN $6::timestamptz ELSE scheduled_at END,
+         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN now() ELSE completed_at END
+       WHERE id = $1 AND status = $2`,
+      [id, from, to, action, actor.id ?? null, at ?? null],
+    );
+    if (!n) return false;
+    await this.audit.record(m, actor, {
+      action: `campaign.${action}`,
+      targetType: 'campaign',
+      targetId: id,
+      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}) },
+    });
+    return true;
+  }
+
+  /** The audience as outbox rows: one INSERT ... SELECT, idempotent by the unique (campaign, subscriber, channel). */
+  private async build(m: EntityManager, c: Campaign): Promise<void> {
+    const started = Date.now();
+    const { sql, params } = this.audienceSql(c);
+    const p = params.length;
+    const [, created] = await m.query(
+      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
+       INSERT INTO messages (campaign_id, subscriber_id, channel, kind, locale, to_address, status)
+       SELECT $${p + 1}::uuid, t.id, ch.channel, $${p + 2},
+              CASE WHEN t.locale = ANY($${p + 3}) THEN t.locale ELSE 'en' END,
+              CASE ch.channel WHEN 'sms' THEN t.msisdn ELSE t.email END, 'pending'
+       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
+       WHERE ${POLICY_SQL[c.channelPolicy]}
+       ON CONFLICT (campaign_id, subscriber_id, channel) WHERE campaign_id IS NOT NULL DO NOTHING`,
+      [...params, c.id, c.kind, [...LOCALES]],
+    );
+    const [report] = await m.query(
+      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
+         count(*) FILTER (WHERE s.email IS NULL)::int AS "withoutEmail",
+         count(*) FILTER (WHERE s.sms_opt_out)::int AS "smsOptedOut"
+       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
+      params,
+    );
+    const buildReport = { ...report, messages: created ?? 0, buildMs: Date.now() - started };
+    await m.query(`UPDATE campaigns SET build_report = $2 WHERE id = $1`, [c.id, buildReport]);
+    this.logger.log(`campaign ${c.id}: ${buildReport.messages} messages for ${report.audience} recipients`);
+  }
+
+  private audienceSql(c: Campaign): { sql: string; params: unknown[] } {
+    if (c.audienceType === 'all_subscribers')
+      return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
+    if (c.audienceType === 'csv')
+      return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
+    if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
+    return this.analysis.matchedSubscribersQuery(c.audienceRef!);
+  }
+
+  /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
+  async startDue(): Promise<void> {
+    const due: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= now()`,
+    );
+    for (const { id } of due)
+      await this.act(id, 'begin', { type: 'system', id: 'scheduler' }).catch((e) =>
+        this.logger.warn(`scheduled campaign ${id} did not start: ${e.message}`),
+      );
+  }
+
+  /** Running campaigns with nothing left to send become completed. */
+  async completeFinished(): Promise<void> {
+    const done: Array<{ id: string }> = await this.db.query(
+      `SELECT c.id FROM campaigns c WHERE c.status = 'running' AND NOT EXISTS (
+         SELECT 1 FROM messages m WHERE m.campaign_id = c.id AND m.status IN ('pending', 'queued', 'sending'))`,
+    );
+    for (const { id } of done)
+      await this.db.transaction((m) =>
+        this.move(m, id, 'running', 'completed', 'complete', { type: 'system', id: 'dispatcher' }),
+      );
+  }
+
+  /** Totals per state, rate over the last minute, ETA and failures by reason. */
+  async progress(id: string) {
+    const c = await this.get(id);
+    const byStatus: Array<{ channel: string; status: string; n: number }> = await this.db.query(
+      `SELECT channel, status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [id],
+    );
+    const failures: Array<{ error_code: string; n: number }> = await this.db.query(
+      `SELECT error_code, count(*)::int AS n FROM messages
+       WHERE campaign_id = $1 AND status IN ('failed', 'undelivered', 'skipped') GROUP BY 1 ORDER BY 2 DESC`,
+      [id],
+    );
+    const [{ last_minute }] = await this.db.query(
+      `SELECT count(*)::int AS last_minute FROM messages WHERE campaign_id = $1 AND sent_at > now() - interval '1 minute'`,
+      [id],
+    );
+    const totals: Record<string, number> = {};
+    for (const r of byStatus) totals[r.status] = (totals[r.status] ?? 0) + r.n;
+    const remaining = (totals.pending ?? 0) + (totals.queued ?? 0) + (totals.sending ?? 0);
+    const ratePerSecond = last_minute / 60;
+    return {
+      id: c.id,
+      status: c.status,
+      build: c.buildReport,
+      totals,
+      byChannel: byStatus,
+      failures: failures.map((f) => ({ reason: f.error_code, count: f.n })),
+      ratePerSecond: Math.round(ratePerSecond * 10) / 10,
+      etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
+    };
+  }
+
+  /** Outcomes as CSV rows, streamed from a cursor; numbers and emails masked (the file gets passed around). */
+  async *outcomesCsv(id: string): AsyncGenerator<string> {
+    await this.get(id);
+    yield 'message_id,account_id,channel,locale,status,provider_id,error_code,to_masked,sent_at,delivered_at\n';
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      let after = '0';
+      for (;;) {
+        const rows = await runner.query(
+          `SELECT m.id::text AS id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
+                  m.to_address, m.sent_at, m.delivered_at
+           FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
+           WHERE m.campaign_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 5000`,
+          [id, after],
+        );
+        if (!rows.length) return;
+        yield (
+          rows
+            .map((r: any) =>
+              [
+                r.id,
+                r.account_id ?? '',
+                r.channel,
+                r.locale,
+                r.status,
+                r.provider_id ?? '',
+                r.error_code ?? '',
+                r.channel === 'sms' ? mask(r.to_address) : r.to_address.replace(/^(.).*@/, '$1***@'),
+                r.sent_at?.toISOString() ?? '',
+                r.delivered_at?.toISOString() ?? '',
+              ]
+                .map(csvCell)
+                .join(','),
+            )
+            .join('\n') + '\n'
+        );
+        after = rows[rows.length - 1].id;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function csvCell(v: string): string {
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

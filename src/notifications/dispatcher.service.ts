@@ -1,0 +1,114 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppConfig } from '../platform/config';
+import { Clock } from '../platform/clock/clock';
+import { CampaignsService } from './campaigns.service';
+import { Channel, MESSAGE_KINDS } from './message-kinds';
+import { OutboxRepository, QueuedRow } from './outbox.repository';
+import { inQuietHours } from './quiet-hours';
+import { EMAIL_QUEUE, jobIdFor, SMS_QUEUE } from './queues';
+
+const BATCH = 2000;
+const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
+  .filter(([, k]) => k.quietHours)
+  .map(([name]) => name);
+
+/**
+ * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries an id.
+ * - every 250 ms: pending rows → queued + one job each (several workers share the work with SKIP LOCKED);
+ * - every SWEEP_INTERVAL_SECONDS: rows queued or sending for long whose job is gone (Redis flushed, a worker
+ *   killed) go back to pending; due scheduled campaigns start; finished campaigns complete.
+ */
+@Injectable()
+export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DispatcherService.name);
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly campaigns: CampaignsService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
+    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runsWorker) return;
+    this.loop(() => this.dispatch(), 250);
+    this.loop(() => this.sweep(), this.config.notifications.sweepIntervalSeconds * 1000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.timers.forEach(clearTimeout);
+    await this.running.catch(() => undefined);
+  }
+
+  private loop(tick: () => Promise<unknown>, everyMs: number): void {
+    const run = () => {
+      if (this.stopped) return;
+      this.running = tick()
+        .catch((e) => this.logger.error(`dispatcher: ${e.message}`))
+        .finally(() => {
+          if (!this.stopped) this.timers.push(setTimeout(run, everyMs));
+        });
+    };
+    this.timers.push(setTimeout(run, 0));
+  }
+
+  /** Enqueues every pending row it can take now; returns how many. */
+  async dispatch(): Promise<number> {
+    const n = this.config.notifications;
+    const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
+    let total = 0;
+    for (;;) {
+      const rows = await this.outbox.takePending(BATCH, quiet);
+      await this.enqueue(rows);
+      total += rows.length;
+      if (rows.length < BATCH || this.stopped) return total;
+    }
+  }
+
+  private async enqueue(rows: QueuedRow[]): Promise<void> {
+    const byChannel = (c: Channel) =>
+      rows
+        .filter((r) => r.channel === c)
+        .map((r) => ({ name: 'send', data: { id: r.id }, opts: { jobId: jobIdFor(r.id, r.enqueue_count) } }));
+    const sms = byChannel('sms');
+    const email = byChannel('email');
+    // If this fails the rows stay "queued" without a job; the sweep finds and re-enqueues them.
+    if (sms.length) await this.smsQueue.addBulk(sms);
+    if (email.length) await this.emailQueue.addBulk(email);
+  }
+
+  /** Recovers rows whose job was lost, and moves campaigns along. */
+  async sweep(): Promise<{ requeued: number }> {
+    const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
+    const candidates = await this.outbox.stuck(stale, 5000);
+    const lost: string[] = [];
+    for (let i = 0; i < candidates.length; i += 500) {
+      const chunk = candidates.slice(i, i + 500);
+      const states = await Promise.all(
+        chunk.map((r) =>
+          (r.channel === 'sms' ? this.smsQueue : this.emailQueue).getJobState(
+            jobIdFor(r.id, r.enqueue_count),
+          ),
+        ),
+      );
+      chunk.forEach((r, j) => {
+        if (states[j] === 'unknown' || states[j] === 'completed' || states[j] === 'failed') lost.push(r.id);
+      });
+    }
+    if (lost.length) {
+      await this.outbox.requeue(lost);
+      this.logger.warn(`sweep: ${lost.length} message(s) had lost their job; re-enqueued`);
+    }
+    await this.campaigns.startDue();
+    await this.campaigns.completeFinished();
+    return { requeued: lost.length };
+  }
+}

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  MinDate,
+} from 'class-validator';
+
+export class CreateCampaignDto {
+  @ApiProperty({ example: 'Breach notice: affected customers' })
+  @IsString()
+  @Length(3, 200)
+  name!: string;
+
+  @ApiProperty({ example: 'breach-notice', description: 'a campaign message kind (templates/)' })
+  @IsString()
+  kind!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  incidentId?: string;
+
+  @ApiProperty({ enum: ['analysis_run', 'csv', 'all_subscribers'] })
+  @IsIn(['analysis_run', 'csv', 'all_subscribers'])
+  audienceType!: 'analysis_run' | 'csv' | 'all_subscribers';
+
+  @ApiPropertyOptional({ description: 'the analysis run id for an analysis_run audience' })
+  @IsOptional()
+  @IsString()
+  audienceRef?: string;
+
+  @ApiProperty({ enum: ['sms', 'email', 'both', 'sms_else_email'] })
+  @IsIn(['sms', 'email', 'both', 'sms_else_email'])
+  channelPolicy!: 'sms' | 'email' | 'both' | 'sms_else_email';
+
+  @ApiPropertyOptional({ description: "values for the kind's variables (all but firstName)" })
+  @IsOptional()
+  @IsObject()
+  vars?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'urgent notices may send SMS during quiet hours' })
+  @IsOptional()
+  @IsBoolean()
+  ignoreQuietHours?: boolean;
+}
+
+export class ScheduleCampaignDto {
+  @ApiProperty()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'scheduledAt must be in the future' })
+  scheduledAt!: Date;
+}
+
+export class PreviewTemplateDto {
+  @ApiProperty({ example: 'breach-notice' })
+  @IsString()
+  kind!: string;
+
+  @ApiProperty({ enum: ['en', 'cy'] })
+  @IsIn(['en', 'cy'])
+  locale!: 'en' | 'cy';
+
+  @ApiProperty({ enum: ['sms', 'email'] })
+  @IsIn(['sms', 'email'])
+  channel!: 'sms' | 'email';
+
+  @ApiPropertyOptional({ description: 'values to render with; sample data otherwise' })
+  @IsOptional()
+  @IsObject()
+  vars?: Record<string, string>;
+}

@@ -1,0 +1,233 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Channel } from './message-kinds';
+
+export interface NewMessage {
+  kind: string;
+  channel: Channel;
+  to: string;
+  locale: string;
+  vars: Record<string, unknown>;
+  dedupeKey: string;
+  subscriberId: string | null;
+}
+
+/** A claimed row with what rendering and the opt-out check need, read in the same statement. */
+export interface ClaimedMessage {
+  id: string;
+  campaign_id: string | null;
+  subscriber_id: string | null;
+  channel: Channel;
+  kind: string;
+  locale: string;
+  to_address: string;
+  vars: Record<string, unknown> | null;
+  attempts: number;
+  /** When an earlier attempt started talking to the provider without recording an answer. */
+  prev_started: Date | null;
+  first_name: string | null;
+  opted_out: boolean;
+  campaign_vars: Record<string, string> | null;
+  ignore_quiet_hours: boolean | null;
+}
+
+export interface QueuedRow {
+  id: string;
+  channel: Channel;
+  enqueue_count: number;
+}
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+/** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
+const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
+  ELSE 2 END`;
+
+/** TypeORM answers an UPDATE ... RETURNING with [rows, count]; an INSERT or SELECT with rows. */
+function returned<T>(result: unknown): T[] {
+  return Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+    ? (result[0] as T[])
+    : (result as T[]);
+}
+
+/** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Inserts a one-off message; a repeated dedupe key inserts nothing and returns the first row's id. */
+  async insert(m: EntityManager, msg: NewMessage): Promise<{ id: string; duplicate: boolean }> {
+    const rows = await m.query(
+      `INSERT INTO messages (kind, channel, to_address, locale, vars, dedupe_key, subscriber_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [msg.kind, msg.channel, msg.to, msg.locale, JSON.stringify(msg.vars), msg.dedupeKey, msg.subscriberId],
+    );
+    if (rows.length) return { id: String(rows[0].id), duplicate: false };
+    const [first] = await m.query(`SELECT id FROM messages WHERE dedupe_key = $1`, [msg.dedupeKey]);
+    return { id: String(first.id), duplicate: true };
+  }
+
+  /**
+   * Moves up to `limit` pending rows to queued and returns them, skipping rows of campaigns that are not
+   * running and, during quiet hours, SMS of kinds that wait for morning. SKIP LOCKED lets several workers
+   * dispatch at once without taking the same rows.
+   */
+  async takePending(limit: number, quietKinds: string[] | null): Promise<QueuedRow[]> {
+    const result = await this.db.query(
+      `WITH picked AS (
+         SELECT m.id FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+         WHERE m.status = 'pending' AND (m.campaign_id IS NULL OR c.status = 'running')
+           AND NOT ($2::text[] IS NOT NULL AND m.channel = 'sms' AND m.kind = ANY($2::text[])
+                    AND NOT coalesce(c.ignore_quiet_hours, false))
+         ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)
+       UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
+         updated_at = now()
+       FROM picked WHERE m.id = picked.id
+       RETURNING m.id::text AS id, m.channel, m.enqueue_count`,
+      [limit, quietKinds],
+    );
+    return returned(result);
+  }
+
+  /**
+   * Claims a queued row for sending (or a row stuck in "sending" longer than `staleSeconds`, whose worker
+   * died). Returns null when the row is not claimable: already final, paused, or being sent elsewhere.
+   */
+  async claim(id: string, staleSeconds: number): Promise<ClaimedMessage | null> {
+    const rows = await this.db.query(
+      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(),
+         updated_at = now()
+       FROM messages o
+       LEFT JOIN campaigns c ON c.id = o.campaign_id
+       LEFT JOIN subscribers s ON s.id = o.subscriber_id
+       WHERE m.id = $1 AND o.id = m.id
+         AND (m.status = 'queued' OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $2)))
+         AND (o.campaign_id IS NULL OR c.status = 'running')
+       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale, m.to_address,
+         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
+         CASE WHEN m.channel = 'sms' THEN coalesce(s.sms_opt_out, false) ELSE coalesce(s.email_opt_out, false) END
+           AS opted_out,
+         c.vars AS campaign_vars, c.ignore_quiet_hours`,
+      [id, staleSeconds],
+    );
+    return returned<ClaimedMessage>(rows)[0] ?? null;
+  }
+
+  /** Why a row could not be claimed: its status and its campaign's. */
+  async state(id: string): Promise<{ status: string; campaign_status: string | null } | null> {
+    const [row] = await this.db.query(
+      `SELECT m.status, c.status AS campaign_status FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+       WHERE m.id = $1`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /** Puts a row back to wait (quiet hours, paused campaign) or back in the queue (transient error). */
+  async release(
+    id: string,
+    to: 'pending' | 'queued',
+    error?: { code: string; message: string; keepStarted: boolean },
+  ) {
+    await this.db.query(
+      `UPDATE messages SET status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),
+         sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END, updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'sending')`,
+      [id, to, error?.code ?? null, error?.message?.slice(0, 300) ?? null, error?.keepStarted ?? false],
+    );
+  }
+
+  async markSent(id: string, providerId: string, segments: number | null): Promise<void> {
+    await this.db.query(
+      `UPDATE messages SET provider_id = $2, segments = $3, sent_at = coalesce(sent_at, now()), vars = NULL,
+         status = CASE WHEN status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE status END,
+         error_code = NULL, error_message = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id, providerId, segments],
+    );
+  }
+
+  async markFinal(id: string, status: 'failed' | 'skipped' | 'cancelled', code: string, message: string) {
+    await this.db.query(
+      `UPDATE messages SET status = $2, error_code = $3, error_message = $4, vars = NULL, updated_at = now()
+       WHERE id = $1 AND status IN ('pending', 'queued', 'sending')`,
+      [id, status, code, message.slice(0, 300)],
+    );
+  }
+
+  /** Applies a delivery callback: idempotent, and never moves a message back to an earlier state. */
+  async applyDelivery(
+    id: string,
+    providerId: string,
+    status: DeliveryStatus,
+    errorCode?: string,
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
+         sent_at = coalesce(sent_at, now()), vars = NULL,
+         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+         error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
+       WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
+         AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
+       RETURNING id`,
+      [id, providerId, status, errorCode ?? null],
+    );
+    return returned(rows).length > 0;
+  }
+
+  /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
+  async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
+    return this.db.query(
+      `SELECT id::text AS id, channel, enqueue_count FROM messages
+       WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
+       ORDER BY queued_at LIMIT $2`,
+      [seconds, limit],
+    );
+  }
+
+  /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
+  async requeue(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.db.query(
+      `UPDATE messages SET status = 'pending', updated_at = now()
+       WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
+      [ids],
+    );
+  }
+
+  async isOptedOut(msisdnHmac: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM sms_opt_outs WHERE msisdn_hmac = $1`, [msisdnHmac]);
+    return rows.length > 0;
+  }
+
+  async optOut(msisdnHmac: string): Promise<void> {
+    await this.db.query(`INSERT INTO sms_opt_outs (msisdn_hmac) VALUES ($1) ON CONFLICT DO NOTHING`, [
+      msisdnHmac,
+    ]);
+  }
+
+  async optIn(msisdnHmac: string): Promise<void> {
+    await this.db.query(`DELETE FROM sms_opt_outs WHERE msisdn_hmac = $1`, [msisdnHmac]);
+  }
+
+  /** The message a verified reference code stands for (what the public verify page may say about it). */
+  async forVerification(id: string) {
+    const [row] = await this.db.query(
+      `SELECT m.channel, m.kind, m.status, m.sent_at, c.name AS campaign_name
+       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = $1`,
+      [id],
+    );
+    return (row ?? null) as {
+      channel: Channel;
+      kind: string;
+      status: string;
+      sent_at: Date | null;
+      campaign_name: string | null;
+    } | null;
+  }
+}

@@ -1,0 +1,193 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { AppConfig } from '../platform/config';
+import { Clock } from '../platform/clock/clock';
+import { JobMetrics } from '../platform/metrics/metrics.service';
+import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
+import { MESSAGE_KINDS } from './message-kinds';
+import { ClaimedMessage, OutboxRepository } from './outbox.repository';
+import { EmailProvider } from './providers/email-provider';
+import { ProviderError } from './providers/provider-error';
+import { SmsProvider } from './providers/sms-provider';
+import { inQuietHours } from './quiet-hours';
+import { referenceCode } from './reference-code';
+import { TemplateRegistry } from './templates/template-registry';
+
+/** Thrown to make BullMQ retry the job later (with the queue's exponential backoff). */
+export class RetryLater extends Error {}
+
+export type SendOutcome = 'sent' | 'recovered' | 'failed' | 'skipped' | 'deferred' | 'noop';
+
+/**
+ * Sends one outbox row. The row is claimed with a conditional UPDATE (so two jobs for one row cannot both
+ * send), the provider is called, and the answer recorded. A row whose earlier attempt may have reached the
+ * provider without being recorded (a worker killed mid-call) is first looked up at Twilio, so a crash
+ * between "accepted" and "recorded" still yields exactly one SMS.
+ */
+@Injectable()
+export class SenderService {
+  private readonly logger = new Logger(SenderService.name);
+  private readonly outcomes;
+  private readonly mailDomain: string;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly templates: TemplateRegistry,
+    private readonly sms: SmsProvider,
+    private readonly email: EmailProvider,
+    private readonly pseudonymiser: Pseudonymiser,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    metrics: JobMetrics,
+  ) {
+    this.outcomes = metrics.counter('candor_messages_total', 'Messages by channel and outcome', [
+      'channel',
+      'outcome',
+    ]);
+    this.mailDomain = config.smtp.from.match(/@([^>\s]+)/)?.[1] ?? 'candor.local';
+  }
+
+  async process(job: Job<{ id: string }>): Promise<SendOutcome> {
+    const id = job.data.id;
+    const row = await this.outbox.claim(id, this.config.notifications.sendStaleSeconds);
+    if (!row) return this.unclaimable(id);
+    const outcome = await this.deliver(row, job);
+    this.outcomes.inc({ channel: row.channel, outcome });
+    return outcome;
+  }
+
+  private async unclaimable(id: string): Promise<SendOutcome> {
+    const state = await this.outbox.state(id);
+    if (!state) return 'noop';
+    if (state.status === 'queued' && state.campaign_status === 'cancelled') {
+      await this.outbox.markFinal(id, 'cancelled', 'campaign_cancelled', 'campaign cancelled');
+      return 'skipped';
+    }
+    if (state.status === 'queued' && state.campaign_status && state.campaign_status !== 'running') {
+      await this.outbox.release(id, 'pending'); // paused: the dispatcher takes it again on resume
+      return 'deferred';
+    }
+    // Another worker holds it right now; try again after it either records the send or goes stale.
+    if (state.status === 'sending') throw new RetryLater(`message ${id} is being sent elsewhere`);
+    return 'noop'; // already final
+  }
+
+  private async deliver(row: ClaimedMessage, job: Job): Promise<SendOutcome> {
+    const kind = MESSAGE_KINDS[row.kind];
+    if (row.channel === 'sms') {
+      if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
+        await this.outbox.release(row.id, 'pending');
+        return 'deferred';
+      }
+      if (row.opted_out || (await this.outbox.isOptedOut(this.pseudonymiser.pseudonym(row.to_address)))) {
+        await this.outbox.markFinal(row.id, 'skipped', 'opted_out', 'recipient replied STOP');
+        return 'skipped';
+      }
+    } else if (row.opted_out) {
+      await this.outbox.markFinal(row.id, 'skipped', 'opted_out', 'recipient unsubscribed from email');
+      return 'skipped';
+    }
+
+    const code = referenceCode(this.config.privacy.pseudonymKey, row.id);
+    if (row.channel === 'sms' && row.prev_started) {
+      // An earlier attempt may have been accepted by Twilio and never recorded: ask before resending.
+      const since = new Date(row.prev_started.getTime() - 60_000);
+      const found = await this.sms.findSent(row.to_address, since, code).catch(() => {
+        throw new RetryLater('cannot confirm an earlier attempt; not resending yet');
+      });
+      if (found) {
+        await this.outbox.markSent(row.id, found, null);
+        this.logger.log(`message ${row.id} had been sent before a crash; recorded, not resent`);
+        return 'recovered';
+      }
+    }
+
+    let rendered;
+    try {
+      rendered = this.templates.render(row.kind, row.locale, row.channel, this.varsFor(row, code));
+    } catch (e: any) {
+      await this.outbox.markFinal(row.id, 'failed', 'template', e.message);
+      return 'failed';
+    }
+
+    try {
+      if (row.channel === 'sms') {
+        const { providerId } = await this.sms.send({
+          to: row.to_address,
+          body: rendered.text,
+          statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
+        });
+        await this.outbox.markSent(row.id, providerId, rendered.sms?.segments ?? null);
+      } else {
+        const { providerId } = await this.email.send({
+          to: row.to_address,
+          subject: rendered.subject ?? '',
+          text: rendered.text,
+          html: rendered.html,
+          // Deterministic per recipient and campaign: a resend after a crash threads as the same message.
+          messageId: `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`,
+          headers: this.listUnsubscribe(row),
+        });
+        await this.outbox.markSent(row.id, providerId, null);
+      }
+      return 'sent';
+    } catch (e) {
+      return this.failed(row, job, e);
+    }
+  }
+
+  private async failed(row: ClaimedMessage, job: Job, e: unknown): Promise<SendOutcome> {
+    const err =
+      e instanceof ProviderError
+        ? e
+        : new ProviderError(String((e as Error)?.message ?? e), 'internal', false);
+    const who = row.channel === 'sms' ? mask(row.to_address) : maskEmail(row.to_address);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (err.permanent || lastAttempt) {
+      await this.outbox.markFinal(row.id, 'failed', err.code, err.message);
+      this.logger.warn(
+        `message ${row.id} to ${who} failed: ${err.code}${err.permanent ? '' : ' (retries exhausted)'}`,
+      );
+      if (err.code === 'twilio:21610') await this.optOut(row.to_address);
+      return 'failed';
+    }
+    // The provider answered (so nothing went out) unless the call itself failed mid-way.
+    const mayHaveSent = err.code.startsWith('net:');
+    await this.outbox.release(row.id, 'queued', {
+      code: err.code,
+      message: err.message,
+      keepStarted: mayHaveSent,
+    });
+    throw new RetryLater(`transient ${err.code} for message ${row.id}`);
+  }
+
+  private varsFor(row: ClaimedMessage, code: string): Record<string, unknown> {
+    const base = this.config.http.publicBaseUrl;
+    return {
+      ...(row.campaign_vars ?? {}),
+      ...(MESSAGE_KINDS[row.kind]?.vars.firstName !== undefined
+        ? { firstName: row.first_name ?? (row.locale === 'cy' ? 'gwsmer' : 'customer') }
+        : {}),
+      ...(row.vars ?? {}),
+      baseUrl: base,
+      referenceCode: code,
+      verifyUrl: `${base}/verify/${code}`,
+    };
+  }
+
+  /** RFC 8058 one-click unsubscribe: the message's own link when it has one (update subscriptions). */
+  private listUnsubscribe(row: ClaimedMessage): Record<string, string> | undefined {
+    const url = row.vars?.unsubscribeUrl;
+    if (typeof url !== 'string') return undefined;
+    return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  }
+
+  private quietNow(): boolean {
+    const n = this.config.notifications;
+    return inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz);
+  }
+
+  async optOut(e164: string): Promise<void> {
+    await this.outbox.optOut(this.pseudonymiser.pseudonym(e164));
+  }
+}

@@ -1,0 +1,86 @@
+import Handlebars from 'handlebars';
+import { SegmentedMessage } from 'sms-segments-calculator';
+
+/**
+ * Root names of every variable a Handlebars template refers to ({{x}}, {{x.y}}, {{#if x}}, helper args),
+ * read from its syntax tree, so an unknown variable is caught when the template is loaded, not at send time.
+ */
+export function templateVariables(source: string): Set<string> {
+  const found = new Set<string>();
+  const visit = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (node.type === 'PathExpression') {
+      if (!node.data && node.parts.length > 0 && node.head !== 'this') found.add(node.parts[0]);
+      return;
+    }
+    if (
+      node.type === 'MustacheStatement' ||
+      node.type === 'BlockStatement' ||
+      node.type === 'SubExpression'
+    ) {
+      // A block helper's own name (if, each, unless, with) is not a variable; its params are.
+      const isHelper = (node.params?.length ?? 0) > 0 || node.hash;
+      if (!isHelper) visit(node.path);
+      for (const p of node.params ?? []) visit(p);
+      for (const pair of node.hash?.pairs ?? []) visit(pair.value);
+      visit(node.program);
+      visit(node.inverse);
+      return;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === 'loc') continue;
+      const v = node[key];
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object') visit(v);
+    }
+  };
+  visit(Handlebars.parse(source));
+  return found;
+}
+
+export interface SmsInfo {
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  characters: number;
+}
+
+/** GSM-7 or UCS-2 and the number of segments, as Twilio counts them (TwilioDevEd's calculator). */
+export function smsInfo(body: string): SmsInfo {
+  const m = new SegmentedMessage(body);
+  return {
+    encoding: m.encodingName === 'UCS-2' ? 'UCS-2' : 'GSM-7',
+    segments: m.segmentsCount,
+    characters: m.numberOfCharacters,
+  };
+}
+
+const URL_LIKE = /\b(?:https?:\/\/)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[^\s]*)?/gi;
+
+/** Links in an SMS that do not point to the official host (phishing-safe by construction). */
+export function foreignLinks(text: string, officialHost: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(URL_LIKE)) {
+    const candidate = m[0].startsWith('http') ? m[0] : `https://${m[0]}`;
+    let host: string;
+    try {
+      host = new URL(candidate).host.toLowerCase();
+    } catch {
+      out.push(m[0]);
+      continue;
+    }
+    if (host !== officialHost.toLowerCase()) out.push(m[0]);
+  }
+  return out;
+}
+
+const SENSITIVE =
+  /\b(password|passcode|pin|card (?:number|details)|cvv|cvc|security code|bank (?:details|account)|sort code|payment details|pay (?:a|the)? ?fee|cyfrinair|manylion (?:cerdyn|banc|talu))\b/i;
+const REASSURANCE = /\b(never|not|won't|will not|don't|do not|nid|byth)\b/i;
+
+/**
+ * Sentences that ask for a secret or for payment. A sentence that mentions one only to say we never ask
+ * for it ("We will never ask for your password") is the anti-phishing advice and is allowed.
+ */
+export function asksForSecrets(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+|\n+/).filter((s) => SENSITIVE.test(s) && !REASSURANCE.test(s));
+}

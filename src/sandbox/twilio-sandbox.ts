@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { SegmentedMessage } from 'sms-segments-calculator';
+import { Waitable } from './waitable';
+
+/** A message as the sandbox stored it (the subset of Twilio's Message resource we use). */
+export interface SandboxSms {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  status: 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+  numSegments: number;
+  dateCreated: Date;
+  statusCallback?: string;
+}
+
+export interface TwilioSandboxOptions {
+  port?: number;
+  accountSid?: string;
+  authToken?: string;
+  /** Send signed status callbacks (sent, then delivered or failed) to each message's StatusCallback. */
+  callbacks?: boolean;
+  /** Delay before the callbacks, ms. */
+  callbackDelayMs?: number;
+}
+
+/** Twilio error codes the sandbox can answer with (configured per number, or for the next N requests). */
+const ERRORS: Record<number, { status: number; message: string }> = {
+  20003: { status: 401, message: 'Authenticate' },
+  20429: { status: 429, message: 'Too Many Requests' },
+  21211: { status: 400, message: "The 'To' number is not a valid phone number." },
+  21610: { status: 400, message: 'Attempt to send to unsubscribed recipient' },
+  21614: { status: 400, message: "'To' number is not a valid mobile number" },
+  30001: { status: 500, message: 'Queue overflow' },
+};
+
+/**
+ * A local Twilio-compatible Messages API (create, list, fetch) over HTTP with Basic auth, realistic error
+ * codes and signed status callbacks. The real `twilio` client talks to it through its `httpClient` option,
+ * so tests, the demo and the benchmark exercise the provider boundary at the wire.
+ */
+export class TwilioSandbox {
+  readonly accountSid: string;
+  readonly authToken: string;
+  readonly messages = new Waitable<SandboxSms>();
+  /** Number → Twilio error code answered for every message to it. */
+  readonly failures = new Map<string, number>();
+  /** Errors answered to the next requests, whatever the number (e.g. [20429, 30001] then success). */
+  readonly nextErrors: number[] = [];
+  /** When set, a create request is stored then its response held this long (crash-window tests). */
+  holdResponseMs = 0;
+  /** Statuses to report in callbacks, in order, per message; default sent then delivered. */
+  callbackStatuses: Array<SandboxSms['status']> = ['sent', 'delivered'];
+  private server?: Server;
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly opts: TwilioSandboxOptions = {}) {
+    this.accountSid = opts.accountSid ?? 'AC' + '0'.repeat(32);
+    this.authToken = opts.authToken ?? randomBytes(16).toString('hex');
+  }
+
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('Twilio sandbox not started');
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e) => json(res, 500, { code: 20500, message: String(e), status: 500 }));
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((r) => this.server!.listen(this.opts.port ?? 0, '127.0.0.1', r));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server!.close(() => r()));
+    this.server = undefined;
+  }
+
+  /** Sends a signed inbound SMS (as a customer's reply) to `webhookUrl`, returning the response body. */
+  async inbound(webhookUrl: string, from: string, body: string, to = 'Candor'): Promise<string> {
+    const params = { MessageSid: sid('SM'), AccountSid: this.accountSid, From: from, To: to, Body: body };
+    const res = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': getExpectedTwilioSignature(this.authToken, webhookUrl, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    return res.text();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const m = url.pathname.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/]+))?\.json$/);
+    if (!m)
+      return json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (!this.authorised(req, m[1])) return twilioError(res, 20003);
+    if (req.method === 'POST' && !m[2]) return this.create(res, new URLSearchParams(await readBody(req)));
+    if (req.method === 'GET' && m[2]) {
+      const msg = this.messages.find((x) => x.sid === m[2]);
+      return msg ? json(res, 200, this.resource(msg)) : twilioError(res, 20404);
+    }
+    if (req.method === 'GET') return this.list(res, url.searchParams);
+    return json(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
+  }
+
+  private authorised(req: IncomingMessage, sidInPath: string): boolean {
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Basic ')) return false;
+    const [user, pass] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+    return user === this.accountSid && pass === this.authToken && sidInPath === this.accountSid;
+  }
+
+  private async create(res: ServerResponse, form: URLSearchParams): Promise<void> {
+    const to = form.get('To') ?? '';
+    const body = form.get('Body') ?? '';
+    const forced = this.nextErrors.shift() ?? this.failures.get(to);
+    if (forced) return twilioError(res, forced);
+    if (!/^\+[1-9]\d{7,14}$/.test(to)) return twilioError(res, 21211);
+    if (!body) return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
+    const msg: SandboxSms = {
+      sid: sid('SM'),
+      to,
+      from: form.get('From') ?? form.get('MessagingServiceSid') ?? '',
+      body,
+      status: 'queued',
+      numSegments: new SegmentedMessage(body).segmentsCount,
+      dateCreated: new Date(),
+      statusCallback: form.get('StatusCallback') ?? undefined,
+    };
+    this.messages.push(msg);
+    if (this.opts.callbacks !== false && msg.statusCallback) this.scheduleCallbacks(msg);
+    if (this.holdResponseMs) await new Promise((r) => setTimeout(r, this.holdResponseMs));
+    json(res, 201, this.resource(msg));
+  }
+
+  /** Twilio's list: To, From, DateSent (and DateSent< / DateSent>) filters, newest first, paged. */
+  private list(res: ServerResponse, q: URLSearchParams): void {
+    const to = q.get('To');
+    const after = q.get('DateSent>');
+    const before = q.get('DateSent<');
+    const pageSize = Math.min(Number(q.get('PageSize') ?? 50), 1000);
+    const items = this.messages
+      .filter(
+        (x) =>
+          (!to || x.to === to) &&
+          (!after || x.dateCreated >= new Date(after)) &&
+          (!before || x.dateCreated < new Date(before)),
+      )
+      .reverse()
+      .slice(0, pageSize);
+    json(res, 200, {
+      messages: items.map((x) => this.resource(x)),
+      page: 0,
+      page_size: pageSize,
+      next_page_uri: null,
+      previous_page_uri: null,
+      first_page_uri: null,
+      uri: `/2010-04-01/Accounts/${this.accountSid}/Messages.json`,
+    });
+  }
+
+  private scheduleCallbacks(msg: SandboxSms): void {
+    const statuses = [...this.callbackStatuses];
+    const step = () => {
+      const status = statuses.shift();
+      if (!status) return;
+      msg.status = status;
+      const params: Record<string, string> = {
+        MessageSid: msg.sid,
+        SmsSid: msg.sid,
+        AccountSid: this.accountSid,
+        From: msg.from,
+        To: msg.to,
+        MessageStatus: status,
+        SmsStatus: status,
+      };
+      if (status === 'failed' || status === 'undelivered') params.ErrorCode = '30003';
+      fetch(msg.statusCallback!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': getExpectedTwilioSignature(this.authToken, msg.statusCallback!, params),
+        },
+        body: new URLSearchParams(params).toString(),
+      })
+        .catch(() => undefined) // Twilio does not retry failed callbacks either
+        .finally(() => this.later(step));
+    };
+    this.later(step);
+  }
+
+  private later(fn: () => void): void {
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      fn();
+    }, this.opts.callbackDelayMs ?? 20);
+    this.pending.add(t);
+  }
+
+  private resource(m: SandboxSms) {
+    return {
+      sid: m.sid,
+      account_sid: this.accountSid,
+      to: m.to,
+      from: m.from,
+      body: m.body,
+      status: m.status,
+      num_segments: String(m.numSegments),
+      direction: 'outbound-api',
+      date_created: m.dateCreated.toUTCString(),
+      date_sent: m.dateCreated.toUTCString(),
+      date_updated: new Date().toUTCString(),
+      error_code: null,
+      error_message: null,
+      price: null,
+      uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}.json`,
+    };
+  }
+}
+
+function sid(prefix: string): string {
+  return prefix + randomBytes(16).toString('hex');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function twilioError(res: ServerResponse, code: number): void {
+  const e = ERRORS[code] ?? { status: 400, message: 'Error' };
+  json(res, e.status, {
+    code,
+    message: e.message,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+    status: e.status,
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
+}

@@ -1,0 +1,649 @@
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { SubscribersService } from '../src/subscribers/subscribers.service';
+import { NotificationsService } from '../src/notifications/notifications.service';
+import { TemplateRegistry } from '../src/notifications/templates/template-registry';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { SmtpSink } from '../src/sandbox/smtp-sink';
+import { Clock } from '../src/platform/clock/clock';
+import { startTestApp, TestApp } from './helpers/app';
+import { count, staffTokens } from './helpers/staff';
+
+jest.setTimeout(90_000);
+
+/** Real Postgres, Redis, the Twilio sandbox (through the real twilio client) and a real SMTP server. */
+describe('notifications: outbox, providers, webhooks, campaigns', () => {
+  let t: TestApp;
+  let sms: TwilioSandbox;
+  let mail: SmtpSink;
+  let tokens: Record<string, string>;
+  let notifications: NotificationsService;
+  let subs: SubscribersService;
+
+  beforeAll(async () => {
+    t = await startTestApp({ SWEEP_INTERVAL_SECONDS: '1', SEND_STALE_SECONDS: '2' }, undefined, {
+      listen: true,
+    });
+    sms = t.get(TwilioSandbox);
+    mail = t.get(SmtpSink);
+    ({ tokens } = await staffTokens(t));
+    notifications = t.get(NotificationsService);
+    subs = t.get(SubscribersService);
+  });
+  afterAll(() => t?.close());
+
+  const status = async (id: string) =>
+    (await t.db.query(`SELECT status, error_code, attempts FROM messages WHERE id = $1`, [id]))[0];
+  const waitForStatus = async (id: string, want: string[], ms = 15_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = await status(id);
+      if (want.includes(s.status)) return s;
+      if (Date.now() > end) throw new Error(`message ${id} is ${s.status}, wanted ${want.join('/')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const vars = () => ({
+    firstName: 'Sam',
+    incidentTitle: 'Numbers shared',
+    statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
+  });
+  /** A one-off SMS (the breach notice's text) to `to`. */
+  const notice = (to: string, key: string) =>
+    notifications.send({ kind: 'breach-notice', channel: 'sms', to, vars: vars(), dedupeKey: key });
+
+  describe('one-off messages', () => {
+    it('sends an SMS once per dedupe key, through the real twilio client, and tracks delivery callbacks', async () => {
+      const a = await notice('07911 100001', 'k-1');
+      const b = await notice('+447911100001', 'k-1');
+      expect(b).toEqual({ id: a.id, duplicate: true });
+      await waitForStatus(a.id, ['delivered']);
+      const got = sms.messages.filter((m) => m.to === '+447911100001');
+      expect(got).toHaveLength(1);
+      expect(got[0].body).toMatch(/verify\/[0-9A-Z]{4,}-[0-9A-Z]{6}/);
+      const row = (
+        await t.db.query(`SELECT provider_id, vars, sent_at FROM messages WHERE id = $1`, [a.id])
+      )[0];
+      expect(row.provider_id).toBe(got[0].sid);
+      expect(row.vars).toBeNull(); // content variables are not kept once the message is final
+    });
+
+    it('refuses bad input clearly: unknown kind, missing variables, bad number or address', async () => {
+      await expect(
+        notifications.send({ kind: 'nope', channel: 'sms', to: '07911100002', vars: {}, dedupeKey: 'x1' }),
+      ).rejects.toThrow(/unknown message kind/);
+      await expect(
+        notifications.send({
+          kind: 'sms-help',
+          channel: 'sms',
+          to: '07911100002',
+          vars: {},
+          dedupeKey: 'x0',
+        }),
+      ).rejects.toThrow(/unknown message kind/);
+      await expect(
+        notifications.send({
+          kind: 'breach-notice',
+          channel: 'sms',
+          to: '07911100002',
+          vars: {},
+          dedupeKey: 'x2',
+        }),
+      ).rejects.toThrow(/needs: firstName, incidentTitle, statusUrl/);
+      await expect(notice('12345', 'x3')).rejects.toThrow(/valid phone/);
+      await expect(
+        notifications.send({
+          kind: 'breach-notice',
+          channel: 'email',
+          to: 'not-an-email',
+          vars: { firstName: 'a', incidentTitle: 'b', statusUrl: 'c' },
+          dedupeKey: 'x4',
+        }),
+      ).rejects.toThrow(/valid email/);
+      expect(await count(t.db, `SELECT count(*) AS n FROM messages WHERE dedupe_key LIKE 'x%'`)).toBe(0);
+    });
+
+    it('records a permanent Twilio error without retrying, and retries a transient one with backoff', async () => {
+      sms.failures.set('+447911100003', 21211);
+      const bad = await notice('07911100003', 'k-perm');
+      expect(await waitForStatus(bad.id, ['failed'])).toMatchObject({
+        error_code: 'twilio:21211',
+        attempts: 1,
+      });
+
+      sms.nextErrors.push(20429);
+      const flaky = await notice('07911100004', 'k-transient');
+      expect(await waitForStatus(flaky.id, ['sent', 'delivered'])).toMatchObject({ attempts: 2 });
+      expect(sms.messages.filter((m) => m.to === '+447911100004')).toHaveLength(1);
+
+      sms.failures.set('+447911100005', 21610); // unsubscribed at the carrier: remember the opt-out
+      const unsub = await notice('07911100005', 'k-21610');
+      await waitForStatus(unsub.id, ['failed']);
+      const later = await notice('07911100005', 'k-21610-later');
+      expect(await waitForStatus(later.id, ['skipped'])).toMatchObject({ error_code: 'opted_out' });
+    });
+
+    it('sends email as multipart text + HTML with a deterministic Message-ID; 5xx fails, 4xx retries', async () => {
+      const vars = {
+        firstName: 'Alex',
+        incidentTitle: 'Numbers shared',
+        statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
+      };
+      const ok = await notifications.send({
+        kind: 'breach-notice',
+        channel: 'email',
+        to: 'alex@example.org',
+        locale: 'cy',
+        vars,
+        dedupeKey: 'e-1',
+      });
+      await waitForStatus(ok.id, ['sent']);
+      const m = mail.messages.find((x) => x.envelopeTo.includes('alex@example.org'))!;
+      expect(m.parsed.text).toContain('Annwyl Alex');
+      expect(m.parsed.html).toContain('<p>Annwyl Alex,</p>');
+      expect(m.parsed.messageId).toBe(`<m${ok.id}.tx@candor.test>`);
+      expect(m.parsed.subject).toMatch(/rhif ffôn/);
+
+      mail.failures.set('gone@example.org', 550);
+      const gone = await notifications.send({
+        kind: 'breach-notice',
+        channel: 'email',
+        to: 'gone@example.org',
+        vars,
+        dedupeKey: 'e-2',
+      });
+      expect(await waitForStatus(gone.id, ['failed'])).toMatchObject({ error_code: 'smtp:550', attempts: 1 });
+
+      mail.transientFailuresLeft = 1;
+      const later = await notifications.send({
+        kind: 'breach-notice',
+        channel: 'email',
+        to: 'busy@example.org',
+        vars,
+        dedupeKey: 'e-3',
+      });
+      expect(await waitForStatus(later.id, ['sent'])).toMatchObject({ attempts: 2 });
+    });
+  });
+
+  describe('webhooks', () => {
+    const post = (path: string, params: Record<string, string>, signature?: string) =>
+      t
+        .http()
+        .post(path)
+        .type('form')
+        .set(
+          'x-twilio-signature',
+          signature ?? getExpectedTwilioSignature(sms.authToken, t.env.PUBLIC_BASE_URL + path, params),
+        )
+        .send(params);
+
+    it('rejects status callbacks with a bad or missing signature (403) and changes nothing', async () => {
+      const { id } = await notice('07911100010', 'w-1');
+      await waitForStatus(id, ['delivered']);
+      const params = { MessageSid: 'SMxyz', MessageStatus: 'failed' };
+      await post(`/webhooks/twilio/status?m=${id}`, params, 'forged').expect(403);
+      await t.http().post(`/webhooks/twilio/status?m=${id}`).type('form').send(params).expect(403);
+      expect((await status(id)).status).toBe('delivered');
+    });
+
+    it('applies callbacks idempotently and out of order: a late "sent" never undoes "delivered"', async () => {
+      sms.callbackStatuses = []; // this test plays Twilio's callbacks itself
+      try {
+        const { id } = await notice('07911100011', 'w-2');
+        await waitForStatus(id, ['sent']);
+        const sid = sms.messages.find((m) => m.to === '+447911100011')!.sid;
+        const path = `/webhooks/twilio/status?m=${id}`;
+        await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        await post(path, { MessageSid: sid, MessageStatus: 'sent' }).expect(204);
+        await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        expect((await status(id)).status).toBe('delivered');
+        // a callback naming another message's sid is ignored
+        await post(path, { MessageSid: 'SM' + '1'.repeat(32), MessageStatus: 'failed' }).expect(204);
+        expect((await status(id)).status).toBe('delivered');
+      } finally {
+        sms.callbackStatuses = ['sent', 'delivered'];
+      }
+    });
+
+    it('honours STOP and START from any number, and answers HELP', async () => {
+      const url = `${t.env.PUBLIC_BASE_URL}/webhooks/twilio/inbound`;
+      const sub = await subs.upsert({ accountId: 'W-STOP', msisdn: '07911100012' });
+      expect(await sms.inbound(url, '+447911100012', 'stop')).toContain('no more texts');
+      expect((await subs.findById(sub.id))!.smsOptOut).toBe(true);
+      const skipped = await notice('07911100012', 'w-3');
+      expect(await waitForStatus(skipped.id, ['skipped'])).toMatchObject({ error_code: 'opted_out' });
+      expect(await sms.inbound(url, '+447911100012', 'START')).toContain('receive our texts again');
+      expect((await subs.findById(sub.id))!.smsOptOut).toBe(false);
+      const sent = await notice('07911100012', 'w-4');
+      await waitForStatus(sent.id, ['sent', 'delivered']);
+      expect(await sms.inbound(url, '+447911100099', 'HELP')).toContain('/verify');
+      const forged = await post('/webhooks/twilio/inbound', { From: '+447911100012', Body: 'STOP' }, 'bad');
+      expect(forged.status).toBe(403);
+    });
+  });
+
+  describe('verify a message', () => {
+    it('confirms a genuine reference code without revealing the recipient; refuses forged ones', async () => {
+      const { id } = await notifications.send({
+        kind: 'breach-notice',
+        channel: 'sms',
+        to: '07911100020',
+        vars: {
+          firstName: 'Vi',
+          incidentTitle: 'Numbers shared',
+          statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
+        },
+        dedupeKey: 'v-1',
+      });
+      await waitForStatus(id, ['sent', 'delivered']);
+      const body = sms.messages.find((m) => m.to === '+447911100020')!.body;
+      const code = body.match(/verify\/([0-9A-Z]+-[0-9A-Z]+)/)![1];
+      const ok = await t.http().get(`/verify/${code}`).expect(200);
+      expect(ok.body).toMatchObject({ genuine: true, channel: 'sms' });
+      expect(JSON.stringify(ok.body)).not.toMatch(/7911/);
+      const forged = code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A');
+      expect((await t.http().get(`/verify/${forged}`).expect(200)).body).toEqual({ genuine: false });
+      const page = await t
+        .http()
+        .get(`/verify?code=${encodeURIComponent(code)}`)
+        .expect(200);
+      expect(page.text).toContain('Genuine');
+      expect((await t.http().get('/verify?code=FAKE-CODE12').expect(200)).text).toContain('Not recognised');
+    });
+  });
+
+  describe('templates', () => {
+    const registry = () => t.get<TemplateRegistry>(TemplateRegistry);
+
+    it('rejects at load a template with an unknown variable, a foreign link, a request for a password, or too many segments', () => {
+      expect(() => registry().load('sms-help', 'en', 'sms', 'Hi {{firstName}} {{baseUrl}}')).toThrow(
+        /unknown variable\(s\): firstName/,
+      );
+      expect(() => registry().load('breach-notice', 'en', 'sms', '{{firstName}}, see {{statusUrl}}')).toThrow(
+        /must print the reference code/,
+      );
+      expect(() => registry().load('sms-help', 'en', 'sms', 'Go to https://evil.example.com/login')).toThrow(
+        /links outside/,
+      );
+      expect(() => registry().load('sms-help', 'en', 'sms', 'Reply with your password to confirm.')).toThrow(
+        /asks for a secret/,
+      );
+      expect(() => registry().load('sms-help', 'en', 'sms', 'x'.repeat(500))).toThrow(/4 segments \(max 3\)/);
+      expect(() => registry().load('breach-notice', 'en', 'email', 'no sections')).toThrow(/subject/);
+      // the anti-phishing advice itself is fine, and the previous template stays in place after a refusal
+      expect(() =>
+        registry().load('sms-help', 'cy', 'sms', 'We will never ask for your password. {{baseUrl}}/verify'),
+      ).not.toThrow();
+      expect(registry().render('sms-help', 'en', 'sms', registry().sampleVars('sms-help')).text).toContain(
+        'Reply STOP',
+      );
+    });
+
+    it('previews with encoding and segments over the API, for the roles that write messages', async () => {
+      const res = await t
+        .http()
+        .post('/notifications/templates/preview')
+        .set('authorization', `Bearer ${tokens.comms}`)
+        .send({ kind: 'breach-notice', locale: 'cy', channel: 'sms' })
+        .expect(201);
+      expect(res.body.sms).toMatchObject({ encoding: 'GSM-7' });
+      expect(res.body.sms.segments).toBeGreaterThanOrEqual(2);
+      expect(res.body.sms.segments).toBeLessThanOrEqual(3);
+      expect(res.body.issues).toEqual([]);
+      const uni = await t
+        .http()
+        .post('/notifications/templates/preview')
+        .set('authorization', `Bearer ${tokens.comms}`)
+        .send({ kind: 'breach-notice', locale: 'en', channel: 'sms', vars: { firstName: 'Siôn' } })
+        .expect(201);
+      expect(uni.body.sms.encoding).toBe('UCS-2');
+      expect(uni.body.issues[0]).toMatch(/segments \(max 3\)/);
+      await t
+        .http()
+        .post('/notifications/templates/preview')
+        .set('authorization', `Bearer ${tokens.comms}`)
+        .send({ kind: 'breach-notice', locale: 'fr', channel: 'fax' })
+        .expect(400);
+    });
+  });
+
+  describe('campaigns', () => {
+    const auth = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
+    const statusUrl = () => `${t.env.PUBLIC_BASE_URL}/status`;
+    let seq = 0;
+
+    async function seed(n: number, prefix: string, withEmail = (i: number) => i % 2 === 0) {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const num = `0791120${String(seq++).padStart(4, '0')}`;
+        const s = await subs.upsert({
+          accountId: `${prefix}-${i}`,
+          msisdn: num,
+          email: withEmail(i) ? `${prefix.toLowerCase()}${i}@example.net` : null,
+          firstName: `P${i}`,
+          locale: i % 3 === 0 ? 'cy' : 'en',
+        });
+        ids.push(s.id);
+      }
+      return ids;
+    }
+
+    async function csvCampaign(prefix: string, policy: string, extra: Record<string, unknown> = {}) {
+      const c = await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({
+          name: `Notice ${prefix}`,
+          kind: 'breach-notice',
+          audienceType: 'csv',
+          channelPolicy: policy,
+          vars: { incidentTitle: 'Numbers shared', statusUrl: statusUrl() },
+          ...extra,
+        })
+        .expect(201);
+      return c.body.id as string;
+    }
+
+    async function upload(id: string, csv: string) {
+      return (
+        await t
+          .http()
+          .post(`/campaigns/${id}/audience`)
+          .set(auth('comms'))
+          .set('content-type', 'text/csv')
+          .send(csv)
+          .expect(201)
+      ).body;
+    }
+
+    const waitDone = async (id: string, ms = 30_000) => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const p = (await t.http().get(`/campaigns/${id}/progress`).set(auth('support')).expect(200)).body;
+        if (p.status === 'completed') return p;
+        if (Date.now() > end) throw new Error(`campaign not done: ${JSON.stringify(p)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    it('needs a second person to approve, previews, sends once per person and channel, reports progress and outcomes', async () => {
+      await seed(30, 'CA');
+      const id = await csvCampaign('CA', 'both');
+      const report = await upload(
+        id,
+        'account_id\n' + Array.from({ length: 30 }, (_, i) => `CA-${i}`).join('\n') + '\nCA-0\nNOBODY\n',
+      );
+      expect(report).toMatchObject({ rows: 32, matched: 31, unknown: 1 });
+      const byNumber = await upload(id, 'msisdn,other\n07911200000,x\n12345,y\n');
+      expect(byNumber).toMatchObject({ rows: 2, matched: 1, invalidNumbers: 1 });
+      expect(JSON.stringify(byNumber)).not.toContain('12345'); // samples are masked
+
+      const preview = (await t.http().get(`/campaigns/${id}/preview`).set(auth('comms')).expect(200)).body;
+      expect(preview).toMatchObject({ audience: 30, withoutEmail: 15, messages: { sms: 30, email: 15 } });
+      expect(preview.costPence).toBeGreaterThan(0);
+      expect(preview.perLocale.find((r: any) => r.channel === 'sms' && r.locale === 'cy').count).toBe(10);
+
+      await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(409); // not approved
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('comms')).expect(403); // role
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(409); // already
+      await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
+      const done = await waitDone(id);
+      expect((done.totals.sent ?? 0) + (done.totals.delivered ?? 0)).toBe(45);
+
+      const smsTo = sms.messages
+        .filter((m) => /Ref [0-9A-Z]+-/.test(m.body) || /Cyf /.test(m.body))
+        .map((m) => m.to);
+      expect(new Set(smsTo).size).toBe(smsTo.length); // nobody twice
+      const cy = sms.messages.find((m) => m.body.startsWith('P0,'))!;
+      expect(cy.body).toContain('gwnaethom gamgymeriad');
+      const emails = mail.messages.filter((m) => /^ca\d+@/.test(m.envelopeTo[0]));
+      expect(emails).toHaveLength(15);
+      expect(new Set(emails.map((m) => m.parsed.messageId)).size).toBe(15);
+      expect(emails[0].parsed.messageId).toContain(`.${id}@`);
+
+      const csv = await t.http().get(`/campaigns/${id}/outcomes.csv`).set(auth('supervisor')).expect(200);
+      const lines = csv.text.trim().split('\n');
+      expect(lines).toHaveLength(46);
+      expect(csv.text).not.toMatch(/\+447911/);
+      expect(csv.text).toMatch(/\+44 7\*\*\* \*\*\*\d{3}/);
+      await t.http().get(`/campaigns/${id}/outcomes.csv`).set(auth('comms')).expect(403);
+
+      // starting again, or building twice, adds nothing: once per person and channel is a database constraint
+      await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(409);
+      expect(await count(t.db, `SELECT count(*) AS n FROM messages WHERE campaign_id = $1`, [id])).toBe(45);
+      const audit = await t.db.query(`SELECT action FROM audit_events WHERE target_id = $1 ORDER BY id`, [
+        id,
+      ]);
+      expect(audit.map((a: any) => a.action)).toEqual([
+        'campaign.create',
+        'campaign.audience',
+        'campaign.audience',
+        'campaign.approve',
+        'campaign.start',
+        'campaign.complete',
+      ]);
+    });
+
+    it('refuses a campaign whose values break the rules, with clear errors', async () => {
+      const bad = await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({ name: 'x', kind: 'sms-help', audienceType: 'csv', channelPolicy: 'sms' })
+        .expect(400);
+      expect(bad.body.details.map((d: any) => d.field)).toContain('name');
+      const notCampaign = await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({ name: 'Help', kind: 'sms-help', audienceType: 'csv', channelPolicy: 'sms' })
+        .expect(400);
+      expect(notCampaign.body.message).toMatch(/not a campaign message kind/);
+      const phishy = await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({
+          name: 'Evil',
+          kind: 'breach-notice',
+          audienceType: 'csv',
+          channelPolicy: 'sms',
+          vars: { incidentTitle: 'x', statusUrl: 'https://evil.example.com/x' },
+        })
+        .expect(400);
+      expect(phishy.body.message).toMatch(/links outside/);
+      const missing = await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({
+          name: 'Missing',
+          kind: 'breach-notice',
+          audienceType: 'csv',
+          channelPolicy: 'sms',
+          vars: { incidentTitle: 'x', extra: 'y' },
+        })
+        .expect(400);
+      expect(missing.body.details.flatMap((d: any) => d.messages)).toEqual([
+        'missing: statusUrl',
+        'unknown: extra',
+      ]);
+    });
+
+    it('pauses, resumes and cancels; a cancelled campaign sends nothing more', async () => {
+      await seed(20, 'PR', () => false);
+      const numbers: string[] = (
+        await t.db.query(`SELECT msisdn FROM subscribers WHERE account_id LIKE 'PR-%'`)
+      ).map((r: any) => r.msisdn);
+      const toPr = () => sms.messages.filter((m) => numbers.includes(m.to)).length;
+      const sentIn = (c: string) =>
+        count(
+          t.db,
+          `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered')`,
+          [c],
+        );
+      const csv = 'account_id\n' + Array.from({ length: 20 }, (_, i) => `PR-${i}`).join('\n');
+
+      const id = await csvCampaign('PR', 'sms');
+      await upload(id, csv);
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
+      await t.http().post(`/campaigns/${id}/pause`).set(auth('comms')).expect(200);
+      await new Promise((r) => setTimeout(r, 800)); // jobs already taken finish or go back to waiting
+      const atPause = await sentIn(id);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(await sentIn(id)).toBe(atPause); // nothing more goes out while paused
+      await t.http().post(`/campaigns/${id}/pause`).set(auth('comms')).expect(409);
+      await t.http().post(`/campaigns/${id}/resume`).set(auth('comms')).expect(200);
+      await waitDone(id);
+      expect(await sentIn(id)).toBe(20);
+      expect(toPr()).toBe(20);
+
+      const id2 = await csvCampaign('PR2', 'sms');
+      await upload(id2, csv);
+      await t.http().post(`/campaigns/${id2}/approve`).set(auth('admin')).expect(200);
+      await t.http().post(`/campaigns/${id2}/start`).set(auth('comms')).expect(200);
+      await t.http().post(`/campaigns/${id2}/cancel`).set(auth('comms')).expect(200);
+      await new Promise((r) => setTimeout(r, 1500));
+      const sent2 = await sentIn(id2);
+      const cancelled = await count(
+        t.db,
+        `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status = 'cancelled'`,
+        [id2],
+      );
+      expect(sent2 + cancelled).toBe(20);
+      expect(toPr()).toBe(20 + sent2);
+      await t.http().post(`/campaigns/${id2}/resume`).set(auth('comms')).expect(409);
+      expect((await t.http().get(`/campaigns/${id2}`).set(auth('support')).expect(200)).body.status).toBe(
+        'cancelled',
+      );
+    });
+
+    it('holds campaign SMS during quiet hours (email still goes) and releases them by itself; urgent ones go at once', async () => {
+      const clock = t.get<Clock>(Clock);
+      await seed(6, 'QH', () => true);
+      const id = await csvCampaign('QH', 'both');
+      const urgent = await csvCampaign('QH-URGENT', 'sms', { ignoreQuietHours: true });
+      const csv = 'account_id\n' + Array.from({ length: 6 }, (_, i) => `QH-${i}`).join('\n');
+      await upload(id, csv);
+      await upload(urgent, csv);
+      clock.travelTo(new Date('2026-01-15T23:30:00Z')); // 23:30 in London: quiet
+      try {
+        for (const c of [id, urgent]) {
+          await t.http().post(`/campaigns/${c}/approve`).set(auth('supervisor')).expect(200);
+          await t.http().post(`/campaigns/${c}/start`).set(auth('comms')).expect(200);
+        }
+        await waitDone(urgent);
+        await new Promise((r) => setTimeout(r, 1500));
+        const held = await t.db.query(
+          `SELECT channel, status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1, 2`,
+          [id],
+        );
+        expect(held.filter((r: any) => r.channel === 'sms').map((r: any) => r.status)).toEqual(['pending']);
+        expect(held.find((r: any) => r.channel === 'email' && ['sent'].includes(r.status))?.n).toBe(6);
+        clock.travelTo(new Date('2026-01-16T08:01:00Z')); // morning
+        await waitDone(id);
+      } finally {
+        clock.reset();
+      }
+    });
+
+    it('never resends an SMS that an earlier, crashed attempt already handed to Twilio', async () => {
+      // The state a kill -9 leaves: Twilio accepted the message, the outbox still says "sending".
+      const { id } = await notice('07911100030', 'crash-1');
+      await waitForStatus(id, ['delivered']); // no callback is still on its way
+      expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
+      await t.db.query(
+        `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL,
+           sending_started_at = now() - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
+        [id],
+      );
+      // the sweep finds the row with no live job and hands it back; the worker asks Twilio before sending
+      await waitForStatus(id, ['sent', 'delivered']);
+      expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
+      const row = (await t.db.query(`SELECT provider_id, attempts FROM messages WHERE id = $1`, [id]))[0];
+      expect(row.provider_id).toBe(sms.messages.find((m) => m.to === '+447911100030')!.sid);
+      expect(row.attempts).toBe(2);
+    });
+  });
+
+  describe('customer sign-in codes (through the SMS provider)', () => {
+    it('sends a 6-digit code to a subscriber, signs in with it once, and refuses expired and over-tried codes', async () => {
+      await subs.upsert({ accountId: 'OTP-1', msisdn: '07911100040' });
+      const req = await t
+        .http()
+        .post('/customer/auth/request-code')
+        .send({ msisdn: '07911 100040' })
+        .expect(202);
+      const text = (await sms.messages.waitFor((all) => all.some((m) => m.to === '+447911100040'))).find(
+        (m) => m.to === '+447911100040',
+      )!.body;
+      const code = text.match(/\b(\d{6})\b/)![1];
+      const wrong = code === '000000' ? '111111' : '000000';
+      await t
+        .http()
+        .post('/customer/auth/verify')
+        .send({ challengeId: req.body.challengeId, code: wrong })
+        .expect(401);
+      const ok = await t
+        .http()
+        .post('/customer/auth/verify')
+        .send({ challengeId: req.body.challengeId, code })
+        .expect(200);
+      const me = await t
+        .http()
+        .get('/customer/me')
+        .set('authorization', `Bearer ${ok.body.token}`)
+        .expect(200);
+      expect(me.body.msisdn).toBe('+44 7*** ***040');
+      await t
+        .http()
+        .post('/customer/auth/verify')
+        .send({ challengeId: req.body.challengeId, code })
+        .expect(401); // single use
+
+      const r2 = await t
+        .http()
+        .post('/customer/auth/request-code')
+        .send({ msisdn: '07911100040' })
+        .expect(202);
+      await sms.messages.waitFor((all) => all.filter((m) => m.to === '+447911100040').length >= 2);
+      const code2 = sms.messages.filter((m) => m.to === '+447911100040')[1].body.match(/\b(\d{6})\b/)![1];
+      for (let i = 0; i < 5; i++)
+        await t
+          .http()
+          .post('/customer/auth/verify')
+          .send({ challengeId: r2.body.challengeId, code: code2 === '000000' ? '111111' : '000000' })
+          .expect(401);
+      await t
+        .http()
+        .post('/customer/auth/verify')
+        .send({ challengeId: r2.body.challengeId, code: code2 })
+        .expect(401); // 5 attempts used
+
+      const r3 = await t
+        .http()
+        .post('/customer/auth/request-code')
+        .send({ msisdn: '07911100040' })
+        .expect(202);
+      await sms.messages.waitFor((all) => all.filter((m) => m.to === '+447911100040').length >= 3);
+      const code3 = sms.messages.filter((m) => m.to === '+447911100040')[2].body.match(/\b(\d{6})\b/)![1];
+      await t.db.query(
+        `UPDATE customer_otp_challenges SET expires_at = now() - interval '1 second' WHERE id = $1`,
+        [r3.body.challengeId],
+      );
+      await t
+        .http()
+        .post('/customer/auth/verify')
+        .send({ challengeId: r3.body.challengeId, code: code3 })
+        .expect(401);
+
+      // a non-subscriber gets the same answer and no SMS
+      const before = sms.messages.length;
+      await t.http().post('/customer/auth/request-code').send({ msisdn: '07911100041' }).expect(202);
+      expect(sms.messages.length).toBe(before);
+    });
+  });
+});
