@@ -1,10 +1,12 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { CutoverService } from '../src/number-change/cutover.service';
-import { NumberChangeNotifier } from '../src/number-change/number-change-notifier';
+import { plannedAtText } from '../src/number-change/number-change-messages';
 import { NUMBER_CHANGE_QUEUE, SWEEP_SCHEDULER_ID } from '../src/number-change/number-change.jobs';
 import { NumberChangeService } from '../src/number-change/number-change.service';
 import { ProvisioningSandbox } from '../src/sandbox/provisioning-sandbox';
+import { SinkMail, SmtpSink } from '../src/sandbox/smtp-sink';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { eventually, signedInCustomer } from './helpers/customer';
@@ -14,15 +16,22 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   let t: TestApp;
   let staff: Record<string, string>;
   let sandbox: ProvisioningSandbox;
+  let sms: TwilioSandbox;
+  let mail: SmtpSink;
   let seq = 0;
   // A fresh customer number and IP per request keeps the fraud signals of one test out of the next.
   const nextNumber = () => `+4479581${String(++seq).padStart(5, '0')}`;
   const nextIp = () => `203.0.113.${seq}`;
 
   beforeAll(async () => {
-    t = await startTestApp({ PROVISIONING_RETRY_DELAY_MS: '20', PROVISIONING_MAX_ATTEMPTS: '3' });
+    // Listening, so the Twilio sandbox's delivery callbacks reach this app.
+    t = await startTestApp({ PROVISIONING_RETRY_DELAY_MS: '20', PROVISIONING_MAX_ATTEMPTS: '3' }, undefined, {
+      listen: true,
+    });
     ({ tokens: staff } = await staffTokens(t));
     sandbox = t.get(ProvisioningSandbox);
+    sms = t.get(TwilioSandbox);
+    mail = t.get(SmtpSink);
     // 30 pool numbers; those ending in ...0001 to ...0009 share up to 4 digits with the sample customers.
     const csv = ['msisdn', ...Array.from({ length: 30 }, (_, i) => `07922 ${String(100001 + i)}`)].join('\n');
     await t
@@ -45,12 +54,30 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   const poolState = async (msisdn: string) =>
     (await t.db.query(`SELECT state FROM number_pool WHERE msisdn = $1`, [msisdn]))[0]?.state;
 
+  /** The SMS bodies `to` received, once there are at least `n`. */
+  async function smsTo(to: string, n: number): Promise<string[]> {
+    await sms.messages.waitFor((all) => all.filter((m) => m.to === to).length >= n);
+    return sms.messages.filter((m) => m.to === to).map((m) => m.body);
+  }
+  /** The emails `to` received, once there are at least `n`. */
+  async function mailTo(to: string, n: number): Promise<SinkMail[]> {
+    const mine = (m: SinkMail) => m.envelopeTo.includes(to);
+    await mail.messages.waitFor((all) => all.filter(mine).length >= n);
+    return mail.messages.filter(mine);
+  }
+  /** What a request queued in the outbox (committed with its steps): `step:recipient`, sorted. */
+  const queued = async (id: string): Promise<string[]> =>
+    (await t.db.query(`SELECT dedupe_key FROM messages WHERE dedupe_key LIKE $1`, [`number-change:${id}:%`]))
+      .map((r: any) => r.dedupe_key.slice(`number-change:${id}:`.length).replace(/@\d+/, ''))
+      .sort();
+
   /** A customer whose request has reached number_reserved, through the customer routes. */
-  async function reservedRequest(opts: { email?: string } = {}) {
+  async function reservedRequest(opts: { email?: string; locale?: string } = {}) {
     const c = await signedInCustomer(t, {
       accountId: `ACC-${++seq}`,
       msisdn: nextNumber(),
       email: opts.email,
+      locale: opts.locale,
     });
     const me = api(c.token, nextIp());
     const created = await me.post('/customer/number-change', { reason: 'number exposed' }).expect(201);
@@ -61,7 +88,12 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   }
 
   it('runs the whole story: request, offers, choice, approval, schedule, cutover, history', async () => {
-    const c = await signedInCustomer(t, { accountId: 'ACC-HAPPY', msisdn: '+447958100005' });
+    const c = await signedInCustomer(t, {
+      accountId: 'ACC-HAPPY',
+      msisdn: '+447958100005',
+      email: 'alex@example.com',
+      firstName: 'Alex',
+    });
     const me = api(c.token, '198.51.100.50');
     const created = await me.post('/customer/number-change', { reason: 'my number leaked' }).expect(201);
     expect(created.body).toMatchObject({ state: 'verified', newNumber: null, canCancel: true });
@@ -128,6 +160,61 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
       }),
     ]);
 
+    // every step was confirmed: by SMS to the old number and by email, and to the new number once it works
+    expect(await queued(id)).toEqual(
+      [
+        ...['requested', 'reserved', 'approved', 'scheduled', 'completed'].flatMap((s) => [
+          `${s}:old`,
+          `${s}:email`,
+        ]),
+        'completed:new',
+      ].sort(),
+    );
+    const masked = '+44 7*** ***005'; // the new number: a thief holding the old phone must not learn it
+    const toOld = await smsTo('+447958100005', 5);
+    expect(toOld).toHaveLength(5);
+    expect(toOld).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^We received a request to change your mobile number\. Not you\?/),
+        expect.stringContaining(`You chose ${masked} as your new mobile number.`),
+        expect.stringContaining(`to ${masked} is approved`),
+        expect.stringContaining(
+          `will change to ${masked} at ${plannedAtText(new Date(scheduled.body.scheduledAt))}.`,
+        ),
+        expect.stringContaining(`Your mobile number has changed to ${masked}.`),
+      ]),
+    );
+    const toNew = await smsTo('+447922100005', 1);
+    expect(toNew).toEqual([expect.stringContaining(`Your mobile number has changed to ${masked}.`)]);
+    const emails = await mailTo('alex@example.com', 5);
+    expect(emails.map((e) => e.parsed.subject).sort()).toEqual(
+      [
+        'When your mobile number changes',
+        'You chose a new mobile number',
+        'Your mobile number has changed',
+        'Your number change is approved',
+        'We received a request to change your mobile number',
+      ].sort(),
+    );
+    for (const e of emails) expect(e.parsed.text).toMatch(/^Dear Alex,/);
+    expect(emails.find((e) => e.parsed.subject === 'Your mobile number has changed')!.parsed.text).toContain(
+      `Your mobile number has changed to ${masked}.`,
+    );
+    const everything = [
+      ...toOld,
+      ...toNew,
+      ...emails.flatMap((e) => [e.parsed.text, e.parsed.html, e.parsed.subject]),
+    ];
+    for (const body of everything) expect(body).not.toMatch(/7922\s?100005/);
+    // each carries a reference code the public verify page confirms as ours
+    const ref = toNew[0].match(/Ref (\S+)$/)![1];
+    await eventually(async () => (await t.http().get(`/verify/${ref}`).expect(200)).body.genuine);
+    expect((await t.http().get(`/verify/${ref}`).expect(200)).body).toMatchObject({
+      genuine: true,
+      channel: 'sms',
+      about: 'number-change-completed',
+    });
+
     // every step is in the audit trail, with who did it
     const detail = await api(staff.supervisor).get(`/number-change/requests/${id}`).expect(200);
     const actions = detail.body.history.map((h: any) => `${h.action}:${h.actorType}`).reverse();
@@ -164,9 +251,11 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   });
 
   it('keeps one open request per customer (a database constraint)', async () => {
-    const { me } = await reservedRequest();
+    const { c, me } = await reservedRequest();
     const res = await me.post('/customer/number-change', { reason: 'second one' }).expect(409);
     expect(res.body.message).toBe('You already have an open number-change request');
+    // the refused request rolled back and queued no message ("requested" and "reserved" are the first's)
+    expect(await count(t.db, `SELECT count(*) n FROM messages WHERE to_address = $1`, [c.msisdn])).toBe(2);
   });
 
   it('refuses illegal transitions with a clear error and audits none of them', async () => {
@@ -181,6 +270,13 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     const again = await api(c.token).post(`/customer/number-change/${id}/cancel`).expect(409);
     expect(again.body.message).toMatch(/Cannot cancel a request that is cancelled/);
     await api(c.token).post(`/customer/number-change/${id}/offers`).expect(409);
+    // the refused steps told nobody anything; the cancel did
+    expect(await queued(id)).toEqual(['cancelled:old', 'requested:old']);
+    expect(await smsTo(c.msisdn, 2)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Your request to change your mobile number was cancelled/),
+      ]),
+    );
     // exactly one audit row more: the cancel
     expect(await count(t.db, `SELECT count(*) n FROM audit_events WHERE target_id = $1`, [id])).toBe(
       before + 1,
@@ -188,49 +284,60 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   });
 
   it('confirms by email: a wrong code is a fraud signal that holds the request for a supervisor', async () => {
-    const codes: string[] = [];
-    const spy = jest
-      .spyOn(t.get<NumberChangeNotifier>(NumberChangeNotifier), 'emailCode')
-      .mockImplementation(async (_m, _r, code) => {
-        codes.push(code);
-      });
-    try {
-      const c = await signedInCustomer(t, {
-        accountId: `ACC-${++seq}`,
-        msisdn: nextNumber(),
-        email: 'eve@example.com',
-      });
-      const me = api(c.token, nextIp());
-      const created = await me
-        .post('/customer/number-change', { reason: 'leak', confirmByEmail: true })
-        .expect(201);
-      expect(created.body).toMatchObject({ state: 'requested', awaitingEmailConfirmation: true });
-      const id = created.body.id;
-      await me.post(`/customer/number-change/${id}/offers`).expect(409);
-      const wrong = codes[0] === '000000' ? '111111' : '000000';
-      await me.post(`/customer/number-change/${id}/confirm-email`, { code: wrong }).expect(400);
-      await me.post(`/customer/number-change/${id}/confirm-email`, { code: 'abc' }).expect(400);
-      const ok = await me.post(`/customer/number-change/${id}/confirm-email`, { code: codes[0] }).expect(200);
-      expect(ok.body.state).toBe('verified');
-
-      const held = await api(staff.support)
-        .get('/number-change/requests?held=true&signal=email_mismatch')
-        .expect(200);
-      expect(held.body.map((r: any) => r.id)).toEqual([id]);
-      expect(held.body[0].fraudSignals).toEqual([
-        { code: 'email_mismatch', detail: '1 wrong email confirmation code(s)' },
+    const c = await signedInCustomer(t, {
+      accountId: `ACC-${++seq}`,
+      msisdn: nextNumber(),
+      email: 'eve@example.com',
+    });
+    const me = api(c.token, nextIp());
+    const created = await me
+      .post('/customer/number-change', { reason: 'leak', confirmByEmail: true })
+      .expect(201);
+    expect(created.body).toMatchObject({ state: 'requested', awaitingEmailConfirmation: true });
+    const id = created.body.id;
+    await me.post(`/customer/number-change/${id}/offers`).expect(409);
+    // the code arrives by real email (through the SMTP sink), next to the usual "we received a request"
+    const inbox = await mailTo('eve@example.com', 2);
+    const codeMail = inbox.find((e) => e.parsed.subject === 'Your code to confirm your number change')!;
+    const code = codeMail.parsed.text!.match(/change your mobile number: (\d{6})/)![1];
+    expect(codeMail.parsed.html).toContain(code);
+    expect(await queued(id)).toEqual(['code', 'requested:email', 'requested:old']);
+    // the outbox forgets the code once it is sent (only its hash stays, on the request)
+    await eventually(async () => {
+      const [row] = await t.db.query(`SELECT status, vars FROM messages WHERE dedupe_key = $1`, [
+        `number-change:${id}:code`,
       ]);
+      return row.status !== 'pending' && row.status !== 'queued' && row.vars === null;
+    });
+    const wrong = code === '000000' ? '111111' : '000000';
+    await me.post(`/customer/number-change/${id}/confirm-email`, { code: wrong }).expect(400);
+    await me.post(`/customer/number-change/${id}/confirm-email`, { code: 'abc' }).expect(400);
+    const ok = await me.post(`/customer/number-change/${id}/confirm-email`, { code }).expect(200);
+    expect(ok.body.state).toBe('verified');
 
-      const offers = await me.post(`/customer/number-change/${id}/offers`).expect(200);
-      await me
-        .post(`/customer/number-change/${id}/choose`, { msisdn: offers.body.offers[0].msisdn })
-        .expect(200);
-      const refused = await api(staff.support).post(`/number-change/requests/${id}/approve`).expect(403);
-      expect(refused.body.message).toMatch(/Held for a supervisor \(email_mismatch\)/);
-      await api(staff.supervisor).post(`/number-change/requests/${id}/approve`).expect(200);
-    } finally {
-      spy.mockRestore();
-    }
+    const held = await api(staff.support)
+      .get('/number-change/requests?held=true&signal=email_mismatch')
+      .expect(200);
+    expect(held.body.map((r: any) => r.id)).toEqual([id]);
+    expect(held.body[0].fraudSignals).toEqual([
+      { code: 'email_mismatch', detail: '1 wrong email confirmation code(s)' },
+    ]);
+
+    const offers = await me.post(`/customer/number-change/${id}/offers`).expect(200);
+    await me
+      .post(`/customer/number-change/${id}/choose`, { msisdn: offers.body.offers[0].msisdn })
+      .expect(200);
+    const refused = await api(staff.support).post(`/number-change/requests/${id}/approve`).expect(403);
+    expect(refused.body.message).toMatch(/Held for a supervisor \(email_mismatch\)/);
+    await api(staff.supervisor).post(`/number-change/requests/${id}/approve`).expect(200);
+    // one code email only; every later step by email too
+    const after = await mailTo('eve@example.com', 4);
+    expect(after.map((e) => e.parsed.subject).sort()).toEqual([
+      'We received a request to change your mobile number',
+      'You chose a new mobile number',
+      'Your code to confirm your number change',
+      'Your number change is approved',
+    ]);
   });
 
   it('refuses email confirmation without an email on file, and stops guessing after the limit', async () => {
@@ -306,7 +413,7 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   });
 
   it('rejects with a reason: the held number goes back to the pool, the customer sees it', async () => {
-    const { me, id, chosen } = await reservedRequest();
+    const { c, me, id, chosen } = await reservedRequest();
     await api(staff.support).post(`/number-change/requests/${id}/reject`, {}).expect(400);
     const res = await api(staff.support)
       .post(`/number-change/requests/${id}/reject`, { reason: 'could not verify' })
@@ -314,6 +421,29 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     expect(res.body).toMatchObject({ state: 'rejected', rejectionReason: 'could not verify' });
     expect(await poolState(chosen)).toBe('available');
     expect((await me.get(`/customer/number-change/${id}`).expect(200)).body.state).toBe('rejected');
+    expect(await queued(id)).toEqual(['rejected:old', 'requested:old', 'reserved:old']);
+    expect(await smsTo(c.msisdn, 3)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^We could not change your mobile number; your number stays/),
+      ]),
+    );
+  });
+
+  it('tells a Welsh-speaking customer in Welsh, by SMS (plain GSM text) and email', async () => {
+    const { c, me, id } = await reservedRequest({ email: 'carys@example.com', locale: 'cy' });
+    await me.post(`/customer/number-change/${id}/cancel`).expect(200);
+    const texts = await smsTo(c.msisdn, 3);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Cawsom gais i newid eich rhif symudol\. Nid chi\?/),
+        expect.stringMatching(/^Cafodd eich cais i newid eich rhif symudol ei ganslo.* Cyf \S+$/),
+      ]),
+    );
+    // a single segment or two, never UCS-2 (which would triple the length)
+    expect(sms.messages.filter((m) => m.to === c.msisdn).every((m) => m.numSegments <= 2)).toBe(true);
+    const emails = await mailTo('carys@example.com', 3);
+    expect(emails.map((e) => e.parsed.subject)).toContain('Cafodd newid eich rhif ei ganslo');
+    expect(emails.every((e) => e.parsed.text!.startsWith('Annwyl '))).toBe(true);
   });
 
   describe('cutover', () => {
@@ -347,6 +477,12 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
         ),
       ).toBe(1);
       expect((await t.get<SubscribersService>(SubscribersService).findById(c.id))!.msisdn).toBe(chosen);
+      // and one confirmation to each number
+      expect((await queued(id)).filter((k) => k.startsWith('completed'))).toEqual([
+        'completed:new',
+        'completed:old',
+      ]);
+      expect(await smsTo(chosen, 1)).toEqual([expect.stringContaining('Your mobile number has changed')]);
     });
 
     it('does nothing for a request that is not due or not scheduled', async () => {
@@ -421,10 +557,20 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     });
 
     it('can be cancelled by the customer while scheduled, before cutover', async () => {
-      const { id, me, chosen } = await dueRequest();
+      const { id, me, chosen, c } = await dueRequest();
       await me.post(`/customer/number-change/${id}/cancel`).expect(200);
       expect(await cutover().run(id)).toBe('not_due');
       expect(await poolState(chosen)).toBe('available');
+      expect(await queued(id)).toEqual([
+        'approved:old',
+        'cancelled:old',
+        'requested:old',
+        'reserved:old',
+        'scheduled:old',
+      ]);
+      expect(await smsTo(c.msisdn, 5)).toEqual(
+        expect.arrayContaining([expect.stringContaining('was cancelled; your number stays the same')]),
+      );
     });
   });
 
@@ -491,6 +637,9 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
       );
       expect(audit.actor_type).toBe('system');
       expect((await sweep()).expired).toBe(0);
+      expect(await smsTo(c.msisdn, 2)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^Your request to change your mobile number expired/)]),
+      );
     });
   });
 });

@@ -1,5 +1,6 @@
 import { CutoverService } from '../src/number-change/cutover.service';
 import { NumberChangeService } from '../src/number-change/number-change.service';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
 import { signedInCustomer } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
@@ -9,8 +10,9 @@ describe('number pool: import, and customers racing for numbers', () => {
   let staff: Record<string, string>;
 
   beforeAll(async () => {
-    // One offer per customer, so each of the racing customers asks for exactly one number.
-    t = await startTestApp({ NUMBER_OFFER_COUNT: '1' });
+    // One offer per customer, so each of the racing customers asks for exactly one number. Listening,
+    // so the Twilio sandbox's delivery callbacks for the confirmation SMS reach this app.
+    t = await startTestApp({ NUMBER_OFFER_COUNT: '1' }, undefined, { listen: true });
     ({ tokens: staff } = await staffTokens(t, ['support', 'supervisor']));
   });
   afterAll(() => t?.close());
@@ -132,6 +134,15 @@ describe('number pool: import, and customers racing for numbers', () => {
     expect(owners.every((o: any) => o.msisdn === o.now)).toBe(true);
     // each winner's old number is quarantined, not offered again
     expect(await count(t.db, `SELECT count(*) n FROM number_pool WHERE state = 'quarantined'`)).toBe(50);
+    // each new number hears once that it is now the customer's, even with every cutover at once
+    const sms = t.get<TwilioSandbox>(TwilioSandbox);
+    const isNew = new Set(owners.map((o: any) => o.msisdn));
+    const toNew = await sms.messages.waitFor((all) => all.filter((m) => isNew.has(m.to)).length >= 50);
+    const confirmations = toNew.filter((m) => isNew.has(m.to));
+    expect(new Set(confirmations.map((m) => m.to)).size).toBe(50);
+    expect(confirmations.every((m) => m.body.startsWith('Your mobile number has changed to +44 7***'))).toBe(
+      true,
+    );
   });
 
   it('holds no number for two open requests, even if application code tried (unique index)', async () => {

@@ -104,6 +104,20 @@ export class DemoCommand extends CommandRunner {
       return r.state === 'completed' ? r : null;
     });
     this.log.log(`number change ${created.id}: ${done ? 'completed' : 'not completed in time'}`);
+    // Every step was confirmed through the outbox (SMS to the old and new number, email): wait until sent.
+    const confirmations = await this.waitFor(async () => {
+      const rows: Array<{ channel: string; status: string }> = await app
+        .get(DataSource)
+        .query(`SELECT channel, status FROM messages WHERE dedupe_key LIKE $1`, [
+          `number-change:${created.id}:%`,
+        ]);
+      if (rows.some((r) => ['pending', 'queued', 'sending'].includes(r.status))) return null;
+      const sent = rows.filter((r) => ['sent', 'delivered'].includes(r.status));
+      return {
+        sms: sent.filter((r) => r.channel === 'sms').length,
+        email: sent.filter((r) => r.channel === 'email').length,
+      };
+    });
     return {
       requestId: created.id,
       state: done?.state ?? (await requests.get(created.id)).state,
@@ -113,6 +127,7 @@ export class DemoCommand extends CommandRunner {
       poolImported: imported.imported,
       provisioningReference: done?.provisioningReference ?? null,
       provisioningCalls: app.get(ProvisioningSandbox).calls,
+      confirmations,
       pool: await pool.summary(),
     };
   }
