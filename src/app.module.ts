@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
 import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
@@ -20,6 +21,7 @@ const DOMAIN_MODULES = [
   IdentityModule,
   SubscribersModule,
   NotificationsModule,
+  CompensationModule,
   NumberChangeModule,
 ];
 

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { randomBytes, randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
+import { LedgerService } from '../compensation/ledger.service';
+import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { NumberChangeService } from '../number-change/number-change.service';
@@ -14,6 +15,11 @@ import { AppConfig } from '../platform/config';
 import { mask } from '../platform/privacy';
 import { ProvisioningSandbox } from '../sandbox/provisioning-sandbox';
 import { SubscribersService } from '../subscribers/subscribers.service';
+import { INestApplication } from '@nestjs/common';
+import { CampaignsService } from '../notifications/campaigns.service';
+import { referenceCode } from '../notifications/reference-code';
+import { SmtpSink } from '../sandbox/smtp-sink';
+import { TwilioSandbox } from '../sandbox/twilio-sandbox';
 
 interface DemoOptions {
   once?: boolean;
@@ -39,6 +45,8 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.notifications = await this.demoNotifications(app, summary);
+      summary.compensation = await this.demoCompensation(app);
       summary.numberChange = await this.demoNumberChange(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
@@ -63,6 +71,68 @@ export class DemoCommand extends CommandRunner {
     await new Promise<void>((resolve) => app.getHttpServer().on('close', resolve));
   }
 
+  /**
+   * Tells the affected subscribers (the analysis run's matches when the demo has one, else everyone imported)
+   * by SMS and email through the local sinks: a comms user drafts, a supervisor approves, it runs to the end.
+   * It is marked urgent (SMS during quiet hours), as a breach notice in its first hour would be.
+   */
+  private async demoNotifications(app: INestApplication, summary: Record<string, any>) {
+    const db = app.get(DataSource);
+    const users = app.get(UsersService);
+    const campaigns = app.get(CampaignsService);
+    const base = app.get(AppConfig).http.publicBaseUrl;
+    const staff = async (email: string, role: 'comms' | 'supervisor') => {
+      const found = await db.getRepository(StaffUser).findOne({ where: { email } });
+      const u =
+        found ??
+        (await users.create(
+          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('hex') },
+          SYSTEM_ACTOR,
+        ));
+      return { type: 'staff' as const, id: u.id, role };
+    };
+    const comms = await staff('comms@candor.test', 'comms');
+    const supervisor = await staff('supervisor@candor.test', 'supervisor');
+    const runId: string | undefined = summary.analysis?.runId;
+    const c = await campaigns.create(
+      {
+        name: 'Breach notice (demo)',
+        kind: 'breach-notice',
+        incidentId: summary.incident?.id,
+        audienceType: runId ? 'analysis_run' : 'all_subscribers',
+        audienceRef: runId,
+        channelPolicy: 'both',
+        vars: { incidentTitle: 'Your mobile number was shared with websites', statusUrl: `${base}/status` },
+        ignoreQuietHours: true,
+      },
+      comms,
+    );
+    await campaigns.act(c.id, 'approve', supervisor);
+    await campaigns.act(c.id, 'start', comms);
+    const deadline = Date.now() + 60_000;
+    let progress = await campaigns.progress(c.id);
+    while (progress.status !== 'completed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      await campaigns.completeFinished(); // rather than wait for the next sweep
+      progress = await campaigns.progress(c.id);
+    }
+    const sample = await db.query(
+      `SELECT id::text AS id FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered') ORDER BY id LIMIT 1`,
+      [c.id],
+    );
+    const code = sample[0] ? referenceCode(app.get(AppConfig).privacy.pseudonymKey, sample[0].id) : null;
+    this.log.log(`campaign ${c.id}: ${JSON.stringify(progress.totals)}`);
+    return {
+      campaignId: c.id,
+      status: progress.status,
+      audience: progress.build?.audience ?? 0,
+      totals: progress.totals,
+      sandboxSms: app.get(TwilioSandbox, { strict: false })?.messages.length ?? null,
+      sandboxEmails: app.get(SmtpSink, { strict: false })?.messages.length ?? null,
+      verifyExample: code ? `${base}/verify?code=${code}` : null,
+    };
+  }
+
   private async ensureAdmin(db: DataSource, users: UsersService) {
     const email = 'admin@candor.test';
     if (await db.getRepository(StaffUser).findOne({ where: { email } })) return { email, created: false };
@@ -72,11 +142,66 @@ export class DemoCommand extends CommandRunner {
     return { email, password, created: true };
   }
 
+  /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
+  private async demoCompensation(app: INestApplication) {
+    const subscribers = app.get(SubscribersService);
+    const sample = [];
+    for (let i = 1; i <= 3; i++)
+      sample.push(
+        await subscribers.upsert({
+          accountId: `DEMO-C${i}`,
+          msisdn: `+4479111000${10 + i}`,
+          firstName: `Demo ${i}`,
+        }),
+      );
+    const offers = app.get(OffersService);
+    const actor = { type: 'system' as const, id: 'demo' };
+    const offer = await offers.create(
+      {
+        name: 'Sorry for the exposure: £5 credit',
+        kind: 'credit',
+        value: 500,
+        eligibility: 'list',
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
+      },
+      actor,
+    );
+    const list = await offers.addToList(
+      offer.id,
+      Readable.from(sample.map((s) => `${s.accountId}\n`)),
+      actor,
+    );
+    const customer = sample[0];
+    const claim = await offers.claim(offer.id, customer.id, 'web', { type: 'customer', id: customer.id });
+    // The confirmation SMS goes through the notifications pipeline; with the local sandbox we can wait for it.
+    const sandbox = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
+    const confirmation = await sandbox?.messages
+      .waitFor(
+        (all) => all.some((m) => m.to === customer.msisdn && /claim is confirmed/.test(m.body)),
+        10_000,
+      )
+      .then(() => true)
+      .catch(() => false);
+    const ledger = app.get(LedgerService);
+    const trial = await ledger.trialBalance();
+    this.log.log(`compensation: offer ${offer.id} for ${list.added} subscribers, one claimed`);
+    return {
+      offerId: offer.id,
+      eligible: list.added,
+      claimId: (claim.body as { claimId: string }).claimId,
+      customerAccountId: customer.accountId,
+      customerBalancePence: await ledger.balance(customer.id),
+      confirmationSms: confirmation ?? null,
+      ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
+    };
+  }
+
   /**
    * A sample customer asks for a new number "similar to my old one", an admin approves and schedules it,
    * and the worker's cutover goes through the provisioning sandbox. Fresh numbers each run, so it reruns.
    */
-  private async demoNumberChange(app: NestExpressApplication) {
+  private async demoNumberChange(app: INestApplication) {
     const pool = app.get(NumberPoolService);
     const requests = app.get(NumberChangeService);
     const admin = await app

@@ -40,6 +40,11 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     campaign: true,
     quietHours: true,
   },
+  /** A customer's claim of a compensation offer is confirmed (src/compensation/claim-notifier.ts). */
+  'compensation-claimed': {
+    vars: { firstName: 'Alex', offerName: 'Sorry for the exposure', benefit: '£5.00 account credit' },
+    channels: ['sms', 'email'],
+  },
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },

@@ -38,6 +38,22 @@ describe('loadConfig', () => {
     expect(msg).toContain('PSEUDONYM_KEY=(hidden)');
     expect(msg).not.toContain('short');
   });
+
+  it('reads compensation limits and refuses an unsigned billing webhook', () => {
+    const c = loadConfig({ COMPENSATION_SUPPORT_MAX_CREDIT_PENCE: '1500' });
+    expect(c.compensation).toEqual({
+      supportMaxPerCredit: 1500,
+      supportMaxPerCustomerPerDay: 5000,
+      supervisorMaxPerCredit: 20000,
+    });
+    expect(c.billing.webhookUrl).toBeUndefined();
+    expect(() => loadConfig({ BILLING_WEBHOOK_URL: 'http://billing.local/hook' })).toThrow(
+      /BILLING_WEBHOOK_SECRET: required/,
+    );
+    expect(() => loadConfig({ COMPENSATION_SUPPORT_MAX_DAILY_PENCE: '-1' })).toThrow(
+      /COMPENSATION_SUPPORT_MAX_DAILY_PENCE="-1"/,
+    );
+  });
 });
 
 describe('number-change configuration', () => {

@@ -64,6 +64,12 @@ export class AppConfig {
     sweepIntervalSeconds: number;
     stalledIntervalMs: number;
   };
+  readonly compensation: {
+    supportMaxPerCredit: number;
+    supportMaxPerCustomerPerDay: number;
+    supervisorMaxPerCredit: number;
+  };
+  readonly billing: { webhookUrl?: string; webhookSecret?: string; attempts: number; backoffMs: number };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
 
@@ -136,6 +142,21 @@ export class AppConfig {
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
+    this.compensation = {
+      supportMaxPerCredit: env.COMPENSATION_SUPPORT_MAX_CREDIT_PENCE,
+      supportMaxPerCustomerPerDay: env.COMPENSATION_SUPPORT_MAX_DAILY_PENCE,
+      supervisorMaxPerCredit: env.COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE,
+    };
+    this.billing = {
+      webhookUrl: env.BILLING_WEBHOOK_URL || undefined,
+      webhookSecret: env.BILLING_WEBHOOK_SECRET || undefined,
+      attempts: env.BILLING_WEBHOOK_ATTEMPTS,
+      backoffMs: env.BILLING_WEBHOOK_BACKOFF_MS,
+    };
+    if (this.billing.webhookUrl && !this.billing.webhookSecret)
+      throw new ConfigError(
+        'Invalid configuration:\n  BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (webhooks are signed)',
+      );
   }
 
   get runsApi(): boolean {
@@ -171,6 +192,8 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'TWILIO_API_BASE_URL',
     'SMTP_URL',
     'PROVISIONING_URL',
+    'BILLING_WEBHOOK_URL',
+    'BILLING_WEBHOOK_SECRET',
   ];
   const picked: Record<string, string> = {};
   for (const key of [...known, ...optional]) {
@@ -181,7 +204,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   const errors = validateSync(env, { whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = /KEY|TOKEN|PASSWORD|URL/.test(e.property)
+      const shown = /KEY|TOKEN|PASSWORD|URL|SECRET/.test(e.property)
         ? '(hidden)'
         : JSON.stringify(picked[e.property]);
       return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;

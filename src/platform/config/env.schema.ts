@@ -222,6 +222,44 @@ export class EnvSchema {
   @Min(1000)
   QUEUE_STALLED_INTERVAL_MS = 30000;
 
+  // --- compensation (limits in pence; see src/compensation/limits.ts) ---
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPPORT_MAX_CREDIT_PENCE = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPPORT_MAX_DAILY_PENCE = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE = 20000;
+
+  /** Where billing webhooks go; unset = the outbox only fills (export it as CSV instead). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  BILLING_WEBHOOK_URL?: string;
+
+  /** HMAC key for billing webhook signatures; required when BILLING_WEBHOOK_URL is set. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  BILLING_WEBHOOK_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  BILLING_WEBHOOK_ATTEMPTS = 8;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  BILLING_WEBHOOK_BACKOFF_MS = 2000;
+
   // --- number change ---
   /** The operator's provisioning API; empty = the in-process provisioning sandbox (dev, tests, demo). */
   @IsOptional()

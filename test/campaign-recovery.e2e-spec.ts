@@ -1,0 +1,203 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { SmtpSink } from '../src/sandbox/smtp-sink';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { SubscribersService } from '../src/subscribers/subscribers.service';
+import { startTestApp, TestApp } from './helpers/app';
+import { count, staffTokens } from './helpers/staff';
+
+jest.setTimeout(120_000);
+
+const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
+
+/**
+ * Crash and loss recovery with real processes: the API runs here, send workers run as child processes
+ * (`CANDOR_ROLE=worker`), and the Twilio sandbox and SMTP sink run in this process as the "outside world",
+ * so they keep counting across worker deaths. Every recipient must get exactly one message.
+ */
+describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-campaign', () => {
+  let t: TestApp;
+  let sms: TwilioSandbox;
+  let mail: SmtpSink;
+  let tokens: Record<string, string>;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    sms = await new TwilioSandbox().start();
+    mail = await new SmtpSink().start();
+    t = await startTestApp(
+      {
+        CANDOR_ROLE: 'api',
+        TWILIO_ACCOUNT_SID: sms.accountSid,
+        TWILIO_AUTH_TOKEN: sms.authToken,
+        TWILIO_API_BASE_URL: sms.url,
+        SMTP_URL: mail.url,
+      },
+      undefined,
+      { listen: true },
+    );
+    ({ tokens } = await staffTokens(t));
+  });
+
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await t?.close();
+    await sms?.stop();
+    await mail?.stop();
+  });
+
+  function startWorker(extra: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        ...t.env,
+        CANDOR_ROLE: 'worker',
+        LOG_FILE: t.logFile.replace(/\.log$/, `-worker${workers.length}.log`),
+        SEND_STALE_SECONDS: '2',
+        SWEEP_INTERVAL_SECONDS: '1',
+        QUEUE_STALLED_INTERVAL_MS: '2000',
+        SEND_CONCURRENCY: '10',
+        SMS_QUIET_HOURS: 'off',
+        ...extra,
+      },
+      stdio: 'ignore',
+    });
+    workers.push(child);
+    return child;
+  }
+
+  async function seed(prefix: string, n: number): Promise<string[]> {
+    const subs = t.get<SubscribersService>(SubscribersService);
+    const numbers: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = await subs.upsert({
+        accountId: `${prefix}-${i}`,
+        msisdn: `07922${prefix === 'K' ? 1 : 2}${String(i).padStart(5, '0')}`,
+        email: `${prefix.toLowerCase()}${i}@example.org`,
+      });
+      numbers.push(s.msisdn);
+    }
+    return numbers;
+  }
+
+  async function startCampaign(prefix: string, n: number, policy: string): Promise<string> {
+    const auth = (r: string) => ({ authorization: `Bearer ${tokens[r]}` });
+    const { body } = await t
+      .http()
+      .post('/campaigns')
+      .set(auth('comms'))
+      .send({
+        name: `Recovery ${prefix}`,
+        kind: 'breach-notice',
+        audienceType: 'csv',
+        channelPolicy: policy,
+        vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+      })
+      .expect(201);
+    const csv = 'account_id\n' + Array.from({ length: n }, (_, i) => `${prefix}-${i}`).join('\n');
+    await t
+      .http()
+      .post(`/campaigns/${body.id}/audience`)
+      .set(auth('comms'))
+      .set('content-type', 'text/csv')
+      .send(csv)
+      .expect(201);
+    await t.http().post(`/campaigns/${body.id}/approve`).set(auth('supervisor')).expect(200);
+    await t.http().post(`/campaigns/${body.id}/start`).set(auth('comms')).expect(200);
+    return body.id;
+  }
+
+  async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000) {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const finished = (id: string) => async () =>
+    (await count(
+      t.db,
+      `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status IN ('pending','queued','sending')`,
+      [id],
+    )) === 0;
+
+  it('kill -9 between Twilio accepting and the outbox recording: every recipient still gets exactly one SMS', async () => {
+    const numbers = await seed('K', 200);
+    sms.callbackStatuses = []; // no delivery callbacks: only the lookup at Twilio can tell what went out
+    const first = startWorker();
+    const id = await startCampaign('K', 200, 'sms');
+    await sms.messages.waitFor((all) => all.length >= 40, 30_000);
+    // From now on Twilio accepts (stores) each message but answers late: the worker dies before recording.
+    sms.holdResponseMs = 10_000;
+    const accepted = sms.messages.length;
+    await sms.messages.waitFor((all) => all.length >= accepted + 5, 10_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    sms.holdResponseMs = 0;
+    const inFlight = await count(
+      t.db,
+      `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status = 'sending'`,
+      [id],
+    );
+    expect(inFlight).toBeGreaterThanOrEqual(5); // accepted by Twilio, not recorded
+
+    startWorker();
+    await until('the campaign to finish', finished(id));
+    const per = new Map<string, number>();
+    for (const m of sms.messages.all) per.set(m.to, (per.get(m.to) ?? 0) + 1);
+    expect(numbers.filter((n) => per.get(n) !== 1)).toEqual([]); // nobody missed, nobody twice
+    const rows = await t.db.query(
+      `SELECT status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1`,
+      [id],
+    );
+    expect(rows.filter((r: any) => !['sent', 'delivered'].includes(r.status))).toEqual([]);
+    // the rows in flight at the crash were found at Twilio and recorded with its id, not sent again
+    const recovered = await count(
+      t.db,
+      `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND attempts > 1 AND provider_id IS NOT NULL`,
+      [id],
+    );
+    expect(recovered).toBeGreaterThanOrEqual(5);
+    sms.callbackStatuses = ['sent', 'delivered'];
+  });
+
+  it('Redis flushed mid-campaign: the sweeper re-enqueues from Postgres, nothing lost or doubled', async () => {
+    const numbers = await seed('R', 150);
+    const emailsBefore = mail.received;
+    for (const w of workers) w.kill('SIGKILL');
+    startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' });
+    startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' });
+    const id = await startCampaign('R', 150, 'both');
+    await until(
+      'some sends',
+      async () =>
+        (await count(
+          t.db,
+          `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered')`,
+          [id],
+        )) >= 40,
+    );
+    // Wipe every key of this test's queues (only ours: other suites share the Redis server).
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      const keys = await redis.keys(`${t.env.QUEUE_PREFIX}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    await until('the campaign to finish after the flush', finished(id), 90_000);
+    const per = new Map<string, number>();
+    for (const m of sms.messages.all) if (numbers.includes(m.to)) per.set(m.to, (per.get(m.to) ?? 0) + 1);
+    expect(numbers.filter((n) => per.get(n) !== 1)).toEqual([]);
+    // email: at most the sends in flight at the flush could repeat; here none were in flight twice
+    expect(mail.received - emailsBefore).toBeGreaterThanOrEqual(150);
+    expect(mail.received - emailsBefore).toBeLessThanOrEqual(150 + 20);
+    const ids = new Set(
+      mail.messages.all.filter((m) => /^r\d+@/.test(m.envelopeTo[0])).map((m) => m.envelopeTo[0]),
+    );
+    expect(ids.size).toBe(150);
+  });
+});
