@@ -3,6 +3,7 @@ import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
+import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
 import { HealthModule } from './platform/health/health.module';
@@ -23,6 +24,7 @@ const DOMAIN_MODULES = [
   AnalysisModule,
   NotificationsModule,
   CompensationModule,
+  NumberChangeModule,
 ];
 
 @Module({})

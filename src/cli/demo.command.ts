@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
@@ -12,8 +12,12 @@ import { LedgerService } from '../compensation/ledger.service';
 import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
+import { NumberChangeService } from '../number-change/number-change.service';
+import { NumberPoolService } from '../number-change/number-pool.service';
 import { AppConfig } from '../platform/config';
 import { projectRoot } from '../platform/paths';
+import { mask } from '../platform/privacy';
+import { ProvisioningSandbox } from '../sandbox/provisioning-sandbox';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { SubscribersImportService } from '../subscribers/subscribers-import.service';
 import { INestApplication } from '@nestjs/common';
@@ -49,6 +53,7 @@ export class DemoCommand extends CommandRunner {
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.notifications = await this.demoNotifications(app, summary);
       summary.compensation = await this.demoCompensation(app);
+      summary.numberChange = await this.demoNumberChange(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -236,6 +241,76 @@ export class DemoCommand extends CommandRunner {
       lastSeen: run.lastSeen,
       topHosts: run.topHosts.slice(0, 3),
     };
+  }
+
+  /**
+   * A sample customer asks for a new number "similar to my old one", an admin approves and schedules it,
+   * and the worker's cutover goes through the provisioning sandbox. Fresh numbers each run, so it reruns.
+   */
+  private async demoNumberChange(app: INestApplication) {
+    const pool = app.get(NumberPoolService);
+    const requests = app.get(NumberChangeService);
+    const admin = await app
+      .get(DataSource)
+      .getRepository(StaffUser)
+      .findOneOrFail({ where: { email: 'admin@candor.test' } });
+    const agent = { type: 'staff' as const, id: admin.id, role: admin.role };
+    const base = randomInt(100_000, 900_000);
+    const csv = ['msisdn', ...Array.from({ length: 20 }, (_, i) => `07460 ${base + i * 7}`)].join('\n');
+    const imported = await pool.importCsv(Readable.from([csv]), agent);
+    const subscriber = await app.get(SubscribersService).upsert({
+      accountId: `DEMO-NC-${base}`,
+      msisdn: `07958 ${base}`,
+      email: 'demo.customer@example.com',
+      firstName: 'Sam',
+    });
+    const customer = { type: 'customer' as const, id: subscriber.id, ip: '127.0.0.1' };
+    const created = await requests.create(subscriber.id, { reason: 'My number was exposed' }, customer);
+    const offers = await requests.offer(subscriber.id, created.id, true, customer);
+    await requests.choose(subscriber.id, created.id, offers[0].msisdn, customer);
+    await requests.approve(created.id, agent);
+    await requests.schedule(created.id, undefined, agent);
+    const done = await this.waitFor(async () => {
+      const r = await requests.get(created.id);
+      return r.state === 'completed' ? r : null;
+    });
+    this.log.log(`number change ${created.id}: ${done ? 'completed' : 'not completed in time'}`);
+    // Every step was confirmed through the outbox (SMS to the old and new number, email): wait until sent.
+    const confirmations = await this.waitFor(async () => {
+      const rows: Array<{ channel: string; status: string }> = await app
+        .get(DataSource)
+        .query(`SELECT channel, status FROM messages WHERE dedupe_key LIKE $1`, [
+          `number-change:${created.id}:%`,
+        ]);
+      if (rows.some((r) => ['pending', 'queued', 'sending'].includes(r.status))) return null;
+      const sent = rows.filter((r) => ['sent', 'delivered'].includes(r.status));
+      return {
+        sms: sent.filter((r) => r.channel === 'sms').length,
+        email: sent.filter((r) => r.channel === 'email').length,
+      };
+    });
+    return {
+      requestId: created.id,
+      state: done?.state ?? (await requests.get(created.id)).state,
+      oldNumber: mask(subscriber.msisdn),
+      newNumber: mask(offers[0].msisdn),
+      offered: offers.length,
+      poolImported: imported.imported,
+      provisioningReference: done?.provisioningReference ?? null,
+      provisioningCalls: app.get(ProvisioningSandbox).calls,
+      confirmations,
+      pool: await pool.summary(),
+    };
+  }
+
+  /** Polls work a queue worker does (up to 20 s). */
+  private async waitFor<T>(check: () => Promise<T | null>): Promise<T | null> {
+    for (let i = 0; i < 200; i++) {
+      const v = await check();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })

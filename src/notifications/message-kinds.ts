@@ -1,3 +1,5 @@
+import { NUMBER_CHANGE_KINDS } from '../number-change/number-change-messages';
+
 export type Channel = 'sms' | 'email';
 
 export interface MessageKind {
@@ -47,6 +49,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
   'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
+  ...NUMBER_CHANGE_KINDS,
 };
 
 export const LOCALES = ['en', 'cy'] as const;

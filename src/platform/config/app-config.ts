@@ -14,7 +14,7 @@ export class ConfigError extends Error {}
 export class AppConfig {
   readonly role: CandorRole;
   readonly http: { host: string; port: number; publicBaseUrl: string };
-  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean };
+  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
   readonly redis: { url: string; prefix: string };
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
@@ -36,6 +36,23 @@ export class AppConfig {
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string };
+  readonly numberChange: {
+    provisioningUrl?: string;
+    sandboxPort: number;
+    provisioningTimeoutMs: number;
+    provisioningMaxAttempts: number;
+    provisioningRetryDelayMs: number;
+    reservationMinutes: number;
+    offerCount: number;
+    quarantineDays: number;
+    slaHours: number;
+    requestTtlHours: number;
+    sweepSeconds: number;
+    holdSignals: string[];
+    otpFailureWindowMinutes: number;
+    maxRequestsPerIp: number;
+    recentChangeDays: number;
+  };
   readonly notifications: {
     smsMaxSegments: number;
     smsRatePerSecond: number;
@@ -67,6 +84,7 @@ export class AppConfig {
       url: env.DATABASE_URL,
       autoCreate: env.DATABASE_AUTO_CREATE,
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+      poolMax: env.DATABASE_POOL_MAX,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
@@ -103,6 +121,23 @@ export class AppConfig {
         .filter(Boolean),
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
+    };
+    this.numberChange = {
+      provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,
+      sandboxPort: env.SANDBOX_PROVISIONING_PORT,
+      provisioningTimeoutMs: env.PROVISIONING_TIMEOUT_MS,
+      provisioningMaxAttempts: env.PROVISIONING_MAX_ATTEMPTS,
+      provisioningRetryDelayMs: env.PROVISIONING_RETRY_DELAY_MS,
+      reservationMinutes: env.NUMBER_RESERVATION_MINUTES,
+      offerCount: env.NUMBER_OFFER_COUNT,
+      quarantineDays: env.NUMBER_QUARANTINE_DAYS,
+      slaHours: env.NUMBER_CHANGE_SLA_HOURS,
+      requestTtlHours: env.NUMBER_CHANGE_REQUEST_TTL_HOURS,
+      sweepSeconds: env.NUMBER_CHANGE_SWEEP_SECONDS,
+      holdSignals: env.NUMBER_CHANGE_HOLD_SIGNALS === 'none' ? [] : env.NUMBER_CHANGE_HOLD_SIGNALS.split(','),
+      otpFailureWindowMinutes: env.FRAUD_OTP_WINDOW_MINUTES,
+      maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
+      recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
     };
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,
@@ -167,6 +202,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'TWILIO_AUTH_TOKEN',
     'TWILIO_API_BASE_URL',
     'SMTP_URL',
+    'PROVISIONING_URL',
     'BILLING_WEBHOOK_URL',
     'BILLING_WEBHOOK_SECRET',
   ];
