@@ -1,6 +1,9 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
+import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
+import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
 import { HealthModule } from './platform/health/health.module';
@@ -20,7 +23,10 @@ const DOMAIN_MODULES = [
   AuditModule,
   IdentityModule,
   SubscribersModule,
+  AnalysisModule,
   NotificationsModule,
+  CompensationModule,
+  NumberChangeModule,
   IncidentsModule,
   StatusPageModule,
 ];

@@ -521,6 +521,40 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       );
     });
 
+    it('starts a scheduled campaign by itself at its time, and refuses a time in the past', async () => {
+      await seed(3, 'SC', () => false);
+      const id = await csvCampaign('SC', 'sms');
+      await upload(id, 'account_id\nSC-0\nSC-1\nSC-2\n');
+      await t
+        .http()
+        .post(`/campaigns/${id}/schedule`)
+        .set(auth('comms'))
+        .send({ scheduledAt: new Date(Date.now() + 60_000) })
+        .expect(409); // not approved
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      const past = await t
+        .http()
+        .post(`/campaigns/${id}/schedule`)
+        .set(auth('comms'))
+        .send({ scheduledAt: '2020-01-01T00:00:00Z' })
+        .expect(400);
+      expect(past.body.details[0]).toMatchObject({ field: 'scheduledAt' });
+      const at = new Date(Date.now() + 1500);
+      const res = await t
+        .http()
+        .post(`/campaigns/${id}/schedule`)
+        .set(auth('comms'))
+        .send({ scheduledAt: at })
+        .expect(200);
+      expect(res.body.status).toBe('scheduled');
+      expect(await count(t.db, `SELECT count(*) AS n FROM messages WHERE campaign_id = $1`, [id])).toBe(0);
+      const done = await waitDone(id);
+      expect((done.totals.sent ?? 0) + (done.totals.delivered ?? 0)).toBe(3);
+      const started = (await t.db.query(`SELECT started_at FROM campaigns WHERE id = $1`, [id]))[0]
+        .started_at;
+      expect(new Date(started).getTime()).toBeGreaterThanOrEqual(at.getTime());
+    });
+
     it('holds campaign SMS during quiet hours (email still goes) and releases them by itself; urgent ones go at once', async () => {
       const clock = t.get<Clock>(Clock);
       await seed(6, 'QH', () => true);

@@ -1,7 +1,21 @@
 import { Module } from '@nestjs/common';
+import { AnalyzeCommand } from './analyze.command';
 import { DemoCommand } from './demo.command';
+import { SubscribersCommand, SubscribersImportCommand } from './subscribers.command';
+import { NumberPoolCommand, NumberPoolImportCommand } from './number-pool.command';
 import { UsersCommand, UsersCreateCommand } from './users.command';
 
 /** Commands only; each boots the application it needs through withApp(). Add new commands here. */
-@Module({ providers: [UsersCommand, UsersCreateCommand, DemoCommand] })
+@Module({
+  providers: [
+    UsersCommand,
+    UsersCreateCommand,
+    DemoCommand,
+    SubscribersCommand,
+    SubscribersImportCommand,
+    AnalyzeCommand,
+    NumberPoolCommand,
+    NumberPoolImportCommand,
+  ],
+})
 export class CliModule {}

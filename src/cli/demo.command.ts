@@ -1,12 +1,25 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { randomBytes, randomInt } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
+import { AnalysisService } from '../analysis/analysis.service';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
+import { LedgerService } from '../compensation/ledger.service';
+import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
+import { NumberChangeService } from '../number-change/number-change.service';
+import { NumberPoolService } from '../number-change/number-pool.service';
 import { AppConfig } from '../platform/config';
+import { projectRoot } from '../platform/paths';
+import { mask } from '../platform/privacy';
+import { ProvisioningSandbox } from '../sandbox/provisioning-sandbox';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { SubscribersImportService } from '../subscribers/subscribers-import.service';
 import { INestApplication } from '@nestjs/common';
 import { CampaignsService } from '../notifications/campaigns.service';
 import { referenceCode } from '../notifications/reference-code';
@@ -39,8 +52,11 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.incident = await this.demoIncident(app, config);
       summary.notifications = await this.demoNotifications(app, summary);
+      summary.compensation = await this.demoCompensation(app);
+      summary.numberChange = await this.demoNumberChange(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -174,6 +190,171 @@ export class DemoCommand extends CommandRunner {
       statusPageUrl: `${config.http.publicBaseUrl}/status/incidents/${incident.id}`,
       nextUpdateBy: published.nextUpdateBy?.toISOString() ?? null,
     };
+  }
+
+  /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
+  private async demoCompensation(app: INestApplication) {
+    const subscribers = app.get(SubscribersService);
+    const sample = [];
+    for (let i = 1; i <= 3; i++)
+      sample.push(
+        await subscribers.upsert({
+          accountId: `DEMO-C${i}`,
+          msisdn: `+4479111000${10 + i}`,
+          firstName: `Demo ${i}`,
+        }),
+      );
+    const offers = app.get(OffersService);
+    const actor = { type: 'system' as const, id: 'demo' };
+    const offer = await offers.create(
+      {
+        name: 'Sorry for the exposure: £5 credit',
+        kind: 'credit',
+        value: 500,
+        eligibility: 'list',
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
+      },
+      actor,
+    );
+    const list = await offers.addToList(
+      offer.id,
+      Readable.from(sample.map((s) => `${s.accountId}\n`)),
+      actor,
+    );
+    const customer = sample[0];
+    const claim = await offers.claim(offer.id, customer.id, 'web', { type: 'customer', id: customer.id });
+    // The confirmation SMS goes through the notifications pipeline; with the local sandbox we can wait for it.
+    const sandbox = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
+    const confirmation = await sandbox?.messages
+      .waitFor(
+        (all) => all.some((m) => m.to === customer.msisdn && /claim is confirmed/.test(m.body)),
+        10_000,
+      )
+      .then(() => true)
+      .catch(() => false);
+    const ledger = app.get(LedgerService);
+    const trial = await ledger.trialBalance();
+    this.log.log(`compensation: offer ${offer.id} for ${list.added} subscribers, one claimed`);
+    return {
+      offerId: offer.id,
+      eligible: list.added,
+      claimId: (claim.body as { claimId: string }).claimId,
+      customerAccountId: customer.accountId,
+      customerBalancePence: await ledger.balance(customer.id),
+      confirmationSms: confirmation ?? null,
+      ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
+    };
+  }
+
+  /** Imports the sample subscribers and analyses the sample gateway logs (Squid, ELFF, gzipped Envoy JSON). */
+  private async demoAnalysis(importer: SubscribersImportService, analyses: AnalysisService) {
+    const samples = join(projectRoot(), 'samples');
+    const actor = { ...SYSTEM_ACTOR, id: 'demo' };
+    const subscribers = await importer.importFile(join(samples, 'subscribers.csv'), actor);
+    const logs = readdirSync(join(samples, 'logs')).sort();
+    const run = await analyses.analyze(
+      {
+        files: logs.map((f) => join(samples, 'logs', f)),
+        from: new Date('2025-11-24T00:00:00Z'),
+        to: new Date('2025-11-26T00:00:00Z'),
+        partners: ['o2.co.uk'],
+        incidentId: 'DEMO',
+      },
+      actor,
+    );
+    this.log.log(
+      `analysis ${run.runId}: ${run.exposures} exposures, ${run.matchedSubscribers} subscribers matched`,
+    );
+    return {
+      subscribersImport: {
+        rows: subscribers.rows,
+        imported: subscribers.imported,
+        updated: subscribers.updated,
+        rejected: subscribers.rejected,
+      },
+      runId: run.reusedRunId ?? run.runId,
+      files: logs,
+      linesRead: run.linesRead,
+      exposures: run.exposures,
+      partnerExposures: run.partnerExposures,
+      distinctMsisdns: run.distinctMsisdns,
+      matchedSubscribers: run.matchedSubscribers,
+      unmatchedMsisdns: run.unmatchedMsisdns,
+      firstSeen: run.firstSeen,
+      lastSeen: run.lastSeen,
+      topHosts: run.topHosts.slice(0, 3),
+    };
+  }
+
+  /**
+   * A sample customer asks for a new number "similar to my old one", an admin approves and schedules it,
+   * and the worker's cutover goes through the provisioning sandbox. Fresh numbers each run, so it reruns.
+   */
+  private async demoNumberChange(app: INestApplication) {
+    const pool = app.get(NumberPoolService);
+    const requests = app.get(NumberChangeService);
+    const admin = await app
+      .get(DataSource)
+      .getRepository(StaffUser)
+      .findOneOrFail({ where: { email: 'admin@candor.test' } });
+    const agent = { type: 'staff' as const, id: admin.id, role: admin.role };
+    const base = randomInt(100_000, 900_000);
+    const csv = ['msisdn', ...Array.from({ length: 20 }, (_, i) => `07460 ${base + i * 7}`)].join('\n');
+    const imported = await pool.importCsv(Readable.from([csv]), agent);
+    const subscriber = await app.get(SubscribersService).upsert({
+      accountId: `DEMO-NC-${base}`,
+      msisdn: `07958 ${base}`,
+      email: 'demo.customer@example.com',
+      firstName: 'Sam',
+    });
+    const customer = { type: 'customer' as const, id: subscriber.id, ip: '127.0.0.1' };
+    const created = await requests.create(subscriber.id, { reason: 'My number was exposed' }, customer);
+    const offers = await requests.offer(subscriber.id, created.id, true, customer);
+    await requests.choose(subscriber.id, created.id, offers[0].msisdn, customer);
+    await requests.approve(created.id, agent);
+    await requests.schedule(created.id, undefined, agent);
+    const done = await this.waitFor(async () => {
+      const r = await requests.get(created.id);
+      return r.state === 'completed' ? r : null;
+    });
+    this.log.log(`number change ${created.id}: ${done ? 'completed' : 'not completed in time'}`);
+    // Every step was confirmed through the outbox (SMS to the old and new number, email): wait until sent.
+    const confirmations = await this.waitFor(async () => {
+      const rows: Array<{ channel: string; status: string }> = await app
+        .get(DataSource)
+        .query(`SELECT channel, status FROM messages WHERE dedupe_key LIKE $1`, [
+          `number-change:${created.id}:%`,
+        ]);
+      if (rows.some((r) => ['pending', 'queued', 'sending'].includes(r.status))) return null;
+      const sent = rows.filter((r) => ['sent', 'delivered'].includes(r.status));
+      return {
+        sms: sent.filter((r) => r.channel === 'sms').length,
+        email: sent.filter((r) => r.channel === 'email').length,
+      };
+    });
+    return {
+      requestId: created.id,
+      state: done?.state ?? (await requests.get(created.id)).state,
+      oldNumber: mask(subscriber.msisdn),
+      newNumber: mask(offers[0].msisdn),
+      offered: offers.length,
+      poolImported: imported.imported,
+      provisioningReference: done?.provisioningReference ?? null,
+      provisioningCalls: app.get(ProvisioningSandbox).calls,
+      confirmations,
+      pool: await pool.summary(),
+    };
+  }
+
+  /** Polls work a queue worker does (up to 20 s). */
+  private async waitFor<T>(check: () => Promise<T | null>): Promise<T | null> {
+    for (let i = 0; i < 200; i++) {
+      const v = await check();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })

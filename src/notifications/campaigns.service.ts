@@ -64,10 +64,14 @@ export class CampaignsService {
           ...(unknown.length ? [{ field: 'vars', messages: [`unknown: ${unknown.join(', ')}`] }] : []),
         ],
       });
-    if (dto.audienceType === 'analysis_run' && !dto.audienceRef)
-      throw new BadRequestException(
-        'audienceRef (the analysis run id) is required for an analysis_run audience',
-      );
+    if (dto.audienceType === 'analysis_run') {
+      if (!dto.audienceRef)
+        throw new BadRequestException(
+          'audienceRef (the analysis run id) is required for an analysis_run audience',
+        );
+      if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
+      await this.analysis.assertCompleted(dto.audienceRef);
+    }
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
     for (const locale of LOCALES)
       for (const channel of kind.channels) {

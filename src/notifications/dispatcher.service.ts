@@ -7,7 +7,7 @@ import { CampaignsService } from './campaigns.service';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
-import { EMAIL_QUEUE, jobIdFor, SMS_QUEUE } from './queues';
+import { EMAIL_QUEUE, jobIdFor, SEND_JOB_OPTIONS, SMS_QUEUE } from './queues';
 
 const BATCH = 2000;
 const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
@@ -77,7 +77,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const byChannel = (c: Channel) =>
       rows
         .filter((r) => r.channel === c)
-        .map((r) => ({ name: 'send', data: { id: r.id }, opts: { jobId: jobIdFor(r.id, r.enqueue_count) } }));
+        .map((r) => ({
+          name: 'send',
+          data: { id: r.id },
+          opts: { jobId: jobIdFor(r), ...SEND_JOB_OPTIONS },
+        }));
     const sms = byChannel('sms');
     const email = byChannel('email');
     // If this fails the rows stay "queued" without a job; the sweep finds and re-enqueues them.
@@ -93,11 +97,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     for (let i = 0; i < candidates.length; i += 500) {
       const chunk = candidates.slice(i, i + 500);
       const states = await Promise.all(
-        chunk.map((r) =>
-          (r.channel === 'sms' ? this.smsQueue : this.emailQueue).getJobState(
-            jobIdFor(r.id, r.enqueue_count),
-          ),
-        ),
+        chunk.map((r) => (r.channel === 'sms' ? this.smsQueue : this.emailQueue).getJobState(jobIdFor(r))),
       );
       chunk.forEach((r, j) => {
         if (states[j] === 'unknown' || states[j] === 'completed' || states[j] === 'failed') lost.push(r.id);

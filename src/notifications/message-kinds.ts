@@ -1,3 +1,5 @@
+import { NUMBER_CHANGE_KINDS } from '../number-change/number-change-messages';
+
 export type Channel = 'sms' | 'email';
 
 export interface MessageKind {
@@ -80,9 +82,16 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     },
     channels: ['sms', 'email'],
   },
+  /** A customer's claim of a compensation offer is confirmed (src/compensation/claim-notifier.ts). */
+  'compensation-claimed': {
+    vars: { firstName: 'Alex', offerName: 'Sorry for the exposure', benefit: '£5.00 account credit' },
+    channels: ['sms', 'email'],
+  },
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
+  'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
+  ...NUMBER_CHANGE_KINDS,
 };
 
 export const LOCALES = ['en', 'cy'] as const;

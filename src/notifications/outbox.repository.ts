@@ -36,6 +36,8 @@ export interface QueuedRow {
   id: string;
   channel: Channel;
   enqueue_count: number;
+  /** queued_at in epoch milliseconds (part of the job id). */
+  queued_ms: string;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
@@ -88,7 +90,8 @@ export class OutboxRepository {
        UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
          updated_at = now()
        FROM picked WHERE m.id = picked.id
-       RETURNING m.id::text AS id, m.channel, m.enqueue_count`,
+       RETURNING m.id::text AS id, m.channel, m.enqueue_count,
+         floor(extract(epoch FROM m.queued_at) * 1000)::bigint::text AS queued_ms`,
       [limit, quietKinds],
     );
     return returned(result);
@@ -183,7 +186,8 @@ export class OutboxRepository {
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
   async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, enqueue_count FROM messages
+      `SELECT id::text AS id, channel, enqueue_count,
+         floor(extract(epoch FROM queued_at) * 1000)::bigint::text AS queued_ms FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
        ORDER BY queued_at LIMIT $2`,
       [seconds, limit],

@@ -161,13 +161,15 @@ export class SenderService {
     throw new RetryLater(`transient ${err.code} for message ${row.id}`);
   }
 
+  /** Campaign values, then the recipient's name (campaigns), then a one-off message's own, then the common ones. */
   private varsFor(row: ClaimedMessage, code: string): Record<string, unknown> {
     const base = this.config.http.publicBaseUrl;
+    const name = row.campaign_id
+      ? { firstName: row.first_name ?? (row.locale === 'cy' ? 'gwsmer' : 'customer') }
+      : {};
     return {
       ...(row.campaign_vars ?? {}),
-      ...(MESSAGE_KINDS[row.kind]?.vars.firstName !== undefined
-        ? { firstName: row.first_name ?? (row.locale === 'cy' ? 'gwsmer' : 'customer') }
-        : {}),
+      ...name,
       ...(row.vars ?? {}),
       baseUrl: base,
       referenceCode: code,

@@ -75,11 +75,11 @@ export class WebhooksService {
       return this.reply('sms-opted-in', from);
     }
     if (HELP.has(word)) return this.reply('sms-help', from);
-    const handler = this.keywords.find(word);
-    return handler ? handler(from, text) : this.reply('sms-help', from);
+    const answer = await this.keywords.handle(from, text);
+    return answer === undefined ? this.reply('sms-help', from) : answer;
   }
 
-  private async reply(kind: string, from: string): Promise<string> {
+  async reply(kind: string, from: string): Promise<string> {
     const sub = await this.subscribers.findByMsisdn(from);
     const base = this.config.http.publicBaseUrl;
     return this.templates.render(kind, sub?.locale ?? 'en', 'sms', {

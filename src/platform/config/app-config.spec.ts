@@ -38,4 +38,42 @@ describe('loadConfig', () => {
     expect(msg).toContain('PSEUDONYM_KEY=(hidden)');
     expect(msg).not.toContain('short');
   });
+
+  it('reads compensation limits and refuses an unsigned billing webhook', () => {
+    const c = loadConfig({ COMPENSATION_SUPPORT_MAX_CREDIT_PENCE: '1500' });
+    expect(c.compensation).toEqual({
+      supportMaxPerCredit: 1500,
+      supportMaxPerCustomerPerDay: 5000,
+      supervisorMaxPerCredit: 20000,
+    });
+    expect(c.billing.webhookUrl).toBeUndefined();
+    expect(() => loadConfig({ BILLING_WEBHOOK_URL: 'http://billing.local/hook' })).toThrow(
+      /BILLING_WEBHOOK_SECRET: required/,
+    );
+    expect(() => loadConfig({ COMPENSATION_SUPPORT_MAX_DAILY_PENCE: '-1' })).toThrow(
+      /COMPENSATION_SUPPORT_MAX_DAILY_PENCE="-1"/,
+    );
+  });
+});
+
+describe('number-change configuration', () => {
+  it('defaults, and parses the hold rules', () => {
+    const c = loadConfig({});
+    expect(c.numberChange).toMatchObject({ reservationMinutes: 15, quarantineDays: 180, slaHours: 24 });
+    expect(c.numberChange.provisioningUrl).toBeUndefined();
+    expect(loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'none' }).numberChange.holdSignals).toEqual([]);
+    expect(
+      loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,many_requests_from_ip' }).numberChange
+        .holdSignals,
+    ).toEqual(['email_mismatch', 'many_requests_from_ip']);
+    expect(loadConfig({ PROVISIONING_URL: 'http://prov.local:8080/' }).numberChange.provisioningUrl).toBe(
+      'http://prov.local:8080',
+    );
+  });
+
+  it('refuses unknown hold signals', () => {
+    expect(() => loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,vibes' })).toThrow(
+      'NUMBER_CHANGE_HOLD_SIGNALS',
+    );
+  });
 });

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
@@ -12,7 +14,7 @@ export class ConfigError extends Error {}
 export class AppConfig {
   readonly role: CandorRole;
   readonly http: { host: string; port: number; publicBaseUrl: string };
-  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean };
+  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
   readonly redis: { url: string; prefix: string };
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
@@ -35,6 +37,24 @@ export class AppConfig {
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
+  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string };
+  readonly numberChange: {
+    provisioningUrl?: string;
+    sandboxPort: number;
+    provisioningTimeoutMs: number;
+    provisioningMaxAttempts: number;
+    provisioningRetryDelayMs: number;
+    reservationMinutes: number;
+    offerCount: number;
+    quarantineDays: number;
+    slaHours: number;
+    requestTtlHours: number;
+    sweepSeconds: number;
+    holdSignals: string[];
+    otpFailureWindowMinutes: number;
+    maxRequestsPerIp: number;
+    recentChangeDays: number;
+  };
   readonly notifications: {
     smsMaxSegments: number;
     smsRatePerSecond: number;
@@ -49,6 +69,12 @@ export class AppConfig {
     sweepIntervalSeconds: number;
     stalledIntervalMs: number;
   };
+  readonly compensation: {
+    supportMaxPerCredit: number;
+    supportMaxPerCustomerPerDay: number;
+    supervisorMaxPerCredit: number;
+  };
+  readonly billing: { webhookUrl?: string; webhookSecret?: string; attempts: number; backoffMs: number };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
   readonly env: EnvSchema;
 
@@ -60,6 +86,7 @@ export class AppConfig {
       url: env.DATABASE_URL,
       autoCreate: env.DATABASE_AUTO_CREATE,
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+      poolMax: env.DATABASE_POOL_MAX,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
@@ -100,6 +127,30 @@ export class AppConfig {
       staleSeconds: env.STATUS_PAGE_STALE_SECONDS,
       refreshSeconds: env.STATUS_PAGE_REFRESH_SECONDS,
     };
+    this.analysis = {
+      headerAllowlist: env.ANALYSIS_HEADER_ALLOWLIST.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      workers: env.ANALYSIS_WORKERS || availableParallelism(),
+      inputDir: resolve(env.ANALYSIS_INPUT_DIR),
+    };
+    this.numberChange = {
+      provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,
+      sandboxPort: env.SANDBOX_PROVISIONING_PORT,
+      provisioningTimeoutMs: env.PROVISIONING_TIMEOUT_MS,
+      provisioningMaxAttempts: env.PROVISIONING_MAX_ATTEMPTS,
+      provisioningRetryDelayMs: env.PROVISIONING_RETRY_DELAY_MS,
+      reservationMinutes: env.NUMBER_RESERVATION_MINUTES,
+      offerCount: env.NUMBER_OFFER_COUNT,
+      quarantineDays: env.NUMBER_QUARANTINE_DAYS,
+      slaHours: env.NUMBER_CHANGE_SLA_HOURS,
+      requestTtlHours: env.NUMBER_CHANGE_REQUEST_TTL_HOURS,
+      sweepSeconds: env.NUMBER_CHANGE_SWEEP_SECONDS,
+      holdSignals: env.NUMBER_CHANGE_HOLD_SIGNALS === 'none' ? [] : env.NUMBER_CHANGE_HOLD_SIGNALS.split(','),
+      otpFailureWindowMinutes: env.FRAUD_OTP_WINDOW_MINUTES,
+      maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
+      recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
+    };
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,
       smsRatePerSecond: env.SMS_RATE_PER_SECOND,
@@ -114,6 +165,21 @@ export class AppConfig {
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
+    this.compensation = {
+      supportMaxPerCredit: env.COMPENSATION_SUPPORT_MAX_CREDIT_PENCE,
+      supportMaxPerCustomerPerDay: env.COMPENSATION_SUPPORT_MAX_DAILY_PENCE,
+      supervisorMaxPerCredit: env.COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE,
+    };
+    this.billing = {
+      webhookUrl: env.BILLING_WEBHOOK_URL || undefined,
+      webhookSecret: env.BILLING_WEBHOOK_SECRET || undefined,
+      attempts: env.BILLING_WEBHOOK_ATTEMPTS,
+      backoffMs: env.BILLING_WEBHOOK_BACKOFF_MS,
+    };
+    if (this.billing.webhookUrl && !this.billing.webhookSecret)
+      throw new ConfigError(
+        'Invalid configuration:\n  BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (webhooks are signed)',
+      );
   }
 
   get runsApi(): boolean {
@@ -150,7 +216,16 @@ function parseQuietHours(v: string): { start: number; end: number } | null {
  */
 export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvSchema());
-  const optional = ['LOG_FILE', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL', 'SMTP_URL'];
+  const optional = [
+    'LOG_FILE',
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_AUTH_TOKEN',
+    'TWILIO_API_BASE_URL',
+    'SMTP_URL',
+    'PROVISIONING_URL',
+    'BILLING_WEBHOOK_URL',
+    'BILLING_WEBHOOK_SECRET',
+  ];
   const picked: Record<string, string> = {};
   for (const key of [...known, ...optional]) {
     const value = raw[key];
@@ -160,7 +235,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   const errors = validateSync(env, { whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = /KEY|TOKEN|PASSWORD|URL/.test(e.property)
+      const shown = /KEY|TOKEN|PASSWORD|URL|SECRET/.test(e.property)
         ? '(hidden)'
         : JSON.stringify(picked[e.property]);
       return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;

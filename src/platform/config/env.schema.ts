@@ -1,5 +1,19 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+// Mirrors FRAUD_SIGNALS in src/number-change/fraud-rules.ts (platform knows no domain, so it is repeated).
+const FRAUD_SIGNAL = '(recent_otp_failure|many_requests_from_ip|number_recently_changed|email_mismatch)';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -30,6 +44,12 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   DATABASE_AUTO_CREATE = true;
+
+  /** Connections per process; PostgreSQL's max_connections is shared by every api and worker process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  DATABASE_POOL_MAX = 20;
 
   @Transform(toBool)
   @IsBoolean()
@@ -182,6 +202,24 @@ export class EnvSchema {
   @Min(1)
   STATUS_PAGE_REFRESH_SECONDS = 30;
 
+  // --- analysis ---
+  /** Request headers that may carry a subscriber's number (comma-separated, case-insensitive). */
+  @IsString()
+  @MinLength(1)
+  ANALYSIS_HEADER_ALLOWLIST =
+    'x-up-calling-line-id,x-msisdn,msisdn,x-nokia-msisdn,x-wap-msisdn,x-wap-network-client-msisdn,x-h3g-msisdn,x-network-info';
+
+  /** Scanner threads per analysis; 0 = one per CPU core. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  ANALYSIS_WORKERS = 0;
+
+  /** Directory the API may read gateway logs from (`POST /analyses` names files inside it). */
+  @IsString()
+  @MinLength(1)
+  ANALYSIS_INPUT_DIR = 'samples/logs';
   // --- notifications ---
   /** An SMS template longer than this many segments is refused. */
   @Type(() => Number)
@@ -247,4 +285,126 @@ export class EnvSchema {
   @IsInt()
   @Min(1000)
   QUEUE_STALLED_INTERVAL_MS = 30000;
+
+  // --- compensation (limits in pence; see src/compensation/limits.ts) ---
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPPORT_MAX_CREDIT_PENCE = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPPORT_MAX_DAILY_PENCE = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE = 20000;
+
+  /** Where billing webhooks go; unset = the outbox only fills (export it as CSV instead). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  BILLING_WEBHOOK_URL?: string;
+
+  /** HMAC key for billing webhook signatures; required when BILLING_WEBHOOK_URL is set. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  BILLING_WEBHOOK_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  BILLING_WEBHOOK_ATTEMPTS = 8;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  BILLING_WEBHOOK_BACKOFF_MS = 2000;
+
+  // --- number change ---
+  /** The operator's provisioning API; empty = the in-process provisioning sandbox (dev, tests, demo). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PROVISIONING_URL?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  SANDBOX_PROVISIONING_PORT = 0;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  PROVISIONING_TIMEOUT_MS = 5000;
+
+  /** Tries per cutover before it is left for an agent to reschedule. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  PROVISIONING_MAX_ATTEMPTS = 6;
+
+  /** First retry delay; it doubles on each attempt. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  PROVISIONING_RETRY_DELAY_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_RESERVATION_MINUTES = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  NUMBER_OFFER_COUNT = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  NUMBER_QUARANTINE_DAYS = 180;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_SLA_HOURS = 24;
+
+  /** A request still waiting for its email confirmation or number choice after this long expires. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_REQUEST_TTL_HOURS = 24;
+
+  /** How often the sweeper releases expired reservations and quarantines and expires stale requests. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_SWEEP_SECONDS = 60;
+
+  /** Comma-separated fraud signals that hold a request for a supervisor, or `none`. */
+  @Matches(new RegExp(`^(none|(${FRAUD_SIGNAL}(,${FRAUD_SIGNAL})*))$`), {
+    message: 'must be none or a comma-separated list of fraud signal codes',
+  })
+  NUMBER_CHANGE_HOLD_SIGNALS = 'recent_otp_failure,number_recently_changed,email_mismatch';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  FRAUD_OTP_WINDOW_MINUTES = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  FRAUD_MAX_REQUESTS_PER_IP = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  FRAUD_RECENT_CHANGE_DAYS = 90;
 }

@@ -1,3 +1,5 @@
 export { toE164, mask, maskEmail, scrubPii, containsPhoneNumber } from './msisdn';
 export { Pseudonymiser } from './pseudonymiser';
+export { compileMobileMatcher } from './mobile-number';
+export type { MobileMatcher } from './mobile-number';
 export { PrivacyModule } from './privacy.module';

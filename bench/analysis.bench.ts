@@ -1,0 +1,253 @@
+/* npm run bench -- analysis [--lines N] [--subscribers N] [--no-10x]
+   Generates a Squid log (2M lines by default) and a subscriber table (5M rows) in the database
+   candor_bench, then measures on the same file in the same run: `wc -l`, a mawk script doing the
+   per-number aggregation (count, first, last), Candor's full analysis through the CLI (parse, detect,
+   aggregate, COPY into Postgres, join with the subscribers), Candor on the gzipped file, Candor on the
+   file repeated 10 times (peak RSS must not grow), and parse+detect alone on one core. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DEFAULT_SQUID_LOGFORMAT } from '../src/analysis/formats';
+import { classify } from '../src/analysis/detection';
+import { createParser, SKIP } from '../src/analysis/formats';
+import { compileMobileMatcher } from '../src/platform/privacy';
+import { LineSplitter } from '../src/platform/streams/line-splitter';
+import { writeLog } from './log-generator';
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(ROOT, 'bench', 'out', 'analysis');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/candor_bench';
+const KEY = 'bench-pseudonym-key-0123456789';
+const FROM = Date.UTC(2025, 10, 24);
+const TO = FROM + 3 * 86_400_000;
+const BASE = 7400000000;
+const ALLOW = new Set([
+  'x-up-calling-line-id',
+  'x-msisdn',
+  'msisdn',
+  'x-nokia-msisdn',
+  'x-wap-msisdn',
+  'x-wap-network-client-msisdn',
+  'x-h3g-msisdn',
+  'x-network-info',
+]);
+
+const arg = (args: string[], name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const env = {
+  ...process.env,
+  DATABASE_URL: DB_URL,
+  PSEUDONYM_KEY: KEY,
+  LOG_LEVEL: 'warn',
+  QUEUE_PREFIX: 'candor-bench',
+};
+
+function timed(
+  cmd: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): { seconds: number; peakRssMb: number; stdout: string } {
+  const rssFile = join(OUT, 'rss.txt');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
+    env: { ...env, ...extraEnv },
+    maxBuffer: 1 << 28,
+    encoding: 'utf8',
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.slice(-2000)}`);
+  return {
+    seconds,
+    peakRssMb: Math.round(Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024),
+    stdout: r.stdout,
+  };
+}
+
+async function ensureDatabase(subscribers: number): Promise<void> {
+  // the app creates and migrates the database itself (same path as production)
+  const migrate = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(join(ROOT, 'dist', 'src', 'cli', 'cli-app.js'))}).withApp(async () => {})`,
+    ],
+    { env, encoding: 'utf8' },
+  );
+  if (migrate.status !== 0) throw new Error(migrate.stderr);
+  const db = new Client({ connectionString: DB_URL });
+  await db.connect();
+  const have = Number(
+    (await db.query(`SELECT count(*) n FROM subscribers WHERE account_id LIKE 'B%'`)).rows[0].n,
+  );
+  if (have < subscribers) {
+    log(`creating ${subscribers} subscribers (once; kept in candor_bench)`);
+    await db.query(`CREATE EXTENSION IF NOT EXISTS pgcrypto`);
+    for (let start = have; start < subscribers; start += 1_000_000) {
+      const end = Math.min(subscribers, start + 1_000_000) - 1;
+      await db.query(
+        `INSERT INTO subscribers (account_id, msisdn, msisdn_hmac, locale)
+         SELECT 'B' || i, '+44' || ($1::bigint + i),
+                encode(hmac(convert_to('msisdn', 'UTF8') || '\\x00'::bytea || convert_to('+44' || ($1::bigint + i), 'UTF8'),
+                            convert_to($2, 'UTF8'), 'sha256'), 'hex'), 'en'
+         FROM generate_series($3::int, $4::int) i`,
+        [BASE, KEY, start, end],
+      );
+      log(`  ${end + 1} subscribers`);
+    }
+    await db.query(`ANALYZE subscribers`);
+  }
+  await db.end();
+}
+
+async function clearRuns(): Promise<void> {
+  const db = new Client({ connectionString: DB_URL });
+  await db.connect();
+  await db.query(`DELETE FROM analysis_runs`); // results cascade; lets the same file be measured again
+  await db.end();
+}
+
+/** parse + detect on one core, no aggregation or database: the inner loop's speed. */
+async function parseDetect(path: string): Promise<{ lines: number; exposures: number; seconds: number }> {
+  const parser = createParser('squid', { allowlist: ALLOW, squidLogformat: DEFAULT_SQUID_LOGFORMAT });
+  const rules = { from: FROM, to: TO, partners: ['o2.co.uk'], mobile: compileMobileMatcher('GB') };
+  let lines = 0;
+  let exposures = 0;
+  const splitter = new LineSplitter((l) => {
+    const r = parser.parse(l);
+    if (r === SKIP || r === null) return;
+    lines++;
+    if (classify(r, rules).kind === 'exposure') exposures++;
+  });
+  const t0 = process.hrtime.bigint();
+  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) splitter.push(c as Buffer);
+  splitter.end();
+  return { lines, exposures, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+const MAWK = `# per-number aggregation of the default Squid format: count, first, last
+BEGIN { FS = " " }
+{
+  n = split($0, q, "\\"")
+  v = q[n - 1]
+  if ($6 == "CONNECT" || $4 ~ /HIT|DENIED/ || $1 < from || $1 >= to) next
+  gsub(/[ ()-]|^tel:/, "", v); sub(/^\\+/, "", v); sub(/^00/, "", v); sub(/^0/, "44", v)
+  if (v !~ /^447[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]$/) next
+  c[v]++
+  if (!(v in f) || $1 < f[v]) f[v] = $1
+  if ($1 > l[v]) l[v] = $1
+}
+END { for (k in c) print k, c[k], f[k], l[k] }
+`;
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const lines = arg(args, '--lines', 2_000_000);
+  const subscribers = arg(args, '--subscribers', 5_000_000);
+  mkdirSync(OUT, { recursive: true });
+  const plain = join(OUT, `gateway-${lines}.log`);
+  const gz = plain + '.gz';
+  const big = join(OUT, `gateway-${lines}-x10.log`);
+  if (!existsSync(plain)) {
+    log(`generating ${lines} lines`);
+    await writeLog(plain, {
+      format: 'squid',
+      lines,
+      seed: 1,
+      start: FROM - 3600_000,
+      end: TO + 3600_000,
+      from: FROM,
+      to: TO,
+      subscriberBase: BASE,
+      subscriberCount: subscribers,
+      strangerShare: 0.05,
+      partner: 'o2.co.uk',
+    });
+  }
+  if (!existsSync(gz)) execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${gz}'`]);
+  const with10x = !args.includes('--no-10x');
+  if (with10x && !existsSync(big))
+    execFileSync('sh', ['-c', `for i in 1 2 3 4 5 6 7 8 9 10; do cat '${plain}'; done > '${big}'`]);
+  await ensureDatabase(subscribers);
+  writeFileSync(join(OUT, 'agg.awk'), MAWK);
+
+  const analyze = (file: string) => {
+    const r = timed(process.execPath, [
+      CLI,
+      'analyze',
+      '--from',
+      new Date(FROM).toISOString(),
+      '--to',
+      new Date(TO).toISOString(),
+      '--partner',
+      'o2.co.uk',
+      '--json',
+      file,
+    ]);
+    return { ...r, result: JSON.parse(r.stdout) };
+  };
+  log('wc -l');
+  const wc = timed('wc', ['-l', plain]);
+  log('mawk aggregation');
+  const mawk = timed('mawk', [
+    '-v',
+    `from=${FROM / 1000}`,
+    '-v',
+    `to=${TO / 1000}`,
+    '-f',
+    join(OUT, 'agg.awk'),
+    plain,
+  ]);
+  const mawkNumbers = mawk.stdout.trim().split('\n').length;
+  log('candor analyze (plain)');
+  await clearRuns();
+  const candor = analyze(plain);
+  log('candor analyze (gzip)');
+  await clearRuns();
+  const candorGz = analyze(gz);
+  let candor10x: ReturnType<typeof analyze> | null = null;
+  if (with10x) {
+    log('candor analyze (10x file)');
+    await clearRuns();
+    candor10x = analyze(big);
+  }
+  log('parse+detect, one core');
+  const pd = await parseDetect(plain);
+  const fileMb = statSync(plain).size / 1e6;
+  const result = {
+    machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+    input: { lines, fileMb: Math.round(fileMb), gzMb: Math.round(statSync(gz).size / 1e6), subscribers },
+    wc: { seconds: +wc.seconds.toFixed(2) },
+    mawk: { seconds: +mawk.seconds.toFixed(2), numbers: mawkNumbers, peakRssMb: mawk.peakRssMb },
+    candor: {
+      seconds: +candor.seconds.toFixed(2),
+      linesPerSecond: Math.round(lines / candor.seconds),
+      peakRssMb: candor.peakRssMb,
+      distinctMsisdns: candor.result.distinctMsisdns,
+      matchedSubscribers: candor.result.matchedSubscribers,
+      exposures: candor.result.exposures,
+    },
+    candorGz: {
+      seconds: +candorGz.seconds.toFixed(2),
+      linesPerSecond: Math.round(lines / candorGz.seconds),
+      peakRssMb: candorGz.peakRssMb,
+    },
+    candor10x: candor10x && {
+      seconds: +candor10x.seconds.toFixed(2),
+      lines: candor10x.result.linesRead,
+      linesPerSecond: Math.round(candor10x.result.linesRead / candor10x.seconds),
+      peakRssMb: candor10x.peakRssMb,
+    },
+    parseDetectOneCore: { linesPerSecond: Math.round(pd.lines / pd.seconds), exposures: pd.exposures },
+    ratios: {
+      candorFasterThanMawk: +(mawk.seconds / candor.seconds).toFixed(2),
+      candorVsWcL: +(candor.seconds / wc.seconds).toFixed(1),
+      mawkVsWcL: +(mawk.seconds / wc.seconds).toFixed(1),
+    },
+    agreement: { mawkNumbers, candorNumbers: candor.result.distinctMsisdns },
+  };
+  return result;
+}

@@ -1,0 +1,305 @@
+/* npm run bench -- campaign [--recipients N] [--workers 2] [--limited 3000] [--rate 100]
+ *
+ * A campaign to N recipients (half SMS, half email) through the Twilio sandbox and the SMTP sink, sent by
+ * worker processes (CANDOR_ROLE=worker). Reported against a baseline measured in the same run: the same
+ * providers driven by a bare loop (twilio client + pooled nodemailer, same concurrency, no queue, no
+ * database) — the ceiling the sinks and this machine allow. Also: audience build and enqueue rates, a
+ * rate-limited campaign (achieved rate vs the limit), duplicates and losses counted at the sinks, and the
+ * workers' peak memory for N/10 and N recipients (flat = the audience is never held in memory). */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/bootstrap';
+import { CampaignsService } from '../src/notifications/campaigns.service';
+import { EmailProvider, SmtpEmailProvider } from '../src/notifications/providers/email-provider';
+import { TwilioSmsProvider } from '../src/notifications/providers/sms-provider';
+import { dataSourceOptions, ensureDatabase } from '../src/platform/database';
+import { Pseudonymiser } from '../src/platform/privacy';
+import { SmtpSink } from '../src/sandbox/smtp-sink';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+
+const KEY = 'bench-pseudonym-key-0123456789';
+const MAIN = join(__dirname, '..', 'src', 'main.js');
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+const log = (s: string) => process.stderr.write(`[campaign] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const n = arg(args, 'recipients', 100_000);
+  const workerCount = arg(args, 'workers', 2);
+  const limitedN = arg(args, 'limited', 3000);
+  const rate = arg(args, 'rate', 100);
+  const dbUrl = 'postgres://postgres@127.0.0.1:5432/candor_bench_campaign';
+
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS candor_bench_campaign WITH (FORCE)');
+  await admin.end();
+  await ensureDatabase(dbUrl);
+  const ds = new DataSource(dataSourceOptions(dbUrl));
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+
+  const sms = await new TwilioSandbox().start();
+  sms.callbackStatuses = []; // delivery callbacks are not what is measured here
+  const mail = await new SmtpSink().start();
+  mail.countOnly = true;
+
+  log(`baseline: bare provider loop, ${workerCount * 50} in flight`);
+  const baseline = await bareProviders(sms, mail, Math.min(20_000, n / 5), workerCount * 50);
+
+  const env: Record<string, string> = {
+    DATABASE_URL: dbUrl,
+    DATABASE_AUTO_CREATE: 'false',
+    DATABASE_MIGRATE_ON_START: 'false',
+    QUEUE_PREFIX: `bench${Date.now()}`,
+    PSEUDONYM_KEY: KEY,
+    TWILIO_ACCOUNT_SID: sms.accountSid,
+    TWILIO_AUTH_TOKEN: sms.authToken,
+    TWILIO_API_BASE_URL: sms.url,
+    SMTP_URL: mail.url,
+    SMS_QUIET_HOURS: 'off',
+    LOG_LEVEL: 'warn',
+    LOG_TARGET: 'stderr',
+    SEND_CONCURRENCY: '50',
+  };
+  const app = await createApp({ overrides: { ...env, CANDOR_ROLE: 'api' }, listen: false });
+  const campaigns = app.get(CampaignsService);
+  const db = app.get(DataSource);
+  const actor = (id: string) => ({ type: 'staff' as const, id, role: 'supervisor' });
+
+  const runs: Record<string, unknown>[] = [];
+  try {
+    for (const size of [Math.round(n / 10), n]) {
+      await db.query(`TRUNCATE messages, campaign_audience, campaigns, subscribers CASCADE`);
+      sms.messages.clear();
+      mail.received = 0;
+      log(`seeding ${size} subscribers (COPY)`);
+      await seed(dbUrl, size);
+      const workers = Array.from({ length: workerCount }, () => startWorker(env));
+      await sleep(1500);
+      const c = await campaigns.create(
+        {
+          name: `bench ${size}`,
+          kind: 'breach-notice',
+          audienceType: 'all_subscribers',
+          channelPolicy: 'sms_else_email', // half the subscribers have opted out of SMS: they get email
+          vars: { incidentTitle: 'Numbers shared', statusUrl: 'http://localhost:3000/status' },
+          ignoreQuietHours: true,
+        },
+        actor('author'),
+      );
+      await campaigns.act(c.id, 'approve', actor('approver'));
+      const t0 = Date.now();
+      await campaigns.act(c.id, 'start', actor('author'));
+      const built = Date.now();
+      let enqueuedAt = 0;
+      for (;;) {
+        const [{ pending, open }] = await db.query(
+          `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+                  count(*) FILTER (WHERE status IN ('pending','queued','sending'))::int AS open
+           FROM messages WHERE campaign_id = $1`,
+          [c.id],
+        );
+        if (!enqueuedAt && pending === 0) enqueuedAt = Date.now();
+        if (open === 0) break;
+        await sleep(100);
+      }
+      const done = Date.now();
+      const peaks = workers.map(peakRssMb);
+      workers.forEach((w) => w.kill('SIGTERM'));
+      await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+      const counts = await db.query(
+        `SELECT channel, status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1, 2`,
+        [c.id],
+      );
+      const smsRows = counts
+        .filter((r: any) => r.channel === 'sms')
+        .reduce((a: number, r: any) => a + r.n, 0);
+      const emailRows = counts
+        .filter((r: any) => r.channel === 'email')
+        .reduce((a: number, r: any) => a + r.n, 0);
+      const perNumber = new Map<string, number>();
+      for (const m of sms.messages.all) perNumber.set(m.to, (perNumber.get(m.to) ?? 0) + 1);
+      const dupSms = [...perNumber.values()].filter((v) => v > 1).length;
+      const r = {
+        recipients: size,
+        messages: smsRows + emailRows,
+        buildRowsPerSecond: Math.round((smsRows + emailRows) / ((built - t0) / 1000)),
+        enqueueRowsPerSecond: Math.round((smsRows + emailRows) / ((enqueuedAt - t0) / 1000)),
+        endToEndSeconds: (done - t0) / 1000,
+        messagesPerSecond: Math.round((smsRows + emailRows) / ((done - t0) / 1000)),
+        smsAtSandbox: sms.messages.length,
+        emailsAtSink: mail.received,
+        duplicateSms: dupSms,
+        lostSms: smsRows - perNumber.size,
+        lostEmails: emailRows - mail.received,
+        finalStatuses: counts,
+        workerPeakRssMb: peaks,
+      };
+      log(JSON.stringify(r));
+      runs.push(r);
+    }
+
+    log(`rate-limited: ${limitedN} SMS at SMS_RATE_PER_SECOND=${rate}`);
+    await db.query(`TRUNCATE messages, campaign_audience, campaigns, subscribers CASCADE`);
+    sms.messages.clear();
+    await seed(dbUrl, limitedN, false);
+    const workers = Array.from({ length: workerCount }, () =>
+      startWorker({ ...env, SMS_RATE_PER_SECOND: String(rate) }),
+    );
+    await sleep(1500);
+    const c = await campaigns.create(
+      {
+        name: 'bench limited',
+        kind: 'breach-notice',
+        audienceType: 'all_subscribers',
+        channelPolicy: 'sms',
+        vars: { incidentTitle: 'Numbers shared', statusUrl: 'http://localhost:3000/status' },
+        ignoreQuietHours: true,
+      },
+      actor('author'),
+    );
+    await campaigns.act(c.id, 'approve', actor('approver'));
+    await campaigns.act(c.id, 'start', actor('author'));
+    for (;;) {
+      const [{ open }] = await db.query(
+        `SELECT count(*) FILTER (WHERE status IN ('pending','queued','sending'))::int AS open FROM messages WHERE campaign_id = $1`,
+        [c.id],
+      );
+      if (open === 0) break;
+      await sleep(200);
+    }
+    workers.forEach((w) => w.kill('SIGTERM'));
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+    // The sandbox's own clock: when each message reached "Twilio".
+    const times = sms.messages.all.map((m) => m.dateCreated.getTime()).sort((a, b) => a - b);
+    const span = (times[times.length - 1] - times[0]) / 1000;
+    let maxInAnySecond = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i] - times[j] >= 1000) j++;
+      maxInAnySecond = Math.max(maxInAnySecond, i - j + 1);
+    }
+    const achieved = (times.length - 1) / span;
+    const limited = {
+      limitPerSecond: rate,
+      messages: times.length,
+      achievedPerSecond: Math.round(achieved * 10) / 10,
+      achievedVsLimit: Math.round((achieved / rate) * 1000) / 1000,
+      maxInAnySlidingSecond: maxInAnySecond,
+    };
+    log(JSON.stringify(limited));
+
+    const full = runs[runs.length - 1] as any;
+    const small = runs[0] as any;
+    return {
+      baseline,
+      runs,
+      limited,
+      ratios: {
+        endToEndVsBareProviders:
+          Math.round((full.messagesPerSecond / baseline.messagesPerSecond) * 100) / 100,
+        workerPeakRssFullVsTenth:
+          Math.round((Math.max(...full.workerPeakRssMb) / Math.max(...small.workerPeakRssMb)) * 100) / 100,
+      },
+      targets: {
+        'enqueue >= 20,000 rows/s': full.enqueueRowsPerSecond >= 20_000,
+        'end to end >= 2,000 msg/s': full.messagesPerSecond >= 2_000,
+        'limited within 5% and never above':
+          limited.achievedVsLimit >= 0.95 && limited.achievedVsLimit <= 1.0,
+        'zero duplicates and losses': full.duplicateSms === 0 && full.lostSms === 0 && full.lostEmails === 0,
+      },
+    };
+  } finally {
+    await app.close();
+    await sms.stop();
+    await mail.stop();
+  }
+}
+
+/** N subscribers by COPY; with `halfEmail`, every other one has opted out of SMS and has an email. */
+async function seed(url: string, n: number, halfEmail = true): Promise<void> {
+  const p = new Pseudonymiser(KEY);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const rows = (function* () {
+      for (let i = 0; i < n; i++) {
+        const msisdn = `+4479${String(10_000_000 + i).padStart(8, '0')}`;
+        const email = halfEmail && i % 2 === 1;
+        yield `B${i}\t${msisdn}\t${p.pseudonym(msisdn)}\t${email ? `b${i}@example.org` : '\\N'}\tP${i}\t${i % 4 === 0 ? 'cy' : 'en'}\t${email}\n`;
+      }
+    })();
+    await pipeline(
+      Readable.from(rows),
+      client.query(
+        copyFrom(
+          `COPY subscribers (account_id, msisdn, msisdn_hmac, email, first_name, locale, sms_opt_out) FROM STDIN`,
+        ),
+      ),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+function startWorker(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, CANDOR_ROLE: 'worker' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function peakRssMb(w: ChildProcess): number {
+  try {
+    const kb = Number(readFileSync(`/proc/${w.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)![1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return -1;
+  }
+}
+
+/** The same providers, driven directly: `count` messages (half SMS, half email), `concurrency` at a time. */
+async function bareProviders(sms: TwilioSandbox, mail: SmtpSink, count: number, concurrency: number) {
+  const twilio = new TwilioSmsProvider({
+    accountSid: sms.accountSid,
+    authToken: sms.authToken,
+    from: 'Candor',
+    baseUrl: sms.url,
+  });
+  const email: EmailProvider = new SmtpEmailProvider(mail.url, 'bench@candor.test', 5);
+  const body =
+    'P1, we made a mistake: our web gateway shared your mobile number with websites. Ref 0001-ABCDEF';
+  let next = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        if (i % 2)
+          await email.send({
+            to: `x${i}@example.org`,
+            subject: 's',
+            text: body,
+            messageId: `<b${i}@candor.test>`,
+          });
+        else await twilio.send({ to: `+4479${String(20_000_000 + i).padStart(8, '0')}`, body });
+      }
+    }),
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  email.close();
+  sms.messages.clear();
+  mail.received = 0;
+  return { messages: count, seconds, messagesPerSecond: Math.round(count / seconds) };
+}

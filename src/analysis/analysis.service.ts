@@ -1,0 +1,514 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { to as copyTo } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../platform/config';
+import { AnalysisFile } from './analysis-file.entity';
+import { AnalysisInputError, inspectFile, sha256File } from './analysis-input';
+import { AnalysisRun, RunOptions } from './analysis-run.entity';
+import { normalisePartner } from './detection';
+import { LogFormat } from './formats';
+import { RunSummary } from './report';
+import { runScanPool } from './scan-pool';
+import { InputFile, planScan } from './scan-plan';
+import { ScanCounts } from './scan-task';
+
+export const ANALYSIS_QUEUE = 'analysis';
+
+/** Bytes done of total, and lines read so far. */
+export type ProgressFn = (bytesDone: number, bytesTotal: number, lines: number) => void;
+
+export interface AnalysisRequest {
+  files: string[];
+  from: Date;
+  to: Date;
+  partners?: string[];
+  incidentId?: string | null;
+  format?: LogFormat;
+  squidLogformat?: string;
+}
+
+export interface SubscriberExposure {
+  subscriberId: string;
+  accountId: string;
+  exposures: number;
+  firstSeen: string;
+  lastSeen: string;
+  topHosts: string[];
+}
+
+/** The run's rows once matched: what other modules build audiences from (CONTRIBUTING "Analysis results"). */
+const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
+  WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
+
+@Injectable()
+export class AnalysisService {
+  private readonly log = new Logger(AnalysisService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(ANALYSIS_QUEUE) private readonly queue: Queue,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** `{ sql, params }` selecting one column, `subscriber_id`: the subscribers run `runId` matched. */
+  matchedSubscribersQuery(runId: string): { sql: string; params: unknown[] } {
+    return { sql: MATCHED_SQL, params: [runId] };
+  }
+
+  /** An audience may only come from a run that finished: 404 for an unknown run, 409 for an unfinished one. */
+  async assertCompleted(runId: string): Promise<void> {
+    const { status } = await this.summary(runId);
+    if (status !== 'completed')
+      throw new ConflictException(`analysis run ${runId} is ${status}, not completed`);
+  }
+
+  /** Resolves names from the API against ANALYSIS_INPUT_DIR, refusing anything outside it. */
+  serverFiles(names: string[]): string[] {
+    const dir = this.config.analysis.inputDir;
+    return names.map((n) => {
+      const p = resolve(dir, n);
+      const rel = relative(dir, p);
+      if (rel.startsWith('..') || isAbsolute(rel))
+        throw new BadRequestException(`${n}: outside the analysis input directory`);
+      return p;
+    });
+  }
+
+  /**
+   * Checks the inputs and records a queued run with its manifest, audited in the same transaction.
+   * Input problems (missing file, not a log, bad window) throw AnalysisInputError.
+   */
+  async create(req: AnalysisRequest, actor: Actor): Promise<AnalysisRun> {
+    if (!req.files.length) throw new AnalysisInputError('no input files');
+    if (!(req.from.getTime() < req.to.getTime())) throw new AnalysisInputError('from must be before to');
+    let partners: string[];
+    try {
+      partners = [...new Set((req.partners ?? []).map(normalisePartner))].sort();
+    } catch (e) {
+      throw new AnalysisInputError((e as Error).message);
+    }
+    const files: InputFile[] = [];
+    for (const f of req.files) files.push(await inspectFile(f, req.format));
+    const options: RunOptions = {
+      format: req.format,
+      squidLogformat: req.squidLogformat,
+      allowlist: this.config.analysis.headerAllowlist,
+      country: this.config.privacy.defaultCountry,
+    };
+    return this.db.transaction(async (m) => {
+      const run = await m.save(
+        m.create(AnalysisRun, {
+          status: 'queued',
+          incidentId: req.incidentId ?? null,
+          windowFrom: req.from,
+          windowTo: req.to,
+          partners,
+          options,
+          bytesTotal: files.reduce((n, f) => n + f.size, 0),
+          createdBy: actor.id ?? null,
+        }),
+      );
+      await m.insert(
+        AnalysisFile,
+        files.map((f, ord) => ({
+          runId: run.id,
+          ord,
+          path: f.path,
+          size: f.size,
+          format: f.format,
+          gzip: f.gzip,
+          sha256: null,
+        })),
+      );
+      await this.audit.record(m, actor, {
+        action: 'analysis.started',
+        targetType: 'analysis_run',
+        targetId: run.id,
+        summary: {
+          files: files.length,
+          bytes: run.bytesTotal,
+          from: req.from,
+          to: req.to,
+          partners,
+          incidentId: req.incidentId,
+        },
+      });
+      return run;
+    });
+  }
+
+  /** Creates a run and queues it for a worker (`POST /analyses`). */
+  async start(req: AnalysisRequest, actor: Actor): Promise<AnalysisRun> {
+    const run = await this.create(req, actor);
+    await this.queue.add('run', { runId: run.id }, { jobId: run.id, attempts: 1 });
+    return run;
+  }
+
+  /** Creates and executes a run in this process (CLI, demo); returns its summary. */
+  async analyze(req: AnalysisRequest, actor: Actor, onProgress?: ProgressFn): Promise<RunSummary> {
+    const run = await this.create(req, actor);
+    await this.execute(run.id, onProgress);
+    return this.summary(run.id);
+  }
+
+  /**
+   * Runs an analysis to completion. Idempotent: a finished run is left alone; a run interrupted half-way
+   * starts again from a clean slate. A run whose inputs and parameters match a live run becomes a
+   * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
+   */
+  async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
+    // UPDATE through DataSource.query gives [rows, rowCount]
+    const [claimed] = await this.db.query(
+      `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [runId],
+    );
+    if (!claimed.length) return;
+    try {
+      await this.clearPartial(runId);
+      const run = await this.db.getRepository(AnalysisRun).findOneByOrFail({ id: runId });
+      const files = await this.db
+        .getRepository(AnalysisFile)
+        .find({ where: { runId }, order: { ord: 'ASC' } });
+      if (await this.claimKey(run, files)) return;
+      const counts = await this.scan(run, files, onProgress);
+      await this.finish(run, counts);
+    } catch (e) {
+      await this.db.query(
+        `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,
+        [runId, (e as Error).message.slice(0, 1000)],
+      );
+      throw e;
+    }
+  }
+
+  private async clearPartial(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [runId]);
+    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
+    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
+  }
+
+  /** Hashes the files into the manifest and claims the run key; true when another live run holds it. */
+  private async claimKey(run: AnalysisRun, files: AnalysisFile[]): Promise<boolean> {
+    for (const f of files) {
+      f.sha256 = await sha256File(f.path);
+      await this.db.getRepository(AnalysisFile).update({ runId: f.runId, ord: f.ord }, { sha256: f.sha256 });
+    }
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify({
+          files: files.map((f) => f.sha256).sort(),
+          from: run.windowFrom.toISOString(),
+          to: run.windowTo.toISOString(),
+          partners: run.partners,
+          options: run.options,
+        }),
+      )
+      .digest('hex');
+    try {
+      await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [run.id, key]);
+      return false;
+    } catch (e: any) {
+      if (e.code !== '23505') throw e;
+      await this.db.query(
+        `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
+           duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
+         WHERE id = $1`,
+        [run.id, key],
+      );
+      return true;
+    }
+  }
+
+  private async scan(run: AnalysisRun, files: AnalysisFile[], onProgress?: ProgressFn): Promise<ScanCounts> {
+    const tasks = planScan(
+      files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        gzip: f.gzip,
+        format: f.format as LogFormat | 'empty',
+      })),
+      this.config.analysis.workers,
+    );
+    let done = 0;
+    let lines = 0;
+    let saved = 0;
+    let lastSave = Date.now();
+    const counts = await runScanPool(
+      tasks,
+      {
+        runId: run.id,
+        databaseUrl: this.config.database.url,
+        pseudonymKey: this.config.privacy.pseudonymKey,
+        country: run.options.country,
+        allowlist: run.options.allowlist,
+        squidLogformat: run.options.squidLogformat,
+        from: run.windowFrom.getTime(),
+        to: run.windowTo.getTime(),
+        partners: run.partners,
+        maxPairs: 50_000,
+      },
+      this.config.analysis.workers,
+      (bytes, l) => {
+        done += bytes;
+        lines += l;
+        onProgress?.(done, run.bytesTotal, lines);
+        if (Date.now() - lastSave > 1000 && done !== saved) {
+          lastSave = Date.now();
+          saved = done;
+          void this.db
+            .query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done])
+            .catch(() => undefined);
+        }
+      },
+    );
+    onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
+    return counts;
+  }
+
+  /** Sums the staged pairs per number, matches subscribers (current number, then past numbers), stores the totals. */
+  private async finish(run: AnalysisRun, c: ScanCounts): Promise<void> {
+    await this.db.transaction(async (m) => {
+      // sums over millions of staged rows: let them hash in memory rather than sort on disk
+      await m.query(`SET LOCAL work_mem = '256MB'`);
+      await m.query(
+        `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
+         SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,
+                COALESCE(s.id, (SELECT h.subscriber_id FROM subscriber_number_history h
+                                WHERE h.msisdn_hmac = a.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1))
+         FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
+                      (array_agg(host ORDER BY n DESC, host))[1:5] top
+               FROM (SELECT msisdn_hmac, host, sum(exposures) n, min(first_ms) f, max(last_ms) l
+                     FROM analysis_staging WHERE run_id = $1 GROUP BY msisdn_hmac, host) p
+               GROUP BY msisdn_hmac) a
+         LEFT JOIN subscribers s ON s.msisdn_hmac = a.msisdn_hmac`,
+        [run.id],
+      );
+      await m.query(
+        `INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
+         SELECT run_id, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
+         FROM analysis_numbers WHERE run_id = $1 AND subscriber_id IS NOT NULL GROUP BY run_id, subscriber_id`,
+        [run.id],
+      );
+      const topHosts = await m.query(
+        `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
+         GROUP BY host ORDER BY count DESC, host LIMIT 20`,
+        [run.id],
+      );
+      await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [run.id]);
+      const hours = Object.fromEntries(
+        Object.entries(c.hours)
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([h, n]) => [new Date(Number(h)).toISOString(), n]),
+      );
+      await m.query(
+        `UPDATE analysis_runs r SET status = 'completed', finished_at = now(), bytes_done = bytes_total,
+           lines_read = $2, lines_malformed = $3, exposures = $4, partner_exposures = $5, invalid_values = $6,
+           excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11,
+           distinct_msisdns = n.distinct, unmatched_msisdns = n.unmatched, first_seen = n.first, last_seen = n.last,
+           matched_subscribers = (SELECT count(*) FROM analysis_matches WHERE run_id = $1)
+         FROM (SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
+                      min(first_seen) AS first, max(last_seen) AS last
+               FROM analysis_numbers WHERE run_id = $1) n
+         WHERE r.id = $1`,
+        [
+          run.id,
+          c.linesRead,
+          c.linesMalformed,
+          c.exposures,
+          c.partnerExposures,
+          c.invalidValues,
+          JSON.stringify(c.excluded),
+          JSON.stringify(hours),
+          JSON.stringify(c.partnerHosts),
+          JSON.stringify(c.malformedSamples),
+          JSON.stringify(topHosts.map((t: any) => ({ host: t.host, count: Number(t.count) }))),
+        ],
+      );
+      await this.audit.record(m, SYSTEM_ACTOR, {
+        action: 'analysis.completed',
+        targetType: 'analysis_run',
+        targetId: run.id,
+        summary: { linesRead: c.linesRead, exposures: c.exposures },
+      });
+    });
+    this.log.log(`analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures`);
+  }
+
+  async list(limit = 50): Promise<RunSummary[]> {
+    const runs = await this.db.getRepository(AnalysisRun).find({ order: { createdAt: 'DESC' }, take: limit });
+    return Promise.all(runs.map((r) => this.summary(r.id)));
+  }
+
+  /** The run's summary; for a duplicate, the original's results under the duplicate's id. */
+  async summary(runId: string): Promise<RunSummary> {
+    const runs = this.db.getRepository(AnalysisRun);
+    const asked = await runs.findOneBy({ id: runId });
+    if (!asked) throw new NotFoundException('no such analysis run');
+    const run = asked.duplicateOf ? await runs.findOneByOrFail({ id: asked.duplicateOf }) : asked;
+    const files = await this.db
+      .getRepository(AnalysisFile)
+      .find({ where: { runId: asked.id }, order: { ord: 'ASC' } });
+    return {
+      runId: asked.id,
+      status: asked.status === 'duplicate' ? run.status : asked.status,
+      ...(asked.duplicateOf ? { reusedRunId: run.id } : {}),
+      incidentId: asked.incidentId,
+      window: { from: asked.windowFrom.toISOString(), to: asked.windowTo.toISOString() },
+      partners: asked.partners,
+      files: files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        sha256: f.sha256,
+        format: f.format,
+        gzip: f.gzip,
+      })),
+      linesRead: run.linesRead,
+      linesMalformed: run.linesMalformed,
+      exposures: run.exposures,
+      partnerExposures: run.partnerExposures,
+      invalidValues: run.invalidValues,
+      distinctMsisdns: run.distinctMsisdns,
+      matchedSubscribers: run.matchedSubscribers,
+      unmatchedMsisdns: run.unmatchedMsisdns,
+      firstSeen: run.firstSeen?.toISOString() ?? null,
+      lastSeen: run.lastSeen?.toISOString() ?? null,
+      topHosts: run.topHosts,
+      excluded: run.excluded,
+      partnerHosts: run.partnerHosts,
+      hours: run.hours,
+      malformedSamples: run.malformedSamples,
+      progress: { bytesDone: asked.bytesDone, bytesTotal: asked.bytesTotal },
+      error: asked.error,
+      createdAt: asked.createdAt.toISOString(),
+      finishedAt: asked.finishedAt?.toISOString() ?? null,
+    };
+  }
+
+  private async resultRunId(runId: string): Promise<string> {
+    const rows = await this.db.query(
+      `SELECT COALESCE(duplicate_of, id) AS id FROM analysis_runs WHERE id = $1`,
+      [runId],
+    );
+    if (!rows.length) throw new NotFoundException('no such analysis run');
+    return rows[0].id;
+  }
+
+  /** Matched subscribers, keyset-paged by subscriber id, with the viewing audited (it lists people). */
+  async subscribers(
+    runId: string,
+    page: { after?: string; limit?: number },
+    actor: Actor,
+  ): Promise<{ items: SubscriberExposure[]; nextAfter: string | null }> {
+    const id = await this.resultRunId(runId);
+    const limit = page.limit ?? 100;
+    return this.db.transaction(async (m) => {
+      const rows = await m.query(
+        `SELECT m.subscriber_id, s.account_id, m.exposures, m.first_seen, m.last_seen,
+                (SELECT array_agg(DISTINCT h) FROM analysis_numbers n, unnest(n.top_hosts) h
+                 WHERE n.run_id = m.run_id AND n.subscriber_id = m.subscriber_id) AS top_hosts
+         FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
+         WHERE m.run_id = $1 AND ($2::uuid IS NULL OR m.subscriber_id > $2)
+         ORDER BY m.subscriber_id LIMIT $3`,
+        [id, page.after ?? null, limit + 1],
+      );
+      await this.audit.record(m, actor, {
+        action: 'analysis.subscribers_viewed',
+        targetType: 'analysis_run',
+        targetId: runId,
+        summary: { after: page.after ?? null, count: Math.min(rows.length, limit) },
+      });
+      const items = rows.slice(0, limit).map((r: any) => this.exposureRow(r));
+      return { items, nextAfter: rows.length > limit ? items[items.length - 1].subscriberId : null };
+    });
+  }
+
+  private exposureRow(r: any): SubscriberExposure {
+    return {
+      subscriberId: r.subscriber_id,
+      accountId: r.account_id,
+      exposures: Number(r.exposures),
+      firstSeen: new Date(r.first_seen).toISOString(),
+      lastSeen: new Date(r.last_seen).toISOString(),
+      topHosts: r.top_hosts ?? [],
+    };
+  }
+
+  /**
+   * CSV of the matched subscribers (no phone numbers: account and subscriber ids identify them), streamed
+   * with COPY TO so it costs the same memory for ten rows or ten million. The export is audited first.
+   */
+  async exportCsv(runId: string, actor: Actor): Promise<Readable> {
+    const id = await this.resultRunId(runId);
+    await this.db.transaction((m) =>
+      this.audit.record(m, actor, {
+        action: 'analysis.exported',
+        targetType: 'analysis_run',
+        targetId: runId,
+      }),
+    );
+    const runner = this.db.createQueryRunner();
+    const client: any = await runner.connect();
+    const sql = `COPY (SELECT m.subscriber_id, s.account_id, m.exposures,
+        to_char(m.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first_seen,
+        to_char(m.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_seen
+      FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
+      WHERE m.run_id = '${id}' ORDER BY s.account_id) TO STDOUT WITH (FORMAT csv, HEADER)`;
+    const stream: Readable = client.query(copyTo(sql));
+    const release = () => void runner.release().catch(() => undefined);
+    stream.once('end', release);
+    stream.once('error', release);
+    stream.once('close', release);
+    return stream;
+  }
+
+  /**
+   * "Am I affected?" for one subscriber: from completed runs only, their own figures only. Affected when
+   * any completed run matched them; the details come from the latest such run.
+   */
+  async customerExposure(subscriberId: string) {
+    const latest = await this.db.query(
+      `SELECT max(finished_at) AS at FROM analysis_runs WHERE status = 'completed'`,
+    );
+    const checkedAt: Date | null = latest[0]?.at ?? null;
+    if (!checkedAt) return { analysed: false, affected: false, checkedAt: null, exposure: null };
+    const rows = await this.db.query(
+      `SELECT m.run_id, m.exposures, m.first_seen, m.last_seen,
+              (SELECT array_agg(DISTINCT h) FROM analysis_numbers n, unnest(n.top_hosts) h
+               WHERE n.run_id = m.run_id AND n.subscriber_id = m.subscriber_id) AS websites
+       FROM analysis_matches m JOIN analysis_runs r ON r.id = m.run_id
+       WHERE m.subscriber_id = $1 AND r.status = 'completed'
+       ORDER BY r.finished_at DESC LIMIT 1`,
+      [subscriberId],
+    );
+    const r = rows[0];
+    return {
+      analysed: true,
+      affected: !!r,
+      checkedAt: new Date(checkedAt).toISOString(),
+      exposure: r
+        ? {
+            count: Number(r.exposures),
+            firstSeen: new Date(r.first_seen).toISOString(),
+            lastSeen: new Date(r.last_seen).toISOString(),
+            websites: r.websites ?? [],
+          }
+        : null,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { planScan } from './scan-plan';
+
+const MB = 1 << 20;
+
+describe('planScan', () => {
+  it('cuts a large plain squid file into contiguous ranges covering every byte', () => {
+    const tasks = planScan([{ path: 'a.log', size: 100 * MB + 3, format: 'squid', gzip: false }], 2);
+    expect(tasks).toHaveLength(2);
+    const sorted = [...tasks].sort((x, y) => x.start - y.start);
+    expect(sorted[0].start).toBe(0);
+    expect(sorted[0].end).toBe(sorted[1].start);
+    expect(sorted[1].end).toBe(100 * MB + 3);
+  });
+
+  it('keeps gzip and ELFF files whole, skips empty files, and puts the largest first', () => {
+    const tasks = planScan(
+      [
+        { path: 'small.log', size: 10, format: 'squid', gzip: false },
+        { path: 'big.gz', size: 500 * MB, format: 'squid', gzip: true },
+        { path: 'w3c.log', size: 300 * MB, format: 'elff', gzip: false },
+        { path: 'empty.log', size: 0, format: 'empty', gzip: false },
+      ],
+      2,
+    );
+    expect(tasks.map((t) => [t.path, t.start, t.end])).toEqual([
+      ['big.gz', 0, 500 * MB],
+      ['w3c.log', 0, 300 * MB],
+      ['small.log', 0, 10],
+    ]);
+  });
+});

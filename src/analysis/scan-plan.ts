@@ -1,0 +1,47 @@
+import { LogFormat } from './formats';
+
+export interface InputFile {
+  path: string;
+  size: number;
+  format: LogFormat | 'empty';
+  gzip: boolean;
+}
+
+/** One unit of parallel work: a whole file, or a byte range of a plain file (lines are owned by where they start). */
+export interface ScanTask {
+  path: string;
+  format: LogFormat;
+  gzip: boolean;
+  start: number;
+  end: number;
+}
+
+const MIN_RANGE = 16 << 20;
+const MAX_RANGE = 256 << 20;
+
+/**
+ * Splits the input into tasks for `workers` parallel scanners. Plain Squid and JSONL files are cut into
+ * byte ranges; gzip streams cannot be entered in the middle and an ELFF range would miss the `#Fields:`
+ * line that governs it, so those go whole. Largest tasks first, so the pool ends evenly.
+ */
+export function planScan(files: InputFile[], workers: number): ScanTask[] {
+  const tasks: ScanTask[] = [];
+  for (const f of files) {
+    if (f.format === 'empty' || f.size === 0) continue;
+    const splittable = !f.gzip && f.format !== 'elff';
+    const range = Math.min(MAX_RANGE, Math.max(MIN_RANGE, Math.ceil(f.size / Math.max(1, workers))));
+    if (!splittable || f.size <= range) {
+      tasks.push({ path: f.path, format: f.format, gzip: f.gzip, start: 0, end: f.size });
+      continue;
+    }
+    for (let start = 0; start < f.size; start += range)
+      tasks.push({
+        path: f.path,
+        format: f.format,
+        gzip: false,
+        start,
+        end: Math.min(f.size, start + range),
+      });
+  }
+  return tasks.sort((a, b) => b.end - b.start - (a.end - a.start));
+}

@@ -1,0 +1,166 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { Writable } from 'node:stream';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../platform/config';
+import { copyCsvOut } from '../platform/database/copy-out';
+import { BillingEvent, BillingOutbox } from './billing-outbox.entity';
+import { SIGNATURE_HEADER, signPayload } from './billing-signature';
+import { COMPENSATION_QUEUE, JOB } from './compensation.queue';
+
+export const DELIVERY_HEADER = 'candor-delivery';
+
+/**
+ * The billing hand-off. A row per (event, credit) is written in the credit's own transaction (a unique
+ * constraint makes it once only); a job then POSTs it, signed, to the operator's billing webhook, with
+ * exponential backoff; rows that exhaust their attempts are "dead" until staff retry them. The receiver gets
+ * a delivery id (the row id) to drop the rare duplicate (a crash between its 2xx and our bookkeeping).
+ * Without a webhook URL the rows are the CSV export's source.
+ */
+@Injectable()
+export class BillingService {
+  private readonly logger = new Logger(BillingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Adds outbox rows for these credits (in the caller's transaction); returns the new row ids. */
+  async record(m: EntityManager, event: BillingEvent, creditIds: string[]): Promise<string[]> {
+    if (!creditIds.length) return [];
+    const sign = event === 'credit.reversed' ? -1 : 1;
+    const rows = await m.query(
+      `INSERT INTO billing_outbox (event_type, credit_id, payload)
+       SELECT $1, c.id, jsonb_build_object(
+         'creditId', c.id, 'accountId', s.account_id, 'amountPence', $3::int * c.amount_pence, 'currency', 'GBP',
+         'source', c.source, 'offerId', c.offer_id, 'reasonCode', c.reason_code,
+         'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+       FROM credits c JOIN subscribers s ON s.id = c.subscriber_id
+       WHERE c.id = ANY($2::uuid[])
+       ON CONFLICT ON CONSTRAINT billing_outbox_once DO NOTHING
+       RETURNING id`,
+      [event, creditIds, sign],
+    );
+    return rows.map((r: { id: string }) => String(r.id));
+  }
+
+  /** After commit: one delivery job per row (no-op without a webhook URL; the sweep catches lost ones). */
+  async enqueue(outboxIds: string[], retryTag = ''): Promise<void> {
+    if (!this.config.billing.webhookUrl || !outboxIds.length) return;
+    await this.queue.addBulk(
+      outboxIds.map((id) => ({
+        name: JOB.deliverBilling,
+        data: { outboxId: id },
+        opts: {
+          jobId: `billing-${id}${retryTag}`,
+          attempts: this.config.billing.attempts,
+          backoff: { type: 'exponential', delay: this.config.billing.backoffMs },
+        },
+      })),
+    );
+  }
+
+  /** Job handler: deliver one row. Safe to run twice (a delivered row is skipped). */
+  async deliver(outboxId: string, finalAttempt: boolean): Promise<'delivered' | 'skipped'> {
+    const { webhookUrl, webhookSecret } = this.config.billing;
+    const row = await this.db.getRepository(BillingOutbox).findOne({ where: { id: outboxId } });
+    if (!row || row.status !== 'pending' || !webhookUrl || !webhookSecret) return 'skipped';
+    const body = JSON.stringify({ id: row.id, type: row.eventType, data: row.payload });
+    try {
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signPayload(webhookSecret, body, Math.floor(Date.now() / 1000)),
+          [DELIVERY_HEADER]: row.id,
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`billing webhook answered HTTP ${res.status}`);
+    } catch (e) {
+      const message = (e as Error).message.slice(0, 500);
+      await this.db.query(
+        `UPDATE billing_outbox SET attempts = attempts + 1, last_error = $2,
+           status = CASE WHEN $3::boolean THEN 'dead' ELSE status END
+         WHERE id = $1 AND status = 'pending'`,
+        [outboxId, message, finalAttempt],
+      );
+      if (finalAttempt) this.logger.warn(`billing delivery ${outboxId} is dead after retries: ${message}`);
+      throw e;
+    }
+    await this.db.query(
+      `UPDATE billing_outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL
+       WHERE id = $1 AND status = 'pending'`,
+      [outboxId],
+    );
+    return 'delivered';
+  }
+
+  /** Pending rows whose job may have been lost (enqueue after commit failed): enqueue again (jobId dedupes). */
+  async sweep(): Promise<number> {
+    if (!this.config.billing.webhookUrl) return 0;
+    const rows = await this.db.query(
+      `SELECT id FROM billing_outbox WHERE status = 'pending' AND created_at < now() - interval '1 minute'
+       ORDER BY id LIMIT 1000`,
+    );
+    await this.enqueue(rows.map((r: { id: string }) => String(r.id)));
+    return rows.length;
+  }
+
+  list(status: 'pending' | 'delivered' | 'dead' | undefined, limit: number): Promise<BillingOutbox[]> {
+    return this.db.getRepository(BillingOutbox).find({
+      where: status ? { status } : {},
+      order: { id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** Staff put a dead row back in line; its job gets a fresh id (the dead one is kept for inspection). */
+  async retry(outboxId: string, actor: Actor): Promise<BillingOutbox> {
+    const row = await this.db.transaction(async (m) => {
+      const [rows] = await m.query(
+        `UPDATE billing_outbox SET status = 'pending' WHERE id = $1 AND status = 'dead' RETURNING id`,
+        [outboxId],
+      );
+      if (!rows.length) {
+        const exists = await m.getRepository(BillingOutbox).exists({ where: { id: outboxId } });
+        if (!exists) throw new NotFoundException('No such billing delivery');
+        throw new ConflictException('Only a dead delivery can be retried');
+      }
+      await this.audit.record(m, actor, {
+        action: 'billing.retry',
+        targetType: 'billing_outbox',
+        targetId: outboxId,
+      });
+      return m.getRepository(BillingOutbox).findOneByOrFail({ id: outboxId });
+    });
+    await this.enqueue([outboxId], `-retry-${Date.now()}`);
+    return row;
+  }
+
+  /**
+   * Every billing event created in [from, to) as CSV. Consecutive periods never overlap, so exporting
+   * period after period hands each credit (and each reversal) over exactly once.
+   */
+  exportCsv(from: Date, to: Date, out: Writable): Promise<void> {
+    return copyCsvOut(
+      this.db,
+      `SELECT o.id AS delivery_id, o.event_type, o.payload->>'creditId' AS credit_id,
+              o.payload->>'accountId' AS account_id, (o.payload->>'amountPence')::int AS amount_pence,
+              o.payload->>'currency' AS currency, o.payload->>'source' AS source,
+              o.payload->>'reasonCode' AS reason_code, o.payload->>'offerId' AS offer_id,
+              to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
+       FROM billing_outbox o WHERE o.created_at >= $1 AND o.created_at < $2 ORDER BY o.id`,
+      [from, to],
+      out,
+    );
+  }
+}

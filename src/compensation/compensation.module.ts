@@ -1,0 +1,56 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { AnalysisService } from '../analysis/analysis.service';
+import { MATCHED_SUBSCRIBERS } from './audience';
+import { BillingController } from './billing.controller';
+import { BillingOutbox } from './billing-outbox.entity';
+import { BillingService } from './billing.service';
+import { ClaimNotifier } from './claim-notifier';
+import { CompensationProcessor } from './compensation.processor';
+import { COMPENSATION_QUEUE } from './compensation.queue';
+import { Credit } from './credit.entity';
+import { CreditsController } from './credits.controller';
+import { CreditsService } from './credits.service';
+import { CustomerCompensationController } from './customer-compensation.controller';
+import { IdempotencyService } from './idempotency.service';
+import { KeywordClaims } from './keyword-claims';
+import { LedgerService } from './ledger.service';
+import { OfferClaim } from './offer-claim.entity';
+import { Offer } from './offer.entity';
+import { OffersController } from './offers.controller';
+import { OffersService } from './offers.service';
+import { ReportsController } from './reports.controller';
+import { ReportsService } from './reports.service';
+
+/** Offers and claims, goodwill credits, the double-entry ledger, the billing outbox and finance reports. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]),
+    BullModule.registerQueue({ name: COMPENSATION_QUEUE }),
+    SubscribersModule,
+  ],
+  controllers: [
+    CreditsController,
+    OffersController,
+    CustomerCompensationController,
+    BillingController,
+    ReportsController,
+  ],
+  providers: [
+    LedgerService,
+    IdempotencyService,
+    BillingService,
+    CreditsService,
+    OffersService,
+    ReportsService,
+    ClaimNotifier,
+    KeywordClaims,
+    CompensationProcessor,
+    // Analysis-run eligibility: the analysis module's matched subscribers (docs/CONTRIBUTING.md).
+    { provide: MATCHED_SUBSCRIBERS, useExisting: AnalysisService },
+  ],
+  exports: [OffersService, CreditsService, LedgerService],
+})
+export class CompensationModule {}

@@ -1,0 +1,55 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Eligibility, OfferKind, OfferMode } from './offer-rules';
+
+@Entity('offers')
+export class Offer {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  kind!: OfferKind;
+
+  /** Pence for credit, messages for sms_bundle, MB for data; null for custom. */
+  @Column({ type: 'int', nullable: true })
+  value!: number | null;
+
+  /** What a custom offer gives, in words. */
+  @Column({ type: 'text', nullable: true })
+  benefit!: string | null;
+
+  @Column({ type: 'text' })
+  eligibility!: Eligibility;
+
+  @Column({ name: 'analysis_run_id', type: 'uuid', nullable: true })
+  analysisRunId!: string | null;
+
+  @Column({ name: 'claim_opens_at', type: 'timestamptz' })
+  claimOpensAt!: Date;
+
+  @Column({ name: 'claim_closes_at', type: 'timestamptz' })
+  claimClosesAt!: Date;
+
+  @Column({ type: 'text' })
+  mode!: OfferMode;
+
+  /** SMS reply keyword (stored as typed, matched case-insensitively). */
+  @Column({ type: 'text', nullable: true })
+  keyword!: string | null;
+
+  /** Message kind used to tell customers about the offer (notifications pipeline). */
+  @Column({ type: 'text', default: 'compensation_offer' })
+  template!: string;
+
+  /** When an auto-apply offer finished applying to everyone eligible. */
+  @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
+  appliedAt!: Date | null;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+}

@@ -1,0 +1,407 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  Optional,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';
+import { BillingService } from './billing.service';
+import { ClaimNotifier } from './claim-notifier';
+import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
+import { CreditsService } from './credits.service';
+import { CreateOfferDto } from './dto/offer.dto';
+import { IdempotencyService } from './idempotency.service';
+import { keyProblem, requestHash } from './idempotency';
+import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
+import { Offer } from './offer.entity';
+
+/** Rows per transaction when applying an auto offer or loading an uploaded list. */
+const BATCH = 1000;
+
+/** The SQL condition "subscriber :sub may see offer o". */
+const ELIGIBLE = `(o.eligibility = 'all' OR EXISTS (
+  SELECT 1 FROM offer_eligible e WHERE e.offer_id = o.id AND e.subscriber_id = :sub))`;
+
+export type KeywordOutcome =
+  'claimed' | 'already_claimed' | 'not_eligible' | 'window_closed' | 'unknown_keyword' | 'unknown_subscriber';
+
+@Injectable()
+export class OffersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly credits: CreditsService,
+    private readonly billing: BillingService,
+    private readonly idempotency: IdempotencyService,
+    private readonly notifier: ClaimNotifier,
+    private readonly subscribers: SubscribersService,
+    private readonly audit: AuditService,
+    @Optional() @Inject(MATCHED_SUBSCRIBERS) private readonly matched: MatchedSubscribersSource | null,
+  ) {}
+
+  async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
+    const fields = {
+      ...dto,
+      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : new Date(),
+      claimClosesAt: new Date(dto.claimClosesAt),
+    };
+    const problems = offerProblems(fields);
+    if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
+    let audience: { sql: string; params: unknown[] } | null = null;
+    if (dto.eligibility === 'analysis_run') {
+      if (!this.matched)
+        throw new UnprocessableEntityException(
+          'Eligibility by analysis run needs the analysis module, not installed',
+        );
+      await this.matched.assertCompleted(dto.analysisRunId!);
+      audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
+    }
+    let offer: Offer;
+    try {
+      offer = await this.db.transaction(async (m) => {
+        const o = await m.save(
+          m.create(Offer, {
+            ...fields,
+            value: dto.kind === 'custom' ? null : dto.value,
+            benefit: dto.benefit ?? null,
+            analysisRunId: dto.analysisRunId ?? null,
+            keyword: dto.keyword ?? null,
+            template: dto.template ?? 'compensation_offer',
+            createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
+          }),
+        );
+        if (audience) {
+          const n = audience.params.length;
+          await m.query(
+            `INSERT INTO offer_eligible (offer_id, subscriber_id)
+             SELECT $${n + 1}::uuid, a.subscriber_id FROM (${audience.sql}) a ON CONFLICT DO NOTHING`,
+            [...audience.params, o.id],
+          );
+        }
+        await this.audit.record(m, actor, {
+          action: 'offer.create',
+          targetType: 'offer',
+          targetId: o.id,
+          summary: { name: o.name, kind: o.kind, value: o.value, eligibility: o.eligibility, mode: o.mode },
+        });
+        return o;
+      });
+    } catch (e) {
+      if (e instanceof QueryFailedError && (e as any).constraint === 'offers_keyword_key')
+        throw new ConflictException('Another offer already uses this keyword');
+      throw e;
+    }
+    if (offer.mode === 'auto') await this.enqueueApply(offer, `created`);
+    return offer;
+  }
+
+  list(limit = 100): Promise<Offer[]> {
+    return this.db.getRepository(Offer).find({ order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  async get(id: string): Promise<Offer> {
+    const offer = await this.db.getRepository(Offer).findOneBy({ id });
+    if (!offer) throw new NotFoundException('No such offer');
+    return offer;
+  }
+
+  /**
+   * Loads an uploaded list (one number or account id per line, first CSV column) into a list offer's
+   * eligibility, streaming in batches, in one transaction: a failed upload leaves nothing behind.
+   */
+  async addToList(id: string, input: Readable, actor: Actor) {
+    const offer = await this.get(id);
+    if (offer.eligibility !== 'list')
+      throw new ConflictException('Only an offer with list eligibility takes a list');
+    const counts = { lines: 0, matched: 0, added: 0 };
+    await this.db.transaction(async (m) => {
+      let batch: string[] = [];
+      const flush = async () => {
+        if (!batch.length) return;
+        const hmacs = batch.map((v) => {
+          const e164 = this.subscribers.normalise(v);
+          return e164 ? this.subscribers.hmac(e164) : null;
+        });
+        // matched = lines naming a subscriber (by number or account id); added = new eligibility rows.
+        const [r] = await m.query(
+          `WITH v AS (SELECT * FROM unnest($2::text[], $3::text[]) AS v(value, hmac)),
+                hits AS (SELECT v.value, s.id FROM v JOIN subscribers s ON s.msisdn_hmac = v.hmac OR s.account_id = v.value),
+                ins AS (INSERT INTO offer_eligible (offer_id, subscriber_id) SELECT DISTINCT $1::uuid, id FROM hits
+                        ON CONFLICT DO NOTHING RETURNING 1)
+           SELECT (SELECT count(*) FROM v WHERE value IN (SELECT value FROM hits))::int AS matched,
+                  (SELECT count(*) FROM ins)::int AS added`,
+          [id, batch, hmacs],
+        );
+        counts.matched += r.matched;
+        counts.added += r.added;
+        batch = [];
+      };
+      // The reader is made just before iterating: readline drops lines emitted before iteration starts.
+      for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+        const value = line.split(',')[0].trim().replace(/^"|"$/g, '');
+        if (!value || value.startsWith('#')) continue;
+        counts.lines++;
+        batch.push(value);
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+      if (offer.mode === 'auto' && counts.added) await m.update(Offer, { id }, { appliedAt: null });
+      await this.audit.record(m, actor, {
+        action: 'offer.eligible_upload',
+        targetType: 'offer',
+        targetId: id,
+        summary: counts,
+      });
+    });
+    if (offer.mode === 'auto' && counts.added) await this.enqueueApply(offer, `upload-${Date.now()}`);
+    return { ...counts, unmatched: counts.lines - counts.matched };
+  }
+
+  /** The offers a customer may see: eligible, and open or already claimed by them. */
+  async listForCustomer(subscriberId: string) {
+    const rows = await this.db
+      .getRepository(Offer)
+      .createQueryBuilder('o')
+      .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
+      .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
+      .where(ELIGIBLE, { sub: subscriberId })
+      .andWhere('(o.claim_closes_at > now() OR c.id IS NOT NULL)')
+      .orderBy('o.claim_closes_at')
+      .getRawAndEntities();
+    const now = new Date();
+    return rows.entities.map((o, i) => ({
+      id: o.id,
+      name: o.name,
+      kind: o.kind,
+      value: o.value,
+      benefit: describeBenefit(o.kind, o.value, o.benefit),
+      claimOpensAt: o.claimOpensAt,
+      claimClosesAt: o.claimClosesAt,
+      window: windowState(o.claimOpensAt, o.claimClosesAt, now),
+      mode: o.mode,
+      keyword: o.keyword,
+      claimId: rows.raw[i].claim_id ?? null,
+      claimedAt: rows.raw[i].claimed_at ?? null,
+    }));
+  }
+
+  /**
+   * A customer claims an offer: once only (a unique constraint), inside its window, only if eligible (an
+   * offer they are not eligible for is "not found", whoever else it belongs to). With an Idempotency-Key a
+   * retry replays the first answer instead of "already claimed".
+   */
+  async claim(offerId: string, subscriberId: string, channel: 'web' | 'sms', actor: Actor, key?: string) {
+    let outboxIds: string[] = [];
+    const work = async (m: EntityManager) => {
+      const r = await this.claimIn(m, offerId, subscriberId, channel, actor);
+      outboxIds = r.outboxIds;
+      return { status: 201, body: r.claim };
+    };
+    let result;
+    if (key === undefined) {
+      result = { ...(await this.db.transaction(work)), replayed: false };
+    } else {
+      const problem = keyProblem(key);
+      if (problem)
+        throw new BadRequestException({
+          message: problem,
+          details: [{ field: 'Idempotency-Key', messages: [problem] }],
+        });
+      result = await this.idempotency.run(
+        `offer.claim:${subscriberId}`,
+        key,
+        requestHash('offer.claim', { offerId }),
+        work,
+      );
+    }
+    await this.billing.enqueue(outboxIds);
+    return result;
+  }
+
+  private async claimIn(
+    m: EntityManager,
+    offerId: string,
+    subscriberId: string,
+    channel: 'web' | 'sms',
+    actor: Actor,
+  ) {
+    const offer = await m
+      .getRepository(Offer)
+      .createQueryBuilder('o')
+      .where('o.id = :offerId', { offerId })
+      .andWhere(ELIGIBLE, { sub: subscriberId })
+      .getOne();
+    if (!offer) throw new NotFoundException('No such offer for you');
+    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
+    if (state === 'not_open')
+      throw new UnprocessableEntityException(
+        `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
+      );
+    if (state === 'closed')
+      throw new UnprocessableEntityException(
+        `The claim window closed at ${offer.claimClosesAt.toISOString()}`,
+      );
+    const [claim] = await m.query(
+      `INSERT INTO offer_claims (offer_id, subscriber_id, channel) VALUES ($1, $2, $3)
+       ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, created_at`,
+      [offerId, subscriberId, channel],
+    );
+    if (!claim) throw new ConflictException('You have already claimed this offer');
+    const outboxIds = await this.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
+    await this.audit.record(m, actor, {
+      action: 'offer.claim',
+      targetType: 'offer',
+      targetId: offerId,
+      summary: { claimId: claim.id, channel },
+    });
+    return {
+      outboxIds,
+      claim: {
+        claimId: claim.id,
+        offerId,
+        channel,
+        claimedAt: claim.created_at,
+        benefit: describeBenefit(offer.kind, offer.value, offer.benefit),
+      },
+    };
+  }
+
+  /** Credits (for credit offers) and confirmations for new claims; returns billing outbox ids. */
+  private async issueFor(
+    m: EntityManager,
+    offer: Offer,
+    claims: Array<{ id: string; subscriber_id: string }>,
+  ) {
+    const outboxIds =
+      offer.kind === 'credit'
+        ? await this.credits.insertIssued(
+            m,
+            claims.map((c) => ({
+              id: randomUUID(),
+              subscriberId: c.subscriber_id,
+              amountPence: offer.value!,
+              source: 'offer' as const,
+              offerId: offer.id,
+              claimId: c.id,
+              reasonCode: 'offer',
+            })),
+          )
+        : [];
+    await this.notifier.confirm(
+      m,
+      claims.map((c) => ({ claimId: c.id, subscriberId: c.subscriber_id, offer })),
+    );
+    return outboxIds;
+  }
+
+  /**
+   * A reply to an offer SMS: the first word is the offer's keyword. Called by the notifications module's
+   * inbound-SMS webhook with the sender's E.164 number; the outcome tells it what to answer.
+   */
+  async claimByKeyword(
+    msisdnE164: string,
+    keyword: string,
+  ): Promise<{ outcome: KeywordOutcome; offerId?: string; claimId?: string }> {
+    const subscriber = await this.subscribers.findByMsisdn(msisdnE164);
+    if (!subscriber) return { outcome: 'unknown_subscriber' };
+    const offer = await this.db
+      .getRepository(Offer)
+      .createQueryBuilder('o')
+      .where('upper(o.keyword) = :kw', { kw: normaliseKeyword(keyword) })
+      .getOne();
+    if (!offer) return { outcome: 'unknown_keyword' };
+    try {
+      const r = await this.claim(offer.id, subscriber.id, 'sms', { type: 'customer', id: subscriber.id });
+      return { outcome: 'claimed', offerId: offer.id, claimId: (r.body as { claimId: string }).claimId };
+    } catch (e) {
+      const outcome: KeywordOutcome | null =
+        e instanceof NotFoundException
+          ? 'not_eligible'
+          : e instanceof ConflictException
+            ? 'already_claimed'
+            : e instanceof UnprocessableEntityException
+              ? 'window_closed'
+              : null;
+      if (!outcome) throw e;
+      return { outcome, offerId: offer.id };
+    }
+  }
+
+  private async enqueueApply(offer: Offer, tag: string): Promise<void> {
+    await this.queue.add(
+      JOB.applyOffer,
+      { offerId: offer.id },
+      { jobId: `offer-${offer.id}-${tag}`, delay: Math.max(0, offer.claimOpensAt.getTime() - Date.now()) },
+    );
+  }
+
+  /**
+   * Job handler for auto-apply offers: claims the offer for everyone eligible who has no claim yet, a batch
+   * per transaction. Safe to run twice or concurrently: the unique claim decides who gets a credit.
+   */
+  async applyAuto(offerId: string): Promise<number> {
+    const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
+    if (!offer || offer.mode !== 'auto' || offer.appliedAt) return 0;
+    if (windowState(offer.claimOpensAt, offer.claimClosesAt, new Date()) !== 'open') return 0;
+    const source =
+      offer.eligibility === 'all'
+        ? `SELECT id AS subscriber_id FROM subscribers`
+        : `SELECT subscriber_id FROM offer_eligible WHERE offer_id = $1`;
+    let total = 0;
+    for (;;) {
+      let outboxIds: string[] = [];
+      const n = await this.db.transaction(async (m) => {
+        const claims = await m.query(
+          `INSERT INTO offer_claims (offer_id, subscriber_id, channel)
+           SELECT $1, e.subscriber_id, 'auto' FROM (${source}) e
+           WHERE NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id)
+           LIMIT $2
+           ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, subscriber_id`,
+          [offerId, BATCH],
+        );
+        if (!claims.length) return 0;
+        outboxIds = await this.issueFor(m, offer, claims);
+        await this.audit.record(m, SYSTEM_ACTOR, {
+          action: 'offer.auto_apply',
+          targetType: 'offer',
+          targetId: offerId,
+          summary: { claims: claims.length },
+        });
+        return claims.length;
+      });
+      await this.billing.enqueue(outboxIds);
+      total += n;
+      if (n === 0) break;
+    }
+    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [
+      offerId,
+    ]);
+    return total;
+  }
+
+  /** Auto offers that are open but not applied (their job was lost or they opened since): enqueue again. */
+  async sweep(): Promise<number> {
+    const rows = await this.db
+      .getRepository(Offer)
+      .createQueryBuilder('o')
+      .where(
+        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
+      )
+      .getMany();
+    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(Date.now() / SWEEP_EVERY_MS)}`);
+    return rows.length;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Splits a byte stream into lines on `\n` (dropping a trailing `\r`) without decoding whole chunks:
+ * each line is decoded alone, as latin1, which maps bytes 1:1 and is the cheapest decoding V8 has
+ * (log fields that matter are ASCII; a UTF-8 user agent only comes out garbled, never lost).
+ *
+ * Offsets are absolute, so a byte range worker can stop at the first line that starts at or after the
+ * end of its range. A line longer than `maxLineBytes` is reported as too long (malformed) and its bytes
+ * are skipped, so memory stays bounded whatever the input.
+ */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private carryStart: number;
+  private overlong = false;
+  private stopped = false;
+  private skipping: boolean;
+  private nextOffset: number;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly opts: {
+      /** Absolute offset of the first byte pushed. */
+      startOffset?: number;
+      /** Lines starting at or after this offset belong to the next range. */
+      stopAt?: number;
+      /** Drop everything up to the first newline (a range reader starts one byte early, on a line's tail). */
+      skipFirstLine?: boolean;
+      maxLineBytes?: number;
+      onOverlong?: () => void;
+    } = {},
+  ) {
+    this.carryStart = this.nextOffset = opts.startOffset ?? 0;
+    this.skipping = !!opts.skipFirstLine;
+  }
+
+  /** True once a line starting at or after `stopAt` was seen: the caller can stop reading. */
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.stopped) return;
+    const chunkOffset = this.nextOffset;
+    this.nextOffset += chunk.length;
+    const stopAt = this.opts.stopAt ?? Infinity;
+    const max = this.opts.maxLineBytes ?? 1 << 20;
+    let pos = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.carryStart = chunkOffset + chunk.length;
+        return;
+      }
+      this.skipping = false;
+      pos = nl + 1;
+      this.carryStart = chunkOffset + pos;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(10, pos);
+      if (nl < 0) break;
+      const lineStart = this.carryBytes > 0 || this.overlong ? this.carryStart : chunkOffset + pos;
+      if (lineStart >= stopAt) {
+        this.stopped = true;
+        return;
+      }
+      if (this.overlong) {
+        this.overlong = false;
+        this.opts.onOverlong?.();
+      } else if (this.carryBytes > 0) {
+        this.carry.push(chunk.subarray(pos, nl));
+        const whole = Buffer.concat(this.carry);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.emit(whole, 0, whole.length);
+      } else this.emit(chunk, pos, nl);
+      pos = nl + 1;
+      this.carryStart = chunkOffset + pos;
+    }
+    if (pos < chunk.length) {
+      if (this.carryBytes === 0 && !this.overlong) this.carryStart = chunkOffset + pos;
+      if (this.carryStart >= stopAt) {
+        this.stopped = true;
+        return;
+      }
+      if (!this.overlong) {
+        this.carryBytes += chunk.length - pos;
+        if (this.carryBytes > max) {
+          this.overlong = true;
+          this.carry = [];
+          this.carryBytes = 0;
+        } else this.carry.push(Buffer.from(chunk.subarray(pos))); // copy: the stream may reuse its buffer
+      }
+    }
+  }
+
+  /** The last line when the input does not end with a newline. */
+  end(): void {
+    if (this.stopped || this.skipping) return;
+    if (this.overlong) {
+      this.overlong = false;
+      this.opts.onOverlong?.();
+    } else if (this.carryBytes > 0 && this.carryStart < (this.opts.stopAt ?? Infinity)) {
+      const whole = Buffer.concat(this.carry);
+      this.emit(whole, 0, whole.length);
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+
+  private emit(buf: Buffer, start: number, end: number): void {
+    if (end > start && buf[end - 1] === 13) end--;
+    this.onLine(buf.toString('latin1', start, end));
+  }
+}

@@ -1,0 +1,124 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { AnalysisService } from '../src/analysis/analysis.service';
+import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
+import { startTestApp, TestApp } from './helpers/app';
+import { count, staffTokens } from './helpers/staff';
+
+/**
+ * The analysis run's matched subscribers are the audience other modules act on: a breach-notice campaign
+ * and an offer's eligibility. Runs on the committed samples (the demo's data).
+ */
+describe('audiences from an analysis run', () => {
+  let t: TestApp;
+  let tokens: Record<string, string>;
+  let runId: string;
+  let matched: number;
+
+  beforeAll(async () => {
+    t = await startTestApp({ SWEEP_INTERVAL_SECONDS: '1' }, undefined, { listen: true });
+    ({ tokens } = await staffTokens(t));
+    const samples = join(__dirname, '..', 'samples');
+    const actor = { ...SYSTEM_ACTOR, id: 'test' };
+    await t
+      .get<SubscribersImportService>(SubscribersImportService)
+      .importFile(join(samples, 'subscribers.csv'), actor);
+    const run = await t.get<AnalysisService>(AnalysisService).analyze(
+      {
+        files: readdirSync(join(samples, 'logs')).map((f) => join(samples, 'logs', f)),
+        from: new Date('2025-11-24T00:00:00Z'),
+        to: new Date('2025-11-26T00:00:00Z'),
+        partners: ['o2.co.uk'],
+      },
+      actor,
+    );
+    runId = run.runId;
+    matched = run.matchedSubscribers;
+  });
+  afterAll(() => t?.close());
+
+  const auth = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
+
+  it('sends a breach notice to exactly the matched subscribers', async () => {
+    expect(matched).toBeGreaterThan(0);
+    const body = {
+      name: 'Breach notice',
+      kind: 'breach-notice',
+      audienceType: 'analysis_run',
+      channelPolicy: 'sms',
+      vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+      ignoreQuietHours: true,
+    };
+    const unknown = await t
+      .http()
+      .post('/campaigns')
+      .set(auth('comms'))
+      .send({ ...body, audienceRef: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.status).toBe(404);
+    const c = (
+      await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({ ...body, audienceRef: runId })
+        .expect(201)
+    ).body;
+    const preview = (await t.http().get(`/campaigns/${c.id}/preview`).set(auth('comms')).expect(200)).body;
+    expect(preview.audience).toBe(matched);
+    await t.http().post(`/campaigns/${c.id}/approve`).set(auth('supervisor')).expect(200);
+    await t.http().post(`/campaigns/${c.id}/start`).set(auth('comms')).expect(200);
+    const sms = t.get<TwilioSandbox>(TwilioSandbox);
+    await sms.messages.waitFor((all) => all.length >= matched, 20_000);
+    const expected: string[] = (
+      await t.db.query(
+        `SELECT s.msisdn FROM subscribers s JOIN analysis_matches m ON m.subscriber_id = s.id WHERE m.run_id = $1 ORDER BY 1`,
+        [runId],
+      )
+    ).map((r: any) => r.msisdn);
+    expect(sms.messages.all.map((m) => m.to).sort()).toEqual(expected);
+  });
+
+  it('makes an offer to exactly the matched subscribers', async () => {
+    const res = await t
+      .http()
+      .post('/compensation/offers')
+      .set(auth('supervisor'))
+      .send({
+        name: 'Sorry: £5 credit',
+        kind: 'credit',
+        value: 500,
+        eligibility: 'analysis_run',
+        analysisRunId: runId,
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 86400_000).toISOString(),
+      })
+      .expect(201);
+    expect(
+      await count(t.db, `SELECT count(*) AS n FROM offer_eligible WHERE offer_id = $1`, [res.body.id]),
+    ).toBe(matched);
+    const liability = await t
+      .http()
+      .get('/compensation/reports/liability')
+      .set(auth('supervisor'))
+      .expect(200);
+    const row = liability.body.rows.find((r: any) => r.offer_id === res.body.id);
+    expect(Number(row.eligible)).toBe(matched);
+    // an unknown run is refused, not turned into an empty offer
+    await t
+      .http()
+      .post('/compensation/offers')
+      .set(auth('supervisor'))
+      .send({
+        name: 'x offer',
+        kind: 'credit',
+        value: 100,
+        eligibility: 'analysis_run',
+        analysisRunId: '00000000-0000-4000-8000-000000000000',
+        mode: 'claim',
+        claimClosesAt: new Date(Date.now() + 86400_000).toISOString(),
+      })
+      .expect(404);
+  });
+});
