@@ -1,7 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AnalysisModule } from '../analysis/analysis.module';
 import { IncidentsModule } from '../incidents/incidents.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { CustomerPagesController } from './customer-pages.controller';
+import { CustomerPagesService } from './customer-pages.service';
 import { StatusPageCache } from './status-cache';
 import { StatusPageController } from './status-page.controller';
 import { FanoutTrigger, StatusPageProcessor } from './status-page.processor';
@@ -14,10 +19,13 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
 @Module({
   imports: [
     IncidentsModule,
+    AnalysisModule,
+    NotificationsModule,
+    SubscribersModule,
     TypeOrmModule.forFeature([StatusSubscription]),
     BullModule.registerQueue({ name: STATUS_PAGE_QUEUE }),
   ],
-  controllers: [StatusPageController],
+  controllers: [StatusPageController, CustomerPagesController],
   providers: [
     StatusPageCache,
     StatusPageRenderer,
@@ -26,6 +34,7 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
     StatusPageProcessor,
     FanoutTrigger,
     StatusFastPath,
+    CustomerPagesService,
   ],
   exports: [StatusPageCache, SubscriptionsService],
 })

@@ -3,6 +3,7 @@ import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicIncident } from '../incidents/incidents.service';
+import type { AnswerView, VerifyAnswerView } from './customer-pages-view';
 import { incidentView, Locale, LOCALES, pageView, Strings } from './status-view';
 
 /** templates/status-page, found from here whether running from src (jest) or dist (node). */
@@ -13,6 +14,17 @@ export function templatesDir(from = __dirname): string {
   }
   throw new Error('templates/status-page not found');
 }
+
+/** The "am I affected?" page at one of its steps: the number form, the code form or the answer. */
+export interface AffectedPage {
+  error?: string;
+  start?: boolean;
+  challengeId?: string;
+  sent?: string;
+  answer?: AnswerView;
+}
+
+type PageName = 'layout' | 'index' | 'incident' | 'message' | 'affected' | 'verify';
 
 export interface MessagePage {
   heading: string;
@@ -27,7 +39,7 @@ export interface MessagePage {
 @Injectable()
 export class StatusPageRenderer {
   private readonly hbs = Handlebars.create();
-  private readonly pages: Record<'layout' | 'index' | 'incident' | 'message', HandlebarsTemplateDelegate>;
+  private readonly pages: Record<PageName, HandlebarsTemplateDelegate>;
   readonly strings: Record<Locale, Strings>;
 
   constructor() {
@@ -41,6 +53,8 @@ export class StatusPageRenderer {
       index: compile('index.hbs'),
       incident: compile('incident.hbs'),
       message: compile('message.hbs'),
+      affected: compile('affected.hbs'),
+      verify: compile('verify.hbs'),
     };
     this.strings = Object.fromEntries(
       LOCALES.map((l) => [l, JSON.parse(read(`strings.${l}.json`))]),
@@ -76,15 +90,27 @@ export class StatusPageRenderer {
     return this.wrap(locale, page.heading, path, { ...page, form: page.form ?? null }, 'message');
   }
 
+  affected(locale: Locale, page: AffectedPage): string {
+    const data = { error: null, start: false, challengeId: null, sent: null, answer: null, ...page };
+    return this.wrap(locale, this.strings[locale].affected, '/affected', data, 'affected');
+  }
+
+  /** The "check a message is from us" page; the language link keeps the code being checked. */
+  verify(locale: Locale, code: string, answer: VerifyAnswerView | null, error: string | null = null): string {
+    const path = code ? `/verify?code=${encodeURIComponent(code)}` : '/verify';
+    return this.wrap(locale, this.strings[locale].verifyTitle, path, { code, answer, error }, 'verify');
+  }
+
   private wrap(
     locale: Locale,
     pageTitle: string,
     path: string,
     data: object,
-    page: 'index' | 'incident' | 'message',
+    page: Exclude<PageName, 'layout'>,
   ) {
     const s = this.strings[locale];
     const langQuery = locale === 'en' ? '' : `?lang=${locale}`;
+    const sep = path.includes('?') ? '&' : '?';
     const ctx = { ...data, s, lang: locale, langQuery };
     const content = this.pages[page](ctx, { allowProtoPropertiesByDefault: false });
     return this.pages.layout({
@@ -93,7 +119,7 @@ export class StatusPageRenderer {
       pageTitle,
       content,
       homeUrl: `/status${langQuery}`,
-      otherLangUrl: `${path}${s.otherLang === 'en' ? '' : `?lang=${s.otherLang}`}`,
+      otherLangUrl: `${path}${s.otherLang === 'en' ? '' : `${sep}lang=${s.otherLang}`}`,
     });
   }
 }

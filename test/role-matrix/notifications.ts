@@ -19,7 +19,6 @@ export const routes: RouteTable = {
   'POST /campaigns/:id/resume': [...SENDERS],
   'POST /campaigns/:id/cancel': [...SENDERS],
   'GET /verify/:code': 'public',
-  'GET /verify': 'public',
   'GET /notifications/templates': [...SENDERS],
   'POST /notifications/templates/preview': [...SENDERS],
   'POST /webhooks/twilio/status': 'signed',

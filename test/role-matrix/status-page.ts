@@ -11,4 +11,9 @@ export const routes: RouteTable = {
   'POST /status/subscriptions/:id/confirm': 'public',
   'GET /status/subscriptions/:id/unsubscribe': 'public',
   'POST /status/subscriptions/:id/unsubscribe': 'public',
+  // Customer pages: the one-time code sent by text proves who is asking, not a token.
+  'GET /affected': 'public',
+  'POST /affected': 'public',
+  'POST /affected/verify': 'public',
+  'GET /verify': 'public',
 };
