@@ -555,6 +555,27 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(new Date(started).getTime()).toBeGreaterThanOrEqual(at.getTime());
     });
 
+    it("sends to a subscriber's current number when it changed after the campaign was built", async () => {
+      const clock = t.get<Clock>(Clock);
+      await seed(1, 'NC', () => false);
+      const id = await csvCampaign('NC', 'sms');
+      await upload(id, 'account_id\nNC-0\n');
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      clock.travelTo(new Date('2026-01-15T23:30:00Z')); // quiet hours hold the SMS after the build
+      try {
+        await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
+        await subs.upsert({ accountId: 'NC-0', msisdn: '07911 299999', firstName: 'P0' });
+      } finally {
+        clock.reset();
+      }
+      await waitDone(id);
+      const built = (await t.db.query(`SELECT to_address FROM messages WHERE campaign_id = $1`, [id]))[0]
+        .to_address;
+      expect(built).not.toBe('+447911299999'); // the row was built for the old number...
+      expect(sms.messages.filter((m) => m.to === '+447911299999')).toHaveLength(1); // ...and went to the new one
+      expect(sms.messages.filter((m) => m.to === built)).toHaveLength(0);
+    });
+
     it('holds campaign SMS during quiet hours (email still goes) and releases them by itself; urgent ones go at once', async () => {
       const clock = t.get<Clock>(Clock);
       await seed(6, 'QH', () => true);

@@ -65,11 +65,17 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const n = this.config.notifications;
     const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
     let total = 0;
+    // Overlap the database and Redis: take the next batch while the previous one is being added.
+    let adding: Promise<void> = Promise.resolve();
     for (;;) {
       const rows = await this.outbox.takePending(BATCH, quiet);
-      await this.enqueue(rows);
+      await adding;
+      adding = this.enqueue(rows);
       total += rows.length;
-      if (rows.length < BATCH || this.stopped) return total;
+      if (rows.length < BATCH || this.stopped) {
+        await adding;
+        return total;
+      }
     }
   }
 

@@ -27,7 +27,9 @@ export interface ClaimedMessage {
   /** When an earlier attempt started talking to the provider without recording an answer. */
   prev_started: Date | null;
   first_name: string | null;
+  /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
   opted_out: boolean;
+  known_subscriber: boolean;
   campaign_vars: Record<string, string> | null;
   ignore_quiet_hours: boolean | null;
 }
@@ -111,10 +113,16 @@ export class OutboxRepository {
        WHERE m.id = $1 AND o.id = m.id
          AND (m.status = 'queued' OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $2)))
          AND (o.campaign_id IS NULL OR c.status = 'running')
-       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale, m.to_address,
+       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
+         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
+              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
+              ELSE m.to_address END AS to_address,
          m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
-         CASE WHEN m.channel = 'sms' THEN coalesce(s.sms_opt_out, false) ELSE coalesce(s.email_opt_out, false) END
-           AS opted_out,
+         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
+              ELSE coalesce(s.sms_opt_out, false)
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
+         s.id IS NOT NULL AS known_subscriber,
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
       [id, staleSeconds],
     );
