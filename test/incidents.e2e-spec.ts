@@ -241,7 +241,12 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     const mail = t.get<SmtpSink>(SmtpSink);
     const about = (subject: string) => (m: any) =>
       m.parsed.subject.startsWith(subject) && m.parsed.text.includes(incidentId);
-    await mail.messages.waitFor((all) => all.filter(about('OVERDUE public update')).length >= 2);
+    // both reminders' emails are sent concurrently: wait for all of them, in whatever order they arrive
+    await mail.messages.waitFor(
+      (all) =>
+        all.filter(about('OVERDUE public update')).length >= 2 &&
+        all.filter(about('Next update due by')).length >= 1,
+    );
     expect(mail.messages.filter(about('Next update due by')).map((m) => m.envelopeTo[0])).toEqual([
       expect.stringMatching(/^comms-/),
     ]);

@@ -252,6 +252,23 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
     });
   });
 
+  describe('sandbox inbox', () => {
+    it('shows admins what the local sinks received, recipients masked', async () => {
+      const { id } = await notice('07911100050', 'inbox-1');
+      await waitForStatus(id, ['sent', 'delivered']);
+      const res = await t
+        .http()
+        .get('/sandbox/sms')
+        .set('authorization', `Bearer ${tokens.admin}`)
+        .expect(200);
+      const mine = res.body.find((m: any) => m.to === '+44 7*** ***050');
+      expect(mine.body).toMatch(/Ref [0-9A-Z]+-[0-9A-Z]{6}/);
+      expect(JSON.stringify(res.body)).not.toMatch(/\+447911/);
+      await t.http().get('/sandbox/emails').set('authorization', `Bearer ${tokens.admin}`).expect(200);
+      await t.http().get('/sandbox/sms').set('authorization', `Bearer ${tokens.supervisor}`).expect(403);
+    });
+  });
+
   describe('templates', () => {
     const registry = () => t.get<TemplateRegistry>(TemplateRegistry);
 

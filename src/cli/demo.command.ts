@@ -71,6 +71,8 @@ export class DemoCommand extends CommandRunner {
           `  API docs:     ${config.http.publicBaseUrl}/docs\n` +
           `  Demo admin:   ${(summary.admin as any).email} / ${(summary.admin as any).password ?? '(existing user, password unchanged)'}\n` +
           `  Status page:  ${config.http.publicBaseUrl}/status (incident: ${(summary.incident as any).statusPageUrl})\n` +
+          `  Am I affected? ${config.http.publicBaseUrl}/affected (the code goes to the Twilio sandbox: GET /sandbox/sms as admin)\n` +
+          `  Check a message: ${(summary.notifications as any).verifyExample ?? `${config.http.publicBaseUrl}/verify`}\n` +
           `Press Ctrl+C to stop.\n`,
       );
     }

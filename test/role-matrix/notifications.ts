@@ -21,6 +21,8 @@ export const routes: RouteTable = {
   'GET /verify/:code': 'public',
   'GET /notifications/templates': [...SENDERS],
   'POST /notifications/templates/preview': [...SENDERS],
+  'GET /sandbox/sms': ['admin'],
+  'GET /sandbox/emails': ['admin'],
   'POST /webhooks/twilio/status': 'signed',
   'POST /webhooks/twilio/inbound': 'signed',
 };
