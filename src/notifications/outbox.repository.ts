@@ -203,13 +203,14 @@ export class OutboxRepository {
   }
 
   /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.db.query(
+  async requeue(ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const [, n] = await this.db.query(
       `UPDATE messages SET status = 'pending', updated_at = now()
        WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
       [ids],
     );
+    return n ?? 0;
   }
 
   async isOptedOut(msisdnHmac: string): Promise<boolean> {
