@@ -52,7 +52,7 @@ const GSM_ONLY = new RegExp(`^[${escapeClass(GSM_BASIC + GSM_EXTENDED)}]*$`, 'u'
 const GSM_EXT = new RegExp(`[${escapeClass(GSM_EXTENDED)}]`, 'gu');
 
 function escapeClass(chars: string): string {
-  return chars.replace(/[\\\]\[^-]/g, '\\$&');
+  return chars.replace(/[\\\]^[-]/g, '\\$&');
 }
 
 /**
