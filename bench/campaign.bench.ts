@@ -255,7 +255,9 @@ async function seed(url: string, n: number, halfEmail = true): Promise<void> {
 }
 
 function startWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [MAIN], {
+  // BENCH_WORKER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
+  const nodeArgs = process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, ...env, CANDOR_ROLE: 'worker' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

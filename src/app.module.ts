@@ -3,6 +3,7 @@ import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
+import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
 import { HealthModule } from './platform/health/health.module';
@@ -14,6 +15,8 @@ import { RedisModule } from './platform/redis/redis.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
+import { IncidentsModule } from './incidents/incidents.module';
+import { StatusPageModule } from './status-page/status-page.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
 const DOMAIN_MODULES = [
@@ -23,6 +26,9 @@ const DOMAIN_MODULES = [
   AnalysisModule,
   NotificationsModule,
   CompensationModule,
+  NumberChangeModule,
+  IncidentsModule,
+  StatusPageModule,
 ];
 
 @Module({})

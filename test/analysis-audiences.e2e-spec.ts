@@ -1,10 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
-import { AnalysisService } from '../src/analysis/analysis.service';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
-import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { analyseSamples } from './helpers/samples';
 import { count, staffTokens } from './helpers/staff';
 
 /**
@@ -20,20 +16,7 @@ describe('audiences from an analysis run', () => {
   beforeAll(async () => {
     t = await startTestApp({ SWEEP_INTERVAL_SECONDS: '1' }, undefined, { listen: true });
     ({ tokens } = await staffTokens(t));
-    const samples = join(__dirname, '..', 'samples');
-    const actor = { ...SYSTEM_ACTOR, id: 'test' };
-    await t
-      .get<SubscribersImportService>(SubscribersImportService)
-      .importFile(join(samples, 'subscribers.csv'), actor);
-    const run = await t.get<AnalysisService>(AnalysisService).analyze(
-      {
-        files: readdirSync(join(samples, 'logs')).map((f) => join(samples, 'logs', f)),
-        from: new Date('2025-11-24T00:00:00Z'),
-        to: new Date('2025-11-26T00:00:00Z'),
-        partners: ['o2.co.uk'],
-      },
-      actor,
-    );
+    const run = await analyseSamples(t);
     runId = run.runId;
     matched = run.matchedSubscribers;
   });

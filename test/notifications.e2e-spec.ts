@@ -252,6 +252,23 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
     });
   });
 
+  describe('sandbox inbox', () => {
+    it('shows admins what the local sinks received, recipients masked', async () => {
+      const { id } = await notice('07911100050', 'inbox-1');
+      await waitForStatus(id, ['sent', 'delivered']);
+      const res = await t
+        .http()
+        .get('/sandbox/sms')
+        .set('authorization', `Bearer ${tokens.admin}`)
+        .expect(200);
+      const mine = res.body.find((m: any) => m.to === '+44 7*** ***050');
+      expect(mine.body).toMatch(/Ref [0-9A-Z]+-[0-9A-Z]{6}/);
+      expect(JSON.stringify(res.body)).not.toMatch(/\+447911/);
+      await t.http().get('/sandbox/emails').set('authorization', `Bearer ${tokens.admin}`).expect(200);
+      await t.http().get('/sandbox/sms').set('authorization', `Bearer ${tokens.supervisor}`).expect(403);
+    });
+  });
+
   describe('templates', () => {
     const registry = () => t.get<TemplateRegistry>(TemplateRegistry);
 
@@ -553,6 +570,27 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       const started = (await t.db.query(`SELECT started_at FROM campaigns WHERE id = $1`, [id]))[0]
         .started_at;
       expect(new Date(started).getTime()).toBeGreaterThanOrEqual(at.getTime());
+    });
+
+    it("sends to a subscriber's current number when it changed after the campaign was built", async () => {
+      const clock = t.get<Clock>(Clock);
+      await seed(1, 'NC', () => false);
+      const id = await csvCampaign('NC', 'sms');
+      await upload(id, 'account_id\nNC-0\n');
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      clock.travelTo(new Date('2026-01-15T23:30:00Z')); // quiet hours hold the SMS after the build
+      try {
+        await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
+        await subs.upsert({ accountId: 'NC-0', msisdn: '07911 299999', firstName: 'P0' });
+      } finally {
+        clock.reset();
+      }
+      await waitDone(id);
+      const built = (await t.db.query(`SELECT to_address FROM messages WHERE campaign_id = $1`, [id]))[0]
+        .to_address;
+      expect(built).not.toBe('+447911299999'); // the row was built for the old number...
+      expect(sms.messages.filter((m) => m.to === '+447911299999')).toHaveLength(1); // ...and went to the new one
+      expect(sms.messages.filter((m) => m.to === built)).toHaveLength(0);
     });
 
     it('holds campaign SMS during quiet hours (email still goes) and releases them by itself; urgent ones go at once', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AnalyzeCommand } from './analyze.command';
 import { DemoCommand } from './demo.command';
 import { SubscribersCommand, SubscribersImportCommand } from './subscribers.command';
+import { NumberPoolCommand, NumberPoolImportCommand } from './number-pool.command';
 import { UsersCommand, UsersCreateCommand } from './users.command';
 
 /** Commands only; each boots the application it needs through withApp(). Add new commands here. */
@@ -13,6 +14,8 @@ import { UsersCommand, UsersCreateCommand } from './users.command';
     SubscribersCommand,
     SubscribersImportCommand,
     AnalyzeCommand,
+    NumberPoolCommand,
+    NumberPoolImportCommand,
   ],
 })
 export class CliModule {}

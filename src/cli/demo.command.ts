@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
@@ -12,8 +12,12 @@ import { LedgerService } from '../compensation/ledger.service';
 import { OffersService } from '../compensation/offers.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
+import { NumberChangeService } from '../number-change/number-change.service';
+import { NumberPoolService } from '../number-change/number-pool.service';
 import { AppConfig } from '../platform/config';
 import { projectRoot } from '../platform/paths';
+import { mask } from '../platform/privacy';
+import { ProvisioningSandbox } from '../sandbox/provisioning-sandbox';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { SubscribersImportService } from '../subscribers/subscribers-import.service';
 import { INestApplication } from '@nestjs/common';
@@ -21,6 +25,8 @@ import { CampaignsService } from '../notifications/campaigns.service';
 import { referenceCode } from '../notifications/reference-code';
 import { SmtpSink } from '../sandbox/smtp-sink';
 import { TwilioSandbox } from '../sandbox/twilio-sandbox';
+import { IncidentUpdatesService } from '../incidents/incident-updates.service';
+import { IncidentsService } from '../incidents/incidents.service';
 
 interface DemoOptions {
   once?: boolean;
@@ -47,8 +53,10 @@ export class DemoCommand extends CommandRunner {
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
+      summary.incident = await this.demoIncident(app, config);
       summary.notifications = await this.demoNotifications(app, summary);
       summary.compensation = await this.demoCompensation(app);
+      summary.numberChange = await this.demoNumberChange(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -62,6 +70,9 @@ export class DemoCommand extends CommandRunner {
         `\nCandor demo is running on ${config.http.publicBaseUrl}\n` +
           `  API docs:     ${config.http.publicBaseUrl}/docs\n` +
           `  Demo admin:   ${(summary.admin as any).email} / ${(summary.admin as any).password ?? '(existing user, password unchanged)'}\n` +
+          `  Status page:  ${config.http.publicBaseUrl}/status (incident: ${(summary.incident as any).statusPageUrl})\n` +
+          `  Am I affected? ${config.http.publicBaseUrl}/affected (the code goes to the Twilio sandbox: GET /sandbox/sms as admin)\n` +
+          `  Check a message: ${(summary.notifications as any).verifyExample ?? `${config.http.publicBaseUrl}/verify`}\n` +
           `Press Ctrl+C to stop.\n`,
       );
     }
@@ -79,21 +90,10 @@ export class DemoCommand extends CommandRunner {
    */
   private async demoNotifications(app: INestApplication, summary: Record<string, any>) {
     const db = app.get(DataSource);
-    const users = app.get(UsersService);
     const campaigns = app.get(CampaignsService);
     const base = app.get(AppConfig).http.publicBaseUrl;
-    const staff = async (email: string, role: 'comms' | 'supervisor') => {
-      const found = await db.getRepository(StaffUser).findOne({ where: { email } });
-      const u =
-        found ??
-        (await users.create(
-          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('hex') },
-          SYSTEM_ACTOR,
-        ));
-      return { type: 'staff' as const, id: u.id, role };
-    };
-    const comms = await staff('comms@candor.test', 'comms');
-    const supervisor = await staff('supervisor@candor.test', 'supervisor');
+    const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
+    const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
     const runId: string | undefined = summary.analysis?.runId;
     const c = await campaigns.create(
       {
@@ -134,6 +134,20 @@ export class DemoCommand extends CommandRunner {
     };
   }
 
+  /** A demo staff member by email (created once), as the actor of the story's staff actions. */
+  private async demoStaff(app: INestApplication, email: string, role: 'comms' | 'supervisor') {
+    const found = await app.get(DataSource).getRepository(StaffUser).findOne({ where: { email } });
+    const u =
+      found ??
+      (await app
+        .get(UsersService)
+        .create(
+          { email, displayName: `Demo ${role}`, role, password: randomBytes(12).toString('hex') },
+          SYSTEM_ACTOR,
+        ));
+    return { type: 'staff' as const, id: u.id, role };
+  }
+
   private async ensureAdmin(db: DataSource, users: UsersService) {
     const email = 'admin@candor.test';
     if (await db.getRepository(StaffUser).findOne({ where: { email } })) return { email, created: false };
@@ -141,6 +155,43 @@ export class DemoCommand extends CommandRunner {
     await users.create({ email, displayName: 'Demo Admin', role: 'admin', password }, SYSTEM_ACTOR);
     this.log.log('created demo admin');
     return { email, password, created: true };
+  }
+
+  /**
+   * The story's incident: opened by comms, its first update drafted from a template, approved by a
+   * supervisor (a second person) and published; the status page shows it with its next-update promise.
+   */
+  private async demoIncident(app: INestApplication, config: AppConfig) {
+    const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
+    const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
+    const incidents = app.get(IncidentsService);
+    const updates = app.get(IncidentUpdatesService);
+    const incident = await incidents.create(
+      {
+        title: 'Mobile numbers shared with websites',
+        titleCy: 'Rhifau ffôn symudol wedi’u rhannu â gwefannau',
+        summary:
+          'A fault in our mobile web gateway added customers’ mobile numbers to requests sent to the websites they visited.',
+        summaryCy:
+          'Roedd nam yn ein porth gwe symudol wedi ychwanegu rhifau ffôn symudol cwsmeriaid at geisiadau a anfonwyd i’r gwefannau yr oeddent yn ymweld â nhw.',
+        advice: 'Be wary of unexpected calls and texts. We will never ask for your password or PIN.',
+        adviceCy:
+          'Byddwch yn wyliadwrus o alwadau a negeseuon annisgwyl. Ni fyddwn byth yn gofyn am eich cyfrinair na’ch PIN.',
+        impact: 'major',
+        detectedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
+        affectedServices: ['mobile web browsing'],
+      },
+      comms,
+    );
+    const draft = await updates.draft(incident.id, { template: 'identified' }, comms);
+    await updates.approve(incident.id, draft.id, supervisor);
+    const published = await updates.publish(incident.id, draft.id, comms);
+    this.log.log(`incident opened and first update published: ${incident.id}`);
+    return {
+      id: incident.id,
+      statusPageUrl: `${config.http.publicBaseUrl}/status/incidents/${incident.id}`,
+      nextUpdateBy: published.nextUpdateBy?.toISOString() ?? null,
+    };
   }
 
   /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
@@ -236,6 +287,76 @@ export class DemoCommand extends CommandRunner {
       lastSeen: run.lastSeen,
       topHosts: run.topHosts.slice(0, 3),
     };
+  }
+
+  /**
+   * A sample customer asks for a new number "similar to my old one", an admin approves and schedules it,
+   * and the worker's cutover goes through the provisioning sandbox. Fresh numbers each run, so it reruns.
+   */
+  private async demoNumberChange(app: INestApplication) {
+    const pool = app.get(NumberPoolService);
+    const requests = app.get(NumberChangeService);
+    const admin = await app
+      .get(DataSource)
+      .getRepository(StaffUser)
+      .findOneOrFail({ where: { email: 'admin@candor.test' } });
+    const agent = { type: 'staff' as const, id: admin.id, role: admin.role };
+    const base = randomInt(100_000, 900_000);
+    const csv = ['msisdn', ...Array.from({ length: 20 }, (_, i) => `07460 ${base + i * 7}`)].join('\n');
+    const imported = await pool.importCsv(Readable.from([csv]), agent);
+    const subscriber = await app.get(SubscribersService).upsert({
+      accountId: `DEMO-NC-${base}`,
+      msisdn: `07958 ${base}`,
+      email: 'demo.customer@example.com',
+      firstName: 'Sam',
+    });
+    const customer = { type: 'customer' as const, id: subscriber.id, ip: '127.0.0.1' };
+    const created = await requests.create(subscriber.id, { reason: 'My number was exposed' }, customer);
+    const offers = await requests.offer(subscriber.id, created.id, true, customer);
+    await requests.choose(subscriber.id, created.id, offers[0].msisdn, customer);
+    await requests.approve(created.id, agent);
+    await requests.schedule(created.id, undefined, agent);
+    const done = await this.waitFor(async () => {
+      const r = await requests.get(created.id);
+      return r.state === 'completed' ? r : null;
+    });
+    this.log.log(`number change ${created.id}: ${done ? 'completed' : 'not completed in time'}`);
+    // Every step was confirmed through the outbox (SMS to the old and new number, email): wait until sent.
+    const confirmations = await this.waitFor(async () => {
+      const rows: Array<{ channel: string; status: string }> = await app
+        .get(DataSource)
+        .query(`SELECT channel, status FROM messages WHERE dedupe_key LIKE $1`, [
+          `number-change:${created.id}:%`,
+        ]);
+      if (rows.some((r) => ['pending', 'queued', 'sending'].includes(r.status))) return null;
+      const sent = rows.filter((r) => ['sent', 'delivered'].includes(r.status));
+      return {
+        sms: sent.filter((r) => r.channel === 'sms').length,
+        email: sent.filter((r) => r.channel === 'email').length,
+      };
+    });
+    return {
+      requestId: created.id,
+      state: done?.state ?? (await requests.get(created.id)).state,
+      oldNumber: mask(subscriber.msisdn),
+      newNumber: mask(offers[0].msisdn),
+      offered: offers.length,
+      poolImported: imported.imported,
+      provisioningReference: done?.provisioningReference ?? null,
+      provisioningCalls: app.get(ProvisioningSandbox).calls,
+      confirmations,
+      pool: await pool.summary(),
+    };
+  }
+
+  /** Polls work a queue worker does (up to 20 s). */
+  private async waitFor<T>(check: () => Promise<T | null>): Promise<T | null> {
+    for (let i = 0; i < 200; i++) {
+      const v = await check();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   @Option({ flags: '--once', description: 'exit when the story has run' })

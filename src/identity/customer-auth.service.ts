@@ -145,6 +145,16 @@ export class CustomerAuthService {
     await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: new Date() });
   }
 
+  /** Wrong codes entered for this subscriber's challenges created since `since` (a fraud signal elsewhere). */
+  async failedCodeAttemptsSince(subscriberId: string, since: Date): Promise<number> {
+    const [row] = await this.db.query(
+      `SELECT coalesce(sum(attempts - (consumed_at IS NOT NULL)::int), 0)::int AS n
+       FROM customer_otp_challenges WHERE subscriber_id = $1 AND created_at >= $2`,
+      [subscriberId, since],
+    );
+    return row.n;
+  }
+
   private codeHash(challengeId: string, code: string): string {
     return this.pseudonymiser.pseudonym(`${challengeId}:${code}`, 'otp-code');
   }

@@ -1,13 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { CampaignsService } from './campaigns.service';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
-import { EMAIL_QUEUE, jobIdFor, SMS_QUEUE } from './queues';
+import { EMAIL_QUEUE, jobIdFor, SEND_JOB_OPTIONS, SMS_QUEUE } from './queues';
 
 const BATCH = 2000;
 const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
@@ -65,11 +66,17 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const n = this.config.notifications;
     const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
     let total = 0;
+    // Overlap the database and Redis: take the next batch while the previous one is being added.
+    let adding: Promise<void> = Promise.resolve();
     for (;;) {
       const rows = await this.outbox.takePending(BATCH, quiet);
-      await this.enqueue(rows);
+      await adding;
+      adding = this.enqueue(rows);
       total += rows.length;
-      if (rows.length < BATCH || this.stopped) return total;
+      if (rows.length < BATCH || this.stopped) {
+        await adding;
+        return total;
+      }
     }
   }
 
@@ -77,7 +84,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const byChannel = (c: Channel) =>
       rows
         .filter((r) => r.channel === c)
-        .map((r) => ({ name: 'send', data: { id: r.id }, opts: { jobId: jobIdFor(r.id, r.enqueue_count) } }));
+        .map((r) => ({
+          name: 'send',
+          data: { id: r.id },
+          opts: { jobId: jobIdFor(r), ...SEND_JOB_OPTIONS },
+        }));
     const sms = byChannel('sms');
     const email = byChannel('email');
     // If this fails the rows stay "queued" without a job; the sweep finds and re-enqueues them.
@@ -89,26 +100,39 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   async sweep(): Promise<{ requeued: number }> {
     const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
     const candidates = await this.outbox.stuck(stale, 5000);
-    const lost: string[] = [];
-    for (let i = 0; i < candidates.length; i += 500) {
-      const chunk = candidates.slice(i, i + 500);
-      const states = await Promise.all(
-        chunk.map((r) =>
-          (r.channel === 'sms' ? this.smsQueue : this.emailQueue).getJobState(
-            jobIdFor(r.id, r.enqueue_count),
-          ),
-        ),
-      );
-      chunk.forEach((r, j) => {
-        if (states[j] === 'unknown' || states[j] === 'completed' || states[j] === 'failed') lost.push(r.id);
-      });
-    }
-    if (lost.length) {
-      await this.outbox.requeue(lost);
-      this.logger.warn(`sweep: ${lost.length} message(s) had lost their job; re-enqueued`);
-    }
+    const lost = [
+      ...(await this.withoutLiveJob(
+        this.smsQueue,
+        candidates.filter((r) => r.channel === 'sms'),
+      )),
+      ...(await this.withoutLiveJob(
+        this.emailQueue,
+        candidates.filter((r) => r.channel === 'email'),
+      )),
+    ];
+    // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
+    const requeued = await this.outbox.requeue(lost);
+    if (requeued) this.logger.warn(`sweep: ${requeued} message(s) had lost their job; re-enqueued`);
     await this.campaigns.startDue();
     await this.campaigns.completeFinished();
-    return { requeued: lost.length };
+    return { requeued };
+  }
+
+  /**
+   * Rows whose job is gone from Redis or already finished (completed, or failed for good) while the row is still
+   * open. One pipelined HMGET per row on the job's hash: O(1) each, however long the queue is.
+   */
+  private async withoutLiveJob(queue: Queue, rows: QueuedRow[]): Promise<string[]> {
+    if (!rows.length) return [];
+    const client = (await queue.backend.client) as unknown as Redis; // bullmq's own ioredis connection
+    const pipe = client.pipeline();
+    for (const r of rows) pipe.hmget(queue.toKey(jobIdFor(r)), 'timestamp', 'finishedOn');
+    const results = (await pipe.exec()) ?? [];
+    return rows
+      .filter((_, i) => {
+        const [created, finished] = (results[i]?.[1] as Array<string | null>) ?? [null, null];
+        return created === null || finished !== null;
+      })
+      .map((r) => r.id);
   }
 }

@@ -1,3 +1,5 @@
+import { NUMBER_CHANGE_KINDS } from '../number-change/number-change-messages';
+
 export type Channel = 'sms' | 'email';
 
 export interface MessageKind {
@@ -38,6 +40,48 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     campaign: true,
     quietHours: true,
   },
+  // Incidents: cadence reminders to on-duty staff (the overdue one also to supervisors).
+  'incident-update-due': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['sms', 'email'],
+  },
+  'incident-update-overdue': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['sms', 'email'],
+  },
+  // Status page subscriptions: double opt-in, SMS confirmation code, and each published update.
+  'status-subscription-confirm': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      confirmUrl: '{base}/status/subscriptions/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f/confirm?token=abc',
+    },
+    channels: ['email'],
+  },
+  'status-subscription-code': {
+    vars: { incidentTitle: 'Mobile numbers shared with websites', code: '123456' },
+    channels: ['sms'],
+  },
+  'status-update': {
+    vars: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      statusLabel: 'Cause identified',
+      body: 'We have found the cause and are working on a fix.',
+      correction: '',
+      nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      statusUrl: '{base}/status/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      unsubscribeUrl:
+        '{base}/status/subscriptions/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f/unsubscribe?token=0123456789abcdef0123456789abcdef',
+    },
+    channels: ['sms', 'email'],
+  },
   /** A customer's claim of a compensation offer is confirmed (src/compensation/claim-notifier.ts). */
   'compensation-claimed': {
     vars: { firstName: 'Alex', offerName: 'Sorry for the exposure', benefit: '£5.00 account credit' },
@@ -47,6 +91,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
   'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
+  ...NUMBER_CHANGE_KINDS,
 };
 
 export const LOCALES = ['en', 'cy'] as const;

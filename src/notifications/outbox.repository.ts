@@ -27,7 +27,9 @@ export interface ClaimedMessage {
   /** When an earlier attempt started talking to the provider without recording an answer. */
   prev_started: Date | null;
   first_name: string | null;
+  /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
   opted_out: boolean;
+  known_subscriber: boolean;
   campaign_vars: Record<string, string> | null;
   ignore_quiet_hours: boolean | null;
 }
@@ -36,6 +38,8 @@ export interface QueuedRow {
   id: string;
   channel: Channel;
   enqueue_count: number;
+  /** queued_at in epoch milliseconds (part of the job id). */
+  queued_ms: string;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
@@ -88,7 +92,8 @@ export class OutboxRepository {
        UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
          updated_at = now()
        FROM picked WHERE m.id = picked.id
-       RETURNING m.id::text AS id, m.channel, m.enqueue_count`,
+       RETURNING m.id::text AS id, m.channel, m.enqueue_count,
+         floor(extract(epoch FROM m.queued_at) * 1000)::bigint::text AS queued_ms`,
       [limit, quietKinds],
     );
     return returned(result);
@@ -108,10 +113,16 @@ export class OutboxRepository {
        WHERE m.id = $1 AND o.id = m.id
          AND (m.status = 'queued' OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $2)))
          AND (o.campaign_id IS NULL OR c.status = 'running')
-       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale, m.to_address,
+       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
+         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
+              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
+              ELSE m.to_address END AS to_address,
          m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
-         CASE WHEN m.channel = 'sms' THEN coalesce(s.sms_opt_out, false) ELSE coalesce(s.email_opt_out, false) END
-           AS opted_out,
+         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
+              ELSE coalesce(s.sms_opt_out, false)
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
+         s.id IS NOT NULL AS known_subscriber,
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
       [id, staleSeconds],
     );
@@ -183,7 +194,8 @@ export class OutboxRepository {
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
   async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, enqueue_count FROM messages
+      `SELECT id::text AS id, channel, enqueue_count,
+         floor(extract(epoch FROM queued_at) * 1000)::bigint::text AS queued_ms FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
        ORDER BY queued_at LIMIT $2`,
       [seconds, limit],
@@ -191,13 +203,14 @@ export class OutboxRepository {
   }
 
   /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.db.query(
+  async requeue(ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const [, n] = await this.db.query(
       `UPDATE messages SET status = 'pending', updated_at = now()
        WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
       [ids],
     );
+    return n ?? 0;
   }
 
   async isOptedOut(msisdnHmac: string): Promise<boolean> {

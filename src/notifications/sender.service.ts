@@ -79,7 +79,12 @@ export class SenderService {
         await this.outbox.release(row.id, 'pending');
         return 'deferred';
       }
-      if (row.opted_out || (await this.outbox.isOptedOut(this.pseudonymiser.pseudonym(row.to_address)))) {
+      // A subscriber's STOP is already in the claimed row; another number is looked up by its HMAC.
+      const stopped =
+        row.opted_out ||
+        (!row.known_subscriber &&
+          (await this.outbox.isOptedOut(this.pseudonymiser.pseudonym(row.to_address))));
+      if (stopped) {
         await this.outbox.markFinal(row.id, 'skipped', 'opted_out', 'recipient replied STOP');
         return 'skipped';
       }

@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '../platform/config';
+import { SandboxController } from './sandbox.controller';
 import { SmtpSink } from './smtp-sink';
 import { TwilioSandbox } from './twilio-sandbox';
 
@@ -23,6 +24,7 @@ class SandboxCloser implements OnApplicationShutdown {
  */
 @Global()
 @Module({
+  controllers: [SandboxController],
   providers: [
     {
       provide: TwilioSandbox,

@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
+import { SubscriberNumberHistory } from './subscriber-number-history.entity';
 import { Subscriber } from './subscriber.entity';
 
 export interface NewSubscriber {
@@ -36,8 +37,9 @@ export class SubscribersService {
     return this.subscribers.findOne({ where: { msisdnHmac: this.hmac(e164) } });
   }
 
-  findById(id: string): Promise<Subscriber | null> {
-    return this.subscribers.findOne({ where: { id } });
+  /** `manager`: read inside the caller's transaction (no second pooled connection). */
+  findById(id: string, manager: EntityManager = this.subscribers.manager): Promise<Subscriber | null> {
+    return manager.findOne(Subscriber, { where: { id } });
   }
 
   /** Insert or update by account id (one row per account; the number's uniqueness is the database's job). */
@@ -59,6 +61,68 @@ export class SubscribersService {
       .orUpdate(['msisdn', 'msisdn_hmac', 'email', 'first_name', 'locale', 'updated_at'], ['account_id'])
       .execute();
     return manager.findOneOrFail(Subscriber, { where: { accountId: input.accountId } });
+  }
+
+  /**
+   * Gives a subscriber a new number inside the caller's transaction. The old number goes into
+   * subscriber_number_history (valid until now), so data keyed by its HMAC still finds the customer.
+   * The row lock serialises concurrent changes; the UNIQUE msisdn constraint keeps one number, one owner.
+   */
+  async changeNumber(
+    manager: EntityManager,
+    subscriberId: string,
+    newE164: string,
+    reason: string,
+  ): Promise<{ oldMsisdn: string }> {
+    const current = await manager.findOne(Subscriber, {
+      where: { id: subscriberId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!current) throw new NotFoundException('No such subscriber');
+    // valid_from: when the previous change ended that number's period, else when the record began
+    await manager.query(
+      `INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)
+       SELECT $1, $2, $3,
+              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), now(), $5`,
+      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason],
+    );
+    await manager.update(
+      Subscriber,
+      { id: subscriberId },
+      { msisdn: newE164, msisdnHmac: this.hmac(newE164) },
+    );
+    return { oldMsisdn: current.msisdn };
+  }
+
+  /** The subscriber who has this number now, or else who had it most recently. */
+  async findByNumberEver(msisdn: string): Promise<Subscriber | null> {
+    const current = await this.findByMsisdn(msisdn);
+    if (current) return current;
+    const e164 = this.normalise(msisdn);
+    if (!e164) return null;
+    const past = await this.subscribers.manager.findOne(SubscriberNumberHistory, {
+      where: { msisdnHmac: this.hmac(e164) },
+      order: { validTo: 'DESC' },
+    });
+    return past ? this.findById(past.subscriberId) : null;
+  }
+
+  async lastNumberChangeAt(subscriberId: string): Promise<Date | null> {
+    const [row] = await this.subscribers.manager.query(
+      `SELECT max(valid_to) AS at FROM subscriber_number_history WHERE subscriber_id = $1`,
+      [subscriberId],
+    );
+    return row?.at ?? null;
+  }
+
+  /** Which of these E.164 numbers belong to a subscriber now (one query for a whole batch). */
+  async numbersInUse(e164s: string[]): Promise<Set<string>> {
+    if (!e164s.length) return new Set();
+    const rows: Array<{ msisdn: string }> = await this.subscribers.manager.query(
+      `SELECT msisdn FROM subscribers WHERE msisdn = ANY($1::text[])`,
+      [e164s],
+    );
+    return new Set(rows.map((r) => r.msisdn));
   }
 
   /** STOP / START by SMS: the subscriber with this number (if any) stops or resumes receiving SMS. */

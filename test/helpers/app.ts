@@ -56,6 +56,7 @@ export async function startTestApp(
     DATABASE_URL: url,
     DATABASE_AUTO_CREATE: 'false',
     DATABASE_MIGRATE_ON_START: 'false',
+    DATABASE_POOL_MAX: '8', // two test files at once, plus worker processes, share max_connections
     QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
     LOG_FILE: logFile,
     LOG_LEVEL: 'debug',

@@ -1,6 +1,6 @@
 import { CustomerSession } from '../../src/identity/customer-session.entity';
 import { newToken, sha256 } from '../../src/identity/secrets';
-import { SubscribersService } from '../../src/subscribers/subscribers.service';
+import { NewSubscriber, SubscribersService } from '../../src/subscribers/subscribers.service';
 import { TestApp } from './app';
 
 /** Creates (or updates) a subscriber and returns it with a signed-in customer token (skips the SMS code). */
@@ -8,7 +8,7 @@ export async function customerWithToken(
   t: TestApp,
   accountId: string,
   msisdn: string,
-  extra: { email?: string; locale?: string; firstName?: string } = {},
+  extra: Omit<NewSubscriber, 'accountId' | 'msisdn'> = {},
 ) {
   const subscriber = await t
     .get<SubscribersService>(SubscribersService)
@@ -20,4 +20,21 @@ export async function customerWithToken(
     expiresAt: new Date(Date.now() + 3600_000),
   });
   return { subscriber, token };
+}
+
+/** The same from one NewSubscriber, as `{ id, msisdn, token }` (the number-change tests' shape). */
+export async function signedInCustomer(t: TestApp, { accountId, msisdn, ...extra }: NewSubscriber) {
+  const { subscriber, token } = await customerWithToken(t, accountId, msisdn, extra);
+  return { id: subscriber.id, msisdn: subscriber.msisdn, token };
+}
+
+/** Polls until `check` returns a truthy value (work done by a BullMQ worker), or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

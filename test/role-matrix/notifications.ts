@@ -19,9 +19,10 @@ export const routes: RouteTable = {
   'POST /campaigns/:id/resume': [...SENDERS],
   'POST /campaigns/:id/cancel': [...SENDERS],
   'GET /verify/:code': 'public',
-  'GET /verify': 'public',
   'GET /notifications/templates': [...SENDERS],
   'POST /notifications/templates/preview': [...SENDERS],
+  'GET /sandbox/sms': ['admin'],
+  'GET /sandbox/emails': ['admin'],
   'POST /webhooks/twilio/status': 'signed',
   'POST /webhooks/twilio/inbound': 'signed',
 };

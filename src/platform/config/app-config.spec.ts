@@ -55,3 +55,25 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('number-change configuration', () => {
+  it('defaults, and parses the hold rules', () => {
+    const c = loadConfig({});
+    expect(c.numberChange).toMatchObject({ reservationMinutes: 15, quarantineDays: 180, slaHours: 24 });
+    expect(c.numberChange.provisioningUrl).toBeUndefined();
+    expect(loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'none' }).numberChange.holdSignals).toEqual([]);
+    expect(
+      loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,many_requests_from_ip' }).numberChange
+        .holdSignals,
+    ).toEqual(['email_mismatch', 'many_requests_from_ip']);
+    expect(loadConfig({ PROVISIONING_URL: 'http://prov.local:8080/' }).numberChange.provisioningUrl).toBe(
+      'http://prov.local:8080',
+    );
+  });
+
+  it('refuses unknown hold signals', () => {
+    expect(() => loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,vibes' })).toThrow(
+      'NUMBER_CHANGE_HOLD_SIGNALS',
+    );
+  });
+});

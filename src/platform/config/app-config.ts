@@ -14,7 +14,7 @@ export class ConfigError extends Error {}
 export class AppConfig {
   readonly role: CandorRole;
   readonly http: { host: string; port: number; publicBaseUrl: string };
-  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean };
+  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
   readonly redis: { url: string; prefix: string };
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
@@ -35,7 +35,26 @@ export class AppConfig {
     sandboxPort: number;
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string };
+  readonly numberChange: {
+    provisioningUrl?: string;
+    sandboxPort: number;
+    provisioningTimeoutMs: number;
+    provisioningMaxAttempts: number;
+    provisioningRetryDelayMs: number;
+    reservationMinutes: number;
+    offerCount: number;
+    quarantineDays: number;
+    slaHours: number;
+    requestTtlHours: number;
+    sweepSeconds: number;
+    holdSignals: string[];
+    otpFailureWindowMinutes: number;
+    maxRequestsPerIp: number;
+    recentChangeDays: number;
+  };
   readonly notifications: {
     smsMaxSegments: number;
     smsRatePerSecond: number;
@@ -67,6 +86,7 @@ export class AppConfig {
       url: env.DATABASE_URL,
       autoCreate: env.DATABASE_AUTO_CREATE,
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+      poolMax: env.DATABASE_POOL_MAX,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
@@ -97,12 +117,39 @@ export class AppConfig {
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
     };
+    this.incidents = {
+      reminderLeadMinutes: env.INCIDENT_REMINDER_LEAD_MINUTES,
+      reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
+      accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
+    };
+    this.statusPage = {
+      maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,
+      staleSeconds: env.STATUS_PAGE_STALE_SECONDS,
+      refreshSeconds: env.STATUS_PAGE_REFRESH_SECONDS,
+    };
     this.analysis = {
       headerAllowlist: env.ANALYSIS_HEADER_ALLOWLIST.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
+    };
+    this.numberChange = {
+      provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,
+      sandboxPort: env.SANDBOX_PROVISIONING_PORT,
+      provisioningTimeoutMs: env.PROVISIONING_TIMEOUT_MS,
+      provisioningMaxAttempts: env.PROVISIONING_MAX_ATTEMPTS,
+      provisioningRetryDelayMs: env.PROVISIONING_RETRY_DELAY_MS,
+      reservationMinutes: env.NUMBER_RESERVATION_MINUTES,
+      offerCount: env.NUMBER_OFFER_COUNT,
+      quarantineDays: env.NUMBER_QUARANTINE_DAYS,
+      slaHours: env.NUMBER_CHANGE_SLA_HOURS,
+      requestTtlHours: env.NUMBER_CHANGE_REQUEST_TTL_HOURS,
+      sweepSeconds: env.NUMBER_CHANGE_SWEEP_SECONDS,
+      holdSignals: env.NUMBER_CHANGE_HOLD_SIGNALS === 'none' ? [] : env.NUMBER_CHANGE_HOLD_SIGNALS.split(','),
+      otpFailureWindowMinutes: env.FRAUD_OTP_WINDOW_MINUTES,
+      maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
+      recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
     };
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,
@@ -144,6 +191,14 @@ export class AppConfig {
   }
 }
 
+function compilePattern(name: string, source: string): RegExp {
+  try {
+    return new RegExp(source, 'i');
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${(e as Error).message}`);
+  }
+}
+
 /** "21:00-08:00" → minutes after midnight; "" or "off" → no quiet hours. */
 function parseQuietHours(v: string): { start: number; end: number } | null {
   if (!v || v === 'off') return null;
@@ -167,6 +222,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'TWILIO_AUTH_TOKEN',
     'TWILIO_API_BASE_URL',
     'SMTP_URL',
+    'PROVISIONING_URL',
     'BILLING_WEBHOOK_URL',
     'BILLING_WEBHOOK_SECRET',
   ];

@@ -1,5 +1,19 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+// Mirrors FRAUD_SIGNALS in src/number-change/fraud-rules.ts (platform knows no domain, so it is repeated).
+const FRAUD_SIGNAL = '(recent_otp_failure|many_requests_from_ip|number_recently_changed|email_mismatch)';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -30,6 +44,12 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   DATABASE_AUTO_CREATE = true;
+
+  /** Connections per process; PostgreSQL's max_connections is shared by every api and worker process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  DATABASE_POOL_MAX = 20;
 
   @Transform(toBool)
   @IsBoolean()
@@ -141,6 +161,46 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   SMTP_MAX_CONNECTIONS = 5;
+
+  // --- incidents and the status page ---
+  /** Minutes before a "next update by" promise that the on-duty comms staff are reminded. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  INCIDENT_REMINDER_LEAD_MINUTES = 10;
+
+  /** How often the worker checks promises for due reminders. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  INCIDENT_REMINDER_TICK_SECONDS = 30;
+
+  /** Public text matching this (case-insensitive) is refused as an account id. */
+  @IsString()
+  @MinLength(1)
+  PII_ACCOUNT_ID_PATTERN =
+    '\\b(?:acc(?:ount)?|acct|cust(?:omer)?)(?:\\s*(?:no\\.?|number|id|ref))?[\\s#:.-]*\\d{4,}\\b|\\b\\d{8,}\\b';
+
+  /** Cache-Control max-age of public pages (what a CDN may serve without asking). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  STATUS_PAGE_MAX_AGE_SECONDS = 5;
+
+  /** Cache-Control stale-while-revalidate / stale-if-error window. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  STATUS_PAGE_STALE_SECONDS = 60;
+
+  /** Re-render at least this often even without a change (a missed invalidation heals itself). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  STATUS_PAGE_REFRESH_SECONDS = 30;
 
   // --- analysis ---
   /** Request headers that may carry a subscriber's number (comma-separated, case-insensitive). */
@@ -263,4 +323,88 @@ export class EnvSchema {
   @IsInt()
   @Min(10)
   BILLING_WEBHOOK_BACKOFF_MS = 2000;
+
+  // --- number change ---
+  /** The operator's provisioning API; empty = the in-process provisioning sandbox (dev, tests, demo). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PROVISIONING_URL?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  SANDBOX_PROVISIONING_PORT = 0;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  PROVISIONING_TIMEOUT_MS = 5000;
+
+  /** Tries per cutover before it is left for an agent to reschedule. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  PROVISIONING_MAX_ATTEMPTS = 6;
+
+  /** First retry delay; it doubles on each attempt. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  PROVISIONING_RETRY_DELAY_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_RESERVATION_MINUTES = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  NUMBER_OFFER_COUNT = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  NUMBER_QUARANTINE_DAYS = 180;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_SLA_HOURS = 24;
+
+  /** A request still waiting for its email confirmation or number choice after this long expires. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_REQUEST_TTL_HOURS = 24;
+
+  /** How often the sweeper releases expired reservations and quarantines and expires stale requests. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  NUMBER_CHANGE_SWEEP_SECONDS = 60;
+
+  /** Comma-separated fraud signals that hold a request for a supervisor, or `none`. */
+  @Matches(new RegExp(`^(none|(${FRAUD_SIGNAL}(,${FRAUD_SIGNAL})*))$`), {
+    message: 'must be none or a comma-separated list of fraud signal codes',
+  })
+  NUMBER_CHANGE_HOLD_SIGNALS = 'recent_otp_failure,number_recently_changed,email_mismatch';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  FRAUD_OTP_WINDOW_MINUTES = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  FRAUD_MAX_REQUESTS_PER_IP = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  FRAUD_RECENT_CHANGE_DAYS = 90;
 }

@@ -4,7 +4,12 @@ import { DataSourceOptions } from 'typeorm';
 /** Migrations live in /migrations (compiled to dist/migrations); the glob covers both ts (jest) and js. */
 export const MIGRATIONS_GLOB = join(__dirname, '..', '..', '..', 'migrations', '*.{ts,js}');
 
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+/** `poolMax`: connections per process (PostgreSQL's max_connections is shared by every process). */
+export function dataSourceOptions(
+  url: string,
+  extra: Partial<DataSourceOptions> = {},
+  poolMax = 20,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -12,7 +17,7 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 20, application_name: 'candor' },
+    extra: { max: poolMax, application_name: 'candor' },
     ...extra,
   } as DataSourceOptions;
 }

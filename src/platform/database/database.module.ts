@@ -14,7 +14,7 @@ import { ensureDatabase } from './ensure-database';
           new Logger('Database').log('created the database');
         }
         return {
-          ...dataSourceOptions(config.database.url),
+          ...dataSourceOptions(config.database.url, {}, config.database.poolMax),
           autoLoadEntities: true,
           migrationsRun: config.database.migrateOnStart,
           retryAttempts: 3,

@@ -1,0 +1,330 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
+import { defaultNextUpdateBy } from './cadence';
+import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
+import { IncidentEvents } from './incident-events';
+import { IncidentUpdate } from './incident-update.entity';
+import { Incident } from './incident.entity';
+import { IncidentsService } from './incidents.service';
+import { INCIDENTS_QUEUE, PUBLISH_JOB, PublishJob } from './incidents.queue';
+import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
+import { fillTemplate } from './update-templates';
+
+export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
+
+const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
+
+/**
+ * Drafting, approving, scheduling and publishing incident updates. Every transition is a conditional
+ * UPDATE on the current state (update-state.ts), so a double click, two approvers or a scheduler racing a
+ * person can never publish twice.
+ */
+@Injectable()
+export class IncidentUpdatesService {
+  private readonly logger = new Logger(IncidentUpdatesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(INCIDENTS_QUEUE) private readonly queue: Queue<PublishJob>,
+    private readonly incidents: IncidentsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly events: IncidentEvents,
+  ) {}
+
+  async draft(incidentId: string, dto: CreateUpdateDto, actor: Actor): Promise<IncidentUpdate> {
+    return this.db.transaction(async (m) => {
+      const incident = await this.incidents.get(incidentId, m);
+      const template = dto.template ? fillTemplate(dto.template, incident.affectedServices) : undefined;
+      const corrected = dto.correctsId ? await this.correctable(m, incidentId, dto.correctsId) : undefined;
+      const body = dto.body ?? template?.body;
+      if (!body)
+        throw new BadRequestException({
+          message: 'Validation failed',
+          details: [{ field: 'body', messages: ['body or template is required'] }],
+        });
+      const saved = await m.save(
+        m.create(IncidentUpdate, {
+          incidentId,
+          status: 'draft',
+          // A correction revises text only; it never changes the incident's status.
+          incidentStatus:
+            corrected?.incidentStatus ?? dto.incidentStatus ?? template?.incidentStatus ?? incident.status,
+          body,
+          bodyCy: dto.bodyCy ?? template?.bodyCy ?? null,
+          correctsId: corrected?.id ?? null,
+          nextUpdateBy: corrected ? null : this.promise(dto.nextUpdateBy),
+          createdBy: actor.id!,
+        }),
+      );
+      await this.record(m, actor, 'draft', saved, { template: dto.template, correctsId: saved.correctsId });
+      return saved;
+    });
+  }
+
+  async edit(
+    incidentId: string,
+    updateId: string,
+    dto: EditUpdateDto,
+    actor: Actor,
+  ): Promise<IncidentUpdate> {
+    return this.db.transaction(async (m) => {
+      const u = await this.find(m, incidentId, updateId);
+      const set: Partial<IncidentUpdate> = {};
+      if (dto.body !== undefined) set.body = dto.body;
+      if (dto.bodyCy !== undefined) set.bodyCy = dto.bodyCy;
+      if (dto.incidentStatus !== undefined && !u.correctsId) set.incidentStatus = dto.incidentStatus;
+      if (dto.nextUpdateBy !== undefined && !u.correctsId) set.nextUpdateBy = this.promise(dto.nextUpdateBy);
+      const updated = await this.move(m, u, 'edit', set);
+      await this.record(m, actor, 'edit', updated, { fields: Object.keys(set) });
+      return updated;
+    });
+  }
+
+  async approve(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
+    return this.db.transaction(async (m) => {
+      const u = await this.find(m, incidentId, updateId);
+      const incident = await this.incidents.get(incidentId, m);
+      const refusal = approvalRefusal(
+        { id: actor.id!, role: actor.role! },
+        u.createdBy,
+        incident.approverRoles,
+      );
+      if (refusal) throw new ForbiddenException(refusal);
+      this.guard(u);
+      const updated = await this.move(m, u, 'approve', {
+        approvedBy: actor.id!,
+        approvedAt: this.clock.now(),
+      });
+      await this.record(m, actor, 'approve', updated);
+      return updated;
+    });
+  }
+
+  async discard(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
+    return this.db.transaction(async (m) => {
+      const updated = await this.move(m, await this.find(m, incidentId, updateId), 'discard', {});
+      await this.record(m, actor, 'discard', updated);
+      return updated;
+    });
+  }
+
+  /** Publishes an approved update now. */
+  async publish(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
+    const published = await this.db.transaction(async (m) => {
+      const incident = await this.incidents.lockIncident(m, incidentId);
+      const u = await this.find(m, incidentId, updateId);
+      return this.publishLocked(m, incident, u, 'publish', actor);
+    });
+    await this.announce(published);
+    return published;
+  }
+
+  async schedule(
+    incidentId: string,
+    updateId: string,
+    publishAt: string,
+    actor: Actor,
+  ): Promise<IncidentUpdate> {
+    const at = new Date(publishAt);
+    const ahead = at.getTime() - this.clock.now().getTime();
+    if (ahead <= 0 || ahead > MAX_SCHEDULE_AHEAD_MS)
+      throw new UnprocessableEntityException('publishAt must be in the future and within 30 days');
+    const updated = await this.db.transaction(async (m) => {
+      const u = await this.find(m, incidentId, updateId);
+      this.guard(u);
+      if (u.nextUpdateBy && u.nextUpdateBy <= at)
+        throw new UnprocessableEntityException('nextUpdateBy must be after the scheduled publication time');
+      const scheduled = await this.move(m, u, 'schedule', { scheduledFor: at });
+      await this.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
+      return scheduled;
+    });
+    // The row is the record; the job only carries the work. If this enqueue is lost, the tick re-enqueues it.
+    await this.enqueue(updated.id, at);
+    return updated;
+  }
+
+  async unschedule(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
+    const updated = await this.db.transaction(async (m) => {
+      const back = await this.move(m, await this.find(m, incidentId, updateId), 'unschedule', {
+        scheduledFor: null,
+      });
+      await this.record(m, actor, 'unschedule', back);
+      return back;
+    });
+    await this.queue.remove(updated.id).catch(() => 0); // an orphan job finds the update not scheduled and does nothing
+    return updated;
+  }
+
+  /**
+   * The scheduler's publication: at most once, whoever calls it and however often (the conditional UPDATE
+   * from 'scheduled' decides). Returns `early` with the stored time when it has not come yet.
+   */
+  async publishScheduled(updateId: string): Promise<ScheduledOutcome> {
+    const u = await this.db.getRepository(IncidentUpdate).findOne({ where: { id: updateId } });
+    if (!u || u.status !== 'scheduled') return 'noop';
+    if (u.scheduledFor!.getTime() > this.clock.now().getTime()) return { early: u.scheduledFor! };
+    try {
+      const published = await this.db.transaction(async (m) => {
+        const incident = await this.incidents.lockIncident(m, u.incidentId);
+        const fresh = await this.find(m, u.incidentId, updateId);
+        if (fresh.status !== 'scheduled') return null;
+        return this.publishLocked(m, incident, fresh, 'fire', SYSTEM_ACTOR);
+      });
+      if (!published) return 'noop';
+      await this.announce(published);
+      return 'published';
+    } catch (e) {
+      if (!(e instanceof UnprocessableEntityException)) throw e;
+      // Refused by the guard at the last moment (e.g. the pattern changed): back to approved, for a person.
+      this.logger.error(`scheduled update ${updateId} refused at publication: ${e.message}`);
+      await this.db.transaction(async (m) => {
+        const fresh = await this.find(m, u.incidentId, updateId);
+        const back = await this.move(m, fresh, 'unschedule', { scheduledFor: null });
+        await this.record(m, SYSTEM_ACTOR, 'publish_refused', back, { reason: e.message });
+      });
+      return 'refused';
+    }
+  }
+
+  /** Re-enqueues every scheduled update (boot and every tick): a lost or never-added job heals itself. */
+  async requeueScheduled(): Promise<number> {
+    const rows = await this.db
+      .getRepository(IncidentUpdate)
+      .find({ where: { status: 'scheduled' }, select: { id: true, scheduledFor: true } });
+    for (const r of rows) await this.enqueue(r.id, r.scheduledFor!);
+    return rows.length;
+  }
+
+  async enqueue(updateId: string, at: Date): Promise<void> {
+    // jobId = update id: adding the same publication twice is a no-op in BullMQ.
+    await this.queue.add(
+      PUBLISH_JOB,
+      { updateId },
+      { jobId: updateId, delay: Math.max(0, at.getTime() - this.clock.now().getTime()) },
+    );
+  }
+
+  private async publishLocked(
+    m: EntityManager,
+    incident: Incident,
+    u: IncidentUpdate,
+    event: 'publish' | 'fire',
+    actor: Actor,
+  ): Promise<IncidentUpdate> {
+    this.guard(u);
+    const now = this.clock.now();
+    if (u.nextUpdateBy && u.nextUpdateBy <= now)
+      throw new UnprocessableEntityException('nextUpdateBy is in the past; edit it before publishing');
+    const resolves = u.incidentStatus === 'resolved';
+    const cadence = {
+      minutes: incident.cadenceMinutes,
+      fastForHours: incident.cadenceFastHours,
+      slowMinutes: incident.cadenceSlowMinutes,
+    };
+    const nextUpdateBy =
+      u.correctsId || resolves
+        ? null
+        : (u.nextUpdateBy ?? defaultNextUpdateBy(cadence, incident.detectedAt, now));
+    const published = await this.move(m, u, event, {
+      publishedAt: now,
+      publishedBy: actor.type === 'staff' ? actor.id! : null,
+      nextUpdateBy,
+    });
+    if (!u.correctsId) {
+      await m.update(
+        Incident,
+        { id: incident.id },
+        {
+          status: u.incidentStatus,
+          resolvedAt: resolves ? now : null,
+        },
+      );
+    }
+    await this.record(m, actor, 'publish', published, {
+      incidentStatus: u.incidentStatus,
+      nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
+      correctsId: u.correctsId,
+      scheduled: event === 'fire',
+    });
+    return published;
+  }
+
+  private async announce(u: IncidentUpdate): Promise<void> {
+    await this.events.emit({ type: 'published', incidentId: u.incidentId, updateId: u.id });
+  }
+
+  /** Applies a state-machine event as a conditional UPDATE; 409 when someone else moved it first. */
+  private async move(
+    m: EntityManager,
+    u: IncidentUpdate,
+    event: UpdateEvent,
+    set: Partial<IncidentUpdate>,
+  ): Promise<IncidentUpdate> {
+    const t = transition(u.status, event);
+    if (!t.ok) throw new ConflictException(t.reason);
+    const res = await m
+      .createQueryBuilder()
+      .update(IncidentUpdate)
+      .set({ ...set, status: t.to })
+      .where('id = :id AND status IN (:...from)', { id: u.id, from: sourcesOf(event) })
+      .execute();
+    if (!res.affected)
+      throw new ConflictException(`the update changed meanwhile; reload it (${event} refused)`);
+    return m.findOneOrFail(IncidentUpdate, { where: { id: u.id } });
+  }
+
+  private async find(m: EntityManager, incidentId: string, updateId: string): Promise<IncidentUpdate> {
+    const u = await m.findOne(IncidentUpdate, { where: { id: updateId, incidentId } });
+    if (!u) throw new NotFoundException('No such update for this incident');
+    return u;
+  }
+
+  private async correctable(m: EntityManager, incidentId: string, id: string): Promise<IncidentUpdate> {
+    const original = await m.findOne(IncidentUpdate, { where: { id, incidentId } });
+    if (!original || original.status !== 'published')
+      throw new UnprocessableEntityException('correctsId must be a published update of this incident');
+    // A correction of a correction revises the same original: the public page shows one chain.
+    return original.correctsId ? this.correctable(m, incidentId, original.correctsId) : original;
+  }
+
+  private guard(u: IncidentUpdate): void {
+    this.incidents.guardPublicText({ body: u.body, bodyCy: u.bodyCy });
+  }
+
+  private promise(v: string | undefined): Date | null {
+    if (v === undefined) return null;
+    const d = new Date(v);
+    if (d <= this.clock.now()) throw new UnprocessableEntityException('nextUpdateBy must be in the future');
+    return d;
+  }
+
+  private record(
+    m: EntityManager,
+    actor: Actor,
+    what: string,
+    u: IncidentUpdate,
+    extra: Record<string, unknown> = {},
+  ) {
+    return this.audit.record(m, actor, {
+      action: `incident.update.${what}`,
+      targetType: 'incident_update',
+      targetId: u.id,
+      summary: { incidentId: u.incidentId, status: u.status, ...extra },
+    });
+  }
+}

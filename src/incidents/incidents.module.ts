@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IncidentEvents } from './incident-events';
+import { IncidentReminder } from './incident-reminder.entity';
+import { IncidentUpdate } from './incident-update.entity';
+import { IncidentUpdatesService } from './incident-updates.service';
+import { Incident } from './incident.entity';
+import { IncidentsController } from './incidents.controller';
+import { IncidentsProcessor, IncidentsScheduler } from './incidents.processor';
+import { INCIDENTS_QUEUE } from './incidents.queue';
+import { IncidentsService } from './incidents.service';
+import { RegulatorNotice } from './regulator-notice.entity';
+import { RemindersService } from './reminders.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice]),
+    BullModule.registerQueue({ name: INCIDENTS_QUEUE }),
+  ],
+  controllers: [IncidentsController],
+  providers: [
+    IncidentsService,
+    IncidentUpdatesService,
+    RemindersService,
+    IncidentEvents,
+    IncidentsProcessor,
+    IncidentsScheduler,
+  ],
+  exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
+})
+export class IncidentsModule {}

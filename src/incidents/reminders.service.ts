@@ -1,0 +1,132 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { StaffUser } from '../identity/staff-user.entity';
+import { UsersService } from '../identity/users.service';
+import { Clock } from '../platform/clock/clock';
+import { AppConfig } from '../platform/config';
+import { dueReminders, REMINDER_AUDIENCE, ReminderKind } from './cadence';
+import { IncidentReminder } from './incident-reminder.entity';
+import { NotificationsService } from '../notifications/notifications.service';
+import { formatUkTime } from './uk-time';
+
+interface Promise_ {
+  update_id: string;
+  incident_id: string;
+  title: string;
+  next_update_by: Date;
+}
+
+/**
+ * Holds staff to the "next update by" promise: `tick()` (run by the worker every few seconds, and by tests
+ * with a moved clock) records each due reminder once (unique per promise and kind) and messages the
+ * on-duty comms staff; the overdue one escalates to supervisors.
+ */
+@Injectable()
+export class RemindersService {
+  private readonly logger = new Logger(RemindersService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  /** Fires every reminder due now; returns the ones recorded by this call. */
+  async tick(): Promise<IncidentReminder[]> {
+    const now = this.clock.now();
+    const lead = this.config.incidents.reminderLeadMinutes;
+    // The promise in force per open incident: its latest published update that is not a correction.
+    const promises: Promise_[] = await this.db.query(
+      `SELECT u.id AS update_id, i.id AS incident_id, i.title, u.next_update_by
+         FROM incidents i
+         CROSS JOIN LATERAL (
+           SELECT id, next_update_by FROM incident_updates
+            WHERE incident_id = i.id AND status = 'published' AND corrects_id IS NULL
+            ORDER BY published_at DESC LIMIT 1) u
+        WHERE i.status <> 'resolved' AND u.next_update_by IS NOT NULL
+          AND u.next_update_by <= $1::timestamptz + make_interval(mins => $2)`,
+      [now.toISOString(), lead],
+    );
+    const fired: IncidentReminder[] = [];
+    for (const p of promises) {
+      const due = dueReminders(p.next_update_by, now, lead);
+      for (const kind of due) {
+        // Both rows are recorded, but once overdue only the overdue one is worth a message.
+        const send = kind === 'overdue' || !due.includes('overdue');
+        const r = await this.fire(p, kind, now, send);
+        if (r) fired.push(r);
+      }
+    }
+    return fired;
+  }
+
+  list(incidentId?: string): Promise<IncidentReminder[]> {
+    return this.db.getRepository(IncidentReminder).find({
+      where: incidentId ? { incidentId } : {},
+      order: { firedAt: 'DESC' },
+      take: 200,
+    });
+  }
+
+  private async fire(
+    p: Promise_,
+    kind: ReminderKind,
+    now: Date,
+    send: boolean,
+  ): Promise<IncidentReminder | null> {
+    return this.db.transaction(async (m) => {
+      const inserted: Array<{ id: string }> = await m.query(
+        `INSERT INTO incident_reminders (incident_id, update_id, kind, next_update_by, fired_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (update_id, kind) DO NOTHING RETURNING id`,
+        [p.incident_id, p.update_id, kind, p.next_update_by, now],
+      );
+      if (!inserted.length) return null; // another tick (or instance) already fired it
+      const staff = send ? await this.users.findActiveByRoles(REMINDER_AUDIENCE[kind]) : [];
+      let recipients = 0;
+      for (const user of staff) recipients += await this.notify(m, inserted[0].id, kind, p, user);
+      await m.update(IncidentReminder, { id: inserted[0].id }, { recipients });
+      await this.audit.record(m, SYSTEM_ACTOR, {
+        action: `incident.reminder.${kind}`,
+        targetType: 'incident',
+        targetId: p.incident_id,
+        summary: { updateId: p.update_id, nextUpdateBy: p.next_update_by, recipients },
+      });
+      this.logger.log(`reminder ${kind} for incident ${p.incident_id}: ${recipients} staff messages`);
+      return m.findOneOrFail(IncidentReminder, { where: { id: inserted[0].id } });
+    });
+  }
+
+  /** One reminder to one person: email, and SMS when they have a phone on file. */
+  private async notify(
+    m: EntityManager,
+    reminderId: string,
+    kind: ReminderKind,
+    p: Promise_,
+    user: StaffUser,
+  ) {
+    const vars = {
+      incidentTitle: p.title,
+      nextUpdateBy: formatUkTime(p.next_update_by, 'en').text,
+      staffUrl: `${this.config.http.publicBaseUrl}/incidents/${p.incident_id}`,
+    };
+    const channels = [{ channel: 'email' as const, to: user.email }];
+    if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);
+    for (const c of channels) {
+      await this.notifications.queue(m, {
+        kind: kind === 'due_soon' ? 'incident-update-due' : 'incident-update-overdue',
+        channel: c.channel,
+        to: c.to,
+        locale: 'en',
+        vars,
+        dedupeKey: `incident-reminder:${reminderId}:${user.id}:${c.channel}`,
+      });
+    }
+    return channels.length;
+  }
+}

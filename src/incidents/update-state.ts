@@ -1,0 +1,65 @@
+/**
+ * The life of an incident update, as a pure state machine. The service turns each transition into a
+ * conditional UPDATE (`... WHERE status = <from>`), so two people acting at once cannot both win.
+ *
+ *   draft ──approve──► approved ──publish──► published
+ *     │                   │  ▲
+ *     │                schedule unschedule
+ *     │                   ▼  │
+ *     │                scheduled ──fire──► published
+ *     └──discard──► discarded ◄──discard── approved
+ *
+ * A published update never changes again; a correction is a new update that points at it.
+ */
+export const UPDATE_STATES = ['draft', 'approved', 'scheduled', 'published', 'discarded'] as const;
+export type UpdateState = (typeof UPDATE_STATES)[number];
+
+export const UPDATE_EVENTS = [
+  'edit',
+  'approve',
+  'publish',
+  'schedule',
+  'unschedule',
+  'fire',
+  'discard',
+] as const;
+export type UpdateEvent = (typeof UPDATE_EVENTS)[number];
+
+const TRANSITIONS: Record<UpdateEvent, Partial<Record<UpdateState, UpdateState>>> = {
+  edit: { draft: 'draft' },
+  approve: { draft: 'approved' },
+  publish: { approved: 'published' },
+  schedule: { approved: 'scheduled' },
+  unschedule: { scheduled: 'approved' },
+  fire: { scheduled: 'published' },
+  discard: { draft: 'discarded', approved: 'discarded' },
+};
+
+export type TransitionResult = { ok: true; to: UpdateState } | { ok: false; reason: string };
+
+export function transition(from: UpdateState, event: UpdateEvent): TransitionResult {
+  const to = TRANSITIONS[event][from];
+  if (to) return { ok: true, to };
+  const allowedFrom = Object.keys(TRANSITIONS[event]).join(' or ');
+  return { ok: false, reason: `cannot ${event} an update that is ${from} (only when ${allowedFrom})` };
+}
+
+/** The states an event may start from: the WHERE clause of the conditional UPDATE. */
+export function sourcesOf(event: UpdateEvent): UpdateState[] {
+  return Object.keys(TRANSITIONS[event]) as UpdateState[];
+}
+
+/**
+ * Who may approve: someone other than the author, holding one of the incident's approver roles
+ * (`supervisor` by default, configurable per incident). Returns the refusal, or null when allowed.
+ */
+export function approvalRefusal(
+  approver: { id: string; role: string },
+  authorId: string,
+  approverRoles: readonly string[],
+): string | null {
+  if (approver.id === authorId) return 'an update must be approved by someone other than its author';
+  if (!approverRoles.includes(approver.role))
+    return `approval for this incident requires role: ${approverRoles.join(' or ')}`;
+  return null;
+}

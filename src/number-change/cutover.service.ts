@@ -1,0 +1,102 @@
+import { ConflictException, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { NumberChangeRequest } from './number-change-request.entity';
+import { NumberChangeService } from './number-change.service';
+import { NumberPoolService } from './number-pool.service';
+import { ProvisioningClient, ProvisioningRejectedError } from './provisioning-client';
+
+export type CutoverResult = 'completed' | 'already_completed' | 'not_due';
+
+/**
+ * Switches a scheduled request's number at the operator, then in our records. Safe to run twice or
+ * concurrently: the operator sees one idempotency key per request, and `scheduled → completed` is a
+ * conditional UPDATE that only one run can win.
+ */
+@Injectable()
+export class CutoverService {
+  private readonly logger = new Logger(CutoverService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly requests: NumberChangeService,
+    private readonly pool: NumberPoolService,
+    private readonly subscribers: SubscribersService,
+    private readonly provisioning: ProvisioningClient,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run(requestId: string): Promise<CutoverResult> {
+    // Claiming the cutover blocks cancel/reject from here on (the operator may be switching already).
+    const [claimed] = await this.db.query(
+      `UPDATE number_change_requests SET cutover_started_at = now(), provisioning_attempts = provisioning_attempts + 1
+       WHERE id = $1 AND state = 'scheduled' AND scheduled_at <= now() RETURNING id`,
+      [requestId],
+    );
+    if (!claimed.length) {
+      const r = await this.db.getRepository(NumberChangeRequest).findOne({ where: { id: requestId } });
+      return r?.state === 'completed' ? 'already_completed' : 'not_due';
+    }
+    const r = await this.requests.get(requestId);
+    const subscriber = await this.subscribers.findById(r.subscriberId);
+    let reference: string;
+    try {
+      ({ reference } = await this.provisioning.changeNumber({
+        idempotencyKey: r.id,
+        accountId: subscriber!.accountId,
+        oldMsisdn: r.oldMsisdn,
+        newMsisdn: r.newMsisdn!,
+      }));
+    } catch (e) {
+      const message = (e as Error).message;
+      await this.db.query(`UPDATE number_change_requests SET last_error = $2 WHERE id = $1`, [r.id, message]);
+      this.logger.warn(
+        `number-change ${r.id}: provisioning try ${r.provisioningAttempts} failed: ${message}`,
+      );
+      throw e instanceof ProvisioningRejectedError ? new UnrecoverableError(message) : e;
+    }
+    return this.db.transaction(async (m) => {
+      try {
+        await this.requests.transition(m, r.id, 'complete', SYSTEM_ACTOR, {
+          set: { provisioningReference: reference, lastError: null },
+          summary: { reference },
+        });
+      } catch (e) {
+        const now = await m.findOne(NumberChangeRequest, { where: { id: r.id } });
+        if (e instanceof ConflictException && now?.state === 'completed') return 'already_completed';
+        throw e;
+      }
+      const { oldMsisdn } = await this.subscribers.changeNumber(
+        m,
+        r.subscriberId,
+        r.newMsisdn!,
+        `number change ${r.id}`,
+      );
+      await this.pool.assignAndQuarantine(m, r.id, r.subscriberId, r.newMsisdn!, oldMsisdn);
+      this.logger.log(`number-change ${r.id}: completed (${reference})`);
+      return 'completed';
+    });
+  }
+
+  /** After the last try: the request stays scheduled, unlocked and visible to agents, who may reschedule it. */
+  async giveUp(requestId: string, error: string): Promise<void> {
+    await this.db.transaction(async (m) => {
+      const [, n] = await m.query(
+        `UPDATE number_change_requests SET cutover_started_at = NULL, last_error = $2
+         WHERE id = $1 AND state = 'scheduled'`,
+        [requestId, error],
+      );
+      if (!n) return;
+      await this.audit.record(m, SYSTEM_ACTOR, {
+        action: 'number_change.cutover_failed',
+        targetType: 'number_change_request',
+        targetId: requestId,
+        summary: { error },
+      });
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { FraudFacts, FraudRules, fraudSignals, holdsForSupervisor } from './fraud-rules';
+
+const now = new Date('2025-06-01T12:00:00Z');
+const rules: FraudRules = {
+  otpFailureWindowMinutes: 30,
+  maxRequestsPerIp: 3,
+  recentChangeDays: 90,
+  holdOn: ['recent_otp_failure', 'email_mismatch'],
+};
+const clean: FraudFacts = {
+  failedOtpAttempts: 0,
+  requestsFromIp: 1,
+  lastNumberChangeAt: null,
+  emailMismatches: 0,
+};
+const codes = (f: Partial<FraudFacts>) => fraudSignals({ ...clean, ...f }, rules, now).map((s) => s.code);
+
+describe('fraud signals', () => {
+  it('finds nothing in a clean request', () => {
+    expect(fraudSignals(clean, rules, now)).toEqual([]);
+  });
+
+  it('flags a failed code attempt, with its count', () => {
+    const [s] = fraudSignals({ ...clean, failedOtpAttempts: 2 }, rules, now);
+    expect(s).toEqual({
+      code: 'recent_otp_failure',
+      detail: '2 failed sign-in code attempt(s) in the 30 minutes before',
+    });
+  });
+
+  it('flags many requests from one IP only above the limit', () => {
+    expect(codes({ requestsFromIp: 3 })).toEqual([]);
+    expect(codes({ requestsFromIp: 4 })).toEqual(['many_requests_from_ip']);
+  });
+
+  it('flags a number changed within the window, not one changed before it', () => {
+    expect(codes({ lastNumberChangeAt: new Date(now.getTime() - 89 * 86_400_000) })).toEqual([
+      'number_recently_changed',
+    ]);
+    expect(codes({ lastNumberChangeAt: new Date(now.getTime() - 91 * 86_400_000) })).toEqual([]);
+  });
+
+  it('flags a mismatched email confirmation', () => {
+    expect(codes({ emailMismatches: 1 })).toEqual(['email_mismatch']);
+  });
+
+  it('holds for a supervisor only on the configured signals', () => {
+    const hold = (f: Partial<FraudFacts>) =>
+      holdsForSupervisor(fraudSignals({ ...clean, ...f }, rules, now), rules);
+    expect(hold({ failedOtpAttempts: 1 })).toBe(true);
+    expect(hold({ emailMismatches: 1 })).toBe(true);
+    expect(hold({ requestsFromIp: 10 })).toBe(false);
+    expect(holdsForSupervisor([], rules)).toBe(false);
+  });
+});

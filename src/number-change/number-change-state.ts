@@ -1,0 +1,90 @@
+/**
+ * The number-change state machine, the only place its rules live. Pure: no Nest, no database.
+ *
+ *   requested → verified → number_reserved → approved → scheduled → completed
+ *   any open state → rejected (agent) | cancelled (customer); requested/verified → expired (sweeper)
+ *
+ * The service applies a transition with a conditional UPDATE (`WHERE state = from`), so two racing
+ * callers cannot both apply one.
+ */
+export const NUMBER_CHANGE_STATES = [
+  'requested',
+  'verified',
+  'number_reserved',
+  'approved',
+  'scheduled',
+  'completed',
+  'rejected',
+  'cancelled',
+  'expired',
+] as const;
+export type NumberChangeState = (typeof NUMBER_CHANGE_STATES)[number];
+
+export const NUMBER_CHANGE_EVENTS = [
+  'verify',
+  'reserve',
+  'approve',
+  'schedule',
+  'complete',
+  'reject',
+  'cancel',
+  'expire',
+] as const;
+export type NumberChangeEvent = (typeof NUMBER_CHANGE_EVENTS)[number];
+
+export const TERMINAL_STATES: readonly NumberChangeState[] = [
+  'completed',
+  'rejected',
+  'cancelled',
+  'expired',
+];
+export const OPEN_STATES: readonly NumberChangeState[] = NUMBER_CHANGE_STATES.filter(
+  (s) => !TERMINAL_STATES.includes(s),
+);
+
+const BEFORE_CUTOVER: NumberChangeState[] = [
+  'requested',
+  'verified',
+  'number_reserved',
+  'approved',
+  'scheduled',
+];
+
+/** event → the states it may start from, and where it leads. */
+const TRANSITIONS: Record<NumberChangeEvent, { from: readonly NumberChangeState[]; to: NumberChangeState }> =
+  {
+    verify: { from: ['requested'], to: 'verified' },
+    reserve: { from: ['verified'], to: 'number_reserved' },
+    approve: { from: ['number_reserved'], to: 'approved' },
+    // scheduled → scheduled is a reschedule (e.g. after the provisioning system was down)
+    schedule: { from: ['approved', 'scheduled'], to: 'scheduled' },
+    complete: { from: ['scheduled'], to: 'completed' },
+    reject: { from: BEFORE_CUTOVER, to: 'rejected' },
+    cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
+    expire: { from: ['requested', 'verified'], to: 'expired' },
+  };
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: NumberChangeState,
+    readonly event: NumberChangeEvent,
+  ) {
+    const allowed = TRANSITIONS[event].from.join(', ');
+    super(`Cannot ${event} a request that is ${from} (only from: ${allowed})`);
+  }
+}
+
+/** The state `event` leads to from `from`, or IllegalTransitionError. */
+export function nextState(from: NumberChangeState, event: NumberChangeEvent): NumberChangeState {
+  const t = TRANSITIONS[event];
+  if (!t.from.includes(from)) throw new IllegalTransitionError(from, event);
+  return t.to;
+}
+
+export function canApply(from: NumberChangeState, event: NumberChangeEvent): boolean {
+  return TRANSITIONS[event].from.includes(from);
+}
+
+export function isTerminal(state: NumberChangeState): boolean {
+  return TERMINAL_STATES.includes(state);
+}

@@ -1,0 +1,47 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../platform/config';
+import { ProvisioningSandbox } from '../sandbox/provisioning-sandbox';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { CustomerNumberChangeController } from './customer-number-change.controller';
+import { CutoverService } from './cutover.service';
+import { NumberChangeNotifier } from './number-change-notifier';
+import { NumberChangeRequest } from './number-change-request.entity';
+import { NumberChangeController } from './number-change.controller';
+import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
+import { NumberChangeProcessor, SweepScheduler } from './number-change.processor';
+import { NumberChangeService } from './number-change.service';
+import { NumberPoolService } from './number-pool.service';
+import { PoolNumber } from './pool-number.entity';
+import { HttpProvisioningClient, ProvisioningClient } from './provisioning-client';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]),
+    BullModule.registerQueue({ name: NUMBER_CHANGE_QUEUE }),
+    SubscribersModule,
+  ],
+  controllers: [CustomerNumberChangeController, NumberChangeController],
+  providers: [
+    NumberChangeService,
+    NumberPoolService,
+    CutoverService,
+    NumberChangeNotifier,
+    NumberChangeProcessor,
+    SweepScheduler,
+    ProvisioningSandbox,
+    {
+      // Without PROVISIONING_URL the in-process sandbox stands in (it warns at start), as for SMS and email.
+      provide: ProvisioningClient,
+      inject: [AppConfig, ProvisioningSandbox],
+      useFactory: async (config: AppConfig, sandbox: ProvisioningSandbox) => {
+        const c = config.numberChange;
+        const url = c.provisioningUrl ?? (await sandbox.start(c.sandboxPort));
+        return new HttpProvisioningClient(url, c.provisioningTimeoutMs);
+      },
+    },
+  ],
+  exports: [NumberChangeService, NumberPoolService, CutoverService],
+})
+export class NumberChangeModule {}

@@ -1,0 +1,463 @@
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { CustomerAuthService } from '../identity/customer-auth.service';
+import { newOtpCode } from '../identity/secrets';
+import { AppConfig } from '../platform/config';
+import { Pseudonymiser } from '../platform/privacy';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
+import { NumberChangeStep } from './number-change-messages';
+import { NumberChangeNotifier } from './number-change-notifier';
+import { NumberChangeRequest } from './number-change-request.entity';
+import {
+  IllegalTransitionError,
+  isTerminal,
+  NumberChangeEvent,
+  NumberChangeState,
+  nextState,
+  OPEN_STATES,
+} from './number-change-state';
+import { cutoverJob, NUMBER_CHANGE_QUEUE } from './number-change.jobs';
+import { NumberPoolService, Offer } from './number-pool.service';
+
+export interface TransitionOptions {
+  /** Customers act only on their own requests: the row must also match this subscriber. */
+  subscriberId?: string;
+  set?: QueryDeepPartialEntity<NumberChangeRequest>;
+  summary?: Record<string, unknown>;
+}
+
+export interface QueueFilter {
+  state?: NumberChangeState | 'open';
+  held?: boolean;
+  breached?: boolean;
+  signal?: FraudSignalCode;
+  limit?: number;
+}
+
+/** Which steps the customer is told about (others, like `verify`, follow too closely to be worth a message). */
+const NOTIFIED: Partial<Record<NumberChangeEvent, NumberChangeStep>> = {
+  reserve: 'reserved',
+  approve: 'approved',
+  schedule: 'scheduled',
+  complete: 'completed',
+  reject: 'rejected',
+  cancel: 'cancelled',
+  expire: 'expired',
+};
+const RELEASES_NUMBERS: NumberChangeEvent[] = ['reject', 'cancel', 'expire'];
+const MAX_SCHEDULE_AHEAD_DAYS = 30;
+
+/**
+ * Number-change requests: what customers and agents may do, each step through `transition()`, which is
+ * the only writer of `state`, applies the state machine with a conditional UPDATE and audits it in the
+ * same transaction.
+ */
+@Injectable()
+export class NumberChangeService {
+  private readonly logger = new Logger(NumberChangeService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(NUMBER_CHANGE_QUEUE) private readonly queue: Queue,
+    private readonly pool: NumberPoolService,
+    private readonly subscribers: SubscribersService,
+    private readonly customerAuth: CustomerAuthService,
+    private readonly audit: AuditService,
+    private readonly notifier: NumberChangeNotifier,
+    private readonly pseudonymiser: Pseudonymiser,
+    private readonly config: AppConfig,
+  ) {}
+
+  // ---------------------------------------------------------------- the one way state changes
+
+  async transition(
+    m: EntityManager,
+    id: string,
+    event: NumberChangeEvent,
+    actor: Actor,
+    opts: TransitionOptions = {},
+  ): Promise<NumberChangeRequest> {
+    const current = await this.find(m, id, opts.subscriberId);
+    let to: NumberChangeState;
+    try {
+      to = nextState(current.state, event);
+    } catch (e) {
+      if (e instanceof IllegalTransitionError) throw new ConflictException(e.message);
+      throw e;
+    }
+    const qb = m
+      .createQueryBuilder()
+      .update(NumberChangeRequest)
+      .set({
+        ...opts.set,
+        state: to,
+        updatedAt: () => 'now()',
+        ...(isTerminal(to) ? { closedAt: () => 'now()' } : {}),
+      })
+      .where('id = :id AND state = :from', { id, from: current.state });
+    // Once the operator may be switching the number, only the cutover itself can move the request on.
+    if (event !== 'complete') qb.andWhere('cutover_started_at IS NULL');
+    const { affected } = await qb.execute();
+    if (!affected) {
+      const now = await this.find(m, id);
+      throw new ConflictException(
+        now.cutoverStartedAt && now.state === current.state
+          ? 'The cutover has started; the request can no longer be changed'
+          : `The request changed meanwhile (now ${now.state}); nothing was done`,
+      );
+    }
+    await this.audit.record(m, actor, {
+      action: `number_change.${event}`,
+      targetType: 'number_change_request',
+      targetId: id,
+      summary: { from: current.state, to, ...opts.summary },
+    });
+    const updated = await this.find(m, id);
+    if (RELEASES_NUMBERS.includes(event)) await this.pool.releaseAll(m, id);
+    const step = NOTIFIED[event];
+    if (step) await this.notifier.step(m, updated, step);
+    return updated;
+  }
+
+  // ---------------------------------------------------------------- customer side
+
+  async create(
+    subscriberId: string,
+    input: { reason: string; confirmByEmail?: boolean },
+    actor: Actor,
+  ): Promise<NumberChangeRequest> {
+    const subscriber = await this.subscribers.findById(subscriberId);
+    if (!subscriber) throw new NotFoundException('No such subscriber');
+    if (input.confirmByEmail && !subscriber.email)
+      throw new BadRequestException('There is no email address on file to confirm by');
+    // Read before the transaction: a transaction must not wait on a second pooled connection.
+    const facts = await this.outsideFacts(subscriberId, new Date());
+    try {
+      return await this.db.transaction(async (m) => {
+        const row = await m.save(
+          m.create(NumberChangeRequest, {
+            subscriberId,
+            state: 'requested',
+            reason: input.reason,
+            oldMsisdn: subscriber.msisdn,
+            ip: actor.ip ?? null,
+            slaDueAt: new Date(Date.now() + this.config.numberChange.slaHours * 3_600_000),
+          }),
+        );
+        await this.assessFraud(m, row, facts);
+        await this.audit.record(m, actor, {
+          action: 'number_change.request',
+          targetType: 'number_change_request',
+          targetId: row.id,
+          summary: { confirmByEmail: !!input.confirmByEmail },
+        });
+        const created = await this.find(m, row.id);
+        await this.notifier.step(m, created, 'requested');
+        if (input.confirmByEmail) {
+          const code = newOtpCode();
+          await m.update(
+            NumberChangeRequest,
+            { id: row.id },
+            { emailCodeHash: this.emailCodeHash(row.id, code) },
+          );
+          await this.notifier.emailCode(m, created, code);
+          return created;
+        }
+        // Signed in with a code sent to the current number: that is the verification.
+        return this.transition(m, row.id, 'verify', actor, { summary: { by: 'sign-in code' } });
+      });
+    } catch (e) {
+      if (e instanceof QueryFailedError && (e as any).code === '23505')
+        throw new ConflictException('You already have an open number-change request');
+      throw e;
+    }
+  }
+
+  /** Checks the emailed code; counts the attempt first (conditional UPDATE), so guesses cannot exceed the limit. */
+  async confirmEmail(
+    subscriberId: string,
+    id: string,
+    code: string,
+    actor: Actor,
+  ): Promise<NumberChangeRequest> {
+    const max = this.config.auth.otpMaxAttempts;
+    const [rows] = await this.db.query(
+      `UPDATE number_change_requests SET email_code_attempts = email_code_attempts + 1
+       WHERE id = $1 AND subscriber_id = $2 AND state = 'requested' AND email_code_hash IS NOT NULL
+         AND email_code_attempts < $3
+       RETURNING email_code_hash`,
+      [id, subscriberId, max],
+    );
+    if (!rows.length) {
+      const r = await this.find(this.db.manager, id, subscriberId);
+      if (r.state !== 'requested')
+        throw new ConflictException(`The request is ${r.state}; nothing to confirm`);
+      throw new HttpException(
+        'Too many wrong codes; cancel this request and start again',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    if (rows[0].email_code_hash === this.emailCodeHash(id, code))
+      return this.db.transaction((m) =>
+        this.transition(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
+      );
+    const facts = await this.outsideFacts(subscriberId, (await this.get(id)).createdAt);
+    await this.db.transaction(async (m) => {
+      await m.increment(NumberChangeRequest, { id }, 'emailMismatches', 1);
+      const signals = await this.assessFraud(m, await this.find(m, id), facts);
+      await this.audit.record(m, actor, {
+        action: 'number_change.email_mismatch',
+        targetType: 'number_change_request',
+        targetId: id,
+        summary: { signals: signals.map((s) => s.code) },
+      });
+    });
+    throw new BadRequestException('Incorrect confirmation code');
+  }
+
+  /** Offers numbers from the pool, each reserved for this request for a while; asking again replaces them. */
+  async offer(subscriberId: string, id: string, similar: boolean, actor: Actor): Promise<Offer[]> {
+    return this.db.transaction(async (m) => {
+      const r = await this.lockOpen(
+        m,
+        id,
+        subscriberId,
+        'verified',
+        'Numbers are offered once the request is verified',
+      );
+      const offers = await this.pool.reserveOffers(m, id, similar ? r.oldMsisdn : null);
+      await this.audit.record(m, actor, {
+        action: 'number_change.offer',
+        targetType: 'number_change_request',
+        targetId: id,
+        summary: { offered: offers.length, similar },
+      });
+      return offers;
+    });
+  }
+
+  async choose(subscriberId: string, id: string, msisdn: string, actor: Actor): Promise<NumberChangeRequest> {
+    const e164 = this.subscribers.normalise(msisdn);
+    if (!e164) throw new BadRequestException('msisdn is not a valid phone number');
+    return this.db.transaction(async (m) => {
+      await this.lockOpen(
+        m,
+        id,
+        subscriberId,
+        'verified',
+        'A number can be chosen once the request is verified',
+      );
+      if (!(await this.pool.holdChosen(m, id, e164)))
+        throw new ConflictException('That number is not (or no longer) reserved for you; ask for new offers');
+      return this.transition(m, id, 'reserve', actor, { subscriberId, set: { newMsisdn: e164 } });
+    });
+  }
+
+  cancel(subscriberId: string, id: string, actor: Actor): Promise<NumberChangeRequest> {
+    return this.db.transaction((m) => this.transition(m, id, 'cancel', actor, { subscriberId }));
+  }
+
+  async get(id: string, subscriberId?: string): Promise<NumberChangeRequest> {
+    return this.find(this.db.manager, id, subscriberId);
+  }
+
+  listForSubscriber(subscriberId: string): Promise<NumberChangeRequest[]> {
+    return this.db
+      .getRepository(NumberChangeRequest)
+      .find({ where: { subscriberId }, order: { createdAt: 'DESC' }, take: 20 });
+  }
+
+  // ---------------------------------------------------------------- agent side
+
+  async approve(id: string, actor: Actor): Promise<NumberChangeRequest> {
+    return this.db.transaction(async (m) => {
+      const r = await this.find(m, id);
+      if (r.heldForSupervisor && actor.role !== 'supervisor' && actor.role !== 'admin')
+        throw new ForbiddenException(
+          `Held for a supervisor (${r.fraudSignals.map((s) => s.code).join(', ')}); a supervisor must approve it`,
+        );
+      return this.transition(m, id, 'approve', actor, { set: { decidedBy: actor.id } });
+    });
+  }
+
+  reject(id: string, reason: string, actor: Actor): Promise<NumberChangeRequest> {
+    return this.db.transaction((m) =>
+      this.transition(m, id, 'reject', actor, {
+        set: { decidedBy: actor.id, rejectionReason: reason },
+        summary: { reason },
+      }),
+    );
+  }
+
+  /** Plans the cutover (now by default). The row commits first; the delayed job follows (the sweeper re-adds a lost one). */
+  async schedule(id: string, at: Date | undefined, actor: Actor): Promise<NumberChangeRequest> {
+    const when = at ?? new Date();
+    if (when.getTime() < Date.now() - 60_000)
+      throw new BadRequestException('The cutover time is in the past');
+    if (when.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
+      throw new BadRequestException(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
+    const r = await this.db.transaction((m) =>
+      this.transition(m, id, 'schedule', actor, {
+        set: { scheduledAt: when, lastError: null },
+        summary: { at: when.toISOString() },
+      }),
+    );
+    await this.enqueueCutover(r);
+    return r;
+  }
+
+  async enqueueCutover(r: NumberChangeRequest): Promise<void> {
+    const job = cutoverJob(r.id, r.scheduledAt!, this.config);
+    await this.queue.add(job.name, job.data, job.opts);
+  }
+
+  async list(f: QueueFilter): Promise<NumberChangeRequest[]> {
+    const qb = this.db
+      .getRepository(NumberChangeRequest)
+      .createQueryBuilder('r')
+      .orderBy('r.sla_due_at', 'ASC')
+      .addOrderBy('r.id', 'ASC')
+      .limit(f.limit ?? 50);
+    const state = f.state ?? 'open';
+    if (state === 'open') qb.andWhere('r.state IN (:...open)', { open: OPEN_STATES });
+    else qb.andWhere('r.state = :state', { state });
+    if (f.held !== undefined) qb.andWhere('r.held_for_supervisor = :held', { held: f.held });
+    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, now())');
+    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, now())');
+    if (f.signal)
+      qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
+    return qb.getMany();
+  }
+
+  /** Supervisors: open requests past their SLA, most overdue first. */
+  breaches(): Promise<NumberChangeRequest[]> {
+    return this.list({ state: 'open', breached: true, limit: 200 });
+  }
+
+  history(id: string) {
+    return this.audit.find({ targetType: 'number_change_request', targetId: id, limit: 100 } as any);
+  }
+
+  // ---------------------------------------------------------------- sweeper
+
+  /** Releases lapsed offers and quarantines, expires stalled requests, re-adds lost cutover jobs. Idempotent. */
+  async sweep(): Promise<{ reservations: number; quarantines: number; expired: number; requeued: number }> {
+    const released = await this.pool.releaseExpired();
+    const stale: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM number_change_requests
+       WHERE state IN ('requested', 'verified') AND created_at < now() - make_interval(hours => $1)
+       ORDER BY created_at LIMIT 500`,
+      [this.config.numberChange.requestTtlHours],
+    );
+    let expired = 0;
+    for (const { id } of stale) {
+      try {
+        await this.db.transaction((m) => this.transition(m, id, 'expire', SYSTEM_ACTOR));
+        expired++;
+      } catch (e) {
+        if (!(e instanceof ConflictException)) throw e; // the customer moved it on meanwhile
+      }
+    }
+    const lost = await this.db.getRepository(NumberChangeRequest).query(
+      `SELECT id FROM number_change_requests
+       WHERE state = 'scheduled' AND scheduled_at < now() - interval '1 minute'
+         AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 500`,
+    );
+    for (const { id } of lost) await this.enqueueCutover(await this.get(id));
+    return { ...released, expired, requeued: lost.length };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async find(m: EntityManager, id: string, subscriberId?: string): Promise<NumberChangeRequest> {
+    const r = await m.findOne(NumberChangeRequest, { where: subscriberId ? { id, subscriberId } : { id } });
+    // Another customer's request answers exactly like a missing one.
+    if (!r) throw new NotFoundException('No such number-change request');
+    return r;
+  }
+
+  /** Locks the request row for a multi-step change and checks its state. */
+  private async lockOpen(
+    m: EntityManager,
+    id: string,
+    subscriberId: string,
+    state: NumberChangeState,
+    message: string,
+  ): Promise<NumberChangeRequest> {
+    const r = await m.findOne(NumberChangeRequest, {
+      where: { id, subscriberId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!r) throw new NotFoundException('No such number-change request');
+    if (r.state !== state) throw new ConflictException(`${message} (it is ${r.state})`);
+    return r;
+  }
+
+  /** Facts other modules hold (their services use their own connections). */
+  private async outsideFacts(subscriberId: string, at: Date) {
+    const since = new Date(at.getTime() - this.config.numberChange.otpFailureWindowMinutes * 60_000);
+    return {
+      failedOtpAttempts: await this.customerAuth.failedCodeAttemptsSince(subscriberId, since),
+      lastNumberChangeAt: await this.subscribers.lastNumberChangeAt(subscriberId),
+    };
+  }
+
+  /** Adds this module's facts, stores the signals and the hold decision on the request. */
+  private async assessFraud(
+    m: EntityManager,
+    r: NumberChangeRequest,
+    outside: { failedOtpAttempts: number; lastNumberChangeAt: Date | null },
+  ) {
+    const c = this.config.numberChange;
+    const rules: FraudRules = {
+      otpFailureWindowMinutes: c.otpFailureWindowMinutes,
+      maxRequestsPerIp: c.maxRequestsPerIp,
+      recentChangeDays: c.recentChangeDays,
+      holdOn: c.holdSignals as FraudSignalCode[],
+    };
+    const [{ n: fromIp }] = r.ip
+      ? await m.query(
+          // (the row's own created_at, not the JS Date: that one lost the microseconds)
+          `WITH me AS (SELECT created_at FROM number_change_requests WHERE id = $2)
+           SELECT count(*)::int AS n FROM number_change_requests, me
+           WHERE ip = $1 AND number_change_requests.created_at > me.created_at - interval '24 hours'
+             AND number_change_requests.created_at <= me.created_at`,
+          [r.ip, r.id],
+        )
+      : [{ n: 0 }];
+    const signals = fraudSignals(
+      { ...outside, requestsFromIp: fromIp, emailMismatches: r.emailMismatches },
+      rules,
+      r.createdAt,
+    );
+    const held = holdsForSupervisor(signals, rules);
+    // A hold, once set, is never lifted by a later assessment.
+    await m.query(
+      `UPDATE number_change_requests SET fraud_signals = $2, held_for_supervisor = held_for_supervisor OR $3 WHERE id = $1`,
+      [r.id, JSON.stringify(signals), held],
+    );
+    if (signals.length)
+      this.logger.log(`number-change ${r.id}: fraud signals ${signals.map((s) => s.code).join(', ')}`);
+    return signals;
+  }
+
+  private emailCodeHash(id: string, code: string): string {
+    return this.pseudonymiser.pseudonym(`${id}:${code}`, 'number-change-email');
+  }
+}

@@ -1,0 +1,41 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AnalysisModule } from '../analysis/analysis.module';
+import { IncidentsModule } from '../incidents/incidents.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { CustomerPagesController } from './customer-pages.controller';
+import { CustomerPagesService } from './customer-pages.service';
+import { StatusPageCache } from './status-cache';
+import { StatusPageController } from './status-page.controller';
+import { FanoutTrigger, StatusPageProcessor } from './status-page.processor';
+import { StatusPageService } from './status-page.service';
+import { StatusFastPath } from './status-fast-path';
+import { StatusPageRenderer } from './status-renderer';
+import { StatusSubscription } from './status-subscription.entity';
+import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service';
+
+@Module({
+  imports: [
+    IncidentsModule,
+    AnalysisModule,
+    NotificationsModule,
+    SubscribersModule,
+    TypeOrmModule.forFeature([StatusSubscription]),
+    BullModule.registerQueue({ name: STATUS_PAGE_QUEUE }),
+  ],
+  controllers: [StatusPageController, CustomerPagesController],
+  providers: [
+    StatusPageCache,
+    StatusPageRenderer,
+    StatusPageService,
+    SubscriptionsService,
+    StatusPageProcessor,
+    FanoutTrigger,
+    StatusFastPath,
+    CustomerPagesService,
+  ],
+  exports: [StatusPageCache, SubscriptionsService],
+})
+export class StatusPageModule {}

@@ -1,0 +1,242 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { HttpException, HttpStatus, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { isEmail } from 'class-validator';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { IncidentsService } from '../incidents/incidents.service';
+import { NotificationsService } from '../notifications/notifications.service';
+import { newOtpCode, sha256 } from '../identity/secrets';
+import { Clock } from '../platform/clock/clock';
+import { AppConfig } from '../platform/config';
+import { Pseudonymiser, toE164 } from '../platform/privacy';
+import { RateLimiter } from '../platform/redis/redis.module';
+import { StatusSubscription } from './status-subscription.entity';
+import type { Locale } from './status-view';
+import { StatusPageRenderer } from './status-renderer';
+import { formatUkTime } from '../incidents/uk-time';
+
+export const STATUS_PAGE_QUEUE = 'status-page';
+export const FANOUT_JOB = 'fanout';
+const EMAIL_CONFIRM_TTL_MS = 48 * 3600_000;
+const MAX_CODE_ATTEMPTS = 5;
+const FANOUT_BATCH = 500;
+
+/** A refusal shown to the person as a page (the controller renders the string key). */
+export class SubscriptionRefused extends HttpException {
+  constructor(
+    readonly messageKey: 'invalidAddress' | 'tooMany' | 'confirmFailed',
+    status: number,
+  ) {
+    super(messageKey, status);
+  }
+}
+
+/**
+ * Public subscriptions to an incident: email with double opt-in (a link), SMS confirmed by a code, one-click
+ * unsubscribe (a keyed token, nothing stored), and the fan-out of each published update to every
+ * confirmed subscriber through the notifications pipeline.
+ */
+@Injectable()
+export class SubscriptionsService {
+  private readonly logger = new Logger(SubscriptionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(STATUS_PAGE_QUEUE) private readonly queue: Queue<{ updateId: string }>,
+    private readonly incidents: IncidentsService,
+    private readonly notifications: NotificationsService,
+    private readonly pseudonymiser: Pseudonymiser,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    private readonly renderer: StatusPageRenderer,
+  ) {}
+
+  async subscribe(
+    incidentId: string,
+    channel: 'sms' | 'email',
+    rawAddress: string,
+    locale: Locale,
+    ip: string,
+  ): Promise<{ id: string | null; channel: 'sms' | 'email' }> {
+    const incident = await this.incidents.findPublic(incidentId);
+    if (!incident) throw new NotFoundException('No such incident');
+    const address =
+      channel === 'email'
+        ? isEmail(rawAddress.trim())
+          ? rawAddress.trim().toLowerCase()
+          : null
+        : toE164(rawAddress, this.config.privacy.defaultCountry, true);
+    if (!address) throw new SubscriptionRefused('invalidAddress', HttpStatus.BAD_REQUEST);
+    const addressHmac = this.pseudonymiser.pseudonym(address, 'status-subscriber');
+    // Confirmation messages cost money and annoy people: limit per address and per client address.
+    const allowed =
+      (await this.limiter.hit('status-sub-ip', ip, 20, 3600)) &&
+      (await this.limiter.hit('status-sub-addr', addressHmac.slice(0, 32), 3, 3600));
+    if (!allowed) throw new SubscriptionRefused('tooMany', HttpStatus.TOO_MANY_REQUESTS);
+
+    const secret = channel === 'email' ? randomBytes(24).toString('base64url') : newOtpCode();
+    const ttl = channel === 'email' ? EMAIL_CONFIRM_TTL_MS : this.config.auth.otpTtlSeconds * 1000;
+    return this.db.transaction(async (m) => {
+      // A confirmed subscription is left alone (and nothing is sent): the answer looks the same either way.
+      const rows: Array<{ id: string }> = await m.query(
+        `INSERT INTO status_subscriptions (incident_id, channel, address, address_hmac, locale, secret_hash, secret_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (incident_id, channel, address_hmac) DO UPDATE
+           SET status = 'pending', locale = EXCLUDED.locale, secret_hash = EXCLUDED.secret_hash,
+               secret_expires_at = EXCLUDED.secret_expires_at, attempts = 0, unsubscribed_at = NULL
+           WHERE status_subscriptions.status <> 'confirmed'
+         RETURNING id`,
+        [
+          incidentId,
+          channel,
+          address,
+          addressHmac,
+          locale,
+          this.secretHash(channel, secret),
+          new Date(this.clock.now().getTime() + ttl),
+        ],
+      );
+      const id = rows[0]?.id ?? null;
+      if (id) await this.sendConfirmation(m, id, channel, address, locale, secret, incident.title);
+      return { id, channel };
+    });
+  }
+
+  /** Email double opt-in: the link's token, once, before it expires. */
+  async confirmEmail(id: string, token: string): Promise<boolean> {
+    const res = await this.db.query(
+      `UPDATE status_subscriptions SET status = 'confirmed', confirmed_at = $3, secret_hash = NULL
+        WHERE id = $1 AND channel = 'email' AND status = 'pending' AND secret_hash = $2 AND secret_expires_at > $3
+        RETURNING id`,
+      [id, this.secretHash('email', token), this.clock.now()],
+    );
+    return res[0].length === 1;
+  }
+
+  /** SMS confirmation: every guess counts in the same statement, so parallel guesses cannot exceed the limit. */
+  async confirmCode(id: string, code: string): Promise<boolean> {
+    const res = await this.db.query(
+      `UPDATE status_subscriptions
+          SET attempts = attempts + 1,
+              status = CASE WHEN secret_hash = $2 THEN 'confirmed' ELSE status END,
+              confirmed_at = CASE WHEN secret_hash = $2 THEN $3::timestamptz ELSE NULL END
+        WHERE id = $1 AND channel = 'sms' AND status = 'pending' AND attempts < $4 AND secret_expires_at > $3
+        RETURNING status`,
+      [id, this.secretHash('sms', code), this.clock.now(), MAX_CODE_ATTEMPTS],
+    );
+    return res[0][0]?.status === 'confirmed';
+  }
+
+  /** One click: the token is a keyed HMAC of the id, so it needs no storage and cannot be guessed. */
+  async unsubscribe(id: string, token: string): Promise<boolean> {
+    if (!this.validUnsubscribeToken(id, token)) return false;
+    await this.db.query(
+      `UPDATE status_subscriptions SET status = 'unsubscribed', unsubscribed_at = $2, secret_hash = NULL
+        WHERE id = $1 AND status <> 'unsubscribed'`,
+      [id, this.clock.now()],
+    );
+    return true;
+  }
+
+  validUnsubscribeToken(id: string, token: string): boolean {
+    const expected = Buffer.from(this.unsubscribeToken(id));
+    const given = Buffer.from(String(token));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  unsubscribeUrl(id: string): string {
+    return `${this.config.http.publicBaseUrl}/status/subscriptions/${id}/unsubscribe?token=${this.unsubscribeToken(id)}`;
+  }
+
+  async enqueueFanout(updateId: string): Promise<void> {
+    await this.queue.add(FANOUT_JOB, { updateId }, { jobId: `fanout-${updateId}` });
+  }
+
+  /**
+   * Sends a published update to every confirmed subscriber of its incident, in keyset-paged batches (memory
+   * stays flat however many there are). Safe to run twice: each message's dedupe key is update + subscriber.
+   */
+  async fanOut(updateId: string): Promise<number> {
+    const found = await this.incidents.publishedUpdate(updateId);
+    if (!found) return 0;
+    const { update, incident } = found;
+    let after = '00000000-0000-0000-0000-000000000000';
+    let sent = 0;
+    for (;;) {
+      const batch = await this.db
+        .getRepository(StatusSubscription)
+        .createQueryBuilder('s')
+        .where(`s.incident_id = :incidentId AND s.status = 'confirmed' AND s.id > :after`, {
+          incidentId: incident.id,
+          after,
+        })
+        .orderBy('s.id')
+        .limit(FANOUT_BATCH)
+        .getMany();
+      if (!batch.length) break;
+      await this.db.transaction(async (m) => {
+        for (const s of batch) {
+          const cy = s.locale === 'cy';
+          await this.notifications.queue(m, {
+            kind: 'status-update',
+            channel: s.channel,
+            to: s.address,
+            locale: s.locale,
+            vars: {
+              incidentTitle: (cy && incident.titleCy) || incident.title,
+              statusLabel: this.renderer.strings[s.locale].status[update.incidentStatus],
+              body: (cy && update.bodyCy) || update.body,
+              correction: !!update.correctsId,
+              nextUpdateBy: update.nextUpdateBy ? formatUkTime(update.nextUpdateBy, s.locale).text : '',
+              statusUrl: `${this.config.http.publicBaseUrl}/status/incidents/${incident.id}${cy ? '?lang=cy' : ''}`,
+              unsubscribeUrl: this.unsubscribeUrl(s.id),
+            },
+            dedupeKey: `status-update:${update.id}:${s.id}`,
+          });
+        }
+      });
+      sent += batch.length;
+      after = batch[batch.length - 1].id;
+    }
+    await this.incidents.markSubscribersNotified(updateId);
+    this.logger.log(`update ${updateId} sent to ${sent} subscriber(s)`);
+    return sent;
+  }
+
+  private async sendConfirmation(
+    m: EntityManager,
+    id: string,
+    channel: 'sms' | 'email',
+    to: string,
+    locale: Locale,
+    secret: string,
+    incidentTitle: string,
+  ): Promise<void> {
+    const base = this.config.http.publicBaseUrl;
+    await this.notifications.queue(m, {
+      kind: channel === 'email' ? 'status-subscription-confirm' : 'status-subscription-code',
+      channel,
+      to,
+      locale,
+      vars:
+        channel === 'email'
+          ? {
+              incidentTitle,
+              confirmUrl: `${base}/status/subscriptions/${id}/confirm?token=${secret}${locale === 'cy' ? '&lang=cy' : ''}`,
+            }
+          : { incidentTitle, code: secret },
+      dedupeKey: `status-subscription:${id}:${sha256(secret).slice(0, 16)}`,
+    });
+  }
+
+  private secretHash(channel: string, secret: string): string {
+    return sha256(`${channel}:${secret}`);
+  }
+
+  private unsubscribeToken(id: string): string {
+    return this.pseudonymiser.pseudonym(id, 'status-unsubscribe').slice(0, 32);
+  }
+}

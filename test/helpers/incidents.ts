@@ -1,0 +1,52 @@
+import { TestApp } from './app';
+
+/** Opens an incident as comms and publishes a first update approved by a supervisor; returns their ids. */
+export async function openIncidentWithUpdate(
+  t: TestApp,
+  tokens: Record<string, string>,
+  overrides: Record<string, unknown> = {},
+  update: Record<string, unknown> = { template: 'investigating' },
+) {
+  const incident = await t
+    .http()
+    .post('/incidents')
+    .auth(tokens.comms, { type: 'bearer' })
+    .send({
+      title: 'Mobile numbers shared with websites',
+      titleCy: 'Rhifau ffôn symudol wedi’u rhannu â gwefannau',
+      impact: 'major',
+      detectedAt: new Date(Date.now() - 3600_000).toISOString(),
+      affectedServices: ['mobile web browsing'],
+      advice: 'Be wary of unexpected calls and texts.',
+      adviceCy: 'Byddwch yn wyliadwrus o alwadau a negeseuon annisgwyl.',
+      ...overrides,
+    })
+    .expect(201);
+  const updateId = await publishUpdate(t, tokens, incident.body.id, update);
+  return { incidentId: incident.body.id as string, updateId };
+}
+
+export async function publishUpdate(
+  t: TestApp,
+  tokens: Record<string, string>,
+  incidentId: string,
+  update: Record<string, unknown>,
+): Promise<string> {
+  const draft = await t
+    .http()
+    .post(`/incidents/${incidentId}/updates`)
+    .auth(tokens.comms, { type: 'bearer' })
+    .send(update)
+    .expect(201);
+  await t
+    .http()
+    .post(`/incidents/${incidentId}/updates/${draft.body.id}/approve`)
+    .auth(tokens.supervisor, { type: 'bearer' })
+    .expect(200);
+  await t
+    .http()
+    .post(`/incidents/${incidentId}/updates/${draft.body.id}/publish`)
+    .auth(tokens.comms, { type: 'bearer' })
+    .expect(200);
+  return draft.body.id;
+}

@@ -1,0 +1,19 @@
+import { RouteTable } from './types';
+
+/** The public status page: everything is public (subscriptions prove ownership by link or code). */
+export const routes: RouteTable = {
+  'GET /status': 'public',
+  'GET /status.json': 'public',
+  'GET /status/feed.atom': 'public',
+  'GET /status/incidents/:id': 'public',
+  'POST /status/incidents/:id/subscribe': 'public',
+  'GET /status/subscriptions/:id/confirm': 'public',
+  'POST /status/subscriptions/:id/confirm': 'public',
+  'GET /status/subscriptions/:id/unsubscribe': 'public',
+  'POST /status/subscriptions/:id/unsubscribe': 'public',
+  // Customer pages: the one-time code sent by text proves who is asking, not a token.
+  'GET /affected': 'public',
+  'POST /affected': 'public',
+  'POST /affected/verify': 'public',
+  'GET /verify': 'public',
+};
