@@ -372,4 +372,65 @@ describe('exposure analysis', () => {
       t.get<SubscribersImportService>(SubscribersImportService).importFile(join(dir, 'nohead.csv'), actor),
     ).rejects.toThrow(/CSV header lacks account_id, msisdn/);
   });
+
+  it('imports an optional ported_in_at column: refuses bad dates, keeps the stored one when the column is absent', async () => {
+    const importer = t.get<SubscribersImportService>(SubscribersImportService);
+    const load = (name: string, lines: string[]) => {
+      writeFileSync(join(dir, name), lines.join('\n') + '\n');
+      return importer.importFile(join(dir, name), actor);
+    };
+    const portedAt = async () =>
+      Object.fromEntries(
+        (
+          await t.db.query(
+            `SELECT account_id, ported_in_at FROM subscribers WHERE account_id LIKE 'PORT-%' ORDER BY 1`,
+          )
+        ).map((r: any) => [r.account_id, r.ported_in_at?.toISOString() ?? null]),
+      );
+
+    const first = [
+      'account_id,msisdn,ported_in_at',
+      'PORT-1,07911 200101,2025-11-20T10:00:00+01:00',
+      'PORT-2,07911 200102,',
+      'PORT-3,07911 200103,last tuesday',
+      'PORT-4,07911 200104,2025-02-30',
+      `PORT-5,07911 200105,${new Date(Date.now() + 3 * DAY).toISOString()}`, // in the future
+    ];
+    expect(await load('ported.csv', first)).toMatchObject({
+      rows: 5,
+      imported: 2,
+      rejected: 3,
+      reasons: { bad_ported_in_at: 3, bad_number: 0 },
+      samples: [
+        { line: 4, reason: 'bad_ported_in_at' },
+        { line: 5, reason: 'bad_ported_in_at' },
+        { line: 6, reason: 'bad_ported_in_at' },
+      ],
+    });
+    expect(await portedAt()).toEqual({ 'PORT-1': '2025-11-20T09:00:00.000Z', 'PORT-2': null });
+    // the same file again changes nothing
+    expect(await load('ported.csv', first)).toMatchObject({ imported: 0, updated: 0, unchanged: 2 });
+
+    // without the column a stored date stays, even when another field changes
+    expect(
+      await load('noport.csv', ['account_id,msisdn,first_name', 'PORT-1,07911 200101,Pat']),
+    ).toMatchObject({ updated: 1 });
+    expect((await portedAt())['PORT-1']).toBe('2025-11-20T09:00:00.000Z');
+
+    // with it, a new date alone is an update, and an empty cell clears it
+    expect(
+      await load('reported.csv', [
+        'account_id,msisdn,first_name,ported_in_at',
+        'PORT-1,07911 200101,Pat,',
+        'PORT-2,07911 200102,,2025-10-01',
+      ]),
+    ).toMatchObject({ updated: 2, unchanged: 0 });
+    expect(await portedAt()).toEqual({ 'PORT-1': null, 'PORT-2': '2025-10-01T00:00:00.000Z' });
+
+    // a new number without the column: the date described the old number
+    expect(await load('renumber.csv', ['account_id,msisdn', 'PORT-2,07911 200112'])).toMatchObject({
+      updated: 1,
+    });
+    expect((await portedAt())['PORT-2']).toBeNull();
+  });
 });

@@ -6,6 +6,7 @@ export const FRAUD_SIGNALS = [
   'recent_otp_failure',
   'many_requests_from_ip',
   'number_recently_changed',
+  'number_recently_ported',
   'email_mismatch',
 ] as const;
 export type FraudSignalCode = (typeof FRAUD_SIGNALS)[number];
@@ -22,6 +23,8 @@ export interface FraudFacts {
   requestsFromIp: number;
   /** When the subscriber's number last changed, if ever. */
   lastNumberChangeAt: Date | null;
+  /** When the subscriber's current number was ported in to the operator, if known. */
+  portedInAt: Date | null;
   /** Wrong email confirmation codes entered for this request. */
   emailMismatches: number;
 }
@@ -30,6 +33,7 @@ export interface FraudRules {
   otpFailureWindowMinutes: number;
   maxRequestsPerIp: number;
   recentChangeDays: number;
+  recentPortDays: number;
   /** Signals that put the request on hold for a supervisor. */
   holdOn: readonly FraudSignalCode[];
 }
@@ -46,17 +50,23 @@ export function fraudSignals(facts: FraudFacts, rules: FraudRules, now: Date): F
       code: 'many_requests_from_ip',
       detail: `${facts.requestsFromIp} number-change requests from this IP in 24 hours`,
     });
-  if (facts.lastNumberChangeAt) {
-    const days = (now.getTime() - facts.lastNumberChangeAt.getTime()) / 86_400_000;
-    if (days < rules.recentChangeDays)
-      out.push({
-        code: 'number_recently_changed',
-        detail: `number last changed ${Math.floor(days)} day(s) ago`,
-      });
-  }
+  const changed = daysSince(facts.lastNumberChangeAt, now);
+  if (changed !== null && changed < rules.recentChangeDays)
+    out.push({
+      code: 'number_recently_changed',
+      detail: `number last changed ${Math.floor(changed)} day(s) ago`,
+    });
+  // A number ported in and soon moved again is the SIM-swap / port-out fraud pattern.
+  const ported = daysSince(facts.portedInAt, now);
+  if (ported !== null && ported < rules.recentPortDays)
+    out.push({ code: 'number_recently_ported', detail: `number ported in ${Math.floor(ported)} day(s) ago` });
   if (facts.emailMismatches > 0)
     out.push({ code: 'email_mismatch', detail: `${facts.emailMismatches} wrong email confirmation code(s)` });
   return out;
+}
+
+function daysSince(at: Date | null, now: Date): number | null {
+  return at ? (now.getTime() - at.getTime()) / 86_400_000 : null;
 }
 
 export function holdsForSupervisor(signals: readonly FraudSignal[], rules: FraudRules): boolean {

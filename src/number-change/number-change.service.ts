@@ -20,7 +20,7 @@ import { newOtpCode } from '../identity/secrets';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
+import { FraudFacts, FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
 import { NumberChangeStep } from './number-change-messages';
 import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
@@ -34,6 +34,9 @@ import {
 } from './number-change-state';
 import { cutoverJob, NUMBER_CHANGE_QUEUE } from './number-change.jobs';
 import { NumberPoolService, Offer } from './number-pool.service';
+
+/** The fraud facts other modules hold. */
+type OutsideFacts = Pick<FraudFacts, 'failedOtpAttempts' | 'lastNumberChangeAt' | 'portedInAt'>;
 
 export interface TransitionOptions {
   /** Customers act only on their own requests: the row must also match this subscriber. */
@@ -410,25 +413,23 @@ export class NumberChangeService {
   }
 
   /** Facts other modules hold (their services use their own connections). */
-  private async outsideFacts(subscriberId: string, at: Date) {
+  private async outsideFacts(subscriberId: string, at: Date): Promise<OutsideFacts> {
     const since = new Date(at.getTime() - this.config.numberChange.otpFailureWindowMinutes * 60_000);
     return {
       failedOtpAttempts: await this.customerAuth.failedCodeAttemptsSince(subscriberId, since),
       lastNumberChangeAt: await this.subscribers.lastNumberChangeAt(subscriberId),
+      portedInAt: (await this.subscribers.findById(subscriberId))?.portedInAt ?? null,
     };
   }
 
   /** Adds this module's facts, stores the signals and the hold decision on the request. */
-  private async assessFraud(
-    m: EntityManager,
-    r: NumberChangeRequest,
-    outside: { failedOtpAttempts: number; lastNumberChangeAt: Date | null },
-  ) {
+  private async assessFraud(m: EntityManager, r: NumberChangeRequest, outside: OutsideFacts) {
     const c = this.config.numberChange;
     const rules: FraudRules = {
       otpFailureWindowMinutes: c.otpFailureWindowMinutes,
       maxRequestsPerIp: c.maxRequestsPerIp,
       recentChangeDays: c.recentChangeDays,
+      recentPortDays: c.recentPortDays,
       holdOn: c.holdSignals as FraudSignalCode[],
     };
     const [{ n: fromIp }] = r.ip

@@ -25,6 +25,10 @@ export class Subscriber {
   @Column({ type: 'text', default: 'en' })
   locale!: string;
 
+  /** When the number was ported in to the operator, if known (subscribers import); a fraud signal. */
+  @Column({ name: 'ported_in_at', type: 'timestamptz', nullable: true })
+  portedInAt!: Date | null;
+
   @Column({ name: 'sms_opt_out', type: 'boolean', default: false })
   smsOptOut!: boolean;
 

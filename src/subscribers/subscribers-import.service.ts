@@ -13,8 +13,10 @@ import { LineSplitter } from '../platform/streams/line-splitter';
 import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { copyText } from '../platform/database/copy-text';
 import { parseCsvLine } from './csv';
+import { parsePortedInAt } from './ported-at';
 
-export type RejectReason = 'missing_id' | 'bad_number' | 'bad_row' | 'duplicate_number' | 'duplicate_account';
+export type RejectReason =
+  'missing_id' | 'bad_number' | 'bad_ported_in_at' | 'bad_row' | 'duplicate_number' | 'duplicate_account';
 
 export interface ImportReport {
   rows: number;
@@ -61,7 +63,14 @@ export class SubscribersImportService {
       updated: 0,
       unchanged: 0,
       rejected: 0,
-      reasons: { missing_id: 0, bad_number: 0, bad_row: 0, duplicate_number: 0, duplicate_account: 0 },
+      reasons: {
+        missing_id: 0,
+        bad_number: 0,
+        bad_ported_in_at: 0,
+        bad_row: 0,
+        duplicate_number: 0,
+        duplicate_account: 0,
+      },
       samples: [],
     };
     const reject = (line: number, reason: RejectReason) => {
@@ -76,13 +85,14 @@ export class SubscribersImportService {
       await runner.startTransaction();
       await runner.query(`CREATE TEMP TABLE subscriber_import (
           line int NOT NULL, account_id text NOT NULL, msisdn text NOT NULL, msisdn_hmac text NOT NULL,
-          email text, first_name text, locale text NOT NULL) ON COMMIT DROP`);
+          email text, first_name text, locale text NOT NULL, ported_in_at timestamptz) ON COMMIT DROP`);
       const copy = client.query(
         copyFrom(
-          'COPY subscriber_import (line, account_id, msisdn, msisdn_hmac, email, first_name, locale) FROM STDIN',
+          'COPY subscriber_import (line, account_id, msisdn, msisdn_hmac, email, first_name, locale, ported_in_at) FROM STDIN',
         ),
       );
-      await pipeline(this.rows(path, report, reject), copy);
+      const file = { hasPortedInAt: false };
+      await pipeline(this.rows(path, report, reject, file), copy);
       await runner.query(`ANALYZE subscriber_import`);
       await runner.query(CLEAN_SQL);
       const reasons = await runner.query(
@@ -95,7 +105,7 @@ export class SubscribersImportService {
       }
       report.samples.push(...samples);
       await runner.query(HISTORY_SQL);
-      const [counts] = await runner.query(UPSERT_SQL);
+      const [counts] = await runner.query(UPSERT_SQL, [file.hasPortedInAt]);
       report.imported = Number(counts.imported);
       report.updated = Number(counts.updated);
       report.unchanged = report.rows - report.rejected - report.imported - report.updated;
@@ -127,6 +137,7 @@ export class SubscribersImportService {
     path: string,
     report: ImportReport,
     reject: (line: number, reason: RejectReason) => void,
+    file: { hasPortedInAt: boolean },
   ): Readable {
     const normalise = (raw: string) => this.normalise(raw);
     const pseudonym = (e164: string) => this.pseudonymiser.pseudonym(e164);
@@ -135,6 +146,7 @@ export class SubscribersImportService {
         let header: string[] | null = null;
         let lineNo = 0;
         let batch: string[] = [];
+        const now = new Date();
         const splitter = new LineSplitter((raw) => {
           lineNo++;
           const line = lineNo === 1 ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // UTF-8 BOM, seen as latin1
@@ -143,6 +155,7 @@ export class SubscribersImportService {
             const missing = REQUIRED.filter((r) => !header!.includes(r));
             if (missing.length)
               throw new Error(`CSV header lacks ${missing.join(', ')} (found: ${header.join(', ')})`);
+            file.hasPortedInAt = header.includes('ported_in_at');
             return;
           }
           if (line.trim() === '') return;
@@ -154,6 +167,8 @@ export class SubscribersImportService {
           if (!accountId) return reject(lineNo, 'missing_id');
           const e164 = normalise(col('msisdn'));
           if (!e164) return reject(lineNo, 'bad_number');
+          const portedInAt = parsePortedInAt(col('ported_in_at'), now);
+          if (portedInAt === 'invalid') return reject(lineNo, 'bad_ported_in_at');
           const locale = col('locale').toLowerCase();
           batch.push(
             [
@@ -164,6 +179,7 @@ export class SubscribersImportService {
               col('email') ? copyText(col('email')) : '\\N',
               col('first_name') ? copyText(col('first_name')) : '\\N',
               LOCALES.has(locale) ? locale : 'en',
+              portedInAt ? portedInAt.toISOString() : '\\N',
             ].join('\t') + '\n',
           );
         });
@@ -209,14 +225,23 @@ const HISTORY_SQL = `
   SELECT s.id, s.msisdn, s.msisdn_hmac, now(), 'import'
   FROM subscribers s JOIN import_clean c ON c.account_id = s.account_id AND c.msisdn <> s.msisdn`;
 
+/**
+ * $1: the file has a ported_in_at column. Without one a stored port-in date is kept, unless the number
+ * itself changed (the date described the old number).
+ */
 const UPSERT_SQL = `
   WITH upserted AS (
-    INSERT INTO subscribers (account_id, msisdn, msisdn_hmac, email, first_name, locale)
-    SELECT account_id, msisdn, msisdn_hmac, email, first_name, locale FROM import_clean
+    INSERT INTO subscribers (account_id, msisdn, msisdn_hmac, email, first_name, locale, ported_in_at)
+    SELECT account_id, msisdn, msisdn_hmac, email, first_name, locale, ported_in_at FROM import_clean
     ON CONFLICT (account_id) DO UPDATE SET msisdn = EXCLUDED.msisdn, msisdn_hmac = EXCLUDED.msisdn_hmac,
-      email = EXCLUDED.email, first_name = EXCLUDED.first_name, locale = EXCLUDED.locale, updated_at = now()
+      email = EXCLUDED.email, first_name = EXCLUDED.first_name, locale = EXCLUDED.locale,
+      ported_in_at = CASE WHEN $1::boolean THEN EXCLUDED.ported_in_at
+                          WHEN subscribers.msisdn <> EXCLUDED.msisdn THEN NULL
+                          ELSE subscribers.ported_in_at END,
+      updated_at = now()
     WHERE (subscribers.msisdn, subscribers.email, subscribers.first_name, subscribers.locale)
       IS DISTINCT FROM (EXCLUDED.msisdn, EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.locale)
+      OR ($1::boolean AND subscribers.ported_in_at IS DISTINCT FROM EXCLUDED.ported_in_at)
     RETURNING (xmax = 0) AS inserted
   )
   SELECT count(*) FILTER (WHERE inserted) AS imported, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted`;

@@ -89,7 +89,8 @@ export class SubscribersService {
     await manager.update(
       Subscriber,
       { id: subscriberId },
-      { msisdn: newE164, msisdnHmac: this.hmac(newE164) },
+      // the port-in date described the old number; the new one comes from the operator's own pool
+      { msisdn: newE164, msisdnHmac: this.hmac(newE164), portedInAt: null },
     );
     return { oldMsisdn: current.msisdn };
   }

@@ -61,6 +61,9 @@ describe('number-change configuration', () => {
     const c = loadConfig({});
     expect(c.numberChange).toMatchObject({ reservationMinutes: 15, quarantineDays: 180, slaHours: 24 });
     expect(c.numberChange.provisioningUrl).toBeUndefined();
+    expect(c.numberChange).toMatchObject({ recentChangeDays: 90, recentPortDays: 30 });
+    expect(c.numberChange.holdSignals).toContain('number_recently_ported');
+    expect(loadConfig({ FRAUD_RECENT_PORT_DAYS: '7' }).numberChange.recentPortDays).toBe(7);
     expect(loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'none' }).numberChange.holdSignals).toEqual([]);
     expect(
       loadConfig({ NUMBER_CHANGE_HOLD_SIGNALS: 'email_mismatch,many_requests_from_ip' }).numberChange

@@ -54,6 +54,7 @@ export class AppConfig {
     otpFailureWindowMinutes: number;
     maxRequestsPerIp: number;
     recentChangeDays: number;
+    recentPortDays: number;
   };
   readonly notifications: {
     smsMaxSegments: number;
@@ -150,6 +151,7 @@ export class AppConfig {
       otpFailureWindowMinutes: env.FRAUD_OTP_WINDOW_MINUTES,
       maxRequestsPerIp: env.FRAUD_MAX_REQUESTS_PER_IP,
       recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
+      recentPortDays: env.FRAUD_RECENT_PORT_DAYS,
     };
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,

@@ -13,7 +13,8 @@ import {
 } from 'class-validator';
 
 // Mirrors FRAUD_SIGNALS in src/number-change/fraud-rules.ts (platform knows no domain, so it is repeated).
-const FRAUD_SIGNAL = '(recent_otp_failure|many_requests_from_ip|number_recently_changed|email_mismatch)';
+const FRAUD_SIGNAL =
+  '(recent_otp_failure|many_requests_from_ip|number_recently_changed|number_recently_ported|email_mismatch)';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -391,7 +392,8 @@ export class EnvSchema {
   @Matches(new RegExp(`^(none|(${FRAUD_SIGNAL}(,${FRAUD_SIGNAL})*))$`), {
     message: 'must be none or a comma-separated list of fraud signal codes',
   })
-  NUMBER_CHANGE_HOLD_SIGNALS = 'recent_otp_failure,number_recently_changed,email_mismatch';
+  NUMBER_CHANGE_HOLD_SIGNALS =
+    'recent_otp_failure,number_recently_changed,number_recently_ported,email_mismatch';
 
   @Type(() => Number)
   @IsInt()
@@ -407,4 +409,10 @@ export class EnvSchema {
   @IsInt()
   @Min(0)
   FRAUD_RECENT_CHANGE_DAYS = 90;
+
+  /** A number ported in to the operator within this many days is a fraud signal. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  FRAUD_RECENT_PORT_DAYS = 30;
 }
