@@ -1,5 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SYSTEM_ACTOR } from '../src/audit/actor';
 import { CutoverService } from '../src/number-change/cutover.service';
 import { plannedAtText } from '../src/number-change/number-change-messages';
 import { NUMBER_CHANGE_QUEUE, SWEEP_SCHEDULER_ID } from '../src/number-change/number-change.jobs';
@@ -7,6 +11,7 @@ import { NumberChangeService } from '../src/number-change/number-change.service'
 import { ProvisioningSandbox } from '../src/sandbox/provisioning-sandbox';
 import { SinkMail, SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { eventually, signedInCustomer } from './helpers/customer';
@@ -393,6 +398,65 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     expect(flagged.body.map((r: any) => r.id)).toEqual([ids[3]]);
     // not a hold signal by default
     expect(flagged.body[0].heldForSupervisor).toBe(false);
+  });
+
+  it('flags a number ported in recently (subscribers import) and holds it for a supervisor; an old port does not', async () => {
+    const [recent, old] = [`ACC-${++seq}`, `ACC-${++seq}`];
+    const customers = {
+      recent: await signedInCustomer(t, { accountId: recent, msisdn: nextNumber() }),
+      old: await signedInCustomer(t, { accountId: old, msisdn: nextNumber() }),
+    };
+    const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    const csv = join(mkdtempSync(join(tmpdir(), 'candor-ported-')), 'ported.csv');
+    writeFileSync(
+      csv,
+      `account_id,msisdn,ported_in_at\n${recent},${customers.recent.msisdn},${daysAgo(3.5)}\n` +
+        `${old},${customers.old.msisdn},${daysAgo(45)}\n`,
+    );
+    expect(
+      await t
+        .get<SubscribersImportService>(SubscribersImportService)
+        .importFile(csv, { ...SYSTEM_ACTOR, id: 'test' }),
+    ).toMatchObject({ updated: 2, rejected: 0 });
+
+    const ask = async (c: { token: string }) => {
+      const me = api(c.token, nextIp());
+      const { body } = await me.post('/customer/number-change', { reason: 'leak' }).expect(201);
+      const offers = await me.post(`/customer/number-change/${body.id}/offers`).expect(200);
+      await me
+        .post(`/customer/number-change/${body.id}/choose`, { msisdn: offers.body.offers[0].msisdn })
+        .expect(200);
+      return (await api(staff.support).get(`/number-change/requests/${body.id}`).expect(200)).body;
+    };
+    const flagged = await ask(customers.recent);
+    expect(flagged.fraudSignals).toEqual([
+      { code: 'number_recently_ported', detail: 'number ported in 3 day(s) ago' },
+    ]);
+    expect(flagged.heldForSupervisor).toBe(true);
+    const listed = await api(staff.support)
+      .get('/number-change/requests?held=true&signal=number_recently_ported')
+      .expect(200);
+    expect(listed.body.map((r: any) => r.id)).toEqual([flagged.id]);
+    const refused = await api(staff.support)
+      .post(`/number-change/requests/${flagged.id}/approve`)
+      .expect(403);
+    expect(refused.body.message).toMatch(/Held for a supervisor \(number_recently_ported\)/);
+    await api(staff.supervisor).post(`/number-change/requests/${flagged.id}/approve`).expect(200);
+
+    const clean = await ask(customers.old);
+    expect(clean.fraudSignals).toEqual([]);
+    expect(clean.heldForSupervisor).toBe(false);
+    await api(staff.support).post(`/number-change/requests/${clean.id}/approve`).expect(200);
+
+    // a cutover's new number comes from the operator's own pool: the port-in date goes with the old one
+    const ported = async () =>
+      (await t.db.query(`SELECT ported_in_at FROM subscribers WHERE id = $1`, [customers.old.id]))[0]
+        .ported_in_at;
+    expect(await ported()).not.toBeNull();
+    await t.db.transaction((m) =>
+      t.get<SubscribersService>(SubscribersService).changeNumber(m, customers.old.id, nextNumber(), 'test'),
+    );
+    expect(await ported()).toBeNull();
   });
 
   it('shows supervisors the requests past their SLA', async () => {

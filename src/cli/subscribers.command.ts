@@ -8,7 +8,7 @@ import { withApp } from './cli-app';
   name: 'import',
   arguments: '<file>',
   description:
-    'Import subscribers from CSV (account_id,msisdn,email,first_name,locale); upserts by account_id',
+    'Import subscribers from CSV (account_id,msisdn,email,first_name,locale[,ported_in_at]); upserts by account_id',
 })
 export class SubscribersImportCommand extends CommandRunner {
   async run([file]: string[]): Promise<void> {
