@@ -104,4 +104,67 @@ describe('audiences from an analysis run', () => {
       })
       .expect(404);
   });
+
+  it('tells the affected about an offer, and a customer claims it by replying the keyword', async () => {
+    const offer = (
+      await t
+        .http()
+        .post('/compensation/offers')
+        .set(auth('supervisor'))
+        .send({
+          name: 'Sorry: £10 credit',
+          kind: 'credit',
+          value: 1000,
+          eligibility: 'analysis_run',
+          analysisRunId: runId,
+          mode: 'claim',
+          keyword: 'SORRY10',
+          claimClosesAt: new Date(Date.now() + 86400_000).toISOString(),
+        })
+        .expect(201)
+    ).body;
+    const sms = t.get<TwilioSandbox>(TwilioSandbox);
+    const before = sms.messages.length;
+    const c = (
+      await t
+        .http()
+        .post('/campaigns')
+        .set(auth('comms'))
+        .send({
+          name: 'Offer notice',
+          kind: 'offer-notice',
+          audienceType: 'analysis_run',
+          audienceRef: runId,
+          channelPolicy: 'sms',
+          vars: {
+            offerName: 'a £10 credit',
+            keyword: 'SORRY10',
+            offersUrl: `${t.env.PUBLIC_BASE_URL}/status#offers`,
+          },
+          ignoreQuietHours: true,
+        })
+        .expect(201)
+    ).body;
+    await t.http().post(`/campaigns/${c.id}/approve`).set(auth('supervisor')).expect(200);
+    await t.http().post(`/campaigns/${c.id}/start`).set(auth('comms')).expect(200);
+    await sms.messages.waitFor((all) => all.length >= before + matched, 20_000);
+    const notice = sms.messages.all.slice(before).find((m) => /Reply SORRY10|Atebwch SORRY10/.test(m.body))!;
+    expect(notice).toBeDefined();
+
+    // The customer replies with the keyword: the claim is made and confirmed, once.
+    const inbound = `${t.env.PUBLIC_BASE_URL}/webhooks/twilio/inbound`;
+    const reply = await sms.inbound(inbound, notice.to, 'sorry10');
+    expect(reply).not.toMatch(/<Message>/); // a claim is confirmed by the outbox message, not the reply
+    await sms.messages.waitFor(
+      (all) => all.some((m) => m.to === notice.to && /claim is confirmed|hawliad/.test(m.body)),
+      10_000,
+    );
+    expect(await count(t.db, `SELECT count(*) AS n FROM offer_claims WHERE offer_id = $1`, [offer.id])).toBe(
+      1,
+    );
+    expect(await sms.inbound(inbound, notice.to, 'SORRY10')).toMatch(/could not take that claim|Ni allem/);
+    expect(await count(t.db, `SELECT count(*) AS n FROM offer_claims WHERE offer_id = $1`, [offer.id])).toBe(
+      1,
+    );
+  });
 });

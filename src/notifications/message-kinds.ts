@@ -87,6 +87,18 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: { firstName: 'Alex', offerName: 'Sorry for the exposure', benefit: '£5.00 account credit' },
     channels: ['sms', 'email'],
   },
+  // Tells an audience about a compensation offer; the keyword claims it by SMS reply (compensation module).
+  'offer-notice': {
+    vars: {
+      firstName: 'Alex',
+      offerName: 'a £10 credit',
+      keyword: 'SORRY',
+      offersUrl: '{base}/status#offers',
+    },
+    channels: ['sms', 'email'],
+    campaign: true,
+    quietHours: true,
+  },
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
