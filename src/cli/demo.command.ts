@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { AnalysisService } from '../analysis/analysis.service';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../audit/actor';
 import { createApp } from '../bootstrap';
 import { LedgerService } from '../compensation/ledger.service';
 import { OffersService } from '../compensation/offers.service';
@@ -55,7 +55,7 @@ export class DemoCommand extends CommandRunner {
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.incident = await this.demoIncident(app, config);
       summary.notifications = await this.demoNotifications(app, summary);
-      summary.compensation = await this.demoCompensation(app);
+      summary.compensation = await this.demoCompensation(app, summary);
       summary.numberChange = await this.demoNumberChange(app);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
@@ -108,15 +108,7 @@ export class DemoCommand extends CommandRunner {
       },
       comms,
     );
-    await campaigns.act(c.id, 'approve', supervisor);
-    await campaigns.act(c.id, 'start', comms);
-    const deadline = Date.now() + 60_000;
-    let progress = await campaigns.progress(c.id);
-    while (progress.status !== 'completed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      await campaigns.completeFinished(); // rather than wait for the next sweep
-      progress = await campaigns.progress(c.id);
-    }
+    const progress = await this.approveAndRun(app, c.id, comms, supervisor);
     const sample = await db.query(
       `SELECT id::text AS id FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered') ORDER BY id LIMIT 1`,
       [c.id],
@@ -135,6 +127,21 @@ export class DemoCommand extends CommandRunner {
   }
 
   /** A demo staff member by email (created once), as the actor of the story's staff actions. */
+  /** A second person approves, the campaign runs, and we wait (up to a minute) until it has completed. */
+  private async approveAndRun(app: INestApplication, id: string, author: Actor, approver: Actor) {
+    const campaigns = app.get(CampaignsService);
+    await campaigns.act(id, 'approve', approver);
+    await campaigns.act(id, 'start', author);
+    const deadline = Date.now() + 60_000;
+    let progress = await campaigns.progress(id);
+    while (progress.status !== 'completed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      await campaigns.completeFinished(); // rather than wait for the next sweep
+      progress = await campaigns.progress(id);
+    }
+    return progress;
+  }
+
   private async demoStaff(app: INestApplication, email: string, role: 'comms' | 'supervisor') {
     const found = await app.get(DataSource).getRepository(StaffUser).findOne({ where: { email } });
     const u =
@@ -194,57 +201,76 @@ export class DemoCommand extends CommandRunner {
     };
   }
 
-  /** An offer for the affected subscribers (a list here), claimed by one sample customer; ledger checked. */
-  private async demoCompensation(app: INestApplication) {
-    const subscribers = app.get(SubscribersService);
-    const sample = [];
-    for (let i = 1; i <= 3; i++)
-      sample.push(
-        await subscribers.upsert({
-          accountId: `DEMO-C${i}`,
-          msisdn: `+4479111000${10 + i}`,
-          firstName: `Demo ${i}`,
-        }),
-      );
+  /**
+   * Making it right: a £5 credit offered to everyone the analysis matched, told to them by an offer-notice
+   * campaign, and claimed by one of them replying the keyword to the text (through the signed inbound webhook).
+   */
+  private async demoCompensation(app: INestApplication, summary: Record<string, any>) {
+    const db = app.get(DataSource);
     const offers = app.get(OffersService);
-    const actor = { type: 'system' as const, id: 'demo' };
+    const base = app.get(AppConfig).http.publicBaseUrl;
+    const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
+    const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
+    const runId: string | undefined = summary.analysis?.runId;
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM offers`);
+    const keyword = `SORRY${n + 1}`; // keywords are unique; a rerun of the demo gets the next one
     const offer = await offers.create(
       {
         name: 'Sorry for the exposure: £5 credit',
         kind: 'credit',
         value: 500,
-        eligibility: 'list',
+        eligibility: runId ? 'analysis_run' : 'all',
+        analysisRunId: runId,
         mode: 'claim',
+        keyword,
         claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
       },
-      actor,
+      supervisor,
     );
-    const list = await offers.addToList(
-      offer.id,
-      Readable.from(sample.map((s) => `${s.accountId}\n`)),
-      actor,
+    const c = await app.get(CampaignsService).create(
+      {
+        name: 'Offer notice (demo)',
+        kind: 'offer-notice',
+        incidentId: summary.incident?.id,
+        audienceType: runId ? 'analysis_run' : 'all_subscribers',
+        audienceRef: runId,
+        channelPolicy: 'sms',
+        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/status#offers` },
+        ignoreQuietHours: true,
+      },
+      comms,
     );
-    const customer = sample[0];
-    const claim = await offers.claim(offer.id, customer.id, 'web', { type: 'customer', id: customer.id });
-    // The confirmation SMS goes through the notifications pipeline; with the local sandbox we can wait for it.
+    const progress = await this.approveAndRun(app, c.id, comms, supervisor);
+    // One customer replies with the keyword, as Twilio would deliver it (signed), and gets a confirmation.
     const sandbox = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
-    const confirmation = await sandbox?.messages
-      .waitFor(
-        (all) => all.some((m) => m.to === customer.msisdn && /claim is confirmed/.test(m.body)),
-        10_000,
-      )
-      .then(() => true)
-      .catch(() => false);
-    const ledger = app.get(LedgerService);
-    const trial = await ledger.trialBalance();
-    this.log.log(`compensation: offer ${offer.id} for ${list.added} subscribers, one claimed`);
+    const notice = sandbox?.messages.find((m) => m.body.includes(keyword));
+    let claimedBy: string | null = null;
+    let confirmation = false;
+    if (sandbox && notice) {
+      await sandbox.inbound(`${base}/webhooks/twilio/inbound`, notice.to, keyword);
+      claimedBy = mask(notice.to);
+      confirmation = await sandbox.messages
+        .waitFor(
+          (all) => all.some((m) => m.to === notice.to && /claim is confirmed|hawliad/.test(m.body)),
+          10_000,
+        )
+        .then(() => true)
+        .catch(() => false);
+    }
+    const [{ claims }] = await db.query(
+      `SELECT count(*)::int AS claims FROM offer_claims WHERE offer_id = $1`,
+      [offer.id],
+    );
+    const trial = await app.get(LedgerService).trialBalance();
+    this.log.log(`compensation: offer ${offer.id} (${keyword}), ${claims} claim(s)`);
     return {
       offerId: offer.id,
-      eligible: list.added,
-      claimId: (claim.body as { claimId: string }).claimId,
-      customerAccountId: customer.accountId,
-      customerBalancePence: await ledger.balance(customer.id),
-      confirmationSms: confirmation ?? null,
+      keyword,
+      noticeCampaignId: c.id,
+      noticesSent: (progress.totals.sent ?? 0) + (progress.totals.delivered ?? 0),
+      claims,
+      claimedBy,
+      confirmationSms: confirmation,
       ledgerBalanced: trial.totalPence === 0 && trial.unbalancedEntries === 0,
     };
   }
