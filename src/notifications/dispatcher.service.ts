@@ -8,7 +8,7 @@ import { CampaignsService } from './campaigns.service';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
-import { EMAIL_QUEUE, jobIdFor, SEND_JOB_OPTIONS, SMS_QUEUE } from './queues';
+import { batchSizeFor, EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
 
 const BATCH = 2000;
 const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
@@ -17,7 +17,8 @@ const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
 
 /**
  * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries an id.
- * - every 250 ms: pending rows → queued + one job each (several workers share the work with SKIP LOCKED);
+ * - every 250 ms: pending rows → queued + a job per row, or per batch of rows on a channel without a rate limit
+ *   (several workers share the work with SKIP LOCKED);
  * - every SWEEP_INTERVAL_SECONDS: rows queued or sending for long whose job is gone (Redis flushed, a worker
  *   killed) go back to pending; due scheduled campaigns start; finished campaigns complete.
  */
@@ -65,11 +66,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   async dispatch(): Promise<number> {
     const n = this.config.notifications;
     const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
+    const batch = { sms: batchSizeFor(n.smsRatePerSecond), email: batchSizeFor(n.emailRatePerSecond) };
     let total = 0;
     // Overlap the database and Redis: take the next batch while the previous one is being added.
     let adding: Promise<void> = Promise.resolve();
     for (;;) {
-      const rows = await this.outbox.takePending(BATCH, quiet);
+      const rows = await this.outbox.takePending(BATCH, quiet, batch);
       await adding;
       adding = this.enqueue(rows);
       total += rows.length;
@@ -81,14 +83,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async enqueue(rows: QueuedRow[]): Promise<void> {
-    const byChannel = (c: Channel) =>
-      rows
-        .filter((r) => r.channel === c)
-        .map((r) => ({
-          name: 'send',
-          data: { id: r.id },
-          opts: { jobId: jobIdFor(r), ...SEND_JOB_OPTIONS },
-        }));
+    const byChannel = (c: Channel) => {
+      const jobs = new Map<string, SendJob>();
+      for (const r of rows.filter((r) => r.channel === c)) {
+        const job = jobs.get(r.job_id!) ?? { ids: [] };
+        job.ids.push(r.id);
+        jobs.set(r.job_id!, job);
+      }
+      return [...jobs].map(([jobId, data]) => ({ name: 'send', data, opts: { jobId, ...SEND_JOB_OPTIONS } }));
+    };
     const sms = byChannel('sms');
     const email = byChannel('email');
     // If this fails the rows stay "queued" without a job; the sweep finds and re-enqueues them.
@@ -120,19 +123,20 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * Rows whose job is gone from Redis or already finished (completed, or failed for good) while the row is still
-   * open. One pipelined HMGET per row on the job's hash: O(1) each, however long the queue is.
+   * open, or that have no job id recorded. One pipelined HMGET per row on the job's hash: O(1) each, however
+   * long the queue is.
    */
   private async withoutLiveJob(queue: Queue, rows: QueuedRow[]): Promise<string[]> {
     if (!rows.length) return [];
     const client = (await queue.backend.client) as unknown as Redis; // bullmq's own ioredis connection
     const pipe = client.pipeline();
-    for (const r of rows) pipe.hmget(queue.toKey(jobIdFor(r)), 'timestamp', 'finishedOn');
+    const known = rows.filter((r) => r.job_id !== null);
+    for (const r of known) pipe.hmget(queue.toKey(r.job_id!), 'timestamp', 'finishedOn');
     const results = (await pipe.exec()) ?? [];
-    return rows
-      .filter((_, i) => {
-        const [created, finished] = (results[i]?.[1] as Array<string | null>) ?? [null, null];
-        return created === null || finished !== null;
-      })
-      .map((r) => r.id);
+    const lost = known.filter((_, i) => {
+      const [created, finished] = (results[i]?.[1] as Array<string | null>) ?? [null, null];
+      return created === null || finished !== null;
+    });
+    return [...rows.filter((r) => r.job_id === null), ...lost].map((r) => r.id);
   }
 }

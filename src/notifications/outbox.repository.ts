@@ -37,9 +37,8 @@ export interface ClaimedMessage {
 export interface QueuedRow {
   id: string;
   channel: Channel;
-  enqueue_count: number;
-  /** queued_at in epoch milliseconds (part of the job id). */
-  queued_ms: string;
+  /** The job carrying the row; null for a row queued before job ids were recorded. */
+  job_id: string | null;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
@@ -80,37 +79,53 @@ export class OutboxRepository {
    * Moves up to `limit` pending rows to queued and returns them, skipping rows of campaigns that are not
    * running and, during quiet hours, SMS of kinds that wait for morning. SKIP LOCKED lets several workers
    * dispatch at once without taking the same rows.
+   *
+   * Each row gets the id of the job that will carry it, in the same statement: consecutive rows of a channel
+   * share one job, `batch[channel]` at a time. The id is the batch's first row, its enqueue count and the
+   * enqueue time, so a re-enqueued row never meets its old job (nor a re-created database an old Redis).
    */
-  async takePending(limit: number, quietKinds: string[] | null): Promise<QueuedRow[]> {
+  async takePending(
+    limit: number,
+    quietKinds: string[] | null,
+    batch: Record<Channel, number>,
+  ): Promise<QueuedRow[]> {
     const result = await this.db.query(
       `WITH picked AS (
-         SELECT m.id FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+         SELECT m.id, m.channel, m.enqueue_count + 1 AS enqueue_count
+         FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
          WHERE m.status = 'pending' AND (m.campaign_id IS NULL OR c.status = 'running')
            AND NOT ($2::text[] IS NOT NULL AND m.channel = 'sms' AND m.kind = ANY($2::text[])
                     AND NOT coalesce(c.ignore_quiet_hours, false))
-         ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)
+         ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED),
+       numbered AS (
+         SELECT *, (row_number() OVER (PARTITION BY channel ORDER BY id) - 1)
+           / CASE channel WHEN 'sms' THEN $3::int ELSE $4::int END AS batch
+         FROM picked),
+       jobs AS (
+         SELECT id, 'm' || first_value(id) OVER w || '-' || first_value(enqueue_count) OVER w || '-'
+           || floor(extract(epoch FROM now()) * 1000)::bigint AS job_id
+         FROM numbered WINDOW w AS (PARTITION BY channel, batch ORDER BY id))
        UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
-         updated_at = now()
-       FROM picked WHERE m.id = picked.id
-       RETURNING m.id::text AS id, m.channel, m.enqueue_count,
-         floor(extract(epoch FROM m.queued_at) * 1000)::bigint::text AS queued_ms`,
-      [limit, quietKinds],
+         job_id = jobs.job_id, updated_at = now()
+       FROM jobs WHERE m.id = jobs.id
+       RETURNING m.id::text AS id, m.channel, m.job_id`,
+      [limit, quietKinds, batch.sms, batch.email],
     );
     return returned(result);
   }
 
   /**
-   * Claims a queued row for sending (or a row stuck in "sending" longer than `staleSeconds`, whose worker
-   * died). Returns null when the row is not claimable: already final, paused, or being sent elsewhere.
+   * Claims queued rows for sending (or rows stuck in "sending" longer than `staleSeconds`, whose worker
+   * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
    */
-  async claim(id: string, staleSeconds: number): Promise<ClaimedMessage | null> {
+  async claim(ids: string[], staleSeconds: number): Promise<ClaimedMessage[]> {
     const rows = await this.db.query(
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(),
          updated_at = now()
        FROM messages o
        LEFT JOIN campaigns c ON c.id = o.campaign_id
        LEFT JOIN subscribers s ON s.id = o.subscriber_id
-       WHERE m.id = $1 AND o.id = m.id
+       WHERE m.id = ANY($1::bigint[]) AND o.id = m.id
          AND (m.status = 'queued' OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $2)))
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
@@ -124,9 +139,9 @@ export class OutboxRepository {
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
          s.id IS NOT NULL AS known_subscriber,
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
-      [id, staleSeconds],
+      [ids, staleSeconds],
     );
-    return returned<ClaimedMessage>(rows)[0] ?? null;
+    return returned<ClaimedMessage>(rows);
   }
 
   /** Why a row could not be claimed: its status and its campaign's. */
@@ -150,6 +165,14 @@ export class OutboxRepository {
          sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END, updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'sending')`,
       [id, to, error?.code ?? null, error?.message?.slice(0, 300) ?? null, error?.keepStarted ?? false],
+    );
+  }
+
+  /** Records that another job now carries an open row (a row of a batch retried on its own). */
+  async moveToJob(id: string, jobId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE messages SET job_id = $2, updated_at = now() WHERE id = $1 AND status IN ('queued', 'sending')`,
+      [id, jobId],
     );
   }
 
@@ -194,8 +217,7 @@ export class OutboxRepository {
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
   async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, enqueue_count,
-         floor(extract(epoch FROM queued_at) * 1000)::bigint::text AS queued_ms FROM messages
+      `SELECT id::text AS id, channel, job_id FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
        ORDER BY queued_at LIMIT $2`,
       [seconds, limit],

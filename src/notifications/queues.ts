@@ -6,15 +6,16 @@ export const EMAIL_QUEUE = 'send-email';
 export const queueFor = (channel: Channel) => (channel === 'sms' ? SMS_QUEUE : EMAIL_QUEUE);
 
 /**
- * One job per enqueue of a row: a re-enqueued row gets a new id, so a lost or finished job never blocks it.
- * The enqueue time is part of it, so a re-created database (ids from 1 again) never meets an old job in Redis.
+ * Rows per send job. BullMQ's limiter counts jobs, so a rate-limited channel keeps one row per job; an
+ * unlimited one shares a job's two Redis scripts between several rows.
  */
-export const jobIdFor = (r: { id: string; enqueue_count: number; queued_ms: string }) =>
-  `m${r.id}-${r.enqueue_count}-${r.queued_ms}`;
+export const UNLIMITED_BATCH = 25;
+export const batchSizeFor = (ratePerSecond: number) => (ratePerSecond > 0 ? 1 : UNLIMITED_BATCH);
 
 /** Postgres holds every outcome; Redis keeps only failed send jobs, briefly, for inspection. */
 export const SEND_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: { count: 1000, age: 24 * 3600 } };
 
+/** The rows a send job carries (the job id is on each row, for the sweeper). */
 export interface SendJob {
-  id: string;
+  ids: string[];
 }

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { AppConfig } from '../platform/config';
 import { ConfigurableWorker } from '../platform/queue/worker-runner';
-import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { batchSizeFor, EMAIL_QUEUE, SendJob, SMS_QUEUE } from './queues';
 import { SenderService } from './sender.service';
 
 /**
@@ -27,7 +27,8 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
 function options(config: AppConfig, ratePerSecond: number) {
   const n = config.notifications;
   return {
-    concurrency: n.sendConcurrency,
+    // SEND_CONCURRENCY counts messages in flight, not jobs: more would only time out at the provider.
+    concurrency: Math.max(1, Math.ceil(n.sendConcurrency / batchSizeFor(ratePerSecond))),
     limiter: limiterFor(ratePerSecond),
     stalledInterval: n.stalledIntervalMs,
     lockDuration: n.stalledIntervalMs,
@@ -45,7 +46,7 @@ export class SmsSendProcessor extends WorkerHost implements ConfigurableWorker {
   workerOptions() {
     return options(this.config, this.config.notifications.smsRatePerSecond);
   }
-  process(job: Job<{ id: string }>) {
+  process(job: Job<SendJob>) {
     return this.sender.process(job);
   }
 }
@@ -61,7 +62,7 @@ export class EmailSendProcessor extends WorkerHost implements ConfigurableWorker
   workerOptions() {
     return options(this.config, this.config.notifications.emailRatePerSecond);
   }
-  process(job: Job<{ id: string }>) {
+  process(job: Job<SendJob>) {
     return this.sender.process(job);
   }
 }

@@ -1,5 +1,7 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { Job, Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
@@ -9,6 +11,7 @@ import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from './providers/email-provider';
 import { ProviderError } from './providers/provider-error';
 import { SmsProvider } from './providers/sms-provider';
+import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
 import { TemplateRegistry } from './templates/template-registry';
@@ -23,6 +26,8 @@ export type SendOutcome = 'sent' | 'recovered' | 'failed' | 'skipped' | 'deferre
  * send), the provider is called, and the answer recorded. A row whose earlier attempt may have reached the
  * provider without being recorded (a worker killed mid-call) is first looked up at Twilio, so a crash
  * between "accepted" and "recorded" still yields exactly one SMS.
+ *
+ * A job may carry several rows (a channel without a rate limit): they are sent concurrently and independently.
  */
 @Injectable()
 export class SenderService {
@@ -39,6 +44,8 @@ export class SenderService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     metrics: JobMetrics,
+    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
+    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
   ) {
     this.outcomes = metrics.counter('candor_messages_total', 'Messages by channel and outcome', [
       'channel',
@@ -47,9 +54,50 @@ export class SenderService {
     this.mailDomain = config.smtp.from.match(/@([^>\s]+)/)?.[1] ?? 'candor.local';
   }
 
-  async process(job: Job<{ id: string }>): Promise<SendOutcome> {
-    const id = job.data.id;
-    const row = await this.outbox.claim(id, this.config.notifications.sendStaleSeconds);
+  async process(job: Job<SendJob>): Promise<SendOutcome[]> {
+    const { ids } = job.data;
+    // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
+    const claimed = await this.outbox.claim(ids, this.config.notifications.sendStaleSeconds);
+    const rows = new Map(claimed.map((r) => [r.id, r]));
+    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job)]; // RetryLater: BullMQ retries
+    // One row's transient error must not send the others again: that row alone goes to a job of its own.
+    const settled = await Promise.allSettled(
+      ids.map((id) =>
+        this.processOne(id, rows.get(id), job).catch(async (e) => {
+          if (!(e instanceof RetryLater)) throw e;
+          await this.retryAlone(id, job);
+          return 'deferred' as const;
+        }),
+      ),
+    );
+    // Anything else (the database gone): retry the whole job; rows already final are not claimed again.
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<SendOutcome>).value);
+  }
+
+  /**
+   * Gives a row of a batch a delayed single-row job with the attempts the batch had left, recorded on the row
+   * first (if the add fails, the sweeper finds the row's job missing and re-enqueues it).
+   */
+  private async retryAlone(id: string, batch: Job<SendJob>): Promise<void> {
+    const jobId = `m${id}-r${randomUUID()}`;
+    await this.outbox.moveToJob(id, jobId);
+    const backoff = batch.opts.backoff;
+    const queue = batch.queueName === SMS_QUEUE ? this.smsQueue : this.emailQueue;
+    await queue.add(
+      'send',
+      { ids: [id] },
+      {
+        ...SEND_JOB_OPTIONS,
+        jobId,
+        delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
+        attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1),
+      },
+    );
+  }
+
+  private async processOne(id: string, row: ClaimedMessage | undefined, job: Job): Promise<SendOutcome> {
     if (!row) return this.unclaimable(id);
     const outcome = await this.deliver(row, job);
     this.outcomes.inc({ channel: row.channel, outcome });
