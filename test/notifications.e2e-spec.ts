@@ -443,6 +443,42 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       ]);
     });
 
+    it('sends an unlimited channel in batch jobs: a bad number fails alone, a transient error retries its row alone', async () => {
+      await seed(12, 'CB');
+      const id = await csvCampaign('CB', 'sms');
+      await upload(id, 'account_id\n' + Array.from({ length: 12 }, (_, i) => `CB-${i}`).join('\n') + '\n');
+      const [bad] = await t.db.query(
+        `SELECT s.msisdn FROM campaign_audience a JOIN subscribers s ON s.id = a.subscriber_id
+         WHERE a.campaign_id = $1 ORDER BY s.msisdn LIMIT 1`,
+        [id],
+      );
+      sms.failures.set(bad.msisdn, 21211);
+      await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
+      sms.nextErrors.push(20429); // the first SMS of the batch to reach Twilio is refused, once
+      await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
+      await waitDone(id);
+
+      const rows = await t.db.query(
+        `SELECT m.status, m.attempts, m.error_code, m.job_id, s.msisdn FROM messages m
+         JOIN subscribers s ON s.id = m.subscriber_id WHERE m.campaign_id = $1`,
+        [id],
+      );
+      expect(rows).toHaveLength(12);
+      const failed = rows.filter((r: any) => r.status === 'failed');
+      expect(failed).toEqual([expect.objectContaining({ msisdn: bad.msisdn, error_code: 'twilio:21211' })]);
+      const sent = rows.filter((r: any) => r.status !== 'failed');
+      expect(sent).toHaveLength(11);
+      expect(sent.every((r: any) => ['sent', 'delivered'].includes(r.status))).toBe(true);
+      // Exactly one row (whichever met the 429) was tried twice, in a job of its own; the rest went once, in one job.
+      const retried = rows.filter((r: any) => r.attempts === 2);
+      expect(retried).toHaveLength(1);
+      expect(retried[0].job_id).toMatch(/-r/);
+      const once = rows.filter((r: any) => r !== retried[0]);
+      expect(once.every((r: any) => r.attempts === 1)).toBe(true);
+      expect(new Set(once.map((r: any) => r.job_id)).size).toBe(1);
+      for (const r of sent) expect(sms.messages.filter((m) => m.to === r.msisdn)).toHaveLength(1);
+    });
+
     it('refuses a campaign whose values break the rules, with clear errors', async () => {
       const bad = await t
         .http()
