@@ -16,7 +16,7 @@ const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
   .map(([name]) => name);
 
 /**
- * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries an id.
+ * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries ids.
  * - every 250 ms: pending rows → queued + a job per row, or per batch of rows on a channel without a rate limit
  *   (several workers share the work with SKIP LOCKED);
  * - every SWEEP_INTERVAL_SECONDS: rows queued or sending for long whose job is gone (Redis flushed, a worker
