@@ -27,6 +27,7 @@ import { IdempotencyService } from './idempotency.service';
 import { keyProblem, requestHash } from './idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
+import { parseCsvLine } from '../platform/streams/csv-line';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -151,7 +152,7 @@ export class OffersService {
       };
       // The reader is made just before iterating: readline drops lines emitted before iteration starts.
       for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-        const value = line.split(',')[0].trim().replace(/^"|"$/g, '');
+        const value = (parseCsvLine(line)?.[0] ?? '').trim();
         if (!value || value.startsWith('#')) continue;
         counts.lines++;
         batch.push(value);

@@ -23,6 +23,7 @@ import { CreateCampaignDto } from './dto/campaign.dto';
 import { LOCALES, MESSAGE_KINDS } from './message-kinds';
 import { smsInfo } from './templates/template-checks';
 import { TemplateRegistry } from './templates/template-registry';
+import { parseCsvLine } from '../platform/streams/csv-line';
 
 /** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
 const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
@@ -175,16 +176,15 @@ export class CampaignsService {
       if (!batch.length) return;
       const keys = batch;
       batch = [];
-      await this.db.query(
-        `INSERT INTO campaign_audience (campaign_id, subscriber_id)
-         SELECT $1, s.id FROM subscribers s WHERE ${byNumber ? 's.msisdn_hmac' : 's.account_id'} = ANY($2)
-         ON CONFLICT DO NOTHING`,
-        [c.id, keys],
-      );
+      // One statement: add the matches and count how many keys matched someone.
+      const key = byNumber ? 's.msisdn_hmac' : 's.account_id';
       const [{ n }] = await this.db.query(
-        `SELECT count(*)::int AS n FROM unnest($1::text[]) k
-         WHERE EXISTS (SELECT 1 FROM subscribers s WHERE ${byNumber ? 's.msisdn_hmac' : 's.account_id'} = k)`,
-        [keys],
+        `WITH k AS (SELECT unnest($2::text[]) AS k),
+              hits AS (SELECT k.k, s.id FROM k JOIN subscribers s ON ${key} = k.k),
+              ins AS (INSERT INTO campaign_audience (campaign_id, subscriber_id)
+                      SELECT DISTINCT $1::uuid, id FROM hits ON CONFLICT DO NOTHING)
+         SELECT count(*)::int AS n FROM hits`,
+        [c.id, keys],
       );
       report.matched += n;
       report.unknown += keys.length - n;
@@ -192,7 +192,7 @@ export class CampaignsService {
     for await (const raw of createInterface({ input: csv, crlfDelay: Infinity })) {
       const line = raw.trim();
       if (!line) continue;
-      const cells = line.split(',').map((x) => x.trim().replace(/^"|"$/g, ''));
+      const cells = (parseCsvLine(line) ?? []).map((x) => x.trim());
       if (column < 0) {
         column = cells.findIndex((h) => h === 'account_id' || h === 'msisdn');
         if (column < 0)

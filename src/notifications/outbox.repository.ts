@@ -47,16 +47,6 @@ export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
   ELSE 2 END`;
 
-/** TypeORM answers an UPDATE ... RETURNING with [rows, count]; an INSERT or SELECT with rows. */
-function returned<T>(result: unknown): T[] {
-  return Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-    ? (result[0] as T[])
-    : (result as T[]);
-}
-
 /** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
 @Injectable()
 export class OutboxRepository {
@@ -89,7 +79,8 @@ export class OutboxRepository {
     quietKinds: string[] | null,
     batch: Record<Channel, number>,
   ): Promise<QueuedRow[]> {
-    const result = await this.db.query(
+    // An UPDATE ... RETURNING comes back from TypeORM as [rows, count].
+    const [rows] = await this.db.query(
       `WITH picked AS (
          SELECT m.id, m.channel, m.enqueue_count + 1 AS enqueue_count
          FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
@@ -111,7 +102,7 @@ export class OutboxRepository {
        RETURNING m.id::text AS id, m.channel, m.job_id`,
       [limit, quietKinds, batch.sms, batch.email],
     );
-    return returned(result);
+    return rows;
   }
 
   /**
@@ -119,7 +110,7 @@ export class OutboxRepository {
    * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
    */
   async claim(ids: string[], staleSeconds: number): Promise<ClaimedMessage[]> {
-    const rows = await this.db.query(
+    const [rows] = await this.db.query(
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(),
          updated_at = now()
        FROM messages o
@@ -141,7 +132,7 @@ export class OutboxRepository {
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
       [ids, staleSeconds],
     );
-    return returned<ClaimedMessage>(rows);
+    return rows;
   }
 
   /** Why a row could not be claimed: its status and its campaign's. */
@@ -201,7 +192,7 @@ export class OutboxRepository {
     status: DeliveryStatus,
     errorCode?: string,
   ): Promise<boolean> {
-    const rows = await this.db.query(
+    const [rows] = await this.db.query(
       `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
          sent_at = coalesce(sent_at, now()), vars = NULL,
          delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
@@ -211,7 +202,7 @@ export class OutboxRepository {
        RETURNING id`,
       [id, providerId, status, errorCode ?? null],
     );
-    return returned(rows).length > 0;
+    return rows.length > 0;
   }
 
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { headerColumns, parsePoolRow, readPoolCsv, sharedSuffixLength, splitCsvLine } from './pool-csv';
+import { parseCsvLine } from '../platform/streams/csv-line';
+import { headerColumns, parsePoolRow, readPoolCsv, sharedSuffixLength } from './pool-csv';
 
 const collect = async (text: string) => {
   const out = [];
@@ -9,9 +10,9 @@ const collect = async (text: string) => {
 
 describe('pool CSV', () => {
   it('splits quoted and plain fields', () => {
-    expect(splitCsvLine('a,"b,c","d""e",')).toEqual(['a', 'b,c', 'd"e', '']);
-    expect(splitCsvLine('"open')).toBeNull();
-    expect(splitCsvLine('"a"b')).toBeNull();
+    expect(parseCsvLine('a,"b,c","d""e",')).toEqual(['a', 'b,c', 'd"e', '']);
+    expect(parseCsvLine('"open')).toBeNull();
+    expect(parseCsvLine('"a"b')).toBeNull();
   });
 
   it('finds the msisdn column in the header, or refuses the file', () => {

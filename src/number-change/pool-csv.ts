@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { toE164 } from '../platform/privacy';
+import { parseCsvLine } from '../platform/streams/csv-line';
 
 /**
  * The number-pool CSV: a header naming a `msisdn` column (other columns are ignored), then one number
@@ -10,43 +11,9 @@ export type PoolRow = { line: number; e164: string } | { line: number; error: st
 
 const MAX_LINE = 1000;
 
-/** Splits one CSV line; double-quoted fields may contain commas and doubled quotes. Null if malformed. */
-export function splitCsvLine(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let field = '';
-      i++;
-      for (;;) {
-        if (i >= line.length) return null; // unterminated quote
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        field += line[i++];
-      }
-      if (i < line.length && line[i] !== ',') return null;
-      out.push(field);
-      i++;
-    } else {
-      const end = line.indexOf(',', i);
-      const stop = end === -1 ? line.length : end;
-      out.push(line.slice(i, stop));
-      i = stop + 1;
-    }
-  }
-  return out;
-}
-
 /** Index of the msisdn column in a header line, or an error for the whole file. */
 export function headerColumns(header: string): { index: number; width: number } | { error: string } {
-  const cells = splitCsvLine(header.replace(/^\uFEFF/, ''));
+  const cells = parseCsvLine(header.replace(/^\uFEFF/, ''));
   const index = cells?.findIndex((c) => c.trim().toLowerCase() === 'msisdn') ?? -1;
   if (!cells || index < 0) return { error: 'the first line must be a header with an "msisdn" column' };
   return { index, width: cells.length };
@@ -59,7 +26,7 @@ export function parsePoolRow(
   country: string,
 ): PoolRow {
   if (raw.length > MAX_LINE) return { line, error: `row longer than ${MAX_LINE} characters` };
-  const cells = splitCsvLine(raw);
+  const cells = parseCsvLine(raw);
   if (!cells) return { line, error: 'malformed row (unbalanced quotes)' };
   if (cells.length !== cols.width)
     return { line, error: `expected ${cols.width} field(s), found ${cells.length}` };

@@ -12,7 +12,7 @@ import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { LineSplitter } from '../platform/streams/line-splitter';
 import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { copyText } from '../platform/database/copy-text';
-import { parseCsvLine } from './csv';
+import { parseCsvLine } from '../platform/streams/csv-line';
 import { parsePortedInAt } from './ported-at';
 
 export type RejectReason =

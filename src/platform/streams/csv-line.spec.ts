@@ -1,4 +1,4 @@
-import { parseCsvLine } from './csv';
+import { parseCsvLine } from './csv-line';
 
 describe('parseCsvLine', () => {
   it.each([
