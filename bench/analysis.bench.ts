@@ -1,6 +1,7 @@
-/* npm run bench -- analysis [--lines N] [--subscribers N] [--no-10x]
-   Generates a Squid log (2M lines by default) and a subscriber table (5M rows) in the database
-   candor_bench, then measures on the same file in the same run: `wc -l`, a mawk script doing the
+/* npm run bench -- analysis [--lines N] [--subscribers N] [--active N] [--no-10x]
+   Generates a Squid log (2M lines by default, from --active subscribers: lines/20 by default, the ratio of
+   ~100M lines a day over 5M subscribers; --active 0 draws every line's number from the whole base, the
+   worst case for the merge) and a subscriber table (5M rows) in the database candor_bench, then measures on the same file in the same run: `wc -l`, a mawk script doing the
    per-number aggregation (count, first, last), Candor's full analysis through the CLI (parse, detect,
    aggregate, COPY into Postgres, join with the subscribers), Candor on the gzipped file, Candor on the
    file repeated 10 times (peak RSS must not grow), and parse+detect alone on one core. */
@@ -153,10 +154,12 @@ END { for (k in c) print k, c[k], f[k], l[k] }
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const lines = arg(args, '--lines', 2_000_000);
   const subscribers = arg(args, '--subscribers', 5_000_000);
+  const active = arg(args, '--active', Math.round(lines / 20)) || subscribers;
   mkdirSync(OUT, { recursive: true });
-  const plain = join(OUT, `gateway-${lines}.log`);
+  const name = active >= subscribers ? `gateway-${lines}` : `gateway-${lines}-a${active}`;
+  const plain = join(OUT, `${name}.log`);
   const gz = plain + '.gz';
-  const big = join(OUT, `gateway-${lines}-x10.log`);
+  const big = join(OUT, `${name}-x10.log`);
   if (!existsSync(plain)) {
     log(`generating ${lines} lines`);
     await writeLog(plain, {
@@ -169,6 +172,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       to: TO,
       subscriberBase: BASE,
       subscriberCount: subscribers,
+      activeSubscribers: active,
       strangerShare: 0.05,
       partner: 'o2.co.uk',
     });
@@ -225,7 +229,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const fileMb = statSync(plain).size / 1e6;
   const result = {
     machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
-    input: { lines, fileMb: Math.round(fileMb), gzMb: Math.round(statSync(gz).size / 1e6), subscribers },
+    input: {
+      lines,
+      fileMb: Math.round(fileMb),
+      gzMb: Math.round(statSync(gz).size / 1e6),
+      subscribers,
+      activeSubscribers: active,
+    },
     wc: { seconds: +wc.seconds.toFixed(2) },
     mawk: { seconds: +mawk.seconds.toFixed(2), numbers: mawkNumbers, peakRssMb: mawk.peakRssMb },
     candor: {
@@ -235,11 +245,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       distinctMsisdns: candor.result.distinctMsisdns,
       matchedSubscribers: candor.result.matchedSubscribers,
       exposures: candor.result.exposures,
+      timings: candor.result.timings,
+      scanLinesPerSecond: Math.round(lines / (candor.result.timings.scanMs / 1000)),
     },
     candorGz: {
       seconds: +candorGz.seconds.toFixed(2),
       linesPerSecond: Math.round(lines / candorGz.seconds),
       peakRssMb: candorGz.peakRssMb,
+      timings: candorGz.result.timings,
+      scanLinesPerSecond: Math.round(lines / (candorGz.result.timings.scanMs / 1000)),
     },
     candor10x: candor10x && {
       seconds: +candor10x.seconds.toFixed(2),

@@ -18,6 +18,12 @@ export interface GenOptions {
   /** National significant numbers of subscribers (e.g. 7400000000 + i), as a count and a base. */
   subscriberBase: number;
   subscriberCount: number;
+  /**
+   * How many of the subscribers appear in the log (spread evenly over the base); all of them when unset.
+   * Real logs repeat each subscriber many times: tens of GB (~100M lines) over 5M subscribers is ~20 lines
+   * a subscriber, which 2M lines keep with 100k active subscribers.
+   */
+  activeSubscribers?: number;
   /** Share of exposing lines whose number is nobody's (not a subscriber). */
   strangerShare?: number;
   partner?: string;
@@ -104,6 +110,8 @@ export function* generateLog(o: GenOptions, truth: Truth): Generator<string> {
   const rand = rng(o.seed ?? 1);
   const span = o.end - o.start;
   const stranger = o.strangerShare ?? 0.05;
+  const active = Math.min(o.activeSubscribers || o.subscriberCount, o.subscriberCount);
+  const stride = Math.floor(o.subscriberCount / active);
   if (o.format === 'elff') yield* ELFF_HEADER;
   for (let i = 0; i < o.lines; i++) {
     const kind = rand();
@@ -114,7 +122,7 @@ export function* generateLog(o: GenOptions, truth: Truth): Generator<string> {
     const isStranger = rand() < stranger;
     const nsn = isStranger
       ? String(7500000000 + Math.floor(rand() * 1_000_000))
-      : String(o.subscriberBase + Math.floor(rand() * o.subscriberCount));
+      : String(o.subscriberBase + Math.floor(rand() * active) * stride);
     let value: string | null = form(nsn, rand());
     let expect: 'clean' | 'exposure' | 'partner' | 'invalid' | keyof Truth['excluded'] | 'malformed' =
       'exposure';

@@ -115,6 +115,41 @@ describe('exposure analysis', () => {
     expect(s.malformedSamples.length).toBe(5);
   });
 
+  it('stores exactly the same results when the merge outgrows its memory and Postgres sums the spill', async () => {
+    const path = join(dir, 'spill.log');
+    const truth = await writeLog(path, gen('squid', 3000, 21));
+    const req = { files: [path], from: new Date(FROM), to: new Date(TO), partners: ['o2.co.uk'] };
+    const stored = async (runId: string) =>
+      t.db.query(
+        `SELECT msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id
+         FROM analysis_numbers WHERE run_id = $1 ORDER BY msisdn_hmac`,
+        [runId],
+      );
+    const held = await expectTruth([path], truth);
+    expect(held.timings).toMatchObject({ spilled: false, scanMs: expect.any(Number) });
+    const heldRows = await stored(held.runId);
+    expect(heldRows.some((r: any) => r.distinct_hosts > 1 && r.top_hosts.length > 1)).toBe(true);
+    // the same request again would reuse the held run: remove it first
+    await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [held.runId]);
+    const tight = await startTestApp(
+      { ANALYSIS_INPUT_DIR: dir, ANALYSIS_WORKERS: '2', ANALYSIS_MERGE_BUDGET_MB: '0' },
+      { dbUrl: t.dbUrl },
+    );
+    try {
+      const spilled = await tight.get<AnalysisService>(AnalysisService).analyze(req, actor);
+      expect(spilled.timings).toMatchObject({ spilled: true });
+      expect(await stored(spilled.runId)).toEqual(heldRows);
+      const same = (s: typeof held) => {
+        const { runId: _r, timings: _t, createdAt: _c, finishedAt: _f, ...rest } = s;
+        return rest;
+      };
+      expect(same(spilled)).toEqual(same(held));
+      expect(await count(t.db, `SELECT count(*) n FROM analysis_staging`)).toBe(0);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('reads gzip, CRLF JSON lines and ELFF in one run, summing the truths', async () => {
     const files = [join(dir, 'gen.jsonl.gz'), join(dir, 'gen-crlf.jsonl'), join(dir, 'gen.elff')];
     const truths = [
@@ -199,6 +234,28 @@ describe('exposure analysis', () => {
     await expect(
       analyses.analyze({ files: [join(dir, 'missing.log')], from: new Date(FROM), to: new Date(TO) }, actor),
     ).rejects.toThrow(/missing\.log: cannot read \(ENOENT\)/);
+  });
+
+  it('stores any host name as it was seen (quotes, commas, braces and backslashes survive the COPY)', async () => {
+    const path = join(dir, 'hosts.log');
+    const hosts = ['we"ird,host{x}', 'back\\slash.example', 'plain.example'];
+    writeFileSync(
+      path,
+      hosts
+        .map(
+          (h, i) =>
+            `${FROM / 1000 + 60 + i}.000    125 10.0.0.1 TCP_MISS/200 10 GET http://${h}/ - HIER_DIRECT/1.2.3.4 text/html "UA" "0${BASE + 7}"\n`,
+        )
+        .join(''),
+    );
+    const s = await analyses.analyze({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
+    const [row] = await t.db.query(
+      `SELECT distinct_hosts, top_hosts FROM analysis_numbers WHERE run_id = $1`,
+      [s.runId],
+    );
+    expect(row.distinct_hosts).toBe(3);
+    expect([...row.top_hosts].sort()).toEqual([...hosts].sort());
+    expect(s.topHosts.map((h) => h.host).sort()).toEqual([...hosts].sort());
   });
 
   it('still matches a subscriber whose number changed since (number history)', async () => {

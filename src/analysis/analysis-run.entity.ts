@@ -97,6 +97,9 @@ export class AnalysisRun {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
+  @Column({ type: 'jsonb', nullable: true })
+  timings!: RunTimings | null;
+
   @Column({ name: 'created_by', type: 'text', nullable: true })
   createdBy!: string | null;
 
@@ -108,4 +111,12 @@ export class AnalysisRun {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+}
+
+/** Milliseconds per phase; `spilled` when the run's numbers outgrew the in-memory merge and Postgres summed them. */
+export interface RunTimings {
+  checksumMs: number;
+  scanMs: number;
+  finishMs: number;
+  spilled: boolean;
 }

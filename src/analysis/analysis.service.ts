@@ -12,10 +12,13 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
+import { copyIn } from '../platform/database/copy-in';
+import { copyText } from '../platform/database/copy-text';
+import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisInputError, inspectFile, sha256File } from './analysis-input';
 import { AnalysisRun, RunOptions } from './analysis-run.entity';
@@ -25,6 +28,7 @@ import { RunSummary } from './report';
 import { runScanPool } from './scan-pool';
 import { InputFile, planScan } from './scan-plan';
 import { ScanCounts } from './scan-task';
+import { ExposureMerger, PairTotal } from './exposure-aggregator';
 
 export const ANALYSIS_QUEUE = 'analysis';
 
@@ -54,6 +58,15 @@ export interface SubscriberExposure {
 const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
   WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
 
+/** The subscriber who last had a number that is no longer theirs (`n.msisdn_hmac`). */
+const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history h
+  WHERE h.msisdn_hmac = n.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1)`;
+
+/** A Postgres array literal of strings (every element quoted, so any host name round-trips). */
+function textArray(items: string[]): string {
+  return `{${items.map((i) => `"${i.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
 @Injectable()
 export class AnalysisService {
   private readonly log = new Logger(AnalysisService.name);
@@ -63,6 +76,7 @@ export class AnalysisService {
     @InjectQueue(ANALYSIS_QUEUE) private readonly queue: Queue,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly pseudonymiser: Pseudonymiser,
   ) {}
 
   /** `{ sql, params }` selecting one column, `subscriber_id`: the subscribers run `runId` matched. */
@@ -185,16 +199,22 @@ export class AnalysisService {
       const files = await this.db
         .getRepository(AnalysisFile)
         .find({ where: { runId }, order: { ord: 'ASC' } });
+      // The checksums (the run key) are read while the scan runs: both read the same files, and a
+      // duplicate run is rare enough that its wasted scan costs less than hashing first on every run.
       const t0 = Date.now();
-      if (await this.claimKey(run, files)) return;
+      let checksumMs = 0;
+      const keyed = this.claimKey(run, files).finally(() => (checksumMs = Date.now() - t0));
+      const [scanned, duplicate] = await Promise.allSettled([this.scan(run, files, onProgress), keyed]);
       const t1 = Date.now();
-      const counts = await this.scan(run, files, onProgress);
-      const t2 = Date.now();
-      await this.finish(run, counts);
-      // where a run's time goes, for operators sizing the next one
-      this.log.log(
-        `analysis ${runId}: checksums ${t1 - t0} ms, scan ${t2 - t1} ms, finish ${Date.now() - t2} ms`,
-      );
+      if (duplicate.status === 'rejected') throw duplicate.reason;
+      if (scanned.status === 'rejected') throw scanned.reason;
+      if (duplicate.value) return this.clearPartial(runId);
+      const { counts, merger, spilled } = scanned.value;
+      await this.finish(run, counts, merger, spilled, {
+        checksumMs,
+        scanMs: t1 - t0,
+        finishStarted: t1,
+      });
     } catch (e) {
       await this.db.query(
         `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,
@@ -242,7 +262,16 @@ export class AnalysisService {
     }
   }
 
-  private async scan(run: AnalysisRun, files: AnalysisFile[], onProgress?: ProgressFn): Promise<ScanCounts> {
+  /**
+   * Scans every file in worker threads and merges their (number, host) totals here. When the merge outgrows
+   * its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers) and
+   * Postgres sums it at the finish; spills are written one at a time while the scan goes on.
+   */
+  private async scan(
+    run: AnalysisRun,
+    files: AnalysisFile[],
+    onProgress?: ProgressFn,
+  ): Promise<{ counts: ScanCounts; merger: ExposureMerger; spilled: boolean }> {
     const tasks = planScan(
       files.map((f) => ({
         path: f.path,
@@ -252,6 +281,16 @@ export class AnalysisService {
       })),
       this.config.analysis.workers,
     );
+    const merger = new ExposureMerger(this.config.analysis.mergeBudgetMb << 20);
+    let spilled = false;
+    let spills = Promise.resolve();
+    const onPairs = (pairs: PairTotal[]) => {
+      for (const p of pairs) merger.add(p);
+      if (!merger.full) return;
+      spilled = true;
+      const batch = merger.drainPairs();
+      spills = spills.then(() => this.stage(run.id, batch));
+    };
     let done = 0;
     let lines = 0;
     let saved = 0;
@@ -259,18 +298,16 @@ export class AnalysisService {
     const counts = await runScanPool(
       tasks,
       {
-        runId: run.id,
-        databaseUrl: this.config.database.url,
-        pseudonymKey: this.config.privacy.pseudonymKey,
         country: run.options.country,
         allowlist: run.options.allowlist,
         squidLogformat: run.options.squidLogformat,
         from: run.windowFrom.getTime(),
         to: run.windowTo.getTime(),
         partners: run.partners,
-        maxPairs: 20_000, // a flush costs one COPY; the pairs must fit the scanner's 40 MB heap
+        maxPairs: 20_000, // the pairs must fit the scanner's 40 MB heap
       },
       this.config.analysis.workers,
+      onPairs,
       (bytes, l) => {
         done += bytes;
         lines += l;
@@ -283,39 +320,60 @@ export class AnalysisService {
             .catch(() => undefined);
         }
       },
-    );
+    ).finally(() => spills.catch(() => undefined));
+    if (spilled) {
+      await spills;
+      await this.stage(run.id, merger.drainPairs()); // the rest joins the spilled part in Postgres
+    }
     onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
-    return counts;
+    return { counts, merger, spilled };
   }
 
-  /** Sums the staged pairs per number, matches subscribers (current number, then past numbers), stores the totals. */
-  private async finish(run: AnalysisRun, c: ScanCounts): Promise<void> {
+  /** COPYs (number, host) totals into the staging table, numbers as keyed HMACs (one per number). */
+  private async stage(runId: string, pairs: Iterable<PairTotal>): Promise<void> {
+    const hmacs = new Map<string, string>();
+    const hmac = (n: string) => {
+      let h = hmacs.get(n);
+      if (!h) hmacs.set(n, (h = this.pseudonymiser.pseudonym(n)));
+      return h;
+    };
+    await copyIn(
+      this.db,
+      'COPY analysis_staging (run_id, msisdn_hmac, host, exposures, first_ms, last_ms) FROM STDIN',
+      (function* () {
+        for (const t of pairs)
+          yield `${runId}\t${hmac(t.msisdn)}\t${copyText(t.host)}\t${t.exposures}\t${t.first}\t${t.last}\n`;
+      })(),
+    );
+  }
+
+  /**
+   * Stores one row per number, matched to a subscriber by current number, else by a past number. Held in
+   * memory (the usual case) the numbers arrive final and only need their subscriber; spilled, Postgres
+   * first sums the staged pairs.
+   */
+  private async finish(
+    run: AnalysisRun,
+    c: ScanCounts,
+    merger: ExposureMerger,
+    spilled: boolean,
+    t: { checksumMs: number; scanMs: number; finishStarted: number },
+  ): Promise<void> {
+    const timings = () => ({
+      checksumMs: t.checksumMs,
+      scanMs: t.scanMs,
+      finishMs: Date.now() - t.finishStarted,
+      spilled,
+    });
     await this.db.transaction(async (m) => {
-      // millions of staged rows: hash them in memory rather than sort on disk; JIT compiling these
-      // statements costs about a second each and saves nothing on them
-      await m.query(`SET LOCAL work_mem = '256MB'`);
+      // JIT compiling these statements costs about a second each and saves nothing on them
       await m.query(`SET LOCAL jit = off`);
-      // Postgres cannot estimate how many numbers the nested GROUP BY yields (it guesses 200) and would
-      // probe the subscriber index once per number, ~10 s for a million; one hash join over the
-      // subscribers is 3-4 s. Fresh statistics size the (number, host) hash aggregate.
-      await m.query(`SET LOCAL enable_nestloop = off`);
-      await m.query(`ANALYZE analysis_staging`);
-      // Both inserts are sorted by their primary key so the index grows at its right edge instead of
-      // touching a random page per row (with a small shared_buffers that halved the matches insert).
-      await m.query(
-        `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-         SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,
-                COALESCE(s.id, (SELECT h.subscriber_id FROM subscriber_number_history h
-                                WHERE h.msisdn_hmac = a.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1))
-         FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
-                      (array_agg(host ORDER BY n DESC, host))[1:5] top
-               FROM (SELECT msisdn_hmac, host, sum(exposures) n, min(first_ms) f, max(last_ms) l
-                     FROM analysis_staging WHERE run_id = $1 GROUP BY msisdn_hmac, host) p
-               GROUP BY msisdn_hmac) a
-         LEFT JOIN subscribers s ON s.msisdn_hmac = a.msisdn_hmac
-         ORDER BY a.msisdn_hmac`,
-        [run.id],
-      );
+      let topHosts: { host: string; count: number }[];
+      if (spilled) topHosts = await this.finishStaged(m, run.id);
+      else {
+        topHosts = merger.topHosts();
+        await this.finishHeld(m, run.id, merger);
+      }
       await m.query(
         `INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
          SELECT run_id, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
@@ -323,12 +381,6 @@ export class AnalysisService {
          ORDER BY subscriber_id`,
         [run.id],
       );
-      const topHosts = await m.query(
-        `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
-         GROUP BY host ORDER BY count DESC, host LIMIT 20`,
-        [run.id],
-      );
-      await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [run.id]);
       const hours = Object.fromEntries(
         Object.entries(c.hours)
           .sort(([a], [b]) => Number(a) - Number(b))
@@ -337,7 +389,7 @@ export class AnalysisService {
       await m.query(
         `UPDATE analysis_runs r SET status = 'completed', finished_at = now(), bytes_done = bytes_total,
            lines_read = $2, lines_malformed = $3, exposures = $4, partner_exposures = $5, invalid_values = $6,
-           excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11,
+           excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11, timings = $12,
            distinct_msisdns = n.distinct, unmatched_msisdns = n.unmatched, first_seen = n.first, last_seen = n.last,
            matched_subscribers = (SELECT count(*) FROM analysis_matches WHERE run_id = $1)
          FROM (SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
@@ -355,7 +407,8 @@ export class AnalysisService {
           JSON.stringify(hours),
           JSON.stringify(c.partnerHosts),
           JSON.stringify(c.malformedSamples),
-          JSON.stringify(topHosts.map((t: any) => ({ host: t.host, count: Number(t.count) }))),
+          JSON.stringify(topHosts),
+          JSON.stringify(timings()),
         ],
       );
       await this.audit.record(m, SYSTEM_ACTOR, {
@@ -365,7 +418,66 @@ export class AnalysisService {
         summary: { linesRead: c.linesRead, exposures: c.exposures },
       });
     });
-    this.log.log(`analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures`);
+    // where a run's time goes, for operators sizing the next one
+    this.log.log(
+      `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
+    );
+  }
+  /** The held numbers: pseudonymised here, COPYed once, joined to their subscribers by index lookups. */
+  private async finishHeld(m: EntityManager, runId: string, merger: ExposureMerger): Promise<void> {
+    const p = this.pseudonymiser;
+    await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
+      first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
+      ON COMMIT DROP`);
+    await copyIn(
+      m,
+      'COPY run_numbers FROM STDIN',
+      (function* () {
+        for (const n of merger.totals())
+          yield `${p.pseudonym(n.msisdn)}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyText(textArray(n.topHosts))}\n`;
+      })(),
+    );
+    await m.query(`ANALYZE run_numbers`); // the planner then knows how many numbers to look up
+    // sorted by the primary key so its index grows at the right edge
+    await m.query(
+      `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
+       SELECT $1, n.msisdn_hmac, n.exposures, to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0),
+              n.distinct_hosts, n.top_hosts, COALESCE(s.id, ${PAST_NUMBER_SQL})
+       FROM run_numbers n LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac
+       ORDER BY n.msisdn_hmac`,
+      [runId],
+    );
+  }
+
+  /** The spilled pairs: summed per number in Postgres; returns the run's top hosts. */
+  private async finishStaged(m: EntityManager, runId: string): Promise<{ host: string; count: number }[]> {
+    // millions of staged rows: hash them in memory rather than sort on disk
+    await m.query(`SET LOCAL work_mem = '256MB'`);
+    // Postgres cannot estimate how many numbers the nested GROUP BY yields (it guesses 200) and would
+    // probe the subscriber index once per number, ~10 s for a million; one hash join over the
+    // subscribers is 3-4 s. Fresh statistics size the (number, host) hash aggregate.
+    await m.query(`SET LOCAL enable_nestloop = off`);
+    await m.query(`ANALYZE analysis_staging`);
+    await m.query(
+      `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
+       SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,
+              COALESCE(s.id, ${PAST_NUMBER_SQL.replaceAll('n.msisdn_hmac', 'a.msisdn_hmac')})
+       FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
+                    (array_agg(host ORDER BY n DESC, host))[1:5] top
+             FROM (SELECT msisdn_hmac, host, sum(exposures) n, min(first_ms) f, max(last_ms) l
+                   FROM analysis_staging WHERE run_id = $1 GROUP BY msisdn_hmac, host) p
+             GROUP BY msisdn_hmac) a
+       LEFT JOIN subscribers s ON s.msisdn_hmac = a.msisdn_hmac
+       ORDER BY a.msisdn_hmac`,
+      [runId],
+    );
+    const top = await m.query(
+      `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
+       GROUP BY host ORDER BY count DESC, host LIMIT 20`,
+      [runId],
+    );
+    await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [runId]);
+    return top.map((t: { host: string; count: string }) => ({ host: t.host, count: Number(t.count) }));
   }
 
   async list(limit = 50): Promise<RunSummary[]> {
@@ -412,6 +524,7 @@ export class AnalysisService {
       hours: run.hours,
       malformedSamples: run.malformedSamples,
       progress: { bytesDone: asked.bytesDone, bytesTotal: asked.bytesTotal },
+      timings: run.timings,
       error: asked.error,
       createdAt: asked.createdAt.toISOString(),
       finishedAt: asked.finishedAt?.toISOString() ?? null,

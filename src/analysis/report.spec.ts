@@ -23,6 +23,7 @@ const summary: RunSummary = {
   hours: { '2025-11-24T10:00:00.000Z': 10, '2025-11-24T11:00:00.000Z': 5, '2025-11-25T09:00:00.000Z': 15 },
   malformedSamples: ['garbage'],
   progress: { bytesDone: 1234, bytesTotal: 1234 },
+  timings: null,
   error: null,
   createdAt: '2025-11-26T00:00:00.000Z',
   finishedAt: '2025-11-26T00:01:00.000Z',

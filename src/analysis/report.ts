@@ -24,6 +24,8 @@ export interface RunSummary {
   hours: Record<string, number>;
   malformedSamples: string[];
   progress: { bytesDone: number; bytesTotal: number };
+  /** Where the run's time went (absent until it completes). */
+  timings: { checksumMs: number; scanMs: number; finishMs: number; spilled: boolean } | null;
   error: string | null;
   createdAt: string;
   finishedAt: string | null;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { PairTotal } from './exposure-aggregator';
 import { ScanTask } from './scan-plan';
 import { emptyCounts, mergeCounts, runScanTask, ScanCounts, ScanSettings } from './scan-task';
 
@@ -9,12 +10,13 @@ const WORKER_FILE = join(__dirname, 'scan.worker.js');
 
 /**
  * Runs scan tasks, `concurrency` at a time, each in its own worker thread (a fresh heap per task, so a
- * long run cannot accumulate memory). Returns the merged counts; the pairs are already in Postgres.
+ * long run cannot accumulate memory). Returns the merged counts; the (number, host) totals went to `onPairs`.
  */
 export async function runScanPool(
   tasks: ScanTask[],
   settings: ScanSettings,
   concurrency: number,
+  onPairs: (pairs: PairTotal[]) => void,
   onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
@@ -24,8 +26,8 @@ export async function runScanPool(
     while (next < tasks.length) {
       const task = tasks[next++];
       const counts = threads
-        ? await inWorker(task, settings, onProgress)
-        : await runScanTask(task, settings, onProgress);
+        ? await inWorker(task, settings, onPairs, onProgress)
+        : await runScanTask(task, settings, onPairs, onProgress);
       mergeCounts(total, counts);
     }
   };
@@ -36,6 +38,7 @@ export async function runScanPool(
 function inWorker(
   task: ScanTask,
   settings: ScanSettings,
+  onPairs: (pairs: PairTotal[]) => void,
   onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
@@ -48,8 +51,16 @@ function inWorker(
     let settled = false;
     w.on(
       'message',
-      (m: { type: string; bytes?: number; lines?: number; counts?: ScanCounts; message?: string }) => {
-        if (m.type === 'progress') onProgress(m.bytes!, m.lines!);
+      (m: {
+        type: string;
+        bytes?: number;
+        lines?: number;
+        pairs?: PairTotal[];
+        counts?: ScanCounts;
+        message?: string;
+      }) => {
+        if (m.type === 'pairs') onPairs(m.pairs!);
+        else if (m.type === 'progress') onProgress(m.bytes!, m.lines!);
         else if (m.type === 'done') {
           settled = true;
           resolve(m.counts!);

@@ -1,14 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 // the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
 import { scrubPii } from '../platform/privacy/msisdn';
-import { Pseudonymiser } from '../platform/privacy/pseudonymiser';
 import { classify, DetectionRules, Exclusion } from './detection';
-import { copyText } from '../platform/database/copy-text';
 import { ExposureAggregator, PairTotal } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
 import { LineSplitter } from '../platform/streams/line-splitter';
@@ -17,16 +12,13 @@ import { ScanTask } from './scan-plan';
 
 /** Everything a scanner needs, as plain data: it runs in a worker thread with no Nest container. */
 export interface ScanSettings {
-  runId: string;
-  databaseUrl: string;
-  pseudonymKey: string;
   country: string;
   allowlist: string[];
   squidLogformat?: string;
   from: number;
   to: number;
   partners: string[];
-  /** (number, host) pairs held before a COPY to Postgres. */
+  /** (number, host) pairs held before they are handed to the run's merger. */
   maxPairs: number;
 }
 
@@ -70,12 +62,13 @@ const PROGRESS_EVERY = 8 << 20;
 
 /**
  * Scans one task: stream bytes (gunzip if needed), split lines, parse, classify, aggregate per
- * (number, host), and COPY the totals into `analysis_staging` whenever the aggregate fills and at the
- * end. Numbers leave this function only as keyed HMACs.
+ * (number, host), and hand the totals to `onPairs` whenever the aggregate fills and at the end (the run's
+ * merger, in the main thread: numbers are pseudonymised there before anything is written).
  */
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
+  onPairs: (pairs: PairTotal[]) => void,
   onProgress: (bytes: number, lines: number) => void = () => undefined,
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
@@ -90,7 +83,6 @@ export async function runScanTask(
     mobile: compileMobileMatcher(s.country),
   };
   const agg = new ExposureAggregator(s.maxPairs);
-  const pseudonymiser = new Pseudonymiser(s.pseudonymKey);
   const malformed = (line: string) => {
     counts.linesMalformed++;
     if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));
@@ -136,67 +128,37 @@ export async function runScanTask(
     onOverlong: () => malformed('(line longer than 1 MiB)'),
   });
 
-  const db = new Client({ connectionString: s.databaseUrl });
-  await db.connect();
-  try {
-    const raw = createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
-    let reported = 0;
-    let reportedLines = 0;
-    // progress from the file position, read in the loop: a 'data' listener would switch the stream to
-    // flowing mode and let it run ahead of the parser, buffering the file in memory
-    const progress = () => {
-      const bytes = raw.bytesRead;
-      if (bytes - reported >= PROGRESS_EVERY) {
-        onProgress(bytes - reported, counts.linesRead - reportedLines);
-        reported = bytes;
-        reportedLines = counts.linesRead;
-      }
-    };
-    const input: Readable = task.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
-    if (task.gzip) raw.on('error', (e) => input.destroy(e));
-    for await (const chunk of input) {
-      splitter.push(chunk as Buffer);
-      if (agg.full) await copyPairs(db, s.runId, agg.drain(), pseudonymiser);
-      progress();
-      if (splitter.done) break;
+  const raw = createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
+  let reported = 0;
+  let reportedLines = 0;
+  // progress from the file position, read in the loop: a 'data' listener would switch the stream to
+  // flowing mode and let it run ahead of the parser, buffering the file in memory
+  const progress = () => {
+    const bytes = raw.bytesRead;
+    if (bytes - reported >= PROGRESS_EVERY) {
+      onProgress(bytes - reported, counts.linesRead - reportedLines);
+      reported = bytes;
+      reportedLines = counts.linesRead;
     }
-    splitter.end();
-    raw.destroy();
-    if (agg.size > 0) await copyPairs(db, s.runId, agg.drain(), pseudonymiser);
-    // a range reader may stop before its end (the last line belongs to the next range): report it all
-    onProgress(
-      (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
-      counts.linesRead - reportedLines,
-    );
-  } finally {
-    await db.end();
+  };
+  const input: Readable = task.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  if (task.gzip) raw.on('error', (e) => input.destroy(e));
+  for await (const chunk of input) {
+    splitter.push(chunk as Buffer);
+    if (agg.full) onPairs(agg.drain());
+    progress();
+    if (splitter.done) break;
   }
+  splitter.end();
+  raw.destroy();
+  if (agg.size > 0) onPairs(agg.drain());
+  // a range reader may stop before its end (the last line belongs to the next range): report it all
+  onProgress(
+    (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
+    counts.linesRead - reportedLines,
+  );
   for (const [h, n] of hours) counts.hours[h] = n;
   return counts;
-}
-
-async function copyPairs(db: Client, runId: string, pairs: PairTotal[], p: Pseudonymiser): Promise<void> {
-  const hmacs = new Map<string, string>();
-  const hmac = (n: string) => {
-    let h = hmacs.get(n);
-    if (!h) hmacs.set(n, (h = p.pseudonym(n)));
-    return h;
-  };
-  function* rows() {
-    let batch = '';
-    for (const t of pairs) {
-      batch += `${runId}\t${hmac(t.msisdn)}\t${copyText(t.host)}\t${t.exposures}\t${t.first}\t${t.last}\n`;
-      if (batch.length > 1 << 16) {
-        yield batch;
-        batch = '';
-      }
-    }
-    if (batch) yield batch;
-  }
-  const copy = db.query(
-    copyFrom('COPY analysis_staging (run_id, msisdn_hmac, host, exposures, first_ms, last_ms) FROM STDIN'),
-  );
-  await pipeline(Readable.from(rows()), copy);
 }
 
 /** Adds one task's counts into the run's totals. */

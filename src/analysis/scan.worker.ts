@@ -4,8 +4,11 @@ import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
 
 const { task, settings } = workerData as { task: ScanTask; settings: ScanSettings };
-runScanTask(task, settings, (bytes, lines) =>
-  parentPort!.postMessage({ type: 'progress', bytes, lines }),
+runScanTask(
+  task,
+  settings,
+  (pairs) => parentPort!.postMessage({ type: 'pairs', pairs }),
+  (bytes, lines) => parentPort!.postMessage({ type: 'progress', bytes, lines }),
 ).then(
   (counts) => parentPort!.postMessage({ type: 'done', counts }),
   (e: Error) => parentPort!.postMessage({ type: 'error', message: e.message }),

@@ -34,6 +34,7 @@ const JSON_KEYS = [
   'lastSeen',
   'topHosts',
   'excluded',
+  'timings',
 ] as const;
 
 @Command({

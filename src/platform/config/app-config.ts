@@ -37,7 +37,7 @@ export class AppConfig {
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
-  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string };
+  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
   readonly numberChange: {
     provisioningUrl?: string;
     sandboxPort: number;
@@ -134,6 +134,7 @@ export class AppConfig {
         .filter(Boolean),
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
+      mergeBudgetMb: env.ANALYSIS_MERGE_BUDGET_MB,
     };
     this.numberChange = {
       provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,

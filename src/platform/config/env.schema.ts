@@ -217,6 +217,16 @@ export class EnvSchema {
   @Max(64)
   ANALYSIS_WORKERS = 0;
 
+  /**
+   * Memory for merging a run's per-number totals before they spill to Postgres (which is exact too, but
+   * much slower): ~300 bytes a number, so 64 MB holds about 200k exposed numbers.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(4096)
+  ANALYSIS_MERGE_BUDGET_MB = 64;
+
   /** Directory the API may read gateway logs from (`POST /analyses` names files inside it). */
   @IsString()
   @MinLength(1)
