@@ -6,7 +6,8 @@ import { scrubPii } from '../platform/privacy/msisdn';
 import { classify, DetectionRules, Exclusion } from './detection';
 import { ExposureAggregator, PairTotal } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
-import { LineSplitter } from '../platform/streams/line-splitter';
+import { latin1 } from './formats/bytes';
+import { ByteLineSplitter } from '../platform/streams/line-splitter';
 import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { ScanTask } from './scan-plan';
 
@@ -90,11 +91,12 @@ export async function runScanTask(
 
   // numeric keys: an epoch-ms key on a plain object is turned into a string on every exposure
   const hours = new Map<number, number>();
-  const onLine = (line: string) => {
-    const rec = parser.parse(line);
+  // lines as bytes: the Squid parser reads its fields off the chunk, with no string per line
+  const onLine = (buf: Buffer, start: number, end: number) => {
+    const rec = parser.parseBytes(buf, start, end);
     if (rec === SKIP) return;
     counts.linesRead++;
-    if (rec === null) return malformed(line);
+    if (rec === null) return malformed(latin1(buf, start, Math.min(end, start + 200)));
     const v = classify(rec, rules);
     switch (v.kind) {
       case 'clean':
@@ -121,7 +123,7 @@ export async function runScanTask(
   };
 
   const rangeStart = task.gzip || task.start === 0 ? 0 : task.start - 1;
-  const splitter = new LineSplitter(onLine, {
+  const splitter = new ByteLineSplitter(onLine, {
     startOffset: rangeStart,
     stopAt: task.gzip ? Infinity : task.end,
     skipFirstLine: !task.gzip && task.start > 0,

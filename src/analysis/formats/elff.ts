@@ -7,6 +7,7 @@ import {
   outcomeOfResultCode,
   SKIP,
   splitFields,
+  withBytes,
 } from './log-record';
 
 interface Columns {
@@ -29,7 +30,7 @@ interface Columns {
 export function createElffParser(allowlist: ReadonlySet<string>): LineParser {
   let cols: Columns | null = null;
   const fields: string[] = [];
-  return {
+  return withBytes({
     parse(line: string): LogRecord | typeof SKIP | null {
       if (line.length === 0) return SKIP;
       if (line.charCodeAt(0) === 35 /* # */) {
@@ -60,7 +61,7 @@ export function createElffParser(allowlist: ReadonlySet<string>): LineParser {
         headers: headers ?? [],
       };
     },
-  };
+  });
 }
 
 function compileFields(spec: string, allowlist: ReadonlySet<string>): Columns {

@@ -1,4 +1,4 @@
-import { HeaderValue, hostOf, LineParser, LogRecord, SKIP } from './log-record';
+import { HeaderValue, hostOf, LineParser, LogRecord, SKIP, withBytes } from './log-record';
 
 const TIME_KEYS = ['time', 'timestamp', 'time_iso8601', 'start_time', 'msec', 'ts', '@timestamp'];
 const HAS_OFFSET = /(?:Z|[+-]\d\d:?\d\d)$/i;
@@ -10,7 +10,7 @@ const HAS_OFFSET = /(?:Z|[+-]\d\d:?\d\d)$/i;
  */
 export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
   const nginxKeys = [...allowlist].map((name) => ({ name, key: 'http_' + name.replace(/-/g, '_') }));
-  return {
+  return withBytes({
     parse(line: string): LogRecord | typeof SKIP | null {
       if (line.length === 0 || /^\s*$/.test(line)) return SKIP;
       if (line.charCodeAt(0) !== 123 /* { */) return null;
@@ -59,7 +59,7 @@ export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
             : '-';
       return { time, method, host, outcome, headers };
     },
-  };
+  });
 }
 
 function timeOf(o: Record<string, unknown>): number {

@@ -21,9 +21,19 @@ export interface HeaderValue {
  * A parser for one file. `parse` returns a record, `SKIP` for a line that carries no request
  * (blank line, comment, ELFF directive) or null for a malformed line. Parsers may keep state
  * between lines (ELFF `#Fields:`), so use one per file or byte range.
+ *
+ * `parseBytes` reads the line `buf[start, end)` (no newline) as `parse` reads the same bytes decoded as
+ * latin1, with the same result; it may return one record object reused from line to line, valid until
+ * the next call. The scanner uses it: Squid reads its fields off the bytes without a string per line.
  */
 export interface LineParser {
   parse(line: string): LogRecord | typeof SKIP | null;
+  parseBytes(buf: Buffer, start: number, end: number): LogRecord | typeof SKIP | null;
+}
+
+/** `parseBytes` for a parser that works on strings: decode the line, then parse it. */
+export function withBytes(p: Pick<LineParser, 'parse'>): LineParser {
+  return { parse: (line) => p.parse(line), parseBytes: (b, s, e) => p.parse(b.toString('latin1', s, e)) };
 }
 
 export const SKIP = 'skip' as const;
@@ -106,7 +116,7 @@ export function splitFields(line: string, out: string[], keep?: readonly boolean
       if (keep && !keep[out.length]) out.push('');
       else {
         const raw = line.slice(i + 1, j);
-        out.push(escaped ? raw.replace(/\\(.)|""/g, (_, ch) => ch ?? '"') : raw);
+        out.push(escaped ? unescapeQuoted(raw) : raw);
       }
       i = j + 1;
       continue;
@@ -121,6 +131,11 @@ export function splitFields(line: string, out: string[], keep?: readonly boolean
     i = j;
   }
   return out;
+}
+
+/** The inside of a quoted field that held `\\x` or `""` escapes. */
+export function unescapeQuoted(raw: string): string {
+  return raw.replace(/\\(.)|""/g, (_, ch) => ch ?? '"');
 }
 
 /** Squid and ELFF write absent values as `-`; some gateways URL-encode header values (`%2B44...`). */

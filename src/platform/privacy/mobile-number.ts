@@ -33,14 +33,28 @@ export function compileMobileMatcher(country = 'GB'): MobileMatcher {
   const mobile = new RegExp(`^${callingCode}(?:${patterns.map((p) => `(?:${p})`).join('|')})$`);
 
   return (raw: string): string | null => {
-    let s = raw.trim();
-    if (s.length > 4 && (s.charCodeAt(0) | 32) === 116 /* t */ && s.slice(0, 4).toLowerCase() === 'tel:')
-      s = s.slice(4);
-    s = s.replace(SEPARATORS, '');
+    let s = raw;
+    // most values are `+?digits` already (the log scan calls this on every header value): nothing to strip
+    if (!plainDigits(s)) {
+      s = s.trim();
+      if (s.length > 4 && (s.charCodeAt(0) | 32) === 116 /* t */ && s.slice(0, 4).toLowerCase() === 'tel:')
+        s = s.slice(4);
+      s = s.replace(SEPARATORS, '');
+    }
     if (s.length < 6 || s.length > 20) return null;
     if (s.charCodeAt(0) === 43 /* + */) s = s.slice(1);
     else if (s.startsWith('00')) s = s.slice(2);
     else if (nationalPrefix && s.startsWith(nationalPrefix)) s = callingCode + s.slice(nationalPrefix.length);
     return mobile.test(s) ? '+' + s : null;
   };
+}
+
+/** True for `digits` or `+digits`: a value trimming and separator stripping leave as it is. */
+function plainDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = s.charCodeAt(0) === 43 /* + */ ? 1 : 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

@@ -1,13 +1,17 @@
+/** A line as bytes: `buf[start, end)`, without its newline (nor a `\r` before it). Valid during the call. */
+export type ByteLineHandler = (buf: Buffer, start: number, end: number) => void;
+
 /**
  * Splits a byte stream into lines on `\n` (dropping a trailing `\r`) without decoding whole chunks:
- * each line is decoded alone, as latin1, which maps bytes 1:1 and is the cheapest decoding V8 has
- * (log fields that matter are ASCII; a UTF-8 user agent only comes out garbled, never lost).
+ * each line is handed over as bytes (`ByteLineSplitter`) or decoded alone, as latin1 (`LineSplitter`),
+ * which maps bytes 1:1 and is the cheapest decoding V8 has (log fields that matter are ASCII; a UTF-8
+ * user agent only comes out garbled, never lost).
  *
  * Offsets are absolute, so a byte range worker can stop at the first line that starts at or after the
  * end of its range. A line longer than `maxLineBytes` is reported as too long (malformed) and its bytes
  * are skipped, so memory stays bounded whatever the input.
  */
-export class LineSplitter {
+export class ByteLineSplitter {
   private carry: Buffer[] = [];
   private carryBytes = 0;
   private carryStart: number;
@@ -17,17 +21,8 @@ export class LineSplitter {
   private nextOffset: number;
 
   constructor(
-    private readonly onLine: (line: string) => void,
-    private readonly opts: {
-      /** Absolute offset of the first byte pushed. */
-      startOffset?: number;
-      /** Lines starting at or after this offset belong to the next range. */
-      stopAt?: number;
-      /** Drop everything up to the first newline (a range reader starts one byte early, on a line's tail). */
-      skipFirstLine?: boolean;
-      maxLineBytes?: number;
-      onOverlong?: () => void;
-    } = {},
+    private readonly onLine: ByteLineHandler,
+    private readonly opts: SplitterOptions = {},
   ) {
     this.carryStart = this.nextOffset = opts.startOffset ?? 0;
     this.skipping = !!opts.skipFirstLine;
@@ -108,7 +103,24 @@ export class LineSplitter {
   }
 
   private emit(buf: Buffer, start: number, end: number): void {
-    if (end > start && buf[end - 1] === 13) end--;
-    this.onLine(buf.toString('latin1', start, end));
+    this.onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+  }
+}
+
+export interface SplitterOptions {
+  /** Absolute offset of the first byte pushed. */
+  startOffset?: number;
+  /** Lines starting at or after this offset belong to the next range. */
+  stopAt?: number;
+  /** Drop everything up to the first newline (a range reader starts one byte early, on a line's tail). */
+  skipFirstLine?: boolean;
+  maxLineBytes?: number;
+  onOverlong?: () => void;
+}
+
+/** A `ByteLineSplitter` that decodes each line as latin1. */
+export class LineSplitter extends ByteLineSplitter {
+  constructor(onLine: (line: string) => void, opts: SplitterOptions = {}) {
+    super((buf, start, end) => onLine(buf.toString('latin1', start, end)), opts);
   }
 }
