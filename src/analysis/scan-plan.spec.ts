@@ -1,4 +1,4 @@
-import { planScan } from './scan-plan';
+import { fansOut, planScan, ScanTask } from './scan-plan';
 
 const MB = 1 << 20;
 
@@ -27,5 +27,20 @@ describe('planScan', () => {
       ['w3c.log', 0, 300 * MB],
       ['small.log', 0, 10],
     ]);
+  });
+
+  it('fans out gzip Squid and JSONL files to several scanners, never ELFF nor with one worker', () => {
+    const t = (format: ScanTask['format'], gzip: boolean): ScanTask => ({
+      path: 'x',
+      format,
+      gzip,
+      start: 0,
+      end: 1,
+    });
+    expect(fansOut(t('squid', true), 2)).toBe(true);
+    expect(fansOut(t('jsonl', true), 4)).toBe(true);
+    expect(fansOut(t('elff', true), 2)).toBe(false);
+    expect(fansOut(t('squid', false), 2)).toBe(false);
+    expect(fansOut(t('squid', true), 1)).toBe(false);
   });
 });

@@ -45,3 +45,12 @@ export function planScan(files: InputFile[], workers: number): ScanTask[] {
   }
   return tasks.sort((a, b) => b.end - b.start - (a.end - a.start));
 }
+
+/**
+ * Whether a task is a .gz file to fan out: one thread inflates it and hands line-aligned chunks to
+ * `workers` scanners (scan-pool.ts). A gzip stream cannot be entered in the middle, but once inflated
+ * its lines can go anywhere, except ELFF lines, which need the `#Fields:` line before them.
+ */
+export function fansOut(task: ScanTask, workers: number): boolean {
+  return task.gzip && task.format !== 'elff' && workers > 1;
+}

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 // the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
 import { scrubPii } from '../platform/privacy/msisdn';
@@ -58,6 +57,8 @@ export function emptyCounts(): ScanCounts {
 }
 
 export const MAX_SAMPLES = 5;
+/** The sample kept for a line longer than the splitter takes (1 MiB): its bytes are not kept. */
+export const OVERLONG_LINE = '(line longer than 1 MiB)';
 const HOUR = 3_600_000;
 const PROGRESS_EVERY = 8 << 20;
 
@@ -65,12 +66,16 @@ const PROGRESS_EVERY = 8 << 20;
  * Scans one task: stream bytes (gunzip if needed), split lines, parse, classify, aggregate per
  * (number, host), and hand the totals to `onPairs` whenever the aggregate fills and at the end (the run's
  * merger, in the main thread: numbers are pseudonymised there before anything is written).
+ *
+ * With `feed`, the bytes come from there instead of the task's file: line-aligned chunks of a .gz file
+ * that another thread inflates (scan-pool.ts); that thread reports the file's bytes, this one lines.
  */
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
   onPairs: (pairs: PairTotal[]) => void,
   onProgress: (bytes: number, lines: number) => void = () => undefined,
+  feed?: AsyncIterable<Buffer>,
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
   const parser = createParser(task.format, {
@@ -122,41 +127,47 @@ export async function runScanTask(
     }
   };
 
-  const rangeStart = task.gzip || task.start === 0 ? 0 : task.start - 1;
+  const rangeStart = task.gzip || task.start === 0 || feed ? 0 : task.start - 1;
   const splitter = new ByteLineSplitter(onLine, {
     startOffset: rangeStart,
     stopAt: task.gzip ? Infinity : task.end,
     skipFirstLine: !task.gzip && task.start > 0,
-    onOverlong: () => malformed('(line longer than 1 MiB)'),
+    onOverlong: () => malformed(OVERLONG_LINE),
   });
 
-  const raw = createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
+  const raw = feed ? null : createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
+  let fed = 0;
   let reported = 0;
   let reportedLines = 0;
   // progress from the file position, read in the loop: a 'data' listener would switch the stream to
   // flowing mode and let it run ahead of the parser, buffering the file in memory
   const progress = () => {
-    const bytes = raw.bytesRead;
+    const bytes = raw ? raw.bytesRead : fed;
     if (bytes - reported >= PROGRESS_EVERY) {
-      onProgress(bytes - reported, counts.linesRead - reportedLines);
+      onProgress(raw ? bytes - reported : 0, counts.linesRead - reportedLines);
       reported = bytes;
       reportedLines = counts.linesRead;
     }
   };
-  const input: Readable = task.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
-  if (task.gzip) raw.on('error', (e) => input.destroy(e));
+  let input: AsyncIterable<Buffer> = raw ?? feed!;
+  if (raw && task.gzip) {
+    const gunzip = raw.pipe(createGunzip({ chunkSize: 1 << 20 }));
+    raw.on('error', (e) => gunzip.destroy(e));
+    input = gunzip;
+  }
   for await (const chunk of input) {
-    splitter.push(chunk as Buffer);
+    fed += chunk.length;
+    splitter.push(chunk);
     if (agg.full) onPairs(agg.drain());
     progress();
     if (splitter.done) break;
   }
   splitter.end();
-  raw.destroy();
+  raw?.destroy();
   if (agg.size > 0) onPairs(agg.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
-    (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
+    !raw ? 0 : (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
     counts.linesRead - reportedLines,
   );
   for (const [h, n] of hours) counts.hours[h] = n;

@@ -1,15 +1,47 @@
-/* Worker thread entry: scans one task and posts progress and its counts back to the pool. */
+/* Worker thread entry: scans one task and posts progress, its (number, host) totals and its counts back
+   to the pool. A fed worker (scan-pool.ts `fanOut`) takes its bytes from chunk messages, and gives each
+   chunk's buffer back once parsed: that return is the pool's signal to send another. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
 
-const { task, settings } = workerData as { task: ScanTask; settings: ScanSettings };
+const { task, settings, fed } = workerData as { task: ScanTask; settings: ScanSettings; fed?: boolean };
+const port = parentPort!;
+
+// chunks sent while this thread starts wait here (at most the pool's in-flight few)
+const queue: Buffer[] = [];
+let ended = false;
+let wake: (() => void) | null = null;
+if (fed)
+  port.on('message', (m: { type: string; buf?: ArrayBuffer; length?: number }) => {
+    if (m.type === 'chunk') queue.push(Buffer.from(m.buf!, 0, m.length));
+    else if (m.type === 'end') ended = true;
+    else return;
+    wake?.();
+  });
+
+async function* chunks(): AsyncIterable<Buffer> {
+  for (;;) {
+    const chunk = queue.shift();
+    if (chunk) {
+      yield chunk;
+      // parsed (the scanner asks for the next chunk only then): hand the buffer back
+      port.postMessage({ type: 'parsed', buf: chunk.buffer }, [chunk.buffer as ArrayBuffer]);
+    } else if (ended) return;
+    else {
+      await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+  }
+}
+
 runScanTask(
   task,
   settings,
-  (pairs) => parentPort!.postMessage({ type: 'pairs', pairs }),
-  (bytes, lines) => parentPort!.postMessage({ type: 'progress', bytes, lines }),
+  (pairs) => port.postMessage({ type: 'pairs', pairs }),
+  (bytes, lines) => port.postMessage({ type: 'progress', bytes, lines }),
+  fed ? chunks() : undefined,
 ).then(
-  (counts) => parentPort!.postMessage({ type: 'done', counts }),
-  (e: Error) => parentPort!.postMessage({ type: 'error', message: e.message }),
+  (counts) => port.postMessage({ type: 'done', counts }),
+  (e: Error) => port.postMessage({ type: 'error', message: e.message }),
 );

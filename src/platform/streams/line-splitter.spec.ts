@@ -36,6 +36,18 @@ describe('LineSplitter', () => {
     expect(overlong).toBe(2);
   });
 
+  it('calls a line too long by its length, not by where the chunks were cut', () => {
+    const text = 'a'.repeat(16) + '\n' + 'b'.repeat(15) + '\nok\n';
+    for (let size = 1; size <= text.length; size++) {
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+      expect([size, split(chunks, { maxLineBytes: 15 })]).toEqual([
+        size,
+        { lines: ['b'.repeat(15), 'ok'], overlong: 1, done: false },
+      ]);
+    }
+  });
+
   it('gives each line to exactly one byte range whatever the cut points', () => {
     const text = 'alpha\nbravo\r\ncharlie\n\ndelta\necho';
     const bytes = Buffer.from(text, 'latin1');

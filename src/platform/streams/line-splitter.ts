@@ -8,8 +8,9 @@ export type ByteLineHandler = (buf: Buffer, start: number, end: number) => void;
  * user agent only comes out garbled, never lost).
  *
  * Offsets are absolute, so a byte range worker can stop at the first line that starts at or after the
- * end of its range. A line longer than `maxLineBytes` is reported as too long (malformed) and its bytes
- * are skipped, so memory stays bounded whatever the input.
+ * end of its range. A line longer than `maxLineBytes` (bytes before its newline, however the input is
+ * cut into chunks) is reported as too long (malformed) and its bytes are skipped, so memory stays
+ * bounded whatever the input.
  */
 export class ByteLineSplitter {
   private carry: Buffer[] = [];
@@ -62,12 +63,15 @@ export class ByteLineSplitter {
         this.overlong = false;
         this.opts.onOverlong?.();
       } else if (this.carryBytes > 0) {
+        const long = this.carryBytes + nl - pos > max;
         this.carry.push(chunk.subarray(pos, nl));
-        const whole = Buffer.concat(this.carry);
+        const whole = long ? null : Buffer.concat(this.carry);
         this.carry = [];
         this.carryBytes = 0;
-        this.emit(whole, 0, whole.length);
-      } else this.emit(chunk, pos, nl);
+        if (whole) this.emit(whole, 0, whole.length);
+        else this.opts.onOverlong?.();
+      } else if (nl - pos > max) this.opts.onOverlong?.();
+      else this.emit(chunk, pos, nl);
       pos = nl + 1;
       this.carryStart = chunkOffset + pos;
     }
