@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeLog } from '../bench/log-generator';
+import { gzipSync } from 'node:zlib';
+import { emptyTruth, generateLog, writeLog } from '../bench/log-generator';
 import { createTestDatabase } from './helpers/db';
 import { assertNoPhoneNumbersLogged } from './helpers/log-guard';
 
@@ -88,6 +89,47 @@ describe('analyze and subscribers import, as commands', () => {
       firstSeen: expect.any(String),
       lastSeen: expect.any(String),
       topHosts: expect.arrayContaining([{ host: expect.any(String), count: expect.any(Number) }]),
+    });
+  });
+
+  it('parses one gzip file on both threads (line-aligned chunks), CRLF and over-long lines included', () => {
+    const truth = emptyTruth();
+    const opts = {
+      format: 'squid' as const,
+      lines: 30_000, // ~7 MB inflated: several 2 MiB chunks, so both scanners get some
+      seed: 5,
+      start: FROM - 3600_000,
+      end: TO + 3600_000,
+      from: FROM,
+      to: TO,
+      subscriberBase: 7400000000,
+      subscriberCount: 50,
+      strangerShare: 0.2,
+      partner: 'o2.co.uk',
+    };
+    const lines = [...generateLog(opts, truth)];
+    // a line longer than a chunk, and one that fits a chunk but not a scanner's 1 MiB: both dropped
+    lines.splice(10_000, 0, 'x'.repeat(5 << 20), '1764000000.000 ' + 'y'.repeat(1.5 * (1 << 20)));
+    writeFileSync(join(dir, 'big.log.gz'), gzipSync(lines.join('\r\n'))); // no newline at the end
+    const r = cli(
+      'analyze',
+      '--from',
+      new Date(FROM).toISOString(),
+      '--to',
+      new Date(TO).toISOString(),
+      '--partner',
+      'o2.co.uk',
+      '--json',
+      join(dir, 'big.log.gz'),
+    );
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      linesRead: truth.linesRead,
+      linesMalformed: truth.linesMalformed + 2,
+      exposures: truth.exposures,
+      partnerExposures: truth.partnerExposures,
+      invalidValues: truth.invalidValues,
+      distinctMsisdns: truth.distinct,
     });
   });
 

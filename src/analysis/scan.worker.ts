@@ -12,13 +12,13 @@ const port = parentPort!;
 const queue: Buffer[] = [];
 let ended = false;
 let wake: (() => void) | null = null;
-if (fed)
-  port.on('message', (m: { type: string; buf?: ArrayBuffer; length?: number }) => {
-    if (m.type === 'chunk') queue.push(Buffer.from(m.buf!, 0, m.length));
-    else if (m.type === 'end') ended = true;
-    else return;
-    wake?.();
-  });
+const onMessage = (m: { type: string; buf?: ArrayBuffer; length?: number }) => {
+  if (m.type === 'chunk') queue.push(Buffer.from(m.buf!, 0, m.length));
+  else if (m.type === 'end') ended = true;
+  else return;
+  wake?.();
+};
+if (fed) port.on('message', onMessage);
 
 async function* chunks(): AsyncIterable<Buffer> {
   for (;;) {
@@ -41,7 +41,10 @@ runScanTask(
   (pairs) => port.postMessage({ type: 'pairs', pairs }),
   (bytes, lines) => port.postMessage({ type: 'progress', bytes, lines }),
   fed ? chunks() : undefined,
-).then(
-  (counts) => port.postMessage({ type: 'done', counts }),
-  (e: Error) => port.postMessage({ type: 'error', message: e.message }),
-);
+)
+  .then(
+    (counts) => port.postMessage({ type: 'done', counts }),
+    (e: Error) => port.postMessage({ type: 'error', message: e.message }),
+  )
+  // a listening port keeps the thread, and with it the whole process, alive
+  .finally(() => port.off('message', onMessage));
