@@ -16,7 +16,7 @@ export async function runScanPool(
   tasks: ScanTask[],
   settings: ScanSettings,
   concurrency: number,
-  onPairs: (pairs: PairTotal[]) => void,
+  onPairs: (pairs: PairTotal[]) => Promise<void> | void,
   onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
@@ -38,7 +38,7 @@ export async function runScanPool(
 function inWorker(
   task: ScanTask,
   settings: ScanSettings,
-  onPairs: (pairs: PairTotal[]) => void,
+  onPairs: (pairs: PairTotal[]) => Promise<void> | void,
   onProgress: (bytes: number, lines: number) => void,
 ): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
@@ -55,15 +55,26 @@ function inWorker(
         type: string;
         bytes?: number;
         lines?: number;
+        id?: number;
         pairs?: PairTotal[];
         counts?: ScanCounts;
         message?: string;
       }) => {
-        if (m.type === 'pairs') onPairs(m.pairs!);
+        if (m.type === 'pairs')
+          // the ack is the scanner's backpressure: it waits for it when it has two batches unacknowledged
+          Promise.resolve(onPairs(m.pairs!)).then(
+            () => w.postMessage({ type: 'ack', id: m.id }),
+            (e: Error) => {
+              settled = true;
+              reject(e);
+              void w.terminate();
+            },
+          );
         else if (m.type === 'progress') onProgress(m.bytes!, m.lines!);
         else if (m.type === 'done') {
           settled = true;
           resolve(m.counts!);
+          void w.terminate(); // its port listens for acks, which would keep the thread (and the CLI) alive
         } else if (m.type === 'error') {
           settled = true;
           reject(new Error(m.message));

@@ -68,7 +68,7 @@ const PROGRESS_EVERY = 8 << 20;
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
-  onPairs: (pairs: PairTotal[]) => void,
+  onPairs: (pairs: PairTotal[]) => Promise<void> | void,
   onProgress: (bytes: number, lines: number) => void = () => undefined,
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
@@ -151,7 +151,7 @@ export async function runScanTask(
   }
   splitter.end();
   raw.destroy();
-  if (agg.size > 0) onPairs(agg.drain());
+  if (agg.size > 0) await onPairs(agg.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
     (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
