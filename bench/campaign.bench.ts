@@ -15,6 +15,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
+import { getQueueToken } from '@nestjs/bullmq';
+import { INestApplication } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { EMAIL_QUEUE, SMS_QUEUE } from '../src/notifications/queues';
 import { createApp } from '../src/bootstrap';
 import { CampaignsService } from '../src/notifications/campaigns.service';
 import { EmailProvider, SmtpEmailProvider } from '../src/notifications/providers/email-provider';
@@ -97,7 +101,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       log(`seeding ${size} subscribers (COPY)`);
       await seed(dbUrl, size);
       const workers = Array.from({ length: workerCount }, () => startWorker(env));
-      await sleep(1500);
+      await workersReady(app, workerCount);
       const c = await campaigns.create(
         {
           name: `bench ${size}`,
@@ -179,7 +183,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const workers = Array.from({ length: workerCount }, () =>
       startWorker({ ...env, SMS_RATE_PER_SECOND: String(rate) }),
     );
-    await sleep(1500);
+    await workersReady(app, workerCount);
     const c = await campaigns.create(
       {
         name: 'bench limited',
@@ -282,6 +286,17 @@ function startWorker(env: Record<string, string>): ChildProcess {
     env: { ...process.env, ...env, CANDOR_ROLE: 'worker' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/**
+ * Waits until every worker process is consuming both send queues (booting one takes seconds on a loaded
+ * machine: the enqueue rate must not include it).
+ */
+async function workersReady(app: INestApplication, count: number): Promise<void> {
+  const queues = [SMS_QUEUE, EMAIL_QUEUE].map((q) => app.get<Queue>(getQueueToken(q)));
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100))
+    if ((await Promise.all(queues.map((q) => q.getWorkersCount()))).every((n) => n >= count)) return;
+  throw new Error('the workers did not start');
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
