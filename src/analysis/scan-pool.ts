@@ -26,7 +26,7 @@ const IN_FLIGHT = 2;
 const PROGRESS_EVERY = 8 << 20;
 
 type OnProgress = (bytes: number, lines: number) => void;
-type OnPairs = (pairs: PairTotal[]) => void;
+type OnPairs = (pairs: PairTotal[]) => Promise<void> | void;
 
 /**
  * Runs scan tasks, `concurrency` at a time, each in its own worker thread (a fresh heap per task, so a
@@ -87,12 +87,22 @@ class Scanner {
           type: string;
           bytes?: number;
           lines?: number;
+          id?: number;
           pairs?: PairTotal[];
           counts?: ScanCounts;
           message?: string;
           buf?: ArrayBuffer;
         }) => {
-          if (m.type === 'pairs') onPairs(m.pairs!);
+          if (m.type === 'pairs')
+            // the ack is the scanner's backpressure: it waits for it when it has two batches unacknowledged
+            Promise.resolve(onPairs(m.pairs!)).then(
+              () => this.worker.postMessage({ type: 'ack', id: m.id }),
+              (e: Error) => {
+                settled = true;
+                reject(e);
+                void this.worker.terminate();
+              },
+            );
           else if (m.type === 'progress') onProgress(m.bytes!, m.lines!);
           else if (m.type === 'parsed') {
             this.credits++;
@@ -100,6 +110,7 @@ class Scanner {
           } else if (m.type === 'done') {
             settled = true;
             resolve(m.counts!);
+            void this.worker.terminate(); // its port listens for acks, which would keep the thread (and the CLI) alive
           } else if (m.type === 'error') {
             settled = true;
             reject(new Error(m.message));

@@ -73,7 +73,7 @@ const PROGRESS_EVERY = 8 << 20;
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
-  onPairs: (pairs: PairTotal[]) => void,
+  onPairs: (pairs: PairTotal[]) => Promise<void> | void,
   onProgress: (bytes: number, lines: number) => void = () => undefined,
   feed?: AsyncIterable<Buffer>,
 ): Promise<ScanCounts> {
@@ -158,13 +158,13 @@ export async function runScanTask(
   for await (const chunk of input) {
     fed += chunk.length;
     splitter.push(chunk);
-    if (agg.full) onPairs(agg.drain());
+    if (agg.full) await onPairs(agg.drain()); // the merger's backpressure (scan.worker.ts)
     progress();
     if (splitter.done) break;
   }
   splitter.end();
   raw?.destroy();
-  if (agg.size > 0) onPairs(agg.drain());
+  if (agg.size > 0) await onPairs(agg.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
     !raw ? 0 : (task.gzip ? raw.bytesRead : task.end - task.start) - reported,

@@ -4,21 +4,39 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
+import { PairTotal } from './exposure-aggregator';
 
 const { task, settings, fed } = workerData as { task: ScanTask; settings: ScanSettings; fed?: boolean };
 const port = parentPort!;
+
+// Batches of pairs are acknowledged once merged (or once a spill to Postgres is written): with two
+// outstanding the scanner waits, so a slow spill slows the scan instead of piling batches up in memory.
+const acks = new Map<number, () => void>();
+const outstanding: Promise<void>[] = [];
+let next = 0;
+async function onPairs(pairs: PairTotal[]): Promise<void> {
+  const id = next++;
+  outstanding.push(new Promise<void>((r) => acks.set(id, r)));
+  port.postMessage({ type: 'pairs', id, pairs });
+  if (outstanding.length > 1) await outstanding.shift();
+}
 
 // chunks sent while this thread starts wait here (at most the pool's in-flight few)
 const queue: Buffer[] = [];
 let ended = false;
 let wake: (() => void) | null = null;
-const onMessage = (m: { type: string; buf?: ArrayBuffer; length?: number }) => {
+const onMessage = (m: { type: string; id?: number; buf?: ArrayBuffer; length?: number }) => {
+  if (m.type === 'ack') {
+    acks.get(m.id!)?.();
+    acks.delete(m.id!);
+    return;
+  }
   if (m.type === 'chunk') queue.push(Buffer.from(m.buf!, 0, m.length));
   else if (m.type === 'end') ended = true;
   else return;
   wake?.();
 };
-if (fed) port.on('message', onMessage);
+port.on('message', onMessage);
 
 async function* chunks(): AsyncIterable<Buffer> {
   for (;;) {
@@ -38,13 +56,14 @@ async function* chunks(): AsyncIterable<Buffer> {
 runScanTask(
   task,
   settings,
-  (pairs) => port.postMessage({ type: 'pairs', pairs }),
+  onPairs,
   (bytes, lines) => port.postMessage({ type: 'progress', bytes, lines }),
   fed ? chunks() : undefined,
 )
-  .then(
-    (counts) => port.postMessage({ type: 'done', counts }),
-    (e: Error) => port.postMessage({ type: 'error', message: e.message }),
-  )
+  .then(async (counts) => {
+    await Promise.all(outstanding); // every batch merged before the counts say the task is done
+    port.postMessage({ type: 'done', counts });
+  })
+  .catch((e: Error) => port.postMessage({ type: 'error', message: e.message }))
   // a listening port keeps the thread, and with it the whole process, alive
   .finally(() => port.off('message', onMessage));

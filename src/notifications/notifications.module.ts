@@ -18,6 +18,7 @@ import { OutboxRepository } from './outbox.repository';
 import { EmailProvider, SmtpEmailProvider } from './providers/email-provider';
 import { SmsProvider, TwilioSmsProvider } from './providers/sms-provider';
 import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { SendPacer } from './send-pacer';
 import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
 import { TemplateRegistry } from './templates/template-registry';
@@ -63,6 +64,7 @@ class EmailPoolCloser implements OnApplicationShutdown {
     },
     EmailPoolCloser,
     OutboxRepository,
+    SendPacer,
     SenderService,
     DispatcherService,
     CampaignsService,

@@ -73,6 +73,10 @@ export class OutboxRepository {
    * Each row gets the id of the job that will carry it, in the same statement: consecutive rows of a channel
    * share one job, `batch[channel]` at a time. The id is the batch's first row, its enqueue count and the
    * enqueue time, so a re-enqueued row never meets its old job (nor a re-created database an old Redis).
+   *
+   * Written for the planner: the running campaigns are an array computed once (a join to campaigns made it
+   * estimate few matches, so it sorted every pending row before taking the first `limit`), and the rows to
+   * update are looked up by primary key from an array (a join to `jobs` hashed the whole table).
    */
   async takePending(
     limit: number,
@@ -83,10 +87,12 @@ export class OutboxRepository {
     const [rows] = await this.db.query(
       `WITH picked AS (
          SELECT m.id, m.channel, m.enqueue_count + 1 AS enqueue_count
-         FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
-         WHERE m.status = 'pending' AND (m.campaign_id IS NULL OR c.status = 'running')
+         FROM messages m
+         WHERE m.status = 'pending'
+           AND (m.campaign_id IS NULL OR m.campaign_id = ANY(ARRAY(SELECT id FROM campaigns WHERE status = 'running')))
            AND NOT ($2::text[] IS NOT NULL AND m.channel = 'sms' AND m.kind = ANY($2::text[])
-                    AND NOT coalesce(c.ignore_quiet_hours, false))
+                    AND (m.campaign_id IS NULL
+                         OR m.campaign_id <> ALL(ARRAY(SELECT id FROM campaigns WHERE ignore_quiet_hours))))
          ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED),
        numbered AS (
          SELECT *, (row_number() OVER (PARTITION BY channel ORDER BY id) - 1)
@@ -98,7 +104,7 @@ export class OutboxRepository {
          FROM numbered WINDOW w AS (PARTITION BY channel, batch ORDER BY id))
        UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
          job_id = jobs.job_id, updated_at = now()
-       FROM jobs WHERE m.id = jobs.id
+       FROM jobs WHERE m.id = jobs.id AND m.id = ANY(ARRAY(SELECT id FROM picked))
        RETURNING m.id::text AS id, m.channel, m.job_id`,
       [limit, quietKinds, batch.sms, batch.email],
     );
@@ -117,7 +123,11 @@ export class OutboxRepository {
        LEFT JOIN campaigns c ON c.id = o.campaign_id
        LEFT JOIN subscribers s ON s.id = o.subscriber_id
        WHERE m.id = ANY($1::bigint[]) AND o.id = m.id
-         AND (m.status = 'queued' OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $2)))
+         -- a CASE, not status IN (...): that would let the planner scan every in-flight row by the partial
+         -- index instead of looking the batch up by key, as it did when fresh rows had no statistics yet
+         AND CASE m.status WHEN 'queued' THEN true
+                           WHEN 'sending' THEN m.sending_started_at < now() - make_interval(secs => $2)
+                           ELSE false END
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
          -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
@@ -167,14 +177,47 @@ export class OutboxRepository {
     );
   }
 
-  async markSent(id: string, providerId: string, segments: number | null): Promise<void> {
-    await this.db.query(
-      `UPDATE messages SET provider_id = $2, segments = $3, sent_at = coalesce(sent_at, now()), vars = NULL,
-         status = CASE WHEN status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE status END,
-         error_code = NULL, error_message = NULL, updated_at = now()
-       WHERE id = $1`,
-      [id, providerId, segments],
-    );
+  /**
+   * Records a provider's acceptance. Resolves once the row is written. Calls made while an earlier write is
+   * in flight are written together in one statement when it returns (group commit): no added wait when idle,
+   * one UPDATE for many rows under load.
+   */
+  markSent(id: string, providerId: string, segments: number | null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sentQueue.push({ id, providerId, segments, resolve, reject });
+      if (!this.sentWriting) void this.writeSent();
+    });
+  }
+
+  private sentQueue: Array<{
+    id: string;
+    providerId: string;
+    segments: number | null;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private sentWriting = false;
+
+  private async writeSent(): Promise<void> {
+    this.sentWriting = true;
+    while (this.sentQueue.length) {
+      const batch = this.sentQueue.splice(0, 500);
+      try {
+        await this.db.query(
+          `UPDATE messages m SET provider_id = v.provider_id, segments = v.segments,
+             sent_at = coalesce(m.sent_at, now()), vars = NULL,
+             status = CASE WHEN m.status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE m.status END,
+             error_code = NULL, error_message = NULL, updated_at = now()
+           FROM unnest($1::bigint[], $2::text[], $3::int[]) AS v(id, provider_id, segments)
+           WHERE m.id = v.id AND m.id = ANY($1::bigint[])`,
+          [batch.map((b) => b.id), batch.map((b) => b.providerId), batch.map((b) => b.segments)],
+        );
+        batch.forEach((b) => b.resolve());
+      } catch (e) {
+        batch.forEach((b) => b.reject(e));
+      }
+    }
+    this.sentWriting = false;
   }
 
   async markFinal(id: string, status: 'failed' | 'skipped' | 'cancelled', code: string, message: string) {

@@ -5,31 +5,12 @@ import { ConfigurableWorker } from '../platform/queue/worker-runner';
 import { batchSizeFor, EMAIL_QUEUE, SendJob, SMS_QUEUE } from './queues';
 import { SenderService } from './sender.service';
 
-/**
- * BullMQ's limiter is global across every worker of the queue, so the provider's MPS holds fleet-wide. Its
- * windows are fixed: with `max` sends per window, any sliding second can see one window's worth more than the
- * windows' average (the end of one window and the start of the next). So pick small windows whose average plus
- * that one-window burst stays within the rate (less 1%), as close to it as whole milliseconds allow.
- */
-export function limiterFor(ratePerSecond: number): { max: number; duration: number } | undefined {
-  if (ratePerSecond <= 0) return undefined;
-  let best = { max: 1, duration: Math.ceil(1000 / ratePerSecond) }; // tiny rates: a burst of one is unavoidable
-  let bestRate = 0;
-  for (let max = 1; max < Math.min(ratePerSecond * 0.99, 50); max++) {
-    // 1% headroom for network jitter between the limiter's clock and the provider's.
-    const duration = Math.max(5, Math.ceil((max * 1000) / (ratePerSecond * 0.99 - max)));
-    const average = (max * 1000) / duration;
-    if (average > bestRate) [best, bestRate] = [{ max, duration }, average];
-  }
-  return best;
-}
-
 function options(config: AppConfig, ratePerSecond: number) {
   const n = config.notifications;
   return {
     // SEND_CONCURRENCY counts messages in flight, not jobs: more would only time out at the provider.
+    // A limited channel's rate is kept by SendPacer (global, evenly spaced), not by BullMQ's window limiter.
     concurrency: Math.max(1, Math.ceil(n.sendConcurrency / batchSizeFor(ratePerSecond))),
-    limiter: limiterFor(ratePerSecond),
     stalledInterval: n.stalledIntervalMs,
     lockDuration: n.stalledIntervalMs,
   };

@@ -14,6 +14,7 @@ import { SmsProvider } from './providers/sms-provider';
 import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
+import { SendPacer } from './send-pacer';
 import { TemplateRegistry } from './templates/template-registry';
 
 /** Thrown to make BullMQ retry the job later (with the queue's exponential backoff). */
@@ -43,6 +44,7 @@ export class SenderService {
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly pacer: SendPacer,
     metrics: JobMetrics,
     @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
@@ -56,14 +58,17 @@ export class SenderService {
 
   async process(job: Job<SendJob>): Promise<SendOutcome[]> {
     const { ids } = job.data;
+    // A rate-limited channel reserves its send slots (fleet-wide) and waits before claiming, so a claimed row
+    // waits only moments for its slot: the provider call itself is what the pacer times.
+    const turn = await this.pacer.turn(job.queueName === SMS_QUEUE ? 'sms' : 'email', ids.length);
     // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
     const claimed = await this.outbox.claim(ids, this.config.notifications.sendStaleSeconds);
     const rows = new Map(claimed.map((r) => [r.id, r]));
-    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job)]; // RetryLater: BullMQ retries
+    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, () => turn(0))]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.
     const settled = await Promise.allSettled(
-      ids.map((id) =>
-        this.processOne(id, rows.get(id), job).catch(async (e) => {
+      ids.map((id, i) =>
+        this.processOne(id, rows.get(id), job, () => turn(i)).catch(async (e) => {
           if (!(e instanceof RetryLater)) throw e;
           await this.retryAlone(id, job);
           return 'deferred' as const;
@@ -97,9 +102,14 @@ export class SenderService {
     );
   }
 
-  private async processOne(id: string, row: ClaimedMessage | undefined, job: Job): Promise<SendOutcome> {
+  private async processOne(
+    id: string,
+    row: ClaimedMessage | undefined,
+    job: Job,
+    slot: () => Promise<void>,
+  ): Promise<SendOutcome> {
     if (!row) return this.unclaimable(id);
-    const outcome = await this.deliver(row, job);
+    const outcome = await this.deliver(row, job, slot);
     this.outcomes.inc({ channel: row.channel, outcome });
     return outcome;
   }
@@ -120,7 +130,8 @@ export class SenderService {
     return 'noop'; // already final
   }
 
-  private async deliver(row: ClaimedMessage, job: Job): Promise<SendOutcome> {
+  /** `slot` resolves at this row's reserved send time (at once on a channel without a rate limit). */
+  private async deliver(row: ClaimedMessage, job: Job, slot: () => Promise<void>): Promise<SendOutcome> {
     const kind = MESSAGE_KINDS[row.kind];
     if (row.channel === 'sms') {
       if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
@@ -163,6 +174,7 @@ export class SenderService {
       return 'failed';
     }
 
+    await slot();
     try {
       if (row.channel === 'sms') {
         const { providerId } = await this.sms.send({

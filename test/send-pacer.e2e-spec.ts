@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pacingIntervalUs, SendPacer } from '../src/notifications/send-pacer';
+import type { AppConfig } from '../src/platform/config';
+
+/**
+ * The SMS rate limit is one schedule in Redis shared by every worker: slots reserved by two processes at once
+ * (two connections here) never come closer than the pacing interval, so no sliding second can hold more than
+ * the rate. Asserted on the reserved slots (Redis's clock), not on wall-clock timing.
+ */
+describe('SendPacer: one fleet-wide schedule per channel', () => {
+  const prefix = `tpace${randomBytes(4).toString('hex')}`;
+  const config = {
+    redis: { url: 'redis://127.0.0.1:6379', prefix },
+    notifications: { smsRatePerSecond: 100, emailRatePerSecond: 0 },
+  } as unknown as AppConfig;
+  const a = new Redis('redis://127.0.0.1:6379');
+  const b = new Redis('redis://127.0.0.1:6379');
+
+  afterAll(async () => {
+    await a.del(`${prefix}:pace:sms`);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('spaces concurrent reservations from two workers evenly, within the rate in any second', async () => {
+    const workers = [new SendPacer(a, config), new SendPacer(b, config)];
+    const slots = (
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => workers[i % 2].reserve('sms', i % 5 === 0 ? 2 : 1)),
+      )
+    ).flatMap((s, i) => (i % 5 === 0 ? [s!.slotUs, s!.slotUs + pacingIntervalUs(100)] : [s!.slotUs]));
+    slots.sort((x, y) => x - y);
+    expect(new Set(slots).size).toBe(360);
+    const interval = pacingIntervalUs(100);
+    for (let i = 1; i < slots.length; i++) expect(slots[i] - slots[i - 1]).toBeGreaterThanOrEqual(interval);
+    let worst = 0;
+    for (let i = 0, j = 0; i < slots.length; i++) {
+      while (slots[i] - slots[j] >= 1_000_000) j++;
+      worst = Math.max(worst, i - j + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(100);
+    expect(worst).toBeGreaterThanOrEqual(95); // the schedule itself runs within 5% of the rate
+  });
+
+  it('does not limit a channel without a rate', async () => {
+    expect(await new SendPacer(a, config).reserve('email')).toBeNull();
+  });
+});
