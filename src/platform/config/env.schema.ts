@@ -219,7 +219,7 @@ export class EnvSchema {
 
   /**
    * Memory for merging a run's per-number totals before they spill to Postgres (which is exact too, but
-   * much slower): ~300 bytes a number, so 64 MB holds about 200k exposed numbers.
+   * much slower): ~100 bytes a number and 16 a (number, host) pair, so 64 MB holds ~400k numbers.
    */
   @Type(() => Number)
   @IsInt()
