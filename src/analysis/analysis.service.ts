@@ -465,15 +465,15 @@ export class AnalysisService {
     await m.query(`ANALYZE analysis_staging`);
     await m.query(
       `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-       SELECT $1, a.msisdn_hmac, a.n, to_timestamp(a.f / 1000.0), to_timestamp(a.l / 1000.0), a.hosts, a.top,
-              COALESCE(s.id, ${PAST_NUMBER_SQL.replaceAll('n.msisdn_hmac', 'a.msisdn_hmac')})
+       SELECT $1, n.msisdn_hmac, n.n, to_timestamp(n.f / 1000.0), to_timestamp(n.l / 1000.0), n.hosts, n.top,
+              COALESCE(s.id, ${PAST_NUMBER_SQL})
        FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
                     (array_agg(host ORDER BY n DESC, host))[1:5] top
              FROM (SELECT msisdn_hmac, host, sum(exposures) n, min(first_ms) f, max(last_ms) l
                    FROM analysis_staging WHERE run_id = $1 GROUP BY msisdn_hmac, host) p
-             GROUP BY msisdn_hmac) a
-       LEFT JOIN subscribers s ON s.msisdn_hmac = a.msisdn_hmac
-       ORDER BY a.msisdn_hmac`,
+             GROUP BY msisdn_hmac) n
+       LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac
+       ORDER BY n.msisdn_hmac`,
       [runId],
     );
     const top = await m.query(

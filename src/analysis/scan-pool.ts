@@ -110,7 +110,6 @@ class Scanner {
           } else if (m.type === 'done') {
             settled = true;
             resolve(m.counts!);
-            void this.worker.terminate(); // its port listens for acks, which would keep the thread (and the CLI) alive
           } else if (m.type === 'error') {
             settled = true;
             reject(new Error(m.message));
