@@ -28,7 +28,7 @@ import { RunSummary } from './report';
 import { runScanPool } from './scan-pool';
 import { InputFile, planScan } from './scan-plan';
 import { ScanCounts } from './scan-task';
-import { ExposureMerger, PairTotal } from './exposure-aggregator';
+import { ExposureBatch, ExposureMerger, PairTotal } from './exposure-aggregator';
 
 export const ANALYSIS_QUEUE = 'analysis';
 
@@ -285,8 +285,8 @@ export class AnalysisService {
     let spilled = false;
     let spills = Promise.resolve();
     // Resolves once the batch is merged and any spill in progress is written: the scanners' backpressure.
-    const onPairs = (pairs: PairTotal[]) => {
-      for (const p of pairs) merger.add(p);
+    const onBatch = (batch: ExposureBatch) => {
+      merger.addBatch(batch);
       if (merger.full) {
         spilled = true;
         const batch = merger.drainPairs();
@@ -307,10 +307,10 @@ export class AnalysisService {
         from: run.windowFrom.getTime(),
         to: run.windowTo.getTime(),
         partners: run.partners,
-        maxPairs: 20_000, // the pairs must fit the scanner's 40 MB heap
+        batchSize: 32_768, // 640 KB of typed arrays
       },
       this.config.analysis.workers,
-      onPairs,
+      onBatch,
       (bytes, l) => {
         done += bytes;
         lines += l;
@@ -334,11 +334,12 @@ export class AnalysisService {
 
   /** COPYs (number, host) totals into the staging table, numbers as keyed HMACs (one per number). */
   private async stage(runId: string, pairs: Iterable<PairTotal>): Promise<void> {
-    const hmacs = new Map<string, string>();
+    // a number's pairs come together (ExposureMerger.drainPairs): one HMAC each, and nothing kept
+    let last = '';
+    let pseudonym = '';
     const hmac = (n: string) => {
-      let h = hmacs.get(n);
-      if (!h) hmacs.set(n, (h = this.pseudonymiser.pseudonym(n)));
-      return h;
+      if (n !== last) pseudonym = this.pseudonymiser.pseudonym((last = n));
+      return pseudonym;
     };
     await copyIn(
       this.db,
@@ -428,19 +429,22 @@ export class AnalysisService {
   }
   /** The held numbers: pseudonymised here, COPYed once, joined to their subscribers by index lookups. */
   private async finishHeld(m: EntityManager, runId: string, merger: ExposureMerger): Promise<void> {
-    // Rows start with the pseudonym, so sorting the lines sorts by it: the subscriber lookups below then walk
-    // the index in order (3x fewer page misses than in hash order) and the primary key grows at its right edge.
-    const rows: string[] = [];
-    for (const n of merger.totals())
-      rows.push(
-        `${this.pseudonymiser.pseudonym(n.msisdn)}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyText(textArray(n.topHosts))}\n`,
-      );
-    rows.sort();
+    // Rows go in pseudonym order: the subscriber lookups below then walk the index in order (3x fewer page
+    // misses than in hash order) and the primary key grows at its right edge. Only the pseudonyms and the
+    // order are held; each row is built as COPY takes it.
+    const pseudonyms = Array.from(merger.numbers(), (n) => this.pseudonymiser.pseudonym(n));
+    const order = Uint32Array.from(pseudonyms.keys()).sort((a, b) =>
+      pseudonyms[a] < pseudonyms[b] ? -1 : 1,
+    );
+    const rows = (function* () {
+      let i = 0;
+      for (const n of merger.totals(order))
+        yield `${pseudonyms[order[i++]]}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyText(textArray(n.topHosts))}\n`;
+    })();
     await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
       first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
       ON COMMIT DROP`);
     await copyIn(m, 'COPY run_numbers FROM STDIN', rows);
-    rows.length = 0;
     // One index lookup per number, in order. The planner would rather hash the whole subscriber table
     // (a seq scan of millions of rows) for anything over a few thousand numbers: 2-3x slower here.
     await m.query(`SET LOCAL enable_hashjoin = off`);

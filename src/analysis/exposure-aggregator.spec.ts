@@ -1,29 +1,59 @@
-import { ExposureAggregator, ExposureMerger } from './exposure-aggregator';
+import { ExposureBatcher, ExposureMerger } from './exposure-aggregator';
 
-describe('ExposureAggregator', () => {
-  it('sums per number and host, keeping first and last seen', () => {
-    const a = new ExposureAggregator();
-    a.add('+447911123456', 'a.com', 30);
-    a.add('+447911123456', 'a.com', 10);
-    a.add('+447911123456', 'a.com', 20);
-    a.add('+447911123456', 'b.com', 5);
-    a.add('+447911123457', 'a.com', 7);
-    expect(a.drain().sort((x, y) => x.first - y.first)).toEqual([
-      { msisdn: '+447911123456', host: 'b.com', exposures: 1, first: 5, last: 5 },
-      { msisdn: '+447911123457', host: 'a.com', exposures: 1, first: 7, last: 7 },
-      { msisdn: '+447911123456', host: 'a.com', exposures: 3, first: 10, last: 30 },
-    ]);
-    expect(a.size).toBe(0);
+describe('ExposureBatcher', () => {
+  it('records each exposure with its number as digits, its host once by name, and its time', () => {
+    const b = new ExposureBatcher(3, 4);
+    b.add('+447911123456', 'a.com', 30);
+    b.add('+447911123457', 'b.com', 10);
+    b.add('+447911123456', 'a.com', 20);
+    expect(b.full).toBe(false);
+    const batch = b.drain();
+    expect(batch.source).toBe(3);
+    expect(batch.count).toBe(3);
+    expect([...batch.numbers.subarray(0, 3)]).toEqual([447911123456, 447911123457, 447911123456]);
+    expect([...batch.hosts.subarray(0, 3)]).toEqual([0, 1, 0]);
+    expect([...batch.times.subarray(0, 3)]).toEqual([30, 10, 20]);
+    expect(batch.newHosts).toEqual(['a.com', 'b.com']);
+    expect(b.size).toBe(0);
+    // the next batch names only hosts it is the first to use
+    b.add('+447911123456', 'c.com', 1);
+    b.add('+447911123456', 'a.com', 2);
+    const next = b.drain();
+    expect(next.newHosts).toEqual(['c.com']);
+    expect([...next.hosts.subarray(0, 2)]).toEqual([2, 0]);
+    expect(batch.numbers).not.toBe(next.numbers); // a drained batch's arrays belong to its receiver
   });
 
-  it('says when it is full so the caller can drain it', () => {
-    const a = new ExposureAggregator(2);
-    a.add('+1', 'x', 1);
-    expect(a.full).toBe(false);
-    a.add('+2', 'x', 1);
-    expect(a.full).toBe(true);
-    expect(a.drain()).toHaveLength(2);
-    expect(a.full).toBe(false);
+  it('is full at its capacity and grows past it rather than lose an exposure', () => {
+    const b = new ExposureBatcher(0, 2);
+    b.add('+447911123456', 'a.com', 1);
+    b.add('+447911123456', 'a.com', 2);
+    expect(b.full).toBe(true);
+    b.add('+447911123456', 'a.com', 3);
+    const batch = b.drain();
+    expect(batch.count).toBe(3);
+    expect([...batch.times.subarray(0, 3)]).toEqual([1, 2, 3]);
+  });
+
+  it('starts its host table again past the limit, between batches, and says so', () => {
+    const b = new ExposureBatcher(0, 10, 2);
+    b.add('+447911123456', 'a.com', 1);
+    b.add('+447911123456', 'b.com', 1);
+    b.add('+447911123456', 'c.com', 1); // over the limit mid-batch: the batch keeps its ids
+    const first = b.drain();
+    expect([first.newHosts, first.hostsReset]).toEqual([['a.com', 'b.com', 'c.com'], false]);
+    b.add('+447911123456', 'c.com', 1);
+    const second = b.drain();
+    expect([second.newHosts, [...second.hosts.subarray(0, 1)], second.hostsReset]).toEqual([
+      ['c.com'],
+      [0],
+      true,
+    ]);
+  });
+
+  it('refuses anything that is not an E.164 number', () => {
+    const b = new ExposureBatcher(0);
+    expect(() => b.add('447911123456', 'a.com', 1)).toThrow(/E\.164/);
   });
 });
 
@@ -118,6 +148,52 @@ describe('ExposureMerger', () => {
     for (const [msisdn, t] of truth) expect(drained.get(msisdn)).toBe(t.n);
     expect(m.size).toBe(0);
     expect([...m.totals()]).toEqual([]);
+  });
+
+  it('merges batches from several scanners, across host-table restarts and its own drains, like a recount', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const m = new ExposureMerger();
+    const scanners = [new ExposureBatcher(0, 50, 7), new ExposureBatcher(1, 64)]; // one restarts its hosts often
+    const numbers = new Map<string, { n: number; f: number; l: number; hosts: Set<string> }>();
+    const seen = new Map<string, number>(); // the same over the whole run, drained or held
+    const drained = new Map<string, number>();
+    const take = (p: { msisdn: string; host: string; exposures: number }) => {
+      const k = p.msisdn + ' ' + p.host;
+      drained.set(k, (drained.get(k) ?? 0) + p.exposures);
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const s = scanners[i % 2];
+      const msisdn = '+4479' + String(10_000_000 + Math.floor(rand() * 500));
+      const host = 'h' + Math.floor(rand() * 30) + '.example';
+      s.add(msisdn, host, i);
+      const k = msisdn + ' ' + host;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+      if (i >= 9_000) {
+        const t = numbers.get(msisdn) ?? { n: 0, f: i, l: i, hosts: new Set<string>() };
+        t.n++;
+        t.l = i;
+        t.hosts.add(host);
+        numbers.set(msisdn, t);
+      }
+      if (s.full) m.addBatch(s.drain());
+      // a spill part-way: the merger's host ids start again (both scanners' batches are in by then)
+      if (i === 8_999) {
+        for (const sc of scanners) m.addBatch(sc.drain());
+        for (const p of m.drainPairs()) take(p);
+      }
+    }
+    for (const s of scanners) m.addBatch(s.drain());
+    // what is held after the spill: one row per number, as a recount of the exposures since
+    const rows = [...m.totals()];
+    expect(rows).toHaveLength(numbers.size);
+    for (const r of rows) {
+      const t = numbers.get(r.msisdn)!;
+      expect([r.exposures, r.first, r.last, r.distinctHosts]).toEqual([t.n, t.f, t.l, t.hosts.size]);
+    }
+    for (const p of m.drainPairs()) take(p);
+    expect(drained).toEqual(seen);
+    expect(seen.size).toBeGreaterThan(5_000);
   });
 
   it('says when its estimate passes the budget, and starts empty after a drain', () => {

@@ -1,45 +1,115 @@
+/**
+ * Exposures as a scanner hands them to the run's merger: one entry per exposure in typed arrays, which are
+ * transferred between threads rather than copied, with hosts as ids into the scanner's table of host names;
+ * a name travels once, with the first batch that uses it. (An object per (number, host) pair, cloned
+ * across threads, cost the scanners more than parsing did, and the main thread as much again.)
+ */
+export interface ExposureBatch {
+  /** Which scanner sent it: host ids are that scanner's. */
+  source: number;
+  count: number;
+  /** E.164 digits as a number (exact: at most 15 digits). */
+  numbers: Float64Array;
+  hosts: Int32Array;
+  times: Float64Array;
+  /** Names of the hosts first used in this batch, in id order, after the ids already sent. */
+  newHosts: string[];
+  /** The scanner started its host table again (ids from 0) with this batch. */
+  hostsReset: boolean;
+}
+
+/** An E.164 number's digits as a JS number: exact, and cheap to key and to send in a Float64Array. */
+export function numberKey(msisdn: string): number {
+  const key = Number(msisdn.slice(1));
+  if (
+    msisdn.charCodeAt(0) !== 43 /* + */ ||
+    !Number.isSafeInteger(key) ||
+    msisdn.charCodeAt(1) === 48 /* 0 */
+  )
+    throw new Error('exposures take E.164 numbers only');
+  return key;
+}
+
+/**
+ * The scanner's side: fills a batch, `full` at `capacity` exposures (it grows past that rather than lose
+ * one); its host table restarts past `maxHosts` names.
+ */
+export class ExposureBatcher {
+  private hostIds = new Map<string, number>();
+  private newHosts: string[] = [];
+  private hostsReset = false;
+  private count = 0;
+  private numbers: Float64Array;
+  private hosts: Int32Array;
+  private times: Float64Array;
+
+  constructor(
+    readonly source: number,
+    readonly capacity = 32_768,
+    readonly maxHosts = 65_536,
+  ) {
+    this.numbers = new Float64Array(capacity);
+    this.hosts = new Int32Array(capacity);
+    this.times = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  add(msisdn: string, host: string, time: number): void {
+    let h = this.hostIds.get(host);
+    if (h === undefined) {
+      h = this.hostIds.size;
+      this.hostIds.set(host, h);
+      this.newHosts.push(host);
+    }
+    const i = this.count++;
+    if (i === this.numbers.length) {
+      // lines are added a chunk at a time, and the caller drains between chunks: a batch may run over
+      this.numbers = grow(this.numbers, i);
+      this.hosts = grow(this.hosts, i);
+      this.times = grow(this.times, i);
+    }
+    this.numbers[i] = numberKey(msisdn);
+    this.hosts[i] = h;
+    this.times[i] = time;
+  }
+
+  /** Hands the batch over (its arrays are the receiver's from now on) and starts a new one. */
+  drain(): ExposureBatch {
+    const batch: ExposureBatch = {
+      source: this.source,
+      count: this.count,
+      numbers: this.numbers,
+      hosts: this.hosts,
+      times: this.times,
+      newHosts: this.newHosts,
+      hostsReset: this.hostsReset,
+    };
+    this.numbers = new Float64Array(this.capacity);
+    this.hosts = new Int32Array(this.capacity);
+    this.times = new Float64Array(this.capacity);
+    this.count = 0;
+    this.newHosts = [];
+    // a log can name millions of hosts: past the limit the table starts again, between batches only
+    this.hostsReset = this.hostIds.size >= this.maxHosts;
+    if (this.hostsReset) this.hostIds = new Map();
+    return batch;
+  }
+}
+
+/** Total exposures of one (number, host) pair, with its number's first and last seen: what a spill stages. */
 export interface PairTotal {
   msisdn: string;
   host: string;
   exposures: number;
   first: number;
   last: number;
-}
-
-/**
- * Exposures summed per (number, host) pair, in a map of bounded size: when it is full the caller drains
- * it (to a COPY into Postgres) and it starts again; Postgres sums the partial totals. Memory stays flat
- * however many numbers the logs hold, and repeated pairs (the common case) cost one map entry.
- */
-export class ExposureAggregator {
-  private pairs = new Map<string, PairTotal>();
-
-  constructor(readonly maxEntries = 200_000) {}
-
-  get size(): number {
-    return this.pairs.size;
-  }
-
-  get full(): boolean {
-    return this.pairs.size >= this.maxEntries;
-  }
-
-  add(msisdn: string, host: string, time: number): void {
-    const key = msisdn + ' ' + host;
-    const p = this.pairs.get(key);
-    if (p) {
-      p.exposures++;
-      if (time < p.first) p.first = time;
-      if (time > p.last) p.last = time;
-    } else this.pairs.set(key, { msisdn, host, exposures: 1, first: time, last: time });
-  }
-
-  /** Hands the totals over and empties the map. */
-  drain(): PairTotal[] {
-    const out = [...this.pairs.values()];
-    this.pairs = new Map();
-    return out;
-  }
 }
 
 /** One exposed number's totals, as stored per run (`analysis_numbers`). */
@@ -55,7 +125,7 @@ export interface NumberTotal {
 
 /** Rough heap cost: a number's map entry and boxed key, its slot in the typed arrays, a host name. */
 const BYTES_PER_NUMBER = 64;
-const BYTES_PER_SLOT = 28;
+const BYTES_PER_SLOT = 36;
 const BYTES_PER_PAIR = 16;
 const BYTES_PER_HOST = 120;
 
@@ -79,7 +149,9 @@ function grow<T extends Float64Array | Int32Array>(a: T, size: number): T {
  * as a JS number, totals live in typed arrays, and each number's hosts are a linked list of pair slots.
  */
 export class ExposureMerger {
+  /** A number's slot: its index in the typed arrays, in the order numbers arrived. */
   private slots = new Map<number, number>();
+  private keys = new Float64Array(1024);
   private exposures = new Float64Array(1024);
   private first = new Float64Array(1024);
   private last = new Float64Array(1024);
@@ -93,6 +165,10 @@ export class ExposureMerger {
   private hostNames: string[] = [];
   /** Exposures per host, over what is held. */
   private hostTotals: number[] = [];
+  /** Each scanner's host names, and their ids here as of generation `gen`. */
+  private sources = new Map<number, { names: string[]; ids: number[]; gen: number }>();
+  /** Counts drains: host ids start again with each. */
+  private gen = 0;
 
   constructor(readonly maxBytes = 64 << 20) {}
 
@@ -113,38 +189,71 @@ export class ExposureMerger {
     return this.estimatedBytes >= this.maxBytes;
   }
 
+  /** Adds one (number, host) total. */
   add(p: PairTotal): void {
-    let host = this.hostIds.get(p.host);
+    this.addOne(numberKey(p.msisdn), this.hostId(p.host), p.exposures, p.first, p.last);
+  }
+
+  /** Adds a scanner's batch of exposures. */
+  addBatch(b: ExposureBatch): void {
+    let src = this.sources.get(b.source);
+    if (!src || b.hostsReset) this.sources.set(b.source, (src = { names: [], ids: [], gen: this.gen }));
+    for (const name of b.newHosts) src.names.push(name);
+    // the scanner's host id -> ours, looked up by name once per id (and again after a drain restarts ours)
+    if (src.gen !== this.gen) src.ids = [];
+    src.gen = this.gen;
+    const ids = src.ids;
+    while (ids.length < src.names.length) ids.push(-1);
+    for (let i = 0; i < b.count; i++) {
+      const local = b.hosts[i];
+      let host = ids[local];
+      if (host < 0) host = ids[local] = this.hostId(src.names[local]);
+      const t = b.times[i];
+      this.addOne(b.numbers[i], host, 1, t, t);
+    }
+  }
+
+  private hostId(name: string): number {
+    let host = this.hostIds.get(name);
     if (host === undefined) {
       host = this.hostNames.length;
-      this.hostIds.set(p.host, host);
-      this.hostNames.push(p.host);
+      this.hostIds.set(name, host);
+      this.hostNames.push(name);
       this.hostTotals.push(0);
     }
-    this.hostTotals[host] += p.exposures;
-    const key = Number(p.msisdn.slice(1)); // E.164 has at most 15 digits: exact in a double
-    if (!Number.isSafeInteger(key) || p.msisdn.charCodeAt(1) === 48 /* 0 */)
-      throw new Error('ExposureMerger takes E.164 numbers only');
+    return host;
+  }
+
+  private addOne(key: number, host: number, exposures: number, first: number, last: number): void {
+    this.hostTotals[host] += exposures;
     let n = this.slots.get(key);
     if (n === undefined) {
       n = this.slots.size;
       this.slots.set(key, n);
+      this.keys = grow(this.keys, n);
+      this.keys[n] = key;
       this.exposures = grow(this.exposures, n);
       this.first = grow(this.first, n);
       this.last = grow(this.last, n);
       this.head = grow(this.head, n);
       this.exposures[n] = 0;
-      this.first[n] = p.first;
-      this.last[n] = p.last;
+      this.first[n] = first;
+      this.last[n] = last;
       this.head[n] = -1;
     } else {
-      if (p.first < this.first[n]) this.first[n] = p.first;
-      if (p.last > this.last[n]) this.last[n] = p.last;
+      if (first < this.first[n]) this.first[n] = first;
+      if (last > this.last[n]) this.last[n] = last;
     }
-    this.exposures[n] += p.exposures;
-    for (let q = this.head[n]; q >= 0; q = this.pairNext[q])
+    this.exposures[n] += exposures;
+    for (let q = this.head[n], prev = -1; q >= 0; prev = q, q = this.pairNext[q])
       if (this.pairHost[q] === host) {
-        this.pairExposures[q] += p.exposures;
+        this.pairExposures[q] += exposures;
+        if (prev >= 0) {
+          // to the front: a number's next exposure is most likely on the same host (a page's requests)
+          this.pairNext[prev] = this.pairNext[q];
+          this.pairNext[q] = this.head[n];
+          this.head[n] = q;
+        }
         return;
       }
     const q = this.pairs++;
@@ -152,14 +261,15 @@ export class ExposureMerger {
     this.pairExposures = grow(this.pairExposures, q);
     this.pairNext = grow(this.pairNext, q);
     this.pairHost[q] = host;
-    this.pairExposures[q] = p.exposures;
+    this.pairExposures[q] = exposures;
     this.pairNext[q] = this.head[n];
     this.head[n] = q;
   }
 
   /**
    * Hands over every (number, host) total and starts empty. A pair carries its number's first and last
-   * seen: Postgres takes the minimum and maximum per number, never per pair.
+   * seen: Postgres takes the minimum and maximum per number, never per pair. A number's pairs come one
+   * after another.
    */
   drainPairs(): Iterable<PairTotal> {
     const held = this.takeAll(); // taken now, not when the caller starts iterating
@@ -176,15 +286,20 @@ export class ExposureMerger {
     })();
   }
 
-  /** The final row of every number held (those not spilled). */
-  *totals(): Generator<NumberTotal> {
-    for (const [key, n] of this.slots) {
+  /** The numbers held, E.164: the nth is the one at position n for `totals(order)`. */
+  *numbers(): Generator<string> {
+    for (let n = 0; n < this.slots.size; n++) yield '+' + this.keys[n];
+  }
+
+  /** The final row of every number held (those not spilled), in `order` (positions in `numbers()`) if given. */
+  *totals(order?: Iterable<number>): Generator<NumberTotal> {
+    for (const n of order ?? this.slots.values()) {
       const hosts: [string, number][] = [];
       for (let q = this.head[n]; q >= 0; q = this.pairNext[q])
         hosts.push([this.hostNames[this.pairHost[q]], this.pairExposures[q]]);
       hosts.sort(byCountThenName);
       yield {
-        msisdn: '+' + key,
+        msisdn: '+' + this.keys[n],
         exposures: this.exposures[n],
         first: this.first[n],
         last: this.last[n],
@@ -215,6 +330,7 @@ export class ExposureMerger {
       hostNames: this.hostNames,
     };
     this.slots = new Map();
+    this.keys = new Float64Array(1024);
     this.exposures = new Float64Array(1024);
     this.first = new Float64Array(1024);
     this.last = new Float64Array(1024);
@@ -226,6 +342,7 @@ export class ExposureMerger {
     this.hostIds = new Map();
     this.hostNames = [];
     this.hostTotals = [];
+    this.gen++;
     return held;
   }
 }

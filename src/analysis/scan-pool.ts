@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { LineChunker } from '../platform/streams/line-chunker';
-import { PairTotal } from './exposure-aggregator';
+import { ExposureBatch } from './exposure-aggregator';
 import { fansOut, ScanTask } from './scan-plan';
 import {
   emptyCounts,
@@ -26,19 +26,19 @@ const IN_FLIGHT = 2;
 const PROGRESS_EVERY = 8 << 20;
 
 type OnProgress = (bytes: number, lines: number) => void;
-type OnPairs = (pairs: PairTotal[]) => Promise<void> | void;
+type OnBatch = (batch: ExposureBatch) => Promise<void> | void;
 
 /**
  * Runs scan tasks, `concurrency` at a time, each in its own worker thread (a fresh heap per task, so a
  * long run cannot accumulate memory). Gzip files that can fan out are inflated here and parsed by
  * `concurrency` threads together (`fanOut`), after the other tasks. Returns the merged counts; the
- * (number, host) totals went to `onPairs`.
+ * exposures went to `onBatch`, in batches tagged with their scanner.
  */
 export async function runScanPool(
   tasks: ScanTask[],
   settings: ScanSettings,
   concurrency: number,
-  onPairs: OnPairs,
+  onBatch: OnBatch,
   onProgress: OnProgress,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
@@ -48,15 +48,17 @@ export async function runScanPool(
   let next = 0;
   const lane = async () => {
     while (next < own.length) {
+      const source = next;
       const task = own[next++];
       const counts = threads
-        ? await new Scanner({ task, settings }, onPairs, onProgress).done
-        : await runScanTask(task, settings, onPairs, onProgress);
+        ? await new Scanner({ task, settings, source }, onBatch, onProgress).done
+        : await runScanTask(task, settings, onBatch, onProgress, undefined, source);
       mergeCounts(total, counts);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, own.length)) }, lane));
-  if (fed.length > 0) mergeCounts(total, await fanOut(fed, settings, concurrency, onPairs, onProgress));
+  if (fed.length > 0)
+    mergeCounts(total, await fanOut(fed, settings, concurrency, onBatch, onProgress, own.length));
   return total;
 }
 
@@ -68,8 +70,8 @@ class Scanner {
   private readonly worker: Worker;
 
   constructor(
-    data: { task: ScanTask; settings: ScanSettings; fed?: boolean },
-    onPairs: OnPairs,
+    data: { task: ScanTask; settings: ScanSettings; fed?: boolean; source: number },
+    onBatch: OnBatch,
     onProgress: OnProgress,
     onAck: (buf: ArrayBuffer) => void = () => undefined,
   ) {
@@ -88,14 +90,14 @@ class Scanner {
           bytes?: number;
           lines?: number;
           id?: number;
-          pairs?: PairTotal[];
+          batch?: ExposureBatch;
           counts?: ScanCounts;
           message?: string;
           buf?: ArrayBuffer;
         }) => {
-          if (m.type === 'pairs')
+          if (m.type === 'batch')
             // the ack is the scanner's backpressure: it waits for it when it has two batches unacknowledged
-            Promise.resolve(onPairs(m.pairs!)).then(
+            Promise.resolve(onBatch(m.batch!)).then(
               () => this.worker.postMessage({ type: 'ack', id: m.id }),
               (e: Error) => {
                 settled = true;
@@ -151,10 +153,12 @@ async function fanOut(
   tasks: ScanTask[],
   settings: ScanSettings,
   workers: number,
-  onPairs: OnPairs,
+  onBatch: OnBatch,
   onProgress: OnProgress,
+  firstSource: number,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
+  let source = firstSource;
   for (const format of new Set(tasks.map((t) => t.format))) {
     const files = tasks.filter((t) => t.format === format);
     let failure: Error | null = null;
@@ -173,7 +177,7 @@ async function fanOut(
       Array.from(
         { length: workers },
         () =>
-          new Scanner({ task, settings, fed: true }, onPairs, onProgress, (buf) => {
+          new Scanner({ task, settings, fed: true, source: source++ }, onBatch, onProgress, (buf) => {
             chunker.recycle(buf);
             wake();
           }),

@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 // the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
 import { scrubPii } from '../platform/privacy/msisdn';
 import { classify, DetectionRules, Exclusion } from './detection';
-import { ExposureAggregator, PairTotal } from './exposure-aggregator';
+import { ExposureBatch, ExposureBatcher } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
 import { latin1 } from './formats/bytes';
 import { ByteLineSplitter } from '../platform/streams/line-splitter';
@@ -18,8 +18,8 @@ export interface ScanSettings {
   from: number;
   to: number;
   partners: string[];
-  /** (number, host) pairs held before they are handed to the run's merger. */
-  maxPairs: number;
+  /** Exposures per batch handed to the run's merger. */
+  batchSize: number;
 }
 
 export interface ScanCounts {
@@ -63,9 +63,9 @@ const HOUR = 3_600_000;
 const PROGRESS_EVERY = 8 << 20;
 
 /**
- * Scans one task: stream bytes (gunzip if needed), split lines, parse, classify, aggregate per
- * (number, host), and hand the totals to `onPairs` whenever the aggregate fills and at the end (the run's
- * merger, in the main thread: numbers are pseudonymised there before anything is written).
+ * Scans one task: stream bytes (gunzip if needed), split lines, parse, classify, and hand the exposures
+ * in batches to `onBatch` (the run's merger, in the main thread: numbers are pseudonymised there before
+ * anything is written). `source` tells this scanner's batches apart from the others'.
  *
  * With `feed`, the bytes come from there instead of the task's file: line-aligned chunks of a .gz file
  * that another thread inflates (scan-pool.ts); that thread reports the file's bytes, this one lines.
@@ -73,9 +73,10 @@ const PROGRESS_EVERY = 8 << 20;
 export async function runScanTask(
   task: ScanTask,
   s: ScanSettings,
-  onPairs: (pairs: PairTotal[]) => Promise<void> | void,
+  onBatch: (batch: ExposureBatch) => Promise<void> | void,
   onProgress: (bytes: number, lines: number) => void = () => undefined,
   feed?: AsyncIterable<Buffer>,
+  source = 0,
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
   const parser = createParser(task.format, {
@@ -88,7 +89,7 @@ export async function runScanTask(
     partners: s.partners,
     mobile: compileMobileMatcher(s.country),
   };
-  const agg = new ExposureAggregator(s.maxPairs);
+  const batch = new ExposureBatcher(source, s.batchSize);
   const malformed = (line: string) => {
     counts.linesMalformed++;
     if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));
@@ -122,7 +123,7 @@ export async function runScanTask(
         counts.exposures++;
         const hour = rec.time - (rec.time % HOUR);
         hours.set(hour, (hours.get(hour) ?? 0) + 1);
-        for (const n of v.numbers) agg.add(n, rec.host, rec.time);
+        for (const n of v.numbers) batch.add(n, rec.host, rec.time);
       }
     }
   };
@@ -158,13 +159,13 @@ export async function runScanTask(
   for await (const chunk of input) {
     fed += chunk.length;
     splitter.push(chunk);
-    if (agg.full) await onPairs(agg.drain()); // the merger's backpressure (scan.worker.ts)
+    if (batch.full) await onBatch(batch.drain()); // the merger's backpressure (scan.worker.ts)
     progress();
     if (splitter.done) break;
   }
   splitter.end();
   raw?.destroy();
-  if (agg.size > 0) await onPairs(agg.drain());
+  if (batch.size > 0) await onBatch(batch.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
     !raw ? 0 : (task.gzip ? raw.bytesRead : task.end - task.start) - reported,

@@ -4,20 +4,29 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
-import { PairTotal } from './exposure-aggregator';
+import { ExposureBatch } from './exposure-aggregator';
 
-const { task, settings, fed } = workerData as { task: ScanTask; settings: ScanSettings; fed?: boolean };
+const { task, settings, fed, source } = workerData as {
+  task: ScanTask;
+  settings: ScanSettings;
+  fed?: boolean;
+  source: number;
+};
 const port = parentPort!;
 
-// Batches of pairs are acknowledged once merged (or once a spill to Postgres is written): with two
+// Batches are acknowledged once merged (or once a spill to Postgres is written): with two
 // outstanding the scanner waits, so a slow spill slows the scan instead of piling batches up in memory.
 const acks = new Map<number, () => void>();
 const outstanding: Promise<void>[] = [];
 let next = 0;
-async function onPairs(pairs: PairTotal[]): Promise<void> {
+async function onBatch(batch: ExposureBatch): Promise<void> {
   const id = next++;
   outstanding.push(new Promise<void>((r) => acks.set(id, r)));
-  port.postMessage({ type: 'pairs', id, pairs });
+  port.postMessage({ type: 'batch', id, batch }, [
+    batch.numbers.buffer as ArrayBuffer,
+    batch.hosts.buffer as ArrayBuffer,
+    batch.times.buffer as ArrayBuffer,
+  ]);
   if (outstanding.length > 1) await outstanding.shift();
 }
 
@@ -56,9 +65,10 @@ async function* chunks(): AsyncIterable<Buffer> {
 runScanTask(
   task,
   settings,
-  onPairs,
+  onBatch,
   (bytes, lines) => port.postMessage({ type: 'progress', bytes, lines }),
   fed ? chunks() : undefined,
+  source,
 )
   .then(async (counts) => {
     await Promise.all(outstanding); // every batch merged before the counts say the task is done

@@ -1,10 +1,12 @@
+import { Module } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { resolve } from 'node:path';
 import { SYSTEM_ACTOR } from '../audit/actor';
 import { AnalysisService } from '../analysis/analysis.service';
 import { LOG_FORMATS, LogFormat } from '../analysis/formats';
 import { renderReport } from '../analysis/report';
-import { withApp } from './cli-app';
+import { AnalysisContextModule } from './analysis-context.module';
+import { withContext } from './cli-app';
 import { progressLine } from './progress';
 
 interface AnalyzeOptions {
@@ -51,8 +53,8 @@ export class AnalyzeCommand extends CommandRunner {
     const started = Date.now();
     const tty = process.stderr.isTTY;
     let lastDraw = 0;
-    const summary = await withApp((app) =>
-      app.get(AnalysisService).analyze(
+    const summary = await withContext(AnalysisContextModule.forRoot, (ctx) =>
+      ctx.get(AnalysisService).analyze(
         {
           files: files.map((f) => resolve(f)),
           from,
@@ -119,3 +121,7 @@ export class AnalyzeCommand extends CommandRunner {
     return true;
   }
 }
+
+/** The CLI when the command is `analyze` (main.ts): this command alone, so nothing else is loaded. */
+@Module({ providers: [AnalyzeCommand] })
+export class AnalyzeCliModule {}

@@ -127,6 +127,9 @@ export class SubscribersImportService {
     } finally {
       await runner.release();
     }
+    // After a bulk load the table's pages are not marked all-visible until (auto)vacuum gets there, and an
+    // analysis run's subscriber lookups read only the index once they are (migration 1764100800000).
+    await this.db.query(`VACUUM (ANALYZE) subscribers`);
     report.samples.sort((a, b) => a.line - b.line);
     report.samples = report.samples.slice(0, 20);
     return report;
