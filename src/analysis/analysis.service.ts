@@ -373,18 +373,30 @@ export class AnalysisService {
       // JIT compiling these statements costs about a second each and saves nothing on them
       await m.query(`SET LOCAL jit = off`);
       let topHosts: { host: string; count: number }[];
-      if (spilled) topHosts = await this.finishStaged(m, run.id);
+      let numbers: string;
+      if (spilled) ({ topHosts, numbers } = await this.prepareStaged(m, run.id));
       else {
         topHosts = merger.topHosts();
-        await this.finishHeld(m, run.id, merger);
+        numbers = await this.prepareHeld(m, merger);
       }
-      await m.query(
-        `INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
-         SELECT run_id, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
-         FROM analysis_numbers WHERE run_id = $1 AND subscriber_id IS NOT NULL GROUP BY run_id, subscriber_id
-         ORDER BY subscriber_id`,
+      // One statement stores the numbers, their subscribers' rows and the run's totals: each is computed
+      // from the rows as they are inserted, not read back from the table.
+      const [totals] = await m.query(
+        `WITH n AS (
+           INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
+           ${numbers}
+           RETURNING subscriber_id, exposures, first_seen, last_seen),
+         matched AS (
+           INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
+           SELECT $1, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
+           FROM n WHERE subscriber_id IS NOT NULL GROUP BY subscriber_id ORDER BY subscriber_id
+           RETURNING 1)
+         SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
+                min(first_seen) AS first, max(last_seen) AS last, (SELECT count(*) FROM matched) AS matched
+         FROM n`,
         [run.id],
       );
+      if (spilled) await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [run.id]);
       const hours = Object.fromEntries(
         Object.entries(c.hours)
           .sort(([a], [b]) => Number(a) - Number(b))
@@ -394,11 +406,7 @@ export class AnalysisService {
         `UPDATE analysis_runs r SET status = 'completed', finished_at = now(), bytes_done = bytes_total,
            lines_read = $2, lines_malformed = $3, exposures = $4, partner_exposures = $5, invalid_values = $6,
            excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11, timings = $12,
-           distinct_msisdns = n.distinct, unmatched_msisdns = n.unmatched, first_seen = n.first, last_seen = n.last,
-           matched_subscribers = (SELECT count(*) FROM analysis_matches WHERE run_id = $1)
-         FROM (SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
-                      min(first_seen) AS first, max(last_seen) AS last
-               FROM analysis_numbers WHERE run_id = $1) n
+           distinct_msisdns = $13, unmatched_msisdns = $14, first_seen = $15, last_seen = $16, matched_subscribers = $17
          WHERE r.id = $1`,
         [
           run.id,
@@ -413,6 +421,11 @@ export class AnalysisService {
           JSON.stringify(c.malformedSamples),
           JSON.stringify(topHosts),
           JSON.stringify(timings()),
+          totals.distinct,
+          totals.unmatched,
+          totals.first,
+          totals.last,
+          totals.matched,
         ],
       );
       await this.audit.record(m, SYSTEM_ACTOR, {
@@ -427,8 +440,11 @@ export class AnalysisService {
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
     );
   }
-  /** The held numbers: pseudonymised here, COPYed once, joined to their subscribers by index lookups. */
-  private async finishHeld(m: EntityManager, runId: string, merger: ExposureMerger): Promise<void> {
+  /**
+   * The held numbers: pseudonymised here and COPYed once; returns the SELECT of their rows, joined to their
+   * subscribers by index lookups (`$1` the run).
+   */
+  private async prepareHeld(m: EntityManager, merger: ExposureMerger): Promise<string> {
     // Rows go in pseudonym order: the subscriber lookups below then walk the index in order (3x fewer page
     // misses than in hash order) and the primary key grows at its right edge. Only the pseudonyms and the
     // order are held; each row is built as COPY takes it.
@@ -449,17 +465,16 @@ export class AnalysisService {
     // (a seq scan of millions of rows) for anything over a few thousand numbers: 2-3x slower here.
     await m.query(`SET LOCAL enable_hashjoin = off`);
     await m.query(`SET LOCAL enable_mergejoin = off`);
-    await m.query(
-      `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-       SELECT $1, n.msisdn_hmac, n.exposures, to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0),
+    return `SELECT $1::uuid, n.msisdn_hmac, n.exposures, to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0),
               n.distinct_hosts, n.top_hosts, COALESCE(s.id, ${PAST_NUMBER_SQL})
-       FROM run_numbers n LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac`,
-      [runId],
-    );
+       FROM run_numbers n LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac`;
   }
 
-  /** The spilled pairs: summed per number in Postgres; returns the run's top hosts. */
-  private async finishStaged(m: EntityManager, runId: string): Promise<{ host: string; count: number }[]> {
+  /** The spilled pairs: returns the run's top hosts and the SELECT of its rows, summed per number in Postgres. */
+  private async prepareStaged(
+    m: EntityManager,
+    runId: string,
+  ): Promise<{ topHosts: { host: string; count: number }[]; numbers: string }> {
     // millions of staged rows: hash them in memory rather than sort on disk
     await m.query(`SET LOCAL work_mem = '256MB'`);
     // Postgres cannot estimate how many numbers the nested GROUP BY yields (it guesses 200) and would
@@ -467,9 +482,14 @@ export class AnalysisService {
     // subscribers is 3-4 s. Fresh statistics size the (number, host) hash aggregate.
     await m.query(`SET LOCAL enable_nestloop = off`);
     await m.query(`ANALYZE analysis_staging`);
-    await m.query(
-      `INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-       SELECT $1, n.msisdn_hmac, n.n, to_timestamp(n.f / 1000.0), to_timestamp(n.l / 1000.0), n.hosts, n.top,
+    const top = await m.query(
+      `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
+       GROUP BY host ORDER BY count DESC, host LIMIT 20`,
+      [runId],
+    );
+    return {
+      topHosts: top.map((t: { host: string; count: string }) => ({ host: t.host, count: Number(t.count) })),
+      numbers: `SELECT $1::uuid, n.msisdn_hmac, n.n, to_timestamp(n.f / 1000.0), to_timestamp(n.l / 1000.0), n.hosts, n.top,
               COALESCE(s.id, ${PAST_NUMBER_SQL})
        FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
                     (array_agg(host ORDER BY n DESC, host))[1:5] top
@@ -478,15 +498,7 @@ export class AnalysisService {
              GROUP BY msisdn_hmac) n
        LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac
        ORDER BY n.msisdn_hmac`,
-      [runId],
-    );
-    const top = await m.query(
-      `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
-       GROUP BY host ORDER BY count DESC, host LIMIT 20`,
-      [runId],
-    );
-    await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [runId]);
-    return top.map((t: { host: string; count: string }) => ({ host: t.host, count: Number(t.count) }));
+    };
   }
 
   async list(limit = 50): Promise<RunSummary[]> {
