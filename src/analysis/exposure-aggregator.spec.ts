@@ -1,4 +1,4 @@
-import { ExposureBatcher, ExposureMerger, NumberTable } from './exposure-aggregator';
+import { BatchArrays, ExposureBatcher, ExposureMerger, NumberTable } from './exposure-aggregator';
 
 describe('NumberTable', () => {
   it('finds what a Map would, through growth, for clustered and spread keys', () => {
@@ -70,6 +70,24 @@ describe('ExposureBatcher', () => {
       [0],
       true,
     ]);
+  });
+
+  it('refills arrays given back instead of allocating, and then allocates again', () => {
+    const spares: BatchArrays[] = [];
+    const b = new ExposureBatcher(0, 4, undefined, spares);
+    b.add('+447911123456', 'a.com', 1);
+    const first = b.drain();
+    spares.push({ numbers: first.numbers, hosts: first.hosts, times: first.times });
+    b.add('+447911123457', 'b.com', 2);
+    const second = b.drain(); // filled before the spare came back; the next batch takes the spare
+    expect(second.numbers).not.toBe(first.numbers);
+    b.add('+447911123457', 'b.com', 3);
+    const third = b.drain();
+    expect(third.numbers).toBe(first.numbers);
+    expect([third.count, third.numbers[0], third.hosts[0], third.times[0]]).toEqual([1, 447911123457, 1, 3]);
+    b.add('+447911123456', 'a.com', 4);
+    const fourth = b.drain(); // no spare left: new arrays
+    expect(fourth.numbers).not.toBe(first.numbers);
   });
 
   it('refuses anything that is not an E.164 number', () => {

@@ -30,6 +30,9 @@ export function numberKey(msisdn: string): number {
   return key;
 }
 
+/** A batch's three arrays, as handed back to its scanner for reuse. */
+export type BatchArrays = Pick<ExposureBatch, 'numbers' | 'hosts' | 'times'>;
+
 /**
  * The scanner's side: fills a batch, `full` at `capacity` exposures (it grows past that rather than lose
  * one); its host table restarts past `maxHosts` names.
@@ -43,10 +46,15 @@ export class ExposureBatcher {
   private hosts: Int32Array;
   private times: Float64Array;
 
+  /**
+   * `spares`: arrays of drained batches that their receiver gave back (scan.worker.ts), used before new
+   * ones: transferred buffers are freed only when the receiving thread collects, which it rarely does.
+   */
   constructor(
     readonly source: number,
     readonly capacity = 32_768,
     readonly maxHosts = 65_536,
+    private readonly spares: BatchArrays[] = [],
   ) {
     this.numbers = new Float64Array(capacity);
     this.hosts = new Int32Array(capacity);
@@ -91,9 +99,10 @@ export class ExposureBatcher {
       newHosts: this.newHosts,
       hostsReset: this.hostsReset,
     };
-    this.numbers = new Float64Array(this.capacity);
-    this.hosts = new Int32Array(this.capacity);
-    this.times = new Float64Array(this.capacity);
+    const spare = this.spares.pop();
+    this.numbers = spare?.numbers ?? new Float64Array(this.capacity);
+    this.hosts = spare?.hosts ?? new Int32Array(this.capacity);
+    this.times = spare?.times ?? new Float64Array(this.capacity);
     this.count = 0;
     this.newHosts = [];
     // a log can name millions of hosts: past the limit the table starts again, between batches only

@@ -98,7 +98,15 @@ class Scanner {
           if (m.type === 'batch')
             // the ack is the scanner's backpressure: it waits for it when it has two batches unacknowledged
             Promise.resolve(onBatch(m.batch!)).then(
-              () => this.worker.postMessage({ type: 'ack', id: m.id }),
+              () => {
+                // merged: the arrays go back to be refilled (transferred again, so nothing is copied)
+                const { numbers, hosts, times } = m.batch!;
+                this.worker.postMessage({ type: 'ack', id: m.id, arrays: { numbers, hosts, times } }, [
+                  numbers.buffer as ArrayBuffer,
+                  hosts.buffer as ArrayBuffer,
+                  times.buffer as ArrayBuffer,
+                ]);
+              },
               (e: Error) => {
                 settled = true;
                 reject(e);

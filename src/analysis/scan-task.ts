@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 // the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
 import { scrubPii } from '../platform/privacy/msisdn';
 import { classify, DetectionRules, Exclusion } from './detection';
-import { ExposureBatch, ExposureBatcher } from './exposure-aggregator';
+import { BatchArrays, ExposureBatch, ExposureBatcher } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
 import { latin1 } from './formats/bytes';
 import { ByteLineSplitter } from '../platform/streams/line-splitter';
@@ -65,7 +65,8 @@ const PROGRESS_EVERY = 8 << 20;
 /**
  * Scans one task: stream bytes (gunzip if needed), split lines, parse, classify, and hand the exposures
  * in batches to `onBatch` (the run's merger, in the main thread: numbers are pseudonymised there before
- * anything is written). `source` tells this scanner's batches apart from the others'.
+ * anything is written). `source` tells this scanner's batches apart from the others'; `spares` are
+ * drained batches' arrays given back for reuse.
  *
  * With `feed`, the bytes come from there instead of the task's file: line-aligned chunks of a .gz file
  * that another thread inflates (scan-pool.ts); that thread reports the file's bytes, this one lines.
@@ -77,6 +78,7 @@ export async function runScanTask(
   onProgress: (bytes: number, lines: number) => void = () => undefined,
   feed?: AsyncIterable<Buffer>,
   source = 0,
+  spares: BatchArrays[] = [],
 ): Promise<ScanCounts> {
   const counts = emptyCounts();
   const parser = createParser(task.format, {
@@ -89,7 +91,7 @@ export async function runScanTask(
     partners: s.partners,
     mobile: compileMobileMatcher(s.country),
   };
-  const batch = new ExposureBatcher(source, s.batchSize);
+  const batch = new ExposureBatcher(source, s.batchSize, undefined, spares);
   const malformed = (line: string) => {
     counts.linesMalformed++;
     if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScanTask, ScanSettings } from './scan-task';
 import { ScanTask } from './scan-plan';
-import { ExposureBatch } from './exposure-aggregator';
+import { BatchArrays, ExposureBatch } from './exposure-aggregator';
 
 const { task, settings, fed, source } = workerData as {
   task: ScanTask;
@@ -17,6 +17,8 @@ const port = parentPort!;
 // Batches are acknowledged once merged (or once a spill to Postgres is written): with two
 // outstanding the scanner waits, so a slow spill slows the scan instead of piling batches up in memory.
 const acks = new Map<number, () => void>();
+// an ack brings the batch's arrays back: the batcher refills them instead of allocating
+const spares: BatchArrays[] = [];
 const outstanding: Promise<void>[] = [];
 let next = 0;
 async function onBatch(batch: ExposureBatch): Promise<void> {
@@ -34,8 +36,15 @@ async function onBatch(batch: ExposureBatch): Promise<void> {
 const queue: Buffer[] = [];
 let ended = false;
 let wake: (() => void) | null = null;
-const onMessage = (m: { type: string; id?: number; buf?: ArrayBuffer; length?: number }) => {
+const onMessage = (m: {
+  type: string;
+  id?: number;
+  buf?: ArrayBuffer;
+  length?: number;
+  arrays?: BatchArrays;
+}) => {
   if (m.type === 'ack') {
+    if (m.arrays) spares.push(m.arrays);
     acks.get(m.id!)?.();
     acks.delete(m.id!);
     return;
@@ -69,6 +78,7 @@ runScanTask(
   (bytes, lines) => port.postMessage({ type: 'progress', bytes, lines }),
   fed ? chunks() : undefined,
   source,
+  spares,
 )
   .then(async (counts) => {
     await Promise.all(outstanding); // every batch merged before the counts say the task is done
