@@ -12,13 +12,31 @@ export function pacingIntervalUs(ratePerSecond: number): number {
   return ratePerSecond > 0 ? Math.ceil(1_000_000 / (ratePerSecond * PACING_HEADROOM)) : 0;
 }
 
-/**
- * The hard cap: at most `rate` sends start in any window of this many microseconds (1 s / 0.97 ≈ 1.031 s).
- * The 31 ms beyond the second is the spread of start-to-arrival delays the provider's clock may see while
- * its own sliding second still holds at most `rate`. No longer than `rate` pacing intervals, so evenly paced
- * sends never wait for it.
- */
+/** A start is admitted only while fewer than `starts` sends started within the last `windowUs`. */
+export interface StartCap {
+  starts: number;
+  windowUs: number;
+}
+
+/** The wider window: 1 s / 0.97 ≈ 1.031 s. */
 export const CAP_WINDOW_US = Math.floor(1_000_000 / PACING_HEADROOM);
+
+/**
+ * The hard caps on starts of a channel limited to `ratePerSecond`, widest count first:
+ * - at most `rate` in any 1.031 s: the 31 ms beyond the second is the spread of start-to-arrival delays the
+ *   provider's clock may see while its own sliding second still holds at most `rate`;
+ * - at most as many in any second as the schedule puts there (97 at 100/s), so sends that left their slots
+ *   late cannot bunch up beyond the schedule, which keeps the 3% margin for late arrivals.
+ * Evenly paced sends meet both (`rate` slots span at least 1.031 s), so only bunched sends ever wait.
+ */
+export function startCaps(ratePerSecond: number): StartCap[] {
+  const interval = pacingIntervalUs(ratePerSecond);
+  if (!interval) return [];
+  return [
+    { starts: ratePerSecond, windowUs: CAP_WINDOW_US },
+    { starts: Math.ceil(1_000_000 / interval), windowUs: 1_000_000 },
+  ];
+}
 
 /**
  * Reserves the next `ARGV[2]` send slots of a channel, `ARGV[1]` µs apart, on Redis's clock (one clock for
@@ -33,22 +51,23 @@ redis.call('SET', KEYS[1], string.format('%.0f', slot + tonumber(ARGV[1]) * tonu
 return {string.format('%.0f', slot), string.format('%.0f', now)}`;
 
 /**
- * Admits a send now if fewer than ARGV[1] sends of the channel started within the last ARGV[2] µs (Redis's
- * clock), recording its start; else answers how many µs until the oldest of those is that old. The starts are
- * a list, newest first, trimmed to ARGV[1]: a start is admitted only when the ARGV[1]-th before it is at least
- * a window old, so no window ever holds more than ARGV[1] starts, whatever the workers do.
+ * Admits a send now if, for every (count, window) pair in ARGV, fewer than `count` sends of the channel started
+ * within the last `window` µs (Redis's clock), recording its start; else answers how many µs until they have.
+ * The starts are a list, newest first, as long as the first count: a start is admitted only when the
+ * count-th start before it is at least a window old, so no window ever holds more than its count of starts,
+ * whatever the workers do.
  */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local n = tonumber(ARGV[1])
-local oldest = redis.call('LINDEX', KEYS[1], n - 1)
-if oldest then
-  local wait = tonumber(oldest) + tonumber(ARGV[2]) - now
-  if wait > 0 then return {0, string.format('%.0f', wait)} end
+local wait = 0
+for i = 1, #ARGV, 2 do
+  local before = redis.call('LINDEX', KEYS[1], tonumber(ARGV[i]) - 1)
+  if before then wait = math.max(wait, tonumber(before) + tonumber(ARGV[i + 1]) - now) end
 end
+if wait > 0 then return {0, string.format('%.0f', wait)} end
 redis.call('LPUSH', KEYS[1], string.format('%.0f', now))
-redis.call('LTRIM', KEYS[1], 0, n - 1)
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 redis.call('PEXPIRE', KEYS[1], 60000)
 return {1, string.format('%.0f', now)}`;
 
@@ -57,10 +76,11 @@ return {1, string.format('%.0f', now)}`;
  * parts, both in Redis:
  * - a schedule: each send first reserves its own time slot and waits for it, so sends leave evenly spaced
  *   (`rate × 0.97` a second) rather than in bursts, and the average stays at 97% of the rate while there is work;
- * - a hard cap, checked right before the provider call (ADMIT): at most `rate` starts in any 1.031 s window.
- *   Sends that left their slots late (a stalled event loop, a busy CPU) and would bunch up wait for it instead,
- *   so the provider sees at most `rate` in any sliding second as long as the delays between our start and its
- *   clock differ by less than 31 ms. The schedule alone could not promise that: late sends bunched.
+ * - hard caps, checked right before the provider call (ADMIT, `startCaps`): at most `rate` starts in any
+ *   1.031 s and at most the schedule's count (97 at 100/s) in any second. Sends that left their slots late (a
+ *   stalled event loop, a busy CPU) and would bunch up wait instead, so the provider sees at most `rate` in
+ *   any sliding second as long as the delays between our start and its clock differ by less than 31 ms. The
+ *   schedule alone could not promise that: late sends bunched.
  *
  * The wait happens before a row is claimed, up to CLAIM_LEAD_MS before its slot, and the rest right before the
  * provider call: a long wait (many jobs, a low rate) never makes a claimed row look abandoned to the sweeper or
@@ -94,11 +114,11 @@ export class SendPacer {
    * start on Redis's clock (µs), or null on a channel without a limit.
    */
   async admit(channel: Channel): Promise<number | null> {
-    const rate = this.rate(channel);
-    if (!rate) return null;
+    const caps = startCaps(this.rate(channel)).flatMap((c) => [c.starts, c.windowUs]);
+    if (!caps.length) return null;
     const key = `${this.config.redis.prefix}:pace-starts:${channel}`;
     for (;;) {
-      const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, rate, CAP_WINDOW_US)) as [number, string];
+      const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, ...caps)) as [number, string];
       if (admitted) return Number(us);
       await new Promise((r) => setTimeout(r, Math.ceil(Number(us) / 1000)));
     }
