@@ -87,13 +87,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     SEND_CONCURRENCY: '50',
     SMTP_MAX_CONNECTIONS: String(smtpConnections),
   };
-  const app = await createApp({ overrides: { ...env, CANDOR_ROLE: 'api' }, listen: false });
+  let app = await createApp({ overrides: { ...env, CANDOR_ROLE: 'api' }, listen: false });
   const campaigns = app.get(CampaignsService);
   const db = app.get(DataSource);
   const actor = (id: string) => ({ type: 'staff' as const, id, role: 'supervisor' });
 
   const runs: Record<string, unknown>[] = [];
-  let limitedApp: INestApplication | undefined;
   try {
     for (const size of [Math.round(n / 10), n]) {
       await db.query(`TRUNCATE messages, campaign_audience, campaigns, subscribers CASCADE`);
@@ -186,10 +185,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     sms.messages.clear();
     await seed(dbUrl, limitedN, false);
     const limitedEnv = { ...env, SMS_RATE_PER_SECOND: String(rate) };
+    // The API builds the jobs (one row per job on a limited channel), so it runs with the rate too.
+    await app.close();
+    app = await createApp({ overrides: { ...limitedEnv, CANDOR_ROLE: 'api' }, listen: false });
+    const limitedCampaigns = app.get(CampaignsService);
+    const limitedDb = app.get(DataSource);
     const workers = Array.from({ length: workerCount }, () => startWorker(limitedEnv));
-    // the API builds the jobs (one row per job on a limited channel), so it needs the rate too
-    limitedApp = await createApp({ overrides: { ...limitedEnv, CANDOR_ROLE: 'api' }, listen: false });
-    const limitedCampaigns = limitedApp.get(CampaignsService);
     await workersReady(app, workerCount);
     const c = await limitedCampaigns.create(
       {
@@ -205,7 +206,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await limitedCampaigns.act(c.id, 'approve', actor('approver'));
     await limitedCampaigns.act(c.id, 'start', actor('author'));
     for (;;) {
-      const [{ open }] = await db.query(
+      const [{ open }] = await limitedDb.query(
         `SELECT EXISTS (SELECT 1 FROM messages WHERE status IN ('pending','queued','sending')
                         AND campaign_id = $1) AS open`,
         [c.id],
@@ -254,7 +255,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       },
     };
   } finally {
-    await limitedApp?.close();
     await app.close();
     await sms.stop();
     await mail.stop();
