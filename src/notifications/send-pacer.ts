@@ -27,7 +27,8 @@ export const CAP_WINDOW_US = Math.floor(1_000_000 / PACING_HEADROOM);
  *   provider's clock may see while its own sliding second still holds at most `rate`;
  * - at most as many in any second as the schedule puts there (97 at 100/s), so sends that left their slots
  *   late cannot bunch up beyond the schedule, which keeps the 3% margin for late arrivals.
- * Evenly paced sends meet both (`rate` slots span at least 1.031 s), so only bunched sends ever wait.
+ * Evenly paced sends meet both (a slot is at least 1.031 s after the `rate`-th slot before it), so only
+ * bunched sends ever wait.
  */
 export function startCaps(ratePerSecond: number): StartCap[] {
   const interval = pacingIntervalUs(ratePerSecond);
@@ -95,7 +96,7 @@ export class SendPacer {
 
   /**
    * Reserves `sends` consecutive slots on `channel` and resolves CLAIM_LEAD_MS before the first; the function
-   * it returns resolves at slot `i` once the cap admits the send (both at once on a channel without a limit).
+   * it returns resolves at slot `i` once the caps admit the send (both at once on a channel without a limit).
    */
   async turn(channel: Channel, sends = 1): Promise<(i: number) => Promise<void>> {
     const slot = await this.reserve(channel, sends);
@@ -110,7 +111,7 @@ export class SendPacer {
   }
 
   /**
-   * Waits until the hard cap lets a send of `channel` start now, and records its start; resolves with the
+   * Waits until the hard caps let a send of `channel` start now, and records its start; resolves with the
    * start on Redis's clock (µs), or null on a channel without a limit.
    */
   async admit(channel: Channel): Promise<number | null> {
