@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pacingIntervalUs, SendPacer } from '../src/notifications/send-pacer';
+import { CAP_WINDOW_US, pacingIntervalUs, SendPacer } from '../src/notifications/send-pacer';
 import type { AppConfig } from '../src/platform/config';
 
 /**
@@ -18,7 +18,7 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
   const b = new Redis('redis://127.0.0.1:6379');
 
   afterAll(async () => {
-    await a.del(`${prefix}:pace:sms`);
+    await a.del(`${prefix}:pace:sms`, `${prefix}:pace-starts:sms`);
     a.disconnect();
     b.disconnect();
   });
@@ -43,7 +43,37 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
     expect(worst).toBeGreaterThanOrEqual(95); // the schedule itself runs within 5% of the rate
   });
 
+  it('admits at most the rate in any window of starts, however many sends from two workers ask at once', async () => {
+    // The worst case for a schedule: every send late at once. 3 × 100 ask together, 60 at a time per worker.
+    const workers = [new SendPacer(a, config), new SendPacer(b, config)];
+    const starts: number[] = [];
+    let asked = 0;
+    await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => {
+        while (asked < 300) {
+          asked++;
+          starts.push((await workers[i % 2].admit('sms'))!);
+        }
+      }),
+    );
+    starts.sort((x, y) => x - y);
+    expect(starts).toHaveLength(300);
+    // Counted over the admitted starts (Redis's clock): no window holds more than its cap (asked all at once,
+    // without the caps one window would hold all 300).
+    const worstIn = (windowUs: number) => {
+      let worst = 0;
+      for (let i = 0, j = 0; i < starts.length; i++) {
+        while (starts[i] - starts[j] >= windowUs) j++;
+        worst = Math.max(worst, i - j + 1);
+      }
+      return worst;
+    };
+    expect(worstIn(CAP_WINDOW_US)).toBeLessThanOrEqual(100);
+    expect(worstIn(1_000_000)).toBeLessThanOrEqual(97);
+  });
+
   it('does not limit a channel without a rate', async () => {
     expect(await new SendPacer(a, config).reserve('email')).toBeNull();
+    expect(await new SendPacer(a, config).admit('email')).toBeNull();
   });
 });

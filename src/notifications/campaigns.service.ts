@@ -14,13 +14,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
+import { Clock } from '../platform/clock/clock';
 import { mask } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { AudienceSource } from './audience-source';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
 import { CreateCampaignDto } from './dto/campaign.dto';
-import { LOCALES, MESSAGE_KINDS } from './message-kinds';
+import { EnqueuerService } from './enqueuer.service';
+import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
+import { batchSizeFor } from './queues';
+import { inQuietHours } from './quiet-hours';
 import { smsInfo } from './templates/template-checks';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
@@ -33,10 +37,16 @@ const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
   sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
 };
 
+/** The ids a build wrote (null when the audience was empty). */
+interface BuiltRows {
+  from: string | null;
+  to: string | null;
+}
+
 /**
- * Campaigns: an incident's message to an audience. The audience becomes outbox rows in one INSERT ... SELECT
- * (unique per campaign, subscriber and channel, so building twice adds nothing); the dispatcher and the
- * send workers do the rest.
+ * Campaigns: an incident's message to an audience. Starting one builds the audience into outbox rows in one
+ * INSERT ... SELECT (unique per campaign, subscriber and channel), queued with their job ids, and adds the
+ * jobs; the send workers, the dispatcher (for held rows) and the sweeper (for lost jobs) do the rest.
  */
 @Injectable()
 export class CampaignsService {
@@ -48,6 +58,8 @@ export class CampaignsService {
     private readonly templates: TemplateRegistry,
     private readonly subscribers: SubscribersService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly enqueuer: EnqueuerService,
     @Optional() private readonly analysis?: AudienceSource,
   ) {}
 
@@ -238,10 +250,11 @@ export class CampaignsService {
       throw new ForbiddenException('a campaign must be approved by someone other than its author');
     if (action === 'schedule' && (!at || at.getTime() <= Date.now()))
       throw new BadRequestException('scheduledAt must be in the future');
-    return this.db.transaction(async (m) => {
+    let built: BuiltRows | null = null;
+    const result = await this.db.transaction(async (m) => {
       const changed = await this.move(m, c.id, c.status, to, action, actor, at);
       if (!changed) throw new ConflictException('the campaign changed meanwhile; reload and try again');
-      if (to === 'running' && !c.startedAt) await this.build(m, c);
+      if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')
         await m.query(
           `UPDATE messages SET status = 'cancelled', error_code = 'campaign_cancelled', vars = NULL, updated_at = now()
@@ -250,6 +263,8 @@ export class CampaignsService {
         );
       return m.findOneByOrFail(Campaign, { id: c.id });
     });
+    if (built) await this.addJobs(c.id, built);
+    return result;
   }
 
   private async move(
@@ -281,21 +296,56 @@ export class CampaignsService {
     return true;
   }
 
-  /** The audience as outbox rows: one INSERT ... SELECT, idempotent by the unique (campaign, subscriber, channel). */
-  private async build(m: EntityManager, c: Campaign): Promise<void> {
+  /**
+   * The audience as outbox rows in one INSERT ... SELECT, ready to send: each row is written `queued` with the
+   * id of the job that will carry it, so adding the jobs after commit (`addJobs`) writes nothing more to
+   * Postgres. A job is a block of `batch` consecutive ids of one channel (one id on a rate-limited channel),
+   * named by its first id and the build's time; ids are drawn after sorting by channel (Postgres evaluates
+   * nextval() after the sort), so a channel's rows fill their blocks. SMS that quiet hours hold are written
+   * `pending` for the dispatcher to take later. The unique (campaign, subscriber, channel) index refuses a
+   * second row per person and channel: the build runs once, under the conditional move to running, and the
+   * audience is deduplicated by the semi-join. Returns the range of ids written.
+   */
+  private async build(m: EntityManager, c: Campaign): Promise<BuiltRows> {
     const started = Date.now();
     const { sql, params } = this.audienceSql(c);
     const p = params.length;
-    const [, created] = await m.query(
-      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
-       INSERT INTO messages (campaign_id, subscriber_id, channel, kind, locale, to_address, status)
-       SELECT $${p + 1}::uuid, t.id, ch.channel, $${p + 2},
-              CASE WHEN t.locale = ANY($${p + 3}) THEN t.locale ELSE 'en' END,
-              CASE ch.channel WHEN 'sms' THEN t.msisdn ELSE t.email END, 'pending'
-       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
-       WHERE ${POLICY_SQL[c.channelPolicy]}
-       ON CONFLICT (campaign_id, subscriber_id, channel) WHERE campaign_id IS NOT NULL DO NOTHING`,
-      [...params, c.id, c.kind, [...LOCALES]],
+    const n = this.config.notifications;
+    const holdSms =
+      !c.ignoreQuietHours &&
+      QUIET_KINDS.includes(c.kind) &&
+      inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz);
+    const [built] = await m.query(
+      `WITH audience AS (${sql}),
+       picked AS (
+         SELECT nextval('messages_id_seq') AS id, t.id AS subscriber_id, ch.channel,
+                CASE WHEN t.locale = ANY($${p + 3}) THEN t.locale ELSE 'en' END AS locale,
+                CASE ch.channel WHEN 'sms' THEN t.msisdn ELSE t.email END AS to_address,
+                ch.channel = 'sms' AND $${p + 4}::boolean AS held,
+                CASE ch.channel WHEN 'sms' THEN $${p + 5}::bigint ELSE $${p + 6}::bigint END AS batch
+         FROM subscribers t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
+         WHERE t.id IN (SELECT subscriber_id FROM audience) AND (${POLICY_SQL[c.channelPolicy]})
+         ORDER BY ch.channel),
+       ins AS (
+         INSERT INTO messages (id, campaign_id, subscriber_id, channel, kind, locale, to_address, status,
+                               enqueue_count, queued_at, job_id)
+         SELECT id, $${p + 1}::uuid, subscriber_id, channel, $${p + 2}, locale, to_address,
+                CASE WHEN held THEN 'pending' ELSE 'queued' END, CASE WHEN held THEN 0 ELSE 1 END,
+                CASE WHEN held THEN NULL ELSE now() END,
+                CASE WHEN NOT held THEN
+                  'c' || (id / batch * batch) || '-' || floor(extract(epoch FROM now()) * 1000)::bigint END
+         FROM picked
+         RETURNING id)
+       SELECT count(*)::int AS n, min(id)::text AS "from", max(id)::text AS "to" FROM ins`,
+      [
+        ...params,
+        c.id,
+        c.kind,
+        [...LOCALES],
+        holdSms,
+        batchSizeFor(n.smsRatePerSecond),
+        batchSizeFor(n.emailRatePerSecond),
+      ],
     );
     const [report] = await m.query(
       `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
@@ -304,9 +354,29 @@ export class CampaignsService {
        FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
       params,
     );
-    const buildReport = { ...report, messages: created ?? 0, buildMs: Date.now() - started };
+    const buildReport = { ...report, messages: built.n, buildMs: Date.now() - started };
     await m.query(`UPDATE campaigns SET build_report = $2 WHERE id = $1`, [c.id, buildReport]);
     this.logger.log(`campaign ${c.id}: ${buildReport.messages} messages for ${report.audience} recipients`);
+    return { from: built.from, to: built.to };
+  }
+
+  /**
+   * Adds the jobs of a build, once it is committed (a job must not find its row missing). Awaited, so a
+   * start returns with every job in Redis; if adding fails, the rows wait queued without a job and the
+   * sweeper re-enqueues them, so the campaign is started either way.
+   */
+  private async addJobs(id: string, rows: BuiltRows): Promise<void> {
+    if (rows.from === null) return;
+    const started = Date.now();
+    try {
+      await this.enqueuer.addBuilt(id, rows.from, rows.to!);
+      await this.db.query(
+        `UPDATE campaigns SET build_report = build_report || jsonb_build_object('enqueueMs', $2::int) WHERE id = $1`,
+        [id, Date.now() - started],
+      );
+    } catch (e: any) {
+      this.logger.warn(`campaign ${id}: adding its jobs failed (${e.message}); the sweeper will re-enqueue`);
+    }
   }
 
   private audienceSql(c: Campaign): { sql: string; params: unknown[] } {

@@ -5,18 +5,18 @@ import type { Redis } from 'ioredis';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { CampaignsService } from './campaigns.service';
-import { Channel, MESSAGE_KINDS } from './message-kinds';
+import { EnqueuerService } from './enqueuer.service';
+import { QUIET_KINDS } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
-import { batchSizeFor, EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
+import { batchSizeFor, EMAIL_QUEUE, SMS_QUEUE } from './queues';
 
 const BATCH = 2000;
-const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
-  .filter(([, k]) => k.quietHours)
-  .map(([name]) => name);
 
 /**
  * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries ids.
+ * A campaign's rows are built queued and their jobs added by the build (CampaignsService); what this takes is
+ * everything else: one-off messages, rows held by quiet hours or a pause, rows the sweeper sent back.
  * - every 250 ms: pending rows → queued + a job per row, or per batch of rows on a channel without a rate limit
  *   (several workers share the work with SKIP LOCKED);
  * - every SWEEP_INTERVAL_SECONDS: rows queued or sending for long whose job is gone (Redis flushed, a worker
@@ -34,6 +34,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly campaigns: CampaignsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly enqueuer: EnqueuerService,
     @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
   ) {}
@@ -73,30 +74,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     for (;;) {
       const rows = await this.outbox.takePending(BATCH, quiet, batch);
       await adding;
-      adding = this.enqueue(rows);
+      adding = this.enqueuer.add(rows);
       total += rows.length;
       if (rows.length < BATCH || this.stopped) {
         await adding;
         return total;
       }
     }
-  }
-
-  private async enqueue(rows: QueuedRow[]): Promise<void> {
-    const byChannel = (c: Channel) => {
-      const jobs = new Map<string, SendJob>();
-      for (const r of rows.filter((r) => r.channel === c)) {
-        const job = jobs.get(r.job_id!) ?? { ids: [] };
-        job.ids.push(r.id);
-        jobs.set(r.job_id!, job);
-      }
-      return [...jobs].map(([jobId, data]) => ({ name: 'send', data, opts: { jobId, ...SEND_JOB_OPTIONS } }));
-    };
-    const sms = byChannel('sms');
-    const email = byChannel('email');
-    // If this fails the rows stay "queued" without a job; the sweep finds and re-enqueues them.
-    if (sms.length) await this.smsQueue.addBulk(sms);
-    if (email.length) await this.emailQueue.addBulk(email);
   }
 
   /** Recovers rows whose job was lost, and moves campaigns along. */

@@ -107,3 +107,8 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
 };
 
 export const LOCALES = ['en', 'cy'] as const;
+
+/** Kinds whose SMS wait for the end of quiet hours. */
+export const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
+  .filter(([, k]) => k.quietHours)
+  .map(([name]) => name);

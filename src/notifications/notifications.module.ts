@@ -10,6 +10,7 @@ import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
 import { DispatcherService } from './dispatcher.service';
+import { EnqueuerService } from './enqueuer.service';
 import { InboundKeywords } from './inbound-keywords';
 import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
@@ -66,6 +67,7 @@ class EmailPoolCloser implements OnApplicationShutdown {
     OutboxRepository,
     SendPacer,
     SenderService,
+    EnqueuerService,
     DispatcherService,
     CampaignsService,
     NotificationsService,

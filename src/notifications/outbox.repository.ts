@@ -57,7 +57,7 @@ export class OutboxRepository {
     const rows = await m.query(
       `INSERT INTO messages (kind, channel, to_address, locale, vars, dedupe_key, subscriber_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
       [msg.kind, msg.channel, msg.to, msg.locale, JSON.stringify(msg.vars), msg.dedupeKey, msg.subscriberId],
     );
     if (rows.length) return { id: String(rows[0].id), duplicate: false };
@@ -109,6 +109,15 @@ export class OutboxRepository {
       [limit, quietKinds, batch.sms, batch.email],
     );
     return rows;
+  }
+
+  /** A campaign's queued rows with ids in [from, to), in id order: the jobs of a fresh build to add. */
+  async queuedIn(campaignId: string, from: number, to: number): Promise<QueuedRow[]> {
+    return this.db.query(
+      `SELECT id::text AS id, channel, job_id FROM messages
+       WHERE id >= $2 AND id < $3 AND campaign_id = $1 AND status = 'queued' ORDER BY id`,
+      [campaignId, from, to],
+    );
   }
 
   /**
