@@ -270,17 +270,16 @@ describe('compensation: offers, eligibility, claims', () => {
       await createOffer({ name: 'Auto £2', value: 200, mode: 'auto', eligibility: 'list' }).expect(201)
     ).body;
     await upload(offer.id, 'OF-0\nOF-1\nOF-2\n').expect(201);
+    // the job queued at creation may already have applied the offer to nobody: wait for the upload's job
     await eventually(
       async () =>
-        (await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [
+        (await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
           offer.id,
-        ])) === 1,
+        ])) === 3,
     );
     expect(
-      await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
-        offer.id,
-      ]),
-    ).toBe(3);
+      await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [offer.id]),
+    ).toBe(1);
     expect(await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])).toBe(3);
     // Running the job again (or a customer claiming) adds nothing.
     expect(await t.get<OffersService>(OffersService).applyAuto(offer.id)).toBe(0);
