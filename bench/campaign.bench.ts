@@ -287,9 +287,15 @@ async function seed(url: string, n: number, halfEmail = true): Promise<void> {
   }
 }
 
+/** The node flags `npm run start:worker` runs a worker with (its heap bound): the bench runs workers alike. */
+function workerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  return (pkg.scripts['start:worker'] as string).split(' ').filter((w) => w.startsWith('--'));
+}
+
 function startWorker(env: Record<string, string>): ChildProcess {
   // BENCH_WORKER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
-  const nodeArgs = process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...workerNodeFlags(), ...(process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [])];
   return spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, ...env, CANDOR_ROLE: 'worker' },
     stdio: ['ignore', 'ignore', 'inherit'],
