@@ -295,7 +295,10 @@ function workerNodeFlags(): string[] {
 
 function startWorker(env: Record<string, string>): ChildProcess {
   // BENCH_WORKER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
-  const nodeArgs = [...workerNodeFlags(), ...(process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [
+    ...workerNodeFlags(),
+    ...(process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
   return spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, ...env, CANDOR_ROLE: 'worker' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -212,8 +212,8 @@ function hashKey(key: number): number {
  * Postgres (a log covers each subscriber many times over). When the budget is exceeded the caller spills
  * everything to the staging table and Postgres sums it (`full`, `drainPairs`).
  *
- * Compact on purpose (~100 bytes a number, 16 a (number, host) pair): numbers are keyed by their E.164 digits
- * as a JS number, totals live in typed arrays, and each number's hosts are a linked list of pair slots.
+ * Compact on purpose (~60 bytes a number, 16 a (number, host) pair): numbers are keyed by their E.164 digits
+ * as a JS number in an open-addressing table, totals live in typed arrays, and each number's hosts are a linked list of pair slots.
  */
 export class ExposureMerger {
   /** A number's slot: its index in the typed arrays, in the order numbers arrived. */
