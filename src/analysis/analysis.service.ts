@@ -62,9 +62,18 @@ const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
 const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history h
   WHERE h.msisdn_hmac = n.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1)`;
 
-/** A Postgres array literal of strings (every element quoted, so any host name round-trips). */
-function textArray(items: string[]): string {
-  return `{${items.map((i) => `"${i.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+/**
+ * A Postgres array literal of strings as COPY text (every element quoted, so any host name round-trips).
+ * Elements are escaped once each through `cache`: a run's rows name the same hosts over and over.
+ */
+function copyTextArray(items: string[], cache: Map<string, string>): string {
+  let out = '{';
+  for (let i = 0; i < items.length; i++) {
+    let e = cache.get(items[i]);
+    if (e === undefined) cache.set(items[i], (e = copyText(`"${items[i].replace(/[\\"]/g, '\\$&')}"`)));
+    out += i ? ',' + e : e;
+  }
+  return out + '}';
 }
 
 @Injectable()
@@ -453,9 +462,10 @@ export class AnalysisService {
       pseudonyms[a] < pseudonyms[b] ? -1 : 1,
     );
     const rows = (function* () {
+      const hosts = new Map<string, string>();
       let i = 0;
       for (const n of merger.totals(order))
-        yield `${pseudonyms[order[i++]]}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyText(textArray(n.topHosts))}\n`;
+        yield `${pseudonyms[order[i++]]}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyTextArray(n.topHosts, hosts)}\n`;
     })();
     await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
       first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
