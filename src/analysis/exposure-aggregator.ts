@@ -137,6 +137,7 @@ const BYTES_PER_PLACE = 12;
 const BYTES_PER_SLOT = 36;
 const BYTES_PER_PAIR = 16;
 const BYTES_PER_HOST = 120;
+const TOP_HOSTS = 5;
 
 const byCountThenName = (a: [string, number], b: [string, number]) =>
   b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -360,20 +361,37 @@ export class ExposureMerger {
 
   /** The final row of every number held (those not spilled), in `order` (positions in `numbers()`) if given. */
   *totals(order?: Iterable<number>): Generator<NumberTotal> {
+    // the five top hosts are picked by insertion into a fixed array: sorting every number's hosts allocated
+    // ~200 MB of short-lived arrays for 151k numbers, which V8 let pile up on the heap
+    const top = new Int32Array(TOP_HOSTS);
     for (const n of order ?? Array.from({ length: this.slots.size }, (_, i) => i)) {
-      const hosts: [string, number][] = [];
-      for (let q = this.head[n]; q >= 0; q = this.pairNext[q])
-        hosts.push([this.hostNames[this.pairHost[q]], this.pairExposures[q]]);
-      hosts.sort(byCountThenName);
+      let hosts = 0;
+      let kept = 0;
+      for (let q = this.head[n]; q >= 0; q = this.pairNext[q]) {
+        hosts++;
+        if (kept === TOP_HOSTS && !this.ranksBefore(q, top[TOP_HOSTS - 1])) continue;
+        let i = kept < TOP_HOSTS ? kept++ : TOP_HOSTS - 1;
+        for (; i > 0 && this.ranksBefore(q, top[i - 1]); i--) top[i] = top[i - 1];
+        top[i] = q;
+      }
+      const topHosts: string[] = [];
+      for (let i = 0; i < kept; i++) topHosts.push(this.hostNames[this.pairHost[top[i]]]);
       yield {
         msisdn: '+' + this.keys[n],
         exposures: this.exposures[n],
         first: this.first[n],
         last: this.last[n],
-        distinctHosts: hosts.length,
-        topHosts: hosts.slice(0, 5).map(([h]) => h),
+        distinctHosts: hosts,
+        topHosts,
       };
     }
+  }
+
+  /** Pair q before pair r: more exposures, then host name. */
+  private ranksBefore(q: number, r: number): boolean {
+    const a = this.pairExposures[q];
+    const b = this.pairExposures[r];
+    return a !== b ? a > b : this.hostNames[this.pairHost[q]] < this.hostNames[this.pairHost[r]];
   }
 
   /** The most exposed hosts of what is held (the whole run unless it spilled). */
