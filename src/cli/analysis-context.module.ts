@@ -10,8 +10,8 @@ import { QueueModule } from '../platform/queue/queue.module';
 
 /**
  * What `analyze` runs in: the analysis module and the platform it stands on, without the HTTP stack and the
- * other domains. Loading and wiring the whole application costs ~100 MB of a run's memory budget (README,
- * "Exposure analysis"), and a run needs none of it.
+ * other domains. Loading and wiring the whole application took ~30-50 MB more of a run's memory budget
+ * (README, "Exposure analysis"), and a run needs none of it.
  */
 @Module({})
 export class AnalysisContextModule {

@@ -3,7 +3,7 @@ import { CommandFactory } from 'nest-commander';
 import { ConfigError } from '../platform/config';
 
 async function main(): Promise<void> {
-  // `analyze` loads only its own modules: the rest of the code would take ~50 MB of the run's memory
+  // `analyze` loads only its own modules: the rest of the code would take ~30-50 MB of the run's memory
   const root =
     process.argv[2] === 'analyze'
       ? (await import('./analyze.command.js')).AnalyzeCliModule
