@@ -272,8 +272,8 @@ export class AnalysisService {
   }
 
   /**
-   * Scans every file in worker threads and merges their (number, host) totals here. When the merge outgrows
-   * its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers) and
+   * Scans every file in worker threads and merges their exposures here, per (number, host). When the merge
+   * outgrows its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers) and
    * Postgres sums it at the finish; spills are written one at a time while the scan goes on.
    */
   private async scan(

@@ -75,7 +75,7 @@ class Scanner {
     onProgress: OnProgress,
     onAck: (buf: ArrayBuffer) => void = () => undefined,
   ) {
-    // small heaps make the scanner collect often: its live data is one bounded map (20k pairs) and its
+    // small heaps make the scanner collect often: its live data is a batch's arrays, its host table and its
     // modules (~10 MB). 40+8 MB instead of 96+16 took ~100 MB off a two-worker run at the same speed.
     this.worker = new Worker(WORKER_FILE, {
       workerData: data,

@@ -1,4 +1,4 @@
-/* Worker thread entry: scans one task and posts progress, its (number, host) totals and its counts back
+/* Worker thread entry: scans one task and posts progress, its exposures (in batches) and its counts back
    to the pool. A fed worker (scan-pool.ts `fanOut`) takes its bytes from chunk messages, and gives each
    chunk's buffer back once parsed: that return is the pool's signal to send another. */
 import { parentPort, workerData } from 'node:worker_threads';
