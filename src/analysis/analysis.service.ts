@@ -19,6 +19,7 @@ import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';
 import { copyText } from '../platform/database/copy-text';
 import { Pseudonymiser } from '../platform/privacy';
+import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisInputError, inspectFile, sha256File } from './analysis-input';
 import { AnalysisRun, RunOptions } from './analysis-run.entity';
@@ -28,7 +29,8 @@ import { RunSummary } from './report';
 import { runScanPool } from './scan-pool';
 import { InputFile, planScan } from './scan-plan';
 import { ScanCounts } from './scan-task';
-import { ExposureBatch, ExposureMerger, PairTotal } from './exposure-aggregator';
+import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
+import { stagingRows } from './staging-rows';
 
 export const ANALYSIS_QUEUE = 'analysis';
 
@@ -273,8 +275,9 @@ export class AnalysisService {
 
   /**
    * Scans every file in worker threads and merges their exposures here, per (number, host). When the merge
-   * outgrows its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers) and
-   * Postgres sums it at the finish; spills are written one at a time while the scan goes on.
+   * outgrows its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers),
+   * the merger starts empty, and Postgres sums the spills at the finish. Batches are merged one after another;
+   * while a spill is written the next wait, and so do the scanners (they wait for their batches' acks).
    */
   private async scan(
     run: AnalysisRun,
@@ -292,17 +295,16 @@ export class AnalysisService {
     );
     const merger = new ExposureMerger(this.config.analysis.mergeBudgetMb << 20);
     let spilled = false;
-    let spills = Promise.resolve();
-    // Resolves once the batch is merged and any spill in progress is written: the scanners' backpressure.
-    const onBatch = (batch: ExposureBatch) => {
-      merger.addBatch(batch);
-      if (merger.full) {
-        spilled = true;
-        const batch = merger.drainPairs();
-        spills = spills.then(() => this.stage(run.id, batch));
-      }
-      return spills;
-    };
+    let merging = Promise.resolve();
+    // Resolves once the batch is merged (and a spill it caused is written): the scanners' backpressure.
+    const onBatch = (batch: ExposureBatch) =>
+      (merging = merging.then(async () => {
+        merger.addBatch(batch);
+        if (merger.full) {
+          spilled = true;
+          await this.stage(run.id, merger);
+        }
+      }));
     let done = 0;
     let lines = 0;
     let saved = 0;
@@ -310,7 +312,7 @@ export class AnalysisService {
     const counts = await runScanPool(
       tasks,
       {
-        country: run.options.country,
+        mobile: mobilePlan(run.options.country),
         allowlist: run.options.allowlist,
         squidLogformat: run.options.squidLogformat,
         from: run.windowFrom.getTime(),
@@ -332,32 +334,24 @@ export class AnalysisService {
             .catch(() => undefined);
         }
       },
-    ).finally(() => spills.catch(() => undefined)); // never leave a COPY running
-    if (spilled) {
-      await spills;
-      await this.stage(run.id, merger.drainPairs()); // the rest joins the spilled part in Postgres
-    }
+    ).finally(() => merging.catch(() => undefined)); // never leave a COPY running
+    await merging;
+    if (spilled) await this.stage(run.id, merger); // the rest joins the spilled part in Postgres
     onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
     return { counts, merger, spilled };
   }
 
-  /** COPYs (number, host) totals into the staging table, numbers as keyed HMACs (one per number). */
-  private async stage(runId: string, pairs: Iterable<PairTotal>): Promise<void> {
-    // a number's pairs come together (ExposureMerger.drainPairs): one HMAC each, and nothing kept
-    let last = '';
-    let pseudonym = '';
-    const hmac = (n: string) => {
-      if (n !== last) pseudonym = this.pseudonymiser.pseudonym((last = n));
-      return pseudonym;
-    };
+  /**
+   * COPYs what the merger holds, (number, host) totals, into the staging table, numbers as keyed HMACs
+   * (one per number), and empties the merger.
+   */
+  private async stage(runId: string, merger: ExposureMerger): Promise<void> {
     await copyIn(
       this.db,
       'COPY analysis_staging (run_id, msisdn_hmac, host, exposures, first_ms, last_ms) FROM STDIN',
-      (function* () {
-        for (const t of pairs)
-          yield `${runId}\t${hmac(t.msisdn)}\t${copyText(t.host)}\t${t.exposures}\t${t.first}\t${t.last}\n`;
-      })(),
+      stagingRows(merger, runId, (n) => this.pseudonymiser.pseudonym(n)),
     );
+    merger.clear();
   }
 
   /**

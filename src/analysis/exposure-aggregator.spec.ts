@@ -176,10 +176,10 @@ describe('ExposureMerger', () => {
       const top = [...t.hosts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
       expect(r.topHosts).toEqual(top.map(([h]) => h));
     }
-    // drained as pairs, the same totals come back out (each pair once, with its number's first and last)
+    // as pairs, the same totals come back out (each pair once, with its number's first and last)
     const drained = new Map<string, number>();
     let pairs = 0;
-    for (const p of m.drainPairs()) {
+    for (const p of m.pairs()) {
       pairs++;
       const t = truth.get(p.msisdn)!;
       expect([p.first, p.last, p.exposures]).toEqual([t.f, t.l, t.hosts.get(p.host)]);
@@ -187,6 +187,7 @@ describe('ExposureMerger', () => {
     }
     expect(pairs).toBe([...truth.values()].reduce((s, t) => s + t.hosts.size, 0));
     for (const [msisdn, t] of truth) expect(drained.get(msisdn)).toBe(t.n);
+    m.clear();
     expect(m.size).toBe(0);
     expect([...m.totals()]).toEqual([]);
   });
@@ -221,7 +222,8 @@ describe('ExposureMerger', () => {
       // a spill part-way: the merger's host ids start again (both scanners' batches are in by then)
       if (i === 8_999) {
         for (const sc of scanners) m.addBatch(sc.drain());
-        for (const p of m.drainPairs()) take(p);
+        for (const p of m.pairs()) take(p);
+        m.clear();
       }
     }
     for (const s of scanners) m.addBatch(s.drain());
@@ -232,22 +234,53 @@ describe('ExposureMerger', () => {
       const t = numbers.get(r.msisdn)!;
       expect([r.exposures, r.first, r.last, r.distinctHosts]).toEqual([t.n, t.f, t.l, t.hosts.size]);
     }
-    for (const p of m.drainPairs()) take(p);
+    for (const p of m.pairs()) take(p);
     expect(drained).toEqual(seen);
     expect(seen.size).toBeGreaterThan(5_000);
   });
 
-  it('says when its estimate passes the budget, and starts empty after a drain', () => {
+  it('says when its estimate passes the budget, and starts empty after clear()', () => {
     const m = new ExposureMerger(200_000);
     let i = 0;
     while (!m.full) m.add(pair('+4479' + String(10_000_000 + i++), 'x.com', 1, 1, 1));
     expect(i).toBeGreaterThan(100);
     expect(m.estimatedBytes).toBeGreaterThanOrEqual(200_000);
-    const drained = [...m.drainPairs()];
+    const drained = Array.from(m.pairs(), (p) => ({ ...p })); // one object, updated in place: copied
     expect(drained).toHaveLength(i);
+    expect(new Set(drained.map((p) => p.msisdn)).size).toBe(i);
+    m.clear();
     expect(m.full).toBe(false);
+    expect([...m.pairs()]).toEqual([]);
+    // refilled in place: the numbers before the clear are gone, the new ones whole
     m.add(pair(A, 'y.com', 4, 1, 2));
-    expect(m.topHosts()).toEqual([{ host: 'y.com', count: 4 }]);
+    m.add(pair('+4479' + String(10_000_000), 'y.com', 1, 3, 3));
+    expect(m.topHosts()).toEqual([{ host: 'y.com', count: 5 }]);
+    expect([...m.totals()].map((t) => [t.msisdn, t.exposures, t.first, t.last])).toEqual([
+      [A, 4, 1, 2],
+      ['+447910000000', 1, 3, 3],
+    ]);
+  });
+
+  it('outgrows the room it was made with rather than lose a batch, keeping what it held', () => {
+    const m = new ExposureMerger(0); // room for 65,536 numbers
+    m.add(pair(A, 'held.com', 5, 7, 9));
+    const s = new ExposureBatcher(0, 200_000);
+    for (let i = 0; i < 150_000; i++) s.add('+4479' + String(10_000_000 + i), i % 2 ? 'a.com' : 'b.com', i);
+    m.addBatch(s.drain());
+    expect(m.size).toBe(150_001);
+    expect(m.full).toBe(true);
+    let wrong = 0;
+    let sum = 0;
+    const rows = [];
+    for (const p of m.pairs()) {
+      if (p.msisdn === A) rows.push({ ...p });
+      else {
+        sum += p.first;
+        if (p.host !== (Number(p.msisdn.slice(5)) % 2 ? 'a.com' : 'b.com') || p.first !== p.last) wrong++;
+      }
+    }
+    expect(rows).toEqual([{ msisdn: A, host: 'held.com', exposures: 5, first: 7, last: 9 }]);
+    expect([wrong, sum]).toEqual([0, (149_999 * 150_000) / 2]);
   });
 
   it('refuses anything that is not an E.164 number (the key would not be exact)', () => {

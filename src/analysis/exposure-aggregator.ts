@@ -132,12 +132,14 @@ export interface NumberTotal {
   topHosts: string[];
 }
 
-/** Rough memory cost: a place in the number table, a number's slot in the typed arrays, a pair, a host name. */
+/** Memory cost: a place in the number table, a number's slot in the typed arrays, a pair, a host name (rough). */
 const BYTES_PER_PLACE = 12;
 const BYTES_PER_SLOT = 36;
 const BYTES_PER_PAIR = 16;
 const BYTES_PER_HOST = 120;
 const TOP_HOSTS = 5;
+/** Room past the budget for the batch that crosses it (a scanner's batch runs over 32k by at most a chunk's lines). */
+const HEADROOM = 65_536;
 
 const byCountThenName = (a: [string, number], b: [string, number]) =>
   b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -174,6 +176,12 @@ export class NumberTable {
       if (k === key) return this.values[i];
       if (k === 0) return -1;
     }
+  }
+
+  /** Empties the table, keeping its size (a spilled merge fills it again). */
+  clear(): void {
+    this.keys.fill(0);
+    this.size = 0;
   }
 
   /** Adds the key `from[at]`, not in the table yet. */
@@ -216,24 +224,29 @@ function hashKey(key: number): number {
  * The run-wide merge of the scanners' partial totals, in the main thread. While the run's numbers fit a memory
  * budget it holds them whole, so the finish writes one final row per number with no aggregation left for
  * Postgres (a log covers each subscriber many times over). When the budget is exceeded the caller spills
- * everything to the staging table and Postgres sums it (`full`, `drainPairs`).
+ * everything to the staging table, empties the merger and goes on; Postgres sums the spills (`full`,
+ * `pairs`, `clear`).
  *
  * Compact on purpose (~60 bytes a number, 16 a (number, host) pair): numbers are keyed by their E.164 digits
- * as a JS number in an open-addressing table, totals live in typed arrays, and each number's hosts are a linked list of pair slots.
+ * as a JS number in an open-addressing table, totals live in typed arrays, and each number's hosts are a
+ * linked list of pair slots. The arrays are views of one buffer sized for the budget when the merger is
+ * made, and filled from their starts: the memory a run touches is what it holds (the operating system maps
+ * untouched pages lazily), with no copies left behind for the collector as arrays that double would leave
+ * (those were ~50 MB at a spill), and a spill's merger is refilled in place.
  */
 export class ExposureMerger {
   /** A number's slot: its index in the typed arrays, in the order numbers arrived. */
   private slots = new NumberTable();
-  private keys = new Float64Array(1024);
-  private exposures = new Float64Array(1024);
-  private first = new Float64Array(1024);
-  private last = new Float64Array(1024);
+  private keys!: Float64Array;
+  private exposures!: Float64Array;
+  private first!: Float64Array;
+  private last!: Float64Array;
   /** Per number: its most recent pair slot, -1 for none. */
-  private head = new Int32Array(1024);
-  private pairHost = new Int32Array(4096);
-  private pairExposures = new Float64Array(4096);
-  private pairNext = new Int32Array(4096);
-  private pairs = 0;
+  private head!: Int32Array;
+  private pairHost!: Int32Array;
+  private pairExposures!: Float64Array;
+  private pairNext!: Int32Array;
+  private pairCount = 0;
   private hostIds = new Map<string, number>();
   private hostNames: string[] = [];
   /** Exposures per host, over what is held. */
@@ -245,7 +258,42 @@ export class ExposureMerger {
   /** add()'s number, first and last seen, handed to addOne like a batch's. */
   private readonly one = new Float64Array(3);
 
-  constructor(readonly maxBytes = 64 << 20) {}
+  constructor(readonly maxBytes = 64 << 20) {
+    this.allocate(
+      Math.ceil(maxBytes / BYTES_PER_SLOT) + HEADROOM,
+      Math.ceil(maxBytes / BYTES_PER_PAIR) + HEADROOM,
+    );
+  }
+
+  /** Lays out the arrays in one new buffer, copying what is held (at construction, and if a batch outgrows them). */
+  private allocate(slots: number, pairs: number): void {
+    const buf = new ArrayBuffer(slots * 36 + pairs * 16);
+    let at = 0;
+    const f64 = (n: number) => new Float64Array(buf, (at += n * 8) - n * 8, n);
+    const i32 = (n: number) => new Int32Array(buf, (at += n * 4) - n * 4, n);
+    const copy = <T extends Float64Array | Int32Array>(to: T, from: T | undefined, n: number) => {
+      if (from) to.set(from.subarray(0, n));
+      return to;
+    };
+    const n = this.slots.size;
+    const p = this.pairCount;
+    this.keys = copy(f64(slots), this.keys, n);
+    this.exposures = copy(f64(slots), this.exposures, n);
+    this.first = copy(f64(slots), this.first, n);
+    this.last = copy(f64(slots), this.last, n);
+    this.pairExposures = copy(f64(pairs), this.pairExposures, p);
+    this.head = copy(i32(slots), this.head, n);
+    this.pairHost = copy(i32(pairs), this.pairHost, p);
+    this.pairNext = copy(i32(pairs), this.pairNext, p);
+  }
+
+  /** Makes room for `more` numbers and pairs, so that adding needs no checks. */
+  private reserve(more: number): void {
+    const n = this.slots.size + more;
+    const p = this.pairCount + more;
+    if (n > this.keys.length || p > this.pairHost.length)
+      this.allocate(Math.max(n, this.keys.length) * 2, Math.max(p, this.pairHost.length) * 2);
+  }
 
   get size(): number {
     return this.slots.size;
@@ -254,8 +302,8 @@ export class ExposureMerger {
   get estimatedBytes(): number {
     return (
       this.slots.capacity * BYTES_PER_PLACE +
-      this.head.length * BYTES_PER_SLOT +
-      this.pairHost.length * BYTES_PER_PAIR +
+      this.slots.size * BYTES_PER_SLOT +
+      this.pairCount * BYTES_PER_PAIR +
       this.hostNames.length * BYTES_PER_HOST
     );
   }
@@ -270,6 +318,7 @@ export class ExposureMerger {
     one[0] = numberKey(p.msisdn);
     one[1] = p.first;
     one[2] = p.last;
+    this.reserve(1);
     this.addOne(one, 0, one, 1, one, 2, this.hostId(p.host), p.exposures);
   }
 
@@ -283,6 +332,7 @@ export class ExposureMerger {
     src.gen = this.gen;
     const ids = src.ids;
     while (ids.length < src.names.length) ids.push(-1);
+    this.reserve(b.count);
     for (let i = 0; i < b.count; i++) {
       const local = b.hosts[i];
       let host = ids[local];
@@ -323,12 +373,7 @@ export class ExposureMerger {
     if (n < 0) {
       n = this.slots.size;
       this.slots.add(keys, k, n);
-      this.keys = grow(this.keys, n);
       this.keys[n] = keys[k];
-      this.exposures = grow(this.exposures, n);
-      this.first = grow(this.first, n);
-      this.last = grow(this.last, n);
-      this.head = grow(this.head, n);
       this.exposures[n] = 0;
       this.first[n] = first;
       this.last[n] = last;
@@ -349,10 +394,7 @@ export class ExposureMerger {
         }
         return;
       }
-    const q = this.pairs++;
-    this.pairHost = grow(this.pairHost, q);
-    this.pairExposures = grow(this.pairExposures, q);
-    this.pairNext = grow(this.pairNext, q);
+    const q = this.pairCount++;
     this.pairHost[q] = host;
     this.pairExposures[q] = exposures;
     this.pairNext[q] = this.head[n];
@@ -360,23 +402,32 @@ export class ExposureMerger {
   }
 
   /**
-   * Hands over every (number, host) total and starts empty. A pair carries its number's first and last
-   * seen: Postgres takes the minimum and maximum per number, never per pair. A number's pairs come one
-   * after another.
+   * Every (number, host) total held, a number's pairs one after another; then `clear()`. A pair carries its
+   * number's first and last seen: Postgres takes the minimum and maximum per number, never per pair. One
+   * object is yielded, updated in place (a million pairs make no garbage): copy what must outlive the step.
    */
-  drainPairs(): Iterable<PairTotal> {
-    const held = this.takeAll(); // taken now, not when the caller starts iterating
-    return (function* () {
-      for (let n = 0; n < held.count; n++)
-        for (let q = held.head[n]; q >= 0; q = held.pairNext[q])
-          yield {
-            msisdn: '+' + held.keys[n],
-            host: held.hostNames[held.pairHost[q]],
-            exposures: held.pairExposures[q],
-            first: held.first[n],
-            last: held.last[n],
-          };
-    })();
+  *pairs(): Generator<Readonly<PairTotal>> {
+    const t: PairTotal = { msisdn: '', host: '', exposures: 0, first: 0, last: 0 };
+    for (let n = 0; n < this.slots.size; n++) {
+      t.msisdn = '+' + this.keys[n];
+      t.first = this.first[n];
+      t.last = this.last[n];
+      for (let q = this.head[n]; q >= 0; q = this.pairNext[q]) {
+        t.host = this.hostNames[this.pairHost[q]];
+        t.exposures = this.pairExposures[q];
+        yield t;
+      }
+    }
+  }
+
+  /** Starts empty, keeping its memory for what comes next; host ids start again. */
+  clear(): void {
+    this.slots.clear();
+    this.pairCount = 0;
+    this.hostIds = new Map();
+    this.hostNames = [];
+    this.hostTotals = [];
+    this.gen++;
   }
 
   /** The numbers held, E.164: the nth is the one at position n for `totals(order)`. */
@@ -426,34 +477,5 @@ export class ExposureMerger {
       .sort(byCountThenName)
       .slice(0, limit)
       .map(([host, count]) => ({ host, count }));
-  }
-
-  private takeAll() {
-    const held = {
-      count: this.slots.size,
-      keys: this.keys,
-      first: this.first,
-      last: this.last,
-      head: this.head,
-      pairHost: this.pairHost,
-      pairExposures: this.pairExposures,
-      pairNext: this.pairNext,
-      hostNames: this.hostNames,
-    };
-    this.slots = new NumberTable();
-    this.keys = new Float64Array(1024);
-    this.exposures = new Float64Array(1024);
-    this.first = new Float64Array(1024);
-    this.last = new Float64Array(1024);
-    this.head = new Int32Array(1024);
-    this.pairHost = new Int32Array(4096);
-    this.pairExposures = new Float64Array(4096);
-    this.pairNext = new Int32Array(4096);
-    this.pairs = 0;
-    this.hostIds = new Map();
-    this.hostNames = [];
-    this.hostTotals = [];
-    this.gen++;
-    return held;
   }
 }

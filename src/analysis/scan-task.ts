@@ -1,18 +1,21 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-// the files, not the privacy barrel: the barrel pulls Nest and the config into every worker's heap
-import { scrubPii } from '../platform/privacy/msisdn';
+// the files, not the privacy barrel (it pulls Nest and the config into every worker's heap), and the ones
+// without libphonenumber's metadata (the main thread sends the plan it needs)
+import { scrubPii } from '../platform/privacy/pii-text';
 import { classify, DetectionRules, Exclusion } from './detection';
 import { BatchArrays, ExposureBatch, ExposureBatcher } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
 import { latin1 } from './formats/bytes';
 import { ByteLineSplitter } from '../platform/streams/line-splitter';
-import { compileMobileMatcher } from '../platform/privacy/mobile-number';
+import { mobileMatcher, MobilePlan } from '../platform/privacy/mobile-matcher';
 import { ScanTask } from './scan-plan';
 
 /** Everything a scanner needs, as plain data: it runs in a worker thread with no Nest container. */
 export interface ScanSettings {
-  country: string;
+  /** The run's country's mobile numbering plan (mobile-number.ts `mobilePlan`). */
+  mobile: MobilePlan;
   allowlist: string[];
   squidLogformat?: string;
   from: number;
@@ -89,7 +92,7 @@ export async function runScanTask(
     from: s.from,
     to: s.to,
     partners: s.partners,
-    mobile: compileMobileMatcher(s.country),
+    mobile: mobileMatcher(s.mobile),
   };
   const batch = new ExposureBatcher(source, s.batchSize, undefined, spares);
   const malformed = (line: string) => {
@@ -138,22 +141,25 @@ export async function runScanTask(
     onOverlong: () => malformed(OVERLONG_LINE),
   });
 
-  const raw = feed ? null : createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
+  // gzip goes through a stream; plain text is read into one buffer, reused (the splitter copies what it keeps)
+  const raw =
+    feed || !task.gzip ? null : createReadStream(task.path, { start: rangeStart, highWaterMark: 1 << 20 });
+  const plain = feed || task.gzip ? null : new FileChunks(task.path, rangeStart);
   let fed = 0;
   let reported = 0;
   let reportedLines = 0;
   // progress from the file position, read in the loop: a 'data' listener would switch the stream to
   // flowing mode and let it run ahead of the parser, buffering the file in memory
   const progress = () => {
-    const bytes = raw ? raw.bytesRead : fed;
+    const bytes = raw ? raw.bytesRead : plain ? plain.bytesRead : fed;
     if (bytes - reported >= PROGRESS_EVERY) {
-      onProgress(raw ? bytes - reported : 0, counts.linesRead - reportedLines);
+      onProgress(feed ? 0 : bytes - reported, counts.linesRead - reportedLines);
       reported = bytes;
       reportedLines = counts.linesRead;
     }
   };
-  let input: AsyncIterable<Buffer> = raw ?? feed!;
-  if (raw && task.gzip) {
+  let input: AsyncIterable<Buffer> = plain ?? feed!;
+  if (raw) {
     const gunzip = raw.pipe(createGunzip({ chunkSize: 1 << 20 }));
     raw.on('error', (e) => gunzip.destroy(e));
     input = gunzip;
@@ -170,11 +176,41 @@ export async function runScanTask(
   if (batch.size > 0) await onBatch(batch.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
-    !raw ? 0 : (task.gzip ? raw.bytesRead : task.end - task.start) - reported,
+    feed ? 0 : (raw ? raw.bytesRead : task.end - task.start) - reported,
     counts.linesRead - reportedLines,
   );
   for (const [h, n] of hours) counts.hours[h] = n;
   return counts;
+}
+
+/**
+ * A file's bytes from `start`, read into one buffer that each read reuses. A read stream allocates a new
+ * buffer per read, and a scanner's small heap is collected so rarely that the dead ones piled up to ~50 MB
+ * a thread. A chunk is valid until the next is asked for.
+ */
+class FileChunks implements AsyncIterable<Buffer> {
+  bytesRead = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly start: number,
+    private readonly size = 1 << 20,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const file = await open(this.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafeSlow(this.size);
+      for (;;) {
+        const { bytesRead } = await file.read(buf, 0, this.size, this.start + this.bytesRead);
+        if (bytesRead === 0) return;
+        this.bytesRead += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
+  }
 }
 
 /** Adds one task's counts into the run's totals. */
