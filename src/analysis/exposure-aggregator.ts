@@ -267,7 +267,7 @@ export class ExposureMerger {
 
   /** Lays out the arrays in one new buffer, copying what is held (at construction, and if a batch outgrows them). */
   private allocate(slots: number, pairs: number): void {
-    const buf = new ArrayBuffer(slots * 36 + pairs * 16);
+    const buf = new ArrayBuffer(slots * BYTES_PER_SLOT + pairs * BYTES_PER_PAIR); // the two sums of the sizes below
     let at = 0;
     const f64 = (n: number) => new Float64Array(buf, (at += n * 8) - n * 8, n);
     const i32 = (n: number) => new Int32Array(buf, (at += n * 4) - n * 4, n);
