@@ -6,8 +6,9 @@ import { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Streams rows (COPY text lines, each ending in a newline) into `COPY ... FROM STDIN`, batched into 64 KiB
- * writes; Buffers (whole rows already encoded, batched by their maker) pass through as they are. Inside a transaction (an EntityManager from `dataSource.transaction`) it uses that transaction's
- * connection, so the rows can go to its temporary tables; given the DataSource it borrows a connection.
+ * writes; Buffers (whole rows already encoded, batched by their maker) pass through as they are. Inside a
+ * transaction (an EntityManager from `dataSource.transaction`) it uses that transaction's connection, so
+ * the rows can go to its temporary tables; given the DataSource it borrows a connection.
  */
 export async function copyIn(
   db: DataSource | EntityManager,
