@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
@@ -10,7 +10,7 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
 import { OtpSender } from './otp-sender';
-import { Principal } from './roles';
+import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 
 @Injectable()
