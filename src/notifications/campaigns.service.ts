@@ -25,7 +25,7 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
-import { smsInfo } from './templates/template-checks';
+import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
 
