@@ -76,6 +76,6 @@ class EmailPoolCloser implements OnApplicationShutdown {
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, SmsProvider, TemplateRegistry],
+  exports: [NotificationsService, InboundKeywords, SmsProvider, TemplateRegistry, CampaignsService],
 })
 export class NotificationsModule {}
