@@ -1,8 +1,8 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, Roles } from '../identity/auth.decorators';
-import { STAFF_ROLES, type Principal } from '../identity/roles';
+import { CurrentPrincipal, Roles } from '../platform/http/policy.decorators';
+import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { StaffAuthService } from '../identity/staff-auth.service';
 import { ApprovalsService } from './approvals.service';
 import { InboxCountDto, InboxItemDto } from './dto/approval.dto';

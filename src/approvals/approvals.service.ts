@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CreditsService } from '../compensation/credits.service';
 import { IncidentUpdatesService } from '../incidents/incident-updates.service';
-import type { StaffRole } from '../identity/roles';
+import type { StaffRole } from '../platform/http/principal';
 import { CampaignsService } from '../notifications/campaigns.service';
 import { NumberChangeService } from '../number-change/number-change.service';
 import { AppConfig } from '../platform/config';

@@ -1,4 +1,4 @@
-import type { StaffRole } from '../identity/roles';
+import type { StaffRole } from '../platform/http/principal';
 
 /** One thing that waits for someone's decision, in the shape the console's inbox shows. */
 export interface InboxItem {

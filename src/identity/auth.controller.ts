@@ -13,12 +13,12 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { AppConfig } from '../platform/config';
-import { CurrentActor, CurrentPrincipal, Public, Roles } from './auth.decorators';
+import { CurrentActor, CurrentPrincipal, Public, Roles } from '../platform/http/policy.decorators';
 import { CreateApiKeyDto, CreateUserDto, LoginDto, LogoutDto, UpdateUserDto } from './dto/auth.dto';
 import { ConsoleSessionDto, MeDto, StaffUserDto } from './dto/session.dto';
-import { STAFF_ROLES, type Principal } from './roles';
+import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
 import { UsersService } from './users.service';

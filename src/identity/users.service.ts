@@ -1,13 +1,13 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, QueryFailedError } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { mask, toE164 } from '../platform/privacy';
 import { StaffToken } from './staff-token.entity';
-import { StaffRole } from './roles';
+import { StaffRole } from '../platform/http/principal';
 import { hashPassword } from './secrets';
 import { StaffUser } from './staff-user.entity';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { STAFF_ROLES, type StaffRole } from '../roles';
+import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 
 /** Response shapes (documentation and the console's generated client). */
 export class StaffUserDto {
