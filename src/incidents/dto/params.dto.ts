@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { REGULATOR_CLOCK_KINDS, type RegulatorClockKind } from '../cadence';
+import { NOTICE_KINDS, type NoticeKind } from '../regulator-rules';
 
 export class IncidentParams {
   @IsUUID()
@@ -12,9 +12,14 @@ export class UpdateParams extends IncidentParams {
   updateId!: string;
 }
 
+export class TextChangeParams extends IncidentParams {
+  @IsUUID()
+  changeId!: string;
+}
+
 export class RegulatorParams extends IncidentParams {
-  @IsIn(REGULATOR_CLOCK_KINDS)
-  kind!: RegulatorClockKind;
+  @IsIn(NOTICE_KINDS)
+  kind!: NoticeKind;
 }
 
 export class ReminderQueryDto {
