@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { UsersService } from '../src/identity/users.service';
 import { RemindersService } from '../src/incidents/reminders.service';
 import { Clock } from '../src/platform/clock/clock';

@@ -1,7 +1,7 @@
 import { Injectable, Optional, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AnalysisService } from '../analysis/analysis.service';
+import { AudiencePort } from '../subscribers/audience.port';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { IncidentsService } from './incidents.service';
@@ -24,7 +24,7 @@ export class BreachReportService {
     private readonly incidents: IncidentsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    @Optional() private readonly analysis?: AnalysisService,
+    @Optional() private readonly analysis?: AudiencePort,
   ) {}
 
   async icoNotification(id: string) {
@@ -37,11 +37,11 @@ export class BreachReportService {
     let records = 0;
     const runs: string[] = [];
     for (const runId of incident.analysisRunIds) {
-      const run = await this.analysis?.summary(runId).catch(() => null);
-      if (!run || run.status !== 'completed') continue;
+      const counts = await this.analysis?.exposureCounts(runId);
+      if (!counts) continue;
       runs.push(runId);
-      people += Number(run.distinctMsisdns ?? 0);
-      records += Number(run.exposures ?? 0);
+      people += counts.people;
+      records += counts.records;
     }
     const [notice] = await this.db.query(
       `SELECT vars FROM campaigns WHERE incident_id = $1 AND kind = 'breach-notice'

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { BreachReportService } from './breach-report.service';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto, TextChangeDto } from './dto/incident.dto';
 import {

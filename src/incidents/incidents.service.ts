@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
@@ -405,8 +405,9 @@ export class IncidentsService {
               u.published_at AS u_published_at, u.next_update_by AS u_next_update_by, u.corrects_id AS u_corrects_id
          FROM incidents i
          JOIN incident_updates u ON u.incident_id = i.id AND u.status = 'published'
-        WHERE i.resolved_at IS NULL OR i.resolved_at > now() - interval '90 days'
+        WHERE i.resolved_at IS NULL OR i.resolved_at > $1::timestamptz - interval '90 days'
         ORDER BY i.detected_at DESC, u.published_at ASC`,
+      [this.clock.now()], // resolved_at is Clock time
     );
     const byId = new Map<string, PublicIncident>();
     for (const r of rows) {
@@ -495,7 +496,8 @@ export class IncidentsService {
   async updatesAwaitingFanout(): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM incident_updates WHERE status = 'published' AND subscribers_notified_at IS NULL
-          AND published_at > now() - interval '7 days'`,
+          AND published_at > $1::timestamptz - interval '7 days'`,
+      [this.clock.now()], // published_at is Clock time
     );
     return rows.map((r: { id: string }) => r.id);
   }

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { PublicTextGuard } from '../platform/privacy';
 import { SaveUpdateTemplateDto } from './dto/update.dto';

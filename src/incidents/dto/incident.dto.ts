@@ -16,7 +16,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { STAFF_ROLES, type StaffRole } from '../../identity/roles';
+import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 import { HELP_BLOCKS, IMPACTS, type HelpBlock, type Impact } from '../incident.entity';
 import { NOTICE_PHASES, REGULATOR_RULE_KEYS, type NoticePhase } from '../regulator-rules';
 
