@@ -80,7 +80,7 @@ export class StaffAuthService {
 
   async logout(tokenId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       await this.audit.record(m, actor, {
         action: 'auth.logout',
         targetType: 'staff_token',
@@ -134,7 +134,7 @@ export class StaffAuthService {
       const res = await m.update(
         StaffToken,
         { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: new Date() },
+        { revokedAt: this.clock.now() },
       );
       if (!res.affected) throw new NotFoundException('No such active API key');
       await this.audit.record(m, actor, {
@@ -159,7 +159,7 @@ export class StaffAuthService {
       .select(['t.id AS id', 't.kind AS kind', 'u.id AS user_id', 'u.role AS role'])
       .where('t.token_hash = :h', { h: sha256(token) })
       .andWhere('t.revoked_at IS NULL')
-      .andWhere('(t.expires_at IS NULL OR t.expires_at > now())')
+      .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
       .andWhere('u.active');
     if (opts.idle) {
       const cutoff = new Date(now.getTime() - this.config.auth.staffSessionIdleMinutes * 60_000);
@@ -188,7 +188,9 @@ export class StaffAuthService {
   ): Promise<IssuedToken> {
     const token = newToken(kind);
     const expiresAt =
-      kind === 'session' ? new Date(Date.now() + this.config.auth.staffTokenTtlMinutes * 60_000) : null;
+      kind === 'session'
+        ? new Date(this.clock.now().getTime() + this.config.auth.staffTokenTtlMinutes * 60_000)
+        : null;
     const saved = await repo.save(repo.create({ userId, kind, name, tokenHash: sha256(token), expiresAt }));
     return { token, tokenId: (saved as StaffToken).id, expiresAt };
   }
