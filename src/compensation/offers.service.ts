@@ -83,6 +83,7 @@ export class OffersService {
             keyword: dto.keyword ?? null,
             template: dto.template ?? 'compensation_offer',
             createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
+            createdAt: this.clock.now(), // the liability report's period is a Clock time
           }),
         );
         if (byRun) {
