@@ -15,7 +15,6 @@ if [ ${#files[@]} -eq 0 ]; then
   files=(
     test/clock.e2e-spec.ts
     test/customer-pages.e2e-spec.ts
-    test/notifications.e2e-spec.ts
     test/compensation-offers.e2e-spec.ts
     test/status-subscriptions.e2e-spec.ts
   )
