@@ -401,6 +401,10 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(lines).toHaveLength(46);
       expect(csv.text).not.toMatch(/\+447911/);
       expect(csv.text).toMatch(/\+44 7\*\*\* \*\*\*\d{3}/);
+      // every address masked (emails with maskEmail, the domain too); the masked number, text starting
+      // with "+", is made inert for spreadsheets
+      for (const line of lines.slice(1))
+        expect(line.split(',')[7]).toMatch(/^'\+44 7\*\*\* \*\*\*\d{3}$|^c\*\*\*@\w\*\*\*\.\w+$/);
       await t.http().get(`/campaigns/${id}/outcomes.csv`).set(auth('comms')).expect(403);
 
       // starting again, or building twice, adds nothing: once per person and channel is a database constraint

@@ -15,7 +15,8 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
-import { mask } from '../platform/privacy';
+import { csvExport } from '../platform/database/copy-out';
+import { mask, maskEmail } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
@@ -456,51 +457,19 @@ export class CampaignsService {
     };
   }
 
-  /** Outcomes as CSV rows, streamed from a cursor; numbers and emails masked (the file gets passed around). */
-  async *outcomesCsv(id: string): AsyncGenerator<string> {
+  /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */
+  async outcomesCsv(id: string): Promise<Readable> {
     await this.get(id);
-    yield 'message_id,account_id,channel,locale,status,provider_id,error_code,to_masked,sent_at,delivered_at\n';
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      let after = '0';
-      for (;;) {
-        const rows = await runner.query(
-          `SELECT m.id::text AS id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
-                  m.to_address, m.sent_at, m.delivered_at
-           FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
-           WHERE m.campaign_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 5000`,
-          [id, after],
-        );
-        if (!rows.length) return;
-        yield (
-          rows
-            .map((r: any) =>
-              [
-                r.id,
-                r.account_id ?? '',
-                r.channel,
-                r.locale,
-                r.status,
-                r.provider_id ?? '',
-                r.error_code ?? '',
-                r.channel === 'sms' ? mask(r.to_address) : r.to_address.replace(/^(.).*@/, '$1***@'),
-                r.sent_at?.toISOString() ?? '',
-                r.delivered_at?.toISOString() ?? '',
-              ]
-                .map(csvCell)
-                .join(','),
-            )
-            .join('\n') + '\n'
-        );
-        after = rows[rows.length - 1].id;
-      }
-    } finally {
-      await runner.release();
-    }
+    return csvExport(
+      this.db,
+      `SELECT m.id AS message_id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
+              m.to_address AS to_masked,
+              to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+              to_char(m.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS delivered_at
+       FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
+       WHERE m.campaign_id = $1 ORDER BY m.id`,
+      [id],
+      { to_masked: (to, row) => (row.channel === 'sms' ? mask(to) : maskEmail(to)) },
+    );
   }
-}
-
-function csvCell(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
