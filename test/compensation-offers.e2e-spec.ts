@@ -6,15 +6,8 @@ import { startTestApp, TestApp } from './helpers/app';
 import { KeywordClaims } from '../src/compensation/keyword-claims';
 import { WebhooksService } from '../src/notifications/webhooks.service';
 import { customerWithToken } from './helpers/customer';
+import { eventually } from './helpers/eventually';
 import { count, staffTokens } from './helpers/staff';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('compensation: offers, eligibility, claims', () => {
   let t: TestApp;
@@ -272,15 +265,20 @@ describe('compensation: offers, eligibility, claims', () => {
     ).body;
     await upload(offer.id, 'OF-0\nOF-1\nOF-2\n').expect(201);
     // the job queued at creation may already have applied the offer to nobody: wait for the upload's job
+    // to finish (it marks the offer applied after its last batch, so the claims alone can show too early)
     await eventually(
       async () =>
-        (await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
+        (await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [
           offer.id,
-        ])) === 3,
+        ])) === 1,
+      15_000,
+      'the upload job to apply the auto offer',
     );
     expect(
-      await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [offer.id]),
-    ).toBe(1);
+      await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
+        offer.id,
+      ]),
+    ).toBe(3);
     expect(await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])).toBe(3);
     // Running the job again (or a customer claiming) adds nothing.
     expect(await t.get<OffersService>(OffersService).applyAuto(offer.id)).toBe(0);
@@ -289,6 +287,8 @@ describe('compensation: offers, eligibility, claims', () => {
     await upload(offer.id, 'OF-2\nOF-3\n').expect(201);
     await eventually(
       async () => (await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])) === 4,
+      15_000,
+      'the second upload job to credit the newcomer',
     );
 
     const report = await t
