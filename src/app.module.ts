@@ -17,6 +17,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
 import { IncidentsModule } from './incidents/incidents.module';
 import { StatusPageModule } from './status-page/status-page.module';
+import { AccountModule } from './account/account.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
 const DOMAIN_MODULES = [
@@ -29,6 +30,7 @@ const DOMAIN_MODULES = [
   NumberChangeModule,
   IncidentsModule,
   StatusPageModule,
+  AccountModule,
 ];
 
 @Module({})

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config';
+import { ErrorPages } from './platform/http/error-pages';
 import { ErrorFilter } from './platform/http/error.filter';
 import { createValidationPipe } from './platform/http/validation';
 
@@ -24,7 +25,7 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(ErrorPages, { strict: false })));
   app.enableShutdownHooks();
   setupSwagger(app);
   const config = app.get(AppConfig);

@@ -89,7 +89,7 @@ describe('customer pages', () => {
     expect(answer.text).toContain('First seen');
     expect(answer.text).toMatch(/<dt>Last seen<\/dt><dd><time datetime="2025-11-2\d/);
     expect(answer.text).toMatch(/<dt>Number of websites<\/dt><dd>\d+<\/dd>/);
-    expect(answer.text).toContain('href="/status#offers"');
+    expect(answer.text).toContain('href="/account/offers"');
     expect(answer.text).toContain('href="/status#number-change"');
     // the one-time session verification opens is closed at once: nothing usable is left behind
     const open = await t.db.query(

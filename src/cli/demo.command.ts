@@ -235,7 +235,7 @@ export class DemoCommand extends CommandRunner {
         audienceType: runId ? 'analysis_run' : 'all_subscribers',
         audienceRef: runId,
         channelPolicy: 'sms',
-        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/status#offers` },
+        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/account/offers` },
         ignoreQuietHours: true,
       },
       comms,

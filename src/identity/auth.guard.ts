@@ -9,6 +9,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import { POLICY_KEY, Policy } from './auth.decorators';
 import { CustomerAuthService } from './customer-auth.service';
+import { AppConfig } from '../platform/config';
+import { CSRF_FIELD, CUSTOMER_COOKIE, readCookie, validFormToken } from './customer-cookie';
 import { tokenKind } from './secrets';
 import { StaffAuthService } from './staff-auth.service';
 
@@ -24,6 +26,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly staff: StaffAuthService,
     private readonly customers: CustomerAuthService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -41,6 +44,7 @@ export class AuthGuard implements CanActivate {
 
     const header: string | undefined = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token && policy.kind === 'customer') return this.customerFromCookie(req);
     if (!token) throw new UnauthorizedException('Missing bearer token');
     const kind = tokenKind(token);
     const principal =
@@ -60,6 +64,27 @@ export class AuthGuard implements CanActivate {
     if (principal.type !== 'staff') throw new ForbiddenException('This route is for staff');
     if (!policy.roles.includes(principal.role))
       throw new ForbiddenException(`Requires role: ${policy.roles.join(' or ')}`);
+    return true;
+  }
+
+  /**
+   * My account's pages: the customer token in its own cookie (never accepted for staff routes), sliding
+   * idle expiry, and on anything but GET/HEAD a form token bound to the session (cross-site forgery).
+   */
+  private async customerFromCookie(req: any): Promise<boolean> {
+    const cookie = readCookie(req, CUSTOMER_COOKIE);
+    const principal =
+      cookie && tokenKind(cookie) === 'customer' ? await this.customers.resolveWebSession(cookie) : null;
+    if (!principal || principal.type !== 'customer')
+      throw new UnauthorizedException('Not signed in, or the session has ended');
+    if (!['GET', 'HEAD'].includes(req.method)) {
+      const key = this.config.privacy.pseudonymKey;
+      const given = req.body?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+      if (!validFormToken(key, principal.sessionId, given))
+        throw new ForbiddenException('This form has expired or did not come from this site');
+    }
+    req.principal = principal;
+    req.webSession = true;
     return true;
   }
 }

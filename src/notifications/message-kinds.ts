@@ -93,7 +93,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
       firstName: 'Alex',
       offerName: 'a £10 credit',
       keyword: 'SORRY',
-      offersUrl: '{base}/status#offers',
+      offersUrl: '{base}/account/offers',
     },
     channels: ['sms', 'email'],
     campaign: true,

@@ -6,7 +6,7 @@ import { toE164 } from '../platform/privacy';
 import { DispatcherService } from './dispatcher.service';
 import { Channel, LOCALES, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository } from './outbox.repository';
-import { parseReferenceCode } from './reference-code';
+import { parseReferenceCode, referenceCode } from './reference-code';
 
 export interface TransactionalMessage {
   /** A key of MESSAGE_KINDS. */
@@ -50,18 +50,33 @@ export class NotificationsService {
     return res;
   }
 
-  /** What the public may learn from a reference code: genuine or not, and when and how it was sent. */
+  /**
+   * What the public may learn from a reference code: genuine or not, when and how it was sent, and its
+   * kind (the pages say what a kind is about in customer words; never a campaign's internal name).
+   */
   async verify(code: string) {
+    const row = await this.sentMessage(code);
+    if (!row) return { genuine: false as const };
+    return { genuine: true as const, channel: row.channel, sentAt: row.sent_at, kind: row.kind };
+  }
+
+  /** The sent message a reference code stands for, with its recipient's subscriber id (never shown), or null. */
+  async sentMessage(code: string) {
     const id = parseReferenceCode(this.config.privacy.pseudonymKey, code);
     const row = id ? await this.outbox.forVerification(id) : null;
-    if (!row || !['sent', 'delivered', 'undelivered'].includes(row.status))
-      return { genuine: false as const };
-    return {
-      genuine: true as const,
-      channel: row.channel,
-      sentAt: row.sent_at,
-      about: row.campaign_name ?? row.kind,
-    };
+    if (!row || !['sent', 'delivered', 'undelivered'].includes(row.status)) return null;
+    return { id: id!, ...row };
+  }
+
+  /** Every message that went out to this subscriber (newest first), each with its reference code. */
+  async sentTo(subscriberId: string, limit = 100) {
+    const rows = await this.outbox.sentToSubscriber(subscriberId, limit);
+    return rows.map((r) => ({
+      kind: r.kind,
+      channel: r.channel,
+      sentAt: r.sent_at,
+      referenceCode: referenceCode(this.config.privacy.pseudonymKey, r.id),
+    }));
   }
 
   private validate(msg: TransactionalMessage) {

@@ -296,8 +296,7 @@ export class OutboxRepository {
   /** The message a verified reference code stands for (what the public verify page may say about it). */
   async forVerification(id: string) {
     const [row] = await this.db.query(
-      `SELECT m.channel, m.kind, m.status, m.sent_at, c.name AS campaign_name
-       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = $1`,
+      `SELECT m.channel, m.kind, m.status, m.sent_at, m.subscriber_id FROM messages m WHERE m.id = $1`,
       [id],
     );
     return (row ?? null) as {
@@ -305,7 +304,19 @@ export class OutboxRepository {
       kind: string;
       status: string;
       sent_at: Date | null;
-      campaign_name: string | null;
+      subscriber_id: string | null;
     } | null;
+  }
+
+  /** The messages that went out to one subscriber, newest first (My account's "messages we sent you"). */
+  async sentToSubscriber(subscriberId: string, limit: number) {
+    const rows: Array<{ id: string; channel: Channel; kind: string; status: string; sent_at: Date }> =
+      await this.db.query(
+        `SELECT id, channel, kind, status, sent_at FROM messages
+         WHERE subscriber_id = $1 AND status IN ('sent', 'delivered', 'undelivered') AND sent_at IS NOT NULL
+         ORDER BY sent_at DESC, id DESC LIMIT $2`,
+        [subscriberId, limit],
+      );
+    return rows;
   }
 }

@@ -20,6 +20,8 @@ const LEGAL: Array<[NumberChangeState, NumberChangeEvent, NumberChangeState]> = 
   ['scheduled', 'complete', 'completed'],
   ['requested', 'expire', 'expired'],
   ['verified', 'expire', 'expired'],
+  ['approved', 'hold', 'number_reserved'],
+  ['scheduled', 'hold', 'number_reserved'],
   ...(['requested', 'verified', 'number_reserved', 'approved', 'scheduled'] as const).flatMap(
     (s) =>
       [

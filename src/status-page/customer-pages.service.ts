@@ -75,13 +75,31 @@ export class CustomerPagesService {
     return { status: 200, html: this.renderer.affected(locale, { answer }) };
   }
 
-  /** "Is this message from us?", sharing the JSON lookup's per-IP budget (GET /verify/:code). */
+  /** "Is this message from us?", the page and the JSON sharing one per-IP budget. */
   async verifyPage(code: string | undefined, locale: Locale, ip: string | undefined): Promise<Rendered> {
     const s = this.renderer.strings[locale];
     if (!code) return { status: 200, html: this.renderer.verify(locale, '', null) };
-    if (!(await this.limiter.hit('verify-ip', this.pseudonymiser.pseudonym(ip ?? '?', 'ip'), 60, 60)))
+    if (!(await this.verifyAllowed(ip)))
       return { status: 429, html: this.renderer.verify(locale, code, null, s.tooMany) };
     const answer = verifyAnswer(await this.notifications.verify(code), code, locale, s);
     return { status: 200, html: this.renderer.verify(locale, code, answer) };
+  }
+
+  /** GET /verify/:code for API clients: never the recipient, never a campaign's internal name. */
+  async verifyJson(code: string, ip: string | undefined): Promise<{ status: number; body: unknown }> {
+    if (!(await this.verifyAllowed(ip)))
+      return {
+        status: 429,
+        body: {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too many lookups; try again in a minute',
+        },
+      };
+    return { status: 200, body: await this.notifications.verify(code) };
+  }
+
+  private verifyAllowed(ip: string | undefined): Promise<boolean> {
+    return this.limiter.hit('verify-ip', this.pseudonymiser.pseudonym(ip ?? '?', 'ip'), 60, 60);
   }
 }

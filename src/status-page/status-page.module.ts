@@ -36,6 +36,6 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
     StatusFastPath,
     CustomerPagesService,
   ],
-  exports: [StatusPageCache, SubscriptionsService],
+  exports: [StatusPageCache, SubscriptionsService, StatusPageRenderer],
 })
 export class StatusPageModule {}
