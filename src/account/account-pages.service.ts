@@ -9,7 +9,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { CreditsService } from '../compensation/credits.service';
 import { OffersService } from '../compensation/offers.service';
 import { CustomerAuthService } from '../identity/customer-auth.service';
@@ -27,7 +27,7 @@ import { AppConfig } from '../platform/config';
 import { mask } from '../platform/privacy';
 import { fill } from '../status-page/customer-pages-view';
 import { AccountPageName, StatusPageRenderer } from '../status-page/status-renderer';
-import type { Locale } from '../status-page/status-view';
+import type { Locale } from '../platform/locales';
 import { SubscriptionsService } from '../status-page/subscriptions.service';
 import { Subscriber } from '../subscribers/subscriber.entity';
 import { SubscribersService } from '../subscribers/subscribers.service';

@@ -1,7 +1,8 @@
 import { formatUkTime, TimeView } from '../incidents/uk-time';
 import { mask } from '../platform/privacy';
 import { AnswerView, aboutKind, Exposure, exposureAnswer, fill } from '../status-page/customer-pages-view';
-import type { Locale, Strings } from '../status-page/status-view';
+import type { Locale } from '../platform/locales';
+import type { Strings } from '../status-page/status-view';
 
 /**
  * Pure view models for My account: what each page shows, already localised (strings from

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, CustomerOnly, Public } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, CurrentPrincipal, CustomerOnly, Public } from '../platform/http/policy.decorators';
 import { FORM_COOKIE, readCookie } from '../identity/customer-cookie';
-import type { Principal } from '../identity/roles';
+import type { Principal } from '../platform/http/principal';
 import { LangQuery } from '../status-page/dto/status-page.dto';
 import { AccountPagesService, Page, WebCustomer } from './account-pages.service';
 import {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorPages } from '../platform/http/error-pages';
 import { StatusPageRenderer } from '../status-page/status-renderer';
-import type { Locale } from '../status-page/status-view';
+import type { Locale } from '../platform/locales';
 
 /**
  * Errors as pages for browsers: 404, 500 and the rest in the reader's language with a way back; a signed-out

@@ -5,7 +5,7 @@ import {
   HttpStatus,
   Injectable,
 } from '@nestjs/common';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NumberChangeService } from '../number-change/number-change.service';
 import { AppConfig } from '../platform/config';
@@ -13,7 +13,7 @@ import { Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { fill } from '../status-page/customer-pages-view';
 import { contactLine, StatusPageRenderer } from '../status-page/status-renderer';
-import type { Locale } from '../status-page/status-view';
+import type { Locale } from '../platform/locales';
 import { AccountPagesService, Page, WebCustomer } from './account-pages.service';
 import { langQuery, numberChangeView } from './account-view';
 import { NotMeForm, NumberChangeStartForm } from './dto/account.dto';

@@ -14,10 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
@@ -28,6 +27,7 @@ import { keyProblem, requestHash } from './idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { AudiencePort } from '../subscribers/audience.port';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -50,7 +50,7 @@ export class OffersService {
     private readonly notifier: ClaimNotifier,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
-    @Optional() @Inject(MATCHED_SUBSCRIBERS) private readonly matched: MatchedSubscribersSource | null,
+    @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
   ) {}
 
   async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
@@ -61,14 +61,13 @@ export class OffersService {
     };
     const problems = offerProblems(fields);
     if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
-    let audience: { sql: string; params: unknown[] } | null = null;
-    if (dto.eligibility === 'analysis_run') {
-      if (!this.matched)
+    const byRun = dto.eligibility === 'analysis_run';
+    if (byRun) {
+      if (!this.audiences)
         throw new UnprocessableEntityException(
           'Eligibility by analysis run needs the analysis module, not installed',
         );
-      await this.matched.assertCompleted(dto.analysisRunId!);
-      audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
+      await this.audiences.assertReady(dto.analysisRunId!);
     }
     let offer: Offer;
     try {
@@ -84,12 +83,12 @@ export class OffersService {
             createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
           }),
         );
-        if (audience) {
-          const n = audience.params.length;
+        if (byRun) {
+          const table = await this.audiences!.stageMatched(m, dto.analysisRunId!);
           await m.query(
             `INSERT INTO offer_eligible (offer_id, subscriber_id)
-             SELECT $${n + 1}::uuid, a.subscriber_id FROM (${audience.sql}) a ON CONFLICT DO NOTHING`,
-            [...audience.params, o.id],
+             SELECT $1::uuid, a.subscriber_id FROM ${table} a ON CONFLICT DO NOTHING`,
+            [o.id],
           );
         }
         await this.audit.record(m, actor, {

@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { POLICY_KEY, Policy } from './auth.decorators';
+import { POLICY_KEY, Policy } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
 import { AppConfig } from '../platform/config';
 import { CSRF_FIELD, CUSTOMER_COOKIE, readCookie, validFormToken } from './customer-cookie';

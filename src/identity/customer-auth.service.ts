@@ -1,16 +1,16 @@
 import { HttpException, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { SmsProvider } from '../channels/sms-provider';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
-import { OtpSender } from './otp-sender';
-import { Principal } from './roles';
+import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 import { otpText } from './otp-text';
 import { Clock } from '../platform/clock/clock';
@@ -24,7 +24,8 @@ export class CustomerAuthService {
     private readonly subscribers: SubscribersService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
-    private readonly sender: OtpSender,
+    /** Codes go straight to the SMS channel, not the outbox: a code is never stored in clear, and a lost one is asked for again. */
+    private readonly sms: SmsProvider,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -77,7 +78,7 @@ export class CustomerAuthService {
     });
     if (subscriber) {
       const minutes = Math.round(otpTtlSeconds / 60);
-      await this.sender.sendCode(e164, otpText(code, minutes, subscriber.locale));
+      await this.sms.send({ to: e164, body: otpText(code, minutes, subscriber.locale) });
       this.logger.log(`sign-in code sent to ${mask(e164)}`);
     }
     return { challengeId: challenge.id, expiresAt };

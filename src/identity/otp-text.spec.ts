@@ -1,4 +1,4 @@
-import { smsInfo } from '../notifications/templates/template-checks';
+import { smsInfo } from '../channels/sms-segments';
 import { otpText } from './otp-text';
 
 describe('sign-in code text', () => {

@@ -11,23 +11,24 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { mask } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { AudienceSource } from './audience-source';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
 import { CreateCampaignDto } from './dto/campaign.dto';
 import { EnqueuerService } from './enqueuer.service';
-import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
+import { LOCALES } from '../platform/locales';
+import { MESSAGE_KINDS, quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
-import { smsInfo } from './templates/template-checks';
+import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { AudiencePort } from '../subscribers/audience.port';
 
 /** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
 const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
@@ -60,7 +61,7 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
-    @Optional() private readonly analysis?: AudienceSource,
+    @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
   async create(dto: CreateCampaignDto, actor: Actor): Promise<Campaign> {
@@ -82,8 +83,8 @@ export class CampaignsService {
         throw new BadRequestException(
           'audienceRef (the analysis run id) is required for an analysis_run audience',
         );
-      if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
-      await this.analysis.assertCompleted(dto.audienceRef);
+      if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+      await this.audiences.assertReady(dto.audienceRef);
     }
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
     for (const locale of LOCALES)
@@ -130,21 +131,7 @@ export class CampaignsService {
   /** Counts per channel and locale, cost and time at the configured rates, before anything is sent. */
   async preview(id: string) {
     const c = await this.get(id);
-    const { sql, params } = this.audienceSql(c);
-    const rows: Array<{ channel: string; locale: string; n: string }> = await this.db.query(
-      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
-       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
-              count(*) AS n
-       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
-       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
-      [...params, [...LOCALES]],
-    );
-    const [{ audience, without_email }] = await this.db.query(
-      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
-         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
-       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
-      params,
-    );
+    const { rows, audience, without_email } = await this.db.transaction((m) => this.previewCounts(m, c));
     const n = this.config.notifications;
     let sms = 0;
     let email = 0;
@@ -172,6 +159,26 @@ export class CampaignsService {
       costPence,
       etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
     };
+  }
+
+  /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
+  private async previewCounts(m: EntityManager, c: Campaign) {
+    const { sql, params } = await this.audienceSql(m, c);
+    const rows: Array<{ channel: string; locale: string; n: string }> = await m.query(
+      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
+       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
+              count(*) AS n
+       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
+       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
+      [...params, [...LOCALES]],
+    );
+    const [{ audience, without_email }] = await m.query(
+      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
+         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
+       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
+      params,
+    );
+    return { rows, audience, without_email };
   }
 
   /** Adds a CSV audience (a column account_id or msisdn), streamed in batches; reports what did not match. */
@@ -308,12 +315,12 @@ export class CampaignsService {
    */
   private async build(m: EntityManager, c: Campaign): Promise<BuiltRows> {
     const started = Date.now();
-    const { sql, params } = this.audienceSql(c);
+    const { sql, params } = await this.audienceSql(m, c);
     const p = params.length;
     const n = this.config.notifications;
     const holdSms =
       !c.ignoreQuietHours &&
-      QUIET_KINDS.includes(c.kind) &&
+      quietKinds().includes(c.kind) &&
       inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz);
     const [built] = await m.query(
       `WITH audience AS (${sql}),
@@ -379,13 +386,15 @@ export class CampaignsService {
     }
   }
 
-  private audienceSql(c: Campaign): { sql: string; params: unknown[] } {
+  /** SQL selecting the campaign's audience (`subscriber_id`); an analysis-run audience is staged in `m`'s transaction. */
+  private async audienceSql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
     if (c.audienceType === 'all_subscribers')
       return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
     if (c.audienceType === 'csv')
       return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
-    if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
-    return this.analysis.matchedSubscribersQuery(c.audienceRef!);
+    if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+    const table = await this.audiences.stageMatched(m, c.audienceRef!);
+    return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
   }
 
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */

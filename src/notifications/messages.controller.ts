@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpException, HttpStatus, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../identity/auth.decorators';
+import { Roles } from '../platform/http/policy.decorators';
 import { PreviewTemplateDto } from './dto/campaign.dto';
 import { MESSAGE_KINDS } from './message-kinds';
 import { TemplateRegistry } from './templates/template-registry';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
@@ -14,6 +14,7 @@ import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { copyText } from '../platform/database/copy-text';
 import { parseCsvLine } from '../platform/streams/csv-line';
 import { parsePortedInAt } from './ported-at';
+import { localeOr } from '../platform/locales';
 
 export type RejectReason =
   'missing_id' | 'bad_number' | 'bad_ported_in_at' | 'bad_row' | 'duplicate_number' | 'duplicate_account';
@@ -31,7 +32,6 @@ export interface ImportReport {
 }
 
 const REQUIRED = ['account_id', 'msisdn'];
-const LOCALES = new Set(['en', 'cy']);
 
 /**
  * `subscribers import FILE.csv`: streams the CSV through a Buffer line splitter, checks each row in
@@ -181,7 +181,7 @@ export class SubscribersImportService {
               pseudonym(e164),
               col('email') ? copyText(col('email')) : '\\N',
               col('first_name') ? copyText(col('first_name')) : '\\N',
-              LOCALES.has(locale) ? locale : 'en',
+              localeOr(locale),
               portedInAt ? portedInAt.toISOString() : '\\N',
             ].join('\t') + '\n',
           );

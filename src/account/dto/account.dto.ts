@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { LOCALES, type Locale } from '../../status-page/status-view';
+import { LOCALES, type Locale } from '../../platform/locales';
 import { NUMBER_CHANGE_REASONS, type NumberChangeReason } from '../account-view';
 
 /** A checkbox: present ("1") or absent. */

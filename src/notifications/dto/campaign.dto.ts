@@ -11,6 +11,7 @@ import {
   Length,
   MinDate,
 } from 'class-validator';
+import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
   @ApiProperty({ example: 'Breach notice: affected customers' })
@@ -64,9 +65,9 @@ export class PreviewTemplateDto {
   @IsString()
   kind!: string;
 
-  @ApiProperty({ enum: ['en', 'cy'] })
-  @IsIn(['en', 'cy'])
-  locale!: 'en' | 'cy';
+  @ApiProperty({ enum: LOCALES })
+  @IsIn(LOCALES)
+  locale!: Locale;
 
   @ApiProperty({ enum: ['sms', 'email'] })
   @IsIn(['sms', 'email'])

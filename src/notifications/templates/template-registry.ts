@@ -3,8 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../../platform/config';
 import { projectRoot } from '../../platform/paths';
-import { Channel, COMMON_VARS, LOCALES, MESSAGE_KINDS } from '../message-kinds';
-import { asksForSecrets, foreignLinks, smsInfo, SmsInfo, templateVariables } from './template-checks';
+import { LOCALES } from '../../platform/locales';
+import { Channel, COMMON_VARS, MESSAGE_KINDS } from '../message-kinds';
+import { smsInfo, SmsInfo } from '../../channels/sms-segments';
+import { asksForSecrets, foreignLinks, templateVariables } from './template-checks';
 
 export const TEMPLATES_DIR = join(projectRoot(), 'templates');
 
