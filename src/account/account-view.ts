@@ -58,8 +58,13 @@ export function pounds(pence: number, s: Strings): string {
 /** The exposure answer of "am I affected?" with the count first, and the websites listed. */
 export function accountExposure(e: Exposure, maskedNumber: string, locale: Locale, s: Strings) {
   const answer: AnswerView = exposureAnswer(e, maskedNumber, locale, s);
-  if (e.affected && e.exposure)
+  if (e.affected && e.exposure) {
+    // first and last seen with their year: this page is read again months later
+    const withYear: Record<string, string> = { [s.firstSeen]: e.exposure.firstSeen, [s.lastSeen]: e.exposure.lastSeen };
+    for (const f of answer.facts)
+      if (f.label in withYear) f.time = formatUkTime(new Date(withYear[f.label]), locale, { year: true });
     answer.facts.unshift({ label: s.exposureCount, value: String(e.exposure.count), time: null });
+  }
   return { answer, websites: e.affected && e.exposure ? [...e.exposure.websites].sort() : [] };
 }
 

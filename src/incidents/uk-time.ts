@@ -4,12 +4,13 @@ export interface TimeView {
   text: string;
 }
 
-export function formatUkTime(d: Date, locale: 'en' | 'cy'): TimeView {
+export function formatUkTime(d: Date, locale: 'en' | 'cy', opts: { year?: boolean } = {}): TimeView {
   const text = new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', {
     timeZone: 'Europe/London',
     weekday: 'long',
     day: 'numeric',
     month: 'long',
+    ...(opts.year ? { year: 'numeric' as const } : {}),
     hour: '2-digit',
     minute: '2-digit',
     timeZoneName: 'short',
