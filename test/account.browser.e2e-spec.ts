@@ -20,7 +20,7 @@ const out = join(__dirname, '..', 'test-output', 'account');
  * 404 pages in both languages. Every page visited is checked by axe at 390 and 1280 px (0 violations) and
  * screenshotted into test-output/account/.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 describe('My account in headless Chromium, JavaScript off', () => {
   let t: TestApp;
