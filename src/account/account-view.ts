@@ -60,7 +60,10 @@ export function accountExposure(e: Exposure, maskedNumber: string, locale: Local
   const answer: AnswerView = exposureAnswer(e, maskedNumber, locale, s);
   if (e.affected && e.exposure) {
     // first and last seen with their year: this page is read again months later
-    const withYear: Record<string, string> = { [s.firstSeen]: e.exposure.firstSeen, [s.lastSeen]: e.exposure.lastSeen };
+    const withYear: Record<string, string> = {
+      [s.firstSeen]: e.exposure.firstSeen,
+      [s.lastSeen]: e.exposure.lastSeen,
+    };
     for (const f of answer.facts)
       if (f.label in withYear) f.time = formatUkTime(new Date(withYear[f.label]), locale, { year: true });
     answer.facts.unshift({ label: s.exposureCount, value: String(e.exposure.count), time: null });
