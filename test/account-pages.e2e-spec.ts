@@ -5,7 +5,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { eventually } from './helpers/customer';
 import { openIncidentWithUpdate } from './helpers/incidents';
-import { browserAgent, csrfOf, signInThroughPages } from './helpers/pages';
+import { browserAgent, creditOffer, csrfOf, signInThroughPages } from './helpers/pages';
 import { analyseSamples } from './helpers/samples';
 import { staffTokens } from './helpers/staff';
 
@@ -39,50 +39,9 @@ describe('My account pages', () => {
       email: 'other@example.com',
     });
     other = { id: o.id, msisdn: o.msisdn };
-    const closes = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const offer = await t
-      .http()
-      .post('/compensation/offers')
-      .auth(staff.supervisor, { type: 'bearer' })
-      .send({
-        name: 'Sorry credit',
-        kind: 'credit',
-        value: 500,
-        eligibility: 'list',
-        claimClosesAt: closes,
-        mode: 'claim',
-      })
-      .expect(201);
-    offerId = offer.body.id;
-    await t
-      .http()
-      .post(`/compensation/offers/${offerId}/eligible`)
-      .auth(staff.supervisor, { type: 'bearer' })
-      .type('text/csv')
-      .send(`msisdn\n${affected.msisdn}\n`)
-      .expect(201);
+    offerId = await creditOffer(t, staff.supervisor, 'Sorry credit', 500, [affected.msisdn]);
     // an offer only the other customer may claim
-    const theirs = await t
-      .http()
-      .post('/compensation/offers')
-      .auth(staff.supervisor, { type: 'bearer' })
-      .send({
-        name: 'Their credit',
-        kind: 'credit',
-        value: 700,
-        eligibility: 'list',
-        claimClosesAt: closes,
-        mode: 'claim',
-      })
-      .expect(201);
-    otherOfferId = theirs.body.id;
-    await t
-      .http()
-      .post(`/compensation/offers/${otherOfferId}/eligible`)
-      .auth(staff.supervisor, { type: 'bearer' })
-      .type('text/csv')
-      .send(`msisdn\n${other.msisdn}\n`)
-      .expect(201);
+    otherOfferId = await creditOffer(t, staff.supervisor, 'Their credit', 700, [other.msisdn]);
   });
   afterAll(async () => {
     t?.get<Clock>(Clock).reset();

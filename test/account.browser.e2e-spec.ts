@@ -7,6 +7,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
 import { eventually } from './helpers/customer';
 import { openIncidentWithUpdate } from './helpers/incidents';
+import { creditOffer } from './helpers/pages';
 import { analyseSamples } from './helpers/samples';
 import { staffTokens } from './helpers/staff';
 
@@ -45,20 +46,7 @@ describe('My account in headless Chromium, JavaScript off', () => {
        WHERE m.run_id = $1 AND s.locale = 'en' AND s.email IS NOT NULL ORDER BY s.msisdn LIMIT 1`,
       [run.runId],
     );
-    const closes = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    await t
-      .http()
-      .post('/compensation/offers')
-      .auth(staff.supervisor, { type: 'bearer' })
-      .send({
-        name: 'Sorry credit',
-        kind: 'credit',
-        value: 500,
-        eligibility: 'all',
-        claimClosesAt: closes,
-        mode: 'claim',
-      })
-      .expect(201);
+    await creditOffer(t, staff.supervisor, 'Sorry credit', 500);
     const pool = ['msisdn', ...Array.from({ length: 6 }, (_, i) => `07922 ${100001 + i}`)].join('\n');
     await t
       .http()

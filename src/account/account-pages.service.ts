@@ -1,8 +1,6 @@
 import {
   ConflictException,
   ForbiddenException,
-  HttpException,
-  HttpStatus,
   Injectable,
   NotFoundException,
   UnauthorizedException,
@@ -25,6 +23,7 @@ import {
 import { NotificationsService } from '../notifications/notifications.service';
 import { AppConfig } from '../platform/config';
 import { mask } from '../platform/privacy';
+import { CodeSteps } from '../status-page/code-steps';
 import { fill } from '../status-page/customer-pages-view';
 import { AccountPageName, StatusPageRenderer } from '../status-page/status-renderer';
 import type { Locale } from '../platform/locales';
@@ -73,6 +72,7 @@ export class AccountPagesService {
     private readonly credits: CreditsService,
     private readonly subscriptions: SubscriptionsService,
     private readonly config: AppConfig,
+    private readonly codes: CodeSteps,
   ) {}
 
   // ------------------------------------------------------------ before sign-in (double-submit form cookie)
@@ -102,19 +102,9 @@ export class AccountPagesService {
   async requestCode(f: SignInNumberForm, formCookie: string | undefined, actor: Actor): Promise<Page> {
     this.checkForm(formCookie, f._csrf);
     const locale = f.locale ?? 'en';
-    const s = this.renderer.strings[locale];
-    try {
-      const { challengeId } = await this.auth.requestCode(f.msisdn, actor);
-      const sent = fill(s.codeSent, { number: mask(this.subscribers.normalise(f.msisdn)) });
-      return { status: 200, html: this.signInHtml(locale, formCookie!, { challengeId, sent }) };
-    } catch (e) {
-      const status = e instanceof HttpException ? e.getStatus() : 500;
-      if (status === HttpStatus.TOO_MANY_REQUESTS)
-        return { status, html: this.signInHtml(locale, formCookie!, { error: s.tooManyCodes }) };
-      if (status === HttpStatus.BAD_REQUEST)
-        return { status, html: this.signInHtml(locale, formCookie!, { error: s.invalidNumber }) };
-      throw e;
-    }
+    const r = await this.codes.request(f.msisdn, actor, this.renderer.strings[locale]);
+    const step = r.ok ? { challengeId: r.challengeId, sent: r.sent } : { error: r.error };
+    return { status: r.ok ? 200 : r.status, html: this.signInHtml(locale, formCookie!, step) };
   }
 
   /** The code opens a session kept in an HttpOnly SameSite=Lax cookie; then on to My account. */
@@ -122,11 +112,8 @@ export class AccountPagesService {
     this.checkForm(formCookie, f._csrf);
     const locale = f.locale ?? 'en';
     const s = this.renderer.strings[locale];
-    let token: string;
-    try {
-      ({ token } = await this.auth.verify(f.challengeId, f.code.trim(), actor));
-    } catch (e) {
-      if (!(e instanceof UnauthorizedException)) throw e;
+    const token = await this.codes.verify(f.challengeId, f.code, actor);
+    if (!token) {
       const html = this.signInHtml(locale, formCookie!, { error: s.wrongCode, challengeId: f.challengeId });
       return { status: 400, html };
     }

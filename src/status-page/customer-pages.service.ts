@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
@@ -6,7 +6,8 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
+import { CodeSteps } from './code-steps';
+import { exposureAnswer, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
@@ -27,6 +28,7 @@ export class CustomerPagesService {
     private readonly notifications: NotificationsService,
     private readonly limiter: RateLimiter,
     private readonly pseudonymiser: Pseudonymiser,
+    private readonly codes: CodeSteps,
   ) {}
 
   affectedStart(locale: Locale): Rendered {
@@ -36,30 +38,21 @@ export class CustomerPagesService {
   /** Step 1: the same page whether or not the number is a subscriber (requestCode sends only to subscribers). */
   async requestCode(f: AffectedNumberForm, actor: Actor): Promise<Rendered> {
     const locale = f.locale ?? 'en';
-    const s = this.renderer.strings[locale];
-    try {
-      const { challengeId } = await this.auth.requestCode(f.msisdn, actor);
-      const sent = fill(s.codeSent, { number: mask(this.subscribers.normalise(f.msisdn)) });
-      return { status: 200, html: this.renderer.affected(locale, { challengeId, sent }) };
-    } catch (e) {
-      const status = e instanceof HttpException ? e.getStatus() : 500;
-      if (status === HttpStatus.TOO_MANY_REQUESTS)
-        return { status, html: this.renderer.affected(locale, { error: s.tooManyCodes }) };
-      if (status === HttpStatus.BAD_REQUEST)
-        return { status, html: this.renderer.affected(locale, { error: s.invalidNumber, start: true }) };
-      throw e;
-    }
+    const r = await this.codes.request(f.msisdn, actor, this.renderer.strings[locale]);
+    if (r.ok)
+      return {
+        status: 200,
+        html: this.renderer.affected(locale, { challengeId: r.challengeId, sent: r.sent }),
+      };
+    return { status: r.status, html: this.renderer.affected(locale, { error: r.error, start: r.badNumber }) };
   }
 
   /** Step 2: checks the code, then shows that subscriber's answer and nobody else's. */
   async checkCode(f: AffectedCodeForm, actor: Actor): Promise<Rendered> {
     const locale = f.locale ?? 'en';
     const s = this.renderer.strings[locale];
-    let token: string;
-    try {
-      ({ token } = await this.auth.verify(f.challengeId, f.code.trim(), actor));
-    } catch (e) {
-      if (!(e instanceof UnauthorizedException)) throw e;
+    const token = await this.codes.verify(f.challengeId, f.code, actor);
+    if (!token) {
       const html = this.renderer.affected(locale, { error: s.wrongCode, challengeId: f.challengeId });
       return { status: 400, html };
     }

@@ -40,3 +40,35 @@ export async function signInThroughPages(t: TestApp, agent: TestAgent, e164: str
     location: done.headers.location,
   };
 }
+
+/** A claimable credit offer open for 30 days, for everyone or for the listed numbers only. */
+export async function creditOffer(
+  t: TestApp,
+  supervisorToken: string,
+  name: string,
+  pence: number,
+  only?: string[],
+) {
+  const offer = await t
+    .http()
+    .post('/compensation/offers')
+    .auth(supervisorToken, { type: 'bearer' })
+    .send({
+      name,
+      kind: 'credit',
+      value: pence,
+      eligibility: only ? 'list' : 'all',
+      claimClosesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      mode: 'claim',
+    })
+    .expect(201);
+  if (only)
+    await t
+      .http()
+      .post(`/compensation/offers/${offer.body.id}/eligible`)
+      .auth(supervisorToken, { type: 'bearer' })
+      .type('text/csv')
+      .send(`msisdn\n${only.join('\n')}\n`)
+      .expect(201);
+  return offer.body.id as string;
+}
