@@ -11,12 +11,12 @@ import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';
+import { csvExport } from '../platform/database/copy-out';
 import { copyText } from '../platform/database/copy-text';
 import { Pseudonymiser } from '../platform/privacy';
 import { AudiencePort } from '../subscribers/audience.port';
@@ -623,19 +623,15 @@ export class AnalysisService implements AudiencePort {
         targetId: runId,
       }),
     );
-    const runner = this.db.createQueryRunner();
-    const client: any = await runner.connect();
-    const sql = `COPY (SELECT m.subscriber_id, s.account_id, m.exposures,
+    return csvExport(
+      this.db,
+      `SELECT m.subscriber_id, s.account_id, m.exposures,
         to_char(m.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first_seen,
         to_char(m.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_seen
       FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
-      WHERE m.run_id = '${id}' ORDER BY s.account_id) TO STDOUT WITH (FORMAT csv, HEADER)`;
-    const stream: Readable = client.query(copyTo(sql));
-    const release = () => void runner.release().catch(() => undefined);
-    stream.once('end', release);
-    stream.once('error', release);
-    stream.once('close', release);
-    return stream;
+      WHERE m.run_id = $1 ORDER BY s.account_id`,
+      [id],
+    );
   }
 
   /**

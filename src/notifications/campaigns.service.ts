@@ -15,7 +15,8 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
-import { mask } from '../platform/privacy';
+import { csvExport } from '../platform/database/copy-out';
+import { mask, maskEmail } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
@@ -255,8 +256,11 @@ export class CampaignsService {
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new ForbiddenException('a campaign must be approved by someone other than its author');
-    if (action === 'schedule' && (!at || at.getTime() <= Date.now()))
-      throw new BadRequestException('scheduledAt must be in the future');
+    if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
+      throw new BadRequestException({
+        message: 'Validation failed',
+        details: [{ field: 'scheduledAt', messages: ['scheduledAt must be in the future'] }],
+      });
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
       const changed = await this.move(m, c.id, c.status, to, action, actor, at);
@@ -286,12 +290,12 @@ export class CampaignsService {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
          approved_by = CASE WHEN $4 = 'approve' THEN $5 ELSE approved_by END,
-         approved_at = CASE WHEN $4 = 'approve' THEN now() ELSE approved_at END,
+         approved_at = CASE WHEN $4 = 'approve' THEN $7 ELSE approved_at END,
          scheduled_at = CASE WHEN $4 = 'schedule' THEN $6::timestamptz ELSE scheduled_at END,
-         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN now() ELSE completed_at END
+         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, $7) ELSE started_at END,
+         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $7 ELSE completed_at END
        WHERE id = $1 AND status = $2`,
-      [id, from, to, action, actor.id ?? null, at ?? null],
+      [id, from, to, action, actor.id ?? null, at ?? null, this.clock.now()],
     );
     if (!n) return false;
     await this.audit.record(m, actor, {
@@ -400,7 +404,8 @@ export class CampaignsService {
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
   async startDue(): Promise<void> {
     const due: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= now()`,
+      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= $1`,
+      [this.clock.now()],
     );
     for (const { id } of due)
       await this.act(id, 'begin', { type: 'system', id: 'scheduler' }).catch((e) =>
@@ -452,51 +457,19 @@ export class CampaignsService {
     };
   }
 
-  /** Outcomes as CSV rows, streamed from a cursor; numbers and emails masked (the file gets passed around). */
-  async *outcomesCsv(id: string): AsyncGenerator<string> {
+  /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */
+  async outcomesCsv(id: string): Promise<Readable> {
     await this.get(id);
-    yield 'message_id,account_id,channel,locale,status,provider_id,error_code,to_masked,sent_at,delivered_at\n';
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      let after = '0';
-      for (;;) {
-        const rows = await runner.query(
-          `SELECT m.id::text AS id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
-                  m.to_address, m.sent_at, m.delivered_at
-           FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
-           WHERE m.campaign_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 5000`,
-          [id, after],
-        );
-        if (!rows.length) return;
-        yield (
-          rows
-            .map((r: any) =>
-              [
-                r.id,
-                r.account_id ?? '',
-                r.channel,
-                r.locale,
-                r.status,
-                r.provider_id ?? '',
-                r.error_code ?? '',
-                r.channel === 'sms' ? mask(r.to_address) : r.to_address.replace(/^(.).*@/, '$1***@'),
-                r.sent_at?.toISOString() ?? '',
-                r.delivered_at?.toISOString() ?? '',
-              ]
-                .map(csvCell)
-                .join(','),
-            )
-            .join('\n') + '\n'
-        );
-        after = rows[rows.length - 1].id;
-      }
-    } finally {
-      await runner.release();
-    }
+    return csvExport(
+      this.db,
+      `SELECT m.id AS message_id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
+              m.to_address AS to_masked,
+              to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+              to_char(m.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS delivered_at
+       FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
+       WHERE m.campaign_id = $1 ORDER BY m.id`,
+      [id],
+      { to_masked: (to, row) => (row.channel === 'sms' ? mask(to) : maskEmail(to)) },
+    );
   }
-}
-
-function csvCell(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }

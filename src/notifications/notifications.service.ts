@@ -51,6 +51,33 @@ export class NotificationsService {
     return res;
   }
 
+  /** Support's view of one customer: every message sent to them, newest first, with its reference code. */
+  async messagesFor(subscriberId: string, limit = 100) {
+    const rows: Array<{
+      id: string;
+      kind: string;
+      channel: Channel;
+      status: string;
+      created_at: Date;
+      sent_at: Date | null;
+      error_code: string | null;
+    }> = await this.db.query(
+      `SELECT id, kind, channel, status, created_at, sent_at, error_code FROM messages
+        WHERE subscriber_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [subscriberId, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind,
+      channel: r.channel,
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+      sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+      errorCode: r.error_code,
+      referenceCode: referenceCode(this.config.privacy.pseudonymKey, String(r.id)),
+    }));
+  }
+
   /**
    * What the public may learn from a reference code: genuine or not, when and how it was sent, and its
    * kind (the pages say what a kind is about in customer words; never a campaign's internal name).
@@ -71,13 +98,10 @@ export class NotificationsService {
 
   /** Every message that went out to this subscriber (newest first), each with its reference code. */
   async sentTo(subscriberId: string, limit = 100) {
-    const rows = await this.outbox.sentToSubscriber(subscriberId, limit);
-    return rows.map((r) => ({
-      kind: r.kind,
-      channel: r.channel,
-      sentAt: r.sent_at,
-      referenceCode: referenceCode(this.config.privacy.pseudonymKey, r.id),
-    }));
+    const all = await this.messagesFor(subscriberId, limit);
+    return all
+      .filter((m) => m.sentAt && ['sent', 'delivered', 'undelivered'].includes(m.status))
+      .map((m) => ({ kind: m.kind, channel: m.channel, sentAt: m.sentAt!, referenceCode: m.referenceCode }));
   }
 
   private validate(msg: TransactionalMessage) {

@@ -307,16 +307,4 @@ export class OutboxRepository {
       subscriber_id: string | null;
     } | null;
   }
-
-  /** The messages that went out to one subscriber, newest first (My account's "messages we sent you"). */
-  async sentToSubscriber(subscriberId: string, limit: number) {
-    const rows: Array<{ id: string; channel: Channel; kind: string; status: string; sent_at: Date }> =
-      await this.db.query(
-        `SELECT id, channel, kind, status, sent_at FROM messages
-         WHERE subscriber_id = $1 AND status IN ('sent', 'delivered', 'undelivered') AND sent_at IS NOT NULL
-         ORDER BY sent_at DESC, id DESC LIMIT $2`,
-        [subscriberId, limit],
-      );
-    return rows;
-  }
 }
