@@ -65,7 +65,8 @@ export function accountExposure(e: Exposure, maskedNumber: string, locale: Local
       [s.lastSeen]: e.exposure.lastSeen,
     };
     for (const f of answer.facts)
-      if (f.label in withYear) f.time = formatUkTime(new Date(withYear[f.label]), locale, { year: true });
+      if (f.label in withYear)
+        f.time = formatUkTime(new Date(withYear[f.label]), locale, undefined, { year: true });
     answer.facts.unshift({ label: s.exposureCount, value: String(e.exposure.count), time: null });
   }
   return { answer, websites: e.affected && e.exposure ? [...e.exposure.websites].sort() : [] };
