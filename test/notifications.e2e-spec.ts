@@ -239,11 +239,17 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       await waitForStatus(id, ['sent', 'delivered']);
       const body = sms.messages.find((m) => m.to === '+447911100020')!.body;
       const code = body.match(/verify\/([0-9A-Z]+-[0-9A-Z]+)/)![1];
-      const ok = await t.http().get(`/verify/${code}`).expect(200);
+      const ok = await t.http().get(`/verify/${code}`).set('Accept', 'application/json').expect(200);
       expect(ok.body).toMatchObject({ genuine: true, channel: 'sms' });
       expect(JSON.stringify(ok.body)).not.toMatch(/7911/);
       const forged = code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A');
-      expect((await t.http().get(`/verify/${forged}`).expect(200)).body).toEqual({ genuine: false });
+      expect(
+        (await t.http().get(`/verify/${forged}`).set('Accept', 'application/json').expect(200)).body,
+      ).toEqual({ genuine: false });
+      // the link itself, as a phone opens it: the page, never JSON
+      const linked = await t.http().get(`/verify/${code}`).set('Accept', 'text/html').expect(200);
+      expect(linked.headers['content-type']).toMatch(/^text\/html/);
+      expect(linked.text).toContain('Genuine');
       const page = await t
         .http()
         .get(`/verify?code=${encodeURIComponent(code)}`)

@@ -9,6 +9,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import { POLICY_KEY, Policy } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
+import { AppConfig } from '../platform/config';
+import { CSRF_FIELD, CUSTOMER_COOKIE, readCookie, validFormToken } from './customer-cookie';
 import { tokenKind } from './secrets';
 import { CSRF_HEADER, csrfRefusal, SESSION_COOKIE } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
@@ -25,6 +27,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly staff: StaffAuthService,
     private readonly customers: CustomerAuthService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -42,6 +45,8 @@ export class AuthGuard implements CanActivate {
 
     const header: string | undefined = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // My account's pages: the customer's own cookie, only ever for customer routes (below).
+    if (!bearer && policy.kind === 'customer') return this.customerFromCookie(req);
     // The console's cookie session (staff only): idle expiry, and a CSRF token on every write.
     const cookie: string | undefined = bearer ? undefined : req.cookies?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
@@ -72,6 +77,27 @@ export class AuthGuard implements CanActivate {
     if (principal.type !== 'staff') throw new ForbiddenException('This route is for staff');
     if (!policy.roles.includes(principal.role))
       throw new ForbiddenException(`Requires role: ${policy.roles.join(' or ')}`);
+    return true;
+  }
+
+  /**
+   * My account's pages: the customer token in its own cookie (never accepted for staff routes), sliding
+   * idle expiry, and on anything but GET/HEAD a form token bound to the session (cross-site forgery).
+   */
+  private async customerFromCookie(req: any): Promise<boolean> {
+    const cookie = readCookie(req, CUSTOMER_COOKIE);
+    const principal =
+      cookie && tokenKind(cookie) === 'customer' ? await this.customers.resolveWebSession(cookie) : null;
+    if (!principal || principal.type !== 'customer')
+      throw new UnauthorizedException('Not signed in, or the session has ended');
+    if (!['GET', 'HEAD'].includes(req.method)) {
+      const key = this.config.privacy.pseudonymKey;
+      const given = req.body?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+      if (!validFormToken(key, principal.sessionId, given))
+        throw new ForbiddenException('This form has expired or did not come from this site');
+    }
+    req.principal = principal;
+    req.webSession = true;
     return true;
   }
 }

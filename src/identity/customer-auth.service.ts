@@ -13,6 +13,7 @@ import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
 import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
+import { otpText } from './otp-text';
 
 @Injectable()
 export class CustomerAuthService {
@@ -79,10 +80,7 @@ export class CustomerAuthService {
     });
     if (subscriber) {
       const minutes = Math.round(otpTtlSeconds / 60);
-      await this.sms.send({
-        to: e164,
-        body: `Your Candor sign-in code is ${code}. It expires in ${minutes} minutes. We will never ask you for it by phone.`,
-      });
+      await this.sms.send({ to: e164, body: otpText(code, minutes, subscriber.locale) });
       this.logger.log(`sign-in code sent to ${mask(e164)}`);
     }
     return { challengeId: challenge.id, expiresAt };
@@ -145,6 +143,25 @@ export class CustomerAuthService {
       .andWhere('s.revoked_at IS NULL AND s.expires_at > :now', { now: this.clock.now() })
       .getOne();
     return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
+  }
+
+  /**
+   * A web (cookie) session: valid while used. Each request moves its end to now + the idle window, never
+   * past its start + the absolute maximum (CUSTOMER_SESSION_IDLE_MINUTES / _MAX_MINUTES).
+   */
+  async resolveWebSession(token: string): Promise<Principal | null> {
+    const { idleMinutes, maxMinutes } = this.config.account;
+    const now = this.clock.now();
+    const [rows] = await this.db.query(
+      `UPDATE customer_sessions
+          SET expires_at = least($2::timestamptz + make_interval(mins => $3), created_at + make_interval(mins => $4))
+        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+          AND created_at + make_interval(mins => $4) > $2
+        RETURNING id, subscriber_id`,
+      [sha256(token), now, idleMinutes, maxMinutes],
+    );
+    const row = rows[0];
+    return row ? { type: 'customer', subscriberId: row.subscriber_id, sessionId: row.id } : null;
   }
 
   async logout(sessionId: string): Promise<void> {

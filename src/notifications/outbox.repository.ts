@@ -297,8 +297,7 @@ export class OutboxRepository {
   /** The message a verified reference code stands for (what the public verify page may say about it). */
   async forVerification(id: string) {
     const [row] = await this.db.query(
-      `SELECT m.channel, m.kind, m.status, m.sent_at, c.name AS campaign_name
-       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = $1`,
+      `SELECT m.channel, m.kind, m.status, m.sent_at, m.subscriber_id FROM messages m WHERE m.id = $1`,
       [id],
     );
     return (row ?? null) as {
@@ -306,7 +305,7 @@ export class OutboxRepository {
       kind: string;
       status: string;
       sent_at: Date | null;
-      campaign_name: string | null;
+      subscriber_id: string | null;
     } | null;
   }
 }
