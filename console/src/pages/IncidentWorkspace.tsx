@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
+import type { paths } from '../api/schema';
 import { can, useMe } from '../api/session';
 import type { IncidentDetail, IncidentUpdate, UpdateTemplate } from '../api/types';
 import { useNow } from '../components/live';
@@ -272,6 +273,8 @@ function UpdateCard({
   );
 }
 
+type NoticeKind = paths['/incidents/{id}/regulator-notices/{kind}']['post']['parameters']['path']['kind'];
+
 function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
   const qc = useQueryClient();
   const [kind, setKind] = useState<string | null>(null);
@@ -280,7 +283,7 @@ function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
     mutationFn: () =>
       ok(
         api.POST('/incidents/{id}/regulator-notices/{kind}', {
-          params: { path: { id: incident.id, kind: kind as 'pecr_initial' } },
+          params: { path: { id: incident.id, kind: kind as NoticeKind } },
           body: { reference },
         }),
       ),
@@ -304,7 +307,7 @@ function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
           label="Notice"
           data={open.map((c) => ({
             value: c.kind,
-            label: c.kind === 'pecr_initial' ? 'ICO (PECR) 24 h' : 'GDPR Art. 33 (72 h)',
+            label: c.label ?? c.kind,
           }))}
           value={kind}
           onChange={setKind}
