@@ -100,7 +100,7 @@ describe('staff console in headless Chromium', () => {
     await h.type(h.page.getByLabel('Email'), emails[role]);
     await h.type(h.page.getByLabel(/^Password/), PASSWORD);
     await h.press('Enter');
-    await h.page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await h.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
   }
 
   async function axe(page: Page, screen: string) {
