@@ -555,22 +555,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/verify/{code}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["Messages_verify"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/notifications/templates": {
         parameters: {
             query?: never;
@@ -1482,6 +1466,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["StatusPage_incident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["CustomerPages_verifyLink"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3070,25 +3070,6 @@ export interface operations {
             };
         };
     };
-    Messages_verify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     Messages_kinds: {
         parameters: {
             query?: never;
@@ -3640,7 +3621,7 @@ export interface operations {
                 state?: "requested" | "verified" | "number_reserved" | "approved" | "scheduled" | "completed" | "rejected" | "cancelled" | "expired" | "open";
                 held?: boolean;
                 breached?: boolean;
-                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch";
+                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch" | "reported_not_me";
                 limit?: number;
             };
             header?: never;
@@ -4297,6 +4278,27 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CustomerPages_verifyLink: {
+        parameters: {
+            query?: {
+                lang?: "en" | "cy";
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
