@@ -22,6 +22,8 @@ import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
 import { CreateCampaignDto } from './dto/campaign.dto';
 import { EnqueuerService } from './enqueuer.service';
+import { OutboxRepository } from './outbox.repository';
+import { UsersService } from '../identity/users.service';
 import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
@@ -35,6 +37,8 @@ const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
   email: `ch.channel = 'email' AND t.email IS NOT NULL`,
   both: `ch.channel = 'sms' OR (ch.channel = 'email' AND t.email IS NOT NULL)`,
   sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
+  // Email now to everyone who can get one; the (slow, paced) SMS only to the rest.
+  email_first: `(ch.channel = 'email' AND t.email IS NOT NULL AND NOT t.email_opt_out) OR (ch.channel = 'sms' AND (t.email IS NULL OR t.email_opt_out))`,
 };
 
 /** The ids a build wrote (null when the audience was empty). */
@@ -60,6 +64,8 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
+    private readonly outbox: OutboxRepository,
+    private readonly users: UsersService,
     @Optional() private readonly analysis?: AudienceSource,
   ) {}
 
@@ -104,6 +110,7 @@ export class CampaignsService {
           status: 'draft',
           vars,
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
+          validitySeconds: dto.validityPeriodSeconds ?? null,
           createdBy: actor.id ?? 'system',
         }),
       );
@@ -275,6 +282,7 @@ export class CampaignsService {
     action: CampaignAction,
     actor: Actor,
     at?: Date,
+    why?: Record<string, unknown>,
   ): Promise<boolean> {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
@@ -291,7 +299,7 @@ export class CampaignsService {
       action: `campaign.${action}`,
       targetType: 'campaign',
       targetId: id,
-      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}) },
+      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}), ...why },
     });
     return true;
   }
@@ -386,6 +394,41 @@ export class CampaignsService {
       return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
     if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
     return this.analysis.matchedSubscribersQuery(c.audienceRef!);
+  }
+
+  /**
+   * A provider refusal that every other message of the campaign would meet too (carrier filtering of its
+   * content, the account's configuration): the campaign is paused, audited, and comms and supervisors are
+   * emailed, all in one transaction; only the first such refusal moves it (the others find it paused). A
+   * person fixes the content, sender or account and resumes it; its held rows are sent then.
+   */
+  async pauseForProvider(id: string, code: string, action: string): Promise<boolean> {
+    const actor: Actor = { type: 'system', id: 'provider' };
+    return this.db.transaction(async (m) => {
+      const c = await m.findOneBy(Campaign, { id });
+      if (!c || !(await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })))
+        return false;
+      const reason =
+        action === 'content'
+          ? `${code}: the carrier filtered the message; change its content or sender, then resume`
+          : `${code}: the SMS account refused it (credentials, region or sender); fix the account, then resume`;
+      for (const user of await this.users.findActiveByRoles(['comms', 'supervisor']))
+        await this.outbox.insert(m, {
+          kind: 'campaign-paused',
+          channel: 'email',
+          to: user.email,
+          locale: 'en',
+          vars: {
+            campaignName: c.name,
+            reason,
+            staffUrl: `${this.config.http.publicBaseUrl}/console/campaigns/${id}`,
+          },
+          dedupeKey: `campaign-paused:${id}:${user.id}:${this.clock.now().getTime()}`,
+          subscriberId: null,
+        });
+      this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
+      return true;
+    });
   }
 
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */

@@ -102,6 +102,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     if (requeued) this.logger.warn(`sweep: ${requeued} message(s) had lost their job; re-enqueued`);
     await this.campaigns.startDue();
     await this.campaigns.completeFinished();
+    await this.outbox.pruneCallbackTokens(48);
     return { requeued };
   }
 
