@@ -26,8 +26,9 @@ import { OutboxRepository } from './outbox.repository';
 import { UsersService } from '../identity/users.service';
 import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
 import { batchSizeFor } from './queues';
-import { inQuietHours } from './quiet-hours';
-import { smsInfo } from './templates/template-checks';
+import { finishSeconds, inQuietHours } from './quiet-hours';
+import { PACING_HEADROOM } from './send-pacer';
+import { smsInfo, smsWarnings } from './templates/template-checks';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
 
@@ -154,30 +155,56 @@ export class CampaignsService {
     );
     const n = this.config.notifications;
     let sms = 0;
+    let smsSegments = 0;
     let email = 0;
     let costPence = 0;
+    const warnings: string[] = [];
     const perLocale = rows.map((r) => {
       const count = Number(r.n);
       if (r.channel === 'sms') {
-        const segments = smsInfo(
+        const info = smsInfo(
           this.templates.render(c.kind, r.locale, 'sms', this.templates.sampleVars(c.kind, c.vars)).text,
-        ).segments;
+        );
         sms += count;
-        costPence += count * segments * n.smsCostPencePerSegment;
-        return { channel: r.channel, locale: r.locale, count, segments };
+        smsSegments += count * info.segments;
+        costPence += count * info.segments * n.smsCostPencePerSegment;
+        warnings.push(...smsWarnings(r.locale, info));
+        return {
+          channel: r.channel,
+          locale: r.locale,
+          count,
+          segments: info.segments,
+          encoding: info.encoding,
+        };
       }
       email += count;
       costPence += count * n.emailCostPence;
       return { channel: r.channel, locale: r.locale, count };
     });
-    const eta = (count: number, rate: number) => (rate > 0 ? Math.ceil(count / rate) : null);
+    // SMS go at the pool's segment rate (97% of it: the pacer's headroom), only outside quiet hours.
+    const quiet = !c.ignoreQuietHours && QUIET_KINDS.includes(c.kind) ? n.quietHours : null;
+    const smsEta =
+      n.smsRatePerSecond > 0
+        ? finishSeconds(
+            smsSegments / (n.smsRatePerSecond * PACING_HEADROOM),
+            this.clock.now(),
+            quiet,
+            n.quietHoursTz,
+          )
+        : null;
+    const emailEta =
+      n.emailRatePerSecond > 0 ? Math.ceil(email / (n.emailRatePerSecond * PACING_HEADROOM)) : null;
     return {
       audience,
       withoutEmail: without_email,
       messages: { sms, email },
+      smsSegments,
       perLocale,
       costPence,
-      etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
+      senders: n.smsSenders.map((x) => ({ sender: x.id, segmentsPerSecond: x.segmentsPerSecond })),
+      segmentsPerSecond: n.smsRatePerSecond,
+      etaSeconds: { sms: smsEta, email: emailEta },
+      warnings,
     };
   }
 

@@ -1,5 +1,5 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
-import { asksForSecrets, foreignLinks, smsInfo, templateVariables } from './template-checks';
+import { asksForSecrets, foreignLinks, smsInfo, templateVariables, smsWarnings } from './template-checks';
 
 describe('smsInfo', () => {
   const library = (s: string) => {
@@ -48,5 +48,16 @@ describe('template checks', () => {
     expect(asksForSecrets('Reply with your PIN to continue.')).toHaveLength(1);
     expect(asksForSecrets('We will never ask for your PIN or password.')).toEqual([]);
     expect(asksForSecrets('Anfonwch eich cyfrinair.')).toHaveLength(1);
+  });
+});
+
+describe('smsWarnings', () => {
+  it('warns when a character forces UCS-2, and at 3 segments or more', () => {
+    expect(smsWarnings('en', smsInfo('Short and plain.'))).toEqual([]);
+    const welsh = smsWarnings('cy', smsInfo('Mae’r ŵyr yn iawn. ' + 'a'.repeat(60)));
+    expect(welsh).toHaveLength(1);
+    expect(welsh[0]).toMatch(/sms\/cy: .*UCS-2: 70 characters a segment, 2 segments/);
+    const long = smsWarnings('en', smsInfo('x'.repeat(400)));
+    expect(long).toEqual(['sms/en: 3 segments a message: 3x the cost and the sending time of one']);
   });
 });
