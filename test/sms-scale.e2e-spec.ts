@@ -1,6 +1,6 @@
 import { NotificationsService } from '../src/notifications/notifications.service';
-import { ProviderError } from '../src/notifications/providers/provider-error';
-import { TwilioSmsProvider } from '../src/notifications/providers/sms-provider';
+import { ProviderError } from '../src/channels/provider-error';
+import { TwilioSmsProvider } from '../src/channels/sms-provider';
 import { Clock } from '../src/platform/clock/clock';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';

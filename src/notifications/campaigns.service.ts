@@ -11,7 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
@@ -28,7 +28,7 @@ import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { finishSeconds, inQuietHours } from './quiet-hours';
 import { PACING_HEADROOM } from './send-pacer';
-import { smsInfo, smsWarnings } from './templates/template-checks';
+import { smsInfo, smsWarnings } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
 
