@@ -312,13 +312,20 @@ export class OutboxRepository {
     );
   }
 
-  /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<number> {
+  /**
+   * Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. A row in
+   * `sending` only once its send has been going longer than `staleSeconds` (its worker is presumably dead):
+   * a live worker whose job was lost (Redis flushed) may be about to call the provider, and the new job would
+   * find nothing at Twilio to recover yet and send it a second time.
+   */
+  async requeue(ids: string[], staleSeconds: number): Promise<number> {
     if (!ids.length) return 0;
     const [, n] = await this.db.query(
       `UPDATE messages SET status = 'pending', updated_at = now()
-       WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
-      [ids],
+       WHERE id = ANY($1::bigint[])
+         AND (status = 'queued'
+              OR (status = 'sending' AND sending_started_at < now() - make_interval(secs => $2)))`,
+      [ids, staleSeconds],
     );
     return n ?? 0;
   }

@@ -30,12 +30,18 @@ export const CAP_WINDOW_US = Math.floor(1_000_000 / PACING_HEADROOM);
  * Evenly paced sends meet both (a slot is at least 1.031 s after the `rate`-th slot before it), so only
  * bunched sends ever wait.
  */
-export function startCaps(ratePerSecond: number): StartCap[] {
+export function startCaps(ratePerSecond: number, units = 1): StartCap[] {
   const interval = pacingIntervalUs(ratePerSecond);
   if (!interval) return [];
+  // A send of `units` (an SMS's segments) takes `units` slots: evenly paced sends of that size put at most
+  // units × ceil(window / (units × interval)) units in a window, which the second cap must allow.
+  const scheduled = (windowUs: number) => units * Math.ceil(windowUs / (units * interval));
   return [
     { starts: ratePerSecond, windowUs: CAP_WINDOW_US },
-    { starts: Math.ceil(1_000_000 / interval), windowUs: 1_000_000 },
+    {
+      starts: Math.min(ratePerSecond, Math.max(Math.ceil(1_000_000 / interval), scheduled(1_000_000))),
+      windowUs: 1_000_000,
+    },
   ];
 }
 
@@ -159,10 +165,10 @@ export class SendPacer {
    */
   async admit(channel: Channel, units = 1, lane = 0): Promise<number | null> {
     const l = this.lanes(channel)[lane];
-    const caps = startCaps(l.ratePerSecond).flatMap((c) => [c.starts, c.windowUs]);
+    const n = Math.min(units, l.ratePerSecond);
+    const caps = startCaps(l.ratePerSecond, n).flatMap((c) => [c.starts, c.windowUs]);
     if (!caps.length) return null;
     const key = `${this.config.redis.prefix}:pace-starts:${laneKey(channel, l)}`;
-    const n = Math.min(units, caps[0]);
     for (;;) {
       const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, n, ...caps)) as [number, string];
       if (admitted) return Number(us);
