@@ -10,6 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { Principal } from '../platform/http/principal';
@@ -30,6 +31,7 @@ export class StaffAuthService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async login(email: string, password: string, actor: Actor): Promise<IssuedToken & { user: StaffUser }> {
@@ -78,7 +80,7 @@ export class StaffAuthService {
 
   async logout(tokenId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       await this.audit.record(m, actor, {
         action: 'auth.logout',
         targetType: 'staff_token',
@@ -113,7 +115,7 @@ export class StaffAuthService {
       const res = await m.update(
         StaffToken,
         { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: new Date() },
+        { revokedAt: this.clock.now() },
       );
       if (!res.affected) throw new NotFoundException('No such active API key');
       await this.audit.record(m, actor, {
@@ -133,7 +135,7 @@ export class StaffAuthService {
       .select(['t.id AS id', 't.kind AS kind', 'u.id AS user_id', 'u.role AS role'])
       .where('t.token_hash = :h', { h: sha256(token) })
       .andWhere('t.revoked_at IS NULL')
-      .andWhere('(t.expires_at IS NULL OR t.expires_at > now())')
+      .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now: this.clock.now() })
       .andWhere('u.active')
       .getRawOne<{ id: string; kind: 'session' | 'api_key'; user_id: string; role: any }>();
     if (!row) return null;
@@ -141,7 +143,7 @@ export class StaffAuthService {
       // best effort, not on the hot path's critical section
       void this.db
         .getRepository(StaffToken)
-        .update({ id: row.id }, { lastUsedAt: new Date() })
+        .update({ id: row.id }, { lastUsedAt: this.clock.now() })
         .catch(() => undefined);
     }
     return { type: 'staff', userId: row.user_id, role: row.role, tokenId: row.id, via: row.kind };
@@ -155,7 +157,9 @@ export class StaffAuthService {
   ): Promise<IssuedToken> {
     const token = newToken(kind);
     const expiresAt =
-      kind === 'session' ? new Date(Date.now() + this.config.auth.staffTokenTtlMinutes * 60_000) : null;
+      kind === 'session'
+        ? new Date(this.clock.now().getTime() + this.config.auth.staffTokenTtlMinutes * 60_000)
+        : null;
     const saved = await repo.save(repo.create({ userId, kind, name, tokenHash: sha256(token), expiresAt }));
     return { token, tokenId: (saved as StaffToken).id, expiresAt };
   }

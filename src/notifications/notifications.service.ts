@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../platform/config';
 import { toE164 } from '../platform/privacy';
 import { DispatcherService } from './dispatcher.service';
-import { Channel, LOCALES, MESSAGE_KINDS } from './message-kinds';
+import { localeOr } from '../platform/locales';
+import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository } from './outbox.repository';
 import { parseReferenceCode } from './reference-code';
 
@@ -77,7 +78,7 @@ export class NotificationsService {
       if (!e164) throw new BadRequestException('not a valid phone number');
       to = e164;
     } else if (!EMAIL.test(to)) throw new BadRequestException('not a valid email address');
-    const locale = LOCALES.includes(msg.locale as (typeof LOCALES)[number]) ? msg.locale! : 'en';
+    const locale = localeOr(msg.locale);
     return {
       kind: msg.kind,
       channel: msg.channel,

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscriberNumberHistory } from './subscriber-number-history.entity';
@@ -20,6 +21,7 @@ export class SubscribersService {
     @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** The HMAC every table that must not hold raw numbers uses to refer to one. */
@@ -83,8 +85,8 @@ export class SubscribersService {
     await manager.query(
       `INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)
        SELECT $1, $2, $3,
-              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), now(), $5`,
-      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason],
+              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), $6, $5`,
+      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason, this.clock.now()],
     );
     await manager.update(
       Subscriber,

@@ -5,15 +5,15 @@ import {
   IsDate,
   IsIn,
   IsInt,
-  Max,
-  Min,
   IsObject,
   IsOptional,
   IsString,
   IsUUID,
   Length,
-  MinDate,
+  Max,
+  Min,
 } from 'class-validator';
+import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
   @ApiProperty({ example: 'Breach notice: affected customers' })
@@ -74,8 +74,7 @@ export class ScheduleCampaignDto {
   @ApiProperty()
   @Type(() => Date)
   @IsDate()
-  @MinDate(() => new Date(), { message: 'scheduledAt must be in the future' })
-  scheduledAt!: Date;
+  scheduledAt!: Date; // "in the future" is checked by the service, on the Clock
 }
 
 export class PreviewTemplateDto {
@@ -83,9 +82,9 @@ export class PreviewTemplateDto {
   @IsString()
   kind!: string;
 
-  @ApiProperty({ enum: ['en', 'cy'] })
-  @IsIn(['en', 'cy'])
-  locale!: 'en' | 'cy';
+  @ApiProperty({ enum: LOCALES })
+  @IsIn(LOCALES)
+  locale!: Locale;
 
   @ApiProperty({ enum: ['sms', 'email'] })
   @IsIn(['sms', 'email'])
