@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CampaignPauseAlerts } from './campaign-pause-alerts';
 import { IncidentEvents } from './incident-events';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentUpdate } from './incident-update.entity';
@@ -26,6 +27,7 @@ import { RemindersService } from './reminders.service';
     IncidentEvents,
     IncidentsProcessor,
     IncidentsScheduler,
+    CampaignPauseAlerts,
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })

@@ -28,8 +28,7 @@ import { batchSizeFor } from './queues';
 import { finishSeconds, inQuietHours } from './quiet-hours';
 import { PACING_HEADROOM } from './send-pacer';
 import { smsInfo, smsWarnings } from '../channels/sms-segments';
-import { OutboxRepository } from './outbox.repository';
-import { UsersService } from '../identity/users.service';
+import { CampaignAlerts } from './campaign-alerts';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
 import { AudiencePort } from '../subscribers/audience.port';
@@ -67,8 +66,7 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
-    private readonly outbox: OutboxRepository,
-    private readonly users: UsersService,
+    private readonly alerts: CampaignAlerts,
     @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
@@ -438,8 +436,8 @@ export class CampaignsService {
 
   /**
    * A provider refusal that every other message of the campaign would meet too (carrier filtering of its
-   * content, the account's configuration): the campaign is paused, audited, and comms and supervisors are
-   * emailed, all in one transaction; only the first such refusal moves it (the others find it paused). A
+   * content, the account's configuration): the campaign is paused, audited, and the registered alert handlers
+   * run (the incidents module emails comms and supervisors), all in one transaction; only the first such refusal moves it (the others find it paused). A
    * person fixes the content, sender or account and resumes it; its held rows are sent then.
    */
   async pauseForProvider(id: string, code: string, action: string): Promise<boolean> {
@@ -452,20 +450,7 @@ export class CampaignsService {
         action === 'content'
           ? `${code}: the carrier filtered the message; change its content or sender, then resume`
           : `${code}: the SMS account refused it (credentials, region or sender); fix the account, then resume`;
-      for (const user of await this.users.findActiveByRoles(['comms', 'supervisor']))
-        await this.outbox.insert(m, {
-          kind: 'campaign-paused',
-          channel: 'email',
-          to: user.email,
-          locale: 'en',
-          vars: {
-            campaignName: c.name,
-            reason,
-            staffUrl: `${this.config.http.publicBaseUrl}/console/campaigns/${id}`,
-          },
-          dedupeKey: `campaign-paused:${id}:${user.id}:${this.clock.now().getTime()}`,
-          subscriberId: null,
-        });
+      await this.alerts.raise(m, { campaignId: id, campaignName: c.name, code, action, reason });
       this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
       return true;
     });
