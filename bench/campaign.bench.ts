@@ -61,6 +61,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   await ds.runMigrations();
   await ds.destroy();
 
+  if (args.includes('--only-paced'))
+    return onlyPaced(dbUrl, limitedN, rate, poolN, poolRate, poolSenders, workerCount);
   const sms = await new TwilioSandbox().start();
   sms.callbackStatuses = []; // delivery callbacks are not what is measured here
   const mail = await new SmtpSink().start();
@@ -227,6 +229,51 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     };
   } finally {
     await app.close();
+    await sms.stop();
+    await mail.stop();
+  }
+}
+
+/** `--only-paced`: the single-sender and pool runs alone (no baseline, no unlimited runs). */
+async function onlyPaced(
+  dbUrl: string,
+  limitedN: number,
+  rate: number,
+  poolN: number,
+  poolRate: number,
+  poolSenders: number,
+  workerCount: number,
+) {
+  const sms = await new TwilioSandbox().start();
+  sms.callbackStatuses = [];
+  const mail = await new SmtpSink().start();
+  const env: Record<string, string> = {
+    DATABASE_URL: dbUrl,
+    DATABASE_AUTO_CREATE: 'false',
+    DATABASE_MIGRATE_ON_START: 'false',
+    QUEUE_PREFIX: `bench${Date.now()}`,
+    PSEUDONYM_KEY: KEY,
+    TWILIO_ACCOUNT_SID: sms.accountSid,
+    TWILIO_AUTH_TOKEN: sms.authToken,
+    TWILIO_API_BASE_URL: sms.url,
+    SMTP_URL: mail.url,
+    SMS_QUIET_HOURS: 'off',
+    LOG_LEVEL: 'warn',
+    LOG_TARGET: 'stderr',
+    SEND_CONCURRENCY: '50',
+  };
+  try {
+    const limited = limitedN ? await pacedRun(env, sms, limitedN, { Candor: rate }, workerCount) : null;
+    const perSender = Math.floor(poolRate / poolSenders);
+    const pool = await pacedRun(
+      env,
+      sms,
+      poolN,
+      Object.fromEntries(Array.from({ length: poolSenders }, (_, i) => [`Candor${i + 1}`, perSender])),
+      workerCount,
+    );
+    return { limited, pool };
+  } finally {
     await sms.stop();
     await mail.stop();
   }
