@@ -45,6 +45,6 @@ import { WebhooksService } from './webhooks.service';
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignAlerts],
+  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService, CampaignAlerts],
 })
 export class NotificationsModule {}

@@ -46,7 +46,8 @@ export function startCaps(ratePerSecond: number, units = 1): StartCap[] {
 }
 
 /**
- * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` whose next free slot comes first, each lane's
+ * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` whose next free slot comes first (among lanes
+ * idle since before now, the one idle longest, so a pool that is not kept busy still shares out), each lane's
  * units `ARGV[i + 1]` µs apart, on Redis's clock (one clock for every worker); answers the lane's index, its
  * slot and the time now (µs). A lane idle for a while starts again from now: unused slots are not saved up
  * into a burst. The key lives as long as its schedule reaches ahead, plus a minute.
@@ -54,11 +55,12 @@ export function startCaps(ratePerSecond: number, units = 1): StartCap[] {
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local best, slot = 1, nil
+local best, free = 1, nil
 for i = 1, #KEYS do
-  local s = math.max(now, tonumber(redis.call('GET', KEYS[i]) or '0'))
-  if not slot or s < slot then best, slot = i, s end
+  local f = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if not free or f < free then best, free = i, f end
 end
+local slot = math.max(now, free)
 local nextSlot = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[1])
 redis.call('SET', KEYS[best], string.format('%.0f', nextSlot), 'PX', math.floor((nextSlot - now) / 1000) + 60000)
 return {best - 1, string.format('%.0f', slot), string.format('%.0f', now)}`;
