@@ -1,19 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  NotFoundException,
-  Optional,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
@@ -28,6 +20,8 @@ import { describeBenefit, normaliseKeyword, offerProblems, windowState } from '.
 import { Offer } from './offer.entity';
 import { parseCsvLine } from '../platform/streams/csv-line';
 import { AudiencePort } from '../subscribers/audience.port';
+import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -60,13 +54,11 @@ export class OffersService {
       claimClosesAt: new Date(dto.claimClosesAt),
     };
     const problems = offerProblems(fields);
-    if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
+    if (problems.length) throw new InvalidInput('Validation failed', problems);
     const byRun = dto.eligibility === 'analysis_run';
     if (byRun) {
       if (!this.audiences)
-        throw new UnprocessableEntityException(
-          'Eligibility by analysis run needs the analysis module, not installed',
-        );
+        throw new Unprocessable('Eligibility by analysis run needs the analysis module, not installed');
       await this.audiences.assertReady(dto.analysisRunId!);
     }
     let offer: Offer;
@@ -100,8 +92,8 @@ export class OffersService {
         return o;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).constraint === 'offers_keyword_key')
-        throw new ConflictException('Another offer already uses this keyword');
+      if (isUniqueViolation(e, 'offers_keyword_key'))
+        throw new Conflict('Another offer already uses this keyword');
       throw e;
     }
     if (offer.mode === 'auto') await this.enqueueApply(offer, `created`);
@@ -114,7 +106,7 @@ export class OffersService {
 
   async get(id: string): Promise<Offer> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id });
-    if (!offer) throw new NotFoundException('No such offer');
+    if (!offer) throw new NotFound('No such offer');
     return offer;
   }
 
@@ -124,8 +116,7 @@ export class OffersService {
    */
   async addToList(id: string, input: Readable, actor: Actor) {
     const offer = await this.get(id);
-    if (offer.eligibility !== 'list')
-      throw new ConflictException('Only an offer with list eligibility takes a list');
+    if (offer.eligibility !== 'list') throw new Conflict('Only an offer with list eligibility takes a list');
     const counts = { lines: 0, matched: 0, added: 0 };
     await this.db.transaction(async (m) => {
       let batch: string[] = [];
@@ -215,11 +206,7 @@ export class OffersService {
       result = { ...(await this.db.transaction(work)), replayed: false };
     } else {
       const problem = keyProblem(key);
-      if (problem)
-        throw new BadRequestException({
-          message: problem,
-          details: [{ field: 'Idempotency-Key', messages: [problem] }],
-        });
+      if (problem) throw new InvalidInput(problem, [{ field: 'Idempotency-Key', messages: [problem] }]);
       result = await this.idempotency.run(
         `offer.claim:${subscriberId}`,
         key,
@@ -244,22 +231,18 @@ export class OffersService {
       .where('o.id = :offerId', { offerId })
       .andWhere(ELIGIBLE, { sub: subscriberId })
       .getOne();
-    if (!offer) throw new NotFoundException('No such offer for you');
+    if (!offer) throw new NotFound('No such offer for you');
     const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
     if (state === 'not_open')
-      throw new UnprocessableEntityException(
-        `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
-      );
+      throw new Unprocessable(`This offer opens for claims at ${offer.claimOpensAt.toISOString()}`);
     if (state === 'closed')
-      throw new UnprocessableEntityException(
-        `The claim window closed at ${offer.claimClosesAt.toISOString()}`,
-      );
+      throw new Unprocessable(`The claim window closed at ${offer.claimClosesAt.toISOString()}`);
     const [claim] = await m.query(
       `INSERT INTO offer_claims (offer_id, subscriber_id, channel) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, created_at`,
       [offerId, subscriberId, channel],
     );
-    if (!claim) throw new ConflictException('You have already claimed this offer');
+    if (!claim) throw new Conflict('You have already claimed this offer');
     const outboxIds = await this.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
     await this.audit.record(m, actor, {
       action: 'offer.claim',
@@ -328,11 +311,11 @@ export class OffersService {
       return { outcome: 'claimed', offerId: offer.id, claimId: (r.body as { claimId: string }).claimId };
     } catch (e) {
       const outcome: KeywordOutcome | null =
-        e instanceof NotFoundException
+        e instanceof NotFound
           ? 'not_eligible'
-          : e instanceof ConflictException
+          : e instanceof Conflict
             ? 'already_claimed'
-            : e instanceof UnprocessableEntityException
+            : e instanceof Unprocessable
               ? 'window_closed'
               : null;
       if (!outcome) throw e;

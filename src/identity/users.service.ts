@@ -1,11 +1,13 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { StaffRole } from '../platform/http/principal';
 import { hashPassword } from './secrets';
 import { StaffUser } from './staff-user.entity';
+import { Conflict, NotFound } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 export interface NewStaffUser {
   email: string;
@@ -45,8 +47,8 @@ export class UsersService {
         return user;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).code === '23505') {
-        throw new ConflictException('A user with this email already exists');
+      if (isUniqueViolation(e)) {
+        throw new Conflict('A user with this email already exists');
       }
       throw e;
     }
@@ -63,7 +65,7 @@ export class UsersService {
   ): Promise<StaffUser> {
     return this.db.transaction(async (m) => {
       const user = await m.findOne(StaffUser, { where: { id } });
-      if (!user) throw new NotFoundException('No such user');
+      if (!user) throw new NotFound('No such user');
       const before = { role: user.role, active: user.active, displayName: user.displayName };
       Object.assign(user, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
       await m.save(user);

@@ -1,12 +1,6 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -19,6 +13,8 @@ import { IncidentUpdate } from './incident-update.entity';
 import { Incident, IncidentStatus, Impact } from './incident.entity';
 import { describePii, findPii } from './pii-guard';
 import { RegulatorNotice } from './regulator-notice.entity';
+import { Conflict, Forbidden, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** What the public may see of an incident: published updates only, corrections folded into their original. */
 export interface PublicUpdate {
@@ -68,21 +64,21 @@ export class IncidentsService {
     const findings = findPii(fields, this.config.incidents.accountIdPattern);
     if (!findings.length) return;
     const fieldsOf = [...new Set(findings.map((f) => f.field))];
-    throw new UnprocessableEntityException({
-      message: `Refused: public text must not contain personal data. ${describePii(findings)}`,
-      details: fieldsOf.map((field) => ({
+    throw new Unprocessable(
+      `Refused: public text must not contain personal data. ${describePii(findings)}`,
+      fieldsOf.map((field) => ({
         field,
         messages: findings
           .filter((f) => f.field === field)
           .map((f) => `looks like a ${f.kind} (${f.masked})`),
       })),
-    });
+    );
   }
 
   /** Loosening who approves would let comms approve their own team's text: supervisors and admins only. */
   private guardApproverRoles(dto: PatchIncidentDto, actor: Actor): void {
     if (dto.approverRoles && !['supervisor', 'admin'].includes(actor.role ?? ''))
-      throw new ForbiddenException('Only a supervisor or admin may set who approves updates');
+      throw new Forbidden('Only a supervisor or admin may set who approves updates');
   }
 
   async create(dto: CreateIncidentDto, actor: Actor): Promise<Incident> {
@@ -135,14 +131,14 @@ export class IncidentsService {
 
   async get(id: string, m: EntityManager = this.db.manager): Promise<Incident> {
     const found = await m.findOne(Incident, { where: { id } });
-    if (!found) throw new NotFoundException('No such incident');
+    if (!found) throw new NotFound('No such incident');
     return found;
   }
 
   /** Row-locks the incident for the rest of the transaction (serialises publications of one incident). */
   async lockIncident(m: EntityManager, id: string): Promise<Incident> {
     const found = await m.findOne(Incident, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!found) throw new NotFoundException('No such incident');
+    if (!found) throw new NotFound('No such incident');
     return found;
   }
 
@@ -190,8 +186,8 @@ export class IncidentsService {
         return saved;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).code === '23505')
-        throw new ConflictException(`The ${kind} notification is already recorded for this incident`);
+      if (isUniqueViolation(e))
+        throw new Conflict(`The ${kind} notification is already recorded for this incident`);
       throw e;
     }
   }

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
@@ -10,6 +10,7 @@ import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
+import { DomainError, NotAuthenticated } from '../platform/http/domain-error';
 
 export type Rendered = { status: number; html: string };
 
@@ -42,7 +43,7 @@ export class CustomerPagesService {
       const sent = fill(s.codeSent, { number: mask(this.subscribers.normalise(f.msisdn)) });
       return { status: 200, html: this.renderer.affected(locale, { challengeId, sent }) };
     } catch (e) {
-      const status = e instanceof HttpException ? e.getStatus() : 500;
+      const status = e instanceof DomainError ? e.status : 500;
       if (status === HttpStatus.TOO_MANY_REQUESTS)
         return { status, html: this.renderer.affected(locale, { error: s.tooManyCodes }) };
       if (status === HttpStatus.BAD_REQUEST)
@@ -59,13 +60,13 @@ export class CustomerPagesService {
     try {
       ({ token } = await this.auth.verify(f.challengeId, f.code.trim(), actor));
     } catch (e) {
-      if (!(e instanceof UnauthorizedException)) throw e;
+      if (!(e instanceof NotAuthenticated)) throw e;
       const html = this.renderer.affected(locale, { error: s.wrongCode, challengeId: f.challengeId });
       return { status: 400, html };
     }
     // The answer is shown once, now: the session verify() opened is not handed out, so close it at once.
     const principal = await this.auth.resolve(token);
-    if (principal?.type !== 'customer') throw new UnauthorizedException();
+    if (principal?.type !== 'customer') throw new NotAuthenticated();
     await this.auth.logout(principal.sessionId);
     const [exposure, subscriber] = await Promise.all([
       this.analysis.customerExposure(principal.subscriberId),

@@ -1,4 +1,4 @@
-import { HttpException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../platform/config';
 import { SubscribeForm, TokenForm } from './dto/status-page.dto';
@@ -7,6 +7,7 @@ import { CachedPage, StatusPageCache } from './status-cache';
 import { MessagePage, StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
 import { SubscriptionRefused, SubscriptionsService } from './subscriptions.service';
+import { NotFound, Unavailable } from '../platform/http/domain-error';
 
 type Rendered = { status: number; html: string };
 
@@ -32,9 +33,9 @@ export class StatusPageService {
       page = await this.cache.page(key, contentTypeOf(key), (snapshot) => this.render(key, snapshot));
     } catch {
       res.setHeader('Retry-After', '5');
-      throw new ServiceUnavailableException('The status page is temporarily unavailable');
+      throw new Unavailable('The status page is temporarily unavailable');
     }
-    if (!page) throw new NotFoundException('No such incident');
+    if (!page) throw new NotFound('No such incident');
     this.write(req, res, page, this.cache.stale);
   }
 
@@ -88,7 +89,7 @@ export class StatusPageService {
       });
     } catch (e) {
       if (e instanceof SubscriptionRefused)
-        return this.page(e.getStatus(), locale, { heading: s.subscribeTitle, message: s[e.messageKey] });
+        return this.page(e.status, locale, { heading: s.subscribeTitle, message: s[e.messageKey] });
       throw e;
     }
   }
@@ -124,7 +125,7 @@ export class StatusPageService {
   unsubscribePage(id: string, token: string, locale: Locale): string {
     const s = this.renderer.strings[locale];
     if (!this.subscriptions.validUnsubscribeToken(id, token))
-      throw new NotFoundException('Unknown or invalid unsubscribe link');
+      throw new NotFound('Unknown or invalid unsubscribe link');
     return this.renderer.message(locale, {
       heading: s.unsubscribeButton,
       message: s.unsubscribePrompt,
@@ -157,7 +158,7 @@ export class StatusPageService {
     if (kind === 'atom') return atomFeed(snapshot, base, title);
     if (kind === 'index') return this.renderer.index(snapshot, a as Locale);
     if (kind === 'incident') return this.renderer.incident(snapshot, a, b as Locale);
-    throw new HttpException('unknown page', 500);
+    throw new Error(`unknown page ${kind}`); // a programming error: the keys are ours
   }
 }
 
