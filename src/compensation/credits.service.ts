@@ -9,12 +9,12 @@ import { AppConfig } from '../platform/config';
 import { BillingService } from './billing.service';
 import { Credit, CreditStatus } from './credit.entity';
 import { IssueCreditDto } from './dto/issue-credit.dto';
-import { IdempotencyService } from './idempotency.service';
-import { keyProblem, requestHash } from './idempotency';
+import { IdempotencyService } from '../platform/http/idempotency.service';
+import { requestHash } from '../platform/http/idempotency';
 import { creditEntry, GOODWILL_EXPENSE, offerExpenseAccount, reversalEntry } from './ledger';
 import { LedgerService } from './ledger.service';
 import { approvalProblem, decideCredit, utcDayStart } from './limits';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { Conflict, Forbidden, NotFound, Unprocessable } from '../platform/http/domain-error';
 
 /** A credit about to be issued (goodwill from an agent, or an offer claim). */
 export interface NewCredit {
@@ -47,13 +47,11 @@ export class CreditsService {
    * An agent credits a customer. Idempotent per agent and key; the customer's credits are serialised by a
    * transaction-scoped advisory lock, so parallel requests cannot together pass the daily limit.
    */
-  async issue(dto: IssueCreditDto, actor: Actor, key: string | undefined) {
-    const problem = keyProblem(key);
-    if (problem) throw new InvalidInput(problem, [{ field: 'Idempotency-Key', messages: [problem] }]);
+  async issue(dto: IssueCreditDto, actor: Actor, key: string) {
     let outboxIds: string[] = [];
     const result = await this.idempotency.run(
       `credit.issue:${actor.id}`,
-      key!,
+      key,
       requestHash('credit.issue', dto),
       async (m) => {
         await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE, dto.subscriberId]);

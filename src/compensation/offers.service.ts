@@ -14,8 +14,8 @@ import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
 import { CreditsService } from './credits.service';
 import { CreateOfferDto } from './dto/offer.dto';
-import { IdempotencyService } from './idempotency.service';
-import { keyProblem, requestHash } from './idempotency';
+import { IdempotencyService } from '../platform/http/idempotency.service';
+import { requestHash } from '../platform/http/idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
 import { parseCsvLine } from '../platform/streams/csv-line';
@@ -205,8 +205,6 @@ export class OffersService {
     if (key === undefined) {
       result = { ...(await this.db.transaction(work)), replayed: false };
     } else {
-      const problem = keyProblem(key);
-      if (problem) throw new InvalidInput(problem, [{ field: 'Idempotency-Key', messages: [problem] }]);
       result = await this.idempotency.run(
         `offer.claim:${subscriberId}`,
         key,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { decideOnExisting } from './idempotency';
-import { Conflict, Unprocessable } from '../platform/http/domain-error';
+import { Conflict, Unprocessable } from './domain-error';
 
 export interface StoredResponse {
   status: number;
