@@ -3,7 +3,6 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
@@ -18,7 +17,7 @@ import { IdempotencyService } from '../platform/http/idempotency.service';
 import { requestHash } from '../platform/http/idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
-import { parseCsvLine } from '../platform/streams/csv-line';
+import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
@@ -140,9 +139,8 @@ export class OffersService {
         counts.added += r.added;
         batch = [];
       };
-      // The reader is made just before iterating: readline drops lines emitted before iteration starts.
-      for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-        const value = (parseCsvLine(line)?.[0] ?? '').trim();
+      for await (const row of csvRows(input)) {
+        const value = (row.cells?.[0] ?? '').trim();
         if (!value || value.startsWith('#')) continue;
         counts.lines++;
         batch.push(value);

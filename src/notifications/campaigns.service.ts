@@ -1,7 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
@@ -20,7 +19,7 @@ import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
-import { parseCsvLine } from '../platform/streams/csv-line';
+import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
 
@@ -197,10 +196,8 @@ export class CampaignsService {
       report.matched += n;
       report.unknown += keys.length - n;
     };
-    for await (const raw of createInterface({ input: csv, crlfDelay: Infinity })) {
-      const line = raw.trim();
-      if (!line) continue;
-      const cells = (parseCsvLine(line) ?? []).map((x) => x.trim());
+    for await (const row of csvRows(csv)) {
+      const cells = (row.cells ?? []).map((x) => x.trim());
       if (column < 0) {
         column = cells.findIndex((h) => h === 'account_id' || h === 'msisdn');
         if (column < 0) throw new InvalidInput('the CSV needs a header with an account_id or msisdn column');
