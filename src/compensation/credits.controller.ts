@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from '../platform/http/http-response';
 import type { Actor } from '../platform/http/actor';
 import { IdempotencyKey, sendIdempotent } from '../platform/http/idempotency-key';
@@ -30,6 +30,13 @@ export class CreditsController {
   @Roles('support', 'supervisor', 'admin')
   list(@Query() q: ListCreditsDto) {
     return this.credits.list(q);
+  }
+
+  @Get('credits/:id')
+  @Roles('support', 'supervisor', 'admin')
+  @ApiOperation({ summary: 'One credit: amount, reason, status, who asked and who decided' })
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.credits.get(id);
   }
 
   @Post('credits/:id/approve')

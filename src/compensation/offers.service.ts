@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
@@ -44,12 +45,13 @@ export class OffersService {
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
+    private readonly clock: Clock,
   ) {}
 
   async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
     const fields = {
       ...dto,
-      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : new Date(),
+      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : this.clock.now(),
       claimClosesAt: new Date(dto.claimClosesAt),
     };
     const problems = offerProblems(fields);
@@ -155,22 +157,23 @@ export class OffersService {
         summary: counts,
       });
     });
-    if (offer.mode === 'auto' && counts.added) await this.enqueueApply(offer, `upload-${Date.now()}`);
+    if (offer.mode === 'auto' && counts.added)
+      await this.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
     return { ...counts, unmatched: counts.lines - counts.matched };
   }
 
   /** The offers a customer may see: eligible, and open or already claimed by them. */
   async listForCustomer(subscriberId: string) {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
       .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
       .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
       .where(ELIGIBLE, { sub: subscriberId })
-      .andWhere('(o.claim_closes_at > now() OR c.id IS NOT NULL)')
+      .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
       .orderBy('o.claim_closes_at')
       .getRawAndEntities();
-    const now = new Date();
     return rows.entities.map((o, i) => ({
       id: o.id,
       name: o.name,
@@ -228,7 +231,7 @@ export class OffersService {
       .andWhere(ELIGIBLE, { sub: subscriberId })
       .getOne();
     if (!offer) throw new NotFound('No such offer for you');
-    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
+    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
     if (state === 'not_open')
       throw new Unprocessable(`This offer opens for claims at ${offer.claimOpensAt.toISOString()}`);
     if (state === 'closed')
@@ -323,7 +326,10 @@ export class OffersService {
     await this.queue.add(
       JOB.applyOffer,
       { offerId: offer.id },
-      { jobId: `offer-${offer.id}-${tag}`, delay: Math.max(0, offer.claimOpensAt.getTime() - Date.now()) },
+      {
+        jobId: `offer-${offer.id}-${tag}`,
+        delay: Math.max(0, offer.claimOpensAt.getTime() - this.clock.now().getTime()),
+      },
     );
   }
 
@@ -334,7 +340,7 @@ export class OffersService {
   async applyAuto(offerId: string): Promise<number> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
     if (!offer || offer.mode !== 'auto' || offer.appliedAt) return 0;
-    if (windowState(offer.claimOpensAt, offer.claimClosesAt, new Date()) !== 'open') return 0;
+    if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
     const source =
       offer.eligibility === 'all'
         ? `SELECT id AS subscriber_id FROM subscribers`
@@ -365,22 +371,25 @@ export class OffersService {
       total += n;
       if (n === 0) break;
     }
-    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [
+    await this.db.query(`UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, [
       offerId,
+      this.clock.now(),
     ]);
     return total;
   }
 
   /** Auto offers that are open but not applied (their job was lost or they opened since): enqueue again. */
   async sweep(): Promise<number> {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
       .where(
-        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
+        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
+        { now },
       )
       .getMany();
-    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(Date.now() / SWEEP_EVERY_MS)}`);
+    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(now.getTime() / SWEEP_EVERY_MS)}`);
     return rows.length;
   }
 }

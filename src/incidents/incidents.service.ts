@@ -202,8 +202,9 @@ export class IncidentsService {
               u.published_at AS u_published_at, u.next_update_by AS u_next_update_by, u.corrects_id AS u_corrects_id
          FROM incidents i
          JOIN incident_updates u ON u.incident_id = i.id AND u.status = 'published'
-        WHERE i.resolved_at IS NULL OR i.resolved_at > now() - interval '90 days'
+        WHERE i.resolved_at IS NULL OR i.resolved_at > $1::timestamptz - interval '90 days'
         ORDER BY i.detected_at DESC, u.published_at ASC`,
+      [this.clock.now()], // resolved_at is Clock time
     );
     const byId = new Map<string, PublicIncident>();
     for (const r of rows) {
@@ -287,7 +288,8 @@ export class IncidentsService {
   async updatesAwaitingFanout(): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM incident_updates WHERE status = 'published' AND subscribers_notified_at IS NULL
-          AND published_at > now() - interval '7 days'`,
+          AND published_at > $1::timestamptz - interval '7 days'`,
+      [this.clock.now()], // published_at is Clock time
     );
     return rows.map((r: { id: string }) => r.id);
   }

@@ -240,8 +240,10 @@ export class CampaignsService {
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new Forbidden('a campaign must be approved by someone other than its author');
-    if (action === 'schedule' && (!at || at.getTime() <= Date.now()))
-      throw new InvalidInput('scheduledAt must be in the future');
+    if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
+      throw new InvalidInput('Validation failed', [
+        { field: 'scheduledAt', messages: ['scheduledAt must be in the future'] },
+      ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
       const changed = await this.move(m, c.id, c.status, to, action, actor, at);
@@ -271,12 +273,12 @@ export class CampaignsService {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
          approved_by = CASE WHEN $4 = 'approve' THEN $5 ELSE approved_by END,
-         approved_at = CASE WHEN $4 = 'approve' THEN now() ELSE approved_at END,
+         approved_at = CASE WHEN $4 = 'approve' THEN $7 ELSE approved_at END,
          scheduled_at = CASE WHEN $4 = 'schedule' THEN $6::timestamptz ELSE scheduled_at END,
-         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN now() ELSE completed_at END
+         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, $7) ELSE started_at END,
+         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $7 ELSE completed_at END
        WHERE id = $1 AND status = $2`,
-      [id, from, to, action, actor.id ?? null, at ?? null],
+      [id, from, to, action, actor.id ?? null, at ?? null, this.clock.now()],
     );
     if (!n) return false;
     await this.audit.record(m, actor, {
@@ -385,7 +387,8 @@ export class CampaignsService {
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
   async startDue(): Promise<void> {
     const due: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= now()`,
+      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= $1`,
+      [this.clock.now()],
     );
     for (const { id } of due)
       await this.act(id, 'begin', { type: 'system', id: 'scheduler' }).catch((e) =>

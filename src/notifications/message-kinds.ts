@@ -44,7 +44,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
-      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],
   },
@@ -52,7 +52,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
-      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],
   },

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDate,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  MinDate,
-} from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
@@ -56,8 +46,7 @@ export class ScheduleCampaignDto {
   @ApiProperty()
   @Type(() => Date)
   @IsDate()
-  @MinDate(() => new Date(), { message: 'scheduledAt must be in the future' })
-  scheduledAt!: Date;
+  scheduledAt!: Date; // "in the future" is checked by the service, on the Clock
 }
 
 export class PreviewTemplateDto {
