@@ -45,8 +45,8 @@ export class NotFound extends DomainError {
 
 /** 409: the state does not allow it now (already done, changed meanwhile, taken). */
 export class Conflict extends DomainError {
-  constructor(message: string) {
-    super('conflict', 409, message);
+  constructor(message: string, details?: unknown) {
+    super('conflict', 409, message, details);
   }
 }
 
