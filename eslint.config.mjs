@@ -22,6 +22,9 @@ export const ALLOWED_EDGES = {
   'status-page': ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis'],
   // My account and "Not you?": pages over the customer-facing services (and status-page's renderer)
   account: ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis', 'compensation', 'number-change', 'status-page'],
+  // the staff console's read models: they gather what the feature modules export
+  approvals: ['platform', 'identity', 'notifications', 'compensation', 'number-change', 'incidents'],
+  support: ['platform', 'audit', 'subscribers', 'analysis', 'notifications', 'compensation', 'number-change'],
 };
 const MODULES = Object.keys(ALLOWED_EDGES);
 // The commands wire everything together, as the composition root (src/*.ts, not an element: unchecked) does.

@@ -8,6 +8,7 @@ import { NumberChangeModule } from './number-change/number-change.module';
 import { PlatformConfigModule } from './platform/config';
 import { DatabaseModule } from './platform/database';
 import { HealthModule } from './platform/health/health.module';
+import { HttpEdgeModule } from './platform/http/http-edge.module';
 import { LoggingModule } from './platform/logging/logging.module';
 import { HttpMetricsMiddleware, MetricsModule } from './platform/metrics/metrics.module';
 import { PrivacyModule } from './platform/privacy';
@@ -55,6 +56,7 @@ export class AppModule implements NestModule {
         MetricsModule,
         QueueModule,
         HealthModule,
+        HttpEdgeModule,
         SandboxModule,
         ChannelsModule,
         ...DOMAIN_MODULES,

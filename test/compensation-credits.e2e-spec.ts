@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { requestHash } from '../src/compensation/idempotency';
+import { requestHash } from '../src/platform/http/idempotency';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';

@@ -1,11 +1,11 @@
+import { Injectable } from '@nestjs/common';
 import {
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+  Conflict,
+  Forbidden,
+  NotAuthenticated,
+  NotFound,
+  Unprocessable,
+} from '../platform/http/domain-error';
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CreditsService } from '../compensation/credits.service';
@@ -87,7 +87,7 @@ export class AccountPagesService {
   /** Refuses a pre-sign-in form whose token does not match the form cookie (a forged cross-site post). */
   checkForm(cookie: string | undefined, token: string | undefined): void {
     if (!validFormToken(this.key, cookie, token))
-      throw new ForbiddenException('This form has expired or did not come from this site');
+      throw new Forbidden('This form has expired or did not come from this site');
   }
 
   csrfFor(binding: string): string {
@@ -187,9 +187,9 @@ export class AccountPagesService {
         status: r.status,
       });
     } catch (e) {
-      if (e instanceof ConflictException)
+      if (e instanceof Conflict)
         return this.offersPage(who, locale, { status: 409, error: s.alreadyClaimed });
-      if (e instanceof UnprocessableEntityException)
+      if (e instanceof Unprocessable)
         return this.offersPage(who, locale, { status: 422, error: s.claimWindowClosed });
       throw e; // 404 for an offer that is not theirs: the error page
     }
@@ -209,7 +209,7 @@ export class AccountPagesService {
     const s = this.renderer.strings[locale];
     const subscriber = await this.subscriber(who);
     const done = await this.subscriptions.unsubscribeOwn(id, addressesOf(subscriber));
-    if (!done) throw new NotFoundException('No such subscription');
+    if (!done) throw new NotFound('No such subscription');
     const title = (locale === 'cy' && done.titleCy) || done.title;
     return this.updates(who, locale, fill(s.unsubscribedNotice, { title }));
   }
@@ -218,7 +218,7 @@ export class AccountPagesService {
 
   async subscriber(who: WebCustomer): Promise<Subscriber> {
     const subscriber = await this.subscribers.findById(who.subscriberId);
-    if (!subscriber) throw new UnauthorizedException();
+    if (!subscriber) throw new NotAuthenticated();
     return subscriber;
   }
 

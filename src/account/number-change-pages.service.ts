@@ -1,10 +1,5 @@
-import {
-  BadRequestException,
-  ConflictException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-} from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { Conflict, DomainError, InvalidInput } from '../platform/http/domain-error';
 import type { Actor } from '../platform/http/actor';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NumberChangeService } from '../number-change/number-change.service';
@@ -68,10 +63,8 @@ export class NumberChangePagesService {
       );
       return this.page(who, locale);
     } catch (e) {
-      if (e instanceof ConflictException)
-        return this.page(who, locale, { status: 409, notice: s.numberOpenExists });
-      if (e instanceof BadRequestException)
-        return this.page(who, locale, { status: 400, error: s.numberNoEmail });
+      if (e instanceof Conflict) return this.page(who, locale, { status: 409, notice: s.numberOpenExists });
+      if (e instanceof InvalidInput) return this.page(who, locale, { status: 400, error: s.numberNoEmail });
       throw e;
     }
   }
@@ -89,7 +82,7 @@ export class NumberChangePagesService {
       locale,
       () => this.requests.confirmEmail(who.subscriberId, id, code.trim(), actor),
       {
-        BadRequestException: s.numberEmailCodeWrong,
+        InvalidInput: s.numberEmailCodeWrong,
         [HttpStatus.TOO_MANY_REQUESTS]: s.tooMany,
       },
     );
@@ -108,7 +101,7 @@ export class NumberChangePagesService {
   async choose(who: WebCustomer, id: string, msisdn: string, locale: Locale, actor: Actor): Promise<Page> {
     const s = this.renderer.strings[locale];
     return this.step(who, locale, () => this.requests.choose(who.subscriberId, id, msisdn, actor), {
-      ConflictException: s.numberNotReserved,
+      Conflict: s.numberNotReserved,
     });
   }
 
@@ -133,11 +126,10 @@ export class NumberChangePagesService {
       await run();
       return this.page(who, locale);
     } catch (e) {
-      if (!(e instanceof HttpException) || e.getStatus() === HttpStatus.NOT_FOUND) throw e;
-      const message = messages[e.constructor.name] ?? messages[e.getStatus()];
-      if (message) return this.page(who, locale, { status: e.getStatus(), error: message });
-      if (e instanceof ConflictException)
-        return this.page(who, locale, { status: 409, notice: s.numberConflict });
+      if (!(e instanceof DomainError) || e.status === HttpStatus.NOT_FOUND) throw e;
+      const message = messages[e.constructor.name] ?? messages[e.status];
+      if (message) return this.page(who, locale, { status: e.status, error: message });
+      if (e instanceof Conflict) return this.page(who, locale, { status: 409, notice: s.numberConflict });
       throw e;
     }
   }

@@ -1,11 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
@@ -32,6 +26,8 @@ import { InputFile, planScan } from './scan-plan';
 import { ScanCounts } from './scan-task';
 import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
 import { stagingRows } from './staging-rows';
+import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 export const ANALYSIS_QUEUE = 'analysis';
 
@@ -109,8 +105,7 @@ export class AnalysisService implements AudiencePort {
 
   async assertReady(runId: string): Promise<void> {
     const { status } = await this.summary(runId);
-    if (status !== 'completed')
-      throw new ConflictException(`analysis run ${runId} is ${status}, not completed`);
+    if (status !== 'completed') throw new Conflict(`analysis run ${runId} is ${status}, not completed`);
   }
 
   /** Resolves names from the API against ANALYSIS_INPUT_DIR, refusing anything outside it. */
@@ -120,7 +115,7 @@ export class AnalysisService implements AudiencePort {
       const p = resolve(dir, n);
       const rel = relative(dir, p);
       if (rel.startsWith('..') || isAbsolute(rel))
-        throw new BadRequestException(`${n}: outside the analysis input directory`);
+        throw new InvalidInput(`${n}: outside the analysis input directory`);
       return p;
     });
   }
@@ -273,7 +268,7 @@ export class AnalysisService implements AudiencePort {
       await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [run.id, key]);
       return false;
     } catch (e: any) {
-      if (e.code !== '23505') throw e;
+      if (!isUniqueViolation(e)) throw e;
       await this.db.query(
         `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
            duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
@@ -525,7 +520,7 @@ export class AnalysisService implements AudiencePort {
   async summary(runId: string): Promise<RunSummary> {
     const runs = this.db.getRepository(AnalysisRun);
     const asked = await runs.findOneBy({ id: runId });
-    if (!asked) throw new NotFoundException('no such analysis run');
+    if (!asked) throw new NotFound('no such analysis run');
     const run = asked.duplicateOf ? await runs.findOneByOrFail({ id: asked.duplicateOf }) : asked;
     const files = await this.db
       .getRepository(AnalysisFile)
@@ -572,7 +567,7 @@ export class AnalysisService implements AudiencePort {
       `SELECT COALESCE(duplicate_of, id) AS id FROM analysis_runs WHERE id = $1`,
       [runId],
     );
-    if (!rows.length) throw new NotFoundException('no such analysis run');
+    if (!rows.length) throw new NotFound('no such analysis run');
     return rows[0].id;
   }
 

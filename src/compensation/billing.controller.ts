@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { HttpResponse as Response } from './http-types';
+import type { HttpResponse as Response } from '../platform/http/http-response';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { BillingService } from './billing.service';

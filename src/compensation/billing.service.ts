@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Writable } from 'node:stream';
@@ -12,6 +12,7 @@ import { copyCsvOut } from '../platform/database/copy-out';
 import { BillingEvent, BillingOutbox } from './billing-outbox.entity';
 import { SIGNATURE_HEADER, signPayload } from './billing-signature';
 import { COMPENSATION_QUEUE, JOB } from './compensation.queue';
+import { Conflict, NotFound } from '../platform/http/domain-error';
 
 export const DELIVERY_HEADER = 'candor-delivery';
 
@@ -136,8 +137,8 @@ export class BillingService {
       );
       if (!rows.length) {
         const exists = await m.getRepository(BillingOutbox).exists({ where: { id: outboxId } });
-        if (!exists) throw new NotFoundException('No such billing delivery');
-        throw new ConflictException('Only a dead delivery can be retried');
+        if (!exists) throw new NotFound('No such billing delivery');
+        throw new Conflict('Only a dead delivery can be retried');
       }
       await this.audit.record(m, actor, {
         action: 'billing.retry',

@@ -14,7 +14,6 @@ import { Credit } from './credit.entity';
 import { CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
 import { CustomerCompensationController } from './customer-compensation.controller';
-import { IdempotencyService } from './idempotency.service';
 import { KeywordClaims } from './keyword-claims';
 import { LedgerService } from './ledger.service';
 import { OfferClaim } from './offer-claim.entity';
@@ -42,7 +41,6 @@ declareMessageKinds(COMPENSATION_KINDS);
   ],
   providers: [
     LedgerService,
-    IdempotencyService,
     BillingService,
     CreditsService,
     OffersService,

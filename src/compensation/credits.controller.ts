@@ -1,28 +1,11 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { HttpResponse as Response } from './http-types';
+import type { HttpResponse as Response } from '../platform/http/http-response';
 import type { Actor } from '../platform/http/actor';
+import { IdempotencyKey, sendIdempotent } from '../platform/http/idempotency-key';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { CreditsService } from './credits.service';
 import { DecisionDto, IssueCreditDto, ListCreditsDto } from './dto/issue-credit.dto';
-
-/** Replays carry this header, so a client can tell a retry's answer from a fresh one. */
-export function sendIdempotent(res: Response, r: { status: number; body: unknown; replayed: boolean }) {
-  res.status(r.status);
-  if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
-  return r.body;
-}
 
 @ApiTags('compensation')
 @ApiBearerAuth()
@@ -36,7 +19,7 @@ export class CreditsController {
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async issue(
     @Body() dto: IssueCreditDto,
-    @Headers('idempotency-key') key: string | undefined,
+    @IdempotencyKey({ required: true }) key: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ) {

@@ -1,11 +1,4 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
@@ -17,11 +10,12 @@ import { AppConfig } from '../platform/config';
 import { BillingService } from './billing.service';
 import { Credit, CreditStatus } from './credit.entity';
 import { IssueCreditDto } from './dto/issue-credit.dto';
-import { IdempotencyService } from './idempotency.service';
-import { keyProblem, requestHash } from './idempotency';
+import { IdempotencyService } from '../platform/http/idempotency.service';
+import { requestHash } from '../platform/http/idempotency';
 import { creditEntry, GOODWILL_EXPENSE, offerExpenseAccount, reversalEntry } from './ledger';
 import { LedgerService } from './ledger.service';
 import { approvalProblem, decideCredit, utcDayStart } from './limits';
+import { Conflict, Forbidden, NotFound, Unprocessable } from '../platform/http/domain-error';
 
 /** A credit about to be issued (goodwill from an agent, or an offer claim). */
 export interface NewCredit {
@@ -55,22 +49,16 @@ export class CreditsService {
    * An agent credits a customer. Idempotent per agent and key; the customer's credits are serialised by a
    * transaction-scoped advisory lock, so parallel requests cannot together pass the daily limit.
    */
-  async issue(dto: IssueCreditDto, actor: Actor, key: string | undefined) {
-    const problem = keyProblem(key);
-    if (problem)
-      throw new BadRequestException({
-        message: problem,
-        details: [{ field: 'Idempotency-Key', messages: [problem] }],
-      });
+  async issue(dto: IssueCreditDto, actor: Actor, key: string) {
     let outboxIds: string[] = [];
     const result = await this.idempotency.run(
       `credit.issue:${actor.id}`,
-      key!,
+      key,
       requestHash('credit.issue', dto),
       async (m) => {
         await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE, dto.subscriberId]);
         const [sub] = await m.query(`SELECT 1 FROM subscribers WHERE id = $1`, [dto.subscriberId]);
-        if (!sub) throw new NotFoundException('No such subscriber');
+        if (!sub) throw new NotFound('No such subscriber');
         const [{ today }] = await m.query(
           `SELECT coalesce(sum(amount_pence), 0)::int AS today FROM credits
            WHERE subscriber_id = $1 AND source = 'goodwill' AND status <> 'rejected' AND created_at >= $2`,
@@ -82,7 +70,7 @@ export class CreditsService {
           today,
           this.config.compensation,
         );
-        if (decision.outcome === 'refuse') throw new UnprocessableEntityException(decision.reason);
+        if (decision.outcome === 'refuse') throw new Unprocessable(decision.reason);
         const credit: NewCredit = { id: randomUUID(), source: 'goodwill', requestedBy: actor.id, ...dto };
         if (decision.outcome === 'issue') {
           outboxIds = await this.insertIssued(m, [credit]);
@@ -165,7 +153,7 @@ export class CreditsService {
     const credit = await this.db.transaction(async (m) => {
       const c = await this.lockPending(m, id);
       const problem = approvalProblem(actor.id!, actor.role as StaffRole, c.requestedBy);
-      if (problem) throw new ForbiddenException(problem);
+      if (problem) throw new Forbidden(problem);
       const [entryId] = await this.ledger.post(m, [this.entryFor(c)]);
       await m.update(
         Credit,
@@ -189,7 +177,7 @@ export class CreditsService {
     return this.db.transaction(async (m) => {
       const c = await this.lockPending(m, id);
       const problem = approvalProblem(actor.id!, actor.role as StaffRole, c.requestedBy);
-      if (problem) throw new ForbiddenException(problem);
+      if (problem) throw new Forbidden(problem);
       await m.update(
         Credit,
         { id, status: 'pending_approval' },
@@ -211,8 +199,8 @@ export class CreditsService {
     const credit = await this.db.transaction(async (m) => {
       const c = await this.lock(m, id);
       if (c.status !== 'issued')
-        throw new ConflictException(`Only an issued credit can be reversed (this one is ${c.status})`);
-      if (c.reversedAt) throw new ConflictException('This credit has already been reversed');
+        throw new Conflict(`Only an issued credit can be reversed (this one is ${c.status})`);
+      if (c.reversedAt) throw new Conflict('This credit has already been reversed');
       const lines = await this.ledger.linesOf(m, c.entryId!);
       const [reversalId] = await this.ledger.post(m, [
         reversalEntry(c.entryId!, lines, `reversal of credit ${id}`),
@@ -242,19 +230,19 @@ export class CreditsService {
 
   private async lock(m: EntityManager, id: string): Promise<Credit> {
     const c = await m.findOne(Credit, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!c) throw new NotFoundException('No such credit');
+    if (!c) throw new NotFound('No such credit');
     return c;
   }
 
   private async lockPending(m: EntityManager, id: string): Promise<Credit> {
     const c = await this.lock(m, id);
-    if (c.status !== 'pending_approval') throw new ConflictException(`This credit is already ${c.status}`);
+    if (c.status !== 'pending_approval') throw new Conflict(`This credit is already ${c.status}`);
     return c;
   }
 
   async get(id: string): Promise<Credit> {
     const c = await this.db.getRepository(Credit).findOne({ where: { id } });
-    if (!c) throw new NotFoundException('No such credit');
+    if (!c) throw new NotFound('No such credit');
     return c;
   }
 

@@ -1,10 +1,10 @@
-import { Controller, Get, Headers, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { HttpResponse as Response } from './http-types';
+import type { HttpResponse as Response } from '../platform/http/http-response';
 import type { Actor } from '../platform/http/actor';
+import { IdempotencyKey, sendIdempotent } from '../platform/http/idempotency-key';
 import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../platform/http/policy.decorators';
 import type { Principal } from '../platform/http/principal';
-import { sendIdempotent } from './credits.controller';
 import { CreditsService } from './credits.service';
 import { OffersService } from './offers.service';
 
@@ -29,7 +29,7 @@ export class CustomerCompensationController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async claim(
     @Param('id', ParseUUIDPipe) id: string,
-    @Headers('idempotency-key') key: string | undefined,
+    @IdempotencyKey() key: string | undefined,
     @CurrentPrincipal() p: Principal,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,

@@ -1,19 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  NotFoundException,
-  Optional,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -23,12 +14,14 @@ import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
 import { CreditsService } from './credits.service';
 import { CreateOfferDto } from './dto/offer.dto';
-import { IdempotencyService } from './idempotency.service';
-import { keyProblem, requestHash } from './idempotency';
+import { IdempotencyService } from '../platform/http/idempotency.service';
+import { requestHash } from '../platform/http/idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
-import { parseCsvLine } from '../platform/streams/csv-line';
+import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
+import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -62,13 +55,11 @@ export class OffersService {
       claimClosesAt: new Date(dto.claimClosesAt),
     };
     const problems = offerProblems(fields);
-    if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
+    if (problems.length) throw new InvalidInput('Validation failed', problems);
     const byRun = dto.eligibility === 'analysis_run';
     if (byRun) {
       if (!this.audiences)
-        throw new UnprocessableEntityException(
-          'Eligibility by analysis run needs the analysis module, not installed',
-        );
+        throw new Unprocessable('Eligibility by analysis run needs the analysis module, not installed');
       await this.audiences.assertReady(dto.analysisRunId!);
     }
     let offer: Offer;
@@ -103,8 +94,8 @@ export class OffersService {
         return o;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).constraint === 'offers_keyword_key')
-        throw new ConflictException('Another offer already uses this keyword');
+      if (isUniqueViolation(e, 'offers_keyword_key'))
+        throw new Conflict('Another offer already uses this keyword');
       throw e;
     }
     if (offer.mode === 'auto') await this.enqueueApply(offer, `created`);
@@ -117,7 +108,7 @@ export class OffersService {
 
   async get(id: string): Promise<Offer> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id });
-    if (!offer) throw new NotFoundException('No such offer');
+    if (!offer) throw new NotFound('No such offer');
     return offer;
   }
 
@@ -127,8 +118,7 @@ export class OffersService {
    */
   async addToList(id: string, input: Readable, actor: Actor) {
     const offer = await this.get(id);
-    if (offer.eligibility !== 'list')
-      throw new ConflictException('Only an offer with list eligibility takes a list');
+    if (offer.eligibility !== 'list') throw new Conflict('Only an offer with list eligibility takes a list');
     const counts = { lines: 0, matched: 0, added: 0 };
     await this.db.transaction(async (m) => {
       let batch: string[] = [];
@@ -152,9 +142,8 @@ export class OffersService {
         counts.added += r.added;
         batch = [];
       };
-      // The reader is made just before iterating: readline drops lines emitted before iteration starts.
-      for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-        const value = (parseCsvLine(line)?.[0] ?? '').trim();
+      for await (const row of csvRows(input)) {
+        const value = (row.cells?.[0] ?? '').trim();
         if (!value || value.startsWith('#')) continue;
         counts.lines++;
         batch.push(value);
@@ -218,12 +207,6 @@ export class OffersService {
     if (key === undefined) {
       result = { ...(await this.db.transaction(work)), replayed: false };
     } else {
-      const problem = keyProblem(key);
-      if (problem)
-        throw new BadRequestException({
-          message: problem,
-          details: [{ field: 'Idempotency-Key', messages: [problem] }],
-        });
       result = await this.idempotency.run(
         `offer.claim:${subscriberId}`,
         key,
@@ -248,22 +231,18 @@ export class OffersService {
       .where('o.id = :offerId', { offerId })
       .andWhere(ELIGIBLE, { sub: subscriberId })
       .getOne();
-    if (!offer) throw new NotFoundException('No such offer for you');
+    if (!offer) throw new NotFound('No such offer for you');
     const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
     if (state === 'not_open')
-      throw new UnprocessableEntityException(
-        `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
-      );
+      throw new Unprocessable(`This offer opens for claims at ${offer.claimOpensAt.toISOString()}`);
     if (state === 'closed')
-      throw new UnprocessableEntityException(
-        `The claim window closed at ${offer.claimClosesAt.toISOString()}`,
-      );
+      throw new Unprocessable(`The claim window closed at ${offer.claimClosesAt.toISOString()}`);
     const [claim] = await m.query(
       `INSERT INTO offer_claims (offer_id, subscriber_id, channel) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, created_at`,
       [offerId, subscriberId, channel],
     );
-    if (!claim) throw new ConflictException('You have already claimed this offer');
+    if (!claim) throw new Conflict('You have already claimed this offer');
     const outboxIds = await this.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
     await this.audit.record(m, actor, {
       action: 'offer.claim',
@@ -332,11 +311,11 @@ export class OffersService {
       return { outcome: 'claimed', offerId: offer.id, claimId: (r.body as { claimId: string }).claimId };
     } catch (e) {
       const outcome: KeywordOutcome | null =
-        e instanceof NotFoundException
+        e instanceof NotFound
           ? 'not_eligible'
-          : e instanceof ConflictException
+          : e instanceof Conflict
             ? 'already_claimed'
-            : e instanceof UnprocessableEntityException
+            : e instanceof Unprocessable
               ? 'window_closed'
               : null;
       if (!outcome) throw e;

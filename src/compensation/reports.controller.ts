@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseEnumPipe, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { HttpResponse as Response } from './http-types';
+import type { HttpResponse as Response } from '../platform/http/http-response';
 import { Roles } from '../platform/http/policy.decorators';
 import { ReportQueryDto } from './dto/period.dto';
 import { REPORT_NAMES, ReportName, ReportsService } from './reports.service';

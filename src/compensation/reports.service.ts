@@ -1,9 +1,10 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { Clock } from '../platform/clock/clock';
 import { copyCsvOut } from '../platform/database/copy-out';
+import { InvalidInput } from '../platform/http/domain-error';
 
 /**
  * Finance's view. Each report is one SQL statement over [from, to), served as JSON or streamed as CSV
@@ -60,7 +61,7 @@ export class ReportsService {
   period(from?: string, to?: string): [Date, Date] {
     const end = to ? new Date(to) : this.clock.now();
     const start = from ? new Date(from) : new Date(end.getTime() - 30 * 86400_000);
-    if (!(start < end)) throw new BadRequestException('from must be before to');
+    if (!(start < end)) throw new InvalidInput('from must be before to');
     return [start, end];
   }
 

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -14,6 +14,7 @@ import { OtpChallenge } from './otp-challenge.entity';
 import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 import { otpText } from './otp-text';
+import { InvalidInput, NotAuthenticated, TooManyRequests } from '../platform/http/domain-error';
 
 @Injectable()
 export class CustomerAuthService {
@@ -38,19 +39,15 @@ export class CustomerAuthService {
   async requestCode(msisdn: string, actor: Actor): Promise<{ challengeId: string; expiresAt: Date }> {
     const e164 = this.subscribers.normalise(msisdn);
     if (!e164)
-      throw new HttpException(
-        {
-          message: 'Validation failed',
-          details: [{ field: 'msisdn', messages: ['msisdn must be a valid UK mobile number'] }],
-        },
-        HttpStatus.BAD_REQUEST,
-      );
+      throw new InvalidInput('Validation failed', [
+        { field: 'msisdn', messages: ['msisdn must be a valid UK mobile number'] },
+      ]);
     const numberKey = this.pseudonymiser.pseudonym(e164, 'otp');
     const { otpMaxPerNumberPerHour, otpMaxPerIpPerHour, otpTtlSeconds, otpMaxAttempts } = this.config.auth;
     const ipOk = await this.limiter.hit('otp-ip', sha256(actor.ip ?? 'unknown'), otpMaxPerIpPerHour, 3600);
     const numberOk = await this.limiter.hit('otp-number', numberKey, otpMaxPerNumberPerHour, 3600);
     if (!ipOk || !numberOk) {
-      throw new HttpException('Too many code requests; try again later', HttpStatus.TOO_MANY_REQUESTS);
+      throw new TooManyRequests('Too many code requests; try again later');
     }
     const subscriber = await this.subscribers.findByMsisdn(e164);
     const code = newOtpCode();
@@ -106,7 +103,7 @@ export class CustomerAuthService {
           targetId: challengeId,
         }),
       );
-      throw new UnauthorizedException(
+      throw new NotAuthenticated(
         row ? 'Incorrect code' : 'Code expired, already used or too many attempts; request a new one',
       );
     }
@@ -118,7 +115,7 @@ export class CustomerAuthService {
         `UPDATE customer_otp_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
         [challengeId, now],
       );
-      if (!consumed[1]) throw new UnauthorizedException('Code already used');
+      if (!consumed[1]) throw new NotAuthenticated('Code already used');
       const token = newToken('customer');
       const expiresAt = new Date(now.getTime() + this.config.auth.customerTokenTtlMinutes * 60_000);
       await m.insert(CustomerSession, { subscriberId, tokenHash: sha256(token), expiresAt });

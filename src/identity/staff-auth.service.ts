@@ -1,11 +1,4 @@
-import {
-  ForbiddenException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -17,6 +10,7 @@ import { Principal } from '../platform/http/principal';
 import { newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
+import { Forbidden, NotAuthenticated, NotFound, TooManyRequests } from '../platform/http/domain-error';
 
 export interface IssuedToken {
   token: string;
@@ -37,10 +31,7 @@ export class StaffAuthService {
   async login(email: string, password: string, actor: Actor): Promise<IssuedToken & { user: StaffUser }> {
     const subject = sha256(email.toLowerCase());
     if ((await this.limiter.count('login-fail', subject)) >= this.config.auth.loginMaxFailures) {
-      throw new HttpException(
-        'Too many failed logins for this account; try again in 15 minutes',
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
+      throw new TooManyRequests('Too many failed logins for this account; try again in 15 minutes');
     }
     const user = await this.db
       .getRepository(StaffUser)
@@ -58,7 +49,7 @@ export class StaffAuthService {
           targetId: user?.id,
         }),
       );
-      throw new UnauthorizedException('Invalid email or password');
+      throw new NotAuthenticated('Invalid email or password');
     }
     await this.limiter.reset('login-fail', subject);
     const issued = await this.db.transaction(async (m) => {
@@ -111,7 +102,7 @@ export class StaffAuthService {
   async createApiKey(userId: string, name: string, actor: Actor): Promise<IssuedToken> {
     return this.db.transaction(async (m) => {
       const user = await m.findOne(StaffUser, { where: { id: userId } });
-      if (!user) throw new NotFoundException('No such user');
+      if (!user) throw new NotFound('No such user');
       const t = await this.issue(m.getRepository(StaffToken), userId, 'api_key', name);
       await this.audit.record(m, actor, {
         action: 'api_key.create',
@@ -136,7 +127,7 @@ export class StaffAuthService {
         { id, kind: 'api_key', revokedAt: IsNull() },
         { revokedAt: this.clock.now() },
       );
-      if (!res.affected) throw new NotFoundException('No such active API key');
+      if (!res.affected) throw new NotFound('No such active API key');
       await this.audit.record(m, actor, {
         action: 'api_key.revoke',
         targetType: 'staff_token',
@@ -196,6 +187,6 @@ export class StaffAuthService {
   }
 
   static ensureStaff(p: Principal | undefined): asserts p is Extract<Principal, { type: 'staff' }> {
-    if (!p || p.type !== 'staff') throw new ForbiddenException();
+    if (!p || p.type !== 'staff') throw new Forbidden();
   }
 }

@@ -1,6 +1,6 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, QueryFailedError } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -10,6 +10,8 @@ import { StaffToken } from './staff-token.entity';
 import { StaffRole } from '../platform/http/principal';
 import { hashPassword } from './secrets';
 import { StaffUser } from './staff-user.entity';
+import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 export interface NewStaffUser {
   email: string;
@@ -33,10 +35,9 @@ export class UsersService {
     if (phone === undefined || phone === null) return phone;
     const e164 = toE164(phone, this.config.privacy.defaultCountry, true);
     if (!e164)
-      throw new BadRequestException({
-        message: 'Validation failed',
-        details: [{ field: 'phone', messages: ['phone must be a mobile number, e.g. 07911 123456'] }],
-      });
+      throw new InvalidInput('Validation failed', [
+        { field: 'phone', messages: ['phone must be a mobile number, e.g. 07911 123456'] },
+      ]);
     return e164;
   }
 
@@ -64,8 +65,8 @@ export class UsersService {
         return user;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).code === '23505') {
-        throw new ConflictException('A user with this email already exists');
+      if (isUniqueViolation(e)) {
+        throw new Conflict('A user with this email already exists');
       }
       throw e;
     }
@@ -99,7 +100,7 @@ export class UsersService {
     const patch = { ...input, phone: this.normalisePhone(input.phone) };
     return this.db.transaction(async (m) => {
       const user = await m.findOne(StaffUser, { where: { id } });
-      if (!user) throw new NotFoundException('No such user');
+      if (!user) throw new NotFound('No such user');
       const shown = (u: { phone?: string | null }) =>
         u.phone === undefined ? undefined : u.phone === null ? null : mask(u.phone);
       const before = {

@@ -1,4 +1,4 @@
-import { Injectable, Optional, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AudiencePort } from '../subscribers/audience.port';
@@ -7,6 +7,7 @@ import { AppConfig } from '../platform/config';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { regulatorClocks } from './regulator-rules';
+import { Unprocessable } from '../platform/http/domain-error';
 
 /** The breach-notice paragraphs that also answer the regulator's questions (the latest approved campaign's). */
 const FROM_NOTICE = ['dataConcerned', 'likelyConsequences', 'measuresTaken', 'measuresRecommended'] as const;
@@ -30,9 +31,7 @@ export class BreachReportService {
   async icoNotification(id: string) {
     const incident = await this.incidents.get(id);
     if (!incident.personalDataBreach || !incident.becameAwareAt)
-      throw new UnprocessableEntityException(
-        'The ICO notification is for personal-data breach incidents only',
-      );
+      throw new Unprocessable('The ICO notification is for personal-data breach incidents only');
     let people = 0;
     let records = 0;
     const runs: string[] = [];

@@ -1,13 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
@@ -23,6 +15,7 @@ import { isStatusBack, IncidentsService } from './incidents.service';
 import { INCIDENTS_QUEUE, PUBLISH_JOB, PublishJob } from './incidents.queue';
 import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
 import { fillTemplate } from './update-templates';
+import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { UpdateTemplatesService } from './update-templates.service';
 
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
@@ -97,10 +90,9 @@ export class IncidentUpdatesService {
       const corrected = dto.correctsId ? await this.correctable(m, incidentId, dto.correctsId) : undefined;
       const body = dto.body ?? template?.body;
       if (!body)
-        throw new BadRequestException({
-          message: 'Validation failed',
-          details: [{ field: 'body', messages: ['body or template is required'] }],
-        });
+        throw new InvalidInput('Validation failed', [
+          { field: 'body', messages: ['body or template is required'] },
+        ]);
       const bodyCy = dto.bodyCy ?? template?.bodyCy ?? null;
       // The privacy check runs as the author saves, so they (not the approver) see what to fix.
       this.incidents.guardPublicText({ body, bodyCy });
@@ -160,7 +152,7 @@ export class IncidentUpdatesService {
         u.createdBy,
         incident.approverRoles,
       );
-      if (refusal) throw new ForbiddenException(refusal);
+      if (refusal) throw new Forbidden(refusal);
       this.guard(u);
       const updated = await this.move(m, u, 'approve', {
         approvedBy: actor.id!,
@@ -199,12 +191,12 @@ export class IncidentUpdatesService {
     const at = new Date(publishAt);
     const ahead = at.getTime() - this.clock.now().getTime();
     if (ahead <= 0 || ahead > MAX_SCHEDULE_AHEAD_MS)
-      throw new UnprocessableEntityException('publishAt must be in the future and within 30 days');
+      throw new Unprocessable('publishAt must be in the future and within 30 days');
     const updated = await this.db.transaction(async (m) => {
       const u = await this.find(m, incidentId, updateId);
       this.guard(u);
       if (u.nextUpdateBy && u.nextUpdateBy <= at)
-        throw new UnprocessableEntityException('nextUpdateBy must be after the scheduled publication time');
+        throw new Unprocessable('nextUpdateBy must be after the scheduled publication time');
       const scheduled = await this.move(m, u, 'schedule', { scheduledFor: at });
       await this.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
       return scheduled;
@@ -245,7 +237,7 @@ export class IncidentUpdatesService {
       await this.announce(published);
       return 'published';
     } catch (e) {
-      if (!(e instanceof UnprocessableEntityException)) throw e;
+      if (!(e instanceof Unprocessable)) throw e;
       // Refused by the guard at the last moment (e.g. the pattern changed): back to approved, for a person.
       this.logger.error(`scheduled update ${updateId} refused at publication: ${e.message}`);
       await this.db.transaction(async (m) => {
@@ -285,7 +277,7 @@ export class IncidentUpdatesService {
     this.guard(u);
     const now = this.clock.now();
     if (u.nextUpdateBy && u.nextUpdateBy <= now)
-      throw new UnprocessableEntityException('nextUpdateBy is in the past; edit it before publishing');
+      throw new Unprocessable('nextUpdateBy is in the past; edit it before publishing');
     const resolves = u.incidentStatus === 'resolved';
     const cadence = {
       minutes: incident.cadenceMinutes,
@@ -334,28 +326,27 @@ export class IncidentUpdatesService {
     set: Partial<IncidentUpdate>,
   ): Promise<IncidentUpdate> {
     const t = transition(u.status, event);
-    if (!t.ok) throw new ConflictException(t.reason);
+    if (!t.ok) throw new Conflict(t.reason);
     const res = await m
       .createQueryBuilder()
       .update(IncidentUpdate)
       .set({ ...set, status: t.to })
       .where('id = :id AND status IN (:...from)', { id: u.id, from: sourcesOf(event) })
       .execute();
-    if (!res.affected)
-      throw new ConflictException(`the update changed meanwhile; reload it (${event} refused)`);
+    if (!res.affected) throw new Conflict(`the update changed meanwhile; reload it (${event} refused)`);
     return m.findOneOrFail(IncidentUpdate, { where: { id: u.id } });
   }
 
   private async find(m: EntityManager, incidentId: string, updateId: string): Promise<IncidentUpdate> {
     const u = await m.findOne(IncidentUpdate, { where: { id: updateId, incidentId } });
-    if (!u) throw new NotFoundException('No such update for this incident');
+    if (!u) throw new NotFound('No such update for this incident');
     return u;
   }
 
   private async correctable(m: EntityManager, incidentId: string, id: string): Promise<IncidentUpdate> {
     const original = await m.findOne(IncidentUpdate, { where: { id, incidentId } });
     if (!original || original.status !== 'published')
-      throw new UnprocessableEntityException('correctsId must be a published update of this incident');
+      throw new Unprocessable('correctsId must be a published update of this incident');
     // A correction of a correction revises the same original: the public page shows one chain.
     return original.correctsId ? this.correctable(m, incidentId, original.correctsId) : original;
   }
@@ -381,7 +372,7 @@ export class IncidentUpdatesService {
   private promise(v: string | undefined): Date | null {
     if (v === undefined) return null;
     const d = new Date(v);
-    if (d <= this.clock.now()) throw new UnprocessableEntityException('nextUpdateBy must be in the future');
+    if (d <= this.clock.now()) throw new Unprocessable('nextUpdateBy must be in the future');
     return d;
   }
 

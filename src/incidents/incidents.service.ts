@@ -1,13 +1,6 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -26,6 +19,8 @@ import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { HELP_BLOCKS, HelpBlock, Incident, IncidentStatus, Impact } from './incident.entity';
 import { RegulatorNotice } from './regulator-notice.entity';
+import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 import {
   DEFAULT_REGULATOR_RULES,
   findDuty,
@@ -110,7 +105,7 @@ export class IncidentsService {
   /** Loosening who approves would let comms approve their own team's text: supervisors and admins only. */
   private guardApproverRoles(dto: PatchIncidentDto, actor: Actor): void {
     if (dto.approverRoles && !['supervisor', 'admin'].includes(actor.role ?? ''))
-      throw new ForbiddenException('Only a supervisor or admin may set who approves updates');
+      throw new Forbidden('Only a supervisor or admin may set who approves updates');
   }
 
   async create(dto: CreateIncidentDto, actor: Actor): Promise<Incident> {
@@ -156,12 +151,11 @@ export class IncidentsService {
       const found = await this.lockIncident(m, id);
       const textFields = PUBLIC_TEXT_FIELDS.filter((f) => dto[f] !== undefined);
       if (textFields.length && (await this.isPublic(m, id)))
-        throw new ConflictException({
-          message:
-            'This incident is public: its public text changes only through a text change approved by a second person ' +
+        throw new Conflict(
+          'This incident is public: its public text changes only through a text change approved by a second person ' +
             `(POST /incidents/${id}/text-changes)`,
-          details: textFields.map((field) => ({ field, messages: ['propose it as a text change'] })),
-        });
+          textFields.map((field) => ({ field, messages: ['propose it as a text change'] })),
+        );
       await this.checkLeads(m, dto);
       Object.assign(found, this.columns(dto));
       if (dto.personalDataBreach === true && !found.becameAwareAt) found.becameAwareAt = this.clock.now();
@@ -186,10 +180,9 @@ export class IncidentsService {
   async proposeTextChange(id: string, dto: TextChangeDto, actor: Actor): Promise<IncidentTextChange> {
     const fields = pick(dto, PUBLIC_TEXT_FIELDS) as Record<string, string | string[]>;
     if (!Object.keys(fields).length)
-      throw new BadRequestException({
-        message: 'Validation failed',
-        details: [{ field: 'fields', messages: [`change at least one of ${PUBLIC_TEXT_FIELDS.join(', ')}`] }],
-      });
+      throw new InvalidInput('Validation failed', [
+        { field: 'fields', messages: [`change at least one of ${PUBLIC_TEXT_FIELDS.join(', ')}`] },
+      ]);
     this.guardPublicText(fields);
     return this.db.transaction(async (m) => {
       await this.get(id, m);
@@ -211,22 +204,21 @@ export class IncidentsService {
     const incident = await this.db.transaction(async (m) => {
       const found = await this.lockIncident(m, id);
       const change = await m.findOne(IncidentTextChange, { where: { id: changeId, incidentId: id } });
-      if (!change) throw new NotFoundException('No such text change for this incident');
-      if (change.status !== 'draft')
-        throw new ConflictException(`the text change is already ${change.status}`);
+      if (!change) throw new NotFound('No such text change for this incident');
+      if (change.status !== 'draft') throw new Conflict(`the text change is already ${change.status}`);
       const refusal = approvalRefusal(
         { id: actor.id!, role: actor.role! },
         change.createdBy,
         found.approverRoles,
       );
-      if (refusal) throw new ForbiddenException(refusal.replace('an update', 'a text change'));
+      if (refusal) throw new Forbidden(refusal.replace('an update', 'a text change'));
       this.guardPublicText(change.fields);
       const [, n] = await m.query(
         `UPDATE incident_text_changes SET status = 'applied', approved_by = $2, applied_at = $3
           WHERE id = $1 AND status = 'draft'`,
         [changeId, actor.id, this.clock.now()],
       );
-      if (!n) throw new ConflictException('the text change changed meanwhile; reload it');
+      if (!n) throw new Conflict('the text change changed meanwhile; reload it');
       Object.assign(found, change.fields);
       const saved = await m.save(found);
       await this.audit.record(m, actor, {
@@ -247,7 +239,7 @@ export class IncidentsService {
         `UPDATE incident_text_changes SET status = 'discarded' WHERE id = $1 AND incident_id = $2 AND status = 'draft'`,
         [changeId, id],
       );
-      if (!n) throw new ConflictException('no draft text change with this id for this incident');
+      if (!n) throw new Conflict('no draft text change with this id for this incident');
       await this.audit.record(m, actor, {
         action: 'incident.text_change.discard',
         targetType: 'incident',
@@ -277,10 +269,9 @@ export class IncidentsService {
         [userId],
       );
       if (!ok)
-        throw new BadRequestException({
-          message: 'Validation failed',
-          details: [{ field, messages: ['must be an active comms, supervisor or admin user'] }],
-        });
+        throw new InvalidInput('Validation failed', [
+          { field, messages: ['must be an active comms, supervisor or admin user'] },
+        ]);
     }
   }
 
@@ -290,14 +281,14 @@ export class IncidentsService {
 
   async get(id: string, m: EntityManager = this.db.manager): Promise<Incident> {
     const found = await m.findOne(Incident, { where: { id } });
-    if (!found) throw new NotFoundException('No such incident');
+    if (!found) throw new NotFound('No such incident');
     return found;
   }
 
   /** Row-locks the incident for the rest of the transaction (serialises publications of one incident). */
   async lockIncident(m: EntityManager, id: string): Promise<Incident> {
     const found = await m.findOne(Incident, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!found) throw new NotFoundException('No such incident');
+    if (!found) throw new NotFound('No such incident');
     return found;
   }
 
@@ -344,12 +335,10 @@ export class IncidentsService {
       return await this.db.transaction(async (m) => {
         const incident = await this.lockIncident(m, id);
         if (!incident.personalDataBreach || !incident.becameAwareAt)
-          throw new UnprocessableEntityException(
-            'Regulator notifications are for personal-data breach incidents only',
-          );
+          throw new Unprocessable('Regulator notifications are for personal-data breach incidents only');
         const duty = findDuty(incident.regulatorRules, kind);
         if (!duty)
-          throw new UnprocessableEntityException(
+          throw new Unprocessable(
             `${kind} is not a duty of this incident's rules (${incident.regulatorRules.join(', ') || 'none'})`,
           );
         const notices = await m.find(RegulatorNotice, { where: { incidentId: id } });
@@ -362,9 +351,9 @@ export class IncidentsService {
           phase,
           dto.delayReasons,
         );
-        if (refusal) throw new UnprocessableEntityException(refusal);
+        if (refusal) throw new Unprocessable(refusal);
         if (phase !== 'initial' && !notices.some((n) => n.kind === kind && n.phase === 'initial'))
-          throw new UnprocessableEntityException('record the initial notification first');
+          throw new Unprocessable('record the initial notification first');
         const saved = await m.save(
           m.create(RegulatorNotice, {
             incidentId: id,
@@ -386,10 +375,8 @@ export class IncidentsService {
         return saved;
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).code === '23505')
-        throw new ConflictException(
-          `The ${phase} ${kind} notification is already recorded for this incident`,
-        );
+      if (isUniqueViolation(e))
+        throw new Conflict(`The ${phase} ${kind} notification is already recorded for this incident`);
       throw e;
     }
   }

@@ -1,9 +1,4 @@
-import {
-  BadRequestException,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -11,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { PublicTextGuard } from '../platform/privacy';
 import { SaveUpdateTemplateDto } from './dto/update.dto';
 import { unknownPlaceholders, UpdateTemplate } from './update-templates';
+import { InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 
 const COLUMNS = `key, version, incident_status AS "incidentStatus", body, body_cy AS "bodyCy", retired,
   created_by AS "createdBy", created_at AS "createdAt"`;
@@ -41,10 +37,9 @@ export class UpdateTemplatesService {
   async get(key: string, m: EntityManager = this.db.manager): Promise<UpdateTemplate> {
     const found = (await this.list(m)).find((t) => t.key === key);
     if (!found)
-      throw new UnprocessableEntityException({
-        message: `No update template "${key}"`,
-        details: [{ field: 'template', messages: [`unknown template "${key}"`] }],
-      });
+      throw new Unprocessable(`No update template "${key}"`, [
+        { field: 'template', messages: [`unknown template "${key}"`] },
+      ]);
     return found;
   }
 
@@ -52,10 +47,9 @@ export class UpdateTemplatesService {
   async save(key: string, dto: SaveUpdateTemplateDto, actor: Actor) {
     const bad = [...unknownPlaceholders(dto.body), ...unknownPlaceholders(dto.bodyCy)];
     if (bad.length)
-      throw new BadRequestException({
-        message: 'Validation failed',
-        details: [{ field: 'body', messages: [`only {{services}} may be used (found ${bad.join(', ')})`] }],
-      });
+      throw new InvalidInput('Validation failed', [
+        { field: 'body', messages: [`only {{services}} may be used (found ${bad.join(', ')})`] },
+      ]);
     this.guard.assert({ body: dto.body, bodyCy: dto.bodyCy });
     return this.db.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('update_templates:' || $1))`, [key]);
@@ -84,6 +78,6 @@ export class UpdateTemplatesService {
 
   async assertExists(key: string): Promise<void> {
     const [row] = await this.db.query(`SELECT 1 FROM update_templates WHERE key = $1 LIMIT 1`, [key]);
-    if (!row) throw new NotFoundException(`No update template "${key}"`);
+    if (!row) throw new NotFound(`No update template "${key}"`);
   }
 }

@@ -1,15 +1,6 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  Optional,
-} from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
@@ -30,8 +21,9 @@ import { PACING_HEADROOM } from './send-pacer';
 import { smsInfo, smsWarnings } from '../channels/sms-segments';
 import { CampaignAlerts } from './campaign-alerts';
 import { TemplateRegistry } from './templates/template-registry';
-import { parseCsvLine } from '../platform/streams/csv-line';
+import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
 
 /** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
 const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
@@ -72,24 +64,19 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto, actor: Actor): Promise<Campaign> {
     const kind = MESSAGE_KINDS[dto.kind];
-    if (!kind?.campaign) throw new BadRequestException(`"${dto.kind}" is not a campaign message kind`);
+    if (!kind?.campaign) throw new InvalidInput(`"${dto.kind}" is not a campaign message kind`);
     const vars = dto.vars ?? {};
     const missing = Object.keys(kind.vars).filter((v) => v !== 'firstName' && !(v in vars));
     const unknown = Object.keys(vars).filter((v) => !(v in kind.vars));
     if (missing.length || unknown.length)
-      throw new BadRequestException({
-        message: 'Campaign variables do not match the template',
-        details: [
-          ...(missing.length ? [{ field: 'vars', messages: [`missing: ${missing.join(', ')}`] }] : []),
-          ...(unknown.length ? [{ field: 'vars', messages: [`unknown: ${unknown.join(', ')}`] }] : []),
-        ],
-      });
+      throw new InvalidInput('Campaign variables do not match the template', [
+        ...(missing.length ? [{ field: 'vars', messages: [`missing: ${missing.join(', ')}`] }] : []),
+        ...(unknown.length ? [{ field: 'vars', messages: [`unknown: ${unknown.join(', ')}`] }] : []),
+      ]);
     if (dto.audienceType === 'analysis_run') {
       if (!dto.audienceRef)
-        throw new BadRequestException(
-          'audienceRef (the analysis run id) is required for an analysis_run audience',
-        );
-      if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+        throw new InvalidInput('audienceRef (the analysis run id) is required for an analysis_run audience');
+      if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
       await this.audiences.assertReady(dto.audienceRef);
     }
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
@@ -97,7 +84,7 @@ export class CampaignsService {
       for (const channel of kind.channels) {
         const r = this.templates.render(dto.kind, locale, channel, this.templates.sampleVars(dto.kind, vars));
         const issues = this.templates.contentIssues(r);
-        if (issues.length) throw new BadRequestException(`${channel}/${locale}: ${issues.join('; ')}`);
+        if (issues.length) throw new InvalidInput(`${channel}/${locale}: ${issues.join('; ')}`);
       }
     return this.db.transaction(async (m) => {
       const c = await m.save(
@@ -127,7 +114,7 @@ export class CampaignsService {
 
   async get(id: string): Promise<Campaign> {
     const c = await this.db.getRepository(Campaign).findOne({ where: { id } });
-    if (!c) throw new NotFoundException('campaign not found');
+    if (!c) throw new NotFound('campaign not found');
     return c;
   }
 
@@ -217,9 +204,9 @@ export class CampaignsService {
   /** Adds a CSV audience (a column account_id or msisdn), streamed in batches; reports what did not match. */
   async uploadAudience(id: string, csv: Readable, actor: Actor) {
     const c = await this.get(id);
-    if (c.audienceType !== 'csv') throw new BadRequestException('this campaign does not take a CSV audience');
+    if (c.audienceType !== 'csv') throw new InvalidInput('this campaign does not take a CSV audience');
     if (c.status !== 'draft')
-      throw new ConflictException('the audience can only change while the campaign is a draft');
+      throw new Conflict('the audience can only change while the campaign is a draft');
     const report = { rows: 0, matched: 0, invalidNumbers: 0, unknown: 0, samples: [] as string[] };
     let column = -1;
     let byNumber = false;
@@ -241,14 +228,11 @@ export class CampaignsService {
       report.matched += n;
       report.unknown += keys.length - n;
     };
-    for await (const raw of createInterface({ input: csv, crlfDelay: Infinity })) {
-      const line = raw.trim();
-      if (!line) continue;
-      const cells = (parseCsvLine(line) ?? []).map((x) => x.trim());
+    for await (const row of csvRows(csv)) {
+      const cells = (row.cells ?? []).map((x) => x.trim());
       if (column < 0) {
         column = cells.findIndex((h) => h === 'account_id' || h === 'msisdn');
-        if (column < 0)
-          throw new BadRequestException('the CSV needs a header with an account_id or msisdn column');
+        if (column < 0) throw new InvalidInput('the CSV needs a header with an account_id or msisdn column');
         byNumber = cells[column] === 'msisdn';
         continue;
       }
@@ -283,20 +267,19 @@ export class CampaignsService {
     const c = await this.get(id);
     const to = transition(action, c.status);
     if (!to)
-      throw new ConflictException(
+      throw new Conflict(
         `cannot ${action} a ${c.status} campaign (allowed from: ${allowedFrom(action).join(', ')})`,
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
-      throw new ForbiddenException('a campaign must be approved by someone other than its author');
+      throw new Forbidden('a campaign must be approved by someone other than its author');
     if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
-      throw new BadRequestException({
-        message: 'Validation failed',
-        details: [{ field: 'scheduledAt', messages: ['scheduledAt must be in the future'] }],
-      });
+      throw new InvalidInput('Validation failed', [
+        { field: 'scheduledAt', messages: ['scheduledAt must be in the future'] },
+      ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
       const changed = await this.move(m, c.id, c.status, to, action, actor, at);
-      if (!changed) throw new ConflictException('the campaign changed meanwhile; reload and try again');
+      if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')
         await m.query(
@@ -429,7 +412,7 @@ export class CampaignsService {
       return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
     if (c.audienceType === 'csv')
       return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
-    if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+    if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
     const table = await this.audiences.stageMatched(m, c.audienceRef!);
     return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
   }

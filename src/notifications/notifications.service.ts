@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../platform/config';
@@ -7,6 +7,7 @@ import { DispatcherService } from './dispatcher.service';
 import { localeOr } from '../platform/locales';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository } from './outbox.repository';
+import { InvalidInput } from '../platform/http/domain-error';
 import { parseReferenceCode, referenceCode } from './reference-code';
 
 export interface TransactionalMessage {
@@ -106,17 +107,17 @@ export class NotificationsService {
 
   private validate(msg: TransactionalMessage) {
     const kind = MESSAGE_KINDS[msg.kind];
-    if (!kind || kind.replyOnly) throw new BadRequestException(`unknown message kind "${msg.kind}"`);
+    if (!kind || kind.replyOnly) throw new InvalidInput(`unknown message kind "${msg.kind}"`);
     if (!kind.channels.includes(msg.channel))
-      throw new BadRequestException(`"${msg.kind}" has no ${msg.channel} template`);
+      throw new InvalidInput(`"${msg.kind}" has no ${msg.channel} template`);
     const missing = Object.keys(kind.vars).filter((v) => msg.vars[v] === undefined);
-    if (missing.length) throw new BadRequestException(`"${msg.kind}" needs: ${missing.join(', ')}`);
+    if (missing.length) throw new InvalidInput(`"${msg.kind}" needs: ${missing.join(', ')}`);
     let to = msg.to.trim();
     if (msg.channel === 'sms') {
       const e164 = toE164(to, this.config.privacy.defaultCountry);
-      if (!e164) throw new BadRequestException('not a valid phone number');
+      if (!e164) throw new InvalidInput('not a valid phone number');
       to = e164;
-    } else if (!EMAIL.test(to)) throw new BadRequestException('not a valid email address');
+    } else if (!EMAIL.test(to)) throw new InvalidInput('not a valid email address');
     const locale = localeOr(msg.locale);
     return {
       kind: msg.kind,

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -10,6 +10,7 @@ import { NumberChangeRequest } from './number-change-request.entity';
 import { NumberChangeService } from './number-change.service';
 import { NumberPoolService } from './number-pool.service';
 import { ProvisioningClient, ProvisioningRejectedError } from './provisioning-client';
+import { Conflict } from '../platform/http/domain-error';
 
 export type CutoverResult = 'completed' | 'already_completed' | 'not_due';
 
@@ -69,7 +70,7 @@ export class CutoverService {
         });
       } catch (e) {
         const now = await m.findOne(NumberChangeRequest, { where: { id: r.id } });
-        if (e instanceof ConflictException && now?.state === 'completed') return 'already_completed';
+        if (e instanceof Conflict && now?.state === 'completed') return 'already_completed';
         throw e;
       }
       const { oldMsisdn } = await this.subscribers.changeNumber(

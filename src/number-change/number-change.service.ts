@@ -1,17 +1,8 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
@@ -35,6 +26,8 @@ import {
 } from './number-change-state';
 import { cutoverJob, NUMBER_CHANGE_QUEUE } from './number-change.jobs';
 import { NumberPoolService, Offer } from './number-pool.service';
+import { Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests } from '../platform/http/domain-error';
+import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** The fraud facts other modules hold. */
 type OutsideFacts = Pick<FraudFacts, 'failedOtpAttempts' | 'lastNumberChangeAt' | 'portedInAt'>;
@@ -103,7 +96,7 @@ export class NumberChangeService {
     try {
       to = nextState(current.state, event);
     } catch (e) {
-      if (e instanceof IllegalTransitionError) throw new ConflictException(e.message);
+      if (e instanceof IllegalTransitionError) throw new Conflict(e.message);
       throw e;
     }
     const qb = m
@@ -121,7 +114,7 @@ export class NumberChangeService {
     const { affected } = await qb.execute();
     if (!affected) {
       const now = await this.find(m, id);
-      throw new ConflictException(
+      throw new Conflict(
         now.cutoverStartedAt && now.state === current.state
           ? 'The cutover has started; the request can no longer be changed'
           : `The request changed meanwhile (now ${now.state}); nothing was done`,
@@ -148,9 +141,9 @@ export class NumberChangeService {
     actor: Actor,
   ): Promise<NumberChangeRequest> {
     const subscriber = await this.subscribers.findById(subscriberId);
-    if (!subscriber) throw new NotFoundException('No such subscriber');
+    if (!subscriber) throw new NotFound('No such subscriber');
     if (input.confirmByEmail && !subscriber.email)
-      throw new BadRequestException('There is no email address on file to confirm by');
+      throw new InvalidInput('There is no email address on file to confirm by');
     // Read before the transaction: a transaction must not wait on a second pooled connection.
     const now = this.clock.now();
     const facts = await this.outsideFacts(subscriberId, now);
@@ -190,8 +183,7 @@ export class NumberChangeService {
         return this.transition(m, row.id, 'verify', actor, { summary: { by: 'sign-in code' } });
       });
     } catch (e) {
-      if (e instanceof QueryFailedError && (e as any).code === '23505')
-        throw new ConflictException('You already have an open number-change request');
+      if (isUniqueViolation(e)) throw new Conflict('You already have an open number-change request');
       throw e;
     }
   }
@@ -213,12 +205,8 @@ export class NumberChangeService {
     );
     if (!rows.length) {
       const r = await this.find(this.db.manager, id, subscriberId);
-      if (r.state !== 'requested')
-        throw new ConflictException(`The request is ${r.state}; nothing to confirm`);
-      throw new HttpException(
-        'Too many wrong codes; cancel this request and start again',
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
+      if (r.state !== 'requested') throw new Conflict(`The request is ${r.state}; nothing to confirm`);
+      throw new TooManyRequests('Too many wrong codes; cancel this request and start again');
     }
     if (rows[0].email_code_hash === this.emailCodeHash(id, code))
       return this.db.transaction((m) =>
@@ -235,7 +223,7 @@ export class NumberChangeService {
         summary: { signals: signals.map((s) => s.code) },
       });
     });
-    throw new BadRequestException('Incorrect confirmation code');
+    throw new InvalidInput('Incorrect confirmation code');
   }
 
   /** Offers numbers from the pool, each reserved for this request for a while; asking again replaces them. */
@@ -261,7 +249,7 @@ export class NumberChangeService {
 
   async choose(subscriberId: string, id: string, msisdn: string, actor: Actor): Promise<NumberChangeRequest> {
     const e164 = this.subscribers.normalise(msisdn);
-    if (!e164) throw new BadRequestException('msisdn is not a valid phone number');
+    if (!e164) throw new InvalidInput('msisdn is not a valid phone number');
     return this.db.transaction(async (m) => {
       await this.lockOpen(
         m,
@@ -271,7 +259,7 @@ export class NumberChangeService {
         'A number can be chosen once the request is verified',
       );
       if (!(await this.pool.holdChosen(m, id, e164)))
-        throw new ConflictException('That number is not (or no longer) reserved for you; ask for new offers');
+        throw new Conflict('That number is not (or no longer) reserved for you; ask for new offers');
       return this.transition(m, id, 'reserve', actor, { subscriberId, set: { newMsisdn: e164 } });
     });
   }
@@ -351,7 +339,7 @@ export class NumberChangeService {
     return this.db.transaction(async (m) => {
       const r = await this.find(m, id);
       if (r.heldForSupervisor && actor.role !== 'supervisor' && actor.role !== 'admin')
-        throw new ForbiddenException(
+        throw new Forbidden(
           `Held for a supervisor (${r.fraudSignals.map((s) => s.code).join(', ')}); a supervisor must approve it`,
         );
       return this.transition(m, id, 'approve', actor, { set: { decidedBy: actor.id } });
@@ -371,9 +359,9 @@ export class NumberChangeService {
   async schedule(id: string, at: Date | undefined, actor: Actor): Promise<NumberChangeRequest> {
     const now = this.clock.now().getTime();
     const when = at ?? new Date(now);
-    if (when.getTime() < now - 60_000) throw new BadRequestException('The cutover time is in the past');
+    if (when.getTime() < now - 60_000) throw new InvalidInput('The cutover time is in the past');
     if (when.getTime() > now + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
-      throw new BadRequestException(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
+      throw new InvalidInput(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
     const r = await this.db.transaction((m) =>
       this.transition(m, id, 'schedule', actor, {
         set: { scheduledAt: when, lastError: null },
@@ -434,7 +422,7 @@ export class NumberChangeService {
         await this.db.transaction((m) => this.transition(m, id, 'expire', SYSTEM_ACTOR));
         expired++;
       } catch (e) {
-        if (!(e instanceof ConflictException)) throw e; // the customer moved it on meanwhile
+        if (!(e instanceof Conflict)) throw e; // the customer moved it on meanwhile
       }
     }
     const lost = await this.db.getRepository(NumberChangeRequest).query(
@@ -452,7 +440,7 @@ export class NumberChangeService {
   private async find(m: EntityManager, id: string, subscriberId?: string): Promise<NumberChangeRequest> {
     const r = await m.findOne(NumberChangeRequest, { where: subscriberId ? { id, subscriberId } : { id } });
     // Another customer's request answers exactly like a missing one.
-    if (!r) throw new NotFoundException('No such number-change request');
+    if (!r) throw new NotFound('No such number-change request');
     return r;
   }
 
@@ -468,8 +456,8 @@ export class NumberChangeService {
       where: { id, subscriberId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!r) throw new NotFoundException('No such number-change request');
-    if (r.state !== state) throw new ConflictException(`${message} (it is ${r.state})`);
+    if (!r) throw new NotFound('No such number-change request');
+    if (r.state !== state) throw new Conflict(`${message} (it is ${r.state})`);
     return r;
   }
 

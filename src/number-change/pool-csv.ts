@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { toE164 } from '../platform/privacy';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { csvRows } from '../platform/streams/csv-rows';
 
 /**
  * The number-pool CSV: a header naming a `msisdn` column (other columns are ignored), then one number
@@ -40,23 +40,20 @@ export function parsePoolRow(
 
 /** Streams a CSV into parsed rows; memory stays flat however long the file is. */
 export async function* readPoolCsv(input: Readable, country: string): AsyncGenerator<PoolRow> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let cols: { index: number; width: number } | null = null;
-  let n = 0;
-  for await (const raw of lines) {
-    n++;
-    if (!raw.trim()) continue;
+  for await (const { line, raw } of csvRows(input, { maxLineBytes: 4 * MAX_LINE })) {
     if (!cols) {
       const h = headerColumns(raw);
       if ('error' in h) {
-        yield { line: n, error: h.error };
-        input.destroy();
-        return;
+        yield { line, error: h.error };
+        return; // the rest is not read (the server discards it once the answer is sent)
       }
       cols = h;
       continue;
     }
-    yield parsePoolRow(raw, n, cols, country);
+    yield raw
+      ? parsePoolRow(raw, line, cols, country)
+      : { line, error: `row longer than ${MAX_LINE} characters` };
   }
 }
 

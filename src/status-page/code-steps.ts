@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DomainError, NotAuthenticated } from '../platform/http/domain-error';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import type { Actor } from '../platform/http/actor';
 import { mask } from '../platform/privacy';
@@ -31,7 +32,7 @@ export class CodeSteps {
         sent: fill(s.codeSent, { number: mask(this.subscribers.normalise(msisdn)) }),
       };
     } catch (e) {
-      const status = e instanceof HttpException ? e.getStatus() : 500;
+      const status = e instanceof DomainError ? e.status : 500;
       if (status === HttpStatus.TOO_MANY_REQUESTS)
         return { ok: false, status, error: s.tooManyCodes, badNumber: false };
       if (status === HttpStatus.BAD_REQUEST)
@@ -45,7 +46,7 @@ export class CodeSteps {
     try {
       return (await this.auth.verify(challengeId, code.trim(), actor)).token;
     } catch (e) {
-      if (e instanceof UnauthorizedException) return null;
+      if (e instanceof NotAuthenticated) return null;
       throw e;
     }
   }

@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
@@ -11,6 +11,7 @@ import { exposureAnswer, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
+import { NotAuthenticated } from '../platform/http/domain-error';
 
 export type Rendered = { status: number; html: string };
 
@@ -58,7 +59,7 @@ export class CustomerPagesService {
     }
     // The answer is shown once, now: the session verify() opened is not handed out, so close it at once.
     const principal = await this.auth.resolve(token);
-    if (principal?.type !== 'customer') throw new UnauthorizedException();
+    if (principal?.type !== 'customer') throw new NotAuthenticated();
     await this.auth.logout(principal.sessionId);
     const [exposure, subscriber] = await Promise.all([
       this.analysis.customerExposure(principal.subscriberId),

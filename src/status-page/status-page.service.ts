@@ -1,4 +1,4 @@
-import { HttpException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../platform/config';
 import { SubscribeForm, TokenForm } from './dto/status-page.dto';
@@ -8,6 +8,7 @@ import { CachedPage, StatusPageCache } from './status-cache';
 import { MessagePage, StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
 import { SubscriptionRefused, SubscriptionsService } from './subscriptions.service';
+import { NotFound, Unavailable } from '../platform/http/domain-error';
 
 type Rendered = { status: number; html: string };
 
@@ -33,9 +34,9 @@ export class StatusPageService {
       page = await this.cache.page(key, contentTypeOf(key), (snapshot) => this.render(key, snapshot));
     } catch {
       res.setHeader('Retry-After', '5');
-      throw new ServiceUnavailableException('The status page is temporarily unavailable');
+      throw new Unavailable('The status page is temporarily unavailable');
     }
-    if (!page) throw new NotFoundException('No such incident');
+    if (!page) throw new NotFound('No such incident');
     this.write(req, res, page, this.cache.stale);
   }
 
@@ -90,7 +91,7 @@ export class StatusPageService {
       });
     } catch (e) {
       if (e instanceof SubscriptionRefused)
-        return this.page(e.getStatus(), locale, { heading: s.subscribeTitle, message: s[e.messageKey] });
+        return this.page(e.status, locale, { heading: s.subscribeTitle, message: s[e.messageKey] });
       throw e;
     }
   }
@@ -129,7 +130,7 @@ export class StatusPageService {
     const about = this.subscriptions.validUnsubscribeToken(id, token)
       ? await this.subscriptions.describe(id)
       : null;
-    if (!about) throw new NotFoundException('Unknown or invalid unsubscribe link');
+    if (!about) throw new NotFound('Unknown or invalid unsubscribe link');
     const locale = lang ?? about.locale;
     const s = this.renderer.strings[locale];
     const title = (locale === 'cy' && about.titleCy) || about.title;
@@ -172,7 +173,7 @@ export class StatusPageService {
     if (kind === 'index') return this.renderer.index(snapshot, a as Locale);
     if (kind === 'home') return this.renderer.home(snapshot, a as Locale, this.config.account);
     if (kind === 'incident') return this.renderer.incident(snapshot, a, b as Locale);
-    throw new HttpException('unknown page', 500);
+    throw new Error(`unknown page ${kind}`); // a programming error: the keys are ours
   }
 }
 

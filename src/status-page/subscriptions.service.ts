@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { HttpException, HttpStatus, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { isEmail } from 'class-validator';
@@ -16,6 +16,7 @@ import { StatusSubscription } from './status-subscription.entity';
 import type { Locale } from '../platform/locales';
 import { StatusPageRenderer } from './status-renderer';
 import { formatUkTime } from '../incidents/uk-time';
+import { DomainError, NotFound } from '../platform/http/domain-error';
 
 export const STATUS_PAGE_QUEUE = 'status-page';
 export const FANOUT_JOB = 'fanout';
@@ -26,12 +27,12 @@ const FANOUT_BATCH = 500;
 export type ConfirmOutcome = 'confirmed' | 'already' | 'failed';
 
 /** A refusal shown to the person as a page (the controller renders the string key). */
-export class SubscriptionRefused extends HttpException {
+export class SubscriptionRefused extends DomainError {
   constructor(
     readonly messageKey: 'invalidAddress' | 'tooMany' | 'confirmFailed',
     status: number,
   ) {
-    super(messageKey, status);
+    super(messageKey, status, messageKey);
   }
 }
 
@@ -64,7 +65,7 @@ export class SubscriptionsService {
     ip: string,
   ): Promise<{ id: string | null; channel: 'sms' | 'email' }> {
     const incident = await this.incidents.findPublic(incidentId);
-    if (!incident) throw new NotFoundException('No such incident');
+    if (!incident) throw new NotFound('No such incident');
     const address =
       channel === 'email'
         ? isEmail(rawAddress.trim())

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../platform/clock/clock';
@@ -6,6 +6,7 @@ import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscriberNumberHistory } from './subscriber-number-history.entity';
 import { Subscriber } from './subscriber.entity';
+import { InvalidInput, NotFound } from '../platform/http/domain-error';
 
 export interface NewSubscriber {
   accountId: string;
@@ -47,7 +48,7 @@ export class SubscribersService {
   /** Insert or update by account id (one row per account; the number's uniqueness is the database's job). */
   async upsert(input: NewSubscriber, manager: EntityManager = this.subscribers.manager): Promise<Subscriber> {
     const e164 = this.normalise(input.msisdn);
-    if (!e164) throw new BadRequestException('msisdn is not a valid phone number');
+    if (!e164) throw new InvalidInput('msisdn is not a valid phone number');
     await manager
       .createQueryBuilder()
       .insert()
@@ -80,7 +81,7 @@ export class SubscribersService {
       where: { id: subscriberId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!current) throw new NotFoundException('No such subscriber');
+    if (!current) throw new NotFound('No such subscriber');
     // valid_from: when the previous change ended that number's period, else when the record began
     await manager.query(
       `INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)

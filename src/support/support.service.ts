@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AnalysisService } from '../analysis/analysis.service';
@@ -12,6 +12,7 @@ import { mask, maskEmail } from '../platform/privacy';
 import { Subscriber } from '../subscribers/subscriber.entity';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerHitDto, CustomerOverviewDto, CustomerSearchResultDto } from './dto/support.dto';
+import { NotFound } from '../platform/http/domain-error';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -60,7 +61,7 @@ export class SupportService {
 
   async overview(id: string, actor: Actor): Promise<CustomerOverviewDto> {
     const s = await this.subscribers.findById(id);
-    if (!s) throw new NotFoundException('No such customer');
+    if (!s) throw new NotFound('No such customer');
     const [exposure, messages, offers, account, numberChanges] = await Promise.all([
       this.analysis.customerExposure(id),
       this.notifications.messagesFor(id),

@@ -2,11 +2,14 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import { scrubPii } from '../privacy/msisdn';
 import { ErrorPages, wantsHtml } from './error-pages';
+import { DomainError } from './domain-error';
 
 /** The one JSON error shape every 4xx/5xx uses. */
 export interface ErrorBody {
   statusCode: number;
   error: string;
+  /** A DomainError's stable code (`not_found`, `conflict`, ...). */
+  code?: string;
   message: string;
   details?: unknown;
   requestId?: string;
@@ -56,6 +59,17 @@ export class ErrorFilter implements ExceptionFilter {
 }
 
 export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof DomainError) {
+    const statusCode = exception.status;
+    const body: ErrorBody = {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      code: exception.code,
+      message: scrubPii(exception.message),
+    };
+    if (exception.details !== undefined) body.details = exception.details;
+    return body;
+  }
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const response = exception.getResponse();

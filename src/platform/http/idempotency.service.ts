@@ -1,8 +1,9 @@
-import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { decideOnExisting } from './idempotency';
+import { Conflict, Unprocessable } from './domain-error';
 
 export interface StoredResponse {
   status: number;
@@ -36,7 +37,7 @@ export class IdempotencyService {
            WHERE scope = $1 AND key = $2 AND owner = $3 AND status = 'running'`,
           [scope, key, owner, result.status, JSON.stringify(body)],
         );
-        if (done !== 1) throw new ConflictException('This Idempotency-Key was taken over by a retry');
+        if (done !== 1) throw new Conflict('This Idempotency-Key was taken over by a retry');
         return { status: result.status, body, replayed: false };
       });
     } catch (e) {
@@ -69,15 +70,13 @@ export class IdempotencyService {
         decideOnExisting({ requestHash: row.request_hash, status: row.status, ageSeconds: row.age }, hash)
       ) {
         case 'mismatch':
-          throw new UnprocessableEntityException(
+          throw new Unprocessable(
             'This Idempotency-Key was already used with a different request; use a new key',
           );
         case 'replay':
           return { status: row.response_status, body: row.response_body };
         case 'in_progress':
-          throw new ConflictException(
-            'A request with this Idempotency-Key is still being processed; retry shortly',
-          );
+          throw new Conflict('A request with this Idempotency-Key is still being processed; retry shortly');
         case 'take_over': {
           const [, n] = await this.db.query(
             `UPDATE idempotency_keys SET owner = $4, updated_at = now()
@@ -88,8 +87,6 @@ export class IdempotencyService {
         }
       }
     }
-    throw new ConflictException(
-      'A request with this Idempotency-Key is still being processed; retry shortly',
-    );
+    throw new Conflict('A request with this Idempotency-Key is still being processed; retry shortly');
   }
 }
