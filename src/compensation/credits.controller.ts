@@ -13,7 +13,7 @@ import {
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
 import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
 import { CreditsService } from './credits.service';
 import { DecisionDto, IssueCreditDto, ListCreditsDto } from './dto/issue-credit.dto';
 
@@ -50,6 +50,7 @@ export class CreditsController {
   }
 
   @Post('credits/:id/approve')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
@@ -57,6 +58,7 @@ export class CreditsController {
   }
 
   @Post('credits/:id/reject')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: DecisionDto, @CurrentActor() actor: Actor) {

@@ -1,8 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, Public, Roles } from './auth.decorators';
-import { CreateApiKeyDto, CreateUserDto, LoginDto, UpdateUserDto } from './dto/auth.dto';
+import { BeforeSecondFactor, CurrentActor, CurrentPrincipal, Public, Roles } from './auth.decorators';
+import { CreateApiKeyDto, CreateUserDto, LoginDto, TotpCodeDto, UpdateUserDto } from './dto/auth.dto';
 import { STAFF_ROLES, type Principal } from './roles';
 import { StaffAuthService } from './staff-auth.service';
 import { UsersService } from './users.service';
@@ -20,12 +31,39 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   async login(@Body() dto: LoginDto, @CurrentActor() actor: Actor) {
-    const { token, expiresAt, user } = await this.auth.login(dto.email, dto.password, actor);
-    return { token, expiresAt, user };
+    const { token, expiresAt, user, totpEnrolmentRequired } = await this.auth.login(
+      dto.email,
+      dto.password,
+      actor,
+      dto.totp,
+    );
+    return { token, expiresAt, user, totpEnrolmentRequired };
+  }
+
+  /** Starts setting up an authenticator app for yourself: the secret and its otpauth:// URI (a QR code). */
+  @Post('auth/totp/setup')
+  @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
+  startTotp(@CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
+    return this.auth.startTotp(p, actor);
+  }
+
+  /** Confirms the authenticator with its first code; this session then counts as signed in with it. */
+  @Post('auth/totp/confirm')
+  @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
+  @HttpCode(200)
+  confirmTotp(@Body() dto: TotpCodeDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
+    return this.auth.confirmTotp(p, dto.code, actor);
   }
 
   @Post('auth/logout')
   @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
   @HttpCode(204)
   async logout(@CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
     if (p.type === 'staff') await this.auth.logout(p.tokenId, actor);
@@ -33,6 +71,7 @@ export class AuthController {
 
   @Get('auth/me')
   @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
   me(@CurrentPrincipal() p: Principal) {
     return p;
   }
@@ -45,8 +84,9 @@ export class AuthController {
 
   @Post('auth/api-keys')
   @Roles('admin')
-  createApiKey(@Body() dto: CreateApiKeyDto, @CurrentActor() actor: Actor) {
-    return this.auth.createApiKey(dto.userId, dto.name, actor);
+  createApiKey(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    return this.auth.createApiKey(p, dto, actor);
   }
 
   @Delete('auth/api-keys/:id')

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto } from './dto/incident.dto';
 import { IncidentParams, RegulatorParams, ReminderQueryDto, UpdateParams } from './dto/params.dto';
 import { CreateUpdateDto, EditUpdateDto, ScheduleUpdateDto } from './dto/update.dto';
@@ -80,6 +80,7 @@ export class IncidentsController {
 
   /** The incident's approver roles (default supervisor) are checked in the service; never the author. */
   @Post(':id/updates/:updateId/approve')
+  @Interactive()
   @Roles(...WRITERS)
   @HttpCode(200)
   approve(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {

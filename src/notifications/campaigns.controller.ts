@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res }
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
 import { CampaignsService } from './campaigns.service';
 import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 
@@ -69,6 +69,7 @@ export class CampaignsController {
   }
 
   @Post(':id/approve')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {

@@ -13,7 +13,7 @@ import {
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
 import { QueueQueryDto, RejectDto, ScheduleDto } from './dto/number-change.dto';
 import { NumberChangeService } from './number-change.service';
 import { agentView } from './number-change.views';
@@ -43,6 +43,7 @@ export class NumberChangeController {
   }
 
   @Post('requests/:id/approve')
+  @Interactive()
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() a: Actor) {
@@ -50,6 +51,7 @@ export class NumberChangeController {
   }
 
   @Post('requests/:id/reject')
+  @Interactive()
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RejectDto, @CurrentActor() a: Actor) {
