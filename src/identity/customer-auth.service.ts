@@ -6,6 +6,9 @@ import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
+import { Clock } from '../platform/clock/clock';
+import { JobMetrics } from '../platform/metrics/metrics.service';
+import type { Counter } from 'prom-client';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
@@ -25,7 +28,16 @@ export class CustomerAuthService {
     private readonly sender: OtpSender,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-  ) {}
+    private readonly clock: Clock,
+    metrics: JobMetrics,
+  ) {
+    this.budgetExhausted = metrics.counter(
+      'candor_otp_global_budget_exhausted_total',
+      'Code checks refused because the hourly budget of wrong codes across all numbers is used up',
+    );
+  }
+
+  private readonly budgetExhausted: Counter<string>;
 
   /**
    * Starts a sign-in. The answer is the same whether or not the number is a subscriber (no enumeration);
@@ -50,7 +62,7 @@ export class CustomerAuthService {
     }
     const subscriber = await this.subscribers.findByMsisdn(e164);
     const code = newOtpCode();
-    const expiresAt = new Date(Date.now() + otpTtlSeconds * 1000);
+    const expiresAt = new Date(this.clock.now().getTime() + otpTtlSeconds * 1000);
     const challenge = await this.db.transaction(async (m) => {
       const row = await m.save(
         m.create(OtpChallenge, {
@@ -70,21 +82,37 @@ export class CustomerAuthService {
         targetId: subscriber?.id,
         summary: { known: !!subscriber },
       });
+      // queued, not sent: the answer takes the same time for a customer and a stranger (F8)
+      if (subscriber)
+        await this.sender.queueCode(m, {
+          toE164: e164,
+          code,
+          minutes: Math.round(otpTtlSeconds / 60),
+          subscriberId: subscriber.id,
+          locale: subscriber.locale,
+          challengeId: row.id,
+        });
       return row;
     });
-    if (subscriber) {
-      const minutes = Math.round(otpTtlSeconds / 60);
-      await this.sender.sendCode(
-        e164,
-        `Your Candor sign-in code is ${code}. It expires in ${minutes} minutes. We will never ask you for it by phone.`,
-      );
-      this.logger.log(`sign-in code sent to ${mask(e164)}`);
-    }
+    if (subscriber) this.logger.log(`sign-in code queued for ${mask(e164)}`);
     return { challengeId: challenge.id, expiresAt };
   }
 
-  /** Checks a code: counts the attempt atomically first, so parallel guesses cannot exceed the limit. */
+  /**
+   * Checks a code: counts the attempt atomically first, so parallel guesses cannot exceed the limit. Wrong
+   * codes also count against one budget across all numbers (OTP_MAX_FAILED_CHECKS_PER_HOUR): a guesser
+   * spreading attempts over many numbers pauses code checks for everyone and raises an alert (F26).
+   */
   async verify(challengeId: string, code: string, actor: Actor): Promise<{ token: string; expiresAt: Date }> {
+    const budget = this.config.auth.otpMaxFailedChecksPerHour;
+    if ((await this.limiter.count('otp-fail-global', 'all')) >= budget) {
+      this.budgetExhausted.inc();
+      this.logger.error(`ALERT: more than ${budget} wrong sign-in codes this hour; code checks paused`);
+      throw new HttpException(
+        'Sign-in codes cannot be checked just now; try again later',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
       .query(
         `UPDATE customer_otp_challenges SET attempts = attempts + 1
@@ -96,6 +124,7 @@ export class CustomerAuthService {
     const row = rows?.[0];
     const matches = !!row && row.subscriber_id !== null && row.code_hash === this.codeHash(challengeId, code);
     if (!matches) {
+      await this.limiter.hit('otp-fail-global', 'all', budget, 3600);
       await this.db.transaction((m) =>
         this.audit.record(m, actor, {
           action: 'customer.otp_failed',

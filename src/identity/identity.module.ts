@@ -9,8 +9,7 @@ import { CustomerAuthService } from './customer-auth.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
 import { OtpSender } from './otp-sender';
-import { SmsProvider } from '../notifications/providers/sms-provider';
-import { OTP_SMS, SmsOtpSender } from './sms-otp-sender';
+import { OutboxOtpSender } from './sms-otp-sender';
 import { StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
@@ -27,10 +26,9 @@ import { UsersService } from './users.service';
     StaffAuthService,
     CustomerAuthService,
     UsersService,
-    { provide: OtpSender, useClass: SmsOtpSender },
-    // Codes go straight to the SMS provider (not the outbox): a code must never be stored in clear,
-    // and a lost one is simply requested again.
-    { provide: OTP_SMS, useExisting: SmsProvider },
+    // Codes are queued through the outbox in the challenge's transaction (same work for customers and
+    // strangers); the outbox clears the code from the row once the message is sent.
+    { provide: OtpSender, useClass: OutboxOtpSender },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

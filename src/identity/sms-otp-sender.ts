@@ -1,17 +1,27 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { OtpSender } from './otp-sender';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { NotificationsService } from '../notifications/notifications.service';
+import { OtpSender, SignInCode } from './otp-sender';
 
-export const OTP_SMS = Symbol('OTP_SMS');
-
+/**
+ * Sign-in codes go through the outbox like every other message: the row is written with the challenge and
+ * sent within a second of commit; the outbox clears a message's variables (the code) once it is sent.
+ */
 @Injectable()
-export class SmsOtpSender extends OtpSender {
-  constructor(
-    @Inject(OTP_SMS) private readonly sms: { send(m: { to: string; body: string }): Promise<unknown> },
-  ) {
+export class OutboxOtpSender extends OtpSender {
+  constructor(private readonly notifications: NotificationsService) {
     super();
   }
 
-  async sendCode(toE164: string, text: string): Promise<void> {
-    await this.sms.send({ to: toE164, body: text });
+  async queueCode(manager: EntityManager, c: SignInCode): Promise<void> {
+    await this.notifications.queue(manager, {
+      kind: 'customer-sign-in-code',
+      channel: 'sms',
+      to: c.toE164,
+      locale: c.locale,
+      vars: { code: c.code, minutes: String(c.minutes) },
+      dedupeKey: `otp:${c.challengeId}`,
+      subscriberId: c.subscriberId,
+    });
   }
 }

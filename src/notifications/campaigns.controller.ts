@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Actor } from '../audit/actor';
 import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
+import { UploadStream } from '../platform/http/upload';
 import { CampaignsService } from './campaigns.service';
 import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 
@@ -64,8 +65,12 @@ export class CampaignsController {
   @Post(':id/audience')
   @Roles(...SENDERS)
   @ApiConsumes('text/csv')
-  audience(@Param('id', ParseUUIDPipe) id: string, @Req() req: Readable, @CurrentActor() actor: Actor) {
-    return this.campaigns.uploadAudience(id, req, actor);
+  audience(
+    @Param('id', ParseUUIDPipe) id: string,
+    @UploadStream('text/csv', 'text/plain') csv: Readable,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.uploadAudience(id, csv, actor);
   }
 
   @Post(':id/approve')

@@ -1,3 +1,4 @@
+import { IDENTITY_KINDS } from '../identity/identity-messages';
 import { NUMBER_CHANGE_KINDS } from '../number-change/number-change-messages';
 
 export type Channel = 'sms' | 'email';
@@ -104,6 +105,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
   'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
   ...NUMBER_CHANGE_KINDS,
+  ...IDENTITY_KINDS,
 };
 
 export const LOCALES = ['en', 'cy'] as const;

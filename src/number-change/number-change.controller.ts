@@ -1,17 +1,7 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { UploadStream } from '../platform/http/upload';
 import type { Actor } from '../audit/actor';
 import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
 import { QueueQueryDto, RejectDto, ScheduleDto } from './dto/number-change.dto';
@@ -82,9 +72,7 @@ export class NumberChangeController {
   @Roles('supervisor', 'admin')
   @ApiConsumes('text/csv')
   @HttpCode(200)
-  importPool(@Req() req: IncomingMessage, @CurrentActor() a: Actor) {
-    if (!/^text\/csv\b/.test(req.headers['content-type'] ?? ''))
-      throw new UnsupportedMediaTypeException('Send the pool as text/csv');
-    return this.pool.importCsv(req, a);
+  importPool(@UploadStream('text/csv') csv: Readable, @CurrentActor() a: Actor) {
+    return this.pool.importCsv(csv, a);
   }
 }

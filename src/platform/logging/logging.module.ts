@@ -47,6 +47,9 @@ export class LifecycleLogger implements OnApplicationShutdown {
             {
               level: config.log.level,
               genReqId: (req, res) => {
+                // set by the first middleware (platform/http/edge.ts requestId), before the body parsers
+                const early = (req as { id?: unknown }).id;
+                if (typeof early === 'string') return early;
                 const incoming = req.headers['x-request-id'];
                 const id =
                   typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();

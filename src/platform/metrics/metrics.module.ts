@@ -1,6 +1,7 @@
 import { Controller, Get, Global, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../identity/auth.decorators';
+import { OpsListener } from '../http/edge';
 import { JobMetrics } from './metrics.service';
 
 @ApiExcludeController()
@@ -33,7 +34,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [JobMetrics, HttpMetricsMiddleware],
-  exports: [JobMetrics],
+  providers: [JobMetrics, HttpMetricsMiddleware, OpsListener],
+  exports: [JobMetrics, OpsListener],
 })
 export class MetricsModule {}
