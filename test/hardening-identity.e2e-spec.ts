@@ -93,7 +93,7 @@ describe('hardening: staff identity (F3, F6, F7, F14, F19, F21)', () => {
         .post('/compensation/credits')
         .auth(ro.body.token, { type: 'bearer' })
         .set('Idempotency-Key', randomUUID())
-        .send({ subscriberId: sub, amountPence: 100, reasonCode: 'service_outage', note: 'x' })
+        .send({ subscriberId: sub, amountPence: 100, reasonCode: 'service_outage', note: 'outage' })
         .expect(403);
       expect(write.body.code).toBe('api_key_scope');
       // the person's own session still approves

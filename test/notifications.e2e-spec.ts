@@ -425,6 +425,9 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(lines).toHaveLength(46);
       expect(csv.text).not.toMatch(/\+447911/);
       expect(csv.text).toMatch(/\+44 7\*\*\* \*\*\*\d{3}/);
+      // one email mask everywhere (issue 18, F25): the domain is masked too
+      expect(csv.text).not.toMatch(/@example\.net/);
+      expect(csv.text).toMatch(/,\w\*\*\*@e\*\*\*\.net,/);
       await t.http().get(`/campaigns/${id}/outcomes.csv`).set(auth('comms')).expect(403);
 
       // starting again, or building twice, adds nothing: once per person and channel is a database constraint

@@ -15,7 +15,7 @@ import { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
-import { mask } from '../platform/privacy';
+import { mask, maskEmail } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { AudienceSource } from './audience-source';
 import { Campaign, CampaignStatus } from './campaign.entity';
@@ -481,7 +481,7 @@ export class CampaignsService {
                 r.status,
                 r.provider_id ?? '',
                 r.error_code ?? '',
-                r.channel === 'sms' ? mask(r.to_address) : r.to_address.replace(/^(.).*@/, '$1***@'),
+                r.channel === 'sms' ? mask(r.to_address) : maskEmail(r.to_address),
                 r.sent_at?.toISOString() ?? '',
                 r.delivered_at?.toISOString() ?? '',
               ]

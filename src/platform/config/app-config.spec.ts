@@ -94,7 +94,9 @@ describe('hardening configuration (issue 18)', () => {
     const prod = loadConfig({ NODE_ENV: 'production' });
     expect(prod.auth.totpRequired).toBe(true);
     expect(prod.edge.opsAccess).toBe('internal');
-    expect(loadConfig({ NODE_ENV: 'production', STAFF_TOTP_REQUIRED: 'false' }).auth.totpRequired).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', STAFF_TOTP_REQUIRED: 'false' }).auth.totpRequired).toBe(
+      false,
+    );
   });
 
   it('parses TRUST_PROXY and wants a token for OPS_ACCESS=token', () => {
