@@ -19,9 +19,13 @@ describe('hardening: customer sign-in codes', () => {
   afterAll(() => t?.close());
 
   const requestCode = async (msisdn: string) => {
-    const started = Date.now();
-    const res = await t.http().post('/customer/auth/request-code').send({ msisdn }).expect(202);
-    return { challengeId: res.body.challengeId as string, ms: Date.now() - started };
+    const res = await t
+      .http()
+      .post('/customer/auth/request-code')
+      .send({ msisdn })
+      .timeout(10_000)
+      .expect(202);
+    return { challengeId: res.body.challengeId as string };
   };
   const codeSentTo = async (e164: string, nth = 1) => {
     const all = await sms.messages.waitFor((ms) => ms.filter((m) => m.to === e164).length >= nth);
@@ -29,13 +33,12 @@ describe('hardening: customer sign-in codes', () => {
   };
 
   it('F8: a slow SMS provider does not slow the answer for a customer (the send is queued), and the code works', async () => {
-    sms.holdResponseMs = 3000;
+    // a provider that takes 15 s to answer: the code used to await it, so the customer's answer took 15 s
+    // (and a stranger's did not); both must now answer well within 10 s, however slow this machine is
+    sms.holdResponseMs = 15_000;
     try {
       const customer = await requestCode('07911 200400');
-      const stranger = await requestCode('07911 200499');
-      // today's code awaited the provider: the customer's answer took the provider's 3 s
-      expect(customer.ms).toBeLessThan(2500);
-      expect(stranger.ms).toBeLessThan(2500);
+      await requestCode('07911 200499');
       expect(await count(t.db, `SELECT count(*) n FROM messages WHERE kind = 'customer-sign-in-code'`)).toBe(
         1,
       );
@@ -49,7 +52,7 @@ describe('hardening: customer sign-in codes', () => {
       await eventually(async () => {
         const [row] = await t.db.query(`SELECT vars FROM messages WHERE kind = 'customer-sign-in-code'`);
         return row.vars === null;
-      });
+      }, 40_000);
       expect(sms.messages.filter((m) => m.to === '+447911200499')).toHaveLength(0);
     } finally {
       sms.holdResponseMs = 0;
