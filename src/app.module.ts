@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
+import { ChannelsModule } from './channels/channels.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
 import { NumberChangeModule } from './number-change/number-change.module';
@@ -12,11 +13,14 @@ import { HttpMetricsMiddleware, MetricsModule } from './platform/metrics/metrics
 import { PrivacyModule } from './platform/privacy';
 import { QueueModule } from './platform/queue/queue.module';
 import { RedisModule } from './platform/redis/redis.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
 import { IncidentsModule } from './incidents/incidents.module';
 import { StatusPageModule } from './status-page/status-page.module';
+import { ApprovalsModule } from './approvals/approvals.module';
+import { SupportModule } from './support/support.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
 const DOMAIN_MODULES = [
@@ -29,6 +33,8 @@ const DOMAIN_MODULES = [
   NumberChangeModule,
   IncidentsModule,
   StatusPageModule,
+  ApprovalsModule,
+  SupportModule,
 ];
 
 @Module({})
@@ -47,6 +53,8 @@ export class AppModule implements NestModule {
         MetricsModule,
         QueueModule,
         HealthModule,
+        SandboxModule,
+        ChannelsModule,
         ...DOMAIN_MODULES,
       ],
     };

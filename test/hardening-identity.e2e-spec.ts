@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { totpCode } from '../src/identity/credentials';
 import { UsersService } from '../src/identity/users.service';
 import { Clock } from '../src/platform/clock/clock';

@@ -1,14 +1,14 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AudienceSource } from '../notifications/audience-source';
+import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
 import { AnalysisProcessor } from './analysis.processor';
 import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
 
-/** Global so notifications finds the AudienceSource (an analysis run's matched subscribers) without importing us. */
+/** Global so notifications and compensation find the AudiencePort (an analysis run's matched subscribers) without importing us. */
 @Global()
 @Module({
   imports: [
@@ -16,7 +16,7 @@ import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
     BullModule.registerQueue({ name: ANALYSIS_QUEUE }),
   ],
   controllers: [AnalysisController, CustomerExposureController],
-  providers: [AnalysisService, AnalysisProcessor, { provide: AudienceSource, useExisting: AnalysisService }],
-  exports: [AnalysisService, AudienceSource],
+  providers: [AnalysisService, AnalysisProcessor, { provide: AudiencePort, useExisting: AnalysisService }],
+  exports: [AnalysisService, AudiencePort],
 })
 export class AnalysisModule {}

@@ -10,10 +10,10 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { CreditsService } from './credits.service';
 import { DecisionDto, IssueCreditDto, ListCreditsDto } from './dto/issue-credit.dto';
 
@@ -47,6 +47,13 @@ export class CreditsController {
   @Roles('support', 'supervisor', 'admin')
   list(@Query() q: ListCreditsDto) {
     return this.credits.list(q);
+  }
+
+  @Get('credits/:id')
+  @Roles('support', 'supervisor', 'admin')
+  @ApiOperation({ summary: 'One credit: amount, reason, status, who asked and who decided' })
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.credits.get(id);
   }
 
   @Post('credits/:id/approve')

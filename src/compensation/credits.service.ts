@@ -9,9 +9,10 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
-import { StaffRole } from '../identity/roles';
+import { StaffRole } from '../platform/http/principal';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { BillingService } from './billing.service';
 import { Credit, CreditStatus } from './credit.entity';
@@ -47,6 +48,7 @@ export class CreditsService {
     private readonly idempotency: IdempotencyService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -81,7 +83,7 @@ export class CreditsService {
            FROM credits
            WHERE (subscriber_id = $1 OR requested_by = $3) AND source = 'goodwill' AND status <> 'rejected'
              AND created_at >= $2`,
-          [dto.subscriberId, utcDayStart(new Date()), actor.id],
+          [dto.subscriberId, utcDayStart(this.clock.now()), actor.id], // created_at is Clock time too
         );
         const decision = decideCredit(
           actor.role as StaffRole,
@@ -95,7 +97,11 @@ export class CreditsService {
         if (decision.outcome === 'issue') {
           outboxIds = await this.insertIssued(m, [credit]);
         } else {
-          await m.insert(Credit, { ...credit, status: 'pending_approval' as CreditStatus });
+          await m.insert(Credit, {
+            ...credit,
+            status: 'pending_approval' as CreditStatus,
+            createdAt: this.clock.now(),
+          });
         }
         await this.audit.record(m, actor, {
           action: decision.outcome === 'issue' ? 'credit.issue' : 'credit.request_approval',
@@ -128,8 +134,8 @@ export class CreditsService {
     const col = <K extends keyof NewCredit>(k: K) => credits.map((c) => c[k] ?? null);
     await m.query(
       `INSERT INTO credits (id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note,
-                            requested_by, entry_id, status)
-       SELECT u.*, 'issued' FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::uuid[], $6::uuid[],
+                            requested_by, entry_id, status, created_at)
+       SELECT u.*, 'issued', $11::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::uuid[], $6::uuid[],
                                         $7::text[], $8::text[], $9::uuid[], $10::uuid[])
          AS u(id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note, requested_by, entry_id)`,
       [
@@ -143,6 +149,7 @@ export class CreditsService {
         col('note'),
         col('requestedBy'),
         entryIds,
+        this.clock.now(),
       ],
     );
     return this.billing.record(
@@ -173,7 +180,7 @@ export class CreditsService {
       await m.update(
         Credit,
         { id, status: 'pending_approval' },
-        { status: 'issued', entryId, decidedBy: actor.id, decidedAt: () => 'now()' },
+        { status: 'issued', entryId, decidedBy: actor.id, decidedAt: this.clock.now() },
       );
       outboxIds = await this.billing.record(m, 'credit.issued', [id]);
       await this.audit.record(m, actor, {
@@ -196,7 +203,7 @@ export class CreditsService {
       await m.update(
         Credit,
         { id, status: 'pending_approval' },
-        { status: 'rejected', decidedBy: actor.id, decidedAt: () => 'now()', decisionNote: reason },
+        { status: 'rejected', decidedBy: actor.id, decidedAt: this.clock.now(), decisionNote: reason },
       );
       await this.audit.record(m, actor, {
         action: 'credit.reject',
@@ -227,7 +234,7 @@ export class CreditsService {
           reversalEntryId: reversalId,
           reversedBy: actor.id,
           reversalReason: reason,
-          reversedAt: () => 'now()',
+          reversedAt: this.clock.now(),
         },
       );
       outboxIds = await this.billing.record(m, 'credit.reversed', [id]);
@@ -252,6 +259,12 @@ export class CreditsService {
   private async lockPending(m: EntityManager, id: string): Promise<Credit> {
     const c = await this.lock(m, id);
     if (c.status !== 'pending_approval') throw new ConflictException(`This credit is already ${c.status}`);
+    return c;
+  }
+
+  async get(id: string): Promise<Credit> {
+    const c = await this.db.getRepository(Credit).findOne({ where: { id } });
+    if (!c) throw new NotFoundException('No such credit');
     return c;
   }
 

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import { UploadStream } from '../platform/http/upload';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Interactive, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { CreateOfferDto } from './dto/offer.dto';
 import { OffersService } from './offers.service';
 

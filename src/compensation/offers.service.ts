@@ -15,10 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
@@ -36,6 +36,7 @@ import {
 } from './offer-rules';
 import { Offer } from './offer.entity';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { AudiencePort } from '../subscribers/audience.port';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -59,25 +60,25 @@ export class OffersService {
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-    @Optional() @Inject(MATCHED_SUBSCRIBERS) private readonly matched: MatchedSubscribersSource | null,
+    @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
+    private readonly clock: Clock,
   ) {}
 
   async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
     const fields = {
       ...dto,
-      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : new Date(),
+      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : this.clock.now(),
       claimClosesAt: new Date(dto.claimClosesAt),
     };
     const problems = offerProblems(fields);
     if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
-    let audience: { sql: string; params: unknown[] } | null = null;
-    if (dto.eligibility === 'analysis_run') {
-      if (!this.matched)
+    const byRun = dto.eligibility === 'analysis_run';
+    if (byRun) {
+      if (!this.audiences)
         throw new UnprocessableEntityException(
           'Eligibility by analysis run needs the analysis module, not installed',
         );
-      await this.matched.assertCompleted(dto.analysisRunId!);
-      audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
+      await this.audiences.assertReady(dto.analysisRunId!);
     }
     let offer: Offer;
     try {
@@ -93,12 +94,12 @@ export class OffersService {
             createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
           }),
         );
-        if (audience) {
-          const n = audience.params.length;
+        if (byRun) {
+          const table = await this.audiences!.stageMatched(m, dto.analysisRunId!);
           await m.query(
             `INSERT INTO offer_eligible (offer_id, subscriber_id)
-             SELECT $${n + 1}::uuid, a.subscriber_id FROM (${audience.sql}) a ON CONFLICT DO NOTHING`,
-            [...audience.params, o.id],
+             SELECT $1::uuid, a.subscriber_id FROM ${table} a ON CONFLICT DO NOTHING`,
+            [o.id],
           );
         }
         await this.assessLiability(m, o);
@@ -247,7 +248,7 @@ export class OffersService {
       });
     });
     if (offer.mode === 'auto' && counts.added && offer.approvalStatus !== 'pending')
-      await this.enqueueApply(offer, `upload-${Date.now()}`);
+      await this.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
     return {
       ...counts,
       unmatched: counts.lines - counts.matched,
@@ -258,6 +259,7 @@ export class OffersService {
 
   /** The offers a customer may see: eligible, and open or already claimed by them. */
   async listForCustomer(subscriberId: string) {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
@@ -265,10 +267,9 @@ export class OffersService {
       .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
       .where(ELIGIBLE, { sub: subscriberId })
       .andWhere(`o.approval_status <> 'pending'`)
-      .andWhere('(o.claim_closes_at > now() OR c.id IS NOT NULL)')
+      .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
       .orderBy('o.claim_closes_at')
       .getRawAndEntities();
-    const now = new Date();
     return rows.entities.map((o, i) => ({
       id: o.id,
       name: o.name,
@@ -333,7 +334,7 @@ export class OffersService {
       .andWhere(`o.approval_status <> 'pending'`)
       .getOne();
     if (!offer) throw new NotFoundException('No such offer for you');
-    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
+    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
     if (state === 'not_open')
       throw new UnprocessableEntityException(
         `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
@@ -432,7 +433,10 @@ export class OffersService {
     await this.queue.add(
       JOB.applyOffer,
       { offerId: offer.id },
-      { jobId: `offer-${offer.id}-${tag}`, delay: Math.max(0, offer.claimOpensAt.getTime() - Date.now()) },
+      {
+        jobId: `offer-${offer.id}-${tag}`,
+        delay: Math.max(0, offer.claimOpensAt.getTime() - this.clock.now().getTime()),
+      },
     );
   }
 
@@ -443,7 +447,7 @@ export class OffersService {
   async applyAuto(offerId: string): Promise<number> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
     if (!offer || offer.mode !== 'auto' || offer.appliedAt || offer.approvalStatus === 'pending') return 0;
-    if (windowState(offer.claimOpensAt, offer.claimClosesAt, new Date()) !== 'open') return 0;
+    if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
     const source =
       offer.eligibility === 'all'
         ? `SELECT id AS subscriber_id FROM subscribers`
@@ -474,23 +478,26 @@ export class OffersService {
       total += n;
       if (n === 0) break;
     }
-    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [
+    await this.db.query(`UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, [
       offerId,
+      this.clock.now(),
     ]);
     return total;
   }
 
   /** Auto offers that are open but not applied (their job was lost or they opened since): enqueue again. */
   async sweep(): Promise<number> {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
       .where(
         `o.mode = 'auto' AND o.applied_at IS NULL AND o.approval_status <> 'pending'
-         AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
+         AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
+        { now },
       )
       .getMany();
-    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(Date.now() / SWEEP_EVERY_MS)}`);
+    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(now.getTime() / SWEEP_EVERY_MS)}`);
     return rows.length;
   }
 }

@@ -1,19 +1,19 @@
 import { HttpException, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
+import { NotificationsService } from '../notifications/notifications.service';
+import { JobMetrics } from '../platform/metrics/metrics.service';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
-import { Clock } from '../platform/clock/clock';
-import { JobMetrics } from '../platform/metrics/metrics.service';
-import type { Counter } from 'prom-client';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
-import { OtpSender } from './otp-sender';
-import { Principal } from './roles';
+import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 
 @Injectable()
@@ -25,7 +25,11 @@ export class CustomerAuthService {
     private readonly subscribers: SubscribersService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
-    private readonly sender: OtpSender,
+    /**
+     * Codes are queued through the outbox in the challenge's transaction, so a customer's request costs what a
+     * stranger's does (issue 18, F8); the outbox clears a message's variables (the code) once it is sent.
+     */
+    private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -62,7 +66,8 @@ export class CustomerAuthService {
     }
     const subscriber = await this.subscribers.findByMsisdn(e164);
     const code = newOtpCode();
-    const expiresAt = new Date(this.clock.now().getTime() + otpTtlSeconds * 1000);
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + otpTtlSeconds * 1000);
     const challenge = await this.db.transaction(async (m) => {
       const row = await m.save(
         m.create(OtpChallenge, {
@@ -72,6 +77,7 @@ export class CustomerAuthService {
           maxAttempts: otpMaxAttempts,
           expiresAt,
           ip: actor.ip ?? null,
+          createdAt: now, // failedCodeAttemptsSince compares it with a Clock time
         }),
       );
       // The hash binds the code to its challenge, so a code cannot be replayed against another one.
@@ -84,13 +90,14 @@ export class CustomerAuthService {
       });
       // queued, not sent: the answer takes the same time for a customer and a stranger (F8)
       if (subscriber)
-        await this.sender.queueCode(m, {
-          toE164: e164,
-          code,
-          minutes: Math.round(otpTtlSeconds / 60),
-          subscriberId: subscriber.id,
+        await this.notifications.queue(m, {
+          kind: 'customer-sign-in-code',
+          channel: 'sms',
+          to: e164,
           locale: subscriber.locale,
-          challengeId: row.id,
+          vars: { code, minutes: String(Math.round(otpTtlSeconds / 60)) },
+          dedupeKey: `otp:${row.id}`,
+          subscriberId: subscriber.id,
         });
       return row;
     });
@@ -116,9 +123,9 @@ export class CustomerAuthService {
     const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
       .query(
         `UPDATE customer_otp_challenges SET attempts = attempts + 1
-        WHERE id = $1 AND consumed_at IS NULL AND expires_at > now() AND attempts < max_attempts
+        WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 AND attempts < max_attempts
         RETURNING subscriber_id, code_hash`,
-        [challengeId],
+        [challengeId, this.clock.now()],
       )
       .then((r: any) => r[0]);
     const row = rows?.[0];
@@ -137,15 +144,16 @@ export class CustomerAuthService {
       );
     }
     const subscriberId = row.subscriber_id!;
+    const now = this.clock.now();
     return this.db.transaction(async (m) => {
       // consumed_at IS NULL makes a code single-use even under concurrent verification
       const consumed = await m.query(
-        `UPDATE customer_otp_challenges SET consumed_at = now() WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
-        [challengeId],
+        `UPDATE customer_otp_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
+        [challengeId, now],
       );
       if (!consumed[1]) throw new UnauthorizedException('Code already used');
       const token = newToken('customer');
-      const expiresAt = new Date(Date.now() + this.config.auth.customerTokenTtlMinutes * 60_000);
+      const expiresAt = new Date(now.getTime() + this.config.auth.customerTokenTtlMinutes * 60_000);
       await m.insert(CustomerSession, { subscriberId, tokenHash: sha256(token), expiresAt });
       await this.audit.record(
         m,
@@ -165,13 +173,13 @@ export class CustomerAuthService {
       .getRepository(CustomerSession)
       .createQueryBuilder('s')
       .where('s.token_hash = :h', { h: sha256(token) })
-      .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
+      .andWhere('s.revoked_at IS NULL AND s.expires_at > :now', { now: this.clock.now() })
       .getOne();
     return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: new Date() });
+    await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: this.clock.now() });
   }
 
   /** Wrong codes entered for this subscriber's challenges created since `since` (a fraud signal elsewhere). */

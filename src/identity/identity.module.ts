@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { declareMessageKinds } from '../notifications/message-kinds';
+import { IDENTITY_KINDS } from './identity-messages';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscribersModule } from '../subscribers/subscribers.module';
@@ -8,12 +10,13 @@ import { CustomerAuthController } from './customer-auth.controller';
 import { CustomerAuthService } from './customer-auth.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
-import { OtpSender } from './otp-sender';
-import { OutboxOtpSender } from './sms-otp-sender';
 import { StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 import { UsersService } from './users.service';
+
+// Sign-in codes are an outbox message kind of this module (issue 18, F8).
+declareMessageKinds(IDENTITY_KINDS);
 
 @Global()
 @Module({
@@ -26,9 +29,6 @@ import { UsersService } from './users.service';
     StaffAuthService,
     CustomerAuthService,
     UsersService,
-    // Codes are queued through the outbox in the challenge's transaction (same work for customers and
-    // strangers); the outbox clears the code from the row once the message is sent.
-    { provide: OtpSender, useClass: OutboxOtpSender },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

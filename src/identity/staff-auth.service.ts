@@ -9,13 +9,13 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
+import { ApiKeyScope, Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
 import { canonicalEmail, newTotpSecret, verifyTotp } from './credentials';
-import { ApiKeyScope, Principal, SECOND_FACTOR_ROLES } from './roles';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
@@ -163,6 +163,25 @@ export class StaffAuthService {
     });
   }
 
+  /** Sign out everywhere: every session of this user ends (API keys are left alone: they are automation's). */
+  async logoutEverywhere(userId: string, actor: Actor, manager?: EntityManager): Promise<number> {
+    const run = async (m: EntityManager) => {
+      const res = await m.update(
+        StaffToken,
+        { userId, kind: 'session', revokedAt: IsNull() },
+        { revokedAt: this.clock.now() },
+      );
+      await this.audit.record(m, actor, {
+        action: 'auth.logout_everywhere',
+        targetType: 'staff_user',
+        targetId: userId,
+        summary: { sessions: res.affected ?? 0 },
+      });
+      return res.affected ?? 0;
+    };
+    return manager ? run(manager) : this.db.transaction(run);
+  }
+
   /** Starts TOTP enrolment for the signed-in person: a new secret, pending until a code confirms it. */
   async startTotp(p: StaffPrincipal, actor: Actor): Promise<{ secret: string; uri: string }> {
     return this.db.transaction(async (m) => {
@@ -263,9 +282,14 @@ export class StaffAuthService {
     });
   }
 
-  /** Resolves a bearer token to a principal, or null when unknown, revoked, expired or the user is inactive. */
-  async resolve(token: string): Promise<Principal | null> {
-    const row = await this.db
+  /**
+   * Resolves a token to a principal, or null when unknown, revoked, expired or the user is inactive.
+   * `idle`: a console (cookie) session also ends after STAFF_SESSION_IDLE_MINUTES without a request; each
+   * use moves its last-used time (at most once a minute, a conditional UPDATE).
+   */
+  async resolve(token: string, opts: { idle?: boolean } = {}): Promise<Principal | null> {
+    const now = this.clock.now();
+    const qb = this.db
       .getRepository(StaffToken)
       .createQueryBuilder('t')
       .innerJoin(StaffUser, 'u', 'u.id = t.user_id')
@@ -279,22 +303,29 @@ export class StaffAuthService {
       ])
       .where('t.token_hash = :h', { h: sha256(token) })
       .andWhere('t.revoked_at IS NULL')
-      .andWhere('(t.expires_at IS NULL OR t.expires_at > now())')
-      .andWhere('u.active')
-      .getRawOne<{
-        id: string;
-        kind: 'session' | 'api_key';
-        scopes: string[];
-        mfa: boolean;
-        user_id: string;
-        role: any;
-      }>();
+      .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
+      .andWhere('u.active');
+    if (opts.idle) {
+      const cutoff = new Date(now.getTime() - this.config.auth.staffSessionIdleMinutes * 60_000);
+      qb.andWhere("t.kind = 'session' AND coalesce(t.last_used_at, t.created_at) > :cutoff", { cutoff });
+    }
+    const row = await qb.getRawOne<{
+      id: string;
+      kind: 'session' | 'api_key';
+      scopes: string[];
+      mfa: boolean;
+      user_id: string;
+      role: any;
+    }>();
     if (!row) return null;
-    if (row.kind === 'api_key') {
-      // best effort, not on the hot path's critical section
+    if (row.kind === 'api_key' || opts.idle) {
+      // best effort; a session's idle clock is moved at most once a minute
       void this.db
-        .getRepository(StaffToken)
-        .update({ id: row.id }, { lastUsedAt: this.clock.now() })
+        .query(
+          `UPDATE staff_tokens SET last_used_at = $2
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`,
+          [row.id, now],
+        )
         .catch(() => undefined);
     }
     return {
@@ -309,8 +340,8 @@ export class StaffAuthService {
   }
 
   /**
-   * A session expires by the database's clock (the one resolve() compares with), so a test that moves the
-   * app's Clock does not end the sessions it opened; an API key's expiry is given (from the Clock).
+   * A new session or key: a session lives STAFF_TOKEN_TTL_MINUTES (by the Clock, as resolve() compares);
+   * an API key's expiry is given.
    */
   private async issue(
     m: EntityManager,
@@ -322,13 +353,14 @@ export class StaffAuthService {
     expiresAt: Date | null = null,
   ): Promise<IssuedToken> {
     const token = newToken(kind);
+    if (kind === 'session')
+      expiresAt = new Date(this.clock.now().getTime() + this.config.auth.staffTokenTtlMinutes * 60_000);
     const [row] = await m.query(
       `INSERT INTO staff_tokens (user_id, kind, name, token_hash, scopes, mfa, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $2 = 'session' THEN now() + make_interval(mins => $8) ELSE $7 END)
-       RETURNING id, expires_at`,
-      [userId, kind, name, sha256(token), scopes, mfa, expiresAt, this.config.auth.staffTokenTtlMinutes],
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [userId, kind, name, sha256(token), scopes, mfa, expiresAt],
     );
-    return { token, tokenId: row.id, expiresAt: row.expires_at };
+    return { token, tokenId: row.id, expiresAt };
   }
 
   static ensureStaff(p: Principal | undefined): asserts p is Extract<Principal, { type: 'staff' }> {

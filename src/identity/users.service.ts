@@ -1,11 +1,15 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { DataSource, IsNull, QueryFailedError } from 'typeorm';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
+import { AppConfig } from '../platform/config';
+import { mask, toE164 } from '../platform/privacy';
+import { StaffRole } from '../platform/http/principal';
 import { canonicalEmail, passwordProblem } from './credentials';
-import { StaffRole } from './roles';
 import { hashPassword } from './secrets';
+import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 
 export interface NewStaffUser {
@@ -27,7 +31,17 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
+
+  /** A staff phone in any format → E.164 (a mobile, since it receives reminder SMS); 400 naming the field. */
+  normalisePhone(phone: string | null | undefined): string | null | undefined {
+    if (phone === undefined || phone === null) return phone;
+    const e164 = toE164(phone, this.config.privacy.defaultCountry, true);
+    if (!e164) throw invalid('phone', 'phone must be a mobile number, e.g. 07911 123456');
+    return e164;
+  }
 
   /**
    * Creates a person (a password that is long and hard to guess) or a named service account (no password).
@@ -44,6 +58,7 @@ export class UsersService {
       const problem = passwordProblem(input.password, [email, input.displayName]);
       if (problem) throw invalid('password', problem);
     }
+    const phone = this.normalisePhone(input.phone);
     const passwordHash = service ? null : await hashPassword(input.password!);
     try {
       return await this.db.transaction(async (m) => {
@@ -52,7 +67,7 @@ export class UsersService {
             email,
             displayName: input.displayName,
             role: input.role,
-            phone: input.phone ?? null,
+            phone: phone ?? null,
             passwordHash,
             serviceAccount: service,
           }),
@@ -61,7 +76,7 @@ export class UsersService {
           action: 'user.create',
           targetType: 'staff_user',
           targetId: user.id,
-          summary: { role: input.role, serviceAccount: service },
+          summary: { role: input.role, serviceAccount: service, ...(phone ? { phone: mask(phone) } : {}) },
         });
         delete (user as Partial<StaffUser>).passwordHash;
         return user;
@@ -78,35 +93,76 @@ export class UsersService {
     return this.db.getRepository(StaffUser).find({ order: { createdAt: 'ASC' } });
   }
 
+  findByEmail(email: string): Promise<StaffUser | null> {
+    return this.db
+      .getRepository(StaffUser)
+      .createQueryBuilder('u')
+      .where('lower(u.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  findById(id: string): Promise<StaffUser | null> {
+    return this.db.getRepository(StaffUser).findOne({ where: { id } });
+  }
+
+  /**
+   * Role, name, active flag, phone, authenticator reset. Deactivating, changing the role or resetting the
+   * authenticator revokes the user's sessions and API keys in the same transaction (issue 18, F21): turning
+   * the user back on does not bring them back. Phones are audited masked.
+   */
   async update(
     id: string,
-    patch: { role?: StaffRole; active?: boolean; displayName?: string; resetTotp?: boolean },
+    input: {
+      role?: StaffRole;
+      active?: boolean;
+      displayName?: string;
+      phone?: string | null;
+      resetTotp?: boolean;
+    },
     actor: Actor,
   ): Promise<StaffUser> {
+    const patch = { ...input, phone: this.normalisePhone(input.phone) };
     return this.db.transaction(async (m) => {
       const user = await m.findOne(StaffUser, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw new NotFoundException('No such user');
-      const before = { role: user.role, active: user.active, displayName: user.displayName };
+      const shown = (u: { phone?: string | null }) =>
+        u.phone === undefined ? undefined : u.phone === null ? null : mask(u.phone);
+      const before = {
+        role: user.role,
+        active: user.active,
+        displayName: user.displayName,
+        phone: shown(user),
+      };
       const { resetTotp, ...fields } = patch;
-      Object.assign(user, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+      const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      Object.assign(user, changes);
       if (resetTotp) Object.assign(user, { totpSecret: null, totpEnabledAt: null });
       await m.save(user);
       // A deactivation, a role change or a new authenticator ends every session and key the user had: a
-      // reactivated or re-roled account starts from a fresh sign-in, never from an old token.
+      // reactivated or re-roled account starts from a fresh sign-in, never from an old token (F21).
       const revoke =
         (patch.active !== undefined && patch.active !== before.active) ||
         (patch.role !== undefined && patch.role !== before.role) ||
         resetTotp === true;
-      if (revoke)
-        await m.query(
-          `UPDATE staff_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
-          [id],
+      let tokensRevoked = 0;
+      if (revoke) {
+        const res = await m.update(
+          StaffToken,
+          { userId: id, revokedAt: IsNull() },
+          { revokedAt: this.clock.now() },
         );
+        tokensRevoked = res.affected ?? 0;
+      }
       await this.audit.record(m, actor, {
         action: 'user.update',
         targetType: 'staff_user',
         targetId: id,
-        summary: { before, after: patch, tokensRevoked: revoke },
+        summary: {
+          before,
+          after: { ...changes, ...(changes.phone !== undefined ? { phone: shown(patch) } : {}) },
+          ...(resetTotp ? { resetTotp } : {}),
+          ...(revoke ? { tokensRevoked } : {}),
+        },
       });
       return user;
     });

@@ -11,7 +11,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { defaultNextUpdateBy } from './cadence';
@@ -19,10 +19,11 @@ import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
-import { IncidentsService } from './incidents.service';
+import { isStatusBack, IncidentsService } from './incidents.service';
 import { INCIDENTS_QUEUE, PUBLISH_JOB, PublishJob } from './incidents.queue';
 import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
 import { fillTemplate } from './update-templates';
+import { UpdateTemplatesService } from './update-templates.service';
 
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
 
@@ -44,12 +45,55 @@ export class IncidentUpdatesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly events: IncidentEvents,
+    private readonly templates: UpdateTemplatesService,
   ) {}
+
+  /** Drafts waiting for a second person, oldest first, with what an approver needs to decide (the inbox). */
+  async awaitingApproval(limit = 200) {
+    const rows: Array<{
+      id: string;
+      incident_id: string;
+      title: string;
+      body: string;
+      approver_roles: string[];
+      created_by: string;
+      created_at: Date;
+    }> = await this.db.query(
+      `SELECT u.id, u.incident_id, i.title, u.body, i.approver_roles, u.created_by, u.created_at
+         FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
+        WHERE u.status = 'draft' ORDER BY u.created_at, u.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      incidentId: r.incident_id,
+      incidentTitle: r.title,
+      body: r.body,
+      approverRoles: r.approver_roles,
+      authorId: r.created_by,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  /** Changes when any incident or update changes (live views compare it to refresh). */
+  async changeMarker(): Promise<string> {
+    const [r] = await this.db.query(
+      `SELECT (SELECT concat(max(updated_at), '/', count(*)) FROM incidents) AS i,
+              (SELECT concat(max(updated_at), '/', count(*)) FROM incident_updates) AS u`,
+    );
+    return `${r.i}|${r.u}`;
+  }
 
   async draft(incidentId: string, dto: CreateUpdateDto, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const incident = await this.incidents.get(incidentId, m);
-      const template = dto.template ? fillTemplate(dto.template, incident.affectedServices) : undefined;
+      const template = dto.template
+        ? fillTemplate(
+            await this.templates.get(dto.template, m),
+            incident.affectedServices,
+            incident.affectedServicesCy,
+          )
+        : undefined;
       const corrected = dto.correctsId ? await this.correctable(m, incidentId, dto.correctsId) : undefined;
       const body = dto.body ?? template?.body;
       if (!body)
@@ -57,22 +101,33 @@ export class IncidentUpdatesService {
           message: 'Validation failed',
           details: [{ field: 'body', messages: ['body or template is required'] }],
         });
+      const bodyCy = dto.bodyCy ?? template?.bodyCy ?? null;
+      // The privacy check runs as the author saves, so they (not the approver) see what to fix.
+      this.incidents.guardPublicText({ body, bodyCy });
+      // A template never moves the status backwards: only the author's explicit choice does.
+      const fromTemplate =
+        template?.incidentStatus && !isStatusBack(incident.status, template.incidentStatus)
+          ? template.incidentStatus
+          : undefined;
       const saved = await m.save(
         m.create(IncidentUpdate, {
           incidentId,
           status: 'draft',
           // A correction revises text only; it never changes the incident's status.
-          incidentStatus:
-            corrected?.incidentStatus ?? dto.incidentStatus ?? template?.incidentStatus ?? incident.status,
+          incidentStatus: corrected?.incidentStatus ?? dto.incidentStatus ?? fromTemplate ?? incident.status,
           body,
-          bodyCy: dto.bodyCy ?? template?.bodyCy ?? null,
+          bodyCy,
           correctsId: corrected?.id ?? null,
           nextUpdateBy: corrected ? null : this.promise(dto.nextUpdateBy),
           createdBy: actor.id!,
         }),
       );
-      await this.record(m, actor, 'draft', saved, { template: dto.template, correctsId: saved.correctsId });
-      return saved;
+      await this.record(m, actor, 'draft', saved, {
+        template: dto.template,
+        templateVersion: template?.version,
+        correctsId: saved.correctsId,
+      });
+      return this.withWarnings(saved, incident);
     });
   }
 
@@ -84,6 +139,7 @@ export class IncidentUpdatesService {
   ): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const u = await this.find(m, incidentId, updateId);
+      this.incidents.guardPublicText({ body: dto.body, bodyCy: dto.bodyCy });
       const set: Partial<IncidentUpdate> = {};
       if (dto.body !== undefined) set.body = dto.body;
       if (dto.bodyCy !== undefined) set.bodyCy = dto.bodyCy;
@@ -91,7 +147,7 @@ export class IncidentUpdatesService {
       if (dto.nextUpdateBy !== undefined && !u.correctsId) set.nextUpdateBy = this.promise(dto.nextUpdateBy);
       const updated = await this.move(m, u, 'edit', set);
       await this.record(m, actor, 'edit', updated, { fields: Object.keys(set) });
-      return updated;
+      return this.withWarnings(updated, await this.incidents.get(incidentId, m));
     });
   }
 
@@ -110,8 +166,8 @@ export class IncidentUpdatesService {
         approvedBy: actor.id!,
         approvedAt: this.clock.now(),
       });
-      await this.record(m, actor, 'approve', updated);
-      return updated;
+      await this.record(m, actor, 'approve', updated, { missingWelsh: !updated.bodyCy });
+      return this.withWarnings(updated, incident);
     });
   }
 
@@ -244,6 +300,7 @@ export class IncidentUpdatesService {
       publishedAt: now,
       publishedBy: actor.type === 'staff' ? actor.id! : null,
       nextUpdateBy,
+      statusFrom: incident.status,
     });
     if (!u.correctsId) {
       await m.update(
@@ -257,6 +314,7 @@ export class IncidentUpdatesService {
     }
     await this.record(m, actor, 'publish', published, {
       incidentStatus: u.incidentStatus,
+      statusBackFrom: isStatusBack(incident.status, u.incidentStatus) ? incident.status : null,
       nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
       correctsId: u.correctsId,
       scheduled: event === 'fire',
@@ -300,6 +358,20 @@ export class IncidentUpdatesService {
       throw new UnprocessableEntityException('correctsId must be a published update of this incident');
     // A correction of a correction revises the same original: the public page shows one chain.
     return original.correctsId ? this.correctable(m, incidentId, original.correctsId) : original;
+  }
+
+  /**
+   * What the author and approver should see before it goes out: a move back of the status (deliberate, and
+   * shown on the page as such) and a missing Welsh text (Welsh readers would get English).
+   */
+  private withWarnings(u: IncidentUpdate, incident: Incident) {
+    const warnings: string[] = [];
+    if (!u.correctsId && isStatusBack(incident.status, u.incidentStatus))
+      warnings.push(
+        `moves the status back from ${incident.status} to ${u.incidentStatus}; the page will say so`,
+      );
+    if (!u.bodyCy) warnings.push('no Welsh text: Welsh readers will see the English text');
+    return Object.assign(u, { warnings });
   }
 
   private guard(u: IncidentUpdate): void {

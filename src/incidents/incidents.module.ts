@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BreachReportService } from './breach-report.service';
 import { IncidentEvents } from './incident-events';
+import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { IncidentUpdatesService } from './incident-updates.service';
@@ -12,10 +14,17 @@ import { INCIDENTS_QUEUE } from './incidents.queue';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
+import { UpdateTemplatesService } from './update-templates.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice]),
+    TypeOrmModule.forFeature([
+      Incident,
+      IncidentUpdate,
+      IncidentReminder,
+      RegulatorNotice,
+      IncidentTextChange,
+    ]),
     BullModule.registerQueue({ name: INCIDENTS_QUEUE }),
   ],
   controllers: [IncidentsController],
@@ -23,6 +32,8 @@ import { RemindersService } from './reminders.service';
     IncidentsService,
     IncidentUpdatesService,
     RemindersService,
+    UpdateTemplatesService,
+    BreachReportService,
     IncidentEvents,
     IncidentsProcessor,
     IncidentsScheduler,

@@ -6,7 +6,7 @@ import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { CampaignsService } from './campaigns.service';
 import { EnqueuerService } from './enqueuer.service';
-import { QUIET_KINDS } from './message-kinds';
+import { quietKinds } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
 import { batchSizeFor, EMAIL_QUEUE, SMS_QUEUE } from './queues';
@@ -66,7 +66,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   /** Enqueues every pending row it can take now; returns how many. */
   async dispatch(): Promise<number> {
     const n = this.config.notifications;
-    const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
+    const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? quietKinds() : null;
     const batch = { sms: batchSizeFor(n.smsRatePerSecond), email: batchSizeFor(n.emailRatePerSecond) };
     let total = 0;
     // Overlap the database and Redis: take the next batch while the previous one is being added.

@@ -9,11 +9,11 @@ export type NumberChangeJob =
   { name: 'cutover'; data: { requestId: string } } | { name: 'sweep'; data: object };
 
 /** One job per scheduled time of a request: a reschedule gets a fresh job, a replay of the same one is ignored. */
-export function cutoverJob(requestId: string, scheduledAt: Date, config: AppConfig) {
+export function cutoverJob(requestId: string, scheduledAt: Date, config: AppConfig, now: Date) {
   const { provisioningMaxAttempts, provisioningRetryDelayMs } = config.numberChange;
   const opts: JobsOptions = {
     jobId: `cutover-${requestId}-${scheduledAt.getTime()}`,
-    delay: Math.max(0, scheduledAt.getTime() - Date.now()),
+    delay: Math.max(0, scheduledAt.getTime() - now.getTime()),
     attempts: provisioningMaxAttempts,
     backoff: { type: 'exponential', delay: provisioningRetryDelayMs },
   };

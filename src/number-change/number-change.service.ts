@@ -13,10 +13,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import { newOtpCode } from '../identity/secrets';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
@@ -85,6 +86,7 @@ export class NumberChangeService {
     private readonly notifier: NumberChangeNotifier,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   // ---------------------------------------------------------------- the one way state changes
@@ -111,7 +113,7 @@ export class NumberChangeService {
         ...opts.set,
         state: to,
         updatedAt: () => 'now()',
-        ...(isTerminal(to) ? { closedAt: () => 'now()' } : {}),
+        ...(isTerminal(to) ? { closedAt: this.clock.now() } : {}), // compared with sla_due_at (Clock time)
       })
       .where('id = :id AND state = :from', { id, from: current.state });
     // Once the operator may be switching the number, only the cutover itself can move the request on.
@@ -150,7 +152,8 @@ export class NumberChangeService {
     if (input.confirmByEmail && !subscriber.email)
       throw new BadRequestException('There is no email address on file to confirm by');
     // Read before the transaction: a transaction must not wait on a second pooled connection.
-    const facts = await this.outsideFacts(subscriberId, new Date());
+    const now = this.clock.now();
+    const facts = await this.outsideFacts(subscriberId, now);
     try {
       return await this.db.transaction(async (m) => {
         const row = await m.save(
@@ -160,7 +163,8 @@ export class NumberChangeService {
             reason: input.reason,
             oldMsisdn: subscriber.msisdn,
             ip: actor.ip ?? null,
-            slaDueAt: new Date(Date.now() + this.config.numberChange.slaHours * 3_600_000),
+            createdAt: now, // the SLA, the expiry sweep and the fraud windows count from it on the Clock
+            slaDueAt: new Date(now.getTime() + this.config.numberChange.slaHours * 3_600_000),
           }),
         );
         await this.assessFraud(m, row, facts);
@@ -310,10 +314,10 @@ export class NumberChangeService {
 
   /** Plans the cutover (now by default). The row commits first; the delayed job follows (the sweeper re-adds a lost one). */
   async schedule(id: string, at: Date | undefined, actor: Actor): Promise<NumberChangeRequest> {
-    const when = at ?? new Date();
-    if (when.getTime() < Date.now() - 60_000)
-      throw new BadRequestException('The cutover time is in the past');
-    if (when.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
+    const now = this.clock.now().getTime();
+    const when = at ?? new Date(now);
+    if (when.getTime() < now - 60_000) throw new BadRequestException('The cutover time is in the past');
+    if (when.getTime() > now + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
       throw new BadRequestException(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
     const r = await this.db.transaction((m) =>
       this.transition(m, id, 'schedule', actor, {
@@ -326,7 +330,7 @@ export class NumberChangeService {
   }
 
   async enqueueCutover(r: NumberChangeRequest): Promise<void> {
-    const job = cutoverJob(r.id, r.scheduledAt!, this.config);
+    const job = cutoverJob(r.id, r.scheduledAt!, this.config, this.clock.now());
     await this.queue.add(job.name, job.data, job.opts);
   }
 
@@ -341,8 +345,9 @@ export class NumberChangeService {
     if (state === 'open') qb.andWhere('r.state IN (:...open)', { open: OPEN_STATES });
     else qb.andWhere('r.state = :state', { state });
     if (f.held !== undefined) qb.andWhere('r.held_for_supervisor = :held', { held: f.held });
-    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, now())');
-    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, now())');
+    const now = this.clock.now();
+    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, :now)', { now });
+    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, :now)', { now });
     if (f.signal)
       qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
     return qb.getMany();
@@ -364,9 +369,9 @@ export class NumberChangeService {
     const released = await this.pool.releaseExpired();
     const stale: Array<{ id: string }> = await this.db.query(
       `SELECT id FROM number_change_requests
-       WHERE state IN ('requested', 'verified') AND created_at < now() - make_interval(hours => $1)
+       WHERE state IN ('requested', 'verified') AND created_at < $2::timestamptz - make_interval(hours => $1)
        ORDER BY created_at LIMIT 500`,
-      [this.config.numberChange.requestTtlHours],
+      [this.config.numberChange.requestTtlHours, this.clock.now()],
     );
     let expired = 0;
     for (const { id } of stale) {
@@ -379,8 +384,9 @@ export class NumberChangeService {
     }
     const lost = await this.db.getRepository(NumberChangeRequest).query(
       `SELECT id FROM number_change_requests
-       WHERE state = 'scheduled' AND scheduled_at < now() - interval '1 minute'
+       WHERE state = 'scheduled' AND scheduled_at < $1::timestamptz - interval '1 minute'
          AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 500`,
+      [this.clock.now()],
     );
     for (const { id } of lost) await this.enqueueCutover(await this.get(id));
     return { ...released, expired, requeued: lost.length };

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { mask, Pseudonymiser } from '../platform/privacy';
@@ -9,7 +9,7 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
-import type { Locale } from './status-view';
+import type { Locale } from '../platform/locales';
 
 export type Rendered = { status: number; html: string };
 

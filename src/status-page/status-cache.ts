@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { IncidentEvents } from '../incidents/incident-events';
 import { IncidentsService, PublicIncident } from '../incidents/incidents.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { REDIS } from '../platform/redis/redis.module';
 
@@ -28,6 +29,8 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
   private loadedAt = 0;
   private failedAt = 0;
   private refreshing: Promise<void> | null = null;
+  /** The next "next update by" promise to lapse: the pages must say "late" from then on. */
+  private nextLapse = Infinity;
   private subscriber: Redis | null = null;
   private readonly channel: string;
 
@@ -36,6 +39,7 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     private readonly events: IncidentEvents,
     private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
   ) {
     this.channel = `${config.redis.prefix}:status-page:invalidate`;
   }
@@ -91,14 +95,21 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
 
   /** The cached page when it is current, without touching the database (the fast path); else undefined. */
   peek(key: string): CachedPage | null | undefined {
-    if (this.stale || Date.now() - this.loadedAt > this.config.statusPage.refreshSeconds * 1000)
+    if (
+      this.stale ||
+      Date.now() - this.loadedAt > this.config.statusPage.refreshSeconds * 1000 ||
+      this.clock.now().getTime() >= this.nextLapse
+    )
       return undefined;
     return this.pages.get(key) ?? undefined;
   }
 
   private async fresh(): Promise<void> {
     const now = Date.now();
-    if (now - this.loadedAt > this.config.statusPage.refreshSeconds * 1000)
+    if (
+      now - this.loadedAt > this.config.statusPage.refreshSeconds * 1000 ||
+      this.clock.now().getTime() >= this.nextLapse
+    )
       this.wanted = Math.max(this.wanted, this.loaded + 1);
     // While the database is failing, retry at most once a second and serve what we have meanwhile.
     if (!this.stale || (this.snapshot && now - this.failedAt < 1000)) return;
@@ -111,6 +122,11 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     try {
       const snapshot = await this.incidents.publicSnapshot();
       this.snapshot = snapshot;
+      const at = this.clock.now().getTime();
+      this.nextLapse = Math.min(
+        Infinity,
+        ...snapshot.map((i) => i.nextUpdateBy?.getTime() ?? Infinity).filter((t) => t > at),
+      );
       this.pages = new Map();
       this.loaded = generation;
       this.loadedAt = Date.now();

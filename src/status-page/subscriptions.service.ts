@@ -13,7 +13,7 @@ import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { StatusSubscription } from './status-subscription.entity';
-import type { Locale } from './status-view';
+import type { Locale } from '../platform/locales';
 import { StatusPageRenderer } from './status-renderer';
 import { formatUkTime } from '../incidents/uk-time';
 

@@ -20,6 +20,9 @@ export class AppConfig {
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
   readonly auth: {
     staffTokenTtlMinutes: number;
+    staffSessionIdleMinutes: number;
+    /** The console's session cookie carries `Secure` (the public address is https). */
+    secureCookies: boolean;
     customerTokenTtlMinutes: number;
     otpTtlSeconds: number;
     otpMaxAttempts: number;
@@ -52,6 +55,14 @@ export class AppConfig {
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  /** What customers may be told: the operator, its official contacts and domains (the privacy and link rules). */
+  readonly comms: {
+    operatorName: string;
+    officialContacts: string[];
+    officialDomains: string[];
+    /** The first official contact: where customers get more information (breach notices). */
+    contactPoint: string;
+  };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
   readonly numberChange: {
@@ -117,6 +128,8 @@ export class AppConfig {
     };
     this.auth = {
       staffTokenTtlMinutes: env.STAFF_TOKEN_TTL_MINUTES,
+      staffSessionIdleMinutes: env.STAFF_SESSION_IDLE_MINUTES,
+      secureCookies: env.PUBLIC_BASE_URL.startsWith('https:'),
       customerTokenTtlMinutes: env.CUSTOMER_TOKEN_TTL_MINUTES,
       otpTtlSeconds: env.OTP_TTL_SECONDS,
       otpMaxAttempts: env.OTP_MAX_ATTEMPTS,
@@ -159,6 +172,17 @@ export class AppConfig {
       reminderLeadMinutes: env.INCIDENT_REMINDER_LEAD_MINUTES,
       reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
+    };
+    const list = (v: string) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x && x !== 'none');
+    this.comms = {
+      operatorName: env.OPERATOR_NAME,
+      officialContacts: list(env.OFFICIAL_CONTACTS),
+      officialDomains: list(env.OFFICIAL_DOMAINS).map((d) => d.toLowerCase().replace(/^\.+|\.+$/g, '')),
+      contactPoint: list(env.OFFICIAL_CONTACTS)[0] ?? '',
     };
     this.statusPage = {
       maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,
