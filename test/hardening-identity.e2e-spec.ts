@@ -303,7 +303,7 @@ describe('hardening: staff identity (F3, F6, F7, F14, F19, F21)', () => {
         `SELECT summary FROM audit_events WHERE action = 'user.update' AND target_id = $1`,
         [u.id],
       );
-      expect(audit[0].summary.tokensRevoked).toBe(true);
+      expect(audit[0].summary.tokensRevoked).toBe(1);
     });
   });
 });
