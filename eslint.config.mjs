@@ -21,6 +21,8 @@ export const ALLOWED_EDGES = {
   'number-change': ['platform', 'audit', 'subscribers', 'notifications', 'identity', 'sandbox'],
   incidents: ['platform', 'audit', 'identity', 'notifications', 'subscribers'],
   'status-page': ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis'],
+  // My account and "Not you?": pages over the customer-facing services (and status-page's renderer)
+  account: ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis', 'compensation', 'number-change', 'status-page'],
 };
 const MODULES = Object.keys(ALLOWED_EDGES);
 // The commands wire everything together, as the composition root (src/*.ts, not an element: unchecked) does.

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { createApp } from '../src/bootstrap';
 import { IncidentUpdatesService } from '../src/incidents/incident-updates.service';
 import { IncidentsService } from '../src/incidents/incidents.service';
+import { sha256 } from '../src/identity/secrets';
 import { UsersService } from '../src/identity/users.service';
 import { CampaignsService } from '../src/notifications/campaigns.service';
 import { AppConfig } from '../src/platform/config';
@@ -29,6 +30,7 @@ interface WrkResult {
 }
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
+  if (args[0] === 'pages') return pages(args.slice(1));
   const seconds = Number(args[0] ?? 10);
   const connections = Number(args[1] ?? 64);
   const campaignSize = Number(args[2] ?? 20000);
@@ -106,6 +108,74 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     return report;
   } finally {
     nginx?.kill('SIGTERM');
+    await app.close();
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/**
+ * `npm run bench -- status-page pages [seconds] [connections]`: each customer page (home, My account's pages
+ * signed in by the session cookie, "Not you?", a verify link), rendered per request (none is cached but the
+ * home page), at low concurrency so p99 is render time rather than queueing. Target (issue #16): p99 < 50 ms.
+ */
+async function pages(args: string[]): Promise<Record<string, unknown>> {
+  const seconds = Number(args[0] ?? 5);
+  const connections = Number(args[1] ?? 4);
+  const dbName = `candor_bench_pages_${randomBytes(4).toString('hex')}`;
+  const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const app = await createApp({
+    listen: false,
+    overrides: {
+      DATABASE_URL: dbUrl,
+      QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+      CANDOR_ROLE: 'api',
+      LOG_LEVEL: 'warn',
+      LOG_TARGET: 'stderr',
+    },
+  });
+  try {
+    const status = await seedAndListen(app);
+    const base = status.replace(/\/status$/, '');
+    const subscriber = await app
+      .get(SubscribersService)
+      .upsert({ accountId: 'BENCH-PAGES', msisdn: '07911 123456', email: 'bench@example.com' });
+    const token = `cnd_c_bench${randomBytes(16).toString('hex')}`;
+    const db = app.get(DataSource);
+    await db.query(
+      `INSERT INTO customer_sessions (subscriber_id, token_hash, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
+      [subscriber.id, sha256(token)],
+    );
+    const headers = ['Accept: text/html', `Cookie: candor_customer=${token}`];
+    const paths = [
+      '/',
+      '/account',
+      '/account/messages',
+      '/account/offers',
+      '/account/number-change',
+      '/account/updates',
+      '/account/sign-in',
+      '/not-me',
+      '/verify/0000-ABCDEF',
+    ];
+    const results: Record<string, WrkResult & { status: number }> = {};
+    for (const path of paths) {
+      const res = await fetch(base + path, {
+        headers: Object.fromEntries(headers.map((x) => x.split(': '))),
+        redirect: 'manual',
+      });
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+      results[path] = { status: res.status, ...(await wrk(base + path, seconds, connections, headers)) };
+      process.stderr.write(
+        `${path}: ${results[path].requestsPerSec.toFixed(0)} req/s, p50 ${results[path].p50ms} ms, p99 ${results[path].p99ms} ms, ${results[path].errors} errors\n`,
+      );
+    }
+    const worst = Math.max(...Object.values(results).map((r) => r.p99ms));
+    return { seconds, connections, results, worstP99ms: worst, p99Under50ms: worst < 50 };
+  } finally {
     await app.close();
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();
@@ -246,8 +316,14 @@ http {
 }
 
 /** Runs wrk asynchronously: Candor serves from this very process, so the event loop must stay free. */
-async function wrk(url: string, seconds: number, connections: number): Promise<WrkResult> {
-  const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
+async function wrk(
+  url: string,
+  seconds: number,
+  connections: number,
+  headers: string[] = [],
+): Promise<WrkResult> {
+  const h = headers.flatMap((x) => ['-H', x]);
+  const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...h, url]);
   let text = '';
   let stderr = '';
   child.stdout.on('data', (d) => (text += d));

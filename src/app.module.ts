@@ -19,6 +19,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
 import { IncidentsModule } from './incidents/incidents.module';
 import { StatusPageModule } from './status-page/status-page.module';
+import { AccountModule } from './account/account.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { SupportModule } from './support/support.module';
 
@@ -35,6 +36,7 @@ const DOMAIN_MODULES = [
   StatusPageModule,
   ApprovalsModule,
   SupportModule,
+  AccountModule,
 ];
 
 @Module({})

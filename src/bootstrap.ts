@@ -6,6 +6,7 @@ import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config';
+import { ErrorPages } from './platform/http/error-pages';
 import { serveConsole } from './platform/http/console-static';
 import {
   bodyParserErrors,
@@ -49,7 +50,7 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   app.use(cookieParser());
   serveConsole(app);
   app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(ErrorPages, { strict: false })));
   app.enableShutdownHooks();
   setupSwagger(app);
   if (config.privacy.usingDefaultKey) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifySignature } from '../src/compensation/billing-signature';
+import { eventually } from './helpers/eventually';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
@@ -40,14 +41,6 @@ class Receiver {
   async start() {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/billing`;
-  }
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -94,6 +87,8 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
     await eventually(
       async () =>
         (await count(t.db, `SELECT count(*) n FROM billing_outbox WHERE status = 'delivered'`)) === 3,
+      20_000,
+      'three billing deliveries',
     );
     expect(receiver.badSignatures).toBe(0);
     expect(receiver.requests).toBe(9); // two failures then a success, per delivery
@@ -112,7 +107,7 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
   it('parks a delivery that keeps failing in the dead-letter view; staff retry it', async () => {
     receiver.mode = 'down';
     const credit = (await issue(500)).body;
-    await eventually(async () => (await outbox('dead')).length === 1);
+    await eventually(async () => (await outbox('dead')).length === 1, 20_000, 'a dead letter');
     const [dead] = await outbox('dead');
     expect(dead).toMatchObject({
       creditId: credit.id,
@@ -126,7 +121,7 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
       .post(`/compensation/billing/outbox/${dead.id}/retry`)
       .auth(tokens.supervisor, { type: 'bearer' })
       .expect(200);
-    await eventually(async () => receiver.accepted.has(String(dead.id)));
+    await eventually(async () => receiver.accepted.has(String(dead.id)), 20_000, 'the re-driven delivery');
     await t
       .http()
       .post(`/compensation/billing/outbox/${dead.id}/retry`)
@@ -143,7 +138,11 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
       .auth(tokens.supervisor, { type: 'bearer' })
       .expect(400);
     expect(await count(t.db, `SELECT count(*) n FROM audit_events WHERE action = 'billing.retry'`)).toBe(1);
-    await eventually(async () => (await outbox('delivered')).some((r: any) => r.id === dead.id));
+    await eventually(
+      async () => (await outbox('delivered')).some((r: any) => r.id === dead.id),
+      20_000,
+      'the re-driven row marked delivered',
+    );
     const [row] = (await outbox('delivered')).filter((r: any) => r.id === dead.id);
     expect(row).toMatchObject({ attempts: 4, lastError: null });
   });
@@ -156,7 +155,11 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
       .auth(tokens.supervisor, { type: 'bearer' })
       .send({ reason: 'duplicate' })
       .expect(200);
-    await eventually(() => [...receiver.accepted.values()].some((b) => b.type === 'credit.reversed'));
+    await eventually(
+      () => [...receiver.accepted.values()].some((b) => b.type === 'credit.reversed'),
+      20_000,
+      'the reversal delivered',
+    );
     const reversal = [...receiver.accepted.values()].find((b) => b.type === 'credit.reversed');
     expect(reversal.data).toMatchObject({ creditId: credit.id, amountPence: -700 });
     // The once-only rule is the database's: a second row for the same event and credit is refused.

@@ -4,6 +4,11 @@ import { LedgerService } from '../src/compensation/ledger.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
+import { within } from './helpers/within';
+
+// Sized for a machine far slower than an idle one (the whole test took 81 s with the load average at 27 on
+// 2 cores): each wait below has its own limit and says what it waited for; jest's limit is only the backstop.
+jest.setTimeout(300_000);
 
 /**
  * Two API instances on one database, 1,000 requests for 500 idempotency keys fired at once (each key sent
@@ -59,7 +64,13 @@ describe('compensation: idempotency under concurrency across instances', () => {
       const j = Math.floor(Math.random() * (i + 1));
       [calls[i], calls[j]] = [calls[j], calls[i]];
     }
-    const results = await Promise.all(calls.map((c) => c()));
+    let answered = 0;
+    const results = await within(
+      150_000,
+      'the 1,000 parallel credit requests to be answered',
+      Promise.all(calls.map((c) => c().finally(() => answered++))),
+      () => `${answered} answered`,
+    );
 
     expect(results.filter((r) => r.status !== 201 && r.status !== 409)).toEqual([]);
     expect(await count(a.db, `SELECT count(*) n FROM credits`)).toBe(500);
@@ -77,7 +88,11 @@ describe('compensation: idempotency under concurrency across instances', () => {
       creditOf.set(r.key, r.body.id);
     }
     const busy = results.filter((r) => r.status === 409);
-    const retried = await Promise.all(busy.map((r) => post(urls[1], r.key, keys.indexOf(r.key))));
+    const retried = await within(
+      60_000,
+      `the ${busy.length} retries of the 409 answers`,
+      Promise.all(busy.map((r) => post(urls[1], r.key, keys.indexOf(r.key)))),
+    );
     for (const r of retried) {
       expect(r.status).toBe(201);
       if (creditOf.has(r.key)) expect(r.body.id).toBe(creditOf.get(r.key));

@@ -6,15 +6,8 @@ import { startTestApp, TestApp } from './helpers/app';
 import { KeywordClaims } from '../src/compensation/keyword-claims';
 import { WebhooksService } from '../src/notifications/webhooks.service';
 import { customerWithToken } from './helpers/customer';
+import { eventually } from './helpers/eventually';
 import { count, staffTokens } from './helpers/staff';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('compensation: offers, eligibility, claims', () => {
   let t: TestApp;
@@ -288,12 +281,20 @@ describe('compensation: offers, eligibility, claims', () => {
         .expect(200);
     await approve();
     // the job queued at creation may already have applied the offer to nobody: wait for the upload's job
+    // to finish (it marks the offer applied after its last batch, so the claims alone can show too early)
     await eventually(
       async () =>
-        (await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
+        (await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [
           offer.id,
-        ])) === 3,
+        ])) === 1,
+      15_000,
+      'the upload job to apply the auto offer',
     );
+    expect(
+      await count(t.db, `SELECT count(*) n FROM offer_claims WHERE offer_id = $1 AND channel = 'auto'`, [
+        offer.id,
+      ]),
+    ).toBe(3);
     // the job marks the offer applied after its last batch
     await eventually(
       async () =>
@@ -311,6 +312,8 @@ describe('compensation: offers, eligibility, claims', () => {
     await approve();
     await eventually(
       async () => (await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])) === 4,
+      15_000,
+      'the second upload job to credit the newcomer',
     );
 
     const report = await t

@@ -89,8 +89,8 @@ describe('customer pages', () => {
     expect(answer.text).toContain('First seen');
     expect(answer.text).toMatch(/<dt>Last seen<\/dt><dd><time datetime="2025-11-2\d/);
     expect(answer.text).toMatch(/<dt>Number of websites<\/dt><dd>\d+<\/dd>/);
-    expect(answer.text).toContain('href="/status#offers"');
-    expect(answer.text).toContain('href="/status#number-change"');
+    expect(answer.text).toContain('href="/account/offers"');
+    expect(answer.text).toContain('href="/account/number-change"');
     // the one-time session verification opens is closed at once: nothing usable is left behind
     const open = await t.db.query(
       `SELECT count(*)::int AS n FROM customer_sessions WHERE revoked_at IS NULL AND expires_at > $1`,
@@ -109,7 +109,7 @@ describe('customer pages', () => {
     expect(answer.status).toBe(200);
     expect(answer.text).toContain(`Ni effeithiwyd ar eich rhif ${masked(unaffected)}.`);
     expect(answer.text).not.toContain('Gwelwyd gyntaf');
-    expect(answer.text).toContain('href="/status?lang&#x3D;cy#offers"');
+    expect(answer.text).toContain('href="/account/offers?lang&#x3D;cy"');
   });
 
   it('explains a wrong code and offers the code form again and a fresh start', async () => {

@@ -49,6 +49,10 @@ describe('the demo', () => {
     expect(lines).toHaveLength(1); // stdout carries the summary only
     const s = JSON.parse(lines[0]);
     expect(s.admin).toMatchObject({ email: 'admin@candor.test', created: true });
+    expect(s.console.url).toBe(`http://localhost:${port}/console`);
+    expect(s.console.users.map((u: any) => [u.role, u.email, u.password])).toEqual(
+      ['admin', 'comms', 'supervisor', 'support'].map((r) => [r, `${r}@candor.test`, s.admin.password]),
+    );
     expect(s.analysis.matchedSubscribers).toBeGreaterThan(0);
     expect(s.incident.statusPageUrl).toContain(`:${port}/status/incidents/`);
     const { status, audience, totals } = s.notifications;
@@ -59,6 +63,18 @@ describe('the demo', () => {
     expect(s.compensation).toMatchObject({ claims: 1, confirmationSms: true, ledgerBalanced: true });
     expect(s.compensation.noticesSent).toBe(audience);
     expect(s.numberChange).toMatchObject({ state: 'completed', confirmations: { sms: 6, email: 5 } });
+    // a customer did each journey through the pages only
+    expect(s.customerPages).toMatchObject({
+      signedInWithTextedCode: true,
+      exposureShown: true,
+      offerClaimed: true,
+      secondClickAlreadyClaimed: true,
+      numberChange: 'completed',
+      numberChangePageSaysDone: true,
+      notMe: { reportPage: 200, requestHeld: true },
+      verifyLinkPage: { status: 200, html: true },
+    });
+    expect(s.customerPages.websitesListed).toBeGreaterThan(0);
     expect(stdout).not.toMatch(/\+447\d{9}/); // no full number in the summary
   });
 });

@@ -6,6 +6,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { startTestApp, TestApp } from './helpers/app';
 import { createCsvCampaign, uploadAudience } from './helpers/campaigns';
+import { eventually } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
 
 jest.setTimeout(90_000);
@@ -238,11 +239,17 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       await waitForStatus(id, ['sent', 'delivered']);
       const body = sms.messages.find((m) => m.to === '+447911100020')!.body;
       const code = body.match(/verify\/([0-9A-Z]+-[0-9A-Z]+)/)![1];
-      const ok = await t.http().get(`/verify/${code}`).expect(200);
+      const ok = await t.http().get(`/verify/${code}`).set('Accept', 'application/json').expect(200);
       expect(ok.body).toMatchObject({ genuine: true, channel: 'sms' });
       expect(JSON.stringify(ok.body)).not.toMatch(/7911/);
       const forged = code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A');
-      expect((await t.http().get(`/verify/${forged}`).expect(200)).body).toEqual({ genuine: false });
+      expect(
+        (await t.http().get(`/verify/${forged}`).set('Accept', 'application/json').expect(200)).body,
+      ).toEqual({ genuine: false });
+      // the link itself, as a phone opens it: the page, never JSON
+      const linked = await t.http().get(`/verify/${code}`).set('Accept', 'text/html').expect(200);
+      expect(linked.headers['content-type']).toMatch(/^text\/html/);
+      expect(linked.text).toContain('Genuine');
       const page = await t
         .http()
         .get(`/verify?code=${encodeURIComponent(code)}`)
@@ -517,13 +524,25 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
           [c],
         );
       const csv = 'account_id\n' + Array.from({ length: 20 }, (_, i) => `PR-${i}`).join('\n');
+      /** Rows a job claimed before `what` finish, however slow the machine; nothing is claimed after it. */
+      const inFlightDone = (c: string, what: string) =>
+        eventually(
+          async () =>
+            (await count(
+              t.db,
+              `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status = 'sending'`,
+              [c],
+            )) === 0,
+          15_000,
+          `the sends claimed before ${what} to finish`,
+        );
 
       const id = await csvCampaign('PR', 'sms');
       await upload(id, csv);
       await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
       await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
       await t.http().post(`/campaigns/${id}/pause`).set(auth('comms')).expect(200);
-      await new Promise((r) => setTimeout(r, 800)); // jobs already taken finish or go back to waiting
+      await inFlightDone(id, 'the pause');
       const atPause = await sentIn(id);
       await new Promise((r) => setTimeout(r, 1200));
       expect(await sentIn(id)).toBe(atPause); // nothing more goes out while paused
@@ -538,7 +557,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       await t.http().post(`/campaigns/${id2}/approve`).set(auth('admin')).expect(200);
       await t.http().post(`/campaigns/${id2}/start`).set(auth('comms')).expect(200);
       await t.http().post(`/campaigns/${id2}/cancel`).set(auth('comms')).expect(200);
-      await new Promise((r) => setTimeout(r, 1500));
+      await inFlightDone(id2, 'the cancel');
       const sent2 = await sentIn(id2);
       const cancelled = await count(
         t.db,
@@ -596,8 +615,8 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
       await t.db.query(
         `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL,
-           sending_started_at = now() - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
-        [id],
+           sending_started_at = $2::timestamptz - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
+        [id, t.clock.now()], // sending_started_at is Clock time, queued_at the database's
       );
       // the sweep finds the row with no live job and hands it back; the worker asks Twilio before sending
       await waitForStatus(id, ['sent', 'delivered']);

@@ -213,11 +213,12 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     for (const body of everything) expect(body).not.toMatch(/7922\s?100005/);
     // each carries a reference code the public verify page confirms as ours
     const ref = toNew[0].match(/Ref (\S+)$/)![1];
-    await eventually(async () => (await t.http().get(`/verify/${ref}`).expect(200)).body.genuine);
-    expect((await t.http().get(`/verify/${ref}`).expect(200)).body).toMatchObject({
+    const verifyJson = () => t.http().get(`/verify/${ref}`).set('Accept', 'application/json').expect(200);
+    await eventually(async () => (await verifyJson()).body.genuine);
+    expect((await verifyJson()).body).toMatchObject({
       genuine: true,
       channel: 'sms',
-      about: 'number-change-completed',
+      kind: 'number-change-completed',
     });
 
     // every step is in the audit trail, with who did it

@@ -88,13 +88,12 @@ describe('role matrix: every route, every kind of caller', () => {
   }
 
   // Logout routes revoke the caller's token, so they run last.
-  const ordered = Object.entries(table).sort(
-    ([a], [b]) => Number(a.endsWith('/logout')) - Number(b.endsWith('/logout')),
-  );
+  const endsSession = (route: string) => /\/(logout|sign-out)$/.test(route);
+  const ordered = Object.entries(table).sort(([a], [b]) => Number(endsSession(a)) - Number(endsSession(b)));
 
   it.each(ordered)('%s → %j', async (route, access) => {
     const [method, path] = route.split(' ');
-    if (route.endsWith('/logout')) {
+    if (endsSession(route)) {
       ({ tokens } = await staffTokens(t));
       await refreshCustomer();
     }

@@ -70,8 +70,21 @@ describe('status page subscriptions: double opt-in, SMS code, fan-out, one-click
       .send({ token })
       .expect(200);
     expect(ok.text).toContain('You are subscribed');
-    // the token is single use
-    await t.http().post(`/status/subscriptions/${id}/confirm`).type('form').send({ token }).expect(400);
+    // a second click on the same link says so (not "subscribe again"), and changes nothing
+    const again = await t
+      .http()
+      .post(`/status/subscriptions/${id}/confirm`)
+      .type('form')
+      .send({ token })
+      .expect(200);
+    expect(again.text).toContain('You are already subscribed');
+    // another token is still refused
+    await t
+      .http()
+      .post(`/status/subscriptions/${id}/confirm`)
+      .type('form')
+      .send({ token: 'x' + token.slice(1) })
+      .expect(400);
   });
 
   it('confirms an SMS subscription with the texted code, within 5 attempts', async () => {
@@ -167,7 +180,17 @@ describe('status page subscriptions: double opt-in, SMS code, fan-out, one-click
       .type('form')
       .send({ 'List-Unsubscribe': 'One-Click' })
       .expect(404);
-    await t.http().get(`${unsub.pathname}${unsub.search}`).expect(200);
+    const named = await t.http().get(`${unsub.pathname}${unsub.search}`).expect(200);
+    expect(named.text).toContain('Stop receiving updates about Mobile numbers shared with websites?');
+    // the Welsh subscriber's link carries the language: the page names the incident in Welsh
+    const [cy] = await t.db.query(
+      `SELECT id FROM status_subscriptions WHERE locale = 'cy' AND status = 'confirmed'`,
+    );
+    const cyUrl = new URL(t.get<SubscriptionsService>(SubscriptionsService).unsubscribeUrl(cy.id, 'cy'));
+    expect(cyUrl.search).toMatch(/&lang=cy$/);
+    const cyPage = await t.http().get(`${cyUrl.pathname}${cyUrl.search}`).expect(200);
+    expect(cyPage.text).toContain('<html lang="cy">');
+    expect(cyPage.text).toContain('Rhifau ffôn symudol wedi’u rhannu â gwefannau');
     await t
       .http()
       .post(`${unsub.pathname}${unsub.search}`)

@@ -27,6 +27,7 @@ import { SmtpSink } from '../sandbox/smtp-sink';
 import { TwilioSandbox } from '../sandbox/twilio-sandbox';
 import { IncidentUpdatesService } from '../incidents/incident-updates.service';
 import { IncidentsService } from '../incidents/incidents.service';
+import { PageClient } from './page-client';
 
 interface DemoOptions {
   once?: boolean;
@@ -52,11 +53,13 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.console = await this.consoleUsers(app, config, summary.admin as { password?: string });
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.incident = await this.demoIncident(app, config);
       summary.notifications = await this.demoNotifications(app, summary);
       summary.compensation = await this.demoCompensation(app, summary);
       summary.numberChange = await this.demoNumberChange(app);
+      summary.customerPages = await this.demoCustomerPages(app, summary);
       summary.baseUrl = config.http.publicBaseUrl;
       summary.port = config.http.port;
       summary.durationMs = Date.now() - started;
@@ -70,6 +73,13 @@ export class DemoCommand extends CommandRunner {
         `\nCandor demo is running on ${config.http.publicBaseUrl}\n` +
           `  API docs:     ${config.http.publicBaseUrl}/docs\n` +
           `  Demo admin:   ${(summary.admin as any).email} / ${(summary.admin as any).password ?? '(existing user, password unchanged)'}\n` +
+          `  Staff console: ${(summary.console as any).url} — one demo user per role:\n` +
+          (summary.console as any).users
+            .map(
+              (u: any) =>
+                `    ${u.role.padEnd(10)} ${u.email} / ${u.password ?? '(existing user, password unchanged)'}\n`,
+            )
+            .join('') +
           `  Status page:  ${config.http.publicBaseUrl}/status (incident: ${(summary.incident as any).statusPageUrl})\n` +
           `  Am I affected? ${config.http.publicBaseUrl}/affected (the code goes to the Twilio sandbox: GET /sandbox/sms as admin)\n` +
           `  Check a message: ${(summary.notifications as any).verifyExample ?? `${config.http.publicBaseUrl}/verify`}\n` +
@@ -155,6 +165,26 @@ export class DemoCommand extends CommandRunner {
     return { type: 'staff' as const, id: u.id, role };
   }
 
+  /**
+   * One demo user per role for the staff console, with the admin's demo password when they are created
+   * here (the story's comms and supervisor users are these same people).
+   */
+  private async consoleUsers(app: INestApplication, config: AppConfig, admin: { password?: string }) {
+    const db = app.get(DataSource);
+    const users = [{ email: 'admin@candor.test', role: 'admin' as const, password: admin.password }];
+    for (const role of ['comms', 'supervisor', 'support'] as const) {
+      const email = `${role}@candor.test`;
+      const exists = await db.getRepository(StaffUser).findOne({ where: { email } });
+      const password = exists ? undefined : (admin.password ?? randomBytes(9).toString('base64url'));
+      if (!exists)
+        await app
+          .get(UsersService)
+          .create({ email, displayName: `Demo ${role}`, role, password: password! }, SYSTEM_ACTOR);
+      users.push({ email, role, password } as any);
+    }
+    return { url: `${config.http.publicBaseUrl}/console`, users };
+  }
+
   private async ensureAdmin(db: DataSource, users: UsersService) {
     const email = 'admin@candor.test';
     if (await db.getRepository(StaffUser).findOne({ where: { email } })) return { email, created: false };
@@ -235,7 +265,7 @@ export class DemoCommand extends CommandRunner {
         audienceType: runId ? 'analysis_run' : 'all_subscribers',
         audienceRef: runId,
         channelPolicy: 'sms',
-        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/status#offers` },
+        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/account/offers` },
         ignoreQuietHours: true,
       },
       comms,
@@ -373,6 +403,111 @@ export class DemoCommand extends CommandRunner {
       confirmations,
       pool: await pool.summary(),
     };
+  }
+
+  /**
+   * Customers who do each journey through the pages only, as a phone's browser would (cookies, forms, HTML):
+   * one signs in with the texted code, sees the exposure with its websites, claims the offer (a second click
+   * adds nothing) and changes number through the wizard; someone else reports a change with "Not you?"; a
+   * message's verify link opens as a page.
+   */
+  private async demoCustomerPages(app: INestApplication, summary: Record<string, any>) {
+    const config = app.get(AppConfig);
+    const db = app.get(DataSource);
+    const sms = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
+    const runId: string | undefined = summary.analysis?.runId;
+    if (!sms || !runId) return { skipped: 'needs the Twilio sandbox and an analysis run' };
+    const base = config.http.publicBaseUrl;
+    const people: Array<{ id: string; msisdn: string }> = await db.query(
+      `SELECT s.id, s.msisdn FROM subscribers s JOIN analysis_matches m ON m.subscriber_id = s.id
+       WHERE m.run_id = $1 AND s.email IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.subscriber_id = s.id)
+         AND NOT EXISTS (SELECT 1 FROM number_change_requests r WHERE r.subscriber_id = s.id)
+       ORDER BY s.msisdn LIMIT 2`,
+      [runId],
+    );
+    if (people.length < 2)
+      return { skipped: 'no sample customers left (the demo already ran on this database)' };
+    const [customer, victim] = people;
+    const signIn = async (msisdn: string) => {
+      const page = new PageClient(base);
+      const seen = sms.messages.filter((m) => m.to === msisdn).length;
+      const form = await page.get('/account/sign-in');
+      const step2 = await page.post('/account/sign-in', { msisdn: '0' + msisdn.slice(3) }, form.html);
+      const challengeId = /name="challengeId" value="([^"]+)"/.exec(step2.html)?.[1] ?? '';
+      await sms.messages.waitFor((all) => all.filter((m) => m.to === msisdn).length > seen, 10_000);
+      const code = /\b(\d{6})\b/.exec(sms.messages.filter((m) => m.to === msisdn).pop()!.body)![1];
+      const done = await page.post('/account/sign-in/code', { challengeId, code }, step2.html);
+      return { page, signedIn: done.status === 303 && done.location === '/account' };
+    };
+    const { page, signedIn } = await signIn(customer.msisdn);
+    const account = await page.get('/account');
+    const websites = (/<ul class="sites">([\s\S]*?)<\/ul>/.exec(account.html)?.[1].match(/<li>/g) ?? [])
+      .length;
+    // claim the offer with its button, then the same button again
+    const offersPage = await page.get('/account/offers');
+    const action = /action="(\/account\/offers\/[^"]+\/claim)"/.exec(offersPage.html)?.[1];
+    const claim = action ? await page.post(action, {}, offersPage.html) : null;
+    const again = action ? await page.post(action, {}, offersPage.html) : null;
+    // change number through the wizard; an agent approves and plans it; the provisioning sandbox switches it
+    let wizard = await page.get('/account/number-change');
+    wizard = await page.post('/account/number-change', { reason: 'exposed' }, wizard.html);
+    const id = /action="\/account\/number-change\/([0-9a-f-]{36})\/offers"/.exec(wizard.html)?.[1];
+    let state: string | null = null;
+    if (id) {
+      wizard = await page.post(`/account/number-change/${id}/offers`, {}, wizard.html);
+      const msisdn = /name="msisdn" value="([^"]+)"/.exec(wizard.html)?.[1] ?? '';
+      await page.post(`/account/number-change/${id}/choose`, { msisdn }, wizard.html);
+      const admin = await db
+        .getRepository(StaffUser)
+        .findOneOrFail({ where: { email: 'admin@candor.test' } });
+      const agent = { type: 'staff' as const, id: admin.id, role: admin.role };
+      const requests = app.get(NumberChangeService);
+      await requests.approve(id, agent);
+      await requests.schedule(id, undefined, agent);
+      state =
+        (await this.waitFor(async () =>
+          (await requests.get(id)).state === 'completed' ? 'completed' : null,
+        )) ?? (await requests.get(id)).state;
+    }
+    const finalPage = await page.get('/account/number-change');
+    // "Not you?": a change the victim did not ask for (someone signed in with their phone), reported by reference
+    const thief = await signIn(victim.msisdn);
+    const start = await thief.page.get('/account/number-change');
+    await thief.page.post('/account/number-change', { reason: 'other' }, start.html);
+    const text = await sms.messages
+      .waitFor((all) => all.some((m) => m.to === victim.msisdn && m.body.includes('/not-me')), 10_000)
+      .then((all) => all.filter((m) => m.to === victim.msisdn && m.body.includes('/not-me')).pop()!.body)
+      .catch(() => '');
+    const ref = /(?:Ref|Cyf) (\S+)$/.exec(text)?.[1] ?? '';
+    const reporter = new PageClient(base);
+    const notMeForm = await reporter.get('/not-me');
+    const report = await reporter.post('/not-me', { reference: ref }, notMeForm.html);
+    const [held] = await db.query(
+      `SELECT held_for_supervisor FROM number_change_requests WHERE subscriber_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [victim.id],
+    );
+    // the verify link of the customer's claim confirmation, opened as a browser would
+    const verifyLink = /(\/verify\/[0-9A-Z]+-[0-9A-Z]+)/.exec(
+      sms.messages.filter((m) => m.to === customer.msisdn && /verify\//.test(m.body)).pop()?.body ?? '',
+    )?.[1];
+    const verify = verifyLink ? await new PageClient(base).get(verifyLink) : null;
+    const result = {
+      customer: mask(customer.msisdn),
+      signedInWithTextedCode: signedIn,
+      exposureShown: account.html.includes('was affected'),
+      websitesListed: websites,
+      offerClaimed: claim?.status === 201,
+      secondClickAlreadyClaimed: again?.status === 409 && again.html.includes('already claimed'),
+      numberChange: state,
+      numberChangePageSaysDone: finalPage.html.includes('your number has changed'),
+      notMe: { reporter: 'anonymous', reportPage: report.status, requestHeld: !!held?.held_for_supervisor },
+      verifyLinkPage: verify
+        ? { status: verify.status, html: verify.html.startsWith('<!doctype html>') }
+        : null,
+    };
+    this.log.log(`customer pages: ${JSON.stringify(result)}`);
+    return result;
   }
 
   /** Polls work a queue worker does (up to 20 s). */

@@ -39,16 +39,17 @@ export class BillingService {
     if (!creditIds.length) return [];
     const sign = event === 'credit.reversed' ? -1 : 1;
     const rows = await m.query(
-      `INSERT INTO billing_outbox (event_type, credit_id, payload)
+      // created_at on the Clock: the export's period and the re-drive sweep compare it with Clock times
+      `INSERT INTO billing_outbox (event_type, credit_id, payload, created_at)
        SELECT $1, c.id, jsonb_build_object(
          'creditId', c.id, 'accountId', s.account_id, 'amountPence', $3::int * c.amount_pence, 'currency', 'GBP',
          'source', c.source, 'offerId', c.offer_id, 'reasonCode', c.reason_code,
-         'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         'at', to_char($4::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), $4
        FROM credits c JOIN subscribers s ON s.id = c.subscriber_id
        WHERE c.id = ANY($2::uuid[])
        ON CONFLICT ON CONSTRAINT billing_outbox_once DO NOTHING
        RETURNING id`,
-      [event, creditIds, sign],
+      [event, creditIds, sign, this.clock.now()],
     );
     return rows.map((r: { id: string }) => String(r.id));
   }
@@ -110,8 +111,9 @@ export class BillingService {
   async sweep(): Promise<number> {
     if (!this.config.billing.webhookUrl) return 0;
     const rows = await this.db.query(
-      `SELECT id FROM billing_outbox WHERE status = 'pending' AND created_at < now() - interval '1 minute'
+      `SELECT id FROM billing_outbox WHERE status = 'pending' AND created_at < $1::timestamptz - interval '1 minute'
        ORDER BY id LIMIT 1000`,
+      [this.clock.now()],
     );
     await this.enqueue(rows.map((r: { id: string }) => String(r.id)));
     return rows.length;

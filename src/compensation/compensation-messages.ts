@@ -13,7 +13,7 @@ export const COMPENSATION_KINDS = {
       firstName: 'Alex',
       offerName: 'a £10 credit',
       keyword: 'SORRY',
-      offersUrl: '{base}/status#offers',
+      offersUrl: '{base}/account/offers',
     },
     channels: ['sms', 'email'],
     campaign: true,

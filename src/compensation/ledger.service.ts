@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../platform/clock/clock';
 import { customerAccount, EntryDraft, isBalanced, LedgerLine } from './ledger';
 
 /**
@@ -10,7 +11,10 @@ import { customerAccount, EntryDraft, isBalanced, LedgerLine } from './ledger';
  */
 @Injectable()
 export class LedgerService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Posts entries (any number, in two statements); returns their ids in the order given. */
   async post(m: EntityManager, drafts: EntryDraft[]): Promise<string[]> {
@@ -18,9 +22,16 @@ export class LedgerService {
     for (const d of drafts) if (!isBalanced(d.lines)) throw new Error(`unbalanced ledger entry: ${d.memo}`);
     const ids = drafts.map(() => randomUUID());
     await m.query(
-      `INSERT INTO ledger_entries (id, kind, memo, reverses_entry_id)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[])`,
-      [ids, drafts.map((d) => d.kind), drafts.map((d) => d.memo), drafts.map((d) => d.reverses ?? null)],
+      // created_at on the Clock: the daily report's period is a Clock time
+      `INSERT INTO ledger_entries (id, kind, memo, reverses_entry_id, created_at)
+       SELECT *, $5::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[])`,
+      [
+        ids,
+        drafts.map((d) => d.kind),
+        drafts.map((d) => d.memo),
+        drafts.map((d) => d.reverses ?? null),
+        this.clock.now(),
+      ],
     );
     const lines = drafts.flatMap((d, i) => d.lines.map((l) => ({ entryId: ids[i], ...l })));
     await m.query(

@@ -92,6 +92,7 @@ export class OffersService {
             keyword: dto.keyword ?? null,
             template: dto.template ?? 'compensation_offer',
             createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
+            createdAt: this.clock.now(), // the liability report's period is a Clock time
           }),
         );
         if (byRun) {
@@ -478,10 +479,14 @@ export class OffersService {
       total += n;
       if (n === 0) break;
     }
-    await this.db.query(`UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, [
-      offerId,
-      this.clock.now(),
-    ]);
+    // Applied only if nobody eligible is left unclaimed: a list uploaded while this run was finishing (its
+    // reset of applied_at committed before this UPDATE) leaves the offer to the upload's own job.
+    await this.db.query(
+      `UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM (${source}) e WHERE NOT EXISTS
+           (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id))`,
+      [offerId, this.clock.now()],
+    );
     return total;
   }
 

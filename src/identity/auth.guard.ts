@@ -14,6 +14,8 @@ import {
   Policy,
 } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
+import { AppConfig } from '../platform/config';
+import { CSRF_FIELD, CUSTOMER_COOKIE, readCookie, validFormToken } from './customer-cookie';
 import { tokenKind } from './secrets';
 import { CSRF_HEADER, csrfRefusal, SESSION_COOKIE } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
@@ -32,6 +34,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly staff: StaffAuthService,
     private readonly customers: CustomerAuthService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -49,6 +52,8 @@ export class AuthGuard implements CanActivate {
 
     const header: string | undefined = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // My account's pages: the customer's own cookie, only ever for customer routes (below).
+    if (!bearer && policy.kind === 'customer') return this.customerFromCookie(req);
     // The console's cookie session (staff only): idle expiry, and a CSRF token on every write.
     const cookie: string | undefined = bearer ? undefined : req.cookies?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
@@ -99,6 +104,27 @@ export class AuthGuard implements CanActivate {
         code: 'totp_enrolment_required',
       });
     }
+    return true;
+  }
+
+  /**
+   * My account's pages: the customer token in its own cookie (never accepted for staff routes), sliding
+   * idle expiry, and on anything but GET/HEAD a form token bound to the session (cross-site forgery).
+   */
+  private async customerFromCookie(req: any): Promise<boolean> {
+    const cookie = readCookie(req, CUSTOMER_COOKIE);
+    const principal =
+      cookie && tokenKind(cookie) === 'customer' ? await this.customers.resolveWebSession(cookie) : null;
+    if (!principal || principal.type !== 'customer')
+      throw new UnauthorizedException('Not signed in, or the session has ended');
+    if (!['GET', 'HEAD'].includes(req.method)) {
+      const key = this.config.privacy.pseudonymKey;
+      const given = req.body?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+      if (!validFormToken(key, principal.sessionId, given))
+        throw new ForbiddenException('This form has expired or did not come from this site');
+    }
+    req.principal = principal;
+    req.webSession = true;
     return true;
   }
 }

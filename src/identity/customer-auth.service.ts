@@ -178,6 +178,25 @@ export class CustomerAuthService {
     return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
   }
 
+  /**
+   * A web (cookie) session: valid while used. Each request moves its end to now + the idle window, never
+   * past its start + the absolute maximum (CUSTOMER_SESSION_IDLE_MINUTES / _MAX_MINUTES).
+   */
+  async resolveWebSession(token: string): Promise<Principal | null> {
+    const { idleMinutes, maxMinutes } = this.config.account;
+    const now = this.clock.now();
+    const [rows] = await this.db.query(
+      `UPDATE customer_sessions
+          SET expires_at = least($2::timestamptz + make_interval(mins => $3), created_at + make_interval(mins => $4))
+        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+          AND created_at + make_interval(mins => $4) > $2
+        RETURNING id, subscriber_id`,
+      [sha256(token), now, idleMinutes, maxMinutes],
+    );
+    const row = rows[0];
+    return row ? { type: 'customer', subscriberId: row.subscriber_id, sessionId: row.id } : null;
+  }
+
   async logout(sessionId: string): Promise<void> {
     await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: this.clock.now() });
   }

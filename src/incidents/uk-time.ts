@@ -11,8 +11,13 @@ const ukYear = (d: Date) =>
  * With `now`, the year is written whenever it is not the reader's current year ("Monday 24 November 2025 at
  * ..."), so last year's incident never reads as this year's.
  */
-export function formatUkTime(d: Date, locale: 'en' | 'cy', now?: Date): TimeView {
-  const withYear = now !== undefined && ukYear(d) !== ukYear(now);
+export function formatUkTime(
+  d: Date,
+  locale: 'en' | 'cy',
+  now?: Date,
+  opts: { year?: boolean } = {},
+): TimeView {
+  const withYear = opts.year || (now !== undefined && ukYear(d) !== ukYear(now));
   const text = new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', {
     timeZone: 'Europe/London',
     weekday: 'long',

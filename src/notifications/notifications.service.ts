@@ -78,18 +78,30 @@ export class NotificationsService {
     }));
   }
 
-  /** What the public may learn from a reference code: genuine or not, and when and how it was sent. */
+  /**
+   * What the public may learn from a reference code: genuine or not, when and how it was sent, and its
+   * kind (the pages say what a kind is about in customer words; never a campaign's internal name).
+   */
   async verify(code: string) {
+    const row = await this.sentMessage(code);
+    if (!row) return { genuine: false as const };
+    return { genuine: true as const, channel: row.channel, sentAt: row.sent_at, kind: row.kind };
+  }
+
+  /** The sent message a reference code stands for, with its recipient's subscriber id (never shown), or null. */
+  async sentMessage(code: string) {
     const id = parseReferenceCode(this.config.privacy.pseudonymKey, code);
     const row = id ? await this.outbox.forVerification(id) : null;
-    if (!row || !['sent', 'delivered', 'undelivered'].includes(row.status))
-      return { genuine: false as const };
-    return {
-      genuine: true as const,
-      channel: row.channel,
-      sentAt: row.sent_at,
-      about: row.campaign_name ?? row.kind,
-    };
+    if (!row || !['sent', 'delivered', 'undelivered'].includes(row.status)) return null;
+    return { id: id!, ...row };
+  }
+
+  /** Every message that went out to this subscriber (newest first), each with its reference code. */
+  async sentTo(subscriberId: string, limit = 100) {
+    const all = await this.messagesFor(subscriberId, limit);
+    return all
+      .filter((m) => m.sentAt && ['sent', 'delivered', 'undelivered'].includes(m.status))
+      .map((m) => ({ kind: m.kind, channel: m.channel, sentAt: m.sentAt!, referenceCode: m.referenceCode }));
   }
 
   private validate(msg: TransactionalMessage) {

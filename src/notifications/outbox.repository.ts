@@ -123,10 +123,11 @@ export class OutboxRepository {
   /**
    * Claims queued rows for sending (or rows stuck in "sending" longer than `staleSeconds`, whose worker
    * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
+   * `now` is the Clock's: the start time is compared with the provider's clock when a send is retried.
    */
-  async claim(ids: string[], staleSeconds: number): Promise<ClaimedMessage[]> {
+  async claim(ids: string[], staleSeconds: number, now: Date): Promise<ClaimedMessage[]> {
     const [rows] = await this.db.query(
-      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(),
+      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = $3,
          updated_at = now()
        FROM messages o
        LEFT JOIN campaigns c ON c.id = o.campaign_id
@@ -135,7 +136,7 @@ export class OutboxRepository {
          -- a CASE, not status IN (...): that would let the planner scan every in-flight row by the partial
          -- index instead of looking the batch up by key, as it did when fresh rows had no statistics yet
          AND CASE m.status WHEN 'queued' THEN true
-                           WHEN 'sending' THEN m.sending_started_at < now() - make_interval(secs => $2)
+                           WHEN 'sending' THEN m.sending_started_at < $3::timestamptz - make_interval(secs => $2)
                            ELSE false END
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
@@ -149,7 +150,7 @@ export class OutboxRepository {
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
          s.id IS NOT NULL AS known_subscriber,
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
-      [ids, staleSeconds],
+      [ids, staleSeconds, now],
     );
     return rows;
   }
@@ -296,8 +297,7 @@ export class OutboxRepository {
   /** The message a verified reference code stands for (what the public verify page may say about it). */
   async forVerification(id: string) {
     const [row] = await this.db.query(
-      `SELECT m.channel, m.kind, m.status, m.sent_at, c.name AS campaign_name
-       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = $1`,
+      `SELECT m.channel, m.kind, m.status, m.sent_at, m.subscriber_id FROM messages m WHERE m.id = $1`,
       [id],
     );
     return (row ?? null) as {
@@ -305,7 +305,7 @@ export class OutboxRepository {
       kind: string;
       status: string;
       sent_at: Date | null;
-      campaign_name: string | null;
+      subscriber_id: string | null;
     } | null;
   }
 }

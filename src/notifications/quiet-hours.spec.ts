@@ -20,4 +20,26 @@ describe('inQuietHours', () => {
     expect(inQuietHours(new Date('2026-01-10T13:00:00Z'), lunch, tz)).toBe(false);
     expect(inQuietHours(new Date('2026-01-10T23:00:00Z'), null, tz)).toBe(false);
   });
+
+  it('follows both UK switches: the window moves an hour in UTC on the last Sundays of March and October', () => {
+    // 29 March 2026: clocks go forward at 01:00 GMT, so 08:00 local is 07:00 UTC that morning
+    expect(inQuietHours(new Date('2026-03-29T00:59:00Z'), night, tz)).toBe(true);
+    expect(inQuietHours(new Date('2026-03-29T06:59:00Z'), night, tz)).toBe(true); // 07:59 BST
+    expect(inQuietHours(new Date('2026-03-29T07:00:00Z'), night, tz)).toBe(false); // 08:00 BST
+    expect(inQuietHours(new Date('2026-03-29T19:59:00Z'), night, tz)).toBe(false); // 20:59 BST
+    expect(inQuietHours(new Date('2026-03-29T20:00:00Z'), night, tz)).toBe(true); // 21:00 BST
+    // 25 October 2026: clocks go back at 02:00 BST, so 08:00 local is 08:00 UTC again
+    expect(inQuietHours(new Date('2026-10-25T00:30:00Z'), night, tz)).toBe(true); // 01:30 BST
+    expect(inQuietHours(new Date('2026-10-25T01:30:00Z'), night, tz)).toBe(true); // 01:30 GMT, the repeat
+    expect(inQuietHours(new Date('2026-10-25T07:30:00Z'), night, tz)).toBe(true); // 07:30 GMT
+    expect(inQuietHours(new Date('2026-10-25T08:00:00Z'), night, tz)).toBe(false);
+    expect(inQuietHours(new Date('2026-10-24T07:30:00Z'), night, tz)).toBe(false); // 08:30 BST the day before
+  });
+
+  it('spans midnight and the year end', () => {
+    expect(inQuietHours(new Date('2026-12-31T23:59:59Z'), night, tz)).toBe(true);
+    expect(inQuietHours(new Date('2027-01-01T00:00:00Z'), night, tz)).toBe(true);
+    expect(inQuietHours(new Date('2027-01-01T07:59:59Z'), night, tz)).toBe(true);
+    expect(inQuietHours(new Date('2027-01-01T08:00:00Z'), night, tz)).toBe(false);
+  });
 });

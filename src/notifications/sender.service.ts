@@ -62,7 +62,11 @@ export class SenderService {
     // waits only moments for its slot: the provider call itself is what the pacer times.
     const turn = await this.pacer.turn(job.queueName === SMS_QUEUE ? 'sms' : 'email', ids.length);
     // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
-    const claimed = await this.outbox.claim(ids, this.config.notifications.sendStaleSeconds);
+    const claimed = await this.outbox.claim(
+      ids,
+      this.config.notifications.sendStaleSeconds,
+      this.clock.now(),
+    );
     const rows = new Map(claimed.map((r) => [r.id, r]));
     if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, () => turn(0))]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.

@@ -8,6 +8,8 @@ export const FRAUD_SIGNALS = [
   'number_recently_changed',
   'number_recently_ported',
   'email_mismatch',
+  // Someone with a reference from one of the request's messages said they did not ask for it ("Not you?").
+  'reported_not_me',
 ] as const;
 export type FraudSignalCode = (typeof FRAUD_SIGNALS)[number];
 

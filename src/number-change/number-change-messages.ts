@@ -28,6 +28,8 @@ export const NUMBER_CHANGE_KINDS = {
   'number-change-rejected': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
   'number-change-cancelled': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
   'number-change-expired': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
+  /** "Not you?" was used with a reference from one of this customer's number-change messages. */
+  'number-change-reported': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
 } satisfies Record<string, MessageKind & { channels: Array<'sms' | 'email'> }>;
 
 export interface OutgoingMessage {
@@ -84,6 +86,29 @@ export function emailCodeMessage(requestId: string, s: SubscriberFacts, code: st
     locale: s.locale,
     vars: { firstName: s.firstName ?? '', code },
     dedupeKey: `number-change:${requestId}:code`,
+    subscriberId: s.id,
+  };
+}
+
+/**
+ * The alert after a "Not you?" report, to the account holder by the other channel than the reported
+ * message's (whoever reads that one may be the person taking the number over): email when the report
+ * quoted a text and an email is on file, else a text to the number on the account.
+ */
+export function reportedMessage(
+  reportId: string,
+  reportedChannel: 'sms' | 'email',
+  msisdn: string,
+  s: SubscriberFacts,
+): OutgoingMessage {
+  const email = reportedChannel === 'sms' && s.email;
+  return {
+    kind: 'number-change-reported',
+    channel: email ? 'email' : 'sms',
+    to: email ? s.email! : msisdn,
+    locale: s.locale,
+    vars: { firstName: s.firstName ?? '' },
+    dedupeKey: `number-change-reported:${reportId}`,
     subscriberId: s.id,
   };
 }

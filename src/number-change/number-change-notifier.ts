@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { emailCodeMessage, NumberChangeStep, OutgoingMessage, stepMessages } from './number-change-messages';
+import {
+  emailCodeMessage,
+  NumberChangeStep,
+  OutgoingMessage,
+  reportedMessage,
+  stepMessages,
+} from './number-change-messages';
 import { NumberChangeRequest } from './number-change-request.entity';
 
 /**
@@ -24,6 +30,17 @@ export class NumberChangeNotifier {
   async emailCode(m: EntityManager, request: NumberChangeRequest, code: string): Promise<void> {
     const s = await this.subscribers.findById(request.subscriberId, m);
     if (s?.email) await this.queue(m, [emailCodeMessage(request.id, s, code)]);
+  }
+
+  /** Tells the account holder that "Not you?" was used, by the other channel than the reported message's. */
+  async reported(
+    m: EntityManager,
+    subscriberId: string,
+    reportId: string,
+    channel: 'sms' | 'email',
+  ): Promise<void> {
+    const s = await this.subscribers.findById(subscriberId, m);
+    if (s) await this.queue(m, [reportedMessage(reportId, channel, s.msisdn, s)]);
   }
 
   /** Dedupe keys (request + step + recipient) make a replayed step queue nothing twice. */

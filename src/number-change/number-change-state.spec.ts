@@ -20,6 +20,8 @@ const LEGAL: Array<[NumberChangeState, NumberChangeEvent, NumberChangeState]> = 
   ['scheduled', 'complete', 'completed'],
   ['requested', 'expire', 'expired'],
   ['verified', 'expire', 'expired'],
+  ['approved', 'hold', 'number_reserved'],
+  ['scheduled', 'hold', 'number_reserved'],
   ...(['requested', 'verified', 'number_reserved', 'approved', 'scheduled'] as const).flatMap(
     (s) =>
       [
@@ -46,7 +48,7 @@ describe('number-change state machine', () => {
 
   it('covers every pair exactly once between the legal and illegal lists', () => {
     expect(LEGAL.length + ILLEGAL.length).toBe(NUMBER_CHANGE_STATES.length * NUMBER_CHANGE_EVENTS.length);
-    expect(ILLEGAL.length).toBe(54);
+    expect(ILLEGAL.length).toBe(61);
   });
 
   it('explains a refusal in words an agent can act on', () => {

@@ -3,6 +3,7 @@
  *
  *   requested → verified → number_reserved → approved → scheduled → completed
  *   any open state → rejected (agent) | cancelled (customer); requested/verified → expired (sweeper)
+ *   approved/scheduled → number_reserved ("Not you?" report: held until a supervisor approves again)
  *
  * The service applies a transition with a conditional UPDATE (`WHERE state = from`), so two racing
  * callers cannot both apply one.
@@ -29,6 +30,7 @@ export const NUMBER_CHANGE_EVENTS = [
   'reject',
   'cancel',
   'expire',
+  'hold',
 ] as const;
 export type NumberChangeEvent = (typeof NUMBER_CHANGE_EVENTS)[number];
 
@@ -62,6 +64,8 @@ const TRANSITIONS: Record<NumberChangeEvent, { from: readonly NumberChangeState[
     reject: { from: BEFORE_CUTOVER, to: 'rejected' },
     cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
     expire: { from: ['requested', 'verified'], to: 'expired' },
+    // "Not you?": an approved or planned change goes back to waiting for a (supervisor's) approval
+    hold: { from: ['approved', 'scheduled'], to: 'number_reserved' },
   };
 
 export class IllegalTransitionError extends Error {

@@ -290,6 +290,61 @@ export class NumberChangeService {
       .find({ where: { subscriberId }, order: { createdAt: 'DESC' }, take: 20 });
   }
 
+  /**
+   * "Not you?": someone quoting a reference from one of this subscriber's number-change messages says they
+   * did not ask. Every open request not yet being switched is held for a supervisor (an approved or planned
+   * one goes back to waiting for approval), audited, and the account holder is told by the other channel.
+   * Returns nothing: the page says the same whatever happened.
+   */
+  async reportNotMe(
+    subscriberId: string,
+    reported: { messageId: string; channel: 'sms' | 'email' },
+    actor: Actor,
+  ): Promise<void> {
+    const open = await this.db.query(
+      `SELECT id, state FROM number_change_requests
+       WHERE subscriber_id = $1 AND state = ANY($2) AND cutover_started_at IS NULL`,
+      [subscriberId, OPEN_STATES],
+    );
+    if (!open.length) return;
+    const signal = {
+      code: 'reported_not_me',
+      detail: `"Not you?" report quoting message ${reported.messageId}`,
+    };
+    await this.db.transaction(async (m) => {
+      for (const r of open as Array<{ id: string; state: NumberChangeState }>) {
+        if (r.state === 'approved' || r.state === 'scheduled')
+          await this.transition(m, r.id, 'hold', actor, {
+            set: { scheduledAt: null },
+            summary: { reported: true },
+          });
+        await m.query(
+          `UPDATE number_change_requests SET held_for_supervisor = true,
+             fraud_signals = fraud_signals || CASE WHEN fraud_signals @> '[{"code": "reported_not_me"}]'
+               THEN '[]'::jsonb ELSE $2::jsonb END WHERE id = $1`,
+          [r.id, JSON.stringify([signal])],
+        );
+        await this.audit.record(m, actor, {
+          action: 'number_change.reported_not_me',
+          targetType: 'number_change_request',
+          targetId: r.id,
+          summary: { messageId: reported.messageId, channel: reported.channel },
+        });
+      }
+      await this.notifier.reported(m, subscriberId, `${reported.messageId}`, reported.channel);
+    });
+    this.logger.warn(`number-change: "Not you?" report held ${open.length} request(s)`);
+  }
+
+  /** The numbers currently kept for one of this subscriber's own requests (none for another's). */
+  async currentOffers(
+    subscriberId: string,
+    id: string,
+  ): Promise<Array<{ msisdn: string; reservedUntil: Date }>> {
+    await this.get(id, subscriberId);
+    return this.pool.currentOffers(id);
+  }
+
   // ---------------------------------------------------------------- agent side
 
   async approve(id: string, actor: Actor): Promise<NumberChangeRequest> {
@@ -454,9 +509,12 @@ export class NumberChangeService {
       r.createdAt,
     );
     const held = holdsForSupervisor(signals, rules);
-    // A hold, once set, is never lifted by a later assessment.
+    // A hold, once set, is never lifted by a later assessment (nor is a "Not you?" report forgotten).
     await m.query(
-      `UPDATE number_change_requests SET fraud_signals = $2, held_for_supervisor = held_for_supervisor OR $3 WHERE id = $1`,
+      `UPDATE number_change_requests SET held_for_supervisor = held_for_supervisor OR $3,
+         fraud_signals = $2::jsonb || coalesce((SELECT jsonb_agg(x) FROM jsonb_array_elements(fraud_signals) x
+                                                WHERE x->>'code' = 'reported_not_me'), '[]'::jsonb)
+       WHERE id = $1`,
       [r.id, JSON.stringify(signals), held],
     );
     if (signals.length)

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
 import { templatesDir } from './status-renderer';
 
-const strings = (l: string) => JSON.parse(readFileSync(join(templatesDir(), `strings.${l}.json`), 'utf8'));
+const read = (f: string) => JSON.parse(readFileSync(join(templatesDir(), f), 'utf8'));
+const strings = (l: string) => ({ ...read(`strings.${l}.json`), ...read(`account.${l}.json`) });
 const en = strings('en');
 const cy = strings('cy');
 const masked = '+44 7*** ***001';
@@ -66,7 +67,7 @@ describe('customer pages view', () => {
 
   it('describes a genuine message by channel and time, and an unknown code with advice', () => {
     const ok = verifyAnswer(
-      { genuine: true, channel: 'sms', sentAt: '2025-11-24T09:05:00Z' },
+      { genuine: true, channel: 'sms', sentAt: '2025-11-24T09:05:00Z', kind: 'breach-notice' },
       'ab12-cd',
       'cy',
       cy,
@@ -74,11 +75,21 @@ describe('customer pages view', () => {
     expect(ok.genuine).toBe(true);
     expect(ok.text).toContain('AB12-CD');
     expect(ok.text).toContain(cy.channelSms);
+    // what it was about, in customer words, never a campaign's internal name
+    expect(ok.about).toBe(cy.kinds['breach-notice']);
+    const other = verifyAnswer(
+      { genuine: true, channel: 'email', sentAt: null, kind: 'new-kind' },
+      'x',
+      'en',
+      en,
+    );
+    expect(other.about).toBe(en.kinds.other);
     const bad = verifyAnswer({ genuine: false }, 'nope', 'en', en);
     expect(bad).toEqual({
       genuine: false,
       heading: 'Not recognised.',
       text: expect.stringContaining('nope'),
+      about: null,
     });
   });
 

@@ -24,12 +24,19 @@ export interface AnswerView {
 
 /** What NotificationsService.verify answers. */
 export type VerifyResult =
-  { genuine: false } | { genuine: true; channel: string; sentAt: Date | string | null };
+  { genuine: false } | { genuine: true; channel: string; sentAt: Date | string | null; kind: string };
 
 export interface VerifyAnswerView {
   genuine: boolean;
   heading: string;
   text: string;
+  /** What the genuine message was about, in customer words (so a real code in a fake text shows up). */
+  about: string | null;
+}
+
+/** A message kind in customer words, from `kinds` in account.<locale>.json (a generic line for any other). */
+export function aboutKind(kind: string, s: Strings): string {
+  return s.kinds[kind] ?? s.kinds.other;
 }
 
 /** Replaces `{name}` placeholders in a string from strings.<locale>.json (HTML escaping is the template's job). */
@@ -65,7 +72,12 @@ export function exposureAnswer(e: Exposure, maskedNumber: string, locale: Locale
 
 export function verifyAnswer(r: VerifyResult, code: string, locale: Locale, s: Strings): VerifyAnswerView {
   if (!r.genuine)
-    return { genuine: false, heading: s.verifyUnknown, text: fill(s.verifyUnknownText, { code }) };
+    return {
+      genuine: false,
+      heading: s.verifyUnknown,
+      text: fill(s.verifyUnknownText, { code }),
+      about: null,
+    };
   return {
     genuine: true,
     heading: s.verifyGenuine,
@@ -74,5 +86,6 @@ export function verifyAnswer(r: VerifyResult, code: string, locale: Locale, s: S
       channel: r.channel === 'sms' ? s.channelSms : s.channelEmail,
       sentAt: r.sentAt ? formatUkTime(new Date(r.sentAt), locale).text : s.sentAtUnknown,
     }),
+    about: aboutKind(r.kind, s),
   };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { Actor } from '../platform/http/actor';
@@ -41,13 +41,44 @@ export class CustomerPagesController {
     send(res, await this.pages.checkCode(f, actor));
   }
 
-  /** "Check a message is from us" (the status page's lookup form submits here); JSON is GET /verify/:code. */
+  /** "Check a message is from us" (the status page's lookup form submits here). */
   @Get('verify')
   @Public()
   @ApiExcludeEndpoint()
   async verify(@Query() q: VerifyQuery, @Req() req: { ip?: string }, @Res() res: ServerResponse) {
     send(res, await this.pages.verifyPage(q.code, q.lang ?? 'en', req.ip));
   }
+
+  /**
+   * The link printed in every message: the same page (what the genuine message was about, in customer
+   * words); JSON `{ genuine, channel?, sentAt?, kind? }` only for `Accept: application/json`.
+   */
+  @Get('verify/:code')
+  @Public()
+  async verifyLink(
+    @Param('code') code: string,
+    @Query() q: LangQuery,
+    @Req() req: { ip?: string; headers: Record<string, string | undefined> },
+    @Res() res: ServerResponse,
+  ) {
+    if (wantsJson(req.headers.accept)) {
+      const r = await this.pages.verifyJson(code, req.ip);
+      res.statusCode = r.status;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(JSON.stringify(r.body));
+      return;
+    }
+    send(res, await this.pages.verifyPage(code.slice(0, 64), q.lang ?? 'en', req.ip));
+  }
+}
+
+/** JSON only when the client asks for it before HTML (a browser, or no Accept at all, gets the page). */
+function wantsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const json = accept.indexOf('application/json');
+  const html = accept.indexOf('text/html');
+  return json >= 0 && (html < 0 || json < html);
 }
 
 function send(res: ServerResponse, page: Rendered): void {

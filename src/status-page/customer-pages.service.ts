@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
@@ -6,7 +6,8 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
+import { CodeSteps } from './code-steps';
+import { exposureAnswer, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
 import type { Locale } from '../platform/locales';
@@ -27,6 +28,7 @@ export class CustomerPagesService {
     private readonly notifications: NotificationsService,
     private readonly limiter: RateLimiter,
     private readonly pseudonymiser: Pseudonymiser,
+    private readonly codes: CodeSteps,
   ) {}
 
   affectedStart(locale: Locale): Rendered {
@@ -36,30 +38,21 @@ export class CustomerPagesService {
   /** Step 1: the same page whether or not the number is a subscriber (requestCode sends only to subscribers). */
   async requestCode(f: AffectedNumberForm, actor: Actor): Promise<Rendered> {
     const locale = f.locale ?? 'en';
-    const s = this.renderer.strings[locale];
-    try {
-      const { challengeId } = await this.auth.requestCode(f.msisdn, actor);
-      const sent = fill(s.codeSent, { number: mask(this.subscribers.normalise(f.msisdn)) });
-      return { status: 200, html: this.renderer.affected(locale, { challengeId, sent }) };
-    } catch (e) {
-      const status = e instanceof HttpException ? e.getStatus() : 500;
-      if (status === HttpStatus.TOO_MANY_REQUESTS)
-        return { status, html: this.renderer.affected(locale, { error: s.tooManyCodes }) };
-      if (status === HttpStatus.BAD_REQUEST)
-        return { status, html: this.renderer.affected(locale, { error: s.invalidNumber, start: true }) };
-      throw e;
-    }
+    const r = await this.codes.request(f.msisdn, actor, this.renderer.strings[locale]);
+    if (r.ok)
+      return {
+        status: 200,
+        html: this.renderer.affected(locale, { challengeId: r.challengeId, sent: r.sent }),
+      };
+    return { status: r.status, html: this.renderer.affected(locale, { error: r.error, start: r.badNumber }) };
   }
 
   /** Step 2: checks the code, then shows that subscriber's answer and nobody else's. */
   async checkCode(f: AffectedCodeForm, actor: Actor): Promise<Rendered> {
     const locale = f.locale ?? 'en';
     const s = this.renderer.strings[locale];
-    let token: string;
-    try {
-      ({ token } = await this.auth.verify(f.challengeId, f.code.trim(), actor));
-    } catch (e) {
-      if (!(e instanceof UnauthorizedException)) throw e;
+    const token = await this.codes.verify(f.challengeId, f.code, actor);
+    if (!token) {
       const html = this.renderer.affected(locale, { error: s.wrongCode, challengeId: f.challengeId });
       return { status: 400, html };
     }
@@ -75,13 +68,31 @@ export class CustomerPagesService {
     return { status: 200, html: this.renderer.affected(locale, { answer }) };
   }
 
-  /** "Is this message from us?", sharing the JSON lookup's per-IP budget (GET /verify/:code). */
+  /** "Is this message from us?", the page and the JSON sharing one per-IP budget. */
   async verifyPage(code: string | undefined, locale: Locale, ip: string | undefined): Promise<Rendered> {
     const s = this.renderer.strings[locale];
     if (!code) return { status: 200, html: this.renderer.verify(locale, '', null) };
-    if (!(await this.limiter.hit('verify-ip', this.pseudonymiser.pseudonym(ip ?? '?', 'ip'), 60, 60)))
+    if (!(await this.verifyAllowed(ip)))
       return { status: 429, html: this.renderer.verify(locale, code, null, s.tooMany) };
     const answer = verifyAnswer(await this.notifications.verify(code), code, locale, s);
     return { status: 200, html: this.renderer.verify(locale, code, answer) };
+  }
+
+  /** GET /verify/:code for API clients: never the recipient, never a campaign's internal name. */
+  async verifyJson(code: string, ip: string | undefined): Promise<{ status: number; body: unknown }> {
+    if (!(await this.verifyAllowed(ip)))
+      return {
+        status: 429,
+        body: {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too many lookups; try again in a minute',
+        },
+      };
+    return { status: 200, body: await this.notifications.verify(code) };
+  }
+
+  private verifyAllowed(ip: string | undefined): Promise<boolean> {
+    return this.limiter.hit('verify-ip', this.pseudonymiser.pseudonym(ip ?? '?', 'ip'), 60, 60);
   }
 }

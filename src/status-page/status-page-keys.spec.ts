@@ -10,6 +10,9 @@ describe('StatusPageService.keyOf (the fast path and the controller share these 
     ['/status/feed.atom', 'atom'],
     [`/status/incidents/${id}`, `incident:${id}:en`],
     [`/status/incidents/${id}?lang=cy`, `incident:${id}:cy`],
+    // the home page, where every message's plain site link lands, is cached the same way
+    ['/', 'home:en'],
+    ['/?lang=cy', 'home:cy'],
   ])('%s → %s', (url, key) => {
     expect(StatusPageService.keyOf(url)).toBe(key);
   });
@@ -20,7 +23,8 @@ describe('StatusPageService.keyOf (the fast path and the controller share these 
     '/status.json?x',
     '/status/incidents/nope',
     '/statusx',
-    '/',
+    '/?lang=fr',
+    '/account',
     `/status/incidents/${id}/subscribe`,
   ])('leaves %s to the ordinary route', (url) => {
     expect(StatusPageService.keyOf(url)).toBeNull();

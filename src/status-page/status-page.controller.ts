@@ -22,6 +22,18 @@ import { sendHtml, StatusPageService } from './status-page.service';
 export class StatusPageController {
   constructor(private readonly pages: StatusPageService) {}
 
+  /** The home page: where every message's plain site link lands (cached like the status page). */
+  @Get()
+  @Public()
+  @ApiExcludeEndpoint()
+  async home(
+    @Query() q: LangQuery,
+    @Req() req: IncomingMessage & { ip?: string },
+    @Res() res: ServerResponse,
+  ) {
+    await this.pages.sendCached(req, res, `home:${q.lang ?? 'en'}`);
+  }
+
   @Get('status')
   @Public()
   async index(
@@ -88,8 +100,8 @@ export class StatusPageController {
   @Get('status/subscriptions/:id/unsubscribe')
   @Public()
   @ApiExcludeEndpoint()
-  unsubscribePage(@Param() p: IdParam, @Query() q: TokenQuery, @Res() res: ServerResponse) {
-    sendHtml(res, 200, this.pages.unsubscribePage(p.id, q.token ?? '', q.lang ?? 'en'));
+  async unsubscribePage(@Param() p: IdParam, @Query() q: TokenQuery, @Res() res: ServerResponse) {
+    sendHtml(res, 200, await this.pages.unsubscribePage(p.id, q.token ?? '', q.lang));
   }
 
   /** The form's button, and RFC 8058 one-click (`List-Unsubscribe=One-Click`, token in the URL). */
@@ -103,7 +115,7 @@ export class StatusPageController {
     @Body() f: TokenForm,
     @Res() res: ServerResponse,
   ) {
-    const page = await this.pages.unsubscribe(p.id, f.token ?? q.token ?? '', f.locale ?? q.lang ?? 'en');
+    const page = await this.pages.unsubscribe(p.id, f.token ?? q.token ?? '', f.locale ?? q.lang);
     if (!page) throw new NotFoundException('Unknown or invalid unsubscribe link');
     sendHtml(res, 200, page);
   }

@@ -6,6 +6,7 @@ import { IncidentsModule } from '../incidents/incidents.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { CustomerPagesController } from './customer-pages.controller';
+import { CodeSteps } from './code-steps';
 import { CustomerPagesService } from './customer-pages.service';
 import { StatusPageCache } from './status-cache';
 import { StatusPageController } from './status-page.controller';
@@ -35,7 +36,8 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
     FanoutTrigger,
     StatusFastPath,
     CustomerPagesService,
+    CodeSteps,
   ],
-  exports: [StatusPageCache, SubscriptionsService],
+  exports: [StatusPageCache, SubscriptionsService, StatusPageRenderer, CodeSteps],
 })
 export class StatusPageModule {}

@@ -2,6 +2,7 @@ import { HttpException, Injectable, NotFoundException, ServiceUnavailableExcepti
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../platform/config';
 import { SubscribeForm, TokenForm } from './dto/status-page.dto';
+import { fill } from './customer-pages-view';
 import { atomFeed, statusJson } from './feeds';
 import { CachedPage, StatusPageCache } from './status-cache';
 import { MessagePage, StatusPageRenderer } from './status-renderer';
@@ -64,6 +65,7 @@ export class StatusPageService {
       return query ? null : path === '/status.json' ? 'json' : 'atom';
     if (!lang) return null;
     if (path === '/status') return `index:${lang}`;
+    if (path === '/') return `home:${lang}`;
     const m = /^\/status\/incidents\/([0-9a-f-]{36})$/.exec(path);
     return m ? `incident:${m[1]}:${lang}` : null;
   }
@@ -112,22 +114,28 @@ export class StatusPageService {
   async confirm(id: string, f: TokenForm): Promise<Rendered> {
     const locale = f.locale ?? 'en';
     const s = this.renderer.strings[locale];
-    const ok = f.code
+    const outcome = f.code
       ? await this.subscriptions.confirmCode(id, f.code.trim())
       : await this.subscriptions.confirmEmail(id, f.token ?? '');
-    return this.page(ok ? 200 : 400, locale, {
+    return this.page(outcome === 'failed' ? 400 : 200, locale, {
       heading: s.subscribeTitle,
-      message: ok ? s.confirmed : s.confirmFailed,
+      message:
+        outcome === 'confirmed' ? s.confirmed : outcome === 'already' ? s.alreadyConfirmed : s.confirmFailed,
     });
   }
 
-  unsubscribePage(id: string, token: string, locale: Locale): string {
+  /** Names the incident, in the subscriber's language unless the reader chose one (`lang`). */
+  async unsubscribePage(id: string, token: string, lang: Locale | undefined): Promise<string> {
+    const about = this.subscriptions.validUnsubscribeToken(id, token)
+      ? await this.subscriptions.describe(id)
+      : null;
+    if (!about) throw new NotFoundException('Unknown or invalid unsubscribe link');
+    const locale = lang ?? about.locale;
     const s = this.renderer.strings[locale];
-    if (!this.subscriptions.validUnsubscribeToken(id, token))
-      throw new NotFoundException('Unknown or invalid unsubscribe link');
+    const title = (locale === 'cy' && about.titleCy) || about.title;
     return this.renderer.message(locale, {
       heading: s.unsubscribeButton,
-      message: s.unsubscribePrompt,
+      message: fill(s.unsubscribeNamed, { title }),
       form: {
         action: `/status/subscriptions/${id}/unsubscribe`,
         button: s.unsubscribeButton,
@@ -139,10 +147,16 @@ export class StatusPageService {
     });
   }
 
-  async unsubscribe(id: string, token: string, locale: Locale): Promise<string | null> {
+  async unsubscribe(id: string, token: string, lang: Locale | undefined): Promise<string | null> {
     if (!(await this.subscriptions.unsubscribe(id, token))) return null;
+    const about = await this.subscriptions.describe(id);
+    const locale = lang ?? about?.locale ?? 'en';
     const s = this.renderer.strings[locale];
-    return this.renderer.message(locale, { heading: s.unsubscribeButton, message: s.unsubscribed });
+    const title = about ? (locale === 'cy' && about.titleCy) || about.title : null;
+    return this.renderer.message(locale, {
+      heading: s.unsubscribeButton,
+      message: title ? fill(s.unsubscribedNamed, { title }) : s.unsubscribed,
+    });
   }
 
   private page(status: number, locale: Locale, page: MessagePage): Rendered {
@@ -156,6 +170,7 @@ export class StatusPageService {
     if (kind === 'json') return JSON.stringify(statusJson(snapshot, base, title));
     if (kind === 'atom') return atomFeed(snapshot, base, title);
     if (kind === 'index') return this.renderer.index(snapshot, a as Locale);
+    if (kind === 'home') return this.renderer.home(snapshot, a as Locale, this.config.account);
     if (kind === 'incident') return this.renderer.incident(snapshot, a, b as Locale);
     throw new HttpException('unknown page', 500);
   }

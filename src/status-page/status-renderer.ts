@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { PublicIncident } from '../incidents/incidents.service';
 import { Clock } from '../platform/clock/clock';
 import type { AnswerView, VerifyAnswerView } from './customer-pages-view';
+import { fill } from './customer-pages-view';
 import { Locale, LOCALES } from '../platform/locales';
 import { incidentView, pageView, Strings } from './status-view';
 
@@ -26,7 +27,19 @@ export interface AffectedPage {
   answer?: AnswerView;
 }
 
-type PageName = 'layout' | 'index' | 'incident' | 'message' | 'affected' | 'verify';
+const ACCOUNT_PAGES = [
+  'home',
+  'error',
+  'not-me',
+  'account-sign-in',
+  'account',
+  'account-messages',
+  'account-offers',
+  'account-number',
+  'account-updates',
+] as const;
+export type AccountPageName = (typeof ACCOUNT_PAGES)[number];
+type PageName = 'layout' | 'index' | 'incident' | 'message' | 'affected' | 'verify' | AccountPageName;
 
 export interface MessagePage {
   heading: string;
@@ -50,7 +63,13 @@ export class StatusPageRenderer {
     const compile = (f: string) => this.hbs.compile(read(f), { strict: true, knownHelpersOnly: true });
     this.hbs.registerPartial('incident', compile('incident.partial.hbs'));
     this.hbs.registerPartial('help', compile('help.partial.hbs'));
+    this.hbs.registerPartial('accountNav', compile('account-nav.partial.hbs'));
+    this.hbs.registerPartial('csrf', compile('csrf.partial.hbs'));
     this.pages = {
+      ...(Object.fromEntries(ACCOUNT_PAGES.map((p) => [p, compile(`${p}.hbs`)])) as Record<
+        AccountPageName,
+        HandlebarsTemplateDelegate
+      >),
       layout: compile('layout.hbs'),
       index: compile('index.hbs'),
       incident: compile('incident.hbs'),
@@ -58,8 +77,12 @@ export class StatusPageRenderer {
       affected: compile('affected.hbs'),
       verify: compile('verify.hbs'),
     };
+    // strings.<l>.json: the status page's; account.<l>.json: home, My account, "Not you?", error pages.
     this.strings = Object.fromEntries(
-      LOCALES.map((l) => [l, JSON.parse(read(`strings.${l}.json`))]),
+      LOCALES.map((l) => [
+        l,
+        { ...JSON.parse(read(`strings.${l}.json`)), ...JSON.parse(read(`account.${l}.json`)) },
+      ]),
     ) as Record<Locale, Strings>;
   }
 
@@ -67,6 +90,17 @@ export class StatusPageRenderer {
     const s = this.strings[locale];
     const view = pageView(incidents, locale, s, this.clock.now());
     return this.wrap(locale, s.siteTitle, '/status', { ...view, h: 3, hSub: 4, linkTitles: true }, 'index');
+  }
+
+  /** `/`: the current incidents in brief, the ways to help yourself, and how to reach a person. */
+  home(
+    incidents: PublicIncident[],
+    locale: Locale,
+    contact: { supportPhone: string; supportHours: string },
+  ): string {
+    const s = this.strings[locale];
+    const { current } = pageView(incidents, locale, s);
+    return this.wrap(locale, s.homeTitle, '/', { current, contact: contactLine(s, contact) }, 'home');
   }
 
   incident(incidents: PublicIncident[], id: string, locale: Locale): string | null {
@@ -104,6 +138,11 @@ export class StatusPageRenderer {
     return this.wrap(locale, this.strings[locale].verifyTitle, path, { code, answer, error }, 'verify');
   }
 
+  /** A page of the customer's own pages (home, My account, "Not you?", errors); `path` is its GET address. */
+  render(page: AccountPageName, locale: Locale, pageTitle: string, path: string, data: object): string {
+    return this.wrap(locale, pageTitle, path, data, page);
+  }
+
   private wrap(
     locale: Locale,
     pageTitle: string,
@@ -121,8 +160,13 @@ export class StatusPageRenderer {
       s,
       pageTitle,
       content,
-      homeUrl: `/status${langQuery}`,
+      homeUrl: `/${langQuery}`,
       otherLangUrl: `${path}${s.otherLang === 'en' ? '' : `${sep}lang=${s.otherLang}`}`,
     });
   }
+}
+
+/** "Call 150 free from your Candor mobile (08:00-20:00, UK time)..." from the configured contacts. */
+export function contactLine(s: Strings, c: { supportPhone: string; supportHours: string }): string {
+  return fill(s.contactText, { phone: c.supportPhone, hours: c.supportHours });
 }

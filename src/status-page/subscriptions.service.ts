@@ -23,6 +23,8 @@ const EMAIL_CONFIRM_TTL_MS = 48 * 3600_000;
 const MAX_CODE_ATTEMPTS = 5;
 const FANOUT_BATCH = 500;
 
+export type ConfirmOutcome = 'confirmed' | 'already' | 'failed';
+
 /** A refusal shown to the person as a page (the controller renders the string key). */
 export class SubscriptionRefused extends HttpException {
   constructor(
@@ -105,19 +107,33 @@ export class SubscriptionsService {
     });
   }
 
-  /** Email double opt-in: the link's token, once, before it expires. */
-  async confirmEmail(id: string, token: string): Promise<boolean> {
+  /**
+   * Email double opt-in: the link's token, before it expires. The hash is kept after confirmation, so a
+   * second click on the same link answers "already confirmed" (and nothing else learns that).
+   */
+  async confirmEmail(id: string, token: string): Promise<ConfirmOutcome> {
+    const hash = this.secretHash('email', token);
     const res = await this.db.query(
-      `UPDATE status_subscriptions SET status = 'confirmed', confirmed_at = $3, secret_hash = NULL
+      `UPDATE status_subscriptions SET status = 'confirmed', confirmed_at = $3
         WHERE id = $1 AND channel = 'email' AND status = 'pending' AND secret_hash = $2 AND secret_expires_at > $3
         RETURNING id`,
-      [id, this.secretHash('email', token), this.clock.now()],
+      [id, hash, this.clock.now()],
     );
-    return res[0].length === 1;
+    if (res[0].length === 1) return 'confirmed';
+    return (await this.alreadyConfirmed(id, hash)) ? 'already' : 'failed';
+  }
+
+  private async alreadyConfirmed(id: string, hash: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM status_subscriptions WHERE id = $1 AND status = 'confirmed' AND secret_hash = $2`,
+      [id, hash],
+    );
+    return rows.length === 1;
   }
 
   /** SMS confirmation: every guess counts in the same statement, so parallel guesses cannot exceed the limit. */
-  async confirmCode(id: string, code: string): Promise<boolean> {
+  async confirmCode(id: string, code: string): Promise<ConfirmOutcome> {
+    const hash = this.secretHash('sms', code);
     const res = await this.db.query(
       `UPDATE status_subscriptions
           SET attempts = attempts + 1,
@@ -125,9 +141,54 @@ export class SubscriptionsService {
               confirmed_at = CASE WHEN secret_hash = $2 THEN $3::timestamptz ELSE NULL END
         WHERE id = $1 AND channel = 'sms' AND status = 'pending' AND attempts < $4 AND secret_expires_at > $3
         RETURNING status`,
-      [id, this.secretHash('sms', code), this.clock.now(), MAX_CODE_ATTEMPTS],
+      [id, hash, this.clock.now(), MAX_CODE_ATTEMPTS],
     );
-    return res[0][0]?.status === 'confirmed';
+    if (res[0][0]?.status === 'confirmed') return 'confirmed';
+    return (await this.alreadyConfirmed(id, hash)) ? 'already' : 'failed';
+  }
+
+  /** One subscription with its incident's title, for the unsubscribe page (null when unknown). */
+  async describe(id: string): Promise<{ locale: Locale; title: string; titleCy: string | null } | null> {
+    const s = await this.db.getRepository(StatusSubscription).findOne({ where: { id } });
+    const incident = s ? await this.incidents.findPublic(s.incidentId) : null;
+    return s && incident ? { locale: s.locale, title: incident.title, titleCy: incident.titleCy } : null;
+  }
+
+  /** A customer's own subscriptions: those to their number or email address (My account's "Updates"). */
+  async forAddresses(addresses: string[]) {
+    if (!addresses.length) return [];
+    const hmacs = addresses.map((a) => this.pseudonymiser.pseudonym(a, 'status-subscriber'));
+    const subs = await this.db
+      .getRepository(StatusSubscription)
+      .createQueryBuilder('s')
+      .where('s.address_hmac IN (:...hmacs)', { hmacs })
+      .orderBy('s.created_at', 'DESC')
+      .limit(50)
+      .getMany();
+    const out = [];
+    for (const s of subs) {
+      const incident = await this.incidents.findPublic(s.incidentId);
+      if (incident)
+        out.push({
+          id: s.id,
+          channel: s.channel,
+          status: s.status,
+          title: incident.title,
+          titleCy: incident.titleCy,
+        });
+    }
+    return out;
+  }
+
+  /** Unsubscribes one of a customer's own subscriptions (false when it is not theirs: they learn nothing). */
+  async unsubscribeOwn(
+    id: string,
+    addresses: string[],
+  ): Promise<{ title: string; titleCy: string | null } | null> {
+    const own = (await this.forAddresses(addresses)).find((s) => s.id === id);
+    if (!own) return null;
+    await this.unsubscribe(id, this.unsubscribeToken(id));
+    return own;
   }
 
   /** One click: the token is a keyed HMAC of the id, so it needs no storage and cannot be guessed. */
@@ -147,8 +208,9 @@ export class SubscriptionsService {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
-  unsubscribeUrl(id: string): string {
-    return `${this.config.http.publicBaseUrl}/status/subscriptions/${id}/unsubscribe?token=${this.unsubscribeToken(id)}`;
+  /** The link in every update; it carries the subscriber's language, so the page speaks it. */
+  unsubscribeUrl(id: string, locale: Locale = 'en'): string {
+    return `${this.config.http.publicBaseUrl}/status/subscriptions/${id}/unsubscribe?token=${this.unsubscribeToken(id)}${locale === 'cy' ? '&lang=cy' : ''}`;
   }
 
   async enqueueFanout(updateId: string): Promise<void> {
@@ -192,7 +254,7 @@ export class SubscriptionsService {
               correction: !!update.correctsId,
               nextUpdateBy: update.nextUpdateBy ? formatUkTime(update.nextUpdateBy, s.locale).text : '',
               statusUrl: `${this.config.http.publicBaseUrl}/status/incidents/${incident.id}${cy ? '?lang=cy' : ''}`,
-              unsubscribeUrl: this.unsubscribeUrl(s.id),
+              unsubscribeUrl: this.unsubscribeUrl(s.id, s.locale),
             },
             dedupeKey: `status-update:${update.id}:${s.id}`,
           });

@@ -28,17 +28,4 @@ export async function signedInCustomer(t: TestApp, { accountId, msisdn, ...extra
   return { id: subscriber.id, msisdn: subscriber.msisdn, token };
 }
 
-/** Polls until `check` returns a truthy value (work done by a BullMQ worker), or fails after `ms` saying `what`. */
-export async function eventually<T>(
-  check: () => Promise<T>,
-  ms = 15_000,
-  what = 'the condition',
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`${what}: not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from './eventually';

@@ -2,6 +2,7 @@ import { RouteTable } from './types';
 
 /** The public status page: everything is public (subscriptions prove ownership by link or code). */
 export const routes: RouteTable = {
+  'GET /': 'public',
   'GET /status': 'public',
   'GET /status.json': 'public',
   'GET /status/feed.atom': 'public',

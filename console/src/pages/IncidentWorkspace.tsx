@@ -133,7 +133,7 @@ function DraftForm({
           />
         </SimpleGrid>
         {problems.length > 0 && (
-          <Alert color="red.9" title="Not allowed in public text" role="alert">
+          <Alert color="#a51d1d" title="Not allowed in public text" role="alert">
             This text {problems.join(' and ')}. Remove it: it would be refused at approval.
           </Alert>
         )}
@@ -256,7 +256,7 @@ function UpdateCard({
               </Button>
             )}
             {(u.status === 'draft' || u.status === 'approved') && (
-              <Button variant="subtle" color="red.9" onClick={() => act.mutate('discard')}>
+              <Button variant="subtle" color="#a51d1d" onClick={() => act.mutate('discard')}>
                 Discard
               </Button>
             )}
@@ -361,7 +361,7 @@ export default function IncidentWorkspace() {
             <Group gap={4} key={c.kind}>
               <Text size="sm">{c.kind === 'pecr_initial' ? 'ICO (PECR) 24 h:' : 'GDPR Art. 33 72 h:'}</Text>
               {c.state.startsWith('done') ? (
-                <Badge color="green.9">notified</Badge>
+                <Badge color="#1e6b30">notified</Badge>
               ) : (
                 <Countdown at={c.deadline} now={now} />
               )}

@@ -64,6 +64,7 @@ export class AppConfig {
     contactPoint: string;
   };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
+  readonly account: { idleMinutes: number; maxMinutes: number; supportPhone: string; supportHours: string };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
   readonly numberChange: {
     provisioningUrl?: string;
@@ -172,6 +173,12 @@ export class AppConfig {
       reminderLeadMinutes: env.INCIDENT_REMINDER_LEAD_MINUTES,
       reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
+    };
+    this.account = {
+      idleMinutes: env.CUSTOMER_SESSION_IDLE_MINUTES,
+      maxMinutes: env.CUSTOMER_SESSION_MAX_MINUTES,
+      supportPhone: env.SUPPORT_PHONE,
+      supportHours: env.SUPPORT_HOURS,
     };
     const list = (v: string) =>
       v

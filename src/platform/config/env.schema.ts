@@ -271,6 +271,28 @@ export class EnvSchema {
   PII_ACCOUNT_ID_PATTERN =
     '\\b(?:acc(?:ount)?|acct|cust(?:omer)?)(?:\\s*(?:no\\.?|number|id|ref))?[\\s#:.-]*\\d{4,}\\b|\\b\\d{8,}\\b';
 
+  /** My account: a signed-in customer's cookie session ends after this long without a request. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(240)
+  CUSTOMER_SESSION_IDLE_MINUTES = 15;
+
+  /** My account: and after this long in any case (sign in again). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  CUSTOMER_SESSION_MAX_MINUTES = 120;
+
+  /** The operator's official phone contact, shown on the home page and the "Not you?" page. */
+  @IsString()
+  SUPPORT_PHONE = '150';
+
+  /** When SUPPORT_PHONE is answered (shown as written, both languages). */
+  @IsString()
+  SUPPORT_HOURS = '08:00-20:00';
+
   // --- what customers are told (issue 17) ---
   /** The operator's name, printed in breach notices (Regulation 611/2013 Annex II: the provider's name). */
   @IsString()

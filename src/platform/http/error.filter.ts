@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { scrubPii } from '../privacy/msisdn';
+import { ErrorPages, wantsHtml } from './error-pages';
 
 /** The one JSON error shape every 4xx/5xx uses. */
 export interface ErrorBody {
@@ -15,6 +16,9 @@ export interface ErrorBody {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  /** `pages`: HTML error pages for browsers (registered by the pages module); without it, JSON always. */
+  constructor(private readonly pages?: ErrorPages | null) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse();
@@ -27,7 +31,27 @@ export class ErrorFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    const page = this.pages && req && wantsHtml(req.headers?.accept) ? this.pageFor(req, body) : null;
+    if (page && 'redirect' in page) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(303, page.redirect);
+      return;
+    }
+    if (page) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(body.statusCode).type('html').send(page.html);
+      return;
+    }
     res.status(body.statusCode).json(body);
+  }
+
+  private pageFor(req: any, body: ErrorBody) {
+    try {
+      return this.pages!.answer(req, body.statusCode, body.requestId);
+    } catch (e) {
+      this.logger.error(`error page failed: ${scrubPii((e as Error).message)}`);
+      return null;
+    }
   }
 }
 
