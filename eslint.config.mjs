@@ -13,7 +13,8 @@ export const ALLOWED_EDGES = {
   audit: ['platform'],
   subscribers: ['platform', 'audit'],
   sandbox: ['platform', 'channels'],
-  identity: ['platform', 'channels', 'audit', 'subscribers'],
+  // identity -> notifications: customer sign-in codes are queued through the outbox (issue 18, F8)
+  identity: ['platform', 'channels', 'audit', 'subscribers', 'notifications'],
   analysis: ['platform', 'audit', 'subscribers'],
   notifications: ['platform', 'channels', 'audit', 'subscribers'],
   compensation: ['platform', 'audit', 'subscribers', 'notifications'],
@@ -31,17 +32,36 @@ const MODULES = Object.keys(ALLOWED_EDGES);
 const TOP = ['cli'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'bench/out/**', '*.js', '*.mjs'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'bench/out/**', '*.js', '*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through platform/config (AppConfig).' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through platform/config (AppConfig).',
+        },
+      ],
     },
   },
-  { files: ['src/platform/config/**', 'src/platform/database/data-source.ts', 'test/**', 'bench/**', 'src/cli/**', 'console/vite.config.mts'], rules: { 'no-restricted-properties': 'off' } },
+  {
+    files: [
+      'src/platform/config/**',
+      'src/platform/database/data-source.ts',
+      'test/**',
+      'bench/**',
+      'src/cli/**',
+      'console/vite.config.mts',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src/**/*.ts'],
@@ -59,7 +79,10 @@ export default tseslint.config(
         {
           default: 'disallow',
           policies: [
-            ...TOP.map((t) => ({ from: { element: { type: t } }, allow: { to: { element: { types: { anyOf: [...TOP, ...MODULES] } } } } })),
+            ...TOP.map((t) => ({
+              from: { element: { type: t } },
+              allow: { to: { element: { types: { anyOf: [...TOP, ...MODULES] } } } },
+            })),
             ...MODULES.map((m) => ({
               from: { element: { type: m } },
               allow: { to: { element: { types: { anyOf: [m, ...ALLOWED_EDGES[m]] } } } },

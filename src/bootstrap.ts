@@ -8,7 +8,16 @@ import { AppModule } from './app.module';
 import { AppConfig } from './platform/config';
 import { ErrorPages } from './platform/http/error-pages';
 import { serveConsole } from './platform/http/console-static';
+import {
+  bodyParserErrors,
+  opsGate,
+  OpsListener,
+  RejectNulPipe,
+  requestId,
+  securityHeaders,
+} from './platform/http/edge';
 import { ErrorFilter } from './platform/http/error.filter';
+import { UPLOAD_LIMITS_SETTING } from './platform/http/upload';
 import { createValidationPipe } from './platform/http/validation';
 
 export interface StartOptions {
@@ -22,23 +31,35 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(opts.overrides), {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false, // registered below, after the request id and with the configured limit
   });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback');
+  const config = app.get(AppConfig);
+  app.set('trust proxy', config.edge.trustProxy);
   app.disable('x-powered-by');
+  app.set(UPLOAD_LIMITS_SETTING, {
+    maxBytes: config.edge.uploadMaxBytes,
+    maxLineBytes: config.edge.uploadMaxLineBytes,
+  });
+  app.use(requestId());
+  app.use(securityHeaders());
+  app.use(opsGate(config));
+  app.useBodyParser('json', { limit: config.edge.jsonLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.edge.jsonLimitBytes, extended: true });
+  app.use(bodyParserErrors());
   app.use(cookieParser());
   serveConsole(app);
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(app.get(ErrorPages, { strict: false })));
   app.enableShutdownHooks();
   setupSwagger(app);
-  const config = app.get(AppConfig);
   if (config.privacy.usingDefaultKey) {
     new NestLogger('Config').warn(
       'PSEUDONYM_KEY is the built-in development key; set your own in production',
     );
   }
   await app.init();
+  if (config.runsApi) await app.get(OpsListener).start(app.getHttpAdapter().getInstance());
   const listening = opts.listen !== false && config.runsApi;
   app.flushLogs(); // listen() would flush the boot-time buffer; a worker never listens
   if (listening) await app.listen(config.http.port, config.http.host);

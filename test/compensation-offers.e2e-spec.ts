@@ -145,7 +145,14 @@ describe('compensation: offers, eligibility, claims', () => {
     const res = await upload(offer.id, `msisdn\n07911 230002\nOF-3\n+447911230002\n07911 999999\n\n`).expect(
       201,
     );
-    expect(res.body).toEqual({ lines: 5, matched: 3, added: 2, unmatched: 2 });
+    expect(res.body).toEqual({
+      lines: 5,
+      matched: 3,
+      added: 2,
+      unmatched: 2,
+      liabilityPence: null,
+      approvalStatus: 'not_required',
+    });
     expect(
       await count(t.db, `SELECT count(*) n FROM audit_events WHERE action = 'offer.eligible_upload'`),
     ).toBe(1);
@@ -264,6 +271,15 @@ describe('compensation: offers, eligibility, claims', () => {
       await createOffer({ name: 'Auto £2', value: 200, mode: 'auto', eligibility: 'list' }).expect(201)
     ).body;
     await upload(offer.id, 'OF-0\nOF-1\nOF-2\n').expect(201);
+    // an auto credit offer pays nobody until a second supervisor approves it (issue 18, F1)
+    const { tokens: approver } = await staffTokens(t, ['admin']); // earlier tests moved the clock
+    const approve = () =>
+      t
+        .http()
+        .post(`/compensation/offers/${offer.id}/approve`)
+        .auth(approver.admin, { type: 'bearer' })
+        .expect(200);
+    await approve();
     // the job queued at creation may already have applied the offer to nobody: wait for the upload's job
     // to finish (it marks the offer applied after its last batch, so the claims alone can show too early)
     await eventually(
@@ -279,12 +295,21 @@ describe('compensation: offers, eligibility, claims', () => {
         offer.id,
       ]),
     ).toBe(3);
+    // the job marks the offer applied after its last batch
+    await eventually(
+      async () =>
+        (await count(t.db, `SELECT count(*) n FROM offers WHERE id = $1 AND applied_at IS NOT NULL`, [
+          offer.id,
+        ])) === 1,
+    );
     expect(await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])).toBe(3);
     // Running the job again (or a customer claiming) adds nothing.
     expect(await t.get<OffersService>(OffersService).applyAuto(offer.id)).toBe(0);
     await claim(offer.id, 1).expect(409);
     // A later upload adds the newcomer only.
-    await upload(offer.id, 'OF-2\nOF-3\n').expect(201);
+    // growing the list past the approved liability needs approval again
+    expect((await upload(offer.id, 'OF-2\nOF-3\n').expect(201)).body.approvalStatus).toBe('pending');
+    await approve();
     await eventually(
       async () => (await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])) === 4,
       15_000,

@@ -49,7 +49,8 @@ export class AnalysisController {
       );
       return this.analyses.summary(run.id);
     } catch (e) {
-      if (e instanceof AnalysisInputError) throw new BadRequestException(e.message);
+      if (e instanceof AnalysisInputError)
+        throw new BadRequestException(this.analyses.displayText(e.message));
       throw e;
     }
   }

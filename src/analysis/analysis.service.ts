@@ -3,7 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
@@ -108,16 +109,40 @@ export class AnalysisService implements AudiencePort {
     if (status !== 'completed') throw new Conflict(`analysis run ${runId} is ${status}, not completed`);
   }
 
-  /** Resolves names from the API against ANALYSIS_INPUT_DIR, refusing anything outside it. */
+  /**
+   * Resolves names from the API against ANALYSIS_INPUT_DIR, refusing anything outside it, by name or by
+   * where it really is: a symbolic link to /etc/passwd inside the folder is refused (issue 18, F9). The
+   * real path is what gets opened. A missing file is passed on, for inspectFile to report.
+   */
   serverFiles(names: string[]): string[] {
     const dir = this.config.analysis.inputDir;
+    const realDir = realOrNull(dir) ?? dir;
     return names.map((n) => {
       const p = resolve(dir, n);
-      const rel = relative(dir, p);
-      if (rel.startsWith('..') || isAbsolute(rel))
-        throw new InvalidInput(`${n}: outside the analysis input directory`);
-      return p;
+      if (outside(p, dir)) throw new InvalidInput(`${n}: outside the analysis input directory`);
+      const real = realOrNull(p);
+      if (real === null) return p;
+      if (outside(real, realDir))
+        throw new InvalidInput(`${n}: a link to a file outside the analysis input directory`);
+      return real;
     });
+  }
+
+  /**
+   * A server path as staff may see it: relative to the input folder, or only the file's name (issue 18,
+   * F22: comms and support never see the server's layout).
+   */
+  displayPath(path: string): string {
+    const dir = this.config.analysis.inputDir;
+    for (const base of [realOrNull(dir) ?? dir, dir]) if (!outside(path, base)) return relative(base, path);
+    return basename(path);
+  }
+
+  /** A message with the input folder's paths shortened as displayPath does. */
+  displayText(text: string): string {
+    const dir = this.config.analysis.inputDir;
+    const real = realOrNull(dir) ?? dir;
+    return [...new Set([real, dir])].reduce((t, d) => t.split(`${d}${sep}`).join(''), text);
   }
 
   /**
@@ -533,7 +558,7 @@ export class AnalysisService implements AudiencePort {
       window: { from: asked.windowFrom.toISOString(), to: asked.windowTo.toISOString() },
       partners: asked.partners,
       files: files.map((f) => ({
-        path: f.path,
+        path: this.displayPath(f.path),
         size: f.size,
         sha256: f.sha256,
         format: f.format,
@@ -668,5 +693,18 @@ export class AnalysisService implements AudiencePort {
           }
         : null,
     };
+  }
+}
+
+function outside(path: string, base: string): boolean {
+  const rel = relative(base, path);
+  return rel.startsWith('..') || isAbsolute(rel);
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
   }
 }

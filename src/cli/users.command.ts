@@ -1,6 +1,9 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { STAFF_ROLES, StaffRole } from '../platform/http/principal';
+import { passwordProblem } from '../identity/credentials';
 import { UsersService } from '../identity/users.service';
 import { mask } from '../platform/privacy';
 import { withApp } from './cli-app';
@@ -19,24 +22,51 @@ interface CreateOptions {
   email: string;
   name?: string;
   role: StaffRole;
-  password?: string;
+  serviceAccount?: boolean;
   phone?: string;
 }
 
+/** Reads a line from the terminal without echoing it. */
+export async function promptHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new Error('no terminal to ask for the password: set CANDOR_NEW_USER_PASSWORD');
+  process.stderr.write(question);
+  const muted = new Writable({ write: (_c, _e, cb) => cb() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+/**
+ * The password never goes on the command line (shell history, `ps`): it comes from CANDOR_NEW_USER_PASSWORD
+ * or a hidden prompt, and is checked (length, common and guessable passwords) before the app starts.
+ */
 @SubCommand({ name: 'create', description: 'Create a staff user (the first admin, typically)' })
 export class UsersCreateCommand extends CommandRunner {
   async run(_: string[], o: CreateOptions): Promise<void> {
-    const password = o.password ?? process.env.CANDOR_NEW_USER_PASSWORD;
-    if (!o.email || !o.role || !password)
-      throw new Error('--email, --role and --password (or CANDOR_NEW_USER_PASSWORD) are required');
-    if (password.length < 12) throw new Error('password must be at least 12 characters');
+    if (!o.email || !o.role) throw new Error('--email and --role are required');
+    let password: string | undefined;
+    if (!o.serviceAccount) {
+      password = process.env.CANDOR_NEW_USER_PASSWORD || (await promptHidden('Password for the new user: '));
+      const problem = passwordProblem(password, [o.email, o.name ?? '']);
+      if (problem) throw new Error(problem);
+    }
     const user = await withApp((app) =>
-      app
-        .get(UsersService)
-        .create(
-          { email: o.email, displayName: o.name ?? o.email, role: o.role, password, phone: o.phone },
-          SYSTEM_ACTOR,
-        ),
+      app.get(UsersService).create(
+        {
+          email: o.email,
+          displayName: o.name ?? o.email,
+          role: o.role,
+          password,
+          phone: o.phone,
+          serviceAccount: !!o.serviceAccount,
+        },
+        SYSTEM_ACTOR,
+      ),
     );
     process.stdout.write(JSON.stringify({ id: user.id, email: user.email, role: user.role }) + '\n');
   }
@@ -61,9 +91,12 @@ export class UsersCreateCommand extends CommandRunner {
     return parseRole(v);
   }
 
-  @Option({ flags: '--password <password>', description: 'or set CANDOR_NEW_USER_PASSWORD' })
-  password(v: string) {
-    return v;
+  @Option({
+    flags: '--service-account',
+    description: 'a named account for automation: API keys only, no password',
+  })
+  serviceAccount() {
+    return true;
   }
 }
 

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { HttpResponse as Response } from '../platform/http/http-response';
 import type { Actor } from '../platform/http/actor';
 import { IdempotencyKey, sendIdempotent } from '../platform/http/idempotency-key';
-import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { CreditsService } from './credits.service';
 import { DecisionDto, IssueCreditDto, ListCreditsDto } from './dto/issue-credit.dto';
 
@@ -40,6 +40,7 @@ export class CreditsController {
   }
 
   @Post('credits/:id/approve')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
@@ -47,6 +48,7 @@ export class CreditsController {
   }
 
   @Post('credits/:id/reject')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: DecisionDto, @CurrentActor() actor: Actor) {

@@ -56,19 +56,29 @@ export class CreditsService {
       key,
       requestHash('credit.issue', dto),
       async (m) => {
+        // the agent's credits first, then the customer's (one order everywhere: no deadlock), so parallel
+        // requests cannot together pass either daily aggregate
+        await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
+          LOCK_NAMESPACE,
+          `agent:${actor.id}`,
+        ]);
         await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE, dto.subscriberId]);
         const [sub] = await m.query(`SELECT 1 FROM subscribers WHERE id = $1`, [dto.subscriberId]);
         if (!sub) throw new NotFound('No such subscriber');
-        const [{ today }] = await m.query(
-          `SELECT coalesce(sum(amount_pence), 0)::int AS today FROM credits
-           WHERE subscriber_id = $1 AND source = 'goodwill' AND status <> 'rejected' AND created_at >= $2`,
-          [dto.subscriberId, utcDayStart(this.clock.now())], // created_at is Clock time too
+        const [{ today, agent }] = await m.query(
+          `SELECT coalesce(sum(amount_pence) FILTER (WHERE subscriber_id = $1), 0)::int AS today,
+                  coalesce(sum(amount_pence) FILTER (WHERE requested_by = $3), 0)::int AS agent
+           FROM credits
+           WHERE (subscriber_id = $1 OR requested_by = $3) AND source = 'goodwill' AND status <> 'rejected'
+             AND created_at >= $2`,
+          [dto.subscriberId, utcDayStart(this.clock.now()), actor.id], // created_at is Clock time too
         );
         const decision = decideCredit(
           actor.role as StaffRole,
           dto.amountPence,
           today,
           this.config.compensation,
+          agent,
         );
         if (decision.outcome === 'refuse') throw new Unprocessable(decision.reason);
         const credit: NewCredit = { id: randomUUID(), source: 'goodwill', requestedBy: actor.id, ...dto };

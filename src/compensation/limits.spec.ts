@@ -4,6 +4,8 @@ const limits: CreditLimits = {
   supportMaxPerCredit: 2000,
   supportMaxPerCustomerPerDay: 5000,
   supervisorMaxPerCredit: 20000,
+  maxDailyPerCustomer: 20000,
+  maxDailyPerAgent: 50000,
 };
 
 describe('credit limits by role', () => {
@@ -26,8 +28,27 @@ describe('credit limits by role', () => {
 
   it('lets supervisors and admins issue up to £200, above that asks for a second approval', () => {
     expect(decideCredit('supervisor', 20000, 0, limits)).toEqual({ outcome: 'issue' });
-    expect(decideCredit('admin', 20000, 999999, limits)).toEqual({ outcome: 'issue' });
+    expect(decideCredit('admin', 20000, 0, limits)).toEqual({ outcome: 'issue' });
     expect(decideCredit('supervisor', 20001, 0, limits)).toMatchObject({ outcome: 'needs_approval' });
+  });
+
+  it('sends a credit to a second approver past the daily aggregate per customer, for every role (F4)', () => {
+    // the probe: five £200 credits to one customer by one supervisor
+    expect(decideCredit('supervisor', 20000, 20000, limits)).toMatchObject({
+      outcome: 'needs_approval',
+      reason: expect.stringContaining('credited £200.00 today'),
+    });
+    expect(decideCredit('admin', 1, 20000, limits).outcome).toBe('needs_approval');
+    expect(decideCredit('supervisor', 10000, 10000, limits).outcome).toBe('issue');
+  });
+
+  it('sends a credit to a second approver past the agent’s daily aggregate, for every role (F4)', () => {
+    expect(decideCredit('supervisor', 20000, 0, limits, 40000)).toMatchObject({
+      outcome: 'needs_approval',
+      reason: expect.stringContaining('You have credited £400.00 today'),
+    });
+    expect(decideCredit('support', 2000, 0, limits, 49000).outcome).toBe('needs_approval');
+    expect(decideCredit('support', 2000, 0, limits, 48000).outcome).toBe('issue');
   });
 
   it('refuses comms entirely', () => {

@@ -87,3 +87,18 @@ export function describeBenefit(
       return benefit ?? '';
   }
 }
+
+/**
+ * Whether a credit offer needs a second supervisor before it pays anyone (issue 18, F1): when it is applied
+ * automatically, or when its liability (value x eligible people) is above `thresholdPence`. Offers that
+ * pay no credit never do.
+ */
+export function offerNeedsApproval(
+  offer: { kind: string; mode: string; value: number | null },
+  eligible: number,
+  thresholdPence: number,
+): { liabilityPence: number | null; needsApproval: boolean } {
+  if (offer.kind !== 'credit' || offer.value === null) return { liabilityPence: null, needsApproval: false };
+  const liabilityPence = offer.value * eligible;
+  return { liabilityPence, needsApproval: offer.mode === 'auto' || liabilityPence > thresholdPence };
+}

@@ -1,6 +1,13 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Eligibility, OfferKind, OfferMode } from './offer-rules';
 
+export type OfferApproval = 'not_required' | 'pending' | 'approved';
+
+const BIGINT = {
+  to: (v: number | null) => v,
+  from: (v: string | null) => (v === null ? null : Number(v)),
+};
+
 @Entity('offers')
 export class Offer {
   @PrimaryGeneratedColumn('uuid')
@@ -46,6 +53,23 @@ export class Offer {
   /** When an auto-apply offer finished applying to everyone eligible. */
   @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
   appliedAt!: Date | null;
+
+  /** Credit offers applied automatically or above COMPENSATION_OFFER_APPROVAL_PENCE wait for a second supervisor. */
+  @Column({ name: 'approval_status', type: 'text', default: 'not_required' })
+  approvalStatus!: OfferApproval;
+
+  /** What the offer could pay in all (value x eligible people), for credit offers; null while unknown. */
+  @Column({ name: 'liability_pence', type: 'bigint', nullable: true, transformer: BIGINT })
+  liabilityPence!: number | null;
+
+  @Column({ name: 'approved_liability_pence', type: 'bigint', nullable: true, transformer: BIGINT })
+  approvedLiabilityPence!: number | null;
+
+  @Column({ name: 'approved_by', type: 'uuid', nullable: true })
+  approvedBy!: string | null;
+
+  @Column({ name: 'approved_at', type: 'timestamptz', nullable: true })
+  approvedAt!: Date | null;
 
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy!: string | null;

@@ -1,17 +1,9 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import type { IncomingMessage as Request } from 'node:http';
+import type { Readable } from 'node:stream';
+import { UploadStream } from '../platform/http/upload';
 import type { Actor } from '../platform/http/actor';
-import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { CreateOfferDto } from './dto/offer.dto';
 import { OffersService } from './offers.service';
 
@@ -39,13 +31,24 @@ export class OffersController {
     return this.offers.get(id);
   }
 
+  /** A second supervisor approves a credit offer that waits (auto, or liability above the set amount). */
+  @Post(':id/approve')
+  @Interactive()
+  @Roles('supervisor', 'admin')
+  @HttpCode(200)
+  approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.offers.approve(id, actor);
+  }
+
   /** Body: text/csv or text/plain, one number or account id per line (first column); streamed. */
   @Post(':id/eligible')
   @Roles('supervisor', 'admin')
   @ApiConsumes('text/csv', 'text/plain')
-  upload(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @CurrentActor() actor: Actor) {
-    if (!/^text\/(csv|plain)\b/.test(req.headers['content-type'] ?? ''))
-      throw new UnsupportedMediaTypeException('Send the list as text/csv or text/plain');
-    return this.offers.addToList(id, req, actor);
+  upload(
+    @Param('id', ParseUUIDPipe) id: string,
+    @UploadStream('text/csv', 'text/plain') list: Readable,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.offers.addToList(id, list, actor);
   }
 }

@@ -16,11 +16,18 @@ import { CreditsService } from './credits.service';
 import { CreateOfferDto } from './dto/offer.dto';
 import { IdempotencyService } from '../platform/http/idempotency.service';
 import { requestHash } from '../platform/http/idempotency';
-import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
+import { AppConfig } from '../platform/config';
+import {
+  describeBenefit,
+  normaliseKeyword,
+  offerNeedsApproval,
+  offerProblems,
+  windowState,
+} from './offer-rules';
 import { Offer } from './offer.entity';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
-import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
@@ -44,6 +51,7 @@ export class OffersService {
     private readonly notifier: ClaimNotifier,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
     @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
     private readonly clock: Clock,
   ) {}
@@ -85,11 +93,20 @@ export class OffersService {
             [o.id],
           );
         }
+        await this.assessLiability(m, o);
         await this.audit.record(m, actor, {
           action: 'offer.create',
           targetType: 'offer',
           targetId: o.id,
-          summary: { name: o.name, kind: o.kind, value: o.value, eligibility: o.eligibility, mode: o.mode },
+          summary: {
+            name: o.name,
+            kind: o.kind,
+            value: o.value,
+            eligibility: o.eligibility,
+            mode: o.mode,
+            liabilityPence: o.liabilityPence,
+            approvalStatus: o.approvalStatus,
+          },
         });
         return o;
       });
@@ -98,7 +115,62 @@ export class OffersService {
         throw new Conflict('Another offer already uses this keyword');
       throw e;
     }
-    if (offer.mode === 'auto') await this.enqueueApply(offer, `created`);
+    if (offer.mode === 'auto' && offer.approvalStatus !== 'pending')
+      await this.enqueueApply(offer, `created`);
+    return offer;
+  }
+
+  /**
+   * Works out what a credit offer could pay in all (value x eligible) and whether a second supervisor must
+   * approve it first (F1): always for auto offers, and above COMPENSATION_OFFER_APPROVAL_PENCE. An approved
+   * offer whose list grows past what was approved waits for approval again. Updates `offer` in place.
+   */
+  private async assessLiability(m: EntityManager, offer: Offer): Promise<void> {
+    const [{ n }] =
+      offer.eligibility === 'all'
+        ? await m.query(`SELECT count(*)::int AS n FROM subscribers`)
+        : await m.query(`SELECT count(*)::int AS n FROM offer_eligible WHERE offer_id = $1`, [offer.id]);
+    const { liabilityPence, needsApproval } = offerNeedsApproval(
+      offer,
+      n,
+      this.config.compensation.offerApprovalPence,
+    );
+    let approvalStatus = offer.approvalStatus ?? 'not_required';
+    if (!needsApproval) approvalStatus = approvalStatus === 'approved' ? 'approved' : 'not_required';
+    else if (approvalStatus === 'not_required') approvalStatus = 'pending';
+    else if (approvalStatus === 'approved' && liabilityPence! > (offer.approvedLiabilityPence ?? 0))
+      approvalStatus = 'pending';
+    await m.update(Offer, { id: offer.id }, { liabilityPence, approvalStatus });
+    Object.assign(offer, { liabilityPence, approvalStatus });
+  }
+
+  /** A second supervisor (not the offer's author) approves a credit offer; an auto offer then applies. */
+  async approve(id: string, actor: Actor): Promise<Offer> {
+    const offer = await this.db.transaction(async (m) => {
+      const o = await m.findOne(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!o) throw new NotFound('No such offer');
+      if (o.approvalStatus !== 'pending')
+        throw new Conflict(`This offer does not wait for approval (it is ${o.approvalStatus})`);
+      if (o.createdBy === actor.id) throw new Forbidden('A second person must approve this offer');
+      await m.update(
+        Offer,
+        { id },
+        {
+          approvalStatus: 'approved',
+          approvedLiabilityPence: o.liabilityPence,
+          approvedBy: actor.id ?? null,
+          approvedAt: () => 'now()',
+        },
+      );
+      await this.audit.record(m, actor, {
+        action: 'offer.approve',
+        targetType: 'offer',
+        targetId: id,
+        summary: { liabilityPence: o.liabilityPence },
+      });
+      return m.findOneByOrFail(Offer, { id });
+    });
+    if (offer.mode === 'auto') await this.enqueueApply(offer, `approved-${offer.approvedAt!.getTime()}`);
     return offer;
   }
 
@@ -121,6 +193,11 @@ export class OffersService {
     if (offer.eligibility !== 'list') throw new Conflict('Only an offer with list eligibility takes a list');
     const counts = { lines: 0, matched: 0, added: 0 };
     await this.db.transaction(async (m) => {
+      // the offer row stays locked for the upload: an approval waits for it and sees the final liability
+      Object.assign(
+        offer,
+        await m.findOneOrFail(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } }),
+      );
       let batch: string[] = [];
       const flush = async () => {
         if (!batch.length) return;
@@ -151,6 +228,7 @@ export class OffersService {
       }
       await flush();
       if (offer.mode === 'auto' && counts.added) await m.update(Offer, { id }, { appliedAt: null });
+      await this.assessLiability(m, offer);
       await this.audit.record(m, actor, {
         action: 'offer.eligible_upload',
         targetType: 'offer',
@@ -158,9 +236,14 @@ export class OffersService {
         summary: counts,
       });
     });
-    if (offer.mode === 'auto' && counts.added)
+    if (offer.mode === 'auto' && counts.added && offer.approvalStatus !== 'pending')
       await this.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
-    return { ...counts, unmatched: counts.lines - counts.matched };
+    return {
+      ...counts,
+      unmatched: counts.lines - counts.matched,
+      liabilityPence: offer.liabilityPence,
+      approvalStatus: offer.approvalStatus,
+    };
   }
 
   /** The offers a customer may see: eligible, and open or already claimed by them. */
@@ -172,6 +255,7 @@ export class OffersService {
       .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
       .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
       .where(ELIGIBLE, { sub: subscriberId })
+      .andWhere(`o.approval_status <> 'pending'`)
       .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
       .orderBy('o.claim_closes_at')
       .getRawAndEntities();
@@ -230,6 +314,7 @@ export class OffersService {
       .createQueryBuilder('o')
       .where('o.id = :offerId', { offerId })
       .andWhere(ELIGIBLE, { sub: subscriberId })
+      .andWhere(`o.approval_status <> 'pending'`)
       .getOne();
     if (!offer) throw new NotFound('No such offer for you');
     const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
@@ -340,7 +425,7 @@ export class OffersService {
    */
   async applyAuto(offerId: string): Promise<number> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
-    if (!offer || offer.mode !== 'auto' || offer.appliedAt) return 0;
+    if (!offer || offer.mode !== 'auto' || offer.appliedAt || offer.approvalStatus === 'pending') return 0;
     if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
     const source =
       offer.eligibility === 'all'
@@ -390,7 +475,8 @@ export class OffersService {
       .getRepository(Offer)
       .createQueryBuilder('o')
       .where(
-        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
+        `o.mode = 'auto' AND o.applied_at IS NULL AND o.approval_status <> 'pending'
+         AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
         { now },
       )
       .getMany();

@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Delete,
+  ForbiddenException,
   Get,
   HttpCode,
   NotFoundException,
@@ -15,8 +16,21 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTa
 import type { Response } from 'express';
 import type { Actor } from '../platform/http/actor';
 import { AppConfig } from '../platform/config';
-import { CurrentActor, CurrentPrincipal, Public, Roles } from '../platform/http/policy.decorators';
-import { CreateApiKeyDto, CreateUserDto, LoginDto, LogoutDto, UpdateUserDto } from './dto/auth.dto';
+import {
+  BeforeSecondFactor,
+  CurrentActor,
+  CurrentPrincipal,
+  Public,
+  Roles,
+} from '../platform/http/policy.decorators';
+import {
+  CreateApiKeyDto,
+  CreateUserDto,
+  LoginDto,
+  LogoutDto,
+  TotpCodeDto,
+  UpdateUserDto,
+} from './dto/auth.dto';
 import { ConsoleSessionDto, MeDto, StaffUserDto } from './dto/session.dto';
 import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
@@ -38,8 +52,34 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in for automation: email and password → a bearer token' })
   async login(@Body() dto: LoginDto, @CurrentActor() actor: Actor) {
-    const { token, expiresAt, user } = await this.auth.login(dto.email, dto.password, actor);
-    return { token, expiresAt, user };
+    const { token, expiresAt, user, totpEnrolmentRequired } = await this.auth.login(
+      dto.email,
+      dto.password,
+      actor,
+      dto.totp,
+    );
+    return { token, expiresAt, user, totpEnrolmentRequired };
+  }
+
+  /** Starts setting up an authenticator app for yourself: the secret and its otpauth:// URI (a QR code). */
+  @Post('auth/totp/setup')
+  @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
+  startTotp(@CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
+    return this.auth.startTotp(p, actor);
+  }
+
+  /** Confirms the authenticator with its first code; this session then counts as signed in with it. */
+  @Post('auth/totp/confirm')
+  @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
+  @HttpCode(200)
+  confirmTotp(@Body() dto: TotpCodeDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
+    return this.auth.confirmTotp(p, dto.code, actor);
   }
 
   /**
@@ -56,16 +96,22 @@ export class AuthController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConsoleSessionDto> {
-    const { token, expiresAt, user } = await this.auth.login(dto.email, dto.password, actor);
+    const { token, expiresAt, user, totpEnrolmentRequired } = await this.auth.login(
+      dto.email,
+      dto.password,
+      actor,
+      dto.totp,
+    );
     const csrfToken = csrfTokenFor(token);
     const opts = sessionCookieOptions(this.config.auth.secureCookies, expiresAt);
     res.cookie(SESSION_COOKIE, token, opts.session);
     res.cookie(CSRF_COOKIE, csrfToken, opts.csrf);
-    return { user, expiresAt: expiresAt?.toISOString() ?? null, csrfToken };
+    return { user, expiresAt: expiresAt?.toISOString() ?? null, csrfToken, totpEnrolmentRequired };
   }
 
   @Post('auth/logout')
   @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out (this session, or with `everywhere` every session of mine)' })
   @ApiNoContentResponse()
@@ -85,6 +131,7 @@ export class AuthController {
 
   @Get('auth/me')
   @Roles(...STAFF_ROLES)
+  @BeforeSecondFactor()
   @ApiOperation({ summary: 'Who am I: the caller, how they signed in, and their user record' })
   @ApiOkResponse({ type: MeDto })
   async me(@CurrentPrincipal() p: Principal): Promise<MeDto> {
@@ -102,8 +149,9 @@ export class AuthController {
 
   @Post('auth/api-keys')
   @Roles('admin')
-  createApiKey(@Body() dto: CreateApiKeyDto, @CurrentActor() actor: Actor) {
-    return this.auth.createApiKey(dto.userId, dto.name, actor);
+  createApiKey(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
+    StaffAuthService.ensureStaff(p);
+    return this.auth.createApiKey(p, dto, actor);
   }
 
   @Delete('auth/api-keys/:id')

@@ -7,13 +7,20 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { POLICY_KEY, Policy } from '../platform/http/policy.decorators';
+import {
+  BEFORE_SECOND_FACTOR_KEY,
+  INTERACTIVE_KEY,
+  POLICY_KEY,
+  Policy,
+} from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
 import { AppConfig } from '../platform/config';
 import { CSRF_FIELD, CUSTOMER_COOKIE, readCookie, validFormToken } from './customer-cookie';
 import { tokenKind } from './secrets';
 import { CSRF_HEADER, csrfRefusal, SESSION_COOKIE } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
+
+const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
 /**
  * Deny by default: a route without a policy decorator is refused (and logged), so forgetting a decorator
@@ -77,6 +84,26 @@ export class AuthGuard implements CanActivate {
     if (principal.type !== 'staff') throw new ForbiddenException('This route is for staff');
     if (!policy.roles.includes(principal.role))
       throw new ForbiddenException(`Requires role: ${policy.roles.join(' or ')}`);
+    const flag = (key: string) =>
+      this.reflector.getAllAndOverride<boolean | undefined>(key, [ctx.getHandler(), ctx.getClass()]) === true;
+    if (principal.via === 'api_key') {
+      if (flag(INTERACTIVE_KEY))
+        throw new ForbiddenException({
+          message: 'Approvals need a person signed in, not an API key',
+          code: 'interactive_session_required',
+        });
+      if (!READ_METHODS.includes(req.method) && !principal.scopes?.includes('write'))
+        throw new ForbiddenException({ message: 'This API key is read-only', code: 'api_key_scope' });
+    } else if (
+      !principal.mfa &&
+      this.staff.needsSecondFactor(principal.role) &&
+      !flag(BEFORE_SECOND_FACTOR_KEY)
+    ) {
+      throw new ForbiddenException({
+        message: 'Set up an authenticator app first (POST /auth/totp/setup), then sign in with its code',
+        code: 'totp_enrolment_required',
+      });
+    }
     return true;
   }
 

@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
-import { SmsProvider } from '../channels/sms-provider';
+import { NotificationsService } from '../notifications/notifications.service';
+import { JobMetrics } from '../platform/metrics/metrics.service';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
@@ -13,7 +15,6 @@ import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
 import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
-import { otpText } from './otp-text';
 import { InvalidInput, NotAuthenticated, TooManyRequests } from '../platform/http/domain-error';
 
 @Injectable()
@@ -25,12 +26,23 @@ export class CustomerAuthService {
     private readonly subscribers: SubscribersService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
-    /** Codes go straight to the SMS channel, not the outbox: a code is never stored in clear, and a lost one is asked for again. */
-    private readonly sms: SmsProvider,
+    /**
+     * Codes are queued through the outbox in the challenge's transaction, so a customer's request costs what a
+     * stranger's does (issue 18, F8); the outbox clears a message's variables (the code) once it is sent.
+     */
+    private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+    metrics: JobMetrics,
+  ) {
+    this.budgetExhausted = metrics.counter(
+      'candor_otp_global_budget_exhausted_total',
+      'Code checks refused because the hourly budget of wrong codes across all numbers is used up',
+    );
+  }
+
+  private readonly budgetExhausted: Counter<string>;
 
   /**
    * Starts a sign-in. The answer is the same whether or not the number is a subscriber (no enumeration);
@@ -73,18 +85,35 @@ export class CustomerAuthService {
         targetId: subscriber?.id,
         summary: { known: !!subscriber },
       });
+      // queued, not sent: the answer takes the same time for a customer and a stranger (F8)
+      if (subscriber)
+        await this.notifications.queue(m, {
+          kind: 'customer-sign-in-code',
+          channel: 'sms',
+          to: e164,
+          locale: subscriber.locale,
+          vars: { code, minutes: String(Math.round(otpTtlSeconds / 60)) },
+          dedupeKey: `otp:${row.id}`,
+          subscriberId: subscriber.id,
+        });
       return row;
     });
-    if (subscriber) {
-      const minutes = Math.round(otpTtlSeconds / 60);
-      await this.sms.send({ to: e164, body: otpText(code, minutes, subscriber.locale) });
-      this.logger.log(`sign-in code sent to ${mask(e164)}`);
-    }
+    if (subscriber) this.logger.log(`sign-in code queued for ${mask(e164)}`);
     return { challengeId: challenge.id, expiresAt };
   }
 
-  /** Checks a code: counts the attempt atomically first, so parallel guesses cannot exceed the limit. */
+  /**
+   * Checks a code: counts the attempt atomically first, so parallel guesses cannot exceed the limit. Wrong
+   * codes also count against one budget across all numbers (OTP_MAX_FAILED_CHECKS_PER_HOUR): a guesser
+   * spreading attempts over many numbers pauses code checks for everyone and raises an alert (F26).
+   */
   async verify(challengeId: string, code: string, actor: Actor): Promise<{ token: string; expiresAt: Date }> {
+    const budget = this.config.auth.otpMaxFailedChecksPerHour;
+    if ((await this.limiter.count('otp-fail-global', 'all')) >= budget) {
+      this.budgetExhausted.inc();
+      this.logger.error(`ALERT: more than ${budget} wrong sign-in codes this hour; code checks paused`);
+      throw new TooManyRequests('Sign-in codes cannot be checked just now; try again later');
+    }
     const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
       .query(
         `UPDATE customer_otp_challenges SET attempts = attempts + 1
@@ -96,6 +125,7 @@ export class CustomerAuthService {
     const row = rows?.[0];
     const matches = !!row && row.subscriber_id !== null && row.code_hash === this.codeHash(challengeId, code);
     if (!matches) {
+      await this.limiter.hit('otp-fail-global', 'all', budget, 3600);
       await this.db.transaction((m) =>
         this.audit.record(m, actor, {
           action: 'customer.otp_failed',

@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { declareMessageKinds } from '../notifications/message-kinds';
+import { IDENTITY_KINDS } from './identity-messages';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscribersModule } from '../subscribers/subscribers.module';
@@ -12,6 +14,9 @@ import { StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 import { UsersService } from './users.service';
+
+// Sign-in codes are an outbox message kind of this module (issue 18, F8).
+declareMessageKinds(IDENTITY_KINDS);
 
 @Global()
 @Module({

@@ -26,6 +26,14 @@ export class StaffToken {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  /** API keys: `read` (GET/HEAD only) and/or `write`. Sessions: none (the role decides). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  scopes!: string[];
+
+  /** A session signed in with a second factor. */
+  @Column({ type: 'boolean', default: false })
+  mfa!: boolean;
+
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 }

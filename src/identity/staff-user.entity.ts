@@ -25,6 +25,17 @@ export class StaffUser {
   @Column({ type: 'boolean', default: true })
   active!: boolean;
 
+  /** A named service account: no password, never signs in, acts only through API keys (cannot approve). */
+  @Column({ name: 'service_account', type: 'boolean', default: false })
+  serviceAccount!: boolean;
+
+  /** Base32 TOTP secret; pending until totpEnabledAt is set by a confirmed code. */
+  @Column({ name: 'totp_secret', type: 'text', nullable: true, select: false })
+  totpSecret!: string | null;
+
+  @Column({ name: 'totp_enabled_at', type: 'timestamptz', nullable: true })
+  totpEnabledAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -6,9 +6,10 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { mask, toE164 } from '../platform/privacy';
-import { StaffToken } from './staff-token.entity';
 import { StaffRole } from '../platform/http/principal';
+import { canonicalEmail, passwordProblem } from './credentials';
 import { hashPassword } from './secrets';
+import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
@@ -17,8 +18,14 @@ export interface NewStaffUser {
   email: string;
   displayName: string;
   role: StaffRole;
-  password: string;
+  /** Required for people; a service account has none (it never signs in). */
+  password?: string;
   phone?: string | null;
+  serviceAccount?: boolean;
+}
+
+function invalid(field: string, message: string): InvalidInput {
+  return new InvalidInput('Validation failed', [{ field, messages: [message] }]);
 }
 
 @Injectable()
@@ -34,32 +41,44 @@ export class UsersService {
   normalisePhone(phone: string | null | undefined): string | null | undefined {
     if (phone === undefined || phone === null) return phone;
     const e164 = toE164(phone, this.config.privacy.defaultCountry, true);
-    if (!e164)
-      throw new InvalidInput('Validation failed', [
-        { field: 'phone', messages: ['phone must be a mobile number, e.g. 07911 123456'] },
-      ]);
+    if (!e164) throw invalid('phone', 'phone must be a mobile number, e.g. 07911 123456');
     return e164;
   }
 
+  /**
+   * Creates a person (a password that is long and hard to guess) or a named service account (no password).
+   * The email is stored in its one canonical form (ASCII, lower case).
+   */
   async create(input: NewStaffUser, actor: Actor): Promise<StaffUser> {
+    const email = canonicalEmail(input.email);
+    if (!email) throw invalid('email', 'email must use ASCII characters only');
+    const service = input.serviceAccount === true;
+    if (service && input.password !== undefined)
+      throw invalid('password', 'a service account has no password (it uses API keys)');
+    if (!service) {
+      if (input.password === undefined) throw invalid('password', 'password is required');
+      const problem = passwordProblem(input.password, [email, input.displayName]);
+      if (problem) throw invalid('password', problem);
+    }
     const phone = this.normalisePhone(input.phone);
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = service ? null : await hashPassword(input.password!);
     try {
       return await this.db.transaction(async (m) => {
         const user = await m.save(
           m.create(StaffUser, {
-            email: input.email,
+            email,
             displayName: input.displayName,
             role: input.role,
             phone: phone ?? null,
             passwordHash,
+            serviceAccount: service,
           }),
         );
         await this.audit.record(m, actor, {
           action: 'user.create',
           targetType: 'staff_user',
           targetId: user.id,
-          summary: { role: input.role, ...(phone ? { phone: mask(phone) } : {}) },
+          summary: { role: input.role, serviceAccount: service, ...(phone ? { phone: mask(phone) } : {}) },
         });
         delete (user as Partial<StaffUser>).passwordHash;
         return user;
@@ -89,17 +108,24 @@ export class UsersService {
   }
 
   /**
-   * Role, name, active flag, phone. Deactivating ends the user's sessions in the same transaction (their
-   * API keys stop working too: a token only resolves for an active user). Phones are audited masked.
+   * Role, name, active flag, phone, authenticator reset. Deactivating, changing the role or resetting the
+   * authenticator revokes the user's sessions and API keys in the same transaction (issue 18, F21): turning
+   * the user back on does not bring them back. Phones are audited masked.
    */
   async update(
     id: string,
-    input: { role?: StaffRole; active?: boolean; displayName?: string; phone?: string | null },
+    input: {
+      role?: StaffRole;
+      active?: boolean;
+      displayName?: string;
+      phone?: string | null;
+      resetTotp?: boolean;
+    },
     actor: Actor,
   ): Promise<StaffUser> {
     const patch = { ...input, phone: this.normalisePhone(input.phone) };
     return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, { where: { id } });
+      const user = await m.findOne(StaffUser, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw new NotFound('No such user');
       const shown = (u: { phone?: string | null }) =>
         u.phone === undefined ? undefined : u.phone === null ? null : mask(u.phone);
@@ -109,17 +135,25 @@ export class UsersService {
         displayName: user.displayName,
         phone: shown(user),
       };
-      const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const { resetTotp, ...fields } = patch;
+      const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       Object.assign(user, changes);
+      if (resetTotp) Object.assign(user, { totpSecret: null, totpEnabledAt: null });
       await m.save(user);
-      let sessionsEnded = 0;
-      if (patch.active === false) {
+      // A deactivation, a role change or a new authenticator ends every session and key the user had: a
+      // reactivated or re-roled account starts from a fresh sign-in, never from an old token (F21).
+      const revoke =
+        (patch.active !== undefined && patch.active !== before.active) ||
+        (patch.role !== undefined && patch.role !== before.role) ||
+        resetTotp === true;
+      let tokensRevoked = 0;
+      if (revoke) {
         const res = await m.update(
           StaffToken,
-          { userId: id, kind: 'session', revokedAt: IsNull() },
+          { userId: id, revokedAt: IsNull() },
           { revokedAt: this.clock.now() },
         );
-        sessionsEnded = res.affected ?? 0;
+        tokensRevoked = res.affected ?? 0;
       }
       await this.audit.record(m, actor, {
         action: 'user.update',
@@ -128,7 +162,8 @@ export class UsersService {
         summary: {
           before,
           after: { ...changes, ...(changes.phone !== undefined ? { phone: shown(patch) } : {}) },
-          ...(patch.active === false ? { sessionsEnded } : {}),
+          ...(resetTotp ? { resetTotp } : {}),
+          ...(revoke ? { tokensRevoked } : {}),
         },
       });
       return user;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/http/actor';
-import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { BreachReportService } from './breach-report.service';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto, TextChangeDto } from './dto/incident.dto';
 import {
@@ -152,6 +152,7 @@ export class IncidentsController {
   }
 
   @Post(':id/text-changes/:changeId/approve')
+  @Interactive()
   @Roles(...WRITERS)
   @HttpCode(200)
   @ApiOperation({ summary: 'Apply a proposed public-text change (not its author)' })
@@ -183,6 +184,7 @@ export class IncidentsController {
 
   /** The incident's approver roles (default supervisor) are checked in the service; never the author. */
   @Post(':id/updates/:updateId/approve')
+  @Interactive()
   @Roles(...WRITERS)
   @HttpCode(200)
   @ApiOperation({

@@ -1,18 +1,9 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  StreamableFile,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Actor } from '../platform/http/actor';
-import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
+import { UploadStream } from '../platform/http/upload';
 import { CampaignsService } from './campaigns.service';
 import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 
@@ -68,11 +59,16 @@ export class CampaignsController {
   @Post(':id/audience')
   @Roles(...SENDERS)
   @ApiConsumes('text/csv')
-  audience(@Param('id', ParseUUIDPipe) id: string, @Req() req: Readable, @CurrentActor() actor: Actor) {
-    return this.campaigns.uploadAudience(id, req, actor);
+  audience(
+    @Param('id', ParseUUIDPipe) id: string,
+    @UploadStream('text/csv', 'text/plain') csv: Readable,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.uploadAudience(id, csv, actor);
   }
 
   @Post(':id/approve')
+  @Interactive()
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {

@@ -217,14 +217,24 @@ export class CampaignsService {
       batch = [];
       // One statement: add the matches and count how many keys matched someone.
       const key = byNumber ? 's.msisdn_hmac' : 's.account_id';
-      const [{ n }] = await this.db.query(
-        `WITH k AS (SELECT unnest($2::text[]) AS k),
-              hits AS (SELECT k.k, s.id FROM k JOIN subscribers s ON ${key} = k.k),
-              ins AS (INSERT INTO campaign_audience (campaign_id, subscriber_id)
-                      SELECT DISTINCT $1::uuid, id FROM hits ON CONFLICT DO NOTHING)
-         SELECT count(*)::int AS n FROM hits`,
-        [c.id, keys],
-      );
+      // Each batch re-checks the campaign under a share lock (issue 18, F5): an approval waits for the batch
+      // in flight, and no batch lands once the campaign has left draft, so what was approved is what is sent.
+      const n = await this.db.transaction(async (m) => {
+        const [row] = await m.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [c.id]);
+        if (row?.status !== 'draft')
+          throw new Conflict(
+            `the campaign became ${row?.status ?? 'deleted'} while the audience was uploading; the rest was not added`,
+          );
+        const [hit] = await m.query(
+          `WITH k AS (SELECT unnest($2::text[]) AS k),
+                hits AS (SELECT k.k, s.id FROM k JOIN subscribers s ON ${key} = k.k),
+                ins AS (INSERT INTO campaign_audience (campaign_id, subscriber_id)
+                        SELECT DISTINCT $1::uuid, id FROM hits ON CONFLICT DO NOTHING)
+           SELECT count(*)::int AS n FROM hits`,
+          [c.id, keys],
+        );
+        return hit.n as number;
+      });
       report.matched += n;
       report.unknown += keys.length - n;
     };

@@ -1,19 +1,9 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { UploadStream } from '../platform/http/upload';
 import type { Actor } from '../platform/http/actor';
-import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { Clock } from '../platform/clock/clock';
 import { QueueQueryDto, RejectDto, ScheduleDto } from './dto/number-change.dto';
 import { NumberChangeService } from './number-change.service';
@@ -49,6 +39,7 @@ export class NumberChangeController {
   }
 
   @Post('requests/:id/approve')
+  @Interactive()
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() a: Actor) {
@@ -56,6 +47,7 @@ export class NumberChangeController {
   }
 
   @Post('requests/:id/reject')
+  @Interactive()
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RejectDto, @CurrentActor() a: Actor) {
@@ -86,9 +78,7 @@ export class NumberChangeController {
   @Roles('supervisor', 'admin')
   @ApiConsumes('text/csv')
   @HttpCode(200)
-  importPool(@Req() req: IncomingMessage, @CurrentActor() a: Actor) {
-    if (!/^text\/csv\b/.test(req.headers['content-type'] ?? ''))
-      throw new UnsupportedMediaTypeException('Send the pool as text/csv');
-    return this.pool.importCsv(req, a);
+  importPool(@UploadStream('text/csv') csv: Readable, @CurrentActor() a: Actor) {
+    return this.pool.importCsv(csv, a);
   }
 }

@@ -15,6 +15,7 @@ export const routes: RouteTable = {
   'GET /compensation/offers': [...agents],
   'GET /compensation/offers/:id': [...agents],
   'POST /compensation/offers/:id/eligible': [...supervisors],
+  'POST /compensation/offers/:id/approve': [...supervisors],
   'GET /compensation/billing/outbox': [...supervisors],
   'POST /compensation/billing/outbox/:id/retry': [...supervisors],
   'GET /compensation/billing/export': [...supervisors],

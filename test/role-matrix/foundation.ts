@@ -5,6 +5,8 @@ export const routes: RouteTable = {
   'POST /auth/login': 'public',
   'POST /auth/logout': ['comms', 'support', 'supervisor', 'admin'],
   'GET /auth/me': ['comms', 'support', 'supervisor', 'admin'],
+  'POST /auth/totp/setup': ['comms', 'support', 'supervisor', 'admin'],
+  'POST /auth/totp/confirm': ['comms', 'support', 'supervisor', 'admin'],
   'GET /auth/api-keys': ['admin'],
   'POST /auth/api-keys': ['admin'],
   'DELETE /auth/api-keys/:id': ['admin'],

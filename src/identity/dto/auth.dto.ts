@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
+  IsInt,
+  Max,
+  Min,
+  ValidateIf,
   IsEmail,
   IsIn,
   IsOptional,
@@ -11,7 +18,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
+import { API_KEY_SCOPES, STAFF_ROLES, type ApiKeyScope, type StaffRole } from '../../platform/http/principal';
 
 export class LoginDto {
   @ApiProperty({ example: 'comms@candor.test' })
@@ -23,6 +30,20 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(200)
   password!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The 6-digit code from the authenticator app; required (401, code `totp_required`) once set up',
+  })
+  @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'totp must be 6 digits' })
+  totp?: string;
+}
+
+export class TotpCodeDto {
+  @ApiProperty({ example: '123456' })
+  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  code!: string;
 }
 
 export class CreateUserDto {
@@ -39,11 +60,20 @@ export class CreateUserDto {
   @IsIn(STAFF_ROLES)
   role!: StaffRole;
 
-  @ApiProperty({ minLength: 12 })
+  @ApiPropertyOptional({
+    minLength: 12,
+    description: 'Required for people; refused for service accounts. Weak or common passwords are refused.',
+  })
+  @ValidateIf((o) => !o.serviceAccount || o.password !== undefined)
   @IsString()
   @MinLength(12)
   @MaxLength(200)
-  password!: string;
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'A named service account: no password, API keys only, never approves' })
+  @IsOptional()
+  @IsBoolean()
+  serviceAccount?: boolean;
 
   @ApiPropertyOptional({
     description: 'Mobile for on-duty reminders by SMS (any format; stored in E.164)',
@@ -72,6 +102,11 @@ export class UpdateUserDto {
   @Length(1, 120)
   displayName?: string;
 
+  @ApiPropertyOptional({ description: 'Remove the authenticator, so the user sets up a new one' })
+  @IsOptional()
+  @IsBoolean()
+  resetTotp?: boolean;
+
   @ApiPropertyOptional({
     description: 'Mobile for reminder SMS (any format; stored in E.164); null removes it',
     example: '07911 123456',
@@ -92,9 +127,25 @@ export class LogoutDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty()
+  @ApiPropertyOptional({ description: 'A service account; omitted = a key for yourself' })
+  @IsOptional()
   @IsUUID()
-  userId!: string;
+  userId?: string;
+
+  @ApiPropertyOptional({ enum: API_KEY_SCOPES, isArray: true, description: 'Default: read' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(API_KEY_SCOPES.length)
+  @IsIn(API_KEY_SCOPES, { each: true })
+  scopes?: ApiKeyScope[];
+
+  @ApiPropertyOptional({ description: 'Days until the key expires (default 90, at most API_KEY_MAX_DAYS)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
 
   @ApiProperty()
   @IsString()

@@ -37,6 +37,11 @@ export class ConsoleSessionDto {
 
   @ApiProperty({ description: 'Send it as the X-CSRF-Token header with every write' })
   csrfToken!: string;
+
+  @ApiProperty({
+    description: 'This person must set up an authenticator (POST /auth/totp/setup) before anything else',
+  })
+  totpEnrolmentRequired!: boolean;
 }
 
 export class MeDto {

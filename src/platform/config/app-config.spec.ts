@@ -45,6 +45,9 @@ describe('loadConfig', () => {
       supportMaxPerCredit: 1500,
       supportMaxPerCustomerPerDay: 5000,
       supervisorMaxPerCredit: 20000,
+      maxDailyPerCustomer: 20000,
+      maxDailyPerAgent: 50000,
+      offerApprovalPence: 20000,
     });
     expect(c.billing.webhookUrl).toBeUndefined();
     expect(() => loadConfig({ BILLING_WEBHOOK_URL: 'http://billing.local/hook' })).toThrow(
@@ -105,5 +108,29 @@ describe('the SMS sender pool', () => {
     expect(() => loadConfig({ SMS_SENDERS: 'Candor:ten' })).toThrow(/SMS_SENDERS/);
     expect(() => loadConfig({ SMS_SENDERS: 'Candor:10,Candor:20' })).toThrow(/twice/);
     expect(() => loadConfig({ SMS_SENDERS: 'Candor:10,Other' })).toThrow(/every sender a rate/);
+  });
+});
+
+describe('hardening configuration (issue 18)', () => {
+  it('has safe production defaults and open development ones', () => {
+    const dev = loadConfig({});
+    expect(dev.production).toBe(false);
+    expect(dev.auth.totpRequired).toBe(false);
+    expect(dev.edge.opsAccess).toBe('open');
+    expect(dev.edge.trustProxy).toBe('loopback');
+    const prod = loadConfig({ NODE_ENV: 'production' });
+    expect(prod.auth.totpRequired).toBe(true);
+    expect(prod.edge.opsAccess).toBe('internal');
+    expect(loadConfig({ NODE_ENV: 'production', STAFF_TOTP_REQUIRED: 'false' }).auth.totpRequired).toBe(
+      false,
+    );
+  });
+
+  it('parses TRUST_PROXY and wants a token for OPS_ACCESS=token', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).edge.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).edge.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).edge.trustProxy).toBe('10.0.0.0/8, loopback');
+    expect(() => loadConfig({ OPS_ACCESS: 'token' })).toThrow(/OPS_TOKEN: required/);
+    expect(() => loadConfig({ OPS_ACCESS: 'token', OPS_TOKEN: 'short' })).toThrow(/OPS_TOKEN/);
   });
 });

@@ -29,6 +29,22 @@ export class AppConfig {
     otpMaxPerNumberPerHour: number;
     otpMaxPerIpPerHour: number;
     loginMaxFailures: number;
+    loginMaxFailuresPerIp: number;
+    loginMaxFailuresPerAccount: number;
+    totpRequired: boolean;
+    apiKeyMaxDays: number;
+    otpMaxFailedChecksPerHour: number;
+  };
+  readonly production: boolean;
+  readonly edge: {
+    opsAccess: 'open' | 'token' | 'internal';
+    opsToken?: string;
+    opsPort: number;
+    opsHost: string;
+    trustProxy: boolean | number | string;
+    jsonLimitBytes: number;
+    uploadMaxBytes: number;
+    uploadMaxLineBytes: number;
   };
   readonly twilio: {
     accountSid?: string;
@@ -89,6 +105,9 @@ export class AppConfig {
     supportMaxPerCredit: number;
     supportMaxPerCustomerPerDay: number;
     supervisorMaxPerCredit: number;
+    maxDailyPerCustomer: number;
+    maxDailyPerAgent: number;
+    offerApprovalPence: number;
   };
   readonly billing: { webhookUrl?: string; webhookSecret?: string; attempts: number; backoffMs: number };
   /** The validated raw values, for modules that add their own variables to EnvSchema. */
@@ -121,7 +140,25 @@ export class AppConfig {
       otpMaxPerNumberPerHour: env.OTP_MAX_PER_NUMBER_PER_HOUR,
       otpMaxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
       loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      loginMaxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      totpRequired: env.STAFF_TOTP_REQUIRED ?? env.NODE_ENV === 'production',
+      apiKeyMaxDays: env.API_KEY_MAX_DAYS,
+      otpMaxFailedChecksPerHour: env.OTP_MAX_FAILED_CHECKS_PER_HOUR,
     };
+    this.production = env.NODE_ENV === 'production';
+    this.edge = {
+      opsAccess: env.OPS_ACCESS ?? (this.production ? 'internal' : 'open'),
+      opsToken: env.OPS_TOKEN || undefined,
+      opsPort: env.OPS_PORT,
+      opsHost: env.OPS_HOST,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      jsonLimitBytes: env.HTTP_JSON_LIMIT_BYTES,
+      uploadMaxBytes: env.UPLOAD_MAX_BYTES,
+      uploadMaxLineBytes: env.UPLOAD_MAX_LINE_BYTES,
+    };
+    if (this.edge.opsAccess === 'token' && !this.edge.opsToken)
+      throw new ConfigError('Invalid configuration:\n  OPS_TOKEN: required when OPS_ACCESS=token');
     this.twilio = {
       accountSid: env.TWILIO_ACCOUNT_SID || undefined,
       authToken: env.TWILIO_AUTH_TOKEN || undefined,
@@ -208,6 +245,9 @@ export class AppConfig {
       supportMaxPerCredit: env.COMPENSATION_SUPPORT_MAX_CREDIT_PENCE,
       supportMaxPerCustomerPerDay: env.COMPENSATION_SUPPORT_MAX_DAILY_PENCE,
       supervisorMaxPerCredit: env.COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE,
+      maxDailyPerCustomer: env.COMPENSATION_MAX_DAILY_PER_CUSTOMER_PENCE,
+      maxDailyPerAgent: env.COMPENSATION_MAX_DAILY_PER_AGENT_PENCE,
+      offerApprovalPence: env.COMPENSATION_OFFER_APPROVAL_PENCE,
     };
     this.billing = {
       webhookUrl: env.BILLING_WEBHOOK_URL || undefined,
@@ -228,6 +268,14 @@ export class AppConfig {
   get runsWorker(): boolean {
     return this.role !== 'api';
   }
+}
+
+/** Express's `trust proxy`: `true`/`false`, a hop count, or addresses and subnets (comma-separated). */
+export function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }
 
 function compilePattern(name: string, source: string): RegExp {
@@ -294,6 +342,9 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'PROVISIONING_URL',
     'BILLING_WEBHOOK_URL',
     'BILLING_WEBHOOK_SECRET',
+    'STAFF_TOTP_REQUIRED',
+    'OPS_ACCESS',
+    'OPS_TOKEN',
   ];
   const picked: Record<string, string> = {};
   for (const key of [...known, ...optional]) {

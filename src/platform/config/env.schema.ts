@@ -126,6 +126,88 @@ export class EnvSchema {
   @Min(1)
   LOGIN_MAX_FAILURES = 10;
 
+  // --- hardening (issue 18) ---
+  /** `production` turns on the safe defaults below (TOTP for supervisors and admins, protected /metrics and /docs). */
+  @IsString()
+  NODE_ENV = 'development';
+
+  /** Failed staff logins allowed from one IP address (any accounts) per 15 minutes before 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  /** Failed logins for one account from all addresses together per 15 minutes (a distributed guess). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 100;
+
+  /** Supervisors and admins must sign in with a TOTP code. Unset: on when NODE_ENV=production. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  STAFF_TOTP_REQUIRED?: boolean;
+
+  /** The longest an API key may live. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  API_KEY_MAX_DAYS = 365;
+
+  /**
+   * Who may read /metrics and /docs: `open`, `token` (Bearer OPS_TOKEN) or `internal` (only on OPS_PORT).
+   * Unset: `internal` when NODE_ENV=production, else `open`.
+   */
+  @IsOptional()
+  @IsIn(['open', 'token', 'internal'])
+  OPS_ACCESS?: 'open' | 'token' | 'internal';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(24)
+  OPS_TOKEN?: string;
+
+  /** A second listener for /metrics and /docs (OPS_ACCESS=internal); 0 = none. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  OPS_PORT = 0;
+
+  @IsString()
+  OPS_HOST = '127.0.0.1';
+
+  /** Express `trust proxy`: `loopback`, a list of addresses/subnets, a hop count, `true` or `false`. */
+  @IsString()
+  @MinLength(1)
+  TRUST_PROXY = 'loopback';
+
+  /** The largest JSON or form body accepted (bytes). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  HTTP_JSON_LIMIT_BYTES = 1_048_576;
+
+  /** The largest streamed upload (subscriber or audience CSV, eligibility lists), in bytes. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  UPLOAD_MAX_BYTES = 536_870_912;
+
+  /** The longest line of a streamed upload, in bytes. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(256)
+  UPLOAD_MAX_LINE_BYTES = 65_536;
+
+  /** Wrong one-time codes accepted across all numbers per hour before code checks pause (alert). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_FAILED_CHECKS_PER_HOUR = 2000;
+
   // --- providers: empty credentials mean "use the local sandbox / sink started in-process" ---
   @IsOptional()
   @IsString()
@@ -367,6 +449,24 @@ export class EnvSchema {
   @IsInt()
   @Min(0)
   COMPENSATION_SUPERVISOR_MAX_CREDIT_PENCE = 20000;
+
+  /** Goodwill credited to one customer per UTC day (all staff together) above which a second person approves. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_MAX_DAILY_PER_CUSTOMER_PENCE = 20000;
+
+  /** Goodwill one agent issues per UTC day (all customers) above which a second person approves. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_MAX_DAILY_PER_AGENT_PENCE = 50000;
+
+  /** A credit offer whose liability (value x eligible) is above this, or any auto credit offer, needs a second supervisor. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  COMPENSATION_OFFER_APPROVAL_PENCE = 20000;
 
   /** Where billing webhooks go; unset = the outbox only fills (export it as CSV instead). */
   @IsOptional()

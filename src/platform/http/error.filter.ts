@@ -85,13 +85,14 @@ export function toErrorBody(exception: unknown): ErrorBody {
     }
     return body;
   }
-  // body-parser errors (malformed JSON, too large) carry a status
+  // body-parser errors (malformed JSON, too large) carry a status; their own messages quote the body, so a
+  // fixed message per kind is sent instead.
   const status = (exception as any)?.status ?? (exception as any)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return {
       statusCode: status,
       error: STATUS_CODES[status] ?? 'Error',
-      message: scrubPii(String((exception as any).message)),
+      message: bodyErrorMessage(exception, status),
     };
   }
   return {
@@ -99,4 +100,23 @@ export function toErrorBody(exception: unknown): ErrorBody {
     error: 'Internal Server Error',
     message: 'Internal server error',
   };
+}
+
+/** A fixed message per body-parser error kind (theirs quote the body). */
+export function bodyErrorMessage(e: any, status: number): string {
+  switch (e?.type) {
+    case 'entity.too.large':
+      return `Request body larger than ${e.limit} bytes`;
+    case 'entity.parse.failed':
+      return 'Malformed request body: it is not valid JSON or form data';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'Unsupported body encoding or charset';
+    case 'request.aborted':
+      return 'Request aborted';
+    default:
+      return e?.type
+        ? (STATUS_CODES[status] ?? 'Error')
+        : scrubPii(String(e?.message ?? STATUS_CODES[status]));
+  }
 }

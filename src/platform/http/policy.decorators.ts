@@ -13,6 +13,17 @@ export const Roles = (...roles: StaffRole[]) =>
 /** A signed-in customer; services must scope every query to `principal.subscriberId`. */
 export const CustomerOnly = () => SetMetadata(POLICY_KEY, { kind: 'customer' } satisfies Policy);
 
+export const INTERACTIVE_KEY = 'candor:interactive';
+/**
+ * Added to a route's policy: only a person's interactive session may call it (approvals), never an API key,
+ * and with a second factor where STAFF_TOTP_REQUIRED applies to the role.
+ */
+export const Interactive = () => SetMetadata(INTERACTIVE_KEY, true);
+
+export const BEFORE_SECOND_FACTOR_KEY = 'candor:before-second-factor';
+/** Reachable by a session that still has to set up its authenticator (sign-out, me, TOTP set-up). */
+export const BeforeSecondFactor = () => SetMetadata(BEFORE_SECOND_FACTOR_KEY, true);
+
 export function actorFromRequest(req: any): Actor {
   const p: Principal | undefined = req.principal;
   const base = { requestId: req.id as string | undefined, ip: req.ip as string | undefined };

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config';
 import { scrubPii } from '../privacy/msisdn';
+import { redactQuery, redactUrl } from './redact-url';
 
 /**
  * Every log line passes through scrubPii before it is written, whatever logged it (our code, pino-http's
@@ -47,11 +48,22 @@ export class LifecycleLogger implements OnApplicationShutdown {
             {
               level: config.log.level,
               genReqId: (req, res) => {
+                // set by the first middleware (platform/http/edge.ts requestId), before the body parsers
+                const early = (req as { id?: unknown }).id;
+                if (typeof early === 'string') return early;
                 const incoming = req.headers['x-request-id'];
                 const id =
                   typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
                 res.setHeader('x-request-id', id);
                 return id;
+              },
+              // query strings carry subscription tokens, emails and numbers: names only (issue 18, F16)
+              serializers: {
+                req: (req: { url?: string; query?: unknown }) => ({
+                  ...req,
+                  url: redactUrl(req.url),
+                  query: redactQuery(req.query),
+                }),
               },
               redact: {
                 paths: [

@@ -1,5 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { OpsListener } from '../http/edge';
 import { Public } from '../http/policy.decorators';
 import { JobMetrics } from './metrics.service';
 
@@ -33,7 +34,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [JobMetrics, HttpMetricsMiddleware],
-  exports: [JobMetrics],
+  providers: [JobMetrics, HttpMetricsMiddleware, OpsListener],
+  exports: [JobMetrics, OpsListener],
 })
 export class MetricsModule {}

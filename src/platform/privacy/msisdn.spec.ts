@@ -61,3 +61,21 @@ describe('Pseudonymiser', () => {
   });
   it('refuses a short key', () => expect(() => new Pseudonymiser('short')).toThrow(/16/));
 });
+
+describe('scrubPii: forms the probe found in logs (issue 18, F16)', () => {
+  it.each([
+    ['a number without its leading 0', 'to 7911123456 failed', 'to +44 7*** ***456 failed'],
+    ['digits spaced one by one', 'to 0 7 9 1 1 1 2 3 4 5 6 failed', 'to +44 7*** ***456 failed'],
+    ['full-width digits', 'to ０７９１１１２３４５６ failed', 'to +44 7*** ***456 failed'],
+    ['a URL-encoded email', '/x?email=alice%40example.com&y=1', '/x?email=a***@e***.com&y=1'],
+  ])('%s', (_what, text, masked) => {
+    const out = scrubPii(text);
+    expect(out).toBe(masked);
+    expect(containsPhoneNumber(out)).toBe(false);
+  });
+
+  it('still leaves ids, digests and counts alone', () => {
+    const text = 'run 3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f read 123456789 lines, sha256 00ab1234567890ff';
+    expect(scrubPii(text)).toBe(text);
+  });
+});

@@ -28,6 +28,11 @@ export class RateLimiter {
     return Number((await this.redis.get(`${this.config.redis.prefix}:rl:${bucket}:${subject}`)) ?? 0);
   }
 
+  /** Takes back one hit (an attempt counted up front that turned out to be fine). */
+  async undo(bucket: string, subject: string): Promise<void> {
+    await this.redis.decr(`${this.config.redis.prefix}:rl:${bucket}:${subject}`);
+  }
+
   async reset(bucket: string, subject: string): Promise<void> {
     await this.redis.del(`${this.config.redis.prefix}:rl:${bucket}:${subject}`);
   }
