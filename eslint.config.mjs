@@ -36,7 +36,7 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through platform/config (AppConfig).' }],
     },
   },
-  { files: ['src/platform/config/**', 'src/platform/database/data-source.ts', 'test/**', 'bench/**', 'src/cli/**'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['src/platform/config/**', 'src/platform/database/data-source.ts', 'test/**', 'bench/**', 'src/cli/**', 'console/vite.config.mts'], rules: { 'no-restricted-properties': 'off' } },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src/**/*.ts'],

@@ -252,6 +252,12 @@ export class CreditsService {
     return c;
   }
 
+  async get(id: string): Promise<Credit> {
+    const c = await this.db.getRepository(Credit).findOne({ where: { id } });
+    if (!c) throw new NotFoundException('No such credit');
+    return c;
+  }
+
   list(filter: { subscriberId?: string; status?: CreditStatus; limit?: number }): Promise<Credit[]> {
     const where: FindOptionsWhere<Credit> = {};
     if (filter.subscriberId) where.subscriberId = filter.subscriberId;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { BreachReportService } from './breach-report.service';
@@ -40,18 +40,21 @@ export class IncidentsController {
 
   @Get()
   @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'Incidents, newest first' })
   list() {
     return this.incidents.list();
   }
 
   @Post()
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Open an incident (public text is checked for personal data: 422)' })
   create(@Body() dto: CreateIncidentDto, @CurrentActor() actor: Actor) {
     return this.incidents.create(dto, actor);
   }
 
   @Get('update-templates')
   @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'Starting texts for the usual updates, in English and Welsh' })
   listTemplates() {
     return this.templates.list();
   }
@@ -59,6 +62,7 @@ export class IncidentsController {
   /** Every version of a template, newest first. */
   @Get('update-templates/:key/versions')
   @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'Every version of an update template, newest first' })
   templateVersions(@Param() p: TemplateKeyParams) {
     return this.templates.versions(p.key);
   }
@@ -66,6 +70,7 @@ export class IncidentsController {
   /** Saves a new version of a template (or a new template); supervisors and admins edit them. */
   @Put('update-templates/:key')
   @Roles('supervisor', 'admin')
+  @ApiOperation({ summary: 'Save a new version of an update template (supervisors, admins)' })
   saveTemplate(
     @Param() p: TemplateKeyParams,
     @Body() dto: SaveUpdateTemplateDto,
@@ -80,6 +85,7 @@ export class IncidentsController {
   @Header('content-type', 'text/csv; charset=utf-8')
   @Header('content-disposition', 'attachment; filename="breach-log.csv"')
   @ApiProduces('text/csv')
+  @ApiOperation({ summary: 'The breach log (PECR reg. 5A) as CSV' })
   breachLog() {
     return this.breach.breachLogCsv();
   }
@@ -87,18 +93,21 @@ export class IncidentsController {
   /** Cadence reminders that fired (newest first), for the on-duty dashboard. */
   @Get('reminders')
   @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'Cadence reminders that fired (due soon, overdue), newest first' })
   listReminders(@Query() q: ReminderQueryDto) {
     return this.reminders.list(q.incidentId);
   }
 
   @Get(':id')
   @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'One incident: its updates, reminders, next-update promise and regulator clocks' })
   get(@Param() p: IncidentParams) {
     return this.incidents.detail(p.id);
   }
 
   @Patch(':id')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Edit an incident' })
   patch(@Param() p: IncidentParams, @Body() dto: PatchIncidentDto, @CurrentActor() actor: Actor) {
     return this.incidents.patch(p.id, dto, actor);
   }
@@ -106,6 +115,7 @@ export class IncidentsController {
   /** Records a notification to the regulator (one per duty and phase), keeping the draft as it stood. */
   @Post(':id/regulator-notices/:kind')
   @Roles('supervisor', 'admin')
+  @ApiOperation({ summary: 'Record a regulator notification (per duty and phase)' })
   async recordNotice(
     @Param() p: RegulatorParams,
     @Body() dto: RegulatorNoticeDto,
@@ -118,6 +128,7 @@ export class IncidentsController {
   /** The ICO notification drafted from the incident, its analysis and its breach notice (JSON). */
   @Get(':id/regulator-notification')
   @Roles('comms', 'supervisor', 'admin')
+  @ApiOperation({ summary: 'The ICO notification drafted from the incident and its analysis' })
   icoNotification(@Param() p: IncidentParams) {
     return this.breach.icoNotification(p.id);
   }
@@ -127,6 +138,7 @@ export class IncidentsController {
   @Roles('comms', 'supervisor', 'admin')
   @Header('content-type', 'text/plain; charset=utf-8')
   @ApiProduces('text/plain')
+  @ApiOperation({ summary: 'The ICO notification draft as plain text' })
   icoNotificationText(@Param() p: IncidentParams) {
     return this.breach.icoNotificationText(p.id);
   }
@@ -134,6 +146,7 @@ export class IncidentsController {
   /** Proposes new public text for a public incident (title, advice, services...): a second person applies it. */
   @Post(':id/text-changes')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Propose new public text for a public incident (a second person applies it)' })
   proposeText(@Param() p: IncidentParams, @Body() dto: TextChangeDto, @CurrentActor() actor: Actor) {
     return this.incidents.proposeTextChange(p.id, dto, actor);
   }
@@ -141,6 +154,7 @@ export class IncidentsController {
   @Post(':id/text-changes/:changeId/approve')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Apply a proposed public-text change (not its author)' })
   approveText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
     return this.incidents.approveTextChange(p.id, p.changeId, actor);
   }
@@ -148,18 +162,21 @@ export class IncidentsController {
   @Post(':id/text-changes/:changeId/discard')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Discard a proposed public-text change' })
   discardText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
     return this.incidents.discardTextChange(p.id, p.changeId, actor);
   }
 
   @Post(':id/updates')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Draft an update (from a template, or a correction of a published one)' })
   draft(@Param() p: IncidentParams, @Body() dto: CreateUpdateDto, @CurrentActor() actor: Actor) {
     return this.updates.draft(p.id, dto, actor);
   }
 
   @Patch(':id/updates/:updateId')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Edit a draft update' })
   edit(@Param() p: UpdateParams, @Body() dto: EditUpdateDto, @CurrentActor() actor: Actor) {
     return this.updates.edit(p.id, p.updateId, dto, actor);
   }
@@ -168,6 +185,9 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/approve')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({
+    summary: "Approve a draft (someone other than its author, with one of the incident's approver roles)",
+  })
   approve(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.approve(p.id, p.updateId, actor);
   }
@@ -175,6 +195,7 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/publish')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Publish an approved update now' })
   publish(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.publish(p.id, p.updateId, actor);
   }
@@ -182,6 +203,7 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/schedule')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Schedule an approved update for a time' })
   schedule(@Param() p: UpdateParams, @Body() dto: ScheduleUpdateDto, @CurrentActor() actor: Actor) {
     return this.updates.schedule(p.id, p.updateId, dto.publishAt, actor);
   }
@@ -189,6 +211,7 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/unschedule')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Take a scheduled update back to approved' })
   unschedule(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.unschedule(p.id, p.updateId, actor);
   }
@@ -196,6 +219,7 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/discard')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Discard a draft or approved update' })
   discard(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.discard(p.id, p.updateId, actor);
   }

@@ -133,7 +133,7 @@ export class RemindersService {
     const base = {
       incidentTitle: p.title,
       nextUpdateBy: formatUkTime(p.next_update_by, 'en', now).text,
-      staffUrl: `${this.config.http.publicBaseUrl}/incidents/${p.incident_id}`,
+      staffUrl: `${this.config.http.publicBaseUrl}/console/incidents/${p.incident_id}`,
     };
     const vars =
       kind === 'due_soon'

@@ -110,6 +110,46 @@ export class SubscribersService {
     return past ? this.findById(past.subscriberId) : null;
   }
 
+  /**
+   * Support's search: a number in any format (now, or held before), an account id (any case), an email
+   * (any case) or the start of a first name. At most `limit` people; how each was found comes back too.
+   */
+  async search(
+    query: string,
+    limit = 20,
+  ): Promise<{ by: 'number' | 'account' | 'email' | 'name'; subscribers: Subscriber[] }> {
+    const q = query.trim();
+    const e164 = /^[+\d\s().-]{6,}$/.test(q) ? this.normalise(q) : null;
+    if (e164) {
+      const found = await this.findByNumberEver(e164);
+      if (found) return { by: 'number', subscribers: [found] };
+    }
+    const byAccount = await this.subscribers
+      .createQueryBuilder('s')
+      .where('lower(s.account_id) = lower(:q)', { q })
+      .getMany();
+    if (byAccount.length) return { by: 'account', subscribers: byAccount };
+    if (q.includes('@')) {
+      const byEmail = await this.subscribers
+        .createQueryBuilder('s')
+        .where('lower(s.email) = lower(:q)', { q })
+        .orderBy('s.account_id')
+        .limit(limit)
+        .getMany();
+      return { by: 'email', subscribers: byEmail };
+    }
+    if (e164 || q.length < 2) return { by: e164 ? 'number' : 'name', subscribers: [] };
+    const like = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+    const byName = await this.subscribers
+      .createQueryBuilder('s')
+      .where('lower(s.first_name) LIKE :like', { like })
+      .orderBy('lower(s.first_name)')
+      .addOrderBy('s.account_id')
+      .limit(limit)
+      .getMany();
+    return { by: 'name', subscribers: byName };
+  }
+
   async lastNumberChangeAt(subscriberId: string): Promise<Date | null> {
     const [row] = await this.subscribers.manager.query(
       `SELECT max(valid_to) AS at FROM subscriber_number_history WHERE subscriber_id = $1`,
