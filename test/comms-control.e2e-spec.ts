@@ -314,7 +314,13 @@ describe('comms control: status, privacy at drafting, breach rules, public text,
       { email: `lead-${Date.now()}@candor.test`, displayName: 'Lead', role: 'comms', password: PASSWORD },
       SYSTEM_ACTOR,
     );
-    const { incidentId, updateId } = await openIncidentWithUpdate(t, tokens, { commsLeadId: lead.id });
+    const { incidentId, updateId } = await openIncidentWithUpdate(t, tokens);
+    await t
+      .http()
+      .patch(`/incidents/${incidentId}`)
+      .set(as('comms'))
+      .send({ commsLeadId: lead.id })
+      .expect(200);
     const promise = new Date(
       (await t.http().get(`/incidents/${incidentId}`).set(as('comms'))).body.nextUpdateBy,
     );

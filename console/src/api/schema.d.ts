@@ -1824,7 +1824,12 @@ export interface components {
              *     ]
              */
             affectedServices?: string[];
-            /** @description The affected services in Welsh, same order */
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori’r we symudol"
+             *     ]
+             */
             affectedServicesCy?: string[];
             /** @example [] */
             analysisRunIds?: string[];
@@ -1837,18 +1842,32 @@ export interface components {
              *     ]
              */
             approverRoles?: ("comms" | "support" | "supervisor" | "admin")[];
-            /** @description A personal-data breach: regulator clocks run and the breach help blocks show */
+            /**
+             * @description A personal-data breach: regulator clocks run and the breach help blocks show
+             * @example true
+             */
             personalDataBreach?: boolean;
-            /** @description When the operator became aware of the breach (starts the regulator clocks; default now) */
+            /**
+             * @description When the operator became aware of the breach (starts the regulator clocks; default now)
+             * @example 2026-12-03T08:15:00Z
+             */
             becameAwareAt?: string;
-            /** @description Regulator rules of a breach (default ['pecr_5a_2025']) */
+            /**
+             * @description Regulator rules of a breach (default ['pecr_5a_2025'])
+             * @example [
+             *       "pecr_5a_2025"
+             *     ]
+             */
             regulatorRules?: ("pecr_5a_2025" | "uk_gdpr_art33" | "pecr_legacy_24h")[];
-            /** @description Customer-help blocks on the public page (default: all for a breach, none otherwise) */
+            /**
+             * @description Customer-help blocks on the public page (default: all for a breach, none otherwise)
+             * @example [
+             *       "affected",
+             *       "offers",
+             *       "number_change"
+             *     ]
+             */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
-            /** @description The comms lead (gets reminders first) */
-            commsLeadId?: string;
-            /** @description The deputy comms lead (reminded with the lead) */
-            commsDeputyId?: string;
             /**
              * @description Minutes between updates at first (default 60)
              * @example 60
@@ -1914,7 +1933,12 @@ export interface components {
              *     ]
              */
             affectedServices?: string[];
-            /** @description The affected services in Welsh, same order */
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori’r we symudol"
+             *     ]
+             */
             affectedServicesCy?: string[];
             /** @example [] */
             analysisRunIds?: string[];
@@ -1927,18 +1951,32 @@ export interface components {
              *     ]
              */
             approverRoles?: ("comms" | "support" | "supervisor" | "admin")[];
-            /** @description A personal-data breach: regulator clocks run and the breach help blocks show */
+            /**
+             * @description A personal-data breach: regulator clocks run and the breach help blocks show
+             * @example true
+             */
             personalDataBreach?: boolean;
-            /** @description When the operator became aware of the breach (starts the regulator clocks; default now) */
+            /**
+             * @description When the operator became aware of the breach (starts the regulator clocks; default now)
+             * @example 2026-12-03T08:15:00Z
+             */
             becameAwareAt?: string;
-            /** @description Regulator rules of a breach (default ['pecr_5a_2025']) */
+            /**
+             * @description Regulator rules of a breach (default ['pecr_5a_2025'])
+             * @example [
+             *       "pecr_5a_2025"
+             *     ]
+             */
             regulatorRules?: ("pecr_5a_2025" | "uk_gdpr_art33" | "pecr_legacy_24h")[];
-            /** @description Customer-help blocks on the public page (default: all for a breach, none otherwise) */
+            /**
+             * @description Customer-help blocks on the public page (default: all for a breach, none otherwise)
+             * @example [
+             *       "affected",
+             *       "offers",
+             *       "number_change"
+             *     ]
+             */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
-            /** @description The comms lead (gets reminders first) */
-            commsLeadId?: string;
-            /** @description The deputy comms lead (reminded with the lead) */
-            commsDeputyId?: string;
             /**
              * @description Minutes between updates at first (default 60)
              * @example 60
@@ -1954,6 +1992,16 @@ export interface components {
              * @example 240
              */
             cadenceSlowMinutes?: number;
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             */
+            commsDeputyId?: string;
         };
         RegulatorNoticeDto: {
             /** @description The regulator's reference for the notification */
@@ -1990,7 +2038,12 @@ export interface components {
              *     ]
              */
             affectedServices?: string[];
-            /** @description The affected services in Welsh, same order */
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori’r we symudol"
+             *     ]
+             */
             affectedServicesCy?: string[];
         };
         CreateUpdateDto: {

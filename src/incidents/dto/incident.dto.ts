@@ -92,7 +92,11 @@ export class CreateIncidentDto {
   @Length(1, 80, { each: true })
   affectedServices?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'The affected services in Welsh, same order' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'The affected services in Welsh, same order',
+    example: ['Pori’r we symudol'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -126,6 +130,7 @@ export class CreateIncidentDto {
 
   @ApiPropertyOptional({
     description: 'A personal-data breach: regulator clocks run and the breach help blocks show',
+    example: true,
   })
   @IsOptional()
   @IsBoolean()
@@ -133,6 +138,7 @@ export class CreateIncidentDto {
 
   @ApiPropertyOptional({
     description: 'When the operator became aware of the breach (starts the regulator clocks; default now)',
+    example: '2026-12-03T08:15:00Z',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -142,6 +148,7 @@ export class CreateIncidentDto {
     enum: REGULATOR_RULE_KEYS,
     isArray: true,
     description: "Regulator rules of a breach (default ['pecr_5a_2025'])",
+    example: ['pecr_5a_2025'],
   })
   @IsOptional()
   @IsArray()
@@ -152,21 +159,12 @@ export class CreateIncidentDto {
     enum: HELP_BLOCKS,
     isArray: true,
     description: 'Customer-help blocks on the public page (default: all for a breach, none otherwise)',
+    example: ['affected', 'offers', 'number_change'],
   })
   @IsOptional()
   @IsArray()
   @IsIn(HELP_BLOCKS, { each: true })
   helpBlocks?: HelpBlock[];
-
-  @ApiPropertyOptional({ description: 'The comms lead (gets reminders first)' })
-  @IsOptional()
-  @IsUUID()
-  commsLeadId?: string;
-
-  @ApiPropertyOptional({ description: 'The deputy comms lead (reminded with the lead)' })
-  @IsOptional()
-  @IsUUID()
-  commsDeputyId?: string;
 
   @ApiPropertyOptional({ description: 'Minutes between updates at first (default 60)', example: 60 })
   @IsOptional()
@@ -196,7 +194,17 @@ export class CreateIncidentDto {
   cadenceSlowMinutes?: number;
 }
 
-export class PatchIncidentDto extends PartialType(CreateIncidentDto) {}
+export class PatchIncidentDto extends PartialType(CreateIncidentDto) {
+  @ApiPropertyOptional({ description: 'The comms lead (gets reminders first)', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  commsLeadId?: string;
+
+  @ApiPropertyOptional({ description: 'The deputy comms lead (reminded with the lead)', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  commsDeputyId?: string;
+}
 
 /** What the public reads of an incident: once public, it changes only through an approved text change. */
 export const PUBLIC_TEXT_FIELDS = [
