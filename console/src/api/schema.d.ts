@@ -555,6 +555,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["Messages_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications/templates": {
         parameters: {
             query?: never;
@@ -1474,22 +1490,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/verify/{code}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["CustomerPages_verifyLink"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/approvals": {
         parameters: {
             query?: never;
@@ -1827,7 +1827,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori gwe symudol"
+             *       "Pori’r we symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -1849,7 +1849,7 @@ export interface components {
             personalDataBreach?: boolean;
             /**
              * @description When the operator became aware of the breach (starts the regulator clocks; default now)
-             * @example 2026-12-03T08:40:00Z
+             * @example 2026-12-03T08:15:00Z
              */
             becameAwareAt?: string;
             /**
@@ -1868,18 +1868,6 @@ export interface components {
              *     ]
              */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
-            /**
-             * Format: uuid
-             * @description The comms lead (gets reminders first)
-             * @example null
-             */
-            commsLeadId?: string;
-            /**
-             * Format: uuid
-             * @description The deputy comms lead (reminded with the lead)
-             * @example null
-             */
-            commsDeputyId?: string;
             /**
              * @description Minutes between updates at first (default 60)
              * @example 60
@@ -1948,7 +1936,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori gwe symudol"
+             *       "Pori’r we symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -1970,7 +1958,7 @@ export interface components {
             personalDataBreach?: boolean;
             /**
              * @description When the operator became aware of the breach (starts the regulator clocks; default now)
-             * @example 2026-12-03T08:40:00Z
+             * @example 2026-12-03T08:15:00Z
              */
             becameAwareAt?: string;
             /**
@@ -1990,18 +1978,6 @@ export interface components {
              */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
             /**
-             * Format: uuid
-             * @description The comms lead (gets reminders first)
-             * @example null
-             */
-            commsLeadId?: string;
-            /**
-             * Format: uuid
-             * @description The deputy comms lead (reminded with the lead)
-             * @example null
-             */
-            commsDeputyId?: string;
-            /**
              * @description Minutes between updates at first (default 60)
              * @example 60
              */
@@ -2016,6 +1992,16 @@ export interface components {
              * @example 240
              */
             cadenceSlowMinutes?: number;
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             */
+            commsDeputyId?: string;
         };
         RegulatorNoticeDto: {
             /** @description The regulator's reference for the notification */
@@ -2055,7 +2041,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori gwe symudol"
+             *       "Pori’r we symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -3070,6 +3056,25 @@ export interface operations {
             };
         };
     };
+    Messages_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     Messages_kinds: {
         parameters: {
             query?: never;
@@ -3621,7 +3626,7 @@ export interface operations {
                 state?: "requested" | "verified" | "number_reserved" | "approved" | "scheduled" | "completed" | "rejected" | "cancelled" | "expired" | "open";
                 held?: boolean;
                 breached?: boolean;
-                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch" | "reported_not_me";
+                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch";
                 limit?: number;
             };
             header?: never;
@@ -4278,27 +4283,6 @@ export interface operations {
             };
             header?: never;
             path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    CustomerPages_verifyLink: {
-        parameters: {
-            query?: {
-                lang?: "en" | "cy";
-            };
-            header?: never;
-            path: {
-                code: string;
-            };
             cookie?: never;
         };
         requestBody?: never;
