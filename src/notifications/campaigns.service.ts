@@ -80,7 +80,7 @@ export class CampaignsService {
       await this.audiences.assertReady(dto.audienceRef);
     }
     const varIssues = this.templates.varIssues(vars);
-    if (varIssues.length) throw new BadRequestException(varIssues.join('; '));
+    if (varIssues.length) throw new InvalidInput(varIssues.join('; '));
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
     for (const locale of LOCALES)
       for (const channel of kind.channels) {

@@ -555,22 +555,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/verify/{code}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["Messages_verify"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/notifications/templates": {
         parameters: {
             query?: never;
@@ -1490,6 +1474,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["CustomerPages_verifyLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/approvals": {
         parameters: {
             query?: never;
@@ -1706,8 +1706,13 @@ export interface components {
             audienceType: "analysis_run" | "csv" | "all_subscribers";
             /** @description the analysis run id for an analysis_run audience */
             audienceRef?: string;
-            /** @enum {string} */
-            channelPolicy: "sms" | "email" | "both" | "sms_else_email";
+            /**
+             * @description email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both
+             * @enum {string}
+             */
+            channelPolicy: "sms" | "email" | "both" | "sms_else_email" | "email_first";
+            /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
+            validityPeriodSeconds?: number;
             /** @description values for the kind's variables (all but firstName) */
             vars?: Record<string, never>;
             /** @description urgent notices may send SMS during quiet hours */
@@ -1827,7 +1832,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori’r we symudol"
+             *       "Pori gwe symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -1849,7 +1854,7 @@ export interface components {
             personalDataBreach?: boolean;
             /**
              * @description When the operator became aware of the breach (starts the regulator clocks; default now)
-             * @example 2026-12-03T08:15:00Z
+             * @example 2026-12-03T08:40:00Z
              */
             becameAwareAt?: string;
             /**
@@ -1936,7 +1941,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori’r we symudol"
+             *       "Pori gwe symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -1958,7 +1963,7 @@ export interface components {
             personalDataBreach?: boolean;
             /**
              * @description When the operator became aware of the breach (starts the regulator clocks; default now)
-             * @example 2026-12-03T08:15:00Z
+             * @example 2026-12-03T08:40:00Z
              */
             becameAwareAt?: string;
             /**
@@ -2041,7 +2046,7 @@ export interface components {
             /**
              * @description The affected services in Welsh, same order
              * @example [
-             *       "Pori’r we symudol"
+             *       "Pori gwe symudol"
              *     ]
              */
             affectedServicesCy?: string[];
@@ -3056,25 +3061,6 @@ export interface operations {
             };
         };
     };
-    Messages_verify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     Messages_kinds: {
         parameters: {
             query?: never;
@@ -3626,7 +3612,7 @@ export interface operations {
                 state?: "requested" | "verified" | "number_reserved" | "approved" | "scheduled" | "completed" | "rejected" | "cancelled" | "expired" | "open";
                 held?: boolean;
                 breached?: boolean;
-                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch";
+                signal?: "recent_otp_failure" | "many_requests_from_ip" | "number_recently_changed" | "number_recently_ported" | "email_mismatch" | "reported_not_me";
                 limit?: number;
             };
             header?: never;
@@ -4283,6 +4269,27 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CustomerPages_verifyLink: {
+        parameters: {
+            query?: {
+                lang?: "en" | "cy";
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
