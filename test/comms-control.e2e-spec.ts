@@ -102,6 +102,29 @@ describe('comms control: status, privacy at drafting, breach rules, public text,
     expect(link.body.details[0].messages[0]).toMatch(/link that is not allowed/);
   });
 
+  it('F11: an offer name with a link that breaks the rule is refused (it goes verbatim into claim messages)', async () => {
+    for (const name of [
+      'Refund at http://198.51.100.7/claim',
+      'Sorry: claim at https://0xC6336407/x',
+      'Call 07911 123456',
+    ]) {
+      const res = await t
+        .http()
+        .post('/compensation/offers')
+        .set(as('supervisor'))
+        .send({
+          name,
+          kind: 'credit',
+          value: 500,
+          eligibility: 'all',
+          mode: 'claim',
+          claimClosesAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+        })
+        .expect(422);
+      expect(res.body.details[0].field).toBe('name');
+    }
+  });
+
   it('F2: once public, title and advice change only through a text change a second person approves', async () => {
     const { incidentId } = await openIncidentWithUpdate(t, tokens);
     const patch = await t
@@ -291,7 +314,13 @@ describe('comms control: status, privacy at drafting, breach rules, public text,
       { email: `lead-${Date.now()}@candor.test`, displayName: 'Lead', role: 'comms', password: PASSWORD },
       SYSTEM_ACTOR,
     );
-    const { incidentId, updateId } = await openIncidentWithUpdate(t, tokens, { commsLeadId: lead.id });
+    const { incidentId, updateId } = await openIncidentWithUpdate(t, tokens);
+    await t
+      .http()
+      .patch(`/incidents/${incidentId}`)
+      .set(as('comms'))
+      .send({ commsLeadId: lead.id })
+      .expect(200);
     const promise = new Date(
       (await t.http().get(`/incidents/${incidentId}`).set(as('comms'))).body.nextUpdateBy,
     );

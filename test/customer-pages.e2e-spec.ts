@@ -4,6 +4,8 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { eventually } from './helpers/customer';
 import { startTestApp, TestApp } from './helpers/app';
 import { analyseSamples } from './helpers/samples';
+import { openIncidentWithUpdate } from './helpers/incidents';
+import { staffTokens } from './helpers/staff';
 
 /**
  * The public "am I affected?" flow (number → code by text → answer) and the "is this message from us?" page,
@@ -161,6 +163,13 @@ describe('customer pages', () => {
   });
 
   it('links the status page help to the flow in both languages', async () => {
+    // the help blocks show on a current personal-data breach (issue 17: only where they apply)
+    await openIncidentWithUpdate(t, await staffTokens(t));
+    await eventually(
+      async () => (await t.http().get('/status')).text.includes('<a href="/affected">'),
+      15_000,
+      'the breach help on /status',
+    );
     expect((await t.http().get('/status').expect(200)).text).toContain('<a href="/affected">');
     expect((await t.http().get('/status?lang=cy').expect(200)).text).toContain(
       '<a href="/affected?lang&#x3D;cy">',

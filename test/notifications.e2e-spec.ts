@@ -287,7 +287,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
         /must print the reference code/,
       );
       expect(() => registry().load('sms-help', 'en', 'sms', 'Go to https://evil.example.com/login')).toThrow(
-        /links outside/,
+        /links not allowed/,
       );
       expect(() => registry().load('sms-help', 'en', 'sms', 'Reply with your password to confirm.')).toThrow(
         /asks for a secret/,
@@ -492,7 +492,21 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
           vars: { incidentTitle: 'x', statusUrl: 'https://evil.example.com/x' },
         })
         .expect(400);
-      expect(phishy.body.message).toMatch(/links outside/);
+      expect(phishy.body.message).toMatch(/links not allowed/);
+      // F11: IP hosts (dotted or hex), other schemes and links in any variable (here the title) are refused
+      for (const vars of [
+        { incidentTitle: 'x', statusUrl: 'http://198.51.100.7/claim' },
+        { incidentTitle: 'x', statusUrl: 'https://0xC6336407/claim' },
+        { incidentTitle: 'Claim at javascript:alert(1)', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+      ]) {
+        const refused = await t
+          .http()
+          .post('/campaigns')
+          .set(auth('comms'))
+          .send({ name: 'Evil', kind: 'breach-notice', audienceType: 'csv', channelPolicy: 'sms', vars })
+          .expect(400);
+        expect(refused.body.message).toMatch(/links not allowed/);
+      }
       const missing = await t
         .http()
         .post('/campaigns')

@@ -92,6 +92,7 @@ describe('status page subscriptions: double opt-in, SMS code, fan-out, one-click
     expect(res.text).toContain('<html lang="cy">');
     const [text] = await textsTo('+447911123456');
     expect(text.body).toMatch(/^Eich cod i gadarnhau diweddariadau/);
+    expect(text.body).toContain('Rhifau ffôn symudol wedi’u rhannu â gwefannau'); // the Welsh title
     const code = text.body.match(/\b(\d{6})\b/)![1];
     const id = res.text.match(/action="\/status\/subscriptions\/([0-9a-f-]{36})\/confirm"/)![1];
     const wrong = code === '000000' ? '111111' : '000000';

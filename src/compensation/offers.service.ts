@@ -1,3 +1,4 @@
+import { PublicTextGuard } from '../platform/privacy';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -54,9 +55,12 @@ export class OffersService {
     private readonly config: AppConfig,
     @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
     private readonly clock: Clock,
+    private readonly textGuard: PublicTextGuard,
   ) {}
 
   async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
+    // The name and benefit go verbatim into claim messages and pages: the privacy and link rules (F11).
+    this.textGuard.assert({ name: dto.name, benefit: dto.benefit });
     const fields = {
       ...dto,
       claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : this.clock.now(),

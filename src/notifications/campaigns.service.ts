@@ -79,6 +79,8 @@ export class CampaignsService {
       if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
       await this.audiences.assertReady(dto.audienceRef);
     }
+    const varIssues = this.templates.varIssues(vars);
+    if (varIssues.length) throw new InvalidInput(varIssues.join('; '));
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
     for (const locale of LOCALES)
       for (const channel of kind.channels) {

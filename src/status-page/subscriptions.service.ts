@@ -103,7 +103,9 @@ export class SubscriptionsService {
         ],
       );
       const id = rows[0]?.id ?? null;
-      if (id) await this.sendConfirmation(m, id, channel, address, locale, secret, incident.title);
+      // The Welsh title for a Welsh subscriber when there is one (issue 17).
+      const title = (locale === 'cy' && incident.titleCy) || incident.title;
+      if (id) await this.sendConfirmation(m, id, channel, address, locale, secret, title);
       return { id, channel };
     });
   }

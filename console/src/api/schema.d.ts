@@ -1706,8 +1706,13 @@ export interface components {
             audienceType: "analysis_run" | "csv" | "all_subscribers";
             /** @description the analysis run id for an analysis_run audience */
             audienceRef?: string;
-            /** @enum {string} */
-            channelPolicy: "sms" | "email" | "both" | "sms_else_email";
+            /**
+             * @description email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both
+             * @enum {string}
+             */
+            channelPolicy: "sms" | "email" | "both" | "sms_else_email" | "email_first";
+            /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
+            validityPeriodSeconds?: number;
             /** @description values for the kind's variables (all but firstName) */
             vars?: Record<string, never>;
             /** @description urgent notices may send SMS during quiet hours */
@@ -1869,18 +1874,6 @@ export interface components {
              */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
             /**
-             * Format: uuid
-             * @description The comms lead (gets reminders first)
-             * @example null
-             */
-            commsLeadId?: string;
-            /**
-             * Format: uuid
-             * @description The deputy comms lead (reminded with the lead)
-             * @example null
-             */
-            commsDeputyId?: string;
-            /**
              * @description Minutes between updates at first (default 60)
              * @example 60
              */
@@ -1990,18 +1983,6 @@ export interface components {
              */
             helpBlocks?: ("affected" | "offers" | "number_change")[];
             /**
-             * Format: uuid
-             * @description The comms lead (gets reminders first)
-             * @example null
-             */
-            commsLeadId?: string;
-            /**
-             * Format: uuid
-             * @description The deputy comms lead (reminded with the lead)
-             * @example null
-             */
-            commsDeputyId?: string;
-            /**
              * @description Minutes between updates at first (default 60)
              * @example 60
              */
@@ -2016,6 +1997,16 @@ export interface components {
              * @example 240
              */
             cadenceSlowMinutes?: number;
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             */
+            commsDeputyId?: string;
         };
         RegulatorNoticeDto: {
             /** @description The regulator's reference for the notification */

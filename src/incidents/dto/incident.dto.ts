@@ -166,24 +166,6 @@ export class CreateIncidentDto {
   @IsIn(HELP_BLOCKS, { each: true })
   helpBlocks?: HelpBlock[];
 
-  @ApiPropertyOptional({
-    description: 'The comms lead (gets reminders first)',
-    format: 'uuid',
-    example: null,
-  })
-  @IsOptional()
-  @IsUUID()
-  commsLeadId?: string;
-
-  @ApiPropertyOptional({
-    description: 'The deputy comms lead (reminded with the lead)',
-    format: 'uuid',
-    example: null,
-  })
-  @IsOptional()
-  @IsUUID()
-  commsDeputyId?: string;
-
   @ApiPropertyOptional({ description: 'Minutes between updates at first (default 60)', example: 60 })
   @IsOptional()
   @Type(() => Number)
@@ -212,7 +194,17 @@ export class CreateIncidentDto {
   cadenceSlowMinutes?: number;
 }
 
-export class PatchIncidentDto extends PartialType(CreateIncidentDto) {}
+export class PatchIncidentDto extends PartialType(CreateIncidentDto) {
+  @ApiPropertyOptional({ description: 'The comms lead (gets reminders first)', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  commsLeadId?: string;
+
+  @ApiPropertyOptional({ description: 'The deputy comms lead (reminded with the lead)', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  commsDeputyId?: string;
+}
 
 /** What the public reads of an incident: once public, it changes only through an approved text change. */
 export const PUBLIC_TEXT_FIELDS = [

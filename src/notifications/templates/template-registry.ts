@@ -116,6 +116,15 @@ export class TemplateRegistry {
     return issues;
   }
 
+  /** The link rule on each value itself (F11): a value is refused even where no template prints it. */
+  varIssues(vars: Record<string, unknown>): string[] {
+    return Object.entries(vars).flatMap(([k, v]) =>
+      typeof v === 'string'
+        ? offendingLinks(v, this.links).map((l) => `vars.${k}: links not allowed: ${l.link} (${l.reason})`)
+        : [],
+    );
+  }
+
   has(kind: string, locale: string, channel: Channel): boolean {
     return this.compiled.has(`${channel}:${kind}:${locale}`);
   }
