@@ -19,7 +19,7 @@ import { canonicalEmail, newTotpSecret, verifyTotp } from './credentials';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
-import { Forbidden, NotAuthenticated, NotFound, TooManyRequests } from '../platform/http/domain-error';
+import { Forbidden, NotFound } from '../platform/http/domain-error';
 
 export interface IssuedToken {
   token: string;

@@ -85,6 +85,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["Auth_startTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["Auth_confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/session": {
         parameters: {
             query?: never;
@@ -710,6 +742,22 @@ export interface paths {
         get: operations["Offers_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compensation/offers/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["Offers_approve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1584,6 +1632,12 @@ export interface components {
             email: string;
             /** @example correct-horse-battery-staple */
             password: string;
+            /** @description The 6-digit code from the authenticator app; required (401, code `totp_required`) once set up */
+            totp?: string;
+        };
+        TotpCodeDto: {
+            /** @example 123456 */
+            code: string;
         };
         StaffUserDto: {
             /** Format: uuid */
@@ -1608,6 +1662,8 @@ export interface components {
             expiresAt: string | null;
             /** @description Send it as the X-CSRF-Token header with every write */
             csrfToken: string;
+            /** @description This person must set up an authenticator (POST /auth/totp/setup) before anything else */
+            totpEnrolmentRequired: boolean;
         };
         LogoutDto: {
             /** @description End every session of this user (sign out everywhere) */
@@ -1627,7 +1683,12 @@ export interface components {
             user: components["schemas"]["StaffUserDto"];
         };
         CreateApiKeyDto: {
-            userId: string;
+            /** @description A service account; omitted = a key for yourself */
+            userId?: string;
+            /** @description Default: read */
+            scopes?: ("read" | "write")[];
+            /** @description Days until the key expires (default 90, at most API_KEY_MAX_DAYS) */
+            expiresInDays?: number;
             name: string;
         };
         CreateUserDto: {
@@ -1635,7 +1696,10 @@ export interface components {
             displayName: string;
             /** @enum {string} */
             role: "comms" | "support" | "supervisor" | "admin";
-            password: string;
+            /** @description Required for people; refused for service accounts. Weak or common passwords are refused. */
+            password?: string;
+            /** @description A named service account: no password, API keys only, never approves */
+            serviceAccount?: boolean;
             /**
              * @description Mobile for on-duty reminders by SMS (any format; stored in E.164)
              * @example 07911 123456
@@ -1647,6 +1711,8 @@ export interface components {
             role?: "comms" | "support" | "supervisor" | "admin";
             active?: boolean;
             displayName?: string;
+            /** @description Remove the authenticator, so the user sets up a new one */
+            resetTotp?: boolean;
             /**
              * @description Mobile for reminder SMS (any format; stored in E.164); null removes it
              * @example 07911 123456
@@ -2405,6 +2471,44 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Auth_startTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Auth_confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
             };
         };
         responses: {
@@ -3285,6 +3389,25 @@ export interface operations {
         };
     };
     Offers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Offers_approve: {
         parameters: {
             query?: never;
             header?: never;
