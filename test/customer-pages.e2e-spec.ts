@@ -164,7 +164,7 @@ describe('customer pages', () => {
 
   it('links the status page help to the flow in both languages', async () => {
     // the help blocks show on a current personal-data breach (issue 17: only where they apply)
-    await openIncidentWithUpdate(t, await staffTokens(t));
+    await openIncidentWithUpdate(t, (await staffTokens(t)).tokens);
     await eventually(
       async () => (await t.http().get('/status')).text.includes('<a href="/affected">'),
       15_000,
