@@ -123,6 +123,15 @@ describe('audiences from an analysis run', () => {
         })
         .expect(201)
     ).body;
+    // £10 to every matched subscriber is over COMPENSATION_OFFER_APPROVAL_PENCE: nobody can claim it until a
+    // second supervisor approves it (issue 18, F1)
+    expect(offer.approvalStatus).toBe('pending');
+    const second = (await staffTokens(t, ['supervisor'])).tokens.supervisor;
+    await t
+      .http()
+      .post(`/compensation/offers/${offer.id}/approve`)
+      .auth(second, { type: 'bearer' })
+      .expect(200);
     const sms = t.get<TwilioSandbox>(TwilioSandbox);
     const before = sms.messages.length;
     const c = (

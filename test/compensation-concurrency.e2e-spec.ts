@@ -22,7 +22,12 @@ describe('compensation: idempotency under concurrency across instances', () => {
   const subscribers: string[] = [];
 
   beforeAll(async () => {
-    a = await startTestApp({ CANDOR_ROLE: 'api' });
+    // idempotency is under test here, not the daily aggregates (issue 18, F4): lift them for one agent's 1,000 credits
+    a = await startTestApp({
+      CANDOR_ROLE: 'api',
+      COMPENSATION_MAX_DAILY_PER_AGENT_PENCE: '100000000',
+      COMPENSATION_MAX_DAILY_PER_CUSTOMER_PENCE: '100000000',
+    });
     b = await startTestApp({ ...a.env, LOG_FILE: `${a.logFile}.b.log` }, { dbUrl: a.dbUrl });
     for (const t of [a, b]) {
       await t.app.listen(0, '127.0.0.1');

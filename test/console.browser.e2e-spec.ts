@@ -88,8 +88,14 @@ describe('staff console in headless Chromium', () => {
     await t?.close();
   });
 
-  async function open(width = 1280): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB' });
+  // The journeys run under the console's own CSP (script-src 'self'); only the axe check bypasses it,
+  // since axe is injected as an inline script.
+  async function open(width = 1280, forAxe = false): Promise<Page> {
+    const ctx = await browser.newContext({
+      viewport: { width, height: 900 },
+      locale: 'en-GB',
+      bypassCSP: forAxe,
+    });
     contexts.push(ctx);
     ctx.setDefaultTimeout(10_000);
     return ctx.newPage();
@@ -260,11 +266,11 @@ describe('staff console in headless Chromium', () => {
       '/console/admin',
     ];
     for (const width of [390, 1280]) {
-      const anon = await open(width);
+      const anon = await open(width, true);
       await anon.goto(`${base}/console/login`);
       await anon.getByRole('button', { name: 'Sign in' }).waitFor();
       await axe(anon, `login@${width}`);
-      const page = await open(width);
+      const page = await open(width, true);
       await signIn(new Hands(page), 'admin');
       for (const s of screens) {
         await page.goto(`${base}${s}`);
