@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AudienceSource } from '../notifications/audience-source';
@@ -6,14 +5,13 @@ import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
 import { AnalysisProcessor } from './analysis.processor';
-import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
+import { AnalysisService } from './analysis.service';
 
 /** Global so notifications finds the AudienceSource (an analysis run's matched subscribers) without importing us. */
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]),
-    BullModule.registerQueue({ name: ANALYSIS_QUEUE }),
   ],
   controllers: [AnalysisController, CustomerExposureController],
   providers: [AnalysisService, AnalysisProcessor, { provide: AudienceSource, useExisting: AnalysisService }],

@@ -1,4 +1,3 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import {
   BadRequestException,
   ConflictException,
@@ -7,7 +6,6 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +16,7 @@ import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';
 import { copyText } from '../platform/database/copy-text';
+import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
 import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
@@ -84,7 +83,7 @@ export class AnalysisService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(ANALYSIS_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly pseudonymiser: Pseudonymiser,
@@ -180,7 +179,7 @@ export class AnalysisService {
   /** Creates a run and queues it for a worker (`POST /analyses`). */
   async start(req: AnalysisRequest, actor: Actor): Promise<AnalysisRun> {
     const run = await this.create(req, actor);
-    await this.queue.add('run', { runId: run.id }, { jobId: run.id, attempts: 1 });
+    await this.work.add('analysis.run', { data: { runId: run.id }, jobId: run.id });
     return run;
   }
 

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscribersModule } from '../subscribers/subscribers.module';
@@ -9,7 +8,6 @@ import { BillingOutbox } from './billing-outbox.entity';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { CompensationProcessor } from './compensation.processor';
-import { COMPENSATION_QUEUE } from './compensation.queue';
 import { Credit } from './credit.entity';
 import { CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
@@ -28,7 +26,6 @@ import { ReportsService } from './reports.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]),
-    BullModule.registerQueue({ name: COMPENSATION_QUEUE }),
     SubscribersModule,
   ],
   controllers: [

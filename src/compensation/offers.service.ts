@@ -1,15 +1,14 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import {
   BadRequestException,
   ConflictException,
   Inject,
   Injectable,
+  Logger,
   NotFoundException,
   Optional,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -20,7 +19,7 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
-import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
+import { DurableWork } from '../platform/queue/durable-work';
 import { CreditsService } from './credits.service';
 import { CreateOfferDto } from './dto/offer.dto';
 import { IdempotencyService } from './idempotency.service';
@@ -41,9 +40,11 @@ export type KeywordOutcome =
 
 @Injectable()
 export class OffersService {
+  private readonly logger = new Logger(OffersService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly credits: CreditsService,
     private readonly billing: BillingService,
     private readonly idempotency: IdempotencyService,
@@ -341,12 +342,19 @@ export class OffersService {
     }
   }
 
+  /** The offer is saved; a failed add (Redis down) is logged and left to the re-drive rule. */
   private async enqueueApply(offer: Offer, tag: string): Promise<void> {
-    await this.queue.add(
-      JOB.applyOffer,
-      { offerId: offer.id },
-      { jobId: `offer-${offer.id}-${tag}`, delay: Math.max(0, offer.claimOpensAt.getTime() - Date.now()) },
-    );
+    await this.work
+      .add('offer.apply', this.applyJob(offer, tag))
+      .catch((e) => this.logger.warn(`offer ${offer.id}: job not added (${e.message}); the sweep will add it`));
+  }
+
+  private applyJob(offer: Offer, tag: string) {
+    return {
+      data: { offerId: offer.id },
+      jobId: `offer-${offer.id}-${tag}`,
+      delay: offer.claimOpensAt.getTime() - Date.now(),
+    };
   }
 
   /**
@@ -393,8 +401,8 @@ export class OffersService {
     return total;
   }
 
-  /** Auto offers that are open but not applied (their job was lost or they opened since): enqueue again. */
-  async sweep(): Promise<number> {
+  /** Re-drive: auto offers that are open but not applied (their job was lost, or failed) get a job again. */
+  async redrive(): Promise<number> {
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
@@ -402,7 +410,9 @@ export class OffersService {
         `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
       )
       .getMany();
-    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(Date.now() / SWEEP_EVERY_MS)}`);
-    return rows.length;
+    return this.work.ensureJobs(
+      'offer.apply',
+      rows.map((o) => this.applyJob(o, 'redrive')),
+    );
   }
 }

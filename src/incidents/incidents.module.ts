@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IncidentEvents } from './incident-events';
@@ -7,8 +6,7 @@ import { IncidentUpdate } from './incident-update.entity';
 import { IncidentUpdatesService } from './incident-updates.service';
 import { Incident } from './incident.entity';
 import { IncidentsController } from './incidents.controller';
-import { IncidentsProcessor, IncidentsScheduler } from './incidents.processor';
-import { INCIDENTS_QUEUE } from './incidents.queue';
+import { IncidentsProcessor } from './incidents.processor';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
@@ -16,7 +14,6 @@ import { RemindersService } from './reminders.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice]),
-    BullModule.registerQueue({ name: INCIDENTS_QUEUE }),
   ],
   controllers: [IncidentsController],
   providers: [
@@ -25,7 +22,6 @@ import { RemindersService } from './reminders.service';
     RemindersService,
     IncidentEvents,
     IncidentsProcessor,
-    IncidentsScheduler,
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
@@ -18,9 +17,8 @@ import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
 import { EmailProvider, SmtpEmailProvider } from './providers/email-provider';
 import { SmsProvider, TwilioSmsProvider } from './providers/sms-provider';
-import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
 import { SendPacer } from './send-pacer';
-import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
+import { EmailSendProcessor, SendHandlers, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
 import { TemplateRegistry } from './templates/template-registry';
 import { WebhooksController } from './webhooks.controller';
@@ -38,7 +36,6 @@ class EmailPoolCloser implements OnApplicationShutdown {
 @Module({
   imports: [
     TypeOrmModule.forFeature([Campaign, Message]),
-    BullModule.registerQueue({ name: SMS_QUEUE }, { name: EMAIL_QUEUE }),
     SandboxModule,
     SubscribersModule,
   ],
@@ -73,6 +70,7 @@ class EmailPoolCloser implements OnApplicationShutdown {
     NotificationsService,
     InboundKeywords,
     WebhooksService,
+    SendHandlers,
     SmsSendProcessor,
     EmailSendProcessor,
   ],

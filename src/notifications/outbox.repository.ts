@@ -41,6 +41,10 @@ export interface QueuedRow {
   job_id: string | null;
 }
 
+export interface StuckRow extends QueuedRow {
+  queued_at: Date;
+}
+
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
@@ -257,23 +261,43 @@ export class OutboxRepository {
     return rows.length > 0;
   }
 
-  /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
-  async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
+  /**
+   * Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. Keyset pages in
+   * (queued_at, id) order, after the page that ended at `after`.
+   */
+  async stuck(
+    seconds: number,
+    limit: number,
+    after: { queuedAt: Date; id: string } | null = null,
+  ): Promise<StuckRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, job_id FROM messages
+      `SELECT id::text AS id, channel, job_id, queued_at FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
-       ORDER BY queued_at LIMIT $2`,
-      [seconds, limit],
+         AND ($3::timestamptz IS NULL OR (queued_at, id) > ($3::timestamptz, $4::bigint))
+       ORDER BY queued_at, id LIMIT $2`,
+      [seconds, limit, after?.queuedAt ?? null, after?.id ?? null],
     );
   }
 
-  /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<number> {
-    if (!ids.length) return 0;
+  /**
+   * Sends stuck rows back to pending so the dispatcher enqueues them again under a new job id; a row of a
+   * cancelled campaign is cancelled instead (pending, it would wait for a campaign that never runs again).
+   * Only if the row still names the job found dead (another sweep may have re-driven it meanwhile) and, when
+   * sending, only once its attempt is stale (a live worker whose job Redis lost still records its outcome).
+   */
+  async requeue(rows: Array<{ id: string; job_id: string | null }>, staleSeconds: number): Promise<number> {
+    if (!rows.length) return 0;
     const [, n] = await this.db.query(
-      `UPDATE messages SET status = 'pending', updated_at = now()
-       WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
-      [ids],
+      `UPDATE messages m SET updated_at = now(),
+         status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
+         error_code = CASE WHEN c.status = 'cancelled' THEN 'campaign_cancelled' ELSE m.error_code END
+       FROM unnest($1::bigint[], $2::text[]) AS v(id, job_id), messages o
+       LEFT JOIN campaigns c ON c.id = o.campaign_id
+       WHERE m.id = v.id AND o.id = m.id AND m.id = ANY($1::bigint[])
+         AND m.job_id IS NOT DISTINCT FROM v.job_id
+         AND (m.status = 'queued'
+              OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $3)))`,
+      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds],
     );
     return n ?? 0;
   }

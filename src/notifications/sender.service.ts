@@ -1,17 +1,17 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
+import { DurableWork } from '../platform/queue/durable-work';
 import { MESSAGE_KINDS } from './message-kinds';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from './providers/email-provider';
 import { ProviderError } from './providers/provider-error';
 import { SmsProvider } from './providers/sms-provider';
-import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
+import { SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
 import { SendPacer } from './send-pacer';
@@ -46,8 +46,7 @@ export class SenderService {
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
     metrics: JobMetrics,
-    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
-    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+    private readonly work: DurableWork,
   ) {
     this.outcomes = metrics.counter('candor_messages_total', 'Messages by channel and outcome', [
       'channel',
@@ -89,17 +88,12 @@ export class SenderService {
     const jobId = `m${id}-r${randomUUID()}`;
     await this.outbox.moveToJob(id, jobId);
     const backoff = batch.opts.backoff;
-    const queue = batch.queueName === SMS_QUEUE ? this.smsQueue : this.emailQueue;
-    await queue.add(
-      'send',
-      { ids: [id] },
-      {
-        ...SEND_JOB_OPTIONS,
-        jobId,
-        delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
-        attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1),
-      },
-    );
+    await this.work.add(batch.queueName === SMS_QUEUE ? 'sms.send' : 'email.send', {
+      data: { ids: [id] },
+      jobId,
+      delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
+      opts: { attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1) },
+    });
   }
 
   private async processOne(

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
@@ -9,8 +8,7 @@ import { CutoverService } from './cutover.service';
 import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
 import { NumberChangeController } from './number-change.controller';
-import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
-import { NumberChangeProcessor, SweepScheduler } from './number-change.processor';
+import { NumberChangeProcessor } from './number-change.processor';
 import { NumberChangeService } from './number-change.service';
 import { NumberPoolService } from './number-pool.service';
 import { PoolNumber } from './pool-number.entity';
@@ -19,7 +17,6 @@ import { HttpProvisioningClient, ProvisioningClient } from './provisioning-clien
 @Module({
   imports: [
     TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]),
-    BullModule.registerQueue({ name: NUMBER_CHANGE_QUEUE }),
     SubscribersModule,
   ],
   controllers: [CustomerNumberChangeController, NumberChangeController],
@@ -29,7 +26,6 @@ import { HttpProvisioningClient, ProvisioningClient } from './provisioning-clien
     CutoverService,
     NumberChangeNotifier,
     NumberChangeProcessor,
-    SweepScheduler,
     ProvisioningSandbox,
     {
       // Without PROVISIONING_URL the in-process sandbox stands in (it warns at start), as for SMS and email.

@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
 
-export type CandorRole = 'api' | 'worker' | 'all';
+export type CandorRole = 'api' | 'worker' | 'all' | 'webhooks';
 
 /** Raised at boot when the environment holds a value the schema refuses; the message names each variable. */
 export class ConfigError extends Error {}
@@ -14,8 +14,17 @@ export class ConfigError extends Error {}
 export class AppConfig {
   readonly role: CandorRole;
   readonly http: { host: string; port: number; publicBaseUrl: string };
-  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
-  readonly redis: { url: string; prefix: string };
+  readonly database: {
+    url: string;
+    autoCreate: boolean;
+    migrateOnStart: boolean;
+    poolMax: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    queryTimeoutMs: number;
+  };
+  readonly redis: { url: string; prefix: string; enqueueTimeoutMs: number };
+  readonly requestTimeoutMs: number;
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
   readonly auth: {
@@ -88,8 +97,12 @@ export class AppConfig {
       autoCreate: env.DATABASE_AUTO_CREATE,
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
       poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
     };
-    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS };
+    this.requestTimeoutMs = env.HTTP_REQUEST_TIMEOUT_MS;
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
     this.privacy = {
       pseudonymKey: env.PSEUDONYM_KEY,
@@ -185,12 +198,17 @@ export class AppConfig {
       );
   }
 
+  /** Serves HTTP (in the webhooks role, only Twilio's callbacks, health and metrics). */
   get runsApi(): boolean {
     return this.role !== 'worker';
   }
 
   get runsWorker(): boolean {
-    return this.role !== 'api';
+    return this.role === 'worker' || this.role === 'all';
+  }
+
+  get webhooksOnly(): boolean {
+    return this.role === 'webhooks';
   }
 }
 

@@ -24,8 +24,9 @@ const toBool = ({ value }: { value: unknown }) =>
  * this class; keep them together.
  */
 export class EnvSchema {
-  @IsIn(['api', 'worker', 'all'])
-  CANDOR_ROLE: 'api' | 'worker' | 'all' = 'all';
+  /** `webhooks`: only Twilio's callback routes (and health/metrics), on a process of their own. */
+  @IsIn(['api', 'worker', 'all', 'webhooks'])
+  CANDOR_ROLE: 'api' | 'worker' | 'all' | 'webhooks' = 'all';
 
   @IsString()
   HOST = '0.0.0.0';
@@ -56,12 +57,42 @@ export class EnvSchema {
   @IsBoolean()
   DATABASE_MIGRATE_ON_START = true;
 
+  /** Give up opening a PostgreSQL connection after this long (a hung server must not hang requests). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DATABASE_CONNECT_TIMEOUT_MS = 3000;
+
+  /** Server-side statement_timeout of every connection (0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_STATEMENT_TIMEOUT_MS = 120000;
+
+  /** Client-side limit on one query's answer (catches a server that stopped answering; 0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_QUERY_TIMEOUT_MS = 130000;
+
+  /** An HTTP request still unanswered after this long gets a 503 (0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  HTTP_REQUEST_TIMEOUT_MS = 10000;
+
   @IsString()
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @IsString()
   @MinLength(1)
   QUEUE_PREFIX = 'candor';
+
+  /** An API call that adds a job answers 503 after this long without Redis (the row stays; the sweep adds it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  QUEUE_ENQUEUE_TIMEOUT_MS = 2000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
