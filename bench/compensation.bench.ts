@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { createApp } from '../src/bootstrap';
 import { LedgerService } from '../src/compensation/ledger.service';
 import { UsersService } from '../src/identity/users.service';

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { createApp } from '../src/bootstrap';
 import { IncidentUpdatesService } from '../src/incidents/incident-updates.service';
 import { IncidentsService } from '../src/incidents/incidents.service';

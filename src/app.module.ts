@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AuditModule } from './audit/audit.module';
+import { ChannelsModule } from './channels/channels.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { IdentityModule } from './identity/identity.module';
 import { NumberChangeModule } from './number-change/number-change.module';
@@ -12,6 +13,7 @@ import { HttpMetricsMiddleware, MetricsModule } from './platform/metrics/metrics
 import { PrivacyModule } from './platform/privacy';
 import { QueueModule } from './platform/queue/queue.module';
 import { RedisModule } from './platform/redis/redis.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
@@ -47,6 +49,8 @@ export class AppModule implements NestModule {
         MetricsModule,
         QueueModule,
         HealthModule,
+        SandboxModule,
+        ChannelsModule,
         ...DOMAIN_MODULES,
       ],
     };

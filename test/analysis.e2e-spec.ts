@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { emptyTruth, GenOptions, Truth, writeLog } from '../bench/log-generator';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { AnalysisInputError } from '../src/analysis/analysis-input';
 import { AnalysisService } from '../src/analysis/analysis.service';
 import { CustomerSession } from '../src/identity/customer-session.entity';

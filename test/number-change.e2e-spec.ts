@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SYSTEM_ACTOR } from '../src/audit/actor';
+import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { CutoverService } from '../src/number-change/cutover.service';
 import { plannedAtText } from '../src/number-change/number-change-messages';
 import { NUMBER_CHANGE_QUEUE, SWEEP_SCHEDULER_ID } from '../src/number-change/number-change.jobs';

@@ -4,7 +4,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
-import { STAFF_ROLES } from '../src/identity/roles';
+import { STAFF_ROLES } from '../src/platform/http/principal';
 import { newToken, sha256 } from '../src/identity/secrets';
 import { CustomerSession } from '../src/identity/customer-session.entity';
 import { startTestApp, TestApp } from './helpers/app';

@@ -11,9 +11,9 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, CustomerOnly, Roles } from '../identity/auth.decorators';
-import type { Principal } from '../identity/roles';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, CurrentPrincipal, CustomerOnly, Roles } from '../platform/http/policy.decorators';
+import type { Principal } from '../platform/http/principal';
 import { AnalysisInputError } from './analysis-input';
 import { AnalysisService } from './analysis.service';
 import { StartAnalysisDto, SubscribersPageDto } from './dto/analysis.dto';

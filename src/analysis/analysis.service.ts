@@ -11,7 +11,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { scrubPii } from '../platform/privacy';
-import { Actor } from './actor';
+import { Actor } from '../platform/http/actor';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQueryDto } from './dto/audit-query.dto';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { resolve } from 'node:path';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { AnalysisService } from '../analysis/analysis.service';
 import { LOG_FORMATS, LogFormat } from '../analysis/formats';
 import { renderReport } from '../analysis/report';

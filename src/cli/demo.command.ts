@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { AnalysisService } from '../analysis/analysis.service';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { createApp } from '../bootstrap';
 import { LedgerService } from '../compensation/ledger.service';
 import { OffersService } from '../compensation/offers.service';

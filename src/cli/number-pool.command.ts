@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { NumberPoolService } from '../number-change/number-pool.service';
 import { withApp } from './cli-app';
 

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { resolve } from 'node:path';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { SubscribersImportService } from '../subscribers/subscribers-import.service';
 import { withApp } from './cli-app';
 

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { SYSTEM_ACTOR } from '../audit/actor';
-import { STAFF_ROLES, StaffRole } from '../identity/roles';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
+import { STAFF_ROLES, StaffRole } from '../platform/http/principal';
 import { UsersService } from '../identity/users.service';
 import { withApp } from './cli-app';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { BillingService } from './billing.service';
 import { OutboxQueryDto, PeriodDto } from './dto/period.dto';
 import { ParseBigIntIdPipe } from './parse-id.pipe';

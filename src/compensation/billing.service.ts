@@ -2,7 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Writable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { copyCsvOut } from '../platform/database/copy-out';

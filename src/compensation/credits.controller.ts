@@ -12,8 +12,8 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { CreditsService } from './credits.service';
 import { DecisionDto, IssueCreditDto, ListCreditsDto } from './dto/issue-credit.dto';
 

@@ -9,9 +9,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
-import { StaffRole } from '../identity/roles';
+import { StaffRole } from '../platform/http/principal';
 import { AppConfig } from '../platform/config';
 import { BillingService } from './billing.service';
 import { Credit, CreditStatus } from './credit.entity';

@@ -1,9 +1,9 @@
 import { Controller, Get, Headers, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../identity/auth.decorators';
-import type { Principal } from '../identity/roles';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../platform/http/policy.decorators';
+import type { Principal } from '../platform/http/principal';
 import { sendIdempotent } from './credits.controller';
 import { CreditsService } from './credits.service';
 import { OffersService } from './offers.service';

@@ -1,4 +1,4 @@
-import type { StaffRole } from '../identity/roles';
+import type { StaffRole } from '../platform/http/principal';
 import { formatPence } from './ledger';
 
 /** Per-role limits on goodwill credits (configured through COMPENSATION_* variables). */

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../audit/actor';
+import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';

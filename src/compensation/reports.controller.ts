@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseEnumPipe, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
-import { Roles } from '../identity/auth.decorators';
+import { Roles } from '../platform/http/policy.decorators';
 import { ReportQueryDto } from './dto/period.dto';
 import { REPORT_NAMES, ReportName, ReportsService } from './reports.service';
 

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, Public, Roles } from './auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, CurrentPrincipal, Public, Roles } from '../platform/http/policy.decorators';
 import { CreateApiKeyDto, CreateUserDto, LoginDto, UpdateUserDto } from './dto/auth.dto';
-import { STAFF_ROLES, type Principal } from './roles';
+import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { StaffAuthService } from './staff-auth.service';
 import { UsersService } from './users.service';
 

@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { POLICY_KEY, Policy } from './auth.decorators';
+import { POLICY_KEY, Policy } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
 import { tokenKind } from './secrets';
 import { StaffAuthService } from './staff-auth.service';

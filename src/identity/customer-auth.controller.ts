@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { mask } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { CurrentActor, CurrentPrincipal, CustomerOnly, Public } from './auth.decorators';
+import { CurrentActor, CurrentPrincipal, CustomerOnly, Public } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
 import { RequestCodeDto, VerifyCodeDto } from './dto/auth.dto';
-import type { Principal } from './roles';
+import type { Principal } from '../platform/http/principal';
 
 @ApiTags('customer auth')
 @Controller('customer')

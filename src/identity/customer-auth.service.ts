@@ -1,16 +1,16 @@
 import { HttpException, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { SmsProvider } from '../channels/sms-provider';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
-import { OtpSender } from './otp-sender';
-import { Principal } from './roles';
+import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 
 @Injectable()
@@ -22,7 +22,8 @@ export class CustomerAuthService {
     private readonly subscribers: SubscribersService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
-    private readonly sender: OtpSender,
+    /** Codes go straight to the SMS channel, not the outbox: a code is never stored in clear, and a lost one is asked for again. */
+    private readonly sms: SmsProvider,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
@@ -74,10 +75,10 @@ export class CustomerAuthService {
     });
     if (subscriber) {
       const minutes = Math.round(otpTtlSeconds / 60);
-      await this.sender.sendCode(
-        e164,
-        `Your Candor sign-in code is ${code}. It expires in ${minutes} minutes. We will never ask you for it by phone.`,
-      );
+      await this.sms.send({
+        to: e164,
+        body: `Your Candor sign-in code is ${code}. It expires in ${minutes} minutes. We will never ask you for it by phone.`,
+      });
       this.logger.log(`sign-in code sent to ${mask(e164)}`);
     }
     return { challengeId: challenge.id, expiresAt };

@@ -8,9 +8,6 @@ import { CustomerAuthController } from './customer-auth.controller';
 import { CustomerAuthService } from './customer-auth.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
-import { OtpSender } from './otp-sender';
-import { SmsProvider } from '../notifications/providers/sms-provider';
-import { OTP_SMS, SmsOtpSender } from './sms-otp-sender';
 import { StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
@@ -27,10 +24,6 @@ import { UsersService } from './users.service';
     StaffAuthService,
     CustomerAuthService,
     UsersService,
-    { provide: OtpSender, useClass: SmsOtpSender },
-    // Codes go straight to the SMS provider (not the outbox): a code must never be stored in clear,
-    // and a lost one is simply requested again.
-    { provide: OTP_SMS, useExisting: SmsProvider },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

@@ -8,11 +8,11 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
-import { Principal } from './roles';
+import { Principal } from '../platform/http/principal';
 import { newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { StaffRole } from './roles';
+import type { StaffRole } from '../platform/http/principal';
 
 @Entity('staff_users')
 export class StaffUser {

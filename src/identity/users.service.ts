@@ -1,9 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
-import { StaffRole } from './roles';
+import { StaffRole } from '../platform/http/principal';
 import { hashPassword } from './secrets';
 import { StaffUser } from './staff-user.entity';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto } from './dto/incident.dto';
 import { IncidentParams, RegulatorParams, ReminderQueryDto, UpdateParams } from './dto/params.dto';
 import { CreateUpdateDto, EditUpdateDto, ScheduleUpdateDto } from './dto/update.dto';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Roles } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Roles } from '../platform/http/policy.decorators';
 import { CampaignsService } from './campaigns.service';
 import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 

@@ -11,7 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../audit/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
@@ -25,7 +25,7 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
-import { smsInfo } from './templates/template-checks';
+import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpException, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public, Roles } from '../identity/auth.decorators';
+import { Public, Roles } from '../platform/http/policy.decorators';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { Pseudonymiser } from '../platform/privacy';
 import { PreviewTemplateDto } from './dto/campaign.dto';

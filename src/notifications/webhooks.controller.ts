@@ -1,6 +1,6 @@
 import { Body, Controller, ForbiddenException, Header, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../identity/auth.decorators';
+import { Public } from '../platform/http/policy.decorators';
 import { WebhooksService } from './webhooks.service';
 
 function twiml(text: string | null): string {

@@ -5,7 +5,7 @@ import { mask, Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { InboundKeywords } from './inbound-keywords';
 import { DeliveryStatus, OutboxRepository } from './outbox.repository';
-import { SmsProvider } from './providers/sms-provider';
+import { SmsProvider } from '../channels/sms-provider';
 import { TemplateRegistry } from './templates/template-registry';
 
 const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOPIO']);

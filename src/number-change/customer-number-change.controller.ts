@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../identity/auth.decorators';
-import type { Principal } from '../identity/roles';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../platform/http/policy.decorators';
+import type { Principal } from '../platform/http/principal';
 import {
   ChooseNumberDto,
   ConfirmEmailDto,

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { SYSTEM_ACTOR } from '../audit/actor';
+import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { NumberChangeRequest } from './number-change-request.entity';

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Optional } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../identity/auth.decorators';
+import { Roles } from '../platform/http/policy.decorators';
 import { mask, maskEmail } from '../platform/privacy';
 import { SmtpSink } from './smtp-sink';
 import { TwilioSandbox } from './twilio-sandbox';

@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { EmailStandIn, SmsStandIn } from '../channels/stand-ins';
 import { AppConfig } from '../platform/config';
 import { SandboxController } from './sandbox.controller';
 import { SmtpSink } from './smtp-sink';
@@ -46,8 +47,10 @@ class SandboxCloser implements OnApplicationShutdown {
         return s;
       },
     },
+    { provide: SmsStandIn, useExisting: TwilioSandbox },
+    { provide: EmailStandIn, useExisting: SmtpSink },
     SandboxCloser,
   ],
-  exports: [TwilioSandbox, SmtpSink],
+  exports: [TwilioSandbox, SmtpSink, SmsStandIn, EmailStandIn],
 })
 export class SandboxModule {}

@@ -2,6 +2,7 @@ import { simpleParser, ParsedMail } from 'mailparser';
 import { AddressInfo } from 'node:net';
 import { SMTPServer, SMTPServerOptions } from 'smtp-server';
 import { Waitable } from './waitable';
+import { EmailStandIn } from '../channels/stand-ins';
 
 export interface SinkMail {
   envelopeFrom: string;
@@ -15,7 +16,7 @@ export interface SinkMail {
  * The default mail transport when SMTP_URL is unset, so emails cross a real SMTP conversation in tests,
  * the demo and the benchmark. Recipients can be made to fail permanently (550) or transiently (451).
  */
-export class SmtpSink {
+export class SmtpSink implements EmailStandIn {
   readonly messages = new Waitable<SinkMail>();
   /** Address → SMTP reply code refused at RCPT TO (e.g. 550 permanent, 451 transient). */
   readonly failures = new Map<string, number>();

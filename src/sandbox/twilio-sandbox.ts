@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { smsInfo } from '../notifications/templates/template-checks';
+import { smsInfo } from '../channels/sms-segments';
 import { Waitable } from './waitable';
+import { SmsStandIn } from '../channels/stand-ins';
 
 /** A message as the sandbox stored it (the subset of Twilio's Message resource we use). */
 export interface SandboxSms {
@@ -42,7 +43,7 @@ const ERRORS: Record<number, { status: number; message: string }> = {
  * codes and signed status callbacks. The real `twilio` client talks to it through its `httpClient` option,
  * so tests, the demo and the benchmark exercise the provider boundary at the wire.
  */
-export class TwilioSandbox {
+export class TwilioSandbox implements SmsStandIn {
   readonly accountSid: string;
   readonly authToken: string;
   readonly messages = new Waitable<SandboxSms>();

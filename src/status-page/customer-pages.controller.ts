@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
-import type { Actor } from '../audit/actor';
-import { CurrentActor, Public } from '../identity/auth.decorators';
+import type { Actor } from '../platform/http/actor';
+import { CurrentActor, Public } from '../platform/http/policy.decorators';
 import { CustomerPagesService, Rendered } from './customer-pages.service';
 import { AffectedCodeForm, AffectedNumberForm, VerifyQuery } from './dto/customer-pages.dto';
 import { LangQuery } from './dto/status-page.dto';

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AnalysisService } from '../analysis/analysis.service';
-import type { Actor } from '../audit/actor';
+import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { mask, Pseudonymiser } from '../platform/privacy';

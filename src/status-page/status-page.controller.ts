@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Public } from '../identity/auth.decorators';
+import { Public } from '../platform/http/policy.decorators';
 import { IdParam, LangQuery, SubscribeForm, TokenForm, TokenQuery } from './dto/status-page.dto';
 import { sendHtml, StatusPageService } from './status-page.service';
 

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnalysisService } from '../../src/analysis/analysis.service';
-import { SYSTEM_ACTOR } from '../../src/audit/actor';
+import { SYSTEM_ACTOR } from '../../src/platform/http/actor';
 import { SubscribersImportService } from '../../src/subscribers/subscribers-import.service';
 import { TestApp } from './app';
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { SYSTEM_ACTOR } from '../../src/audit/actor';
-import { StaffRole } from '../../src/identity/roles';
+import { SYSTEM_ACTOR } from '../../src/platform/http/actor';
+import { StaffRole } from '../../src/platform/http/principal';
 import { UsersService } from '../../src/identity/users.service';
 import { TestApp } from './app';
 

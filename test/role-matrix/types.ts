@@ -1,4 +1,4 @@
-import type { StaffRole } from '../../src/identity/roles';
+import type { StaffRole } from '../../src/platform/http/principal';
 
 /**
  * 'public': no token needed; 'signed': public, but only a request signed by the provider gets in (any token,

@@ -11,7 +11,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { STAFF_ROLES, type StaffRole } from '../roles';
+import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 
 export class LoginDto {
   @ApiProperty()

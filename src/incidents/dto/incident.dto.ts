@@ -15,7 +15,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { STAFF_ROLES, type StaffRole } from '../../identity/roles';
+import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 import { IMPACTS, type Impact } from '../incident.entity';
 
 export class CreateIncidentDto {

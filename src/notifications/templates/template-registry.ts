@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { AppConfig } from '../../platform/config';
 import { projectRoot } from '../../platform/paths';
 import { Channel, COMMON_VARS, LOCALES, MESSAGE_KINDS } from '../message-kinds';
-import { asksForSecrets, foreignLinks, smsInfo, SmsInfo, templateVariables } from './template-checks';
+import { smsInfo, SmsInfo } from '../../channels/sms-segments';
+import { asksForSecrets, foreignLinks, templateVariables } from './template-checks';
 
 export const TEMPLATES_DIR = join(projectRoot(), 'templates');
 

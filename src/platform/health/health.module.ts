@@ -8,7 +8,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { Public } from '../../identity/auth.decorators';
+import { Public } from '../http/policy.decorators';
 import { REDIS } from '../redis/redis.module';
 
 @Injectable()

@@ -1,6 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../../identity/auth.decorators';
+import { Public } from '../http/policy.decorators';
 import { JobMetrics } from './metrics.service';
 
 @ApiExcludeController()

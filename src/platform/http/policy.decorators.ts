@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Actor } from '../audit/actor';
-import type { Principal, StaffRole } from './roles';
+import type { Actor } from './actor';
+import type { Principal, StaffRole } from './principal';
 
 export const POLICY_KEY = 'candor:policy';
 export type Policy = { kind: 'public' } | { kind: 'roles'; roles: StaffRole[] } | { kind: 'customer' };
