@@ -10,9 +10,7 @@ import { AnalysisService } from './analysis.service';
 /** Global so notifications finds the AudienceSource (an analysis run's matched subscribers) without importing us. */
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]),
-  ],
+  imports: [TypeOrmModule.forFeature([AnalysisRun, AnalysisFile])],
   controllers: [AnalysisController, CustomerExposureController],
   providers: [AnalysisService, AnalysisProcessor, { provide: AudienceSource, useExisting: AnalysisService }],
   exports: [AnalysisService, AudienceSource],

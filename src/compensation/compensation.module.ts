@@ -24,10 +24,7 @@ import { ReportsService } from './reports.service';
 
 /** Offers and claims, goodwill credits, the double-entry ledger, the billing outbox and finance reports. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]), SubscribersModule],
   controllers: [
     CreditsController,
     OffersController,

@@ -346,7 +346,9 @@ export class OffersService {
   private async enqueueApply(offer: Offer, tag: string): Promise<void> {
     await this.work
       .add('offer.apply', this.applyJob(offer, tag))
-      .catch((e) => this.logger.warn(`offer ${offer.id}: job not added (${e.message}); the sweep will add it`));
+      .catch((e) =>
+        this.logger.warn(`offer ${offer.id}: job not added (${e.message}); the sweep will add it`),
+      );
   }
 
   private applyJob(offer: Offer, tag: string) {

@@ -12,17 +12,9 @@ import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice]),
-  ],
+  imports: [TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice])],
   controllers: [IncidentsController],
-  providers: [
-    IncidentsService,
-    IncidentUpdatesService,
-    RemindersService,
-    IncidentEvents,
-    IncidentsProcessor,
-  ],
+  providers: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents, IncidentsProcessor],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })
 export class IncidentsModule {}

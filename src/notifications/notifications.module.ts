@@ -21,10 +21,7 @@ import { WebhooksService } from './webhooks.service';
 
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Campaign, Message]),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Campaign, Message]), SubscribersModule],
   controllers: [CampaignsController, MessagesController, WebhooksController],
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },

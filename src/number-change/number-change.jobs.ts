@@ -13,4 +13,3 @@ export function cutoverJob(requestId: string, scheduledAt: Date, now: Date): Job
     delay: scheduledAt.getTime() - now.getTime(),
   };
 }
-

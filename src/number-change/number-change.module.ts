@@ -15,10 +15,7 @@ import { PoolNumber } from './pool-number.entity';
 import { HttpProvisioningClient, ProvisioningClient } from './provisioning-client';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]), SubscribersModule],
   controllers: [CustomerNumberChangeController, NumberChangeController],
   providers: [
     NumberChangeService,

@@ -101,7 +101,11 @@ export class AppConfig {
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
     };
-    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS };
+    this.redis = {
+      url: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS,
+    };
     this.requestTimeoutMs = env.HTTP_REQUEST_TIMEOUT_MS;
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
     this.privacy = {

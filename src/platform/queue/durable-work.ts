@@ -109,7 +109,8 @@ export class DurableWork implements OnModuleInit, EntitySubscriberInterface {
   async addBulk(name: JobName, reqs: JobRequest[], opts: { failFast?: boolean } = {}): Promise<void> {
     if (!reqs.length) return;
     const failFast = opts.failFast ?? true;
-    if (failFast && this.redis.status !== 'ready') throw new QueueUnavailableError(`redis ${this.redis.status}`);
+    if (failFast && this.redis.status !== 'ready')
+      throw new QueueUnavailableError(`redis ${this.redis.status}`);
     const queue = this.queue(name);
     const base = jobSpec(name).options(this.config);
     for (let i = 0; i < reqs.length; i += ADD_CHUNK) {
@@ -185,7 +186,9 @@ export class DurableWork implements OnModuleInit, EntitySubscriberInterface {
     if (!adds) return;
     this.pending.delete(event.queryRunner);
     for (const a of adds)
-      void a().catch((e) => this.logger.warn(`enqueue after commit: ${e.message}; the sweep will re-drive it`));
+      void a().catch((e) =>
+        this.logger.warn(`enqueue after commit: ${e.message}; the sweep will re-drive it`),
+      );
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {

@@ -50,7 +50,11 @@ export const JOBS = {
   /** { outboxId }: POST one signed billing webhook. */
   'billing.deliver': {
     queue: 'compensation',
-    options: (c) => ({ ...standard(), attempts: c.billing.attempts, backoff: exponential(c.billing.backoffMs) }),
+    options: (c) => ({
+      ...standard(),
+      attempts: c.billing.attempts,
+      backoff: exponential(c.billing.backoffMs),
+    }),
   },
   /** { offerId }: claim an auto-apply offer for everyone eligible, in batches. */
   'offer.apply': { queue: 'compensation', options: standard },

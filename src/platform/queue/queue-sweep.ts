@@ -29,7 +29,9 @@ export class QueueSweep implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.runsWorker) return;
     // At boot, before the first pass: a fresh Redis gets its repeatable jobs before anyone looks for them.
-    await this.ensureRepeatables().catch((e) => this.logger.warn(`repeatable jobs not checked: ${e.message}`));
+    await this.ensureRepeatables().catch((e) =>
+      this.logger.warn(`repeatable jobs not checked: ${e.message}`),
+    );
     const every = this.config.notifications.sweepIntervalSeconds * 1000;
     const loop = () => {
       if (this.stopped) return;
@@ -99,7 +101,13 @@ export class QueueSweep implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.redis.status !== 'ready') return true;
     const ms = Math.max(1000, this.config.notifications.sweepIntervalSeconds * 1000 - 500);
     try {
-      const ok = await this.redis.set(`${this.config.redis.prefix}:sweep-lease`, String(process.pid), 'PX', ms, 'NX');
+      const ok = await this.redis.set(
+        `${this.config.redis.prefix}:sweep-lease`,
+        String(process.pid),
+        'PX',
+        ms,
+        'NX',
+      );
       return ok === 'OK';
     } catch {
       return true;
