@@ -33,6 +33,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         TWILIO_AUTH_TOKEN: sms.authToken,
         TWILIO_API_BASE_URL: sms.url,
         SMTP_URL: mail.url,
+        SMTP_LOOKUP_URL: mail.lookupUrl, // the sink's message lookup resolves an email in doubt
       },
       undefined,
       { listen: true },
@@ -55,6 +56,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         CANDOR_ROLE: 'worker',
         LOG_FILE: t.logFile.replace(/\.log$/, `-worker${workers.length}.log`),
         SEND_STALE_SECONDS: '2',
+        SEND_CALL_SETTLE_SECONDS: '12', // > the Twilio client's 10 s timeout: a slow call is never raced
         SWEEP_INTERVAL_SECONDS: '1',
         QUEUE_STALLED_INTERVAL_MS: '2000',
         SEND_CONCURRENCY: '10',

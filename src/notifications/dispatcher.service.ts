@@ -119,7 +119,8 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
         for (const r of rows) if (r.job_id === null || dead.has(r.job_id)) lost.push(r);
       }
       // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
-      requeued += await this.outbox.requeue(lost, this.config.notifications.sendStaleSeconds);
+      const n = this.config.notifications;
+      requeued += await this.outbox.requeue(lost, n.sendStaleSeconds, n.callSettleSeconds);
       const last = page[page.length - 1];
       after = { queuedAt: last.queued_at, id: last.id };
       if (page.length < REDRIVE_PAGE || Date.now() - started > REDRIVE_BUDGET_MS) break;

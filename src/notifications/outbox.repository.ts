@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupWriter } from '../platform/database/group-writer';
 import type { Channel } from './message-kinds';
 
 export interface NewMessage {
@@ -26,6 +27,8 @@ export interface ClaimedMessage {
   attempts: number;
   /** When an earlier attempt started talking to the provider without recording an answer. */
   prev_started: Date | null;
+  /** When an earlier attempt handed the message to the provider without recording an answer (in doubt). */
+  prev_call: Date | null;
   first_name: string | null;
   /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
   opted_out: boolean;
@@ -126,9 +129,10 @@ export class OutboxRepository {
 
   /**
    * Claims queued rows for sending (or rows stuck in "sending" longer than `staleSeconds`, whose worker
-   * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
+   * died). Leaves out rows that are not claimable: already final, paused, being sent elsewhere, or handed to
+   * the provider less than `settleSeconds` ago (that call may still be on the wire).
    */
-  async claim(ids: string[], staleSeconds: number): Promise<ClaimedMessage[]> {
+  async claim(ids: string[], staleSeconds: number, settleSeconds: number): Promise<ClaimedMessage[]> {
     const [rows] = await this.db.query(
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(),
          updated_at = now()
@@ -141,29 +145,35 @@ export class OutboxRepository {
          AND CASE m.status WHEN 'queued' THEN true
                            WHEN 'sending' THEN m.sending_started_at < now() - make_interval(secs => $2)
                            ELSE false END
+         AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $3))
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
          -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
          CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
               THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
               ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
+         m.vars, m.attempts, o.sending_started_at AS prev_started, o.provider_call_at AS prev_call, s.first_name,
          CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
               ELSE coalesce(s.sms_opt_out, false)
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
          s.id IS NOT NULL AS known_subscriber,
          c.vars AS campaign_vars, c.ignore_quiet_hours`,
-      [ids, staleSeconds],
+      [ids, staleSeconds, settleSeconds],
     );
     return rows;
   }
 
-  /** Why a row could not be claimed: its status and its campaign's. */
-  async state(id: string): Promise<{ status: string; campaign_status: string | null } | null> {
+  /** Why a row could not be claimed: its status, its campaign's, and whether a provider call may be on the wire. */
+  async state(
+    id: string,
+    settleSeconds: number,
+  ): Promise<{ status: string; campaign_status: string | null; in_call: boolean } | null> {
     const [row] = await this.db.query(
-      `SELECT m.status, c.status AS campaign_status FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+      `SELECT m.status, c.status AS campaign_status,
+         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS in_call
+       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
        WHERE m.id = $1`,
-      [id],
+      [id, settleSeconds],
     );
     return row ?? null;
   }
@@ -176,7 +186,8 @@ export class OutboxRepository {
   ) {
     await this.db.query(
       `UPDATE messages SET status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),
-         sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END, updated_at = now()
+         sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END,
+         provider_call_at = CASE WHEN $5 THEN provider_call_at ELSE NULL END, updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'sending')`,
       [id, to, error?.code ?? null, error?.message?.slice(0, 300) ?? null, error?.keepStarted ?? false],
     );
@@ -191,47 +202,48 @@ export class OutboxRepository {
   }
 
   /**
-   * Records a provider's acceptance. Resolves once the row is written. Calls made while an earlier write is
-   * in flight are written together in one statement when it returns (group commit): no added wait when idle,
-   * one UPDATE for many rows under load.
+   * Records a provider's acceptance. Resolves once the row is written; calls made while a write is in flight
+   * are written together (group commit).
    */
   markSent(id: string, providerId: string, segments: number | null): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.sentQueue.push({ id, providerId, segments, resolve, reject });
-      if (!this.sentWriting) void this.writeSent();
-    });
+    return this.sent.push({ id, providerId, segments });
   }
 
-  private sentQueue: Array<{
-    id: string;
-    providerId: string;
-    segments: number | null;
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  private sentWriting = false;
+  private readonly sent = new GroupWriter<{ id: string; providerId: string; segments: number | null }>(
+    async (batch) => {
+      await this.db.query(
+        `UPDATE messages m SET provider_id = v.provider_id, segments = v.segments,
+           sent_at = coalesce(m.sent_at, now()), vars = NULL,
+           status = CASE WHEN m.status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE m.status END,
+           error_code = NULL, error_message = NULL, updated_at = now()
+         FROM unnest($1::bigint[], $2::text[], $3::int[]) AS v(id, provider_id, segments)
+         WHERE m.id = v.id AND m.id = ANY($1::bigint[])`,
+        [batch.map((b) => b.id), batch.map((b) => b.providerId), batch.map((b) => b.segments)],
+      );
+      return batch.map(() => undefined);
+    },
+  );
 
-  private async writeSent(): Promise<void> {
-    this.sentWriting = true;
-    while (this.sentQueue.length) {
-      const batch = this.sentQueue.splice(0, 500);
-      try {
-        await this.db.query(
-          `UPDATE messages m SET provider_id = v.provider_id, segments = v.segments,
-             sent_at = coalesce(m.sent_at, now()), vars = NULL,
-             status = CASE WHEN m.status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE m.status END,
-             error_code = NULL, error_message = NULL, updated_at = now()
-           FROM unnest($1::bigint[], $2::text[], $3::int[]) AS v(id, provider_id, segments)
-           WHERE m.id = v.id AND m.id = ANY($1::bigint[])`,
-          [batch.map((b) => b.id), batch.map((b) => b.providerId), batch.map((b) => b.segments)],
-        );
-        batch.forEach((b) => b.resolve());
-      } catch (e) {
-        batch.forEach((b) => b.reject(e));
-      }
-    }
-    this.sentWriting = false;
+  /**
+   * Marks, just before the provider call, that this attempt (the claim that made `attempts`) hands the message
+   * over. False when the row is no longer this attempt's (re-claimed elsewhere, cancelled): then do not send.
+   * Throws when the database cannot record it: then do not send either (a send must be recordable).
+   */
+  markCalling(id: string, attempts: number): Promise<boolean> {
+    return this.calling.push({ id, attempts });
   }
+
+  private readonly calling = new GroupWriter<{ id: string; attempts: number }, boolean>(async (batch) => {
+    const [rows] = await this.db.query(
+      `UPDATE messages m SET provider_call_at = now()
+       FROM unnest($1::bigint[], $2::int[]) AS v(id, attempts)
+       WHERE m.id = v.id AND m.id = ANY($1::bigint[]) AND m.status = 'sending' AND m.attempts = v.attempts
+       RETURNING m.id::text AS id`,
+      [batch.map((b) => b.id), batch.map((b) => b.attempts)],
+    );
+    const marked = new Set((rows as Array<{ id: string }>).map((r) => r.id));
+    return batch.map((b) => marked.has(b.id));
+  });
 
   async markFinal(id: string, status: 'failed' | 'skipped' | 'cancelled', code: string, message: string) {
     await this.db.query(
@@ -285,7 +297,11 @@ export class OutboxRepository {
    * Only if the row still names the job found dead (another sweep may have re-driven it meanwhile) and, when
    * sending, only once its attempt is stale (a live worker whose job Redis lost still records its outcome).
    */
-  async requeue(rows: Array<{ id: string; job_id: string | null }>, staleSeconds: number): Promise<number> {
+  async requeue(
+    rows: Array<{ id: string; job_id: string | null }>,
+    staleSeconds: number,
+    settleSeconds: number,
+  ): Promise<number> {
     if (!rows.length) return 0;
     const [, n] = await this.db.query(
       `UPDATE messages m SET updated_at = now(),
@@ -296,8 +312,9 @@ export class OutboxRepository {
        WHERE m.id = v.id AND o.id = m.id AND m.id = ANY($1::bigint[])
          AND m.job_id IS NOT DISTINCT FROM v.job_id
          AND (m.status = 'queued'
-              OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $3)))`,
-      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds],
+              OR (m.status = 'sending' AND m.sending_started_at < now() - make_interval(secs => $3)
+                  AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $4))))`,
+      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds, settleSeconds],
     );
     return n ?? 0;
   }

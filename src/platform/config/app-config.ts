@@ -43,7 +43,13 @@ export class AppConfig {
     apiBaseUrl?: string;
     sandboxPort: number;
   };
-  readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly smtp: {
+    url?: string;
+    lookupUrl?: string;
+    sandboxPort: number;
+    from: string;
+    maxConnections: number;
+  };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
@@ -76,6 +82,7 @@ export class AppConfig {
     smsCostPencePerSegment: number;
     emailCostPence: number;
     sendStaleSeconds: number;
+    callSettleSeconds: number;
     sweepIntervalSeconds: number;
     stalledIntervalMs: number;
   };
@@ -131,6 +138,7 @@ export class AppConfig {
     };
     this.smtp = {
       url: env.SMTP_URL || undefined,
+      lookupUrl: env.SMTP_LOOKUP_URL || undefined,
       sandboxPort: env.SANDBOX_SMTP_PORT,
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
@@ -182,6 +190,7 @@ export class AppConfig {
       smsCostPencePerSegment: env.SMS_COST_PENCE_PER_SEGMENT,
       emailCostPence: env.EMAIL_COST_PENCE,
       sendStaleSeconds: env.SEND_STALE_SECONDS,
+      callSettleSeconds: env.SEND_CALL_SETTLE_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
@@ -247,6 +256,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'TWILIO_AUTH_TOKEN',
     'TWILIO_API_BASE_URL',
     'SMTP_URL',
+    'SMTP_LOOKUP_URL',
     'PROVISIONING_URL',
     'BILLING_WEBHOOK_URL',
     'BILLING_WEBHOOK_SECRET',

@@ -180,6 +180,15 @@ export class EnvSchema {
   @IsString()
   SMTP_URL?: string;
 
+  /**
+   * A message lookup by Message-ID (`GET <url>?messageId=<id>` → `{"found": true|false}`), e.g. an adapter over
+   * the email service's API. With it, an email whose send was interrupted is looked up, not held; empty with
+   * SMTP_URL set = such an email is held as failed (code email:in_doubt), never resent blindly.
+   */
+  @IsOptional()
+  @IsString()
+  SMTP_LOOKUP_URL?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -316,6 +325,16 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   SEND_STALE_SECONDS = 20;
+
+  /**
+   * A message handed to the provider is not taken again (nor looked up) until this long after the call began:
+   * longer than the providers' request timeouts (Twilio 10 s, SMTP socket 30 s), so a call still on the wire
+   * is never raced by a resend.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SEND_CALL_SETTLE_SECONDS = 40;
 
   /** How often the sweeper looks for rows whose job was lost (Redis flushed, worker killed). */
   @Type(() => Number)
