@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config';
 import { ErrorFilter } from './platform/http/error.filter';
+import { requestTimeout } from './platform/http/request-timeout';
 import { createValidationPipe } from './platform/http/validation';
 
 export interface StartOptions {
@@ -23,11 +24,12 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  const config = app.get(AppConfig);
+  app.use(requestTimeout(config.requestTimeoutMs));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app);
-  const config = app.get(AppConfig);
   if (config.privacy.usingDefaultKey) {
     new NestLogger('Config').warn(
       'PSEUDONYM_KEY is the built-in development key; set your own in production',

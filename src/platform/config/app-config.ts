@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../paths';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
@@ -51,7 +52,14 @@ export class AppConfig {
     maxConnections: number;
   };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
-  readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
+  readonly statusPage: {
+    maxAgeSeconds: number;
+    staleSeconds: number;
+    refreshSeconds: number;
+    readTimeoutMs: number;
+    freshWaitMs: number;
+    snapshotFile: string | null;
+  };
   readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
   readonly numberChange: {
     provisioningUrl?: string;
@@ -152,6 +160,12 @@ export class AppConfig {
       maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,
       staleSeconds: env.STATUS_PAGE_STALE_SECONDS,
       refreshSeconds: env.STATUS_PAGE_REFRESH_SECONDS,
+      readTimeoutMs: env.STATUS_PAGE_READ_TIMEOUT_MS,
+      freshWaitMs: env.STATUS_PAGE_FRESH_WAIT_MS,
+      snapshotFile:
+        env.STATUS_PAGE_SNAPSHOT_FILE === 'off'
+          ? null
+          : resolve(env.STATUS_PAGE_SNAPSHOT_FILE || join(projectRoot(), 'var', 'status-page-snapshot.json')),
     };
     this.analysis = {
       headerAllowlist: env.ANALYSIS_HEADER_ALLOWLIST.split(',')

@@ -243,6 +243,28 @@ export class EnvSchema {
   @Min(1)
   STATUS_PAGE_REFRESH_SECONDS = 30;
 
+  /**
+   * After a change, a request waits at most this long for the refresh before it is served the last rendering
+   * (a periodic refresh is never waited for): fresh at once normally, never held up by a slow database.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  STATUS_PAGE_FRESH_WAIT_MS = 25;
+
+  /** A refresh of the page data that has not answered after this long is given up (the last page is served). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  STATUS_PAGE_READ_TIMEOUT_MS = 2000;
+
+  /**
+   * The page data is written here at every refresh; an API started while the database is down serves the
+   * status page from it. Empty = var/status-page-snapshot.json under the project root; `off` = none.
+   */
+  @IsString()
+  STATUS_PAGE_SNAPSHOT_FILE = '';
+
   // --- analysis ---
   /** Request headers that may carry a subscriber's number (comma-separated, case-insensitive). */
   @IsString()

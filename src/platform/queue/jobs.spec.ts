@@ -1,4 +1,4 @@
-import { JOB_NAMES, JOBS, QUEUE_NAMES } from './jobs';
+import { JOB_NAMES, JOBS, JobSpec, QUEUE_NAMES } from './jobs';
 import { loadConfig } from '../config';
 
 describe('JOBS', () => {
@@ -7,7 +7,7 @@ describe('JOBS', () => {
   it('names each job once, on a queue, with bounded retention', () => {
     expect(new Set(JOB_NAMES).size).toBe(JOB_NAMES.length);
     for (const name of JOB_NAMES) {
-      const o = JOBS[name].options(config);
+      const o = (JOBS[name] as JobSpec).options(config);
       expect(QUEUE_NAMES).toContain(JOBS[name].queue);
       expect(o.removeOnComplete).toBeTruthy(); // Redis never keeps every finished job
       expect(o.removeOnFail).toBeTruthy();
@@ -15,8 +15,9 @@ describe('JOBS', () => {
   });
 
   it('takes attempts, backoff and intervals from configuration', () => {
-    expect(JOBS['billing.deliver'].options(config).attempts).toBe(7);
-    expect(JOBS['incidents.tick'].everyMs(config)).toBe(45_000);
-    expect(JOBS['sms.send'].options(config).removeOnComplete).toBe(true);
+    const spec = (name: keyof typeof JOBS): JobSpec => JOBS[name];
+    expect(spec('billing.deliver').options(config).attempts).toBe(7);
+    expect(spec('incidents.tick').everyMs!(config)).toBe(45_000);
+    expect(spec('sms.send').options(config).removeOnComplete).toBe(true);
   });
 });
