@@ -1,5 +1,29 @@
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The import plan: which module of src/ may import which. Dependencies point inward (docs/CONTRIBUTING.md):
+ * platform knows no domain; a feature reaches another only through that module's exported service or port.
+ * A new edge is a design decision: add it here, in the same change, and say why in the review.
+ */
+export const ALLOWED_EDGES = {
+  platform: [],
+  channels: ['platform'],
+  audit: ['platform'],
+  subscribers: ['platform', 'audit'],
+  sandbox: ['platform', 'channels'],
+  identity: ['platform', 'channels', 'audit', 'subscribers'],
+  analysis: ['platform', 'audit', 'subscribers'],
+  notifications: ['platform', 'channels', 'audit', 'subscribers'],
+  compensation: ['platform', 'audit', 'subscribers', 'notifications'],
+  'number-change': ['platform', 'audit', 'subscribers', 'notifications', 'identity', 'sandbox'],
+  incidents: ['platform', 'audit', 'identity', 'notifications'],
+  'status-page': ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis'],
+};
+const MODULES = Object.keys(ALLOWED_EDGES);
+// The commands wire everything together, as the composition root (src/*.ts, not an element: unchecked) does.
+const TOP = ['cli'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'bench/out/**', '*.js', '*.mjs'] },
@@ -12,6 +36,32 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through platform/config (AppConfig).' }],
     },
   },
-  { files: ['src/platform/config/**', 'src/platform/database/data-source.ts', 'test/**', 'bench/**', 'src/cli/**'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['src/platform/config/**', 'src/platform/database/data-source.ts', 'test/**', 'bench/**', 'src/cli/**', 'console/vite.config.mts'], rules: { 'no-restricted-properties': 'off' } },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+      'boundaries/elements': [
+        { type: 'cli', pattern: 'src/cli' },
+        ...MODULES.map((m) => ({ type: m, pattern: `src/${m}` })),
+      ],
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: [
+            ...TOP.map((t) => ({ from: { element: { type: t } }, allow: { to: { element: { types: { anyOf: [...TOP, ...MODULES] } } } } })),
+            ...MODULES.map((m) => ({
+              from: { element: { type: m } },
+              allow: { to: { element: { types: { anyOf: [m, ...ALLOWED_EDGES[m]] } } } },
+            })),
+          ],
+        },
+      ],
+    },
+  },
 );

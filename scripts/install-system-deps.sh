@@ -6,10 +6,12 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v mawk >/dev/null 2>&1 || need+=(mawk)
+# faketime: the CI step that runs the clock-sensitive tests with the process clock in quiet hours
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "system packages present: chromium nginx wrk mawk"
+echo "system packages present: chromium nginx wrk mawk faketime"

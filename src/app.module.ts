@@ -19,6 +19,8 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ClockModule } from './platform/clock/clock';
 import { IncidentsModule } from './incidents/incidents.module';
 import { StatusPageModule } from './status-page/status-page.module';
+import { ApprovalsModule } from './approvals/approvals.module';
+import { SupportModule } from './support/support.module';
 
 /** Domain modules, one per folder (ARCHITECTURE.md). Add new ones here. */
 const DOMAIN_MODULES = [
@@ -31,6 +33,8 @@ const DOMAIN_MODULES = [
   NumberChangeModule,
   IncidentsModule,
   StatusPageModule,
+  ApprovalsModule,
+  SupportModule,
 ];
 
 @Module({})

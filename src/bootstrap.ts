@@ -1,10 +1,12 @@
 import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config';
+import { serveConsole } from './platform/http/console-static';
 import { ErrorFilter } from './platform/http/error.filter';
 import { requestTimeout } from './platform/http/request-timeout';
 import { createValidationPipe } from './platform/http/validation';
@@ -26,6 +28,8 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   app.disable('x-powered-by');
   const config = app.get(AppConfig);
   app.use(requestTimeout(config.requestTimeoutMs));
+  app.use(cookieParser());
+  serveConsole(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
@@ -45,14 +49,23 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   return app;
 }
 
-function setupSwagger(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
+/** The OpenAPI document: served at /docs, written by `npm run openapi` for the console's generated client. */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Candor API')
-      .setDescription('Incident-response comms and customer notification')
+      .setDescription(
+        'Incident-response comms and customer notification. Automation signs in with a bearer token or an ' +
+          'API key; the staff console uses a session cookie and sends the X-CSRF-Token header on every write.',
+      )
+      .setVersion('1')
       .addBearerAuth()
       .build(),
+    { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` },
   );
-  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
 }

@@ -273,8 +273,12 @@ describe('exposure analysis', () => {
     ).toMatchObject({ updated: 1 });
     const s = await analyses.analyze({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
     expect(s).toMatchObject({ exposures: 1, matchedSubscribers: 1 });
-    const { sql, params } = analyses.matchedSubscribersQuery(s.runId);
-    const [row] = await t.db.query(`SELECT s.account_id FROM subscribers s WHERE s.id IN (${sql})`, params);
+    const [row] = await t.db.transaction(async (m) => {
+      const table = await analyses.stageMatched(m, s.runId);
+      return m.query(
+        `SELECT s.account_id FROM subscribers s WHERE s.id IN (SELECT subscriber_id FROM ${table})`,
+      );
+    });
     expect(row.account_id).toBe('ACC-5');
   });
 

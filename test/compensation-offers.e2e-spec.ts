@@ -134,8 +134,8 @@ describe('compensation: offers, eligibility, claims', () => {
     expect((await claim(future.id, 0).expect(422)).body.message).toMatch(/opens for claims at/);
     const offer = (await createOffer({}).expect(201)).body;
     await t.db.query(
-      `UPDATE offers SET claim_opens_at = now() - interval '2 days', claim_closes_at = now() - interval '1 second' WHERE id = $1`,
-      [offer.id],
+      `UPDATE offers SET claim_opens_at = $2::timestamptz - interval '2 days', claim_closes_at = $2::timestamptz - interval '1 second' WHERE id = $1`,
+      [offer.id, t.clock.now()],
     );
     expect((await claim(offer.id, 0).expect(422)).body.message).toMatch(/claim window closed/);
     const listed = await t
@@ -198,8 +198,8 @@ describe('compensation: offers, eligibility, claims', () => {
     expect(await offers.claimByKeyword(people[0].msisdn, 'nothing')).toEqual({ outcome: 'unknown_keyword' });
     expect(await offers.claimByKeyword('+447911239999', 'thanks')).toEqual({ outcome: 'unknown_subscriber' });
     await t.db.query(
-      `UPDATE offers SET claim_closes_at = now(), claim_opens_at = now() - interval '1 day' WHERE id = $1`,
-      [offer.id],
+      `UPDATE offers SET claim_closes_at = $2, claim_opens_at = $2::timestamptz - interval '1 day' WHERE id = $1`,
+      [offer.id, t.clock.now()],
     );
     await upload(offer.id, 'OF-2\n').expect(201);
     expect(await offers.claimByKeyword(people[2].msisdn, 'thanks')).toMatchObject({
@@ -210,8 +210,9 @@ describe('compensation: offers, eligibility, claims', () => {
 
     // Through the real inbound webhook: the reply claims (confirmation follows) or explains a refusal.
     const keywords = t.get<KeywordClaims>(KeywordClaims);
-    await t.db.query(`UPDATE offers SET claim_closes_at = now() + interval '1 day' WHERE id = $1`, [
+    await t.db.query(`UPDATE offers SET claim_closes_at = $2::timestamptz + interval '1 day' WHERE id = $1`, [
       offer.id,
+      t.clock.now(),
     ]);
     expect(await keywords.answer(people[2].msisdn, 'THANKS')).toBe('');
     expect(await keywords.answer(people[2].msisdn, 'THANKS')).toMatch(/could not take that claim/);

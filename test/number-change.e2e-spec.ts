@@ -372,8 +372,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
     // two wrong guesses at a code sent to this number ten minutes ago
     await t.db.query(
       `INSERT INTO customer_otp_challenges (subscriber_id, msisdn_hmac, code_hash, attempts, max_attempts, expires_at, created_at)
-       VALUES ($1, $2, 'x', 2, 5, now(), now() - interval '10 minutes')`,
-      [c.id, subs.hmac(c.msisdn)],
+       VALUES ($1, $2, 'x', 2, 5, $3, $3::timestamptz - interval '10 minutes')`,
+      [c.id, subs.hmac(c.msisdn), t.clock.now()],
     );
     const created = await api(c.token, nextIp())
       .post('/customer/number-change', { reason: 'leak' })
@@ -462,8 +462,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   it('shows supervisors the requests past their SLA', async () => {
     const { id } = await reservedRequest();
     await t.db.query(
-      `UPDATE number_change_requests SET sla_due_at = now() - interval '2 hours' WHERE id = $1`,
-      [id],
+      `UPDATE number_change_requests SET sla_due_at = $2::timestamptz - interval '2 hours' WHERE id = $1`,
+      [id, t.clock.now()],
     );
     const res = await api(staff.supervisor).get('/number-change/breaches').expect(200);
     const row = res.body.find((r: any) => r.id === id);
@@ -517,7 +517,10 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
       await api(staff.support).post(`/number-change/requests/${r.id}/approve`).expect(200);
       const at = new Date(Date.now() + 3600_000).toISOString();
       await api(staff.support).post(`/number-change/requests/${r.id}/schedule`, { at }).expect(200);
-      await t.db.query(`UPDATE number_change_requests SET scheduled_at = now() WHERE id = $1`, [r.id]);
+      await t.db.query(`UPDATE number_change_requests SET scheduled_at = $2 WHERE id = $1`, [
+        r.id,
+        t.clock.now(),
+      ]);
       return r;
     }
     const cutover = () => t.get<CutoverService>(CutoverService);
@@ -654,8 +657,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
       const { body } = await me.post('/customer/number-change', { reason: 'leak' }).expect(201);
       const offers = (await me.post(`/customer/number-change/${body.id}/offers`).expect(200)).body.offers;
       await t.db.query(
-        `UPDATE number_pool SET reserved_until = now() - interval '1 second' WHERE request_id = $1`,
-        [body.id],
+        `UPDATE number_pool SET reserved_until = $2::timestamptz - interval '1 second' WHERE request_id = $1`,
+        [body.id, t.clock.now()],
       );
       expect((await sweep()).reservations).toBe(3);
       for (const o of offers) expect(await poolState(o.msisdn)).toBe('available');
@@ -667,7 +670,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
 
     it('never offers a quarantined number before its quarantine ends', async () => {
       await t.db.query(
-        `UPDATE number_pool SET state = 'quarantined', quarantined_until = now() + interval '1 day' WHERE state = 'available'`,
+        `UPDATE number_pool SET state = 'quarantined', quarantined_until = $1::timestamptz + interval '1 day' WHERE state = 'available'`,
+        [t.clock.now()],
       );
       const c = await signedInCustomer(t, { accountId: `ACC-${++seq}`, msisdn: nextNumber() });
       const me = api(c.token, nextIp());
@@ -676,7 +680,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
         [],
       );
       await t.db.query(
-        `UPDATE number_pool SET quarantined_until = now() - interval '1 second' WHERE state = 'quarantined'`,
+        `UPDATE number_pool SET quarantined_until = $1::timestamptz - interval '1 second' WHERE state = 'quarantined'`,
+        [t.clock.now()],
       );
       expect((await sweep()).quarantines).toBeGreaterThan(0);
       expect(
@@ -690,8 +695,8 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
         .post('/customer/number-change', { reason: 'leak' })
         .expect(201);
       await t.db.query(
-        `UPDATE number_change_requests SET created_at = now() - interval '25 hours' WHERE id = $1`,
-        [body.id],
+        `UPDATE number_change_requests SET created_at = $2::timestamptz - interval '25 hours' WHERE id = $1`,
+        [body.id, t.clock.now()],
       );
       expect((await sweep()).expired).toBe(1);
       expect(await state(body.id)).toBe('expired');

@@ -121,7 +121,9 @@ describe('number pool: import, and customers racing for numbers', () => {
         await service.schedule(requests[i].id, new Date(Date.now() + 3600_000), actor);
       }),
     );
-    await t.db.query(`UPDATE number_change_requests SET scheduled_at = now() WHERE state = 'scheduled'`);
+    await t.db.query(`UPDATE number_change_requests SET scheduled_at = $1 WHERE state = 'scheduled'`, [
+      t.clock.now(),
+    ]);
     const cutover = t.get<CutoverService>(CutoverService);
     const results = await Promise.all(winners.map(({ i }) => cutover.run(requests[i].id)));
     expect(results.every((r) => r === 'completed')).toBe(true);

@@ -6,18 +6,19 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';
+import { csvExport } from '../platform/database/copy-out';
 import { copyText } from '../platform/database/copy-text';
 import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
+import { AudiencePort } from '../subscribers/audience.port';
 import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisInputError, inspectFile, sha256File } from './analysis-input';
@@ -78,7 +79,7 @@ function copyTextArray(items: string[], cache: Map<string, string>): string {
 }
 
 @Injectable()
-export class AnalysisService {
+export class AnalysisService implements AudiencePort {
   private readonly log = new Logger(AnalysisService.name);
 
   constructor(
@@ -89,13 +90,17 @@ export class AnalysisService {
     private readonly pseudonymiser: Pseudonymiser,
   ) {}
 
-  /** `{ sql, params }` selecting one column, `subscriber_id`: the subscribers run `runId` matched. */
-  matchedSubscribersQuery(runId: string): { sql: string; params: unknown[] } {
-    return { sql: MATCHED_SQL, params: [runId] };
+  /** The AudiencePort (subscribers): the subscribers run `runId` matched, staged in the caller's transaction. */
+  async stageMatched(m: EntityManager, runId: string): Promise<string> {
+    const table = `audience_${randomBytes(8).toString('hex')}`;
+    await m.query(`CREATE TEMP TABLE ${table} (subscriber_id uuid NOT NULL) ON COMMIT DROP`);
+    await m.query(`INSERT INTO ${table} (subscriber_id) ${MATCHED_SQL}`, [runId]);
+    await m.query(`ANALYZE ${table}`);
+    return table;
   }
 
   /** An audience may only come from a run that finished: 404 for an unknown run, 409 for an unfinished one. */
-  async assertCompleted(runId: string): Promise<void> {
+  async assertReady(runId: string): Promise<void> {
     const { status } = await this.summary(runId);
     if (status !== 'completed')
       throw new ConflictException(`analysis run ${runId} is ${status}, not completed`);
@@ -617,19 +622,15 @@ export class AnalysisService {
         targetId: runId,
       }),
     );
-    const runner = this.db.createQueryRunner();
-    const client: any = await runner.connect();
-    const sql = `COPY (SELECT m.subscriber_id, s.account_id, m.exposures,
+    return csvExport(
+      this.db,
+      `SELECT m.subscriber_id, s.account_id, m.exposures,
         to_char(m.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first_seen,
         to_char(m.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_seen
       FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
-      WHERE m.run_id = '${id}' ORDER BY s.account_id) TO STDOUT WITH (FORMAT csv, HEADER)`;
-    const stream: Readable = client.query(copyTo(sql));
-    const release = () => void runner.release().catch(() => undefined);
-    stream.once('end', release);
-    stream.once('error', release);
-    stream.once('close', release);
-    return stream;
+      WHERE m.run_id = $1 ORDER BY s.account_id`,
+      [id],
+    );
   }
 
   /**

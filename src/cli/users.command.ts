@@ -2,6 +2,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { STAFF_ROLES, StaffRole } from '../platform/http/principal';
 import { UsersService } from '../identity/users.service';
+import { mask } from '../platform/privacy';
 import { withApp } from './cli-app';
 
 interface CreateOptions {
@@ -9,6 +10,7 @@ interface CreateOptions {
   name?: string;
   role: StaffRole;
   password?: string;
+  phone?: string;
 }
 
 @SubCommand({ name: 'create', description: 'Create a staff user (the first admin, typically)' })
@@ -21,9 +23,17 @@ export class UsersCreateCommand extends CommandRunner {
     const user = await withApp((app) =>
       app
         .get(UsersService)
-        .create({ email: o.email, displayName: o.name ?? o.email, role: o.role, password }, SYSTEM_ACTOR),
+        .create(
+          { email: o.email, displayName: o.name ?? o.email, role: o.role, password, phone: o.phone },
+          SYSTEM_ACTOR,
+        ),
     );
     process.stdout.write(JSON.stringify({ id: user.id, email: user.email, role: user.role }) + '\n');
+  }
+
+  @Option({ flags: '--phone <phone>', description: 'mobile for reminder SMS (any format)' })
+  phone(v: string) {
+    return v;
   }
 
   @Option({ flags: '--email <email>', required: true })
@@ -47,7 +57,30 @@ export class UsersCreateCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'users', description: 'Manage staff users', subCommands: [UsersCreateCommand] })
+@SubCommand({
+  name: 'set-phone',
+  arguments: '<email> [phone]',
+  description: "Set a staff user's mobile for reminder SMS (any format); no phone removes it",
+})
+export class UsersSetPhoneCommand extends CommandRunner {
+  async run([email, phone]: string[]): Promise<void> {
+    const user = await withApp(async (app) => {
+      const users = app.get(UsersService);
+      const found = await users.findByEmail(email);
+      if (!found) throw new Error(`no staff user with email ${email}`);
+      return users.update(found.id, { phone: phone ?? null }, SYSTEM_ACTOR);
+    });
+    process.stdout.write(
+      JSON.stringify({ id: user.id, email: user.email, phone: user.phone ? mask(user.phone) : null }) + '\n',
+    );
+  }
+}
+
+@Command({
+  name: 'users',
+  description: 'Manage staff users',
+  subCommands: [UsersCreateCommand, UsersSetPhoneCommand],
+})
 export class UsersCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { copyCsvOut } from '../platform/database/copy-out';
 import { DurableWork } from '../platform/queue/durable-work';
@@ -28,6 +29,7 @@ export class BillingService {
     private readonly work: DurableWork,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Adds outbox rows for these credits (in the caller's transaction); returns the new row ids. */
@@ -78,7 +80,7 @@ export class BillingService {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signPayload(webhookSecret, body, Math.floor(Date.now() / 1000)),
+          [SIGNATURE_HEADER]: signPayload(webhookSecret, body, Math.floor(this.clock.now().getTime() / 1000)),
           [DELIVERY_HEADER]: row.id,
         },
         body,
@@ -144,7 +146,7 @@ export class BillingService {
       });
       return m.getRepository(BillingOutbox).findOneByOrFail({ id: outboxId });
     });
-    await this.enqueue([outboxId], `-retry-${Date.now()}`);
+    await this.enqueue([outboxId], `-retry-${this.clock.now().getTime()}`);
     return row;
   }
 

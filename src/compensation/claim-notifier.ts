@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
+import { COMPENSATION_KINDS } from './compensation-messages';
 import { describeBenefit } from './offer-rules';
 import { Offer } from './offer.entity';
 
@@ -41,7 +42,8 @@ export class ClaimNotifier {
         offerName: c.offer.name,
         benefit: describeBenefit(c.offer.kind, c.offer.value, c.offer.benefit, locale),
       };
-      const base = { kind: 'compensation-claimed', locale, vars, subscriberId: s.id };
+      const kind: keyof typeof COMPENSATION_KINDS = 'compensation-claimed';
+      const base = { kind, locale, vars, subscriberId: s.id };
       await this.notifications.queue(m, {
         ...base,
         channel: 'sms',

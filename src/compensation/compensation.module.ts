@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { declareMessageKinds } from '../notifications/message-kinds';
 import { SubscribersModule } from '../subscribers/subscribers.module';
-import { AnalysisService } from '../analysis/analysis.service';
-import { MATCHED_SUBSCRIBERS } from './audience';
 import { BillingController } from './billing.controller';
 import { BillingOutbox } from './billing-outbox.entity';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
+import { COMPENSATION_KINDS } from './compensation-messages';
 import { CompensationProcessor } from './compensation.processor';
 import { Credit } from './credit.entity';
 import { CreditsController } from './credits.controller';
@@ -21,6 +21,8 @@ import { OffersController } from './offers.controller';
 import { OffersService } from './offers.service';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
+
+declareMessageKinds(COMPENSATION_KINDS);
 
 /** Offers and claims, goodwill credits, the double-entry ledger, the billing outbox and finance reports. */
 @Module({
@@ -42,8 +44,6 @@ import { ReportsService } from './reports.service';
     ClaimNotifier,
     KeywordClaims,
     CompensationProcessor,
-    // Analysis-run eligibility: the analysis module's matched subscribers (docs/CONTRIBUTING.md).
-    { provide: MATCHED_SUBSCRIBERS, useExisting: AnalysisService },
   ],
   exports: [OffersService, CreditsService, LedgerService],
 })

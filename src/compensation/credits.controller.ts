@@ -10,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
@@ -47,6 +47,13 @@ export class CreditsController {
   @Roles('support', 'supervisor', 'admin')
   list(@Query() q: ListCreditsDto) {
     return this.credits.list(q);
+  }
+
+  @Get('credits/:id')
+  @Roles('support', 'supervisor', 'admin')
+  @ApiOperation({ summary: 'One credit: amount, reason, status, who asked and who decided' })
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.credits.get(id);
   }
 
   @Post('credits/:id/approve')

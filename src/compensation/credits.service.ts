@@ -12,6 +12,7 @@ import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { StaffRole } from '../platform/http/principal';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { BillingService } from './billing.service';
 import { Credit, CreditStatus } from './credit.entity';
@@ -47,6 +48,7 @@ export class CreditsService {
     private readonly idempotency: IdempotencyService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -72,7 +74,7 @@ export class CreditsService {
         const [{ today }] = await m.query(
           `SELECT coalesce(sum(amount_pence), 0)::int AS today FROM credits
            WHERE subscriber_id = $1 AND source = 'goodwill' AND status <> 'rejected' AND created_at >= $2`,
-          [dto.subscriberId, utcDayStart(new Date())],
+          [dto.subscriberId, utcDayStart(this.clock.now())], // created_at is Clock time too
         );
         const decision = decideCredit(
           actor.role as StaffRole,
@@ -85,7 +87,11 @@ export class CreditsService {
         if (decision.outcome === 'issue') {
           outboxIds = await this.insertIssued(m, [credit]);
         } else {
-          await m.insert(Credit, { ...credit, status: 'pending_approval' as CreditStatus });
+          await m.insert(Credit, {
+            ...credit,
+            status: 'pending_approval' as CreditStatus,
+            createdAt: this.clock.now(),
+          });
         }
         await this.audit.record(m, actor, {
           action: decision.outcome === 'issue' ? 'credit.issue' : 'credit.request_approval',
@@ -118,8 +124,8 @@ export class CreditsService {
     const col = <K extends keyof NewCredit>(k: K) => credits.map((c) => c[k] ?? null);
     await m.query(
       `INSERT INTO credits (id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note,
-                            requested_by, entry_id, status)
-       SELECT u.*, 'issued' FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::uuid[], $6::uuid[],
+                            requested_by, entry_id, status, created_at)
+       SELECT u.*, 'issued', $11::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::uuid[], $6::uuid[],
                                         $7::text[], $8::text[], $9::uuid[], $10::uuid[])
          AS u(id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note, requested_by, entry_id)`,
       [
@@ -133,6 +139,7 @@ export class CreditsService {
         col('note'),
         col('requestedBy'),
         entryIds,
+        this.clock.now(),
       ],
     );
     return this.billing.record(
@@ -163,7 +170,7 @@ export class CreditsService {
       await m.update(
         Credit,
         { id, status: 'pending_approval' },
-        { status: 'issued', entryId, decidedBy: actor.id, decidedAt: () => 'now()' },
+        { status: 'issued', entryId, decidedBy: actor.id, decidedAt: this.clock.now() },
       );
       outboxIds = await this.billing.record(m, 'credit.issued', [id]);
       await this.audit.record(m, actor, {
@@ -186,7 +193,7 @@ export class CreditsService {
       await m.update(
         Credit,
         { id, status: 'pending_approval' },
-        { status: 'rejected', decidedBy: actor.id, decidedAt: () => 'now()', decisionNote: reason },
+        { status: 'rejected', decidedBy: actor.id, decidedAt: this.clock.now(), decisionNote: reason },
       );
       await this.audit.record(m, actor, {
         action: 'credit.reject',
@@ -217,7 +224,7 @@ export class CreditsService {
           reversalEntryId: reversalId,
           reversedBy: actor.id,
           reversalReason: reason,
-          reversedAt: () => 'now()',
+          reversedAt: this.clock.now(),
         },
       );
       outboxIds = await this.billing.record(m, 'credit.reversed', [id]);
@@ -242,6 +249,12 @@ export class CreditsService {
   private async lockPending(m: EntityManager, id: string): Promise<Credit> {
     const c = await this.lock(m, id);
     if (c.status !== 'pending_approval') throw new ConflictException(`This credit is already ${c.status}`);
+    return c;
+  }
+
+  async get(id: string): Promise<Credit> {
+    const c = await this.db.getRepository(Credit).findOne({ where: { id } });
+    if (!c) throw new NotFoundException('No such credit');
     return c;
   }
 

@@ -3,6 +3,7 @@ import { InboundKeywords } from '../notifications/inbound-keywords';
 import { TemplateRegistry } from '../notifications/templates/template-registry';
 import { AppConfig } from '../platform/config';
 import { SubscribersService } from '../subscribers/subscribers.service';
+import { COMPENSATION_KINDS } from './compensation-messages';
 import { OffersService } from './offers.service';
 
 /**
@@ -29,7 +30,8 @@ export class KeywordClaims implements OnModuleInit {
     if (outcome === 'claimed') return ''; // the confirmation follows through the outbox
     const locale = (await this.subscribers.findByMsisdn(fromE164))?.locale ?? 'en';
     const base = this.config.http.publicBaseUrl;
-    return this.templates.render('claim-refused', locale, 'sms', {
+    const kind: keyof typeof COMPENSATION_KINDS = 'claim-refused';
+    return this.templates.render(kind, locale, 'sms', {
       baseUrl: base,
       referenceCode: '',
       verifyUrl: `${base}/verify`,

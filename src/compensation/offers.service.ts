@@ -15,8 +15,8 @@ import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { MATCHED_SUBSCRIBERS, MatchedSubscribersSource } from './audience';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { DurableWork } from '../platform/queue/durable-work';
@@ -27,6 +27,7 @@ import { keyProblem, requestHash } from './idempotency';
 import { describeBenefit, normaliseKeyword, offerProblems, windowState } from './offer-rules';
 import { Offer } from './offer.entity';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { AudiencePort } from '../subscribers/audience.port';
 
 /** Rows per transaction when applying an auto offer or loading an uploaded list. */
 const BATCH = 1000;
@@ -51,25 +52,25 @@ export class OffersService {
     private readonly notifier: ClaimNotifier,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
-    @Optional() @Inject(MATCHED_SUBSCRIBERS) private readonly matched: MatchedSubscribersSource | null,
+    @Optional() @Inject(AudiencePort) private readonly audiences: AudiencePort | null,
+    private readonly clock: Clock,
   ) {}
 
   async create(dto: CreateOfferDto, actor: Actor): Promise<Offer> {
     const fields = {
       ...dto,
-      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : new Date(),
+      claimOpensAt: dto.claimOpensAt ? new Date(dto.claimOpensAt) : this.clock.now(),
       claimClosesAt: new Date(dto.claimClosesAt),
     };
     const problems = offerProblems(fields);
     if (problems.length) throw new BadRequestException({ message: 'Validation failed', details: problems });
-    let audience: { sql: string; params: unknown[] } | null = null;
-    if (dto.eligibility === 'analysis_run') {
-      if (!this.matched)
+    const byRun = dto.eligibility === 'analysis_run';
+    if (byRun) {
+      if (!this.audiences)
         throw new UnprocessableEntityException(
           'Eligibility by analysis run needs the analysis module, not installed',
         );
-      await this.matched.assertCompleted(dto.analysisRunId!);
-      audience = await this.matched.matchedSubscribersQuery(dto.analysisRunId!);
+      await this.audiences.assertReady(dto.analysisRunId!);
     }
     let offer: Offer;
     try {
@@ -85,12 +86,12 @@ export class OffersService {
             createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
           }),
         );
-        if (audience) {
-          const n = audience.params.length;
+        if (byRun) {
+          const table = await this.audiences!.stageMatched(m, dto.analysisRunId!);
           await m.query(
             `INSERT INTO offer_eligible (offer_id, subscriber_id)
-             SELECT $${n + 1}::uuid, a.subscriber_id FROM (${audience.sql}) a ON CONFLICT DO NOTHING`,
-            [...audience.params, o.id],
+             SELECT $1::uuid, a.subscriber_id FROM ${table} a ON CONFLICT DO NOTHING`,
+            [o.id],
           );
         }
         await this.audit.record(m, actor, {
@@ -168,22 +169,23 @@ export class OffersService {
         summary: counts,
       });
     });
-    if (offer.mode === 'auto' && counts.added) await this.enqueueApply(offer, `upload-${Date.now()}`);
+    if (offer.mode === 'auto' && counts.added)
+      await this.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
     return { ...counts, unmatched: counts.lines - counts.matched };
   }
 
   /** The offers a customer may see: eligible, and open or already claimed by them. */
   async listForCustomer(subscriberId: string) {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
       .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
       .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
       .where(ELIGIBLE, { sub: subscriberId })
-      .andWhere('(o.claim_closes_at > now() OR c.id IS NOT NULL)')
+      .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
       .orderBy('o.claim_closes_at')
       .getRawAndEntities();
-    const now = new Date();
     return rows.entities.map((o, i) => ({
       id: o.id,
       name: o.name,
@@ -247,7 +249,7 @@ export class OffersService {
       .andWhere(ELIGIBLE, { sub: subscriberId })
       .getOne();
     if (!offer) throw new NotFoundException('No such offer for you');
-    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, new Date());
+    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
     if (state === 'not_open')
       throw new UnprocessableEntityException(
         `This offer opens for claims at ${offer.claimOpensAt.toISOString()}`,
@@ -355,7 +357,7 @@ export class OffersService {
     return {
       data: { offerId: offer.id },
       jobId: `offer-${offer.id}-${tag}`,
-      delay: offer.claimOpensAt.getTime() - Date.now(),
+      delay: offer.claimOpensAt.getTime() - this.clock.now().getTime(),
     };
   }
 
@@ -366,7 +368,7 @@ export class OffersService {
   async applyAuto(offerId: string): Promise<number> {
     const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
     if (!offer || offer.mode !== 'auto' || offer.appliedAt) return 0;
-    if (windowState(offer.claimOpensAt, offer.claimClosesAt, new Date()) !== 'open') return 0;
+    if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
     const source =
       offer.eligibility === 'all'
         ? `SELECT id AS subscriber_id FROM subscribers`
@@ -397,19 +399,22 @@ export class OffersService {
       total += n;
       if (n === 0) break;
     }
-    await this.db.query(`UPDATE offers SET applied_at = now() WHERE id = $1 AND applied_at IS NULL`, [
+    await this.db.query(`UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL`, [
       offerId,
+      this.clock.now(),
     ]);
     return total;
   }
 
   /** Re-drive: auto offers that are open but not applied (their job was lost, or failed) get a job again. */
   async redrive(): Promise<number> {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
       .createQueryBuilder('o')
       .where(
-        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= now() AND o.claim_closes_at > now()`,
+        `o.mode = 'auto' AND o.applied_at IS NULL AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
+        { now },
       )
       .getMany();
     return this.work.ensureJobs(

@@ -2,6 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { Clock } from '../platform/clock/clock';
 import { copyCsvOut } from '../platform/database/copy-out';
 
 /**
@@ -9,12 +10,12 @@ import { copyCsvOut } from '../platform/database/copy-out';
  * (COPY), so an export does not grow the process's memory with the number of rows.
  */
 const REPORTS = {
-  /** Per offer: who could claim, who did, what the ledger says it cost, and what could still be claimed. */
+  /** Per offer: who could claim, who did, what the ledger says it cost, and what could still be claimed ($3: now). */
   liability: `
     SELECT o.id AS offer_id, o.name, o.kind, o.value, o.eligibility, o.mode,
            o.claim_closes_at AS claim_closes_at, x.eligible, y.claimed, z.issued_pence,
            CASE WHEN o.kind = 'credit' THEN x.eligible * o.value END AS max_liability_pence,
-           CASE WHEN o.kind = 'credit' AND o.claim_closes_at > now()
+           CASE WHEN o.kind = 'credit' AND o.claim_closes_at > $3
                 THEN greatest(x.eligible - y.claimed, 0) * o.value ELSE 0 END AS outstanding_pence
     FROM offers o
     CROSS JOIN LATERAL (SELECT CASE WHEN o.eligibility = 'all' THEN (SELECT count(*) FROM subscribers)
@@ -51,17 +52,20 @@ export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 
 @Injectable()
 export class ReportsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   period(from?: string, to?: string): [Date, Date] {
-    const end = to ? new Date(to) : new Date();
+    const end = to ? new Date(to) : this.clock.now();
     const start = from ? new Date(from) : new Date(end.getTime() - 30 * 86400_000);
     if (!(start < end)) throw new BadRequestException('from must be before to');
     return [start, end];
   }
 
   async json(name: ReportName, from: Date, to: Date) {
-    const rows = await this.db.query(REPORTS[name], [from, to]);
+    const rows = await this.db.query(REPORTS[name], this.params(name, from, to));
     // bigint sums come back as strings; pence stay well inside Number's exact range.
     return rows.map((r: Record<string, unknown>) =>
       Object.fromEntries(
@@ -71,6 +75,11 @@ export class ReportsService {
   }
 
   csv(name: ReportName, from: Date, to: Date, out: Writable): Promise<void> {
-    return copyCsvOut(this.db, REPORTS[name], [from, to], out);
+    return copyCsvOut(this.db, REPORTS[name], this.params(name, from, to), out);
+  }
+
+  /** The period, and for the liability report the Clock's now (what can still be claimed). */
+  private params(name: ReportName, from: Date, to: Date): Date[] {
+    return name === 'liability' ? [from, to, this.clock.now()] : [from, to];
   }
 }

@@ -1,9 +1,25 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { Actor } from '../platform/http/actor';
+import { AppConfig } from '../platform/config';
 import { CurrentActor, CurrentPrincipal, Public, Roles } from '../platform/http/policy.decorators';
-import { CreateApiKeyDto, CreateUserDto, LoginDto, UpdateUserDto } from './dto/auth.dto';
+import { CreateApiKeyDto, CreateUserDto, LoginDto, LogoutDto, UpdateUserDto } from './dto/auth.dto';
+import { ConsoleSessionDto, MeDto, StaffUserDto } from './dto/session.dto';
 import { STAFF_ROLES, type Principal } from '../platform/http/principal';
+import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
 import { UsersService } from './users.service';
 
@@ -14,27 +30,68 @@ export class AuthController {
   constructor(
     private readonly auth: StaffAuthService,
     private readonly users: UsersService,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('auth/login')
   @Public()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in for automation: email and password → a bearer token' })
   async login(@Body() dto: LoginDto, @CurrentActor() actor: Actor) {
     const { token, expiresAt, user } = await this.auth.login(dto.email, dto.password, actor);
     return { token, expiresAt, user };
   }
 
+  /**
+   * The console's sign-in: the token goes into an HttpOnly, SameSite=Strict cookie (Secure behind https)
+   * and never into the page; the answer carries the CSRF token the console sends with every write.
+   */
+  @Post('auth/session')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in to the console (sets the session cookie; returns the CSRF token)' })
+  @ApiOkResponse({ type: ConsoleSessionDto })
+  async session(
+    @Body() dto: LoginDto,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConsoleSessionDto> {
+    const { token, expiresAt, user } = await this.auth.login(dto.email, dto.password, actor);
+    const csrfToken = csrfTokenFor(token);
+    const opts = sessionCookieOptions(this.config.auth.secureCookies, expiresAt);
+    res.cookie(SESSION_COOKIE, token, opts.session);
+    res.cookie(CSRF_COOKIE, csrfToken, opts.csrf);
+    return { user, expiresAt: expiresAt?.toISOString() ?? null, csrfToken };
+  }
+
   @Post('auth/logout')
   @Roles(...STAFF_ROLES)
   @HttpCode(204)
-  async logout(@CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
-    if (p.type === 'staff') await this.auth.logout(p.tokenId, actor);
+  @ApiOperation({ summary: 'Sign out (this session, or with `everywhere` every session of mine)' })
+  @ApiNoContentResponse()
+  async logout(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: LogoutDto,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (p.type !== 'staff') return;
+    if (dto.everywhere) await this.auth.logoutEverywhere(p.userId, actor);
+    else await this.auth.logout(p.tokenId, actor);
+    const opts = sessionCookieOptions(this.config.auth.secureCookies, null);
+    res.clearCookie(SESSION_COOKIE, opts.session);
+    res.clearCookie(CSRF_COOKIE, opts.csrf);
   }
 
   @Get('auth/me')
   @Roles(...STAFF_ROLES)
-  me(@CurrentPrincipal() p: Principal) {
-    return p;
+  @ApiOperation({ summary: 'Who am I: the caller, how they signed in, and their user record' })
+  @ApiOkResponse({ type: MeDto })
+  async me(@CurrentPrincipal() p: Principal): Promise<MeDto> {
+    if (p.type !== 'staff') throw new NotFoundException();
+    const user = await this.users.findById(p.userId);
+    if (!user) throw new NotFoundException('No such user');
+    return { ...p, user };
   }
 
   @Get('auth/api-keys')
@@ -58,18 +115,26 @@ export class AuthController {
 
   @Get('users')
   @Roles('supervisor', 'admin')
+  @ApiOperation({ summary: 'Staff users' })
+  @ApiOkResponse({ type: [StaffUserDto] })
   listUsers() {
     return this.users.list();
   }
 
   @Post('users')
   @Roles('admin')
+  @ApiOperation({ summary: 'Create a staff user' })
+  @ApiOkResponse({ type: StaffUserDto })
   createUser(@Body() dto: CreateUserDto, @CurrentActor() actor: Actor) {
     return this.users.create(dto, actor);
   }
 
   @Patch('users/:id')
   @Roles('admin')
+  @ApiOperation({
+    summary: 'Change a user: role, name, phone for reminder SMS, or deactivate (which ends their sessions)',
+  })
+  @ApiOkResponse({ type: StaffUserDto })
   updateUser(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateUserDto,

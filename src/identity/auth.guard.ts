@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { POLICY_KEY, Policy } from '../platform/http/policy.decorators';
 import { CustomerAuthService } from './customer-auth.service';
 import { tokenKind } from './secrets';
+import { CSRF_HEADER, csrfRefusal, SESSION_COOKIE } from './session-cookie';
 import { StaffAuthService } from './staff-auth.service';
 
 /**
@@ -40,16 +41,27 @@ export class AuthGuard implements CanActivate {
     if (policy.kind === 'public') return true;
 
     const header: string | undefined = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // The console's cookie session (staff only): idle expiry, and a CSRF token on every write.
+    const cookie: string | undefined = bearer ? undefined : req.cookies?.[SESSION_COOKIE];
+    const token = bearer ?? cookie;
     if (!token) throw new UnauthorizedException('Missing bearer token');
     const kind = tokenKind(token);
+    if (cookie) {
+      if (kind !== 'session') throw new UnauthorizedException('Invalid or expired session');
+      const refusal = csrfRefusal(req.method, cookie, req.headers[CSRF_HEADER]);
+      if (refusal) throw new ForbiddenException(refusal);
+    }
     const principal =
       kind === 'customer'
         ? await this.customers.resolve(token)
         : kind
-          ? await this.staff.resolve(token)
+          ? await this.staff.resolve(token, { idle: !!cookie })
           : null;
-    if (!principal) throw new UnauthorizedException('Invalid or expired token');
+    if (!principal)
+      throw new UnauthorizedException(
+        cookie ? 'Your session has ended; please sign in again' : 'Invalid or expired token',
+      );
     req.principal = principal;
 
     if (policy.kind === 'customer') {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { SmsProvider } from '../channels/sms-provider';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
@@ -26,6 +27,7 @@ export class CustomerAuthService {
     private readonly sms: SmsProvider,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -51,7 +53,8 @@ export class CustomerAuthService {
     }
     const subscriber = await this.subscribers.findByMsisdn(e164);
     const code = newOtpCode();
-    const expiresAt = new Date(Date.now() + otpTtlSeconds * 1000);
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + otpTtlSeconds * 1000);
     const challenge = await this.db.transaction(async (m) => {
       const row = await m.save(
         m.create(OtpChallenge, {
@@ -61,6 +64,7 @@ export class CustomerAuthService {
           maxAttempts: otpMaxAttempts,
           expiresAt,
           ip: actor.ip ?? null,
+          createdAt: now, // failedCodeAttemptsSince compares it with a Clock time
         }),
       );
       // The hash binds the code to its challenge, so a code cannot be replayed against another one.
@@ -89,9 +93,9 @@ export class CustomerAuthService {
     const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
       .query(
         `UPDATE customer_otp_challenges SET attempts = attempts + 1
-        WHERE id = $1 AND consumed_at IS NULL AND expires_at > now() AND attempts < max_attempts
+        WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 AND attempts < max_attempts
         RETURNING subscriber_id, code_hash`,
-        [challengeId],
+        [challengeId, this.clock.now()],
       )
       .then((r: any) => r[0]);
     const row = rows?.[0];
@@ -109,15 +113,16 @@ export class CustomerAuthService {
       );
     }
     const subscriberId = row.subscriber_id!;
+    const now = this.clock.now();
     return this.db.transaction(async (m) => {
       // consumed_at IS NULL makes a code single-use even under concurrent verification
       const consumed = await m.query(
-        `UPDATE customer_otp_challenges SET consumed_at = now() WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
-        [challengeId],
+        `UPDATE customer_otp_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
+        [challengeId, now],
       );
       if (!consumed[1]) throw new UnauthorizedException('Code already used');
       const token = newToken('customer');
-      const expiresAt = new Date(Date.now() + this.config.auth.customerTokenTtlMinutes * 60_000);
+      const expiresAt = new Date(now.getTime() + this.config.auth.customerTokenTtlMinutes * 60_000);
       await m.insert(CustomerSession, { subscriberId, tokenHash: sha256(token), expiresAt });
       await this.audit.record(
         m,
@@ -137,13 +142,13 @@ export class CustomerAuthService {
       .getRepository(CustomerSession)
       .createQueryBuilder('s')
       .where('s.token_hash = :h', { h: sha256(token) })
-      .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
+      .andWhere('s.revoked_at IS NULL AND s.expires_at > :now', { now: this.clock.now() })
       .getOne();
     return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: new Date() });
+    await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: this.clock.now() });
   }
 
   /** Wrong codes entered for this subscriber's challenges created since `since` (a fraud signal elsewhere). */

@@ -7,9 +7,10 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { Principal } from '../platform/http/principal';
@@ -30,6 +31,7 @@ export class StaffAuthService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async login(email: string, password: string, actor: Actor): Promise<IssuedToken & { user: StaffUser }> {
@@ -78,13 +80,32 @@ export class StaffAuthService {
 
   async logout(tokenId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       await this.audit.record(m, actor, {
         action: 'auth.logout',
         targetType: 'staff_token',
         targetId: tokenId,
       });
     });
+  }
+
+  /** Sign out everywhere: every session of this user ends (API keys are left alone: they are automation's). */
+  async logoutEverywhere(userId: string, actor: Actor, manager?: EntityManager): Promise<number> {
+    const run = async (m: EntityManager) => {
+      const res = await m.update(
+        StaffToken,
+        { userId, kind: 'session', revokedAt: IsNull() },
+        { revokedAt: this.clock.now() },
+      );
+      await this.audit.record(m, actor, {
+        action: 'auth.logout_everywhere',
+        targetType: 'staff_user',
+        targetId: userId,
+        summary: { sessions: res.affected ?? 0 },
+      });
+      return res.affected ?? 0;
+    };
+    return manager ? run(manager) : this.db.transaction(run);
   }
 
   async createApiKey(userId: string, name: string, actor: Actor): Promise<IssuedToken> {
@@ -113,7 +134,7 @@ export class StaffAuthService {
       const res = await m.update(
         StaffToken,
         { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: new Date() },
+        { revokedAt: this.clock.now() },
       );
       if (!res.affected) throw new NotFoundException('No such active API key');
       await this.audit.record(m, actor, {
@@ -124,24 +145,36 @@ export class StaffAuthService {
     });
   }
 
-  /** Resolves a bearer token to a principal, or null when unknown, revoked, expired or the user is inactive. */
-  async resolve(token: string): Promise<Principal | null> {
-    const row = await this.db
+  /**
+   * Resolves a token to a principal, or null when unknown, revoked, expired or the user is inactive.
+   * `idle`: a console (cookie) session also ends after STAFF_SESSION_IDLE_MINUTES without a request; each
+   * use moves its last-used time (at most once a minute, a conditional UPDATE).
+   */
+  async resolve(token: string, opts: { idle?: boolean } = {}): Promise<Principal | null> {
+    const now = this.clock.now();
+    const qb = this.db
       .getRepository(StaffToken)
       .createQueryBuilder('t')
       .innerJoin(StaffUser, 'u', 'u.id = t.user_id')
       .select(['t.id AS id', 't.kind AS kind', 'u.id AS user_id', 'u.role AS role'])
       .where('t.token_hash = :h', { h: sha256(token) })
       .andWhere('t.revoked_at IS NULL')
-      .andWhere('(t.expires_at IS NULL OR t.expires_at > now())')
-      .andWhere('u.active')
-      .getRawOne<{ id: string; kind: 'session' | 'api_key'; user_id: string; role: any }>();
+      .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
+      .andWhere('u.active');
+    if (opts.idle) {
+      const cutoff = new Date(now.getTime() - this.config.auth.staffSessionIdleMinutes * 60_000);
+      qb.andWhere("t.kind = 'session' AND coalesce(t.last_used_at, t.created_at) > :cutoff", { cutoff });
+    }
+    const row = await qb.getRawOne<{ id: string; kind: 'session' | 'api_key'; user_id: string; role: any }>();
     if (!row) return null;
-    if (row.kind === 'api_key') {
-      // best effort, not on the hot path's critical section
+    if (row.kind === 'api_key' || opts.idle) {
+      // best effort; a session's idle clock is moved at most once a minute
       void this.db
-        .getRepository(StaffToken)
-        .update({ id: row.id }, { lastUsedAt: new Date() })
+        .query(
+          `UPDATE staff_tokens SET last_used_at = $2
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`,
+          [row.id, now],
+        )
         .catch(() => undefined);
     }
     return { type: 'staff', userId: row.user_id, role: row.role, tokenId: row.id, via: row.kind };
@@ -155,7 +188,9 @@ export class StaffAuthService {
   ): Promise<IssuedToken> {
     const token = newToken(kind);
     const expiresAt =
-      kind === 'session' ? new Date(Date.now() + this.config.auth.staffTokenTtlMinutes * 60_000) : null;
+      kind === 'session'
+        ? new Date(this.clock.now().getTime() + this.config.auth.staffTokenTtlMinutes * 60_000)
+        : null;
     const saved = await repo.save(repo.create({ userId, kind, name, tokenHash: sha256(token), expiresAt }));
     return { token, tokenId: (saved as StaffToken).id, expiresAt };
   }

@@ -46,6 +46,42 @@ export class IncidentUpdatesService {
     private readonly events: IncidentEvents,
   ) {}
 
+  /** Drafts waiting for a second person, oldest first, with what an approver needs to decide (the inbox). */
+  async awaitingApproval(limit = 200) {
+    const rows: Array<{
+      id: string;
+      incident_id: string;
+      title: string;
+      body: string;
+      approver_roles: string[];
+      created_by: string;
+      created_at: Date;
+    }> = await this.db.query(
+      `SELECT u.id, u.incident_id, i.title, u.body, i.approver_roles, u.created_by, u.created_at
+         FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
+        WHERE u.status = 'draft' ORDER BY u.created_at, u.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      incidentId: r.incident_id,
+      incidentTitle: r.title,
+      body: r.body,
+      approverRoles: r.approver_roles,
+      authorId: r.created_by,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  /** Changes when any incident or update changes (live views compare it to refresh). */
+  async changeMarker(): Promise<string> {
+    const [r] = await this.db.query(
+      `SELECT (SELECT concat(max(updated_at), '/', count(*)) FROM incidents) AS i,
+              (SELECT concat(max(updated_at), '/', count(*)) FROM incident_updates) AS u`,
+    );
+    return `${r.i}|${r.u}`;
+  }
+
   async draft(incidentId: string, dto: CreateUpdateDto, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const incident = await this.incidents.get(incidentId, m);

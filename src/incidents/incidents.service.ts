@@ -206,8 +206,9 @@ export class IncidentsService {
               u.published_at AS u_published_at, u.next_update_by AS u_next_update_by, u.corrects_id AS u_corrects_id
          FROM incidents i
          JOIN incident_updates u ON u.incident_id = i.id AND u.status = 'published'
-        WHERE i.resolved_at IS NULL OR i.resolved_at > now() - interval '90 days'
+        WHERE i.resolved_at IS NULL OR i.resolved_at > $1::timestamptz - interval '90 days'
         ORDER BY i.detected_at DESC, u.published_at ASC`,
+      [this.clock.now()], // resolved_at is Clock time
     );
     const byId = new Map<string, PublicIncident>();
     for (const r of rows) {

@@ -113,7 +113,7 @@ export class RemindersService {
     const vars = {
       incidentTitle: p.title,
       nextUpdateBy: formatUkTime(p.next_update_by, 'en').text,
-      staffUrl: `${this.config.http.publicBaseUrl}/incidents/${p.incident_id}`,
+      staffUrl: `${this.config.http.publicBaseUrl}/console/incidents/${p.incident_id}`,
     };
     const channels = [{ channel: 'email' as const, to: user.email }];
     if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);

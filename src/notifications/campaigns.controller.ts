@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Actor } from '../platform/http/actor';
@@ -47,17 +57,11 @@ export class CampaignsController {
 
   @Get(':id/outcomes.csv')
   @Roles('supervisor', 'admin')
-  async outcomes(@Param('id', ParseUUIDPipe) id: string, @Res() res: any) {
-    const rows = this.campaigns.outcomesCsv(id);
-    const first = await rows.next(); // 404 before any header is sent
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="campaign-${id}.csv"`);
-    Readable.from(
-      (async function* () {
-        if (!first.done) yield first.value;
-        yield* rows;
-      })(),
-    ).pipe(res);
+  async outcomes(@Param('id', ParseUUIDPipe) id: string) {
+    return new StreamableFile(await this.campaigns.outcomesCsv(id), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="campaign-${id}.csv"`,
+    });
   }
 
   /** CSV body (text/csv) with an account_id or msisdn column. */

@@ -15,19 +15,21 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
-import { mask } from '../platform/privacy';
+import { csvExport } from '../platform/database/copy-out';
+import { mask, maskEmail } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { AudienceSource } from './audience-source';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
 import { CreateCampaignDto } from './dto/campaign.dto';
 import { EnqueuerService } from './enqueuer.service';
-import { LOCALES, MESSAGE_KINDS, QUIET_KINDS } from './message-kinds';
+import { LOCALES } from '../platform/locales';
+import { MESSAGE_KINDS, quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { parseCsvLine } from '../platform/streams/csv-line';
+import { AudiencePort } from '../subscribers/audience.port';
 
 /** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
 const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
@@ -60,7 +62,7 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
-    @Optional() private readonly analysis?: AudienceSource,
+    @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
   async create(dto: CreateCampaignDto, actor: Actor): Promise<Campaign> {
@@ -82,8 +84,8 @@ export class CampaignsService {
         throw new BadRequestException(
           'audienceRef (the analysis run id) is required for an analysis_run audience',
         );
-      if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
-      await this.analysis.assertCompleted(dto.audienceRef);
+      if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+      await this.audiences.assertReady(dto.audienceRef);
     }
     // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
     for (const locale of LOCALES)
@@ -130,21 +132,7 @@ export class CampaignsService {
   /** Counts per channel and locale, cost and time at the configured rates, before anything is sent. */
   async preview(id: string) {
     const c = await this.get(id);
-    const { sql, params } = this.audienceSql(c);
-    const rows: Array<{ channel: string; locale: string; n: string }> = await this.db.query(
-      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
-       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
-              count(*) AS n
-       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
-       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
-      [...params, [...LOCALES]],
-    );
-    const [{ audience, without_email }] = await this.db.query(
-      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
-         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
-       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
-      params,
-    );
+    const { rows, audience, without_email } = await this.db.transaction((m) => this.previewCounts(m, c));
     const n = this.config.notifications;
     let sms = 0;
     let email = 0;
@@ -172,6 +160,26 @@ export class CampaignsService {
       costPence,
       etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
     };
+  }
+
+  /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
+  private async previewCounts(m: EntityManager, c: Campaign) {
+    const { sql, params } = await this.audienceSql(m, c);
+    const rows: Array<{ channel: string; locale: string; n: string }> = await m.query(
+      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
+       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
+              count(*) AS n
+       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
+       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
+      [...params, [...LOCALES]],
+    );
+    const [{ audience, without_email }] = await m.query(
+      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
+         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
+       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
+      params,
+    );
+    return { rows, audience, without_email };
   }
 
   /** Adds a CSV audience (a column account_id or msisdn), streamed in batches; reports what did not match. */
@@ -248,8 +256,11 @@ export class CampaignsService {
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new ForbiddenException('a campaign must be approved by someone other than its author');
-    if (action === 'schedule' && (!at || at.getTime() <= Date.now()))
-      throw new BadRequestException('scheduledAt must be in the future');
+    if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
+      throw new BadRequestException({
+        message: 'Validation failed',
+        details: [{ field: 'scheduledAt', messages: ['scheduledAt must be in the future'] }],
+      });
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
       const changed = await this.move(m, c.id, c.status, to, action, actor, at);
@@ -279,12 +290,12 @@ export class CampaignsService {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
          approved_by = CASE WHEN $4 = 'approve' THEN $5 ELSE approved_by END,
-         approved_at = CASE WHEN $4 = 'approve' THEN now() ELSE approved_at END,
+         approved_at = CASE WHEN $4 = 'approve' THEN $7 ELSE approved_at END,
          scheduled_at = CASE WHEN $4 = 'schedule' THEN $6::timestamptz ELSE scheduled_at END,
-         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN now() ELSE completed_at END
+         started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, $7) ELSE started_at END,
+         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $7 ELSE completed_at END
        WHERE id = $1 AND status = $2`,
-      [id, from, to, action, actor.id ?? null, at ?? null],
+      [id, from, to, action, actor.id ?? null, at ?? null, this.clock.now()],
     );
     if (!n) return false;
     await this.audit.record(m, actor, {
@@ -308,12 +319,12 @@ export class CampaignsService {
    */
   private async build(m: EntityManager, c: Campaign): Promise<BuiltRows> {
     const started = Date.now();
-    const { sql, params } = this.audienceSql(c);
+    const { sql, params } = await this.audienceSql(m, c);
     const p = params.length;
     const n = this.config.notifications;
     const holdSms =
       !c.ignoreQuietHours &&
-      QUIET_KINDS.includes(c.kind) &&
+      quietKinds().includes(c.kind) &&
       inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz);
     const [built] = await m.query(
       `WITH audience AS (${sql}),
@@ -379,19 +390,22 @@ export class CampaignsService {
     }
   }
 
-  private audienceSql(c: Campaign): { sql: string; params: unknown[] } {
+  /** SQL selecting the campaign's audience (`subscriber_id`); an analysis-run audience is staged in `m`'s transaction. */
+  private async audienceSql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
     if (c.audienceType === 'all_subscribers')
       return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
     if (c.audienceType === 'csv')
       return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
-    if (!this.analysis) throw new BadRequestException('analysis audiences are not available');
-    return this.analysis.matchedSubscribersQuery(c.audienceRef!);
+    if (!this.audiences) throw new BadRequestException('analysis audiences are not available');
+    const table = await this.audiences.stageMatched(m, c.audienceRef!);
+    return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
   }
 
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
   async startDue(): Promise<void> {
     const due: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= now()`,
+      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= $1`,
+      [this.clock.now()],
     );
     for (const { id } of due)
       await this.act(id, 'begin', { type: 'system', id: 'scheduler' }).catch((e) =>
@@ -443,51 +457,19 @@ export class CampaignsService {
     };
   }
 
-  /** Outcomes as CSV rows, streamed from a cursor; numbers and emails masked (the file gets passed around). */
-  async *outcomesCsv(id: string): AsyncGenerator<string> {
+  /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */
+  async outcomesCsv(id: string): Promise<Readable> {
     await this.get(id);
-    yield 'message_id,account_id,channel,locale,status,provider_id,error_code,to_masked,sent_at,delivered_at\n';
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      let after = '0';
-      for (;;) {
-        const rows = await runner.query(
-          `SELECT m.id::text AS id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
-                  m.to_address, m.sent_at, m.delivered_at
-           FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
-           WHERE m.campaign_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 5000`,
-          [id, after],
-        );
-        if (!rows.length) return;
-        yield (
-          rows
-            .map((r: any) =>
-              [
-                r.id,
-                r.account_id ?? '',
-                r.channel,
-                r.locale,
-                r.status,
-                r.provider_id ?? '',
-                r.error_code ?? '',
-                r.channel === 'sms' ? mask(r.to_address) : r.to_address.replace(/^(.).*@/, '$1***@'),
-                r.sent_at?.toISOString() ?? '',
-                r.delivered_at?.toISOString() ?? '',
-              ]
-                .map(csvCell)
-                .join(','),
-            )
-            .join('\n') + '\n'
-        );
-        after = rows[rows.length - 1].id;
-      }
-    } finally {
-      await runner.release();
-    }
+    return csvExport(
+      this.db,
+      `SELECT m.id AS message_id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
+              m.to_address AS to_masked,
+              to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+              to_char(m.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS delivered_at
+       FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
+       WHERE m.campaign_id = $1 ORDER BY m.id`,
+      [id],
+      { to_masked: (to, row) => (row.channel === 'sms' ? mask(to) : maskEmail(to)) },
+    );
   }
-}
-
-function csvCell(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }

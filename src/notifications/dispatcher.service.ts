@@ -10,7 +10,7 @@ import { Clock } from '../platform/clock/clock';
 import { DurableWork } from '../platform/queue/durable-work';
 import { CampaignsService } from './campaigns.service';
 import { EnqueuerService } from './enqueuer.service';
-import { QUIET_KINDS } from './message-kinds';
+import { quietKinds } from './message-kinds';
 import { OutboxRepository, StuckRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
 import { batchSizeFor } from './queues';
@@ -80,7 +80,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
   /** Enqueues every pending row it can take now; returns how many. */
   async dispatch(): Promise<number> {
     const n = this.config.notifications;
-    const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? QUIET_KINDS : null;
+    const quiet = inQuietHours(this.clock.now(), n.quietHours, n.quietHoursTz) ? quietKinds() : null;
     const batch = { sms: batchSizeFor(n.smsRatePerSecond), email: batchSizeFor(n.emailRatePerSecond) };
     let total = 0;
     // Overlap the database and Redis: take the next batch while the previous one is being added.

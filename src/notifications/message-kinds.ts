@@ -1,5 +1,3 @@
-import { NUMBER_CHANGE_KINDS } from '../number-change/number-change-messages';
-
 export type Channel = 'sms' | 'email';
 
 export interface MessageKind {
@@ -24,10 +22,11 @@ export const COMMON_VARS: Record<string, string> = {
 };
 
 /**
- * The message kinds Candor sends. Every template of a kind that goes through the outbox prints the
- * reference code (`referenceCode` or `verifyUrl`): it is how customers tell us from phishers, and how a
- * resend after a crash finds the message Twilio already accepted. A kind is declared here once; its templates live in
- * templates/sms/<kind>.<locale>.hbs and templates/email/<kind>.<locale>.hbs (en and cy).
+ * The message kinds Candor sends: the pipeline's own here, every other module's added by `declareMessageKinds`.
+ * Every template of a kind that goes through the outbox prints the reference code (`referenceCode` or
+ * `verifyUrl`): it is how customers tell us from phishers, and how a resend after a crash finds the message
+ * Twilio already accepted. A kind is declared once; its templates live in templates/sms/<kind>.<locale>.hbs
+ * and templates/email/<kind>.<locale>.hbs (every locale of LOCALES).
  */
 export const MESSAGE_KINDS: Record<string, MessageKind> = {
   'breach-notice': {
@@ -45,7 +44,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
-      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],
   },
@@ -53,7 +52,7 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
-      staffUrl: '{base}/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],
   },
@@ -82,33 +81,27 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     },
     channels: ['sms', 'email'],
   },
-  /** A customer's claim of a compensation offer is confirmed (src/compensation/claim-notifier.ts). */
-  'compensation-claimed': {
-    vars: { firstName: 'Alex', offerName: 'Sorry for the exposure', benefit: '£5.00 account credit' },
-    channels: ['sms', 'email'],
-  },
-  // Tells an audience about a compensation offer; the keyword claims it by SMS reply (compensation module).
-  'offer-notice': {
-    vars: {
-      firstName: 'Alex',
-      offerName: 'a £10 credit',
-      keyword: 'SORRY',
-      offersUrl: '{base}/status#offers',
-    },
-    channels: ['sms', 'email'],
-    campaign: true,
-    quietHours: true,
-  },
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },
-  'claim-refused': { vars: {}, channels: ['sms'], replyOnly: true },
-  ...NUMBER_CHANGE_KINDS,
 };
 
-export const LOCALES = ['en', 'cy'] as const;
+/**
+ * The one way a module adds its message kinds: call it at the top of its `x.module.ts` (run as the module
+ * loads, before the template registry loads the templates at start). Notifications imports no feature module;
+ * a name declared twice with another definition is refused.
+ */
+export function declareMessageKinds(kinds: Record<string, MessageKind>): void {
+  for (const [name, kind] of Object.entries(kinds)) {
+    const known = MESSAGE_KINDS[name];
+    if (known && known !== kind) throw new Error(`message kind "${name}" is declared twice`);
+    MESSAGE_KINDS[name] = kind;
+  }
+}
 
-/** Kinds whose SMS wait for the end of quiet hours. */
-export const QUIET_KINDS = Object.entries(MESSAGE_KINDS)
-  .filter(([, k]) => k.quietHours)
-  .map(([name]) => name);
+/** Kinds whose SMS wait for the end of quiet hours (read when needed: modules declare kinds as they load). */
+export function quietKinds(): string[] {
+  return Object.entries(MESSAGE_KINDS)
+    .filter(([, k]) => k.quietHours)
+    .map(([name]) => name);
+}

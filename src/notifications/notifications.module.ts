@@ -38,6 +38,6 @@ import { WebhooksService } from './webhooks.service';
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry],
+  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService],
 })
 export class NotificationsModule {}

@@ -4,9 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../platform/config';
 import { toE164 } from '../platform/privacy';
 import { DispatcherService } from './dispatcher.service';
-import { Channel, LOCALES, MESSAGE_KINDS } from './message-kinds';
+import { localeOr } from '../platform/locales';
+import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { OutboxRepository } from './outbox.repository';
-import { parseReferenceCode } from './reference-code';
+import { parseReferenceCode, referenceCode } from './reference-code';
 
 export interface TransactionalMessage {
   /** A key of MESSAGE_KINDS. */
@@ -50,6 +51,33 @@ export class NotificationsService {
     return res;
   }
 
+  /** Support's view of one customer: every message sent to them, newest first, with its reference code. */
+  async messagesFor(subscriberId: string, limit = 100) {
+    const rows: Array<{
+      id: string;
+      kind: string;
+      channel: Channel;
+      status: string;
+      created_at: Date;
+      sent_at: Date | null;
+      error_code: string | null;
+    }> = await this.db.query(
+      `SELECT id, kind, channel, status, created_at, sent_at, error_code FROM messages
+        WHERE subscriber_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [subscriberId, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind,
+      channel: r.channel,
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+      sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+      errorCode: r.error_code,
+      referenceCode: referenceCode(this.config.privacy.pseudonymKey, String(r.id)),
+    }));
+  }
+
   /** What the public may learn from a reference code: genuine or not, and when and how it was sent. */
   async verify(code: string) {
     const id = parseReferenceCode(this.config.privacy.pseudonymKey, code);
@@ -77,7 +105,7 @@ export class NotificationsService {
       if (!e164) throw new BadRequestException('not a valid phone number');
       to = e164;
     } else if (!EMAIL.test(to)) throw new BadRequestException('not a valid email address');
-    const locale = LOCALES.includes(msg.locale as (typeof LOCALES)[number]) ? msg.locale! : 'en';
+    const locale = localeOr(msg.locale);
     return {
       kind: msg.kind,
       channel: msg.channel,

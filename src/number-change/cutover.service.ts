@@ -4,6 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { NumberChangeRequest } from './number-change-request.entity';
 import { NumberChangeService } from './number-change.service';
@@ -28,14 +29,15 @@ export class CutoverService {
     private readonly subscribers: SubscribersService,
     private readonly provisioning: ProvisioningClient,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   async run(requestId: string): Promise<CutoverResult> {
     // Claiming the cutover blocks cancel/reject from here on (the operator may be switching already).
     const [claimed] = await this.db.query(
-      `UPDATE number_change_requests SET cutover_started_at = now(), provisioning_attempts = provisioning_attempts + 1
-       WHERE id = $1 AND state = 'scheduled' AND scheduled_at <= now() RETURNING id`,
-      [requestId],
+      `UPDATE number_change_requests SET cutover_started_at = $2, provisioning_attempts = provisioning_attempts + 1
+       WHERE id = $1 AND state = 'scheduled' AND scheduled_at <= $2 RETURNING id`,
+      [requestId, this.clock.now()],
     );
     if (!claimed.length) {
       const r = await this.db.getRepository(NumberChangeRequest).findOne({ where: { id: requestId } });

@@ -1,10 +1,11 @@
+import type { MessageKind } from '../notifications/message-kinds';
 import { mask } from '../platform/privacy';
 
 /** Steps the customer hears about: SMS to the old number, email if on file, and the new number once it works. */
 export type NumberChangeStep =
   'requested' | 'reserved' | 'approved' | 'scheduled' | 'completed' | 'rejected' | 'cancelled' | 'expired';
 
-/** The message kinds (MESSAGE_KINDS) and the variables each declares, with sample values. */
+/** The message kinds number change sends (declared in number-change.module.ts) and their variables, with sample values. */
 export const NUMBER_CHANGE_KINDS = {
   'number-change-code': { vars: { firstName: 'Alex', code: '482913' }, channels: ['email'] },
   'number-change-requested': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
@@ -27,7 +28,7 @@ export const NUMBER_CHANGE_KINDS = {
   'number-change-rejected': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
   'number-change-cancelled': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
   'number-change-expired': { vars: { firstName: 'Alex' }, channels: ['sms', 'email'] },
-} satisfies Record<string, { vars: Record<string, string>; channels: Array<'sms' | 'email'> }>;
+} satisfies Record<string, MessageKind & { channels: Array<'sms' | 'email'> }>;
 
 export interface OutgoingMessage {
   kind: keyof typeof NUMBER_CHANGE_KINDS;

@@ -1,7 +1,9 @@
-import { LOCALES, MESSAGE_KINDS } from '../notifications/message-kinds';
+import { MESSAGE_KINDS } from '../notifications/message-kinds';
+import { LOCALES } from '../platform/locales';
 import { TemplateRegistry } from '../notifications/templates/template-registry';
 import { loadConfig } from '../platform/config/app-config';
 import { NUMBER_CHANGE_KINDS } from './number-change-messages';
+import './number-change.module'; // declares the module's message kinds as it loads
 
 // A long but realistic public address: the templates must stay within limits with it, not only with localhost.
 const registry = new TemplateRegistry(loadConfig({ PUBLIC_BASE_URL: 'https://help.candor-mobile.co.uk' }));

@@ -14,8 +14,10 @@ import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
+import { Clock } from '../platform/clock/clock';
 import { QueueQueryDto, RejectDto, ScheduleDto } from './dto/number-change.dto';
 import { NumberChangeService } from './number-change.service';
+import { NumberChangeRequest } from './number-change-request.entity';
 import { agentView } from './number-change.views';
 import { NumberPoolService } from './number-pool.service';
 
@@ -27,18 +29,22 @@ export class NumberChangeController {
   constructor(
     private readonly service: NumberChangeService,
     private readonly pool: NumberPoolService,
+    private readonly clock: Clock,
   ) {}
+
+  /** The agent's view with its SLA clock at the Clock's now. */
+  private view = (r: NumberChangeRequest) => agentView(r, this.clock.now());
 
   @Get('requests')
   @Roles('support', 'supervisor', 'admin')
   async queue(@Query() q: QueueQueryDto) {
-    return (await this.service.list(q)).map((r) => agentView(r));
+    return (await this.service.list(q)).map(this.view);
   }
 
   @Get('requests/:id')
   @Roles('support', 'supervisor', 'admin')
   async detail(@Param('id', ParseUUIDPipe) id: string) {
-    const request = agentView(await this.service.get(id));
+    const request = this.view(await this.service.get(id));
     return { ...request, history: (await this.service.history(id)).items };
   }
 
@@ -46,27 +52,27 @@ export class NumberChangeController {
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() a: Actor) {
-    return agentView(await this.service.approve(id, a));
+    return this.view(await this.service.approve(id, a));
   }
 
   @Post('requests/:id/reject')
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RejectDto, @CurrentActor() a: Actor) {
-    return agentView(await this.service.reject(id, dto.reason, a));
+    return this.view(await this.service.reject(id, dto.reason, a));
   }
 
   @Post('requests/:id/schedule')
   @Roles('support', 'supervisor', 'admin')
   @HttpCode(200)
   async schedule(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ScheduleDto, @CurrentActor() a: Actor) {
-    return agentView(await this.service.schedule(id, dto.at ? new Date(dto.at) : undefined, a));
+    return this.view(await this.service.schedule(id, dto.at ? new Date(dto.at) : undefined, a));
   }
 
   @Get('breaches')
   @Roles('supervisor', 'admin')
   async breaches() {
-    return (await this.service.breaches()).map((r) => agentView(r));
+    return (await this.service.breaches()).map(this.view);
   }
 
   @Get('pool')

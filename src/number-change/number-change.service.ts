@@ -15,6 +15,7 @@ import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import { newOtpCode } from '../identity/secrets';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
@@ -84,6 +85,7 @@ export class NumberChangeService {
     private readonly notifier: NumberChangeNotifier,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   // ---------------------------------------------------------------- the one way state changes
@@ -110,7 +112,7 @@ export class NumberChangeService {
         ...opts.set,
         state: to,
         updatedAt: () => 'now()',
-        ...(isTerminal(to) ? { closedAt: () => 'now()' } : {}),
+        ...(isTerminal(to) ? { closedAt: this.clock.now() } : {}), // compared with sla_due_at (Clock time)
       })
       .where('id = :id AND state = :from', { id, from: current.state });
     // Once the operator may be switching the number, only the cutover itself can move the request on.
@@ -149,7 +151,8 @@ export class NumberChangeService {
     if (input.confirmByEmail && !subscriber.email)
       throw new BadRequestException('There is no email address on file to confirm by');
     // Read before the transaction: a transaction must not wait on a second pooled connection.
-    const facts = await this.outsideFacts(subscriberId, new Date());
+    const now = this.clock.now();
+    const facts = await this.outsideFacts(subscriberId, now);
     try {
       return await this.db.transaction(async (m) => {
         const row = await m.save(
@@ -159,7 +162,8 @@ export class NumberChangeService {
             reason: input.reason,
             oldMsisdn: subscriber.msisdn,
             ip: actor.ip ?? null,
-            slaDueAt: new Date(Date.now() + this.config.numberChange.slaHours * 3_600_000),
+            createdAt: now, // the SLA, the expiry sweep and the fraud windows count from it on the Clock
+            slaDueAt: new Date(now.getTime() + this.config.numberChange.slaHours * 3_600_000),
           }),
         );
         await this.assessFraud(m, row, facts);
@@ -309,10 +313,10 @@ export class NumberChangeService {
 
   /** Plans the cutover (now by default). The row commits first; the delayed job follows (the sweeper re-adds a lost one). */
   async schedule(id: string, at: Date | undefined, actor: Actor): Promise<NumberChangeRequest> {
-    const when = at ?? new Date();
-    if (when.getTime() < Date.now() - 60_000)
-      throw new BadRequestException('The cutover time is in the past');
-    if (when.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
+    const now = this.clock.now().getTime();
+    const when = at ?? new Date(now);
+    if (when.getTime() < now - 60_000) throw new BadRequestException('The cutover time is in the past');
+    if (when.getTime() > now + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
       throw new BadRequestException(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
     const r = await this.db.transaction((m) =>
       this.transition(m, id, 'schedule', actor, {
@@ -326,7 +330,7 @@ export class NumberChangeService {
 
   /** Adds the cutover's job; fails fast (503) without Redis, the request staying scheduled for the re-drive. */
   async enqueueCutover(r: NumberChangeRequest): Promise<void> {
-    await this.work.add('number-change.cutover', cutoverJob(r.id, r.scheduledAt!, new Date()));
+    await this.work.add('number-change.cutover', cutoverJob(r.id, r.scheduledAt!, this.clock.now()));
   }
 
   async list(f: QueueFilter): Promise<NumberChangeRequest[]> {
@@ -340,8 +344,9 @@ export class NumberChangeService {
     if (state === 'open') qb.andWhere('r.state IN (:...open)', { open: OPEN_STATES });
     else qb.andWhere('r.state = :state', { state });
     if (f.held !== undefined) qb.andWhere('r.held_for_supervisor = :held', { held: f.held });
-    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, now())');
-    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, now())');
+    const now = this.clock.now();
+    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, :now)', { now });
+    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, :now)', { now });
     if (f.signal)
       qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
     return qb.getMany();
@@ -363,9 +368,9 @@ export class NumberChangeService {
     const released = await this.pool.releaseExpired();
     const stale: Array<{ id: string }> = await this.db.query(
       `SELECT id FROM number_change_requests
-       WHERE state IN ('requested', 'verified') AND created_at < now() - make_interval(hours => $1)
+       WHERE state IN ('requested', 'verified') AND created_at < $2::timestamptz - make_interval(hours => $1)
        ORDER BY created_at LIMIT 500`,
-      [this.config.numberChange.requestTtlHours],
+      [this.config.numberChange.requestTtlHours, this.clock.now()],
     );
     let expired = 0;
     for (const { id } of stale) {
@@ -383,10 +388,11 @@ export class NumberChangeService {
   async redriveCutovers(): Promise<number> {
     const due: Array<{ id: string; scheduled_at: Date }> = await this.db.query(
       `SELECT id, scheduled_at FROM number_change_requests
-       WHERE state = 'scheduled' AND scheduled_at < now() - interval '1 minute'
+       WHERE state = 'scheduled' AND scheduled_at < $1::timestamptz - interval '1 minute'
          AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 5000`,
+      [this.clock.now()],
     );
-    const now = new Date();
+    const now = this.clock.now();
     return this.work.ensureJobs(
       'number-change.cutover',
       due.map((r) => cutoverJob(r.id, r.scheduled_at, now)),

@@ -19,7 +19,7 @@ export function customerView(r: NumberChangeRequest) {
 }
 
 /** What an agent sees in the queue: numbers masked, fraud signals and the SLA clock. */
-export function agentView(r: NumberChangeRequest, now = new Date()) {
+export function agentView(r: NumberChangeRequest, now: Date) {
   return {
     id: r.id,
     subscriberId: r.subscriberId,

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { readPoolCsv, sharedSuffixLength } from './pool-csv';
@@ -38,6 +39,7 @@ export class NumberPoolService {
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Streams a CSV into the pool in batches; bad rows and numbers already in use are reported, not fatal. */
@@ -98,10 +100,10 @@ export class NumberPoolService {
                     END DESC, msisdn
            LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE number_pool p
-         SET state = 'reserved', request_id = $1, reserved_until = now() + make_interval(mins => $4), updated_at = now()
+         SET state = 'reserved', request_id = $1, reserved_until = $5::timestamptz + make_interval(mins => $4), updated_at = now()
          FROM picked WHERE p.msisdn = picked.msisdn AND p.state = 'available'
          RETURNING p.msisdn, p.reserved_until`,
-          [requestId, limit, suffixOf, reservationMinutes],
+          [requestId, limit, suffixOf, reservationMinutes, this.clock.now()],
         )
       )[0] as Array<{ msisdn: string; reserved_until: Date }>;
     const rows = similarTo ? await reserve(offerCount, similarTo) : [];
@@ -118,9 +120,9 @@ export class NumberPoolService {
   async holdChosen(m: EntityManager, requestId: string, msisdn: string): Promise<boolean> {
     const held = await m.query(
       `UPDATE number_pool SET reserved_until = NULL, updated_at = now()
-       WHERE msisdn = $1 AND state = 'reserved' AND request_id = $2 AND reserved_until > now()
+       WHERE msisdn = $1 AND state = 'reserved' AND request_id = $2 AND reserved_until > $3
        RETURNING 1`,
-      [msisdn, requestId],
+      [msisdn, requestId, this.clock.now()],
     );
     if (held[0].length !== 1) return false;
     await this.releaseOffers(m, requestId);
@@ -130,8 +132,8 @@ export class NumberPoolService {
   async currentOffers(requestId: string): Promise<Array<{ msisdn: string; reservedUntil: Date }>> {
     return this.db.query(
       `SELECT msisdn, reserved_until AS "reservedUntil" FROM number_pool
-       WHERE request_id = $1 AND state = 'reserved' AND reserved_until > now() ORDER BY msisdn`,
-      [requestId],
+       WHERE request_id = $1 AND state = 'reserved' AND reserved_until > $2 ORDER BY msisdn`,
+      [requestId, this.clock.now()],
     );
   }
 
@@ -174,10 +176,10 @@ export class NumberPoolService {
       throw new Error(`number-change ${requestId}: the chosen number is not held`);
     await m.query(
       `INSERT INTO number_pool (msisdn, state, quarantined_until)
-       VALUES ($1, 'quarantined', now() + make_interval(days => $2))
+       VALUES ($1, 'quarantined', $3::timestamptz + make_interval(days => $2))
        ON CONFLICT (msisdn) DO UPDATE SET state = 'quarantined', quarantined_until = EXCLUDED.quarantined_until,
          assigned_to = NULL, request_id = NULL, reserved_until = NULL, updated_at = now()`,
-      [oldMsisdn, this.config.numberChange.quarantineDays],
+      [oldMsisdn, this.config.numberChange.quarantineDays, this.clock.now()],
     );
   }
 
@@ -185,11 +187,13 @@ export class NumberPoolService {
   async releaseExpired(): Promise<{ reservations: number; quarantines: number }> {
     const [, reservations] = await this.db.query(
       `UPDATE number_pool SET state = 'available', request_id = NULL, reserved_until = NULL, updated_at = now()
-       WHERE state = 'reserved' AND reserved_until <= now()`,
+       WHERE state = 'reserved' AND reserved_until <= $1`,
+      [this.clock.now()],
     );
     const [, quarantines] = await this.db.query(
       `UPDATE number_pool SET state = 'available', quarantined_until = NULL, updated_at = now()
-       WHERE state = 'quarantined' AND quarantined_until <= now()`,
+       WHERE state = 'quarantined' AND quarantined_until <= $1`,
+      [this.clock.now()],
     );
     return { reservations, quarantines };
   }

@@ -28,12 +28,17 @@ export class Waitable<T> {
     this.items = [];
   }
 
-  /** Resolves with the items once `done(items)` holds; rejects after `timeoutMs`. */
-  async waitFor(done: (all: readonly T[]) => boolean, timeoutMs = 15_000): Promise<readonly T[]> {
+  /** Resolves with the items once `done(items)` holds; rejects after `timeoutMs`, saying `what` it waited for. */
+  async waitFor(
+    done: (all: readonly T[]) => boolean,
+    timeoutMs = 15_000,
+    what = 'the items a test expects',
+  ): Promise<readonly T[]> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.items)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting (have ${this.items.length})`);
+      if (left <= 0)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (have ${this.items.length})`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 250));
         this.waiters.push(() => {

@@ -1,5 +1,6 @@
 import { formatUkTime, TimeView } from '../incidents/uk-time';
-import type { Locale, Strings } from './status-view';
+import type { Locale } from '../platform/locales';
+import type { Strings } from './status-view';
 
 /**
  * Pure view models for the customer pages ("am I affected?", "is this message from us?"): what the

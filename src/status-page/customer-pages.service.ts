@@ -9,7 +9,7 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { exposureAnswer, fill, verifyAnswer } from './customer-pages-view';
 import { AffectedCodeForm, AffectedNumberForm } from './dto/customer-pages.dto';
 import { StatusPageRenderer } from './status-renderer';
-import type { Locale } from './status-view';
+import type { Locale } from '../platform/locales';
 
 export type Rendered = { status: number; html: string };
 

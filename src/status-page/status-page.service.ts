@@ -5,7 +5,7 @@ import { SubscribeForm, TokenForm } from './dto/status-page.dto';
 import { atomFeed, statusJson } from './feeds';
 import { CachedPage, StatusPageCache } from './status-cache';
 import { MessagePage, StatusPageRenderer } from './status-renderer';
-import type { Locale } from './status-view';
+import type { Locale } from '../platform/locales';
 import { SubscriptionRefused, SubscriptionsService } from './subscriptions.service';
 
 type Rendered = { status: number; html: string };

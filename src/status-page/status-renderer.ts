@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicIncident } from '../incidents/incidents.service';
 import type { AnswerView, VerifyAnswerView } from './customer-pages-view';
-import { incidentView, Locale, LOCALES, pageView, Strings } from './status-view';
+import { Locale, LOCALES } from '../platform/locales';
+import { incidentView, pageView, Strings } from './status-view';
 
 /** templates/status-page, found from here whether running from src (jest) or dist (node). */
 export function templatesDir(from = __dirname): string {

@@ -1,3 +1,4 @@
+import type { Locale } from '../platform/locales';
 import type { PublicIncident, PublicUpdate } from '../incidents/incidents.service';
 import { formatUkTime as formatTime, TimeView } from '../incidents/uk-time';
 
@@ -7,8 +8,6 @@ export { formatTime };
  * Pure view models for the public pages: what each template shows, already localised and formatted
  * (times in UK local time, text in the reader's language or visibly in English when no translation).
  */
-export const LOCALES = ['en', 'cy'] as const;
-export type Locale = (typeof LOCALES)[number];
 export type Strings = Record<string, any>;
 
 export interface UpdateView {

@@ -12,7 +12,7 @@ import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { DurableWork } from '../platform/queue/durable-work';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { StatusSubscription } from './status-subscription.entity';
-import type { Locale } from './status-view';
+import type { Locale } from '../platform/locales';
 import { StatusPageRenderer } from './status-renderer';
 import { formatUkTime } from '../incidents/uk-time';
 

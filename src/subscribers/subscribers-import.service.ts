@@ -7,6 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { LineSplitter } from '../platform/streams/line-splitter';
@@ -14,6 +15,7 @@ import { compileMobileMatcher } from '../platform/privacy/mobile-number';
 import { copyText } from '../platform/database/copy-text';
 import { parseCsvLine } from '../platform/streams/csv-line';
 import { parsePortedInAt } from './ported-at';
+import { localeOr } from '../platform/locales';
 
 export type RejectReason =
   'missing_id' | 'bad_number' | 'bad_ported_in_at' | 'bad_row' | 'duplicate_number' | 'duplicate_account';
@@ -31,7 +33,6 @@ export interface ImportReport {
 }
 
 const REQUIRED = ['account_id', 'msisdn'];
-const LOCALES = new Set(['en', 'cy']);
 
 /**
  * `subscribers import FILE.csv`: streams the CSV through a Buffer line splitter, checks each row in
@@ -47,6 +48,7 @@ export class SubscribersImportService {
     private readonly pseudonymiser: Pseudonymiser,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     this.mobile = compileMobileMatcher(config.privacy.defaultCountry);
   }
@@ -104,7 +106,7 @@ export class SubscribersImportService {
         report.reasons[r.reason as RejectReason] += Number(r.n);
       }
       report.samples.push(...samples);
-      await runner.query(HISTORY_SQL);
+      await runner.query(HISTORY_SQL, [this.clock.now()]);
       const [counts] = await runner.query(UPSERT_SQL, [file.hasPortedInAt]);
       report.imported = Number(counts.imported);
       report.updated = Number(counts.updated);
@@ -144,12 +146,12 @@ export class SubscribersImportService {
   ): Readable {
     const normalise = (raw: string) => this.normalise(raw);
     const pseudonym = (e164: string) => this.pseudonymiser.pseudonym(e164);
+    const now = this.clock.now();
     return Readable.from(
       (async function* () {
         let header: string[] | null = null;
         let lineNo = 0;
         let batch: string[] = [];
-        const now = new Date();
         const splitter = new LineSplitter((raw) => {
           lineNo++;
           const line = lineNo === 1 ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // UTF-8 BOM, seen as latin1
@@ -181,7 +183,7 @@ export class SubscribersImportService {
               pseudonym(e164),
               col('email') ? copyText(col('email')) : '\\N',
               col('first_name') ? copyText(col('first_name')) : '\\N',
-              LOCALES.has(locale) ? locale : 'en',
+              localeOr(locale),
               portedInAt ? portedInAt.toISOString() : '\\N',
             ].join('\t') + '\n',
           );
@@ -224,8 +226,8 @@ const REJECTS_SQL = `
 
 /** A changed number goes to the history first, so analyses still recognise the old one. */
 const HISTORY_SQL = `
-  INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_to, reason)
-  SELECT s.id, s.msisdn, s.msisdn_hmac, now(), 'import'
+  INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)
+  SELECT s.id, s.msisdn, s.msisdn_hmac, $1::timestamptz, $1::timestamptz, 'import'
   FROM subscribers s JOIN import_clean c ON c.account_id = s.account_id AND c.msisdn <> s.msisdn`;
 
 /**

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscriberNumberHistory } from './subscriber-number-history.entity';
@@ -20,6 +21,7 @@ export class SubscribersService {
     @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** The HMAC every table that must not hold raw numbers uses to refer to one. */
@@ -83,8 +85,8 @@ export class SubscribersService {
     await manager.query(
       `INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)
        SELECT $1, $2, $3,
-              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), now(), $5`,
-      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason],
+              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), $6, $5`,
+      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason, this.clock.now()],
     );
     await manager.update(
       Subscriber,
@@ -106,6 +108,46 @@ export class SubscribersService {
       order: { validTo: 'DESC' },
     });
     return past ? this.findById(past.subscriberId) : null;
+  }
+
+  /**
+   * Support's search: a number in any format (now, or held before), an account id (any case), an email
+   * (any case) or the start of a first name. At most `limit` people; how each was found comes back too.
+   */
+  async search(
+    query: string,
+    limit = 20,
+  ): Promise<{ by: 'number' | 'account' | 'email' | 'name'; subscribers: Subscriber[] }> {
+    const q = query.trim();
+    const e164 = /^[+\d\s().-]{6,}$/.test(q) ? this.normalise(q) : null;
+    if (e164) {
+      const found = await this.findByNumberEver(e164);
+      if (found) return { by: 'number', subscribers: [found] };
+    }
+    const byAccount = await this.subscribers
+      .createQueryBuilder('s')
+      .where('lower(s.account_id) = lower(:q)', { q })
+      .getMany();
+    if (byAccount.length) return { by: 'account', subscribers: byAccount };
+    if (q.includes('@')) {
+      const byEmail = await this.subscribers
+        .createQueryBuilder('s')
+        .where('lower(s.email) = lower(:q)', { q })
+        .orderBy('s.account_id')
+        .limit(limit)
+        .getMany();
+      return { by: 'email', subscribers: byEmail };
+    }
+    if (e164 || q.length < 2) return { by: e164 ? 'number' : 'name', subscribers: [] };
+    const like = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+    const byName = await this.subscribers
+      .createQueryBuilder('s')
+      .where('lower(s.first_name) LIKE :like', { like })
+      .orderBy('lower(s.first_name)')
+      .addOrderBy('s.account_id')
+      .limit(limit)
+      .getMany();
+    return { by: 'name', subscribers: byName };
   }
 
   async lastNumberChangeAt(subscriberId: string): Promise<Date | null> {

@@ -7,6 +7,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
+import { Clock } from '../../src/platform/clock/clock';
 import { createTestDatabase } from './db';
 import { assertNoPhoneNumbersLogged } from './log-guard';
 
@@ -18,6 +19,8 @@ export interface TestApp {
   logFile: string;
   /** Environment the app was booted with (reuse it to boot a second instance on the same database). */
   env: Record<string, string>;
+  /** The app's Clock: tests move it (`travelTo`) and write times it compares with (`t.clock.now()`, not SQL now()). */
+  clock: Clock;
   get<T>(token: any): T;
   close(): Promise<void>;
 }
@@ -71,6 +74,9 @@ export async function startTestApp(
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     SMTP_URL: '',
+    // The time of day is irrelevant unless a test says otherwise: quiet hours are tested at chosen instants
+    // on the Clock (test/clock.e2e-spec.ts), with SMS_QUIET_HOURS set there.
+    SMS_QUIET_HOURS: 'off',
     ...overrides,
   };
   const app = await createApp({ overrides: env, listen: !!opts.listen });
@@ -82,6 +88,7 @@ export async function startTestApp(
     dbUrl: url,
     logFile,
     env,
+    clock: app.get(Clock),
     get: (token) => app.get(token, { strict: false }),
     async close() {
       await app.close();

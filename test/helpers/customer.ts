@@ -17,7 +17,7 @@ export async function customerWithToken(
   await t.db.getRepository(CustomerSession).insert({
     subscriberId: subscriber.id,
     tokenHash: sha256(token),
-    expiresAt: new Date(Date.now() + 3600_000),
+    expiresAt: new Date(t.clock.now().getTime() + 3600_000), // checked on the Clock
   });
   return { subscriber, token };
 }
@@ -28,13 +28,17 @@ export async function signedInCustomer(t: TestApp, { accountId, msisdn, ...extra
   return { id: subscriber.id, msisdn: subscriber.msisdn, token };
 }
 
-/** Polls until `check` returns a truthy value (work done by a BullMQ worker), or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T>, ms = 15_000): Promise<T> {
+/** Polls until `check` returns a truthy value (work done by a BullMQ worker), or fails after `ms` saying `what`. */
+export async function eventually<T>(
+  check: () => Promise<T>,
+  ms = 15_000,
+  what = 'the condition',
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
+    if (Date.now() > until) throw new Error(`${what}: not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -14,11 +14,11 @@ import {
 import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 
 export class LoginDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'comms@candor.test' })
   @IsEmail()
   email!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'correct-horse-battery-staple' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -45,9 +45,13 @@ export class CreateUserDto {
   @MaxLength(200)
   password!: string;
 
-  @ApiPropertyOptional({ description: 'E.164, for on-duty reminders' })
+  @ApiPropertyOptional({
+    description: 'Mobile for on-duty reminders by SMS (any format; stored in E.164)',
+    example: '07911 123456',
+  })
   @IsOptional()
-  @Matches(/^\+[1-9]\d{7,14}$/)
+  @IsString()
+  @Length(6, 30)
   phone?: string;
 }
 
@@ -67,6 +71,24 @@ export class UpdateUserDto {
   @IsString()
   @Length(1, 120)
   displayName?: string;
+
+  @ApiPropertyOptional({
+    description: 'Mobile for reminder SMS (any format; stored in E.164); null removes it',
+    example: '07911 123456',
+    nullable: true,
+    type: String,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(6, 30)
+  phone?: string | null;
+}
+
+export class LogoutDto {
+  @ApiPropertyOptional({ description: 'End every session of this user (sign out everywhere)' })
+  @IsOptional()
+  @IsBoolean()
+  everywhere?: boolean;
 }
 
 export class CreateApiKeyDto {

@@ -19,60 +19,70 @@ import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
 import { IMPACTS, type Impact } from '../incident.entity';
 
 export class CreateIncidentDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'Mobile numbers shared with websites' })
   @IsString()
   @Length(1, 200)
   title!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: "Rhifau ffôn symudol wedi'u rhannu â gwefannau" })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   titleCy?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    example: 'A fault in our web gateway sent some customers’ mobile numbers to the websites they visited.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   summary?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    example: 'Anfonodd nam yn ein porth gwe rifau ffôn symudol rhai cwsmeriaid i’r gwefannau a welwyd.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   summaryCy?: string;
 
-  @ApiPropertyOptional({ description: 'What customers should do (shown on the status page)' })
+  @ApiPropertyOptional({
+    description: 'What customers should do (shown on the status page)',
+    example: 'Be wary of unexpected calls or texts. We will never ask for your password.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   advice?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: 'Byddwch yn wyliadwrus o alwadau neu negeseuon annisgwyl.' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   adviceCy?: string;
 
-  @ApiProperty({ enum: IMPACTS })
+  @ApiProperty({ enum: IMPACTS, example: IMPACTS[IMPACTS.length - 1] })
   @IsIn(IMPACTS)
   impact!: Impact;
 
-  @ApiProperty({ description: 'When the problem was detected (starts the regulator clocks)' })
+  @ApiProperty({
+    description: 'When the problem was detected (starts the regulator clocks), ISO 8601 with a zone',
+    example: '2026-12-03T08:30:00Z',
+  })
   @IsISO8601({ strict: true })
   detectedAt!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: '2026-11-30T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   exposureFrom?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: '2026-12-03T08:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   exposureTo?: string;
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], example: ['Mobile web browsing'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -80,13 +90,13 @@ export class CreateIncidentDto {
   @Length(1, 80, { each: true })
   affectedServices?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], format: 'uuid', example: [] })
   @IsOptional()
   @IsArray()
   @IsUUID('all', { each: true })
   analysisRunIds?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], format: 'uuid', example: [] })
   @IsOptional()
   @IsArray()
   @IsUUID('all', { each: true })
@@ -95,7 +105,8 @@ export class CreateIncidentDto {
   @ApiPropertyOptional({
     enum: STAFF_ROLES,
     isArray: true,
-    description: "Who may approve updates (default ['supervisor'])",
+    description: "Who may approve updates (default ['supervisor']; only supervisors and admins may set it)",
+    example: ['supervisor'],
   })
   @IsOptional()
   @IsArray()
@@ -103,7 +114,7 @@ export class CreateIncidentDto {
   @IsIn(STAFF_ROLES, { each: true })
   approverRoles?: StaffRole[];
 
-  @ApiPropertyOptional({ description: 'Minutes between updates at first (default 60)' })
+  @ApiPropertyOptional({ description: 'Minutes between updates at first (default 60)', example: 60 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -111,7 +122,10 @@ export class CreateIncidentDto {
   @Max(1440)
   cadenceMinutes?: number;
 
-  @ApiPropertyOptional({ description: 'Hours after detection the first cadence applies (default 48)' })
+  @ApiPropertyOptional({
+    description: 'Hours after detection the first cadence applies (default 48)',
+    example: 48,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -119,7 +133,7 @@ export class CreateIncidentDto {
   @Max(24 * 30)
   cadenceFastHours?: number;
 
-  @ApiPropertyOptional({ description: 'Minutes between updates after that (default 240)' })
+  @ApiPropertyOptional({ description: 'Minutes between updates after that (default 240)', example: 240 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDate,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  MinDate,
-} from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
   @ApiProperty({ example: 'Breach notice: affected customers' })
@@ -55,8 +46,7 @@ export class ScheduleCampaignDto {
   @ApiProperty()
   @Type(() => Date)
   @IsDate()
-  @MinDate(() => new Date(), { message: 'scheduledAt must be in the future' })
-  scheduledAt!: Date;
+  scheduledAt!: Date; // "in the future" is checked by the service, on the Clock
 }
 
 export class PreviewTemplateDto {
@@ -64,9 +54,9 @@ export class PreviewTemplateDto {
   @IsString()
   kind!: string;
 
-  @ApiProperty({ enum: ['en', 'cy'] })
-  @IsIn(['en', 'cy'])
-  locale!: 'en' | 'cy';
+  @ApiProperty({ enum: LOCALES })
+  @IsIn(LOCALES)
+  locale!: Locale;
 
   @ApiProperty({ enum: ['sms', 'email'] })
   @IsIn(['sms', 'email'])

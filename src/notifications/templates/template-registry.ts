@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../../platform/config';
 import { projectRoot } from '../../platform/paths';
-import { Channel, COMMON_VARS, LOCALES, MESSAGE_KINDS } from '../message-kinds';
+import { LOCALES } from '../../platform/locales';
+import { Channel, COMMON_VARS, MESSAGE_KINDS } from '../message-kinds';
 import { smsInfo, SmsInfo } from '../../channels/sms-segments';
 import { asksForSecrets, foreignLinks, templateVariables } from './template-checks';
 

@@ -30,6 +30,9 @@ export class AppConfig {
   readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
   readonly auth: {
     staffTokenTtlMinutes: number;
+    staffSessionIdleMinutes: number;
+    /** The console's session cookie carries `Secure` (the public address is https). */
+    secureCookies: boolean;
     customerTokenTtlMinutes: number;
     otpTtlSeconds: number;
     otpMaxAttempts: number;
@@ -130,6 +133,8 @@ export class AppConfig {
     };
     this.auth = {
       staffTokenTtlMinutes: env.STAFF_TOKEN_TTL_MINUTES,
+      staffSessionIdleMinutes: env.STAFF_SESSION_IDLE_MINUTES,
+      secureCookies: env.PUBLIC_BASE_URL.startsWith('https:'),
       customerTokenTtlMinutes: env.CUSTOMER_TOKEN_TTL_MINUTES,
       otpTtlSeconds: env.OTP_TTL_SECONDS,
       otpMaxAttempts: env.OTP_MAX_ATTEMPTS,

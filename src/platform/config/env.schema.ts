@@ -123,6 +123,11 @@ export class EnvSchema {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  STAFF_SESSION_IDLE_MINUTES = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   CUSTOMER_TOKEN_TTL_MINUTES = 30;
 
   @Type(() => Number)

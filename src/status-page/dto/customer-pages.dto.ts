@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { LOCALES, type Locale } from '../status-view';
+import { LOCALES, type Locale } from '../../platform/locales';
 import { LangQuery } from './status-page.dto';
 
 /** Step 1 of "am I affected?". The number is checked by CustomerAuthService, which answers with a page-friendly error. */

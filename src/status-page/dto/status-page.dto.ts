@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { LOCALES, type Locale } from '../status-view';
+import { LOCALES, type Locale } from '../../platform/locales';
 
 export class LangQuery {
   @ApiPropertyOptional({ enum: LOCALES })

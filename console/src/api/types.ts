@@ -1,0 +1,81 @@
+/**
+ * Shapes of answers whose routes do not yet declare a response schema in the OpenAPI document (the
+ * incidents, campaigns and number-change modules return their entities). Kept to the fields the console reads.
+ */
+export interface IncidentUpdate {
+  id: string;
+  incidentId: string;
+  status: 'draft' | 'approved' | 'scheduled' | 'published' | 'discarded';
+  incidentStatus: string;
+  body: string;
+  bodyCy: string | null;
+  correctsId: string | null;
+  nextUpdateBy: string | null;
+  scheduledFor: string | null;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  publishedAt: string | null;
+}
+
+export interface RegulatorClock {
+  kind: string;
+  label?: string;
+  deadline: string;
+  state: 'running' | 'overdue' | 'done' | 'done_late';
+  notifiedAt?: string | null;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  titleCy: string | null;
+  summary: string | null;
+  impact: string;
+  status: string;
+  detectedAt: string;
+  affectedServices: string[];
+  approverRoles: string[];
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface IncidentDetail extends Incident {
+  nextUpdateBy: string | null;
+  regulatorClocks: RegulatorClock[];
+  updates: IncidentUpdate[];
+}
+
+export interface UpdateTemplate {
+  key: string;
+  incidentStatus: string;
+  body: string;
+  bodyCy: string;
+}
+
+export interface Preview {
+  text?: string;
+  encoding?: string;
+  segments?: number;
+  violations?: string[];
+}
+
+export interface NumberChangeRequest {
+  id: string;
+  subscriberId: string;
+  state: string;
+  heldForSupervisor: boolean;
+  fraudSignals: Array<{ code: string; detail: string }>;
+  slaDueAt: string;
+  createdAt: string;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  kind: string;
+  status: string;
+  channelPolicy: string;
+  createdAt: string;
+}

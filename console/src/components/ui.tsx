@@ -1,0 +1,59 @@
+import { Alert, Badge, Loader, Stack, Text, Title } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { countdown } from '../lib/time';
+
+/** A page's title (the only h2 on the page; the shell's h1 names the console). */
+export function PageTitle({ children, extra }: { children: ReactNode; extra?: ReactNode }) {
+  return (
+    <Stack gap={4} mb="md">
+      <Title order={2}>{children}</Title>
+      {extra}
+    </Stack>
+  );
+}
+
+export function Problem({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <Alert color="red.9" title="That did not work" role="alert" variant="light">
+      {(error as Error).message}
+    </Alert>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <Text c="dimmed" role="status">
+      <Loader size="xs" mr="xs" aria-hidden /> Loading {what}…
+    </Text>
+  );
+}
+
+const TONE = { ok: 'green.9', soon: 'orange.9', overdue: 'red.9' } as const;
+
+/** "Next update by" as a countdown: amber when due soon, red when overdue. */
+export function Countdown({ at, now, label }: { at: string | null; now: number; label?: string }) {
+  if (!at) return <Badge color="gray.7">No promise set</Badge>;
+  const c = countdown(at, now);
+  return (
+    <Badge color={TONE[c.tone]} variant="filled" size="lg">
+      {label ? `${label} ` : ''}
+      {c.text}
+    </Badge>
+  );
+}
+
+const STATE_WORDS: Record<string, string> = {
+  draft: 'Waiting for approval',
+  approved: 'Approved, not yet published',
+  scheduled: 'Scheduled',
+  published: 'Published',
+  discarded: 'Discarded',
+};
+
+export function UpdateState({ status }: { status: string }) {
+  const color =
+    { draft: 'orange.9', approved: 'blue.9', scheduled: 'violet.9', published: 'green.9' }[status] ??
+    'gray.7';
+  return <Badge color={color}>{STATE_WORDS[status] ?? status.replace(/_/g, ' ')}</Badge>;
+}

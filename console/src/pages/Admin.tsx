@@ -1,0 +1,330 @@
+import { Button, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api, ok } from '../api/client';
+import { can, useMe } from '../api/session';
+import type { components } from '../api/schema';
+import { Loading, PageTitle, Problem } from '../components/ui';
+import { formatUk } from '../lib/time';
+
+type User = components['schemas']['StaffUserDto'];
+const ROLES = ['comms', 'support', 'supervisor', 'admin'];
+
+function UserRow({ u, admin }: { u: User; admin: boolean }) {
+  const qc = useQueryClient();
+  const [phone, setPhone] = useState(u.phone ?? '');
+  const save = useMutation({
+    mutationFn: (patch: { role?: string; active?: boolean; phone?: string | null }) =>
+      ok(api.PATCH('/users/{id}', { params: { path: { id: u.id } }, body: patch as never })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
+  });
+  return (
+    <Table.Tr>
+      <Table.Td>
+        {u.displayName}
+        <Text size="xs">{u.email}</Text>
+      </Table.Td>
+      <Table.Td>
+        {admin ? (
+          <Select
+            aria-label={`Role of ${u.displayName}`}
+            data={ROLES}
+            value={u.role}
+            allowDeselect={false}
+            onChange={(r) => r && save.mutate({ role: r })}
+            w={140}
+          />
+        ) : (
+          u.role
+        )}
+      </Table.Td>
+      <Table.Td>
+        {admin ? (
+          <Group gap={4} wrap="nowrap">
+            <TextInput
+              aria-label={`Mobile of ${u.displayName}`}
+              value={phone}
+              onChange={(e) => setPhone(e.currentTarget.value)}
+              w={160}
+            />
+            <Button size="xs" variant="light" onClick={() => save.mutate({ phone: phone.trim() || null })}>
+              Save
+            </Button>
+          </Group>
+        ) : (
+          (u.phone ?? '—')
+        )}
+        <Problem error={save.error} />
+      </Table.Td>
+      <Table.Td>
+        {u.active ? 'Active' : 'Deactivated'}
+        {admin && (
+          <Button
+            size="xs"
+            variant="subtle"
+            color={u.active ? 'red.9' : undefined}
+            onClick={() => save.mutate({ active: !u.active })}
+          >
+            {u.active ? 'Deactivate' : 'Reactivate'}
+          </Button>
+        )}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function NewUser() {
+  const qc = useQueryClient();
+  const [f, setF] = useState({ email: '', displayName: '', role: 'comms', password: '', phone: '' });
+  const create = useMutation({
+    mutationFn: () =>
+      ok(
+        api.POST('/users', {
+          body: { ...f, role: f.role as 'comms', ...(f.phone ? {} : { phone: undefined }) },
+        }),
+      ),
+    onSuccess: () => {
+      setF({ email: '', displayName: '', role: 'comms', password: '', phone: '' });
+      void qc.invalidateQueries({ queryKey: ['users'] });
+    },
+  });
+  const submit = (e: FormEvent) => (e.preventDefault(), create.mutate());
+  return (
+    <form onSubmit={submit} aria-labelledby="new-user-h">
+      <Title order={3} size="h4" id="new-user-h" mt="md">
+        Add a user
+      </Title>
+      <Group align="end" gap="xs">
+        <TextInput
+          label="Email"
+          type="email"
+          required
+          value={f.email}
+          onChange={(e) => setF({ ...f, email: e.currentTarget.value })}
+        />
+        <TextInput
+          label="Name"
+          required
+          value={f.displayName}
+          onChange={(e) => setF({ ...f, displayName: e.currentTarget.value })}
+        />
+        <Select
+          label="Role"
+          data={ROLES}
+          value={f.role}
+          allowDeselect={false}
+          onChange={(r) => setF({ ...f, role: r ?? 'comms' })}
+        />
+        <TextInput
+          label="Mobile (for reminders)"
+          value={f.phone}
+          onChange={(e) => setF({ ...f, phone: e.currentTarget.value })}
+        />
+        <TextInput
+          label="First password (12+ characters)"
+          type="password"
+          required
+          value={f.password}
+          onChange={(e) => setF({ ...f, password: e.currentTarget.value })}
+        />
+        <Button type="submit" loading={create.isPending}>
+          Add
+        </Button>
+      </Group>
+      <Problem error={create.error} />
+    </form>
+  );
+}
+
+interface AuditEvent {
+  id: string;
+  at?: string;
+  createdAt?: string;
+  action: string;
+  actorType?: string;
+  actorId?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+}
+
+function AuditLog() {
+  const [action, setAction] = useState('');
+  const [applied, setApplied] = useState('');
+  const q = useQuery({
+    queryKey: ['audit', applied],
+    queryFn: () =>
+      ok(
+        api.GET('/audit', {
+          params: { query: (applied ? { action: applied, limit: 100 } : { limit: 100 }) as never },
+        }),
+      ),
+  });
+  const rows = ((q.data as { items?: AuditEvent[] } | AuditEvent[] | undefined) ?? []) as
+    AuditEvent[] | { items?: AuditEvent[] };
+  const list = Array.isArray(rows) ? rows : (rows.items ?? []);
+  return (
+    <Stack>
+      <form onSubmit={(e) => (e.preventDefault(), setApplied(action))}>
+        <Group align="end">
+          <TextInput
+            label="Action (user.* for a prefix)"
+            value={action}
+            onChange={(e) => setAction(e.currentTarget.value)}
+          />
+          <Button type="submit">Filter</Button>
+        </Group>
+      </form>
+      <Problem error={q.error} />
+      <Table.ScrollContainer minWidth={520}>
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Action</Table.Th>
+              <Table.Th>Who</Table.Th>
+              <Table.Th>On</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.map((e) => (
+              <Table.Tr key={e.id}>
+                <Table.Td>{formatUk(e.at ?? e.createdAt)}</Table.Td>
+                <Table.Td>{e.action}</Table.Td>
+                <Table.Td>{e.actorType ?? ''}</Table.Td>
+                <Table.Td>{e.targetType ?? ''}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
+  );
+}
+
+function ApiKeys() {
+  const qc = useQueryClient();
+  const users = useQuery({ queryKey: ['users'], queryFn: () => ok(api.GET('/users')) });
+  const keys = useQuery({
+    queryKey: ['api-keys'],
+    queryFn: () =>
+      ok(api.GET('/auth/api-keys')) as Promise<unknown> as Promise<
+        Array<{
+          id: string;
+          name: string;
+          userId: string;
+          createdAt: string;
+          revokedAt: string | null;
+          lastUsedAt: string | null;
+        }>
+      >,
+  });
+  const [userId, setUserId] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [shown, setShown] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () =>
+      ok(api.POST('/auth/api-keys', { body: { userId: userId!, name } })) as Promise<unknown> as Promise<{
+        token: string;
+      }>,
+    onSuccess: (r) => {
+      setShown(r.token);
+      void qc.invalidateQueries({ queryKey: ['api-keys'] });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => ok(api.DELETE('/auth/api-keys/{id}', { params: { path: { id } } })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['api-keys'] }),
+  });
+  return (
+    <Stack>
+      <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
+        <Group align="end">
+          <Select
+            label="For user"
+            data={(users.data ?? []).map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }))}
+            value={userId}
+            onChange={setUserId}
+          />
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+          <Button type="submit" disabled={!userId || !name}>
+            Create key
+          </Button>
+        </Group>
+      </form>
+      {shown && (
+        <Text role="status">
+          Copy this key now; it is not shown again: <code>{shown}</code>
+        </Text>
+      )}
+      <Problem error={create.error ?? revoke.error} />
+      {(keys.data ?? []).map((k) => (
+        <Group key={k.id} gap="xs">
+          <Text>
+            {k.name} — created {formatUk(k.createdAt)}
+            {k.revokedAt
+              ? `, revoked ${formatUk(k.revokedAt)}`
+              : k.lastUsedAt
+                ? `, last used ${formatUk(k.lastUsedAt)}`
+                : ''}
+          </Text>
+          {!k.revokedAt && (
+            <Button size="xs" variant="subtle" color="red.9" onClick={() => revoke.mutate(k.id)}>
+              Revoke
+            </Button>
+          )}
+        </Group>
+      ))}
+    </Stack>
+  );
+}
+
+export default function Admin() {
+  const me = useMe();
+  const admin = can.admin(me.data?.role);
+  const users = useQuery({ queryKey: ['users'], queryFn: () => ok(api.GET('/users')) });
+  return (
+    <>
+      <PageTitle>Admin</PageTitle>
+      <Tabs defaultValue="users">
+        <Tabs.List>
+          <Tabs.Tab value="users">Users</Tabs.Tab>
+          {admin && <Tabs.Tab value="keys">API keys</Tabs.Tab>}
+          <Tabs.Tab value="audit">Audit log</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="users" pt="md">
+          <Problem error={users.error} />
+          {users.isPending ? (
+            <Loading what="users" />
+          ) : (
+            <Table.ScrollContainer minWidth={640}>
+              <Table>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>User</Table.Th>
+                    <Table.Th>Role</Table.Th>
+                    <Table.Th>Mobile for reminders</Table.Th>
+                    <Table.Th>Access</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {(users.data ?? []).map((u) => (
+                    <UserRow key={u.id} u={u} admin={admin} />
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+          {admin && <NewUser />}
+        </Tabs.Panel>
+        {admin && (
+          <Tabs.Panel value="keys" pt="md">
+            <ApiKeys />
+          </Tabs.Panel>
+        )}
+        <Tabs.Panel value="audit" pt="md">
+          <AuditLog />
+        </Tabs.Panel>
+      </Tabs>
+    </>
+  );
+}

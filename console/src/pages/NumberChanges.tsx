@@ -1,0 +1,121 @@
+import { Badge, Button, Card, Checkbox, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useParams } from 'react-router';
+import { api, ok } from '../api/client';
+import { can, useMe } from '../api/session';
+import type { NumberChangeRequest } from '../api/types';
+import { useNow } from '../components/live';
+import { Countdown, Loading, PageTitle, Problem } from '../components/ui';
+import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
+
+function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
+  const me = useMe();
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [at, setAt] = useState(isoToUkLocal(new Date()));
+  const path = { id: r.id };
+  const act = useMutation({
+    mutationFn: (what: 'approve' | 'reject' | 'schedule') => {
+      if (what === 'reject')
+        return ok(api.POST('/number-change/requests/{id}/reject', { params: { path }, body: { reason } }));
+      if (what === 'schedule') {
+        const iso = ukLocalToIso(at);
+        if (!iso) throw new Error('Please enter the cutover time as a UK date and time.');
+        return ok(
+          api.POST('/number-change/requests/{id}/schedule', { params: { path }, body: { at: iso } as never }),
+        );
+      }
+      return ok(api.POST('/number-change/requests/{id}/approve', { params: { path } }));
+    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['number-changes'] }),
+  });
+  const heldForMe = r.heldForSupervisor && !can.supervise(me.data?.role);
+  return (
+    <Card withBorder component="li">
+      <Stack gap="xs">
+        <Group gap="xs">
+          <Title order={3} size="h5">
+            Request of {formatUk(r.createdAt)}
+          </Title>
+          <Badge color="gray.7">{r.state.replace(/_/g, ' ')}</Badge>
+          {r.heldForSupervisor && <Badge color="orange.9">Held for a supervisor</Badge>}
+          <Text size="sm">SLA</Text>
+          <Countdown at={r.slaDueAt} now={now} />
+        </Group>
+        {r.fraudSignals.length > 0 && (
+          <Text size="sm">Fraud signals: {r.fraudSignals.map((s) => s.detail).join('; ')}</Text>
+        )}
+        {heldForMe ? (
+          <Text size="sm">A supervisor must decide this request.</Text>
+        ) : (
+          <Group align="end" gap="xs">
+            <Button
+              onClick={() => act.mutate('approve')}
+              aria-label={`Approve request of ${formatUk(r.createdAt)}`}
+            >
+              Approve
+            </Button>
+            <TextInput
+              type="datetime-local"
+              label="Cutover at (UK time)"
+              value={at}
+              onChange={(e) => setAt(e.currentTarget.value)}
+            />
+            <Button variant="light" onClick={() => act.mutate('schedule')}>
+              Schedule
+            </Button>
+            <TextInput
+              label="Reason for rejecting"
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value)}
+            />
+            <Button variant="light" color="red.9" disabled={!reason} onClick={() => act.mutate('reject')}>
+              Reject
+            </Button>
+          </Group>
+        )}
+        <Problem error={act.error} />
+      </Stack>
+    </Card>
+  );
+}
+
+export default function NumberChanges() {
+  const { id } = useParams();
+  const now = useNow();
+  const [held, setHeld] = useState(false);
+  const q = useQuery({
+    queryKey: ['number-changes', held],
+    queryFn: () =>
+      ok(
+        api.GET('/number-change/requests', { params: { query: (held ? { held: true } : {}) as never } }),
+      ) as Promise<unknown> as Promise<NumberChangeRequest[]>,
+  });
+  const rows = (q.data ?? []).filter((r) => !id || r.id === id);
+  return (
+    <>
+      <PageTitle extra={<Text size="sm">Open requests, the most urgent SLA first.</Text>}>
+        Number changes
+      </PageTitle>
+      <Checkbox
+        label="Only requests held for a supervisor"
+        checked={held}
+        onChange={(e) => setHeld(e.currentTarget.checked)}
+        mb="md"
+      />
+      <Problem error={q.error} />
+      {q.isPending ? (
+        <Loading what="requests" />
+      ) : rows.length ? (
+        <Stack component="ul" p={0} style={{ listStyle: 'none' }}>
+          {rows.map((r) => (
+            <RequestCard key={r.id} r={r} now={now} />
+          ))}
+        </Stack>
+      ) : (
+        <Text>No open requests.</Text>
+      )}
+    </>
+  );
+}
