@@ -18,7 +18,7 @@ export const ALLOWED_EDGES = {
   notifications: ['platform', 'channels', 'audit', 'subscribers'],
   compensation: ['platform', 'audit', 'subscribers', 'notifications'],
   'number-change': ['platform', 'audit', 'subscribers', 'notifications', 'identity', 'sandbox'],
-  incidents: ['platform', 'audit', 'identity', 'notifications'],
+  incidents: ['platform', 'audit', 'identity', 'notifications', 'subscribers'],
   'status-page': ['platform', 'subscribers', 'identity', 'notifications', 'incidents', 'analysis'],
 };
 const MODULES = Object.keys(ALLOWED_EDGES);

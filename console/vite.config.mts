@@ -29,6 +29,7 @@ export default defineConfig({
     assetsDir: 'assets',
     reportCompressedSize: false,
     chunkSizeWarningLimit: 600,
+    manifest: true,
   },
   server: { proxy: Object.fromEntries(API_PREFIXES.map((p) => [p, { target: api, changeOrigin: false }])) },
 });

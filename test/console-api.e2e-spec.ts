@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -398,6 +399,29 @@ describe('staff console API: typed client, cookie session, inbox, support', () =
   });
 
   describe('the console itself', () => {
+    it('loads under 300 KB of JavaScript (gzipped) on first load: the shell plus one screen', () => {
+      const dist = join(ROOT, 'dist/console');
+      const manifest = JSON.parse(readFileSync(join(dist, '.vite/manifest.json'), 'utf8'));
+      const entry = Object.keys(manifest).find((k) => manifest[k].isEntry)!;
+      const closure = (k: string, seen: Set<string>) => {
+        if (seen.has(k)) return;
+        seen.add(k);
+        for (const i of manifest[k].imports ?? []) closure(i, seen);
+      };
+      for (const screen of ['src/pages/Login.tsx', 'src/pages/Now.tsx', 'src/pages/IncidentWorkspace.tsx']) {
+        const files = new Set<string>();
+        closure(entry, files);
+        closure(screen, files);
+        const bytes = [...files].reduce(
+          (n, k) => n + gzipSync(readFileSync(join(dist, manifest[k].file)), { level: 9 }).length,
+          0,
+        );
+        expect({ screen, under300k: bytes < 300 * 1024 }).toEqual({ screen, under300k: true });
+        // the screens are split: the shell does not carry every page
+        expect(files.size).toBeLessThan(Object.keys(manifest).length);
+      }
+    });
+
     it('is served at /console with a fallback to its page for deep links, hashed assets cached for a year', async () => {
       const index = await t.http().get('/console/').expect(200);
       expect(index.headers['cache-control']).toBe('no-cache');

@@ -49,6 +49,10 @@ describe('the demo', () => {
     expect(lines).toHaveLength(1); // stdout carries the summary only
     const s = JSON.parse(lines[0]);
     expect(s.admin).toMatchObject({ email: 'admin@candor.test', created: true });
+    expect(s.console.url).toBe(`http://localhost:${port}/console`);
+    expect(s.console.users.map((u: any) => [u.role, u.email, u.password])).toEqual(
+      ['admin', 'comms', 'supervisor', 'support'].map((r) => [r, `${r}@candor.test`, s.admin.password]),
+    );
     expect(s.analysis.matchedSubscribers).toBeGreaterThan(0);
     expect(s.incident.statusPageUrl).toContain(`:${port}/status/incidents/`);
     const { status, audience, totals } = s.notifications;

@@ -122,21 +122,21 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
 
   describe('PII guard', () => {
     it.each([
-      ['a mobile number', 'Call us on 07911 123456', 'phone number'],
-      ['an email address', 'Write to help@candor.example', 'email address'],
-      ['an account id', 'Account 12345678 was affected', 'account id'],
-    ])('refuses %s at approval and names what it found', async (_what, text, kind) => {
+      ['a mobile number', 'Call us on 07911 123456', 'a phone number'],
+      ['an email address', 'Write to jane.doe@example.com', 'an email address'],
+      ['an account id', 'Account 12345678 was affected', 'an account id'],
+    ])('refuses %s as the author drafts and names what it found', async (_what, text, kind) => {
       const id = await newIncident();
-      const d = await draft(id, { body: 'Fine in English', bodyCy: text });
       const res = await t
         .http()
-        .post(`/incidents/${id}/updates/${d.id}/approve`)
-        .set(as('supervisor'))
+        .post(`/incidents/${id}/updates`)
+        .set(as('comms'))
+        .send({ body: 'Fine in English', bodyCy: text })
         .expect(422);
-      expect(res.body.message).toContain(`bodyCy contains something that looks like a ${kind}`);
+      expect(res.body.message).toContain(`bodyCy contains something that looks like ${kind}`);
       expect(res.body.details).toEqual([{ field: 'bodyCy', messages: [expect.stringContaining(kind)] }]);
       expect(res.body.message).not.toContain('123456');
-      expect((await t.http().get(`/incidents/${id}`).set(as('comms'))).body.updates[0].status).toBe('draft');
+      expect((await t.http().get(`/incidents/${id}`).set(as('comms'))).body.updates).toEqual([]);
     });
 
     it('refuses personal data in the incident’s public fields', async () => {
@@ -205,7 +205,7 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     ]);
   });
 
-  it('reminds on-duty comms 10 minutes before the promise and escalates to supervisors when overdue (fake clock)', async () => {
+  it('reminds on-duty comms 10 minutes before the promise, again when overdue, then supervisors too (fake clock)', async () => {
     const { incidentId } = await openIncidentWithUpdate(t, tokens);
     const promise = new Date(
       (await t.http().get(`/incidents/${incidentId}`).set(as('comms'))).body.nextUpdateBy,
@@ -228,11 +228,15 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
       at(0);
       const overdue = await reminders.tick();
       expect(mine(overdue)).toEqual(['overdue']);
+      expect(overdue.find((r) => r.incidentId === incidentId)!.recipients).toBe(comms);
+      at(-10 * 60_000);
+      const escalatedNow = await reminders.tick();
+      expect(mine(escalatedNow)).toEqual(['escalated']);
       const escalated = await count(
         t.db,
         `SELECT count(*) n FROM staff_users WHERE active AND role IN ('comms', 'supervisor')`,
       );
-      expect(overdue.find((r) => r.incidentId === incidentId)!.recipients).toBe(escalated);
+      expect(escalatedNow.find((r) => r.incidentId === incidentId)!.recipients).toBe(escalated);
       expect(mine(await Promise.all([reminders.tick(), reminders.tick()]).then((a) => a.flat()))).toEqual([]);
     } finally {
       clock.reset();
@@ -244,7 +248,7 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     // both reminders' emails are sent concurrently: wait for all of them, in whatever order they arrive
     await mail.messages.waitFor(
       (all) =>
-        all.filter(about('OVERDUE public update')).length >= 2 &&
+        all.filter(about('OVERDUE public update')).length >= 3 &&
         all.filter(about('Next update due by')).length >= 1,
     );
     expect(mail.messages.filter(about('Next update due by')).map((m) => m.envelopeTo[0])).toEqual([
@@ -255,13 +259,13 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
         .filter(about('OVERDUE public update'))
         .map((m) => m.envelopeTo[0].split('-')[0])
         .sort(),
-    ).toEqual(['comms', 'supervisor']);
+    ).toEqual(['comms', 'comms', 'supervisor']);
     const listed = await t
       .http()
       .get(`/incidents/reminders?incidentId=${incidentId}`)
       .set(as('support'))
       .expect(200);
-    expect(listed.body.map((r: any) => r.kind)).toEqual(['overdue', 'due_soon']);
+    expect(listed.body.map((r: any) => r.kind)).toEqual(['escalated', 'overdue', 'due_soon']);
 
     // a new update makes a new promise (here two hours on): the old one no longer reminds anyone
     const later = new Date(promise.getTime() + 2 * 3600_000).toISOString();
@@ -290,32 +294,36 @@ describe('incidents: updates, approval, cadence, regulator clocks', () => {
     }
   });
 
-  it('shows regulator clocks counting from detection and records each notification once', async () => {
-    const detectedAt = new Date(Date.now() - 20 * 3600_000);
-    const id = await newIncident({ detectedAt: detectedAt.toISOString() });
+  it('shows regulator clocks of a breach counting from became-aware and records each notification once', async () => {
+    const awareAt = new Date(Date.now() - 20 * 3600_000);
+    const id = await newIncident({
+      personalDataBreach: true,
+      becameAwareAt: awareAt.toISOString(),
+      regulatorRules: ['pecr_legacy_24h'],
+    });
     const clocks = (await t.http().get(`/incidents/${id}`).set(as('comms'))).body.regulatorClocks;
     expect(clocks.map((c: any) => [c.kind, c.state])).toEqual([
-      ['pecr_initial', 'running'],
-      ['gdpr_art33', 'running'],
+      ['pecr_legacy_initial', 'running'],
+      ['pecr_legacy_full', 'running'],
     ]);
     expect(clocks[0].msLeft).toBeGreaterThan(3.9 * 3600_000);
     expect(clocks[0].msLeft).toBeLessThanOrEqual(4 * 3600_000);
 
     await t
       .http()
-      .post(`/incidents/${id}/regulator-notices/pecr_initial`)
+      .post(`/incidents/${id}/regulator-notices/pecr_legacy_initial`)
       .set(as('comms'))
       .send({ reference: 'ICO-1' })
       .expect(403);
     await t
       .http()
-      .post(`/incidents/${id}/regulator-notices/pecr_initial`)
+      .post(`/incidents/${id}/regulator-notices/pecr_legacy_initial`)
       .set(as('supervisor'))
       .send({ reference: 'ICO-1' })
       .expect(201);
     const dup = await t
       .http()
-      .post(`/incidents/${id}/regulator-notices/pecr_initial`)
+      .post(`/incidents/${id}/regulator-notices/pecr_legacy_initial`)
       .set(as('admin'))
       .send({ reference: 'ICO-2' })
       .expect(409);

@@ -100,6 +100,12 @@ export class AnalysisService implements AudiencePort {
   }
 
   /** An audience may only come from a run that finished: 404 for an unknown run, 409 for an unfinished one. */
+  async exposureCounts(runId: string): Promise<{ people: number; records: number } | null> {
+    const run = await this.summary(runId).catch(() => null);
+    if (!run || run.status !== 'completed') return null;
+    return { people: Number(run.distinctMsisdns ?? 0), records: Number(run.exposures ?? 0) };
+  }
+
   async assertReady(runId: string): Promise<void> {
     const { status } = await this.summary(runId);
     if (status !== 'completed')

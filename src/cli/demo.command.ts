@@ -52,6 +52,7 @@ export class DemoCommand extends CommandRunner {
     const summary: Record<string, unknown> = {};
     try {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
+      summary.console = await this.consoleUsers(app, config, summary.admin as { password?: string });
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
       summary.incident = await this.demoIncident(app, config);
       summary.notifications = await this.demoNotifications(app, summary);
@@ -70,6 +71,13 @@ export class DemoCommand extends CommandRunner {
         `\nCandor demo is running on ${config.http.publicBaseUrl}\n` +
           `  API docs:     ${config.http.publicBaseUrl}/docs\n` +
           `  Demo admin:   ${(summary.admin as any).email} / ${(summary.admin as any).password ?? '(existing user, password unchanged)'}\n` +
+          `  Staff console: ${(summary.console as any).url} — one demo user per role:\n` +
+          (summary.console as any).users
+            .map(
+              (u: any) =>
+                `    ${u.role.padEnd(10)} ${u.email} / ${u.password ?? '(existing user, password unchanged)'}\n`,
+            )
+            .join('') +
           `  Status page:  ${config.http.publicBaseUrl}/status (incident: ${(summary.incident as any).statusPageUrl})\n` +
           `  Am I affected? ${config.http.publicBaseUrl}/affected (the code goes to the Twilio sandbox: GET /sandbox/sms as admin)\n` +
           `  Check a message: ${(summary.notifications as any).verifyExample ?? `${config.http.publicBaseUrl}/verify`}\n` +
@@ -153,6 +161,26 @@ export class DemoCommand extends CommandRunner {
           SYSTEM_ACTOR,
         ));
     return { type: 'staff' as const, id: u.id, role };
+  }
+
+  /**
+   * One demo user per role for the staff console, with the admin's demo password when they are created
+   * here (the story's comms and supervisor users are these same people).
+   */
+  private async consoleUsers(app: INestApplication, config: AppConfig, admin: { password?: string }) {
+    const db = app.get(DataSource);
+    const users = [{ email: 'admin@candor.test', role: 'admin' as const, password: admin.password }];
+    for (const role of ['comms', 'supervisor', 'support'] as const) {
+      const email = `${role}@candor.test`;
+      const exists = await db.getRepository(StaffUser).findOne({ where: { email } });
+      const password = exists ? undefined : (admin.password ?? randomBytes(9).toString('base64url'));
+      if (!exists)
+        await app
+          .get(UsersService)
+          .create({ email, displayName: `Demo ${role}`, role, password: password! }, SYSTEM_ACTOR);
+      users.push({ email, role, password } as any);
+    }
+    return { url: `${config.http.publicBaseUrl}/console`, users };
   }
 
   private async ensureAdmin(db: DataSource, users: UsersService) {

@@ -5,6 +5,16 @@ import { UsersService } from '../identity/users.service';
 import { mask } from '../platform/privacy';
 import { withApp } from './cli-app';
 
+/** A staff role from the command line, or a clear error naming the roles (not a database constraint error). */
+export function parseRole(v: string): StaffRole {
+  const role = v.trim().toLowerCase();
+  if (!(STAFF_ROLES as readonly string[]).includes(role))
+    throw new Error(
+      `"${v}" is not a staff role; use one of: ${STAFF_ROLES.join(', ')} (customers sign in with a one-time code, not as staff)`,
+    );
+  return role as StaffRole;
+}
+
 interface CreateOptions {
   email: string;
   name?: string;
@@ -46,9 +56,9 @@ export class UsersCreateCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--role <role>', required: true, choices: [...STAFF_ROLES] })
+  @Option({ flags: '--role <role>', required: true, description: `one of ${STAFF_ROLES.join(', ')}` })
   role(v: string) {
-    return v;
+    return parseRole(v);
   }
 
   @Option({ flags: '--password <password>', description: 'or set CANDOR_NEW_USER_PASSWORD' })

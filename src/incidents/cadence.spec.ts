@@ -1,4 +1,4 @@
-import { defaultNextUpdateBy, dueReminders, regulatorClocks, reminderTimes } from './cadence';
+import { defaultNextUpdateBy, dueReminders, minutesText, reminderAudience, reminderTimes } from './cadence';
 
 const at = (iso: string) => new Date(iso);
 const cadence = { minutes: 60, fastForHours: 48, slowMinutes: 240 };
@@ -23,45 +23,40 @@ describe('defaultNextUpdateBy', () => {
 describe('reminders', () => {
   const promise = at('2025-11-25T10:00:00Z');
   it('falls due 10 minutes before and at the promise', () => {
-    expect(reminderTimes(promise, 10)).toEqual({ due_soon: at('2025-11-25T09:50:00Z'), overdue: promise });
+    expect(reminderTimes(promise, 10)).toEqual({
+      due_soon: at('2025-11-25T09:50:00Z'),
+      overdue: promise,
+      escalated: at('2025-11-25T10:10:00Z'),
+    });
   });
   it.each([
     ['2025-11-25T09:49:59Z', []],
     ['2025-11-25T09:50:00Z', ['due_soon']],
     ['2025-11-25T09:59:59Z', ['due_soon']],
     ['2025-11-25T10:00:00Z', ['due_soon', 'overdue']],
-    ['2025-11-26T10:00:00Z', ['due_soon', 'overdue']],
+    ['2025-11-25T10:10:00Z', ['due_soon', 'overdue', 'escalated']],
   ])('at %s: %j', (now, kinds) => {
     expect(dueReminders(promise, at(now), 10)).toEqual(kinds);
   });
 });
 
-describe('regulatorClocks', () => {
-  const detected = at('2025-11-25T08:00:00Z');
-  it('counts down 24 h and 72 h from detection', () => {
-    const [pecr, gdpr] = regulatorClocks(detected, at('2025-11-25T20:00:00Z'), {});
-    expect(pecr).toMatchObject({
-      kind: 'pecr_initial',
-      deadline: '2025-11-26T08:00:00.000Z',
-      state: 'running',
-      msLeft: 12 * 3600_000,
+describe('reminder audience and wording', () => {
+  it('goes to the lead and deputy first, then all comms, then supervisors', () => {
+    expect(reminderAudience('due_soon', ['lead', 'deputy'])).toEqual({
+      userIds: ['lead', 'deputy'],
+      roles: [],
     });
-    expect(gdpr).toMatchObject({
-      kind: 'gdpr_art33',
-      deadline: '2025-11-28T08:00:00.000Z',
-      state: 'running',
+    expect(reminderAudience('overdue', ['lead'])).toEqual({ userIds: ['lead'], roles: ['comms'] });
+    expect(reminderAudience('escalated', ['lead'])).toEqual({
+      userIds: ['lead'],
+      roles: ['comms', 'supervisor'],
     });
+    expect(reminderAudience('due_soon', [])).toEqual({ userIds: [], roles: ['comms'] });
   });
-  it('goes overdue with negative time left once missed', () => {
-    const [pecr] = regulatorClocks(detected, at('2025-11-26T09:00:00Z'), {});
-    expect(pecr).toMatchObject({ state: 'overdue', msLeft: -3600_000 });
-  });
-  it('stops when recorded, noting whether it was on time', () => {
-    const [pecr, gdpr] = regulatorClocks(detected, at('2025-11-29T00:00:00Z'), {
-      pecr_initial: { notifiedAt: at('2025-11-25T18:00:00Z'), reference: 'ICO-123' },
-      gdpr_art33: { notifiedAt: at('2025-11-28T09:00:00Z'), reference: 'ICO-456' },
-    });
-    expect(pecr).toMatchObject({ state: 'done', msLeft: null, reference: 'ICO-123' });
-    expect(gdpr).toMatchObject({ state: 'done_late', notifiedAt: '2025-11-28T09:00:00.000Z' });
+  it('names the real minutes', () => {
+    expect(minutesText(3 * 60_000 + 59_000)).toEqual({ minutes: 3, text: '3 minutes' });
+    expect(minutesText(60_000).text).toBe('1 minute');
+    expect(minutesText(30_000).text).toBe('less than a minute');
+    expect(minutesText(-12 * 60_000).text).toBe('12 minutes');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Cadence and deadline arithmetic, pure: the "next update by" promise, when reminders fall due, and the
- * regulator clocks that start at detection.
+ * Cadence and deadline arithmetic, pure: the "next update by" promise and when reminders fall due (the
+ * regulator clocks are in regulator-rules.ts).
  */
 
 const MINUTE = 60_000;
@@ -21,14 +21,18 @@ export function defaultNextUpdateBy(cadence: Cadence, detectedAt: Date, publishe
   return new Date(publishedAt.getTime() + (fast ? cadence.minutes : cadence.slowMinutes) * MINUTE);
 }
 
-export const REMINDER_KINDS = ['due_soon', 'overdue'] as const;
+export const REMINDER_KINDS = ['due_soon', 'overdue', 'escalated'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
-/** When each reminder for a promise falls due: `leadMinutes` before it, and at the moment it passes. */
+/**
+ * When each reminder for a promise falls due: `leadMinutes` before it, at the moment it passes, and
+ * `leadMinutes` after that (the escalation to supervisors).
+ */
 export function reminderTimes(nextUpdateBy: Date, leadMinutes: number): Record<ReminderKind, Date> {
   return {
     due_soon: new Date(nextUpdateBy.getTime() - leadMinutes * MINUTE),
     overdue: nextUpdateBy,
+    escalated: new Date(nextUpdateBy.getTime() + leadMinutes * MINUTE),
   };
 }
 
@@ -38,63 +42,25 @@ export function dueReminders(nextUpdateBy: Date, now: Date, leadMinutes: number)
   return REMINDER_KINDS.filter((k) => now.getTime() >= times[k].getTime());
 }
 
-/** Staff roles each reminder goes to: the overdue one escalates to supervisors as well. */
-export const REMINDER_AUDIENCE: Record<ReminderKind, Array<'comms' | 'supervisor'>> = {
-  due_soon: ['comms'],
-  overdue: ['comms', 'supervisor'],
-};
-
 /**
- * The deadlines of a UK telecom personal-data breach, counted from detection: the initial notification
- * to the ICO within 24 hours (PECR reg. 5A with Commission Regulation 611/2013), and GDPR Art. 33's 72 hours.
+ * Who each reminder goes to: the incident's comms lead and deputy first (everyone in comms when it has
+ * none), then, once the promise lapsed, every comms user, then supervisors too.
  */
-export const REGULATOR_CLOCKS = [
-  { kind: 'pecr_initial', label: 'PECR initial notification to the ICO', hours: 24 },
-  { kind: 'gdpr_art33', label: 'GDPR Art. 33 notification to the supervisory authority', hours: 72 },
-] as const;
-export type RegulatorClockKind = (typeof REGULATOR_CLOCKS)[number]['kind'];
-export const REGULATOR_CLOCK_KINDS = REGULATOR_CLOCKS.map((c) => c.kind) as RegulatorClockKind[];
-
-export interface RegulatorNoticeDone {
-  notifiedAt: Date;
-  reference: string;
+export function reminderAudience(
+  kind: ReminderKind,
+  leads: string[],
+): { userIds: string[]; roles: Array<'comms' | 'supervisor'> } {
+  if (kind === 'due_soon')
+    return leads.length ? { userIds: leads, roles: [] } : { userIds: [], roles: ['comms'] };
+  if (kind === 'overdue') return { userIds: leads, roles: ['comms'] };
+  return { userIds: leads, roles: ['comms', 'supervisor'] };
 }
 
-export interface RegulatorClock {
-  kind: RegulatorClockKind;
-  label: string;
-  deadline: string;
-  /** Milliseconds left (negative once missed); null when done. */
-  msLeft: number | null;
-  state: 'running' | 'overdue' | 'done' | 'done_late';
-  notifiedAt: string | null;
-  reference: string | null;
-}
-
-export function regulatorClocks(
-  detectedAt: Date,
-  now: Date,
-  done: Partial<Record<RegulatorClockKind, RegulatorNoticeDone>>,
-): RegulatorClock[] {
-  return REGULATOR_CLOCKS.map((c) => {
-    const deadline = new Date(detectedAt.getTime() + c.hours * HOUR);
-    const d = done[c.kind];
-    const left = deadline.getTime() - now.getTime();
-    const state = d
-      ? d.notifiedAt.getTime() <= deadline.getTime()
-        ? 'done'
-        : 'done_late'
-      : left >= 0
-        ? 'running'
-        : 'overdue';
-    return {
-      kind: c.kind,
-      label: c.label,
-      deadline: deadline.toISOString(),
-      msLeft: d ? null : left,
-      state,
-      notifiedAt: d ? d.notifiedAt.toISOString() : null,
-      reference: d ? d.reference : null,
-    };
-  });
+/** "3 minutes", "1 minute", "less than a minute": the real time left (or late), rounded down. */
+export function minutesText(ms: number): { minutes: number; text: string } {
+  const minutes = Math.max(0, Math.floor(Math.abs(ms) / MINUTE));
+  return {
+    minutes,
+    text: minutes === 0 ? 'less than a minute' : minutes === 1 ? '1 minute' : `${minutes} minutes`,
+  };
 }

@@ -18,6 +18,10 @@ export class IncidentUpdate {
   @Column({ name: 'incident_status', type: 'text' })
   incidentStatus!: IncidentStatus;
 
+  /** The incident's status before this update was published (shows a move backwards as such). */
+  @Column({ name: 'status_from', type: 'text', nullable: true })
+  statusFrom!: IncidentStatus | null;
+
   @Column({ type: 'text' })
   body!: string;
 

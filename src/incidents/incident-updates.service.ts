@@ -18,9 +18,10 @@ import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
-import { IncidentsService } from './incidents.service';
+import { isStatusBack, IncidentsService } from './incidents.service';
 import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
 import { fillTemplate } from './update-templates';
+import { UpdateTemplatesService } from './update-templates.service';
 
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
 
@@ -44,6 +45,7 @@ export class IncidentUpdatesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly events: IncidentEvents,
+    private readonly templates: UpdateTemplatesService,
   ) {}
 
   /** Drafts waiting for a second person, oldest first, with what an approver needs to decide (the inbox). */
@@ -85,7 +87,13 @@ export class IncidentUpdatesService {
   async draft(incidentId: string, dto: CreateUpdateDto, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const incident = await this.incidents.get(incidentId, m);
-      const template = dto.template ? fillTemplate(dto.template, incident.affectedServices) : undefined;
+      const template = dto.template
+        ? fillTemplate(
+            await this.templates.get(dto.template, m),
+            incident.affectedServices,
+            incident.affectedServicesCy,
+          )
+        : undefined;
       const corrected = dto.correctsId ? await this.correctable(m, incidentId, dto.correctsId) : undefined;
       const body = dto.body ?? template?.body;
       if (!body)
@@ -93,22 +101,33 @@ export class IncidentUpdatesService {
           message: 'Validation failed',
           details: [{ field: 'body', messages: ['body or template is required'] }],
         });
+      const bodyCy = dto.bodyCy ?? template?.bodyCy ?? null;
+      // The privacy check runs as the author saves, so they (not the approver) see what to fix.
+      this.incidents.guardPublicText({ body, bodyCy });
+      // A template never moves the status backwards: only the author's explicit choice does.
+      const fromTemplate =
+        template?.incidentStatus && !isStatusBack(incident.status, template.incidentStatus)
+          ? template.incidentStatus
+          : undefined;
       const saved = await m.save(
         m.create(IncidentUpdate, {
           incidentId,
           status: 'draft',
           // A correction revises text only; it never changes the incident's status.
-          incidentStatus:
-            corrected?.incidentStatus ?? dto.incidentStatus ?? template?.incidentStatus ?? incident.status,
+          incidentStatus: corrected?.incidentStatus ?? dto.incidentStatus ?? fromTemplate ?? incident.status,
           body,
-          bodyCy: dto.bodyCy ?? template?.bodyCy ?? null,
+          bodyCy,
           correctsId: corrected?.id ?? null,
           nextUpdateBy: corrected ? null : this.promise(dto.nextUpdateBy),
           createdBy: actor.id!,
         }),
       );
-      await this.record(m, actor, 'draft', saved, { template: dto.template, correctsId: saved.correctsId });
-      return saved;
+      await this.record(m, actor, 'draft', saved, {
+        template: dto.template,
+        templateVersion: template?.version,
+        correctsId: saved.correctsId,
+      });
+      return this.withWarnings(saved, incident);
     });
   }
 
@@ -120,6 +139,7 @@ export class IncidentUpdatesService {
   ): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const u = await this.find(m, incidentId, updateId);
+      this.incidents.guardPublicText({ body: dto.body, bodyCy: dto.bodyCy });
       const set: Partial<IncidentUpdate> = {};
       if (dto.body !== undefined) set.body = dto.body;
       if (dto.bodyCy !== undefined) set.bodyCy = dto.bodyCy;
@@ -127,7 +147,7 @@ export class IncidentUpdatesService {
       if (dto.nextUpdateBy !== undefined && !u.correctsId) set.nextUpdateBy = this.promise(dto.nextUpdateBy);
       const updated = await this.move(m, u, 'edit', set);
       await this.record(m, actor, 'edit', updated, { fields: Object.keys(set) });
-      return updated;
+      return this.withWarnings(updated, await this.incidents.get(incidentId, m));
     });
   }
 
@@ -146,8 +166,8 @@ export class IncidentUpdatesService {
         approvedBy: actor.id!,
         approvedAt: this.clock.now(),
       });
-      await this.record(m, actor, 'approve', updated);
-      return updated;
+      await this.record(m, actor, 'approve', updated, { missingWelsh: !updated.bodyCy });
+      return this.withWarnings(updated, incident);
     });
   }
 
@@ -292,6 +312,7 @@ export class IncidentUpdatesService {
       publishedAt: now,
       publishedBy: actor.type === 'staff' ? actor.id! : null,
       nextUpdateBy,
+      statusFrom: incident.status,
     });
     if (!u.correctsId) {
       await m.update(
@@ -305,6 +326,7 @@ export class IncidentUpdatesService {
     }
     await this.record(m, actor, 'publish', published, {
       incidentStatus: u.incidentStatus,
+      statusBackFrom: isStatusBack(incident.status, u.incidentStatus) ? incident.status : null,
       nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
       correctsId: u.correctsId,
       scheduled: event === 'fire',
@@ -348,6 +370,20 @@ export class IncidentUpdatesService {
       throw new UnprocessableEntityException('correctsId must be a published update of this incident');
     // A correction of a correction revises the same original: the public page shows one chain.
     return original.correctsId ? this.correctable(m, incidentId, original.correctsId) : original;
+  }
+
+  /**
+   * What the author and approver should see before it goes out: a move back of the status (deliberate, and
+   * shown on the page as such) and a missing Welsh text (Welsh readers would get English).
+   */
+  private withWarnings(u: IncidentUpdate, incident: Incident) {
+    const warnings: string[] = [];
+    if (!u.correctsId && isStatusBack(incident.status, u.incidentStatus))
+      warnings.push(
+        `moves the status back from ${incident.status} to ${u.incidentStatus}; the page will say so`,
+      );
+    if (!u.bodyCy) warnings.push('no Welsh text: Welsh readers will see the English text');
+    return Object.assign(u, { warnings });
   }
 
   private guard(u: IncidentUpdate): void {

@@ -5,6 +5,9 @@ export const IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
 export type Impact = (typeof IMPACTS)[number];
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+/** The customer-help blocks an incident's public page may show (breach incidents show all by default). */
+export const HELP_BLOCKS = ['affected', 'offers', 'number_change'] as const;
+export type HelpBlock = (typeof HELP_BLOCKS)[number];
 
 @Entity('incidents')
 export class Incident {
@@ -49,6 +52,10 @@ export class Incident {
   @Column({ name: 'affected_services', type: 'text', array: true })
   affectedServices!: string[];
 
+  /** The same services in Welsh, in the same order (null: shown in English on Welsh pages). */
+  @Column({ name: 'affected_services_cy', type: 'text', array: true, nullable: true })
+  affectedServicesCy!: string[] | null;
+
   @Column({ name: 'analysis_run_ids', type: 'uuid', array: true })
   analysisRunIds!: string[];
 
@@ -67,6 +74,28 @@ export class Incident {
 
   @Column({ name: 'cadence_slow_minutes', type: 'int' })
   cadenceSlowMinutes!: number;
+
+  /** A personal-data breach: regulator clocks run, breach help shows, notices need the Annex II items. */
+  @Column({ name: 'personal_data_breach', type: 'boolean' })
+  personalDataBreach!: boolean;
+
+  /** When the operator became aware of the breach (credible evidence, not certainty): starts the clocks. */
+  @Column({ name: 'became_aware_at', type: 'timestamptz', nullable: true })
+  becameAwareAt!: Date | null;
+
+  /** Keys of REGULATOR_RULES (regulator-rules.ts) that apply to this breach. */
+  @Column({ name: 'regulator_rules', type: 'text', array: true })
+  regulatorRules!: string[];
+
+  @Column({ name: 'help_blocks', type: 'text', array: true })
+  helpBlocks!: HelpBlock[];
+
+  /** Gets the cadence reminders first (then the deputy, then every comms user, then supervisors). */
+  @Column({ name: 'comms_lead_id', type: 'uuid', nullable: true })
+  commsLeadId!: string | null;
+
+  @Column({ name: 'comms_deputy_id', type: 'uuid', nullable: true })
+  commsDeputyId!: string | null;
 
   @Column({ name: 'created_by', type: 'uuid' })
   createdBy!: string;

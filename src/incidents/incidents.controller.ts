@@ -1,14 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Roles } from '../platform/http/policy.decorators';
-import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto } from './dto/incident.dto';
-import { IncidentParams, RegulatorParams, ReminderQueryDto, UpdateParams } from './dto/params.dto';
-import { CreateUpdateDto, EditUpdateDto, ScheduleUpdateDto } from './dto/update.dto';
+import { BreachReportService } from './breach-report.service';
+import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto, TextChangeDto } from './dto/incident.dto';
+import {
+  IncidentParams,
+  RegulatorParams,
+  ReminderQueryDto,
+  TextChangeParams,
+  UpdateParams,
+} from './dto/params.dto';
+import {
+  CreateUpdateDto,
+  EditUpdateDto,
+  SaveUpdateTemplateDto,
+  ScheduleUpdateDto,
+  TemplateKeyParams,
+} from './dto/update.dto';
 import { IncidentUpdatesService } from './incident-updates.service';
 import { IncidentsService } from './incidents.service';
 import { RemindersService } from './reminders.service';
-import { UPDATE_TEMPLATES } from './update-templates';
+import { UpdateTemplatesService } from './update-templates.service';
 
 const ANY_STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
 const WRITERS = ['comms', 'supervisor', 'admin'] as const;
@@ -21,6 +34,8 @@ export class IncidentsController {
     private readonly incidents: IncidentsService,
     private readonly updates: IncidentUpdatesService,
     private readonly reminders: RemindersService,
+    private readonly templates: UpdateTemplatesService,
+    private readonly breach: BreachReportService,
   ) {}
 
   @Get()
@@ -40,8 +55,39 @@ export class IncidentsController {
   @Get('update-templates')
   @Roles(...ANY_STAFF)
   @ApiOperation({ summary: 'Starting texts for the usual updates, in English and Welsh' })
-  templates() {
-    return UPDATE_TEMPLATES;
+  listTemplates() {
+    return this.templates.list();
+  }
+
+  /** Every version of a template, newest first. */
+  @Get('update-templates/:key/versions')
+  @Roles(...ANY_STAFF)
+  @ApiOperation({ summary: 'Every version of an update template, newest first' })
+  templateVersions(@Param() p: TemplateKeyParams) {
+    return this.templates.versions(p.key);
+  }
+
+  /** Saves a new version of a template (or a new template); supervisors and admins edit them. */
+  @Put('update-templates/:key')
+  @Roles('supervisor', 'admin')
+  @ApiOperation({ summary: 'Save a new version of an update template (supervisors, admins)' })
+  saveTemplate(
+    @Param() p: TemplateKeyParams,
+    @Body() dto: SaveUpdateTemplateDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.templates.save(p.key, dto, actor);
+  }
+
+  /** The breach log (PECR reg. 5A): every personal-data breach, its facts and notifications. */
+  @Get('breach-log.csv')
+  @Roles('supervisor', 'admin')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @Header('content-disposition', 'attachment; filename="breach-log.csv"')
+  @ApiProduces('text/csv')
+  @ApiOperation({ summary: 'The breach log (PECR reg. 5A) as CSV' })
+  breachLog() {
+    return this.breach.breachLogCsv();
   }
 
   /** Cadence reminders that fired (newest first), for the on-duty dashboard. */
@@ -66,11 +112,59 @@ export class IncidentsController {
     return this.incidents.patch(p.id, dto, actor);
   }
 
+  /** Records a notification to the regulator (one per duty and phase), keeping the draft as it stood. */
   @Post(':id/regulator-notices/:kind')
   @Roles('supervisor', 'admin')
-  @ApiOperation({ summary: 'Record a regulator notification (PECR 24 h, GDPR Art. 33 72 h), once each' })
-  recordNotice(@Param() p: RegulatorParams, @Body() dto: RegulatorNoticeDto, @CurrentActor() actor: Actor) {
-    return this.incidents.recordRegulatorNotice(p.id, p.kind, dto, actor);
+  @ApiOperation({ summary: 'Record a regulator notification (per duty and phase)' })
+  async recordNotice(
+    @Param() p: RegulatorParams,
+    @Body() dto: RegulatorNoticeDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    const content = await this.breach.icoNotification(p.id).catch(() => null);
+    return this.incidents.recordRegulatorNotice(p.id, p.kind, dto, actor, content);
+  }
+
+  /** The ICO notification drafted from the incident, its analysis and its breach notice (JSON). */
+  @Get(':id/regulator-notification')
+  @Roles('comms', 'supervisor', 'admin')
+  @ApiOperation({ summary: 'The ICO notification drafted from the incident and its analysis' })
+  icoNotification(@Param() p: IncidentParams) {
+    return this.breach.icoNotification(p.id);
+  }
+
+  /** The same, as plain text to export. */
+  @Get(':id/regulator-notification.txt')
+  @Roles('comms', 'supervisor', 'admin')
+  @Header('content-type', 'text/plain; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOperation({ summary: 'The ICO notification draft as plain text' })
+  icoNotificationText(@Param() p: IncidentParams) {
+    return this.breach.icoNotificationText(p.id);
+  }
+
+  /** Proposes new public text for a public incident (title, advice, services...): a second person applies it. */
+  @Post(':id/text-changes')
+  @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Propose new public text for a public incident (a second person applies it)' })
+  proposeText(@Param() p: IncidentParams, @Body() dto: TextChangeDto, @CurrentActor() actor: Actor) {
+    return this.incidents.proposeTextChange(p.id, dto, actor);
+  }
+
+  @Post(':id/text-changes/:changeId/approve')
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Apply a proposed public-text change (not its author)' })
+  approveText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
+    return this.incidents.approveTextChange(p.id, p.changeId, actor);
+  }
+
+  @Post(':id/text-changes/:changeId/discard')
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Discard a proposed public-text change' })
+  discardText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
+    return this.incidents.discardTextChange(p.id, p.changeId, actor);
   }
 
   @Post(':id/updates')

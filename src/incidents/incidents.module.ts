@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BreachReportService } from './breach-report.service';
 import { IncidentEvents } from './incident-events';
+import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { IncidentUpdatesService } from './incident-updates.service';
@@ -10,11 +12,28 @@ import { IncidentsProcessor } from './incidents.processor';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
+import { UpdateTemplatesService } from './update-templates.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Incident, IncidentUpdate, IncidentReminder, RegulatorNotice])],
+  imports: [
+    TypeOrmModule.forFeature([
+      Incident,
+      IncidentUpdate,
+      IncidentReminder,
+      RegulatorNotice,
+      IncidentTextChange,
+    ]),
+  ],
   controllers: [IncidentsController],
-  providers: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents, IncidentsProcessor],
+  providers: [
+    IncidentsService,
+    IncidentUpdatesService,
+    RemindersService,
+    UpdateTemplatesService,
+    BreachReportService,
+    IncidentEvents,
+    IncidentsProcessor,
+  ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })
 export class IncidentsModule {}

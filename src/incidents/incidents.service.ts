@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ConflictException,
   ForbiddenException,
   Injectable,
@@ -11,19 +12,35 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
-import { regulatorClocks, RegulatorClockKind } from './cadence';
-import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto } from './dto/incident.dto';
+import { PublicTextGuard } from '../platform/privacy';
+import {
+  CreateIncidentDto,
+  PatchIncidentDto,
+  PUBLIC_TEXT_FIELDS,
+  RegulatorNoticeDto,
+  TextChangeDto,
+} from './dto/incident.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentReminder } from './incident-reminder.entity';
+import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentUpdate } from './incident-update.entity';
-import { Incident, IncidentStatus, Impact } from './incident.entity';
-import { describePii, findPii } from './pii-guard';
+import { HELP_BLOCKS, HelpBlock, Incident, IncidentStatus, Impact } from './incident.entity';
 import { RegulatorNotice } from './regulator-notice.entity';
+import {
+  DEFAULT_REGULATOR_RULES,
+  findDuty,
+  NoticeKind,
+  noticeRefusal,
+  regulatorClocks,
+} from './regulator-rules';
+import { approvalRefusal } from './update-state';
 
 /** What the public may see of an incident: published updates only, corrections folded into their original. */
 export interface PublicUpdate {
   id: string;
   incidentStatus: IncidentStatus;
+  /** Set when this update moved the status backwards (e.g. monitoring → investigating): shown as such. */
+  statusBackFrom: IncidentStatus | null;
   body: string;
   bodyCy: string | null;
   publishedAt: Date;
@@ -45,13 +62,26 @@ export interface PublicIncident {
   detectedAt: Date;
   resolvedAt: Date | null;
   affectedServices: string[];
+  affectedServicesCy: string[] | null;
+  personalDataBreach: boolean;
+  helpBlocks: HelpBlock[];
   /** The promise in force (null once resolved). */
   nextUpdateBy: Date | null;
   lastPublishedAt: Date;
   updates: PublicUpdate[];
 }
 
-const PUBLIC_FIELDS = ['title', 'titleCy', 'summary', 'summaryCy', 'advice', 'adviceCy'] as const;
+const STATUS_RANK: Record<IncidentStatus, number> = {
+  investigating: 0,
+  identified: 1,
+  monitoring: 2,
+  resolved: 3,
+};
+
+/** True when announcing `to` on an incident in `from` moves it backwards (shown and chosen explicitly). */
+export function isStatusBack(from: IncidentStatus, to: IncidentStatus): boolean {
+  return STATUS_RANK[to] < STATUS_RANK[from];
+}
 
 @Injectable()
 export class IncidentsService {
@@ -61,22 +91,20 @@ export class IncidentsService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly events: IncidentEvents,
+    private readonly guardText: PublicTextGuard,
   ) {}
 
-  /** Refuses public text that looks like it holds personal data (422, one message per finding). */
-  guardPublicText(fields: Record<string, string | null | undefined>): void {
-    const findings = findPii(fields, this.config.incidents.accountIdPattern);
-    if (!findings.length) return;
-    const fieldsOf = [...new Set(findings.map((f) => f.field))];
-    throw new UnprocessableEntityException({
-      message: `Refused: public text must not contain personal data. ${describePii(findings)}`,
-      details: fieldsOf.map((field) => ({
-        field,
-        messages: findings
-          .filter((f) => f.field === field)
-          .map((f) => `looks like a ${f.kind} (${f.masked})`),
-      })),
-    });
+  /**
+   * Refuses public text that looks like it holds personal data or an unofficial link (422, one message per
+   * finding); the operator's official contacts pass. Lists are checked item by item.
+   */
+  guardPublicText(fields: Record<string, string | string[] | null | undefined>): void {
+    const flat: Record<string, string | null | undefined> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      if (Array.isArray(v)) v.forEach((x, i) => (flat[`${k}[${i}]`] = x));
+      else flat[k] = v;
+    }
+    this.guardText.assert(flat);
   }
 
   /** Loosening who approves would let comms approve their own team's text: supervisors and admins only. */
@@ -86,9 +114,11 @@ export class IncidentsService {
   }
 
   async create(dto: CreateIncidentDto, actor: Actor): Promise<Incident> {
-    this.guardPublicText(pick(dto, PUBLIC_FIELDS));
+    this.guardPublicText(pick(dto, PUBLIC_TEXT_FIELDS));
     this.guardApproverRoles(dto, actor);
     const incident = await this.db.transaction(async (m) => {
+      await this.checkLeads(m, dto);
+      const breach = dto.personalDataBreach ?? false;
       const saved = await m.save(
         m.create(Incident, {
           ...this.columns(dto),
@@ -96,13 +126,22 @@ export class IncidentsService {
           advice: dto.advice ?? '',
           status: 'investigating',
           createdBy: actor.id!,
+          personalDataBreach: breach,
+          becameAwareAt: dto.becameAwareAt ? new Date(dto.becameAwareAt) : breach ? this.clock.now() : null,
+          regulatorRules: dto.regulatorRules ?? (breach ? DEFAULT_REGULATOR_RULES : []),
+          helpBlocks: dto.helpBlocks ?? (breach ? [...HELP_BLOCKS] : []),
         }),
       );
       await this.audit.record(m, actor, {
         action: 'incident.create',
         targetType: 'incident',
         targetId: saved.id,
-        summary: { title: saved.title, impact: saved.impact },
+        summary: {
+          title: saved.title,
+          impact: saved.impact,
+          personalDataBreach: breach,
+          becameAwareAt: saved.becameAwareAt?.toISOString() ?? null,
+        },
       });
       return saved;
     });
@@ -111,11 +150,25 @@ export class IncidentsService {
   }
 
   async patch(id: string, dto: PatchIncidentDto, actor: Actor): Promise<Incident> {
-    this.guardPublicText(pick(dto, PUBLIC_FIELDS));
+    this.guardPublicText(pick(dto, PUBLIC_TEXT_FIELDS));
     this.guardApproverRoles(dto, actor);
     const incident = await this.db.transaction(async (m) => {
       const found = await this.lockIncident(m, id);
+      const textFields = PUBLIC_TEXT_FIELDS.filter((f) => dto[f] !== undefined);
+      if (textFields.length && (await this.isPublic(m, id)))
+        throw new ConflictException({
+          message:
+            'This incident is public: its public text changes only through a text change approved by a second person ' +
+            `(POST /incidents/${id}/text-changes)`,
+          details: textFields.map((field) => ({ field, messages: ['propose it as a text change'] })),
+        });
+      await this.checkLeads(m, dto);
       Object.assign(found, this.columns(dto));
+      if (dto.personalDataBreach === true && !found.becameAwareAt) found.becameAwareAt = this.clock.now();
+      if (dto.personalDataBreach === true && dto.regulatorRules === undefined && !found.regulatorRules.length)
+        found.regulatorRules = DEFAULT_REGULATOR_RULES;
+      if (dto.personalDataBreach === true && dto.helpBlocks === undefined && !found.helpBlocks.length)
+        found.helpBlocks = [...HELP_BLOCKS];
       const saved = await m.save(found);
       await this.audit.record(m, actor, {
         action: 'incident.update_details',
@@ -127,6 +180,108 @@ export class IncidentsService {
     });
     await this.events.emit({ type: 'changed', incidentId: id });
     return incident;
+  }
+
+  /** Proposes new public text for an incident (checked now, so the author sees any refusal as they save). */
+  async proposeTextChange(id: string, dto: TextChangeDto, actor: Actor): Promise<IncidentTextChange> {
+    const fields = pick(dto, PUBLIC_TEXT_FIELDS) as Record<string, string | string[]>;
+    if (!Object.keys(fields).length)
+      throw new BadRequestException({
+        message: 'Validation failed',
+        details: [{ field: 'fields', messages: [`change at least one of ${PUBLIC_TEXT_FIELDS.join(', ')}`] }],
+      });
+    this.guardPublicText(fields);
+    return this.db.transaction(async (m) => {
+      await this.get(id, m);
+      const saved = await m.save(
+        m.create(IncidentTextChange, { incidentId: id, status: 'draft', fields, createdBy: actor.id! }),
+      );
+      await this.audit.record(m, actor, {
+        action: 'incident.text_change.draft',
+        targetType: 'incident',
+        targetId: id,
+        summary: { changeId: saved.id, fields: Object.keys(fields) },
+      });
+      return saved;
+    });
+  }
+
+  /** A second person with an approver role applies a proposed text change (checked again). */
+  async approveTextChange(id: string, changeId: string, actor: Actor): Promise<Incident> {
+    const incident = await this.db.transaction(async (m) => {
+      const found = await this.lockIncident(m, id);
+      const change = await m.findOne(IncidentTextChange, { where: { id: changeId, incidentId: id } });
+      if (!change) throw new NotFoundException('No such text change for this incident');
+      if (change.status !== 'draft')
+        throw new ConflictException(`the text change is already ${change.status}`);
+      const refusal = approvalRefusal(
+        { id: actor.id!, role: actor.role! },
+        change.createdBy,
+        found.approverRoles,
+      );
+      if (refusal) throw new ForbiddenException(refusal.replace('an update', 'a text change'));
+      this.guardPublicText(change.fields);
+      const [, n] = await m.query(
+        `UPDATE incident_text_changes SET status = 'applied', approved_by = $2, applied_at = $3
+          WHERE id = $1 AND status = 'draft'`,
+        [changeId, actor.id, this.clock.now()],
+      );
+      if (!n) throw new ConflictException('the text change changed meanwhile; reload it');
+      Object.assign(found, change.fields);
+      const saved = await m.save(found);
+      await this.audit.record(m, actor, {
+        action: 'incident.text_change.apply',
+        targetType: 'incident',
+        targetId: id,
+        summary: { changeId, fields: Object.keys(change.fields), author: change.createdBy },
+      });
+      return saved;
+    });
+    await this.events.emit({ type: 'changed', incidentId: id });
+    return incident;
+  }
+
+  async discardTextChange(id: string, changeId: string, actor: Actor): Promise<IncidentTextChange> {
+    return this.db.transaction(async (m) => {
+      const [, n] = await m.query(
+        `UPDATE incident_text_changes SET status = 'discarded' WHERE id = $1 AND incident_id = $2 AND status = 'draft'`,
+        [changeId, id],
+      );
+      if (!n) throw new ConflictException('no draft text change with this id for this incident');
+      await this.audit.record(m, actor, {
+        action: 'incident.text_change.discard',
+        targetType: 'incident',
+        targetId: id,
+        summary: { changeId },
+      });
+      return m.findOneByOrFail(IncidentTextChange, { id: changeId });
+    });
+  }
+
+  /** Public once any update was published. */
+  private async isPublic(m: EntityManager, id: string): Promise<boolean> {
+    const [row] = await m.query(
+      `SELECT 1 FROM incident_updates WHERE incident_id = $1 AND status = 'published' LIMIT 1`,
+      [id],
+    );
+    return !!row;
+  }
+
+  /** The comms lead and deputy are active staff who write updates (comms, supervisor or admin). */
+  private async checkLeads(m: EntityManager, dto: PatchIncidentDto): Promise<void> {
+    for (const field of ['commsLeadId', 'commsDeputyId'] as const) {
+      const userId = dto[field];
+      if (!userId) continue;
+      const [ok] = await m.query(
+        `SELECT 1 FROM staff_users WHERE id = $1 AND active AND role IN ('comms', 'supervisor', 'admin')`,
+        [userId],
+      );
+      if (!ok)
+        throw new BadRequestException({
+          message: 'Validation failed',
+          details: [{ field, messages: ['must be an active comms, supervisor or admin user'] }],
+        });
+    }
   }
 
   list(): Promise<Incident[]> {
@@ -149,35 +304,76 @@ export class IncidentsService {
   /** The staff view: the incident, all its updates, reminders and regulator clocks with time left. */
   async detail(id: string) {
     const incident = await this.get(id);
-    const [updates, reminders, notices] = await Promise.all([
+    const [updates, reminders, notices, textChanges] = await Promise.all([
       this.db.getRepository(IncidentUpdate).find({ where: { incidentId: id }, order: { createdAt: 'ASC' } }),
       this.db.getRepository(IncidentReminder).find({ where: { incidentId: id }, order: { firedAt: 'DESC' } }),
       this.db.getRepository(RegulatorNotice).find({ where: { incidentId: id } }),
+      this.db
+        .getRepository(IncidentTextChange)
+        .find({ where: { incidentId: id }, order: { createdAt: 'DESC' } }),
     ]);
-    const done = Object.fromEntries(notices.map((n) => [n.kind, n]));
     const promise = [...updates]
       .filter((u) => u.status === 'published' && !u.correctsId)
       .sort((a, b) => b.publishedAt!.getTime() - a.publishedAt!.getTime())[0];
     return {
       ...incident,
       nextUpdateBy: incident.status === 'resolved' ? null : (promise?.nextUpdateBy ?? null),
-      regulatorClocks: regulatorClocks(incident.detectedAt, this.clock.now(), done),
+      regulatorClocks: regulatorClocks(incident, this.clock.now(), notices),
+      regulatorNotices: notices,
+      textChanges,
       updates,
       reminders,
     };
   }
 
-  async recordRegulatorNotice(id: string, kind: RegulatorClockKind, dto: RegulatorNoticeDto, actor: Actor) {
+  /**
+   * Records a notification to the regulator (one per duty and phase), with what was drafted at that moment.
+   * Only on a personal-data breach, only for a duty of its rules; a late one needs its reasons where the rule
+   * asks for them.
+   */
+  async recordRegulatorNotice(
+    id: string,
+    kind: NoticeKind,
+    dto: RegulatorNoticeDto,
+    actor: Actor,
+    content: Record<string, unknown> | null = null,
+  ) {
     const notifiedAt = dto.notifiedAt ? new Date(dto.notifiedAt) : this.clock.now();
+    const phase = dto.phase ?? 'initial';
     try {
       return await this.db.transaction(async (m) => {
-        await this.get(id, m);
+        const incident = await this.lockIncident(m, id);
+        if (!incident.personalDataBreach || !incident.becameAwareAt)
+          throw new UnprocessableEntityException(
+            'Regulator notifications are for personal-data breach incidents only',
+          );
+        const duty = findDuty(incident.regulatorRules, kind);
+        if (!duty)
+          throw new UnprocessableEntityException(
+            `${kind} is not a duty of this incident's rules (${incident.regulatorRules.join(', ') || 'none'})`,
+          );
+        const notices = await m.find(RegulatorNotice, { where: { incidentId: id } });
+        const clock = regulatorClocks(incident, notifiedAt, notices).find((c) => c.kind === kind)!;
+        const refusal = noticeRefusal(
+          duty,
+          incident.becameAwareAt,
+          new Date(clock.deadline),
+          notifiedAt,
+          phase,
+          dto.delayReasons,
+        );
+        if (refusal) throw new UnprocessableEntityException(refusal);
+        if (phase !== 'initial' && !notices.some((n) => n.kind === kind && n.phase === 'initial'))
+          throw new UnprocessableEntityException('record the initial notification first');
         const saved = await m.save(
           m.create(RegulatorNotice, {
             incidentId: id,
             kind,
+            phase,
             notifiedAt,
             reference: dto.reference,
+            delayReasons: dto.delayReasons ?? null,
+            content,
             recordedBy: actor.id!,
           }),
         );
@@ -185,13 +381,15 @@ export class IncidentsService {
           action: 'incident.regulator_notice',
           targetType: 'incident',
           targetId: id,
-          summary: { kind, reference: dto.reference, notifiedAt: notifiedAt.toISOString() },
+          summary: { kind, phase, reference: dto.reference, notifiedAt: notifiedAt.toISOString() },
         });
         return saved;
       });
     } catch (e) {
       if (e instanceof QueryFailedError && (e as any).code === '23505')
-        throw new ConflictException(`The ${kind} notification is already recorded for this incident`);
+        throw new ConflictException(
+          `The ${phase} ${kind} notification is already recorded for this incident`,
+        );
       throw e;
     }
   }
@@ -202,7 +400,8 @@ export class IncidentsService {
    */
   async publicSnapshot(): Promise<PublicIncident[]> {
     const rows: any[] = await this.db.query(
-      `SELECT i.*, u.id AS u_id, u.incident_status AS u_incident_status, u.body AS u_body, u.body_cy AS u_body_cy,
+      `SELECT i.*, u.id AS u_id, u.incident_status AS u_incident_status, u.status_from AS u_status_from,
+              u.body AS u_body, u.body_cy AS u_body_cy,
               u.published_at AS u_published_at, u.next_update_by AS u_next_update_by, u.corrects_id AS u_corrects_id
          FROM incidents i
          JOIN incident_updates u ON u.incident_id = i.id AND u.status = 'published'
@@ -227,6 +426,9 @@ export class IncidentsService {
           detectedAt: r.detected_at,
           resolvedAt: r.resolved_at,
           affectedServices: r.affected_services,
+          affectedServicesCy: r.affected_services_cy,
+          personalDataBreach: r.personal_data_breach,
+          helpBlocks: r.help_blocks,
           nextUpdateBy: null,
           lastPublishedAt: r.u_published_at,
           updates: [],
@@ -249,6 +451,8 @@ export class IncidentsService {
       inc.updates.push({
         id: r.u_id,
         incidentStatus: r.u_incident_status,
+        statusBackFrom:
+          r.u_status_from && isStatusBack(r.u_status_from, r.u_incident_status) ? r.u_status_from : null,
         body: r.u_body,
         bodyCy: r.u_body_cy,
         publishedAt: r.u_published_at,
@@ -294,9 +498,13 @@ export class IncidentsService {
     const date = (v?: string) => (v === undefined ? undefined : new Date(v));
     const out: Partial<Incident> = {
       ...pick(dto, [
-        ...PUBLIC_FIELDS,
+        ...PUBLIC_TEXT_FIELDS,
         'impact',
-        'affectedServices',
+        'personalDataBreach',
+        'regulatorRules',
+        'helpBlocks',
+        'commsLeadId',
+        'commsDeputyId',
         'analysisRunIds',
         'campaignIds',
         'approverRoles',
@@ -305,6 +513,7 @@ export class IncidentsService {
       cadenceFastHours: dto.cadenceFastHours,
       cadenceSlowMinutes: dto.cadenceSlowMinutes,
       detectedAt: date(dto.detectedAt),
+      becameAwareAt: date(dto.becameAwareAt),
       exposureFrom: date(dto.exposureFrom),
       exposureTo: date(dto.exposureTo),
     };

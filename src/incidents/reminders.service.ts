@@ -7,7 +7,7 @@ import { StaffUser } from '../identity/staff-user.entity';
 import { UsersService } from '../identity/users.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
-import { dueReminders, REMINDER_AUDIENCE, ReminderKind } from './cadence';
+import { dueReminders, minutesText, reminderAudience, ReminderKind } from './cadence';
 import { IncidentReminder } from './incident-reminder.entity';
 import { NotificationsService } from '../notifications/notifications.service';
 import { formatUkTime } from './uk-time';
@@ -17,6 +17,8 @@ interface Promise_ {
   incident_id: string;
   title: string;
   next_update_by: Date;
+  comms_lead_id: string | null;
+  comms_deputy_id: string | null;
 }
 
 /**
@@ -43,7 +45,7 @@ export class RemindersService {
     const lead = this.config.incidents.reminderLeadMinutes;
     // The promise in force per open incident: its latest published update that is not a correction.
     const promises: Promise_[] = await this.db.query(
-      `SELECT u.id AS update_id, i.id AS incident_id, i.title, u.next_update_by
+      `SELECT u.id AS update_id, i.id AS incident_id, i.title, u.next_update_by, i.comms_lead_id, i.comms_deputy_id
          FROM incidents i
          CROSS JOIN LATERAL (
            SELECT id, next_update_by FROM incident_updates
@@ -57,8 +59,8 @@ export class RemindersService {
     for (const p of promises) {
       const due = dueReminders(p.next_update_by, now, lead);
       for (const kind of due) {
-        // Both rows are recorded, but once overdue only the overdue one is worth a message.
-        const send = kind === 'overdue' || !due.includes('overdue');
+        // Every row is recorded, but only the latest stage is worth a message.
+        const send = kind === due[due.length - 1];
         const r = await this.fire(p, kind, now, send);
         if (r) fired.push(r);
       }
@@ -87,7 +89,7 @@ export class RemindersService {
         [p.incident_id, p.update_id, kind, p.next_update_by, now],
       );
       if (!inserted.length) return null; // another tick (or instance) already fired it
-      const staff = send ? await this.users.findActiveByRoles(REMINDER_AUDIENCE[kind]) : [];
+      const staff = send ? await this.recipients(kind, p) : [];
       let recipients = 0;
       for (const user of staff) recipients += await this.notify(m, inserted[0].id, kind, p, user);
       await m.update(IncidentReminder, { id: inserted[0].id }, { recipients });
@@ -102,6 +104,21 @@ export class RemindersService {
     });
   }
 
+  /** The people a stage reaches (deduplicated; the lead and deputy only while they are active). */
+  private async recipients(kind: ReminderKind, p: Promise_): Promise<StaffUser[]> {
+    const leads = [p.comms_lead_id, p.comms_deputy_id].filter((x): x is string => !!x);
+    const who = reminderAudience(kind, leads);
+    const byRole = who.roles.length ? await this.users.findActiveByRoles(who.roles) : [];
+    const named = who.userIds.length
+      ? await this.db
+          .getRepository(StaffUser)
+          .find({ where: who.userIds.map((id) => ({ id, active: true })) })
+      : [];
+    const all = new Map<string, StaffUser>();
+    for (const u of [...named, ...byRole]) all.set(u.id, u);
+    return [...all.values()];
+  }
+
   /** One reminder to one person: email, and SMS when they have a phone on file. */
   private async notify(
     m: EntityManager,
@@ -110,11 +127,18 @@ export class RemindersService {
     p: Promise_,
     user: StaffUser,
   ) {
-    const vars = {
+    const now = this.clock.now();
+    // The real time left (or late), from the clock, not the configured lead time.
+    const left = minutesText(p.next_update_by.getTime() - now.getTime());
+    const base = {
       incidentTitle: p.title,
-      nextUpdateBy: formatUkTime(p.next_update_by, 'en').text,
+      nextUpdateBy: formatUkTime(p.next_update_by, 'en', now).text,
       staffUrl: `${this.config.http.publicBaseUrl}/console/incidents/${p.incident_id}`,
     };
+    const vars =
+      kind === 'due_soon'
+        ? { ...base, minutesLeft: String(left.minutes), timeLeft: left.text }
+        : { ...base, minutesLate: String(left.minutes), timeLate: left.text };
     const channels = [{ channel: 'email' as const, to: user.email }];
     if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);
     for (const c of channels) {

@@ -44,6 +44,8 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      minutesLeft: '10',
+      timeLeft: '10 minutes',
       staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],
@@ -52,6 +54,8 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     vars: {
       incidentTitle: 'Mobile numbers shared with websites',
       nextUpdateBy: 'Tuesday 25 November at 14:00 GMT',
+      minutesLate: '0',
+      timeLate: 'less than a minute',
       staffUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
     },
     channels: ['sms', 'email'],

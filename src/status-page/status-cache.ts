@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IncidentEvents } from '../incidents/incident-events';
 import { IncidentsService, PublicIncident } from '../incidents/incidents.service';
+import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { REDIS } from '../platform/redis/redis.module';
 
@@ -39,6 +40,8 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
   private refreshing: Promise<void> | null = null;
   /** The database read itself (it may outlive a refresh that gave up on it: never two at once). */
   private reading: Promise<PublicIncident[]> | null = null;
+  /** The next "next update by" promise to lapse: the pages must say "late" from then on. */
+  private nextLapse = Infinity;
   private subscriber: Redis | null = null;
   private readonly channel: string;
 
@@ -47,6 +50,7 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     private readonly events: IncidentEvents,
     private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
   ) {
     this.channel = `${config.redis.prefix}:status-page:invalidate`;
   }
@@ -111,7 +115,7 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
    * starts behind it, so a due refresh (or a hung database) never holds a request.
    */
   peek(key: string): CachedPage | null | undefined {
-    if (this.changed > this.loaded) return undefined;
+    if (this.changed > this.loaded || this.clock.now().getTime() >= this.nextLapse) return undefined;
     const page = this.pages.get(key);
     if (page) void this.refreshIfDue();
     return page;
@@ -130,6 +134,9 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     if (now - this.loadedAt > this.config.statusPage.refreshSeconds * 1000)
       this.wanted = Math.max(this.wanted, this.loaded + 1);
+    // A promise lapsed: the pages must say "late", so this counts as a change (waited for, briefly).
+    if (this.clock.now().getTime() >= this.nextLapse)
+      this.changed = this.wanted = Math.max(this.wanted, this.loaded + 1);
     // While the database is failing, retry at most once a second and serve what we have meanwhile.
     if (!this.stale || (this.snapshot && now - this.failedAt < 1000)) return Promise.resolve();
     this.refreshing ??= this.reload().finally(() => (this.refreshing = null));
@@ -165,6 +172,11 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
 
   private use(snapshot: PublicIncident[], generation: number): void {
     this.snapshot = snapshot;
+    const at = this.clock.now().getTime();
+    this.nextLapse = Math.min(
+      Infinity,
+      ...snapshot.map((i) => i.nextUpdateBy?.getTime() ?? Infinity).filter((t) => t > at),
+    );
     this.pages = new Map();
     this.loaded = generation;
     this.loadedAt = Date.now();

@@ -3,6 +3,7 @@ import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PublicIncident } from '../incidents/incidents.service';
+import { Clock } from '../platform/clock/clock';
 import type { AnswerView, VerifyAnswerView } from './customer-pages-view';
 import { Locale, LOCALES } from '../platform/locales';
 import { incidentView, pageView, Strings } from './status-view';
@@ -43,7 +44,7 @@ export class StatusPageRenderer {
   private readonly pages: Record<PageName, HandlebarsTemplateDelegate>;
   readonly strings: Record<Locale, Strings>;
 
-  constructor() {
+  constructor(private readonly clock: Clock) {
     const dir = templatesDir();
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
     const compile = (f: string) => this.hbs.compile(read(f), { strict: true, knownHelpersOnly: true });
@@ -64,7 +65,7 @@ export class StatusPageRenderer {
 
   index(incidents: PublicIncident[], locale: Locale): string {
     const s = this.strings[locale];
-    const view = pageView(incidents, locale, s);
+    const view = pageView(incidents, locale, s, this.clock.now());
     return this.wrap(locale, s.siteTitle, '/status', { ...view, h: 3, hSub: 4, linkTitles: true }, 'index');
   }
 
@@ -72,13 +73,14 @@ export class StatusPageRenderer {
     const found = incidents.find((i) => i.id === id);
     if (!found) return null;
     const s = this.strings[locale];
-    const incident = incidentView(found, locale, s);
+    const incident = incidentView(found, locale, s, this.clock.now());
     return this.wrap(
       locale,
       `${incident.title} · ${s.siteTitle}`,
       `/status/incidents/${id}`,
       {
         incident,
+        help: incident.help,
         h: 1,
         hSub: 2,
         linkTitles: false,

@@ -1,6 +1,6 @@
 import { TestApp } from './app';
 
-/** Opens an incident as comms and publishes a first update approved by a supervisor; returns their ids. */
+/** Opens an incident (a personal-data breach unless overridden) as comms and publishes a first update approved by a supervisor; returns their ids. */
 export async function openIncidentWithUpdate(
   t: TestApp,
   tokens: Record<string, string>,
@@ -19,6 +19,7 @@ export async function openIncidentWithUpdate(
       affectedServices: ['mobile web browsing'],
       advice: 'Be wary of unexpected calls and texts.',
       adviceCy: 'Byddwch yn wyliadwrus o alwadau a negeseuon annisgwyl.',
+      personalDataBreach: true,
       ...overrides,
     })
     .expect(201);

@@ -1110,7 +1110,58 @@ export interface paths {
             cookie?: never;
         };
         /** Starting texts for the usual updates, in English and Welsh */
-        get: operations["Incidents_templates"];
+        get: operations["Incidents_listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/update-templates/{key}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of an update template, newest first */
+        get: operations["Incidents_templateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/update-templates/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save a new version of an update template (supervisors, admins) */
+        put: operations["Incidents_saveTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/breach-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The breach log (PECR reg. 5A) as CSV */
+        get: operations["Incidents_breachLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1163,8 +1214,93 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a regulator notification (PECR 24 h, GDPR Art. 33 72 h), once each */
+        /** Record a regulator notification (per duty and phase) */
         post: operations["Incidents_recordNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/regulator-notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ICO notification drafted from the incident and its analysis */
+        get: operations["Incidents_icoNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/regulator-notification.txt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ICO notification draft as plain text */
+        get: operations["Incidents_icoNotificationText"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/text-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose new public text for a public incident (a second person applies it) */
+        post: operations["Incidents_proposeText"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/text-changes/{changeId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a proposed public-text change (not its author) */
+        post: operations["Incidents_approveText"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/text-changes/{changeId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discard a proposed public-text change */
+        post: operations["Incidents_discardText"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1688,6 +1824,13 @@ export interface components {
              *     ]
              */
             affectedServices?: string[];
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori gwe symudol"
+             *     ]
+             */
+            affectedServicesCy?: string[];
             /** @example [] */
             analysisRunIds?: string[];
             /** @example [] */
@@ -1699,6 +1842,44 @@ export interface components {
              *     ]
              */
             approverRoles?: ("comms" | "support" | "supervisor" | "admin")[];
+            /**
+             * @description A personal-data breach: regulator clocks run and the breach help blocks show
+             * @example true
+             */
+            personalDataBreach?: boolean;
+            /**
+             * @description When the operator became aware of the breach (starts the regulator clocks; default now)
+             * @example 2026-12-03T08:40:00Z
+             */
+            becameAwareAt?: string;
+            /**
+             * @description Regulator rules of a breach (default ['pecr_5a_2025'])
+             * @example [
+             *       "pecr_5a_2025"
+             *     ]
+             */
+            regulatorRules?: ("pecr_5a_2025" | "uk_gdpr_art33" | "pecr_legacy_24h")[];
+            /**
+             * @description Customer-help blocks on the public page (default: all for a breach, none otherwise)
+             * @example [
+             *       "affected",
+             *       "offers",
+             *       "number_change"
+             *     ]
+             */
+            helpBlocks?: ("affected" | "offers" | "number_change")[];
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             * @example null
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             * @example null
+             */
+            commsDeputyId?: string;
             /**
              * @description Minutes between updates at first (default 60)
              * @example 60
@@ -1714,6 +1895,19 @@ export interface components {
              * @example 240
              */
             cadenceSlowMinutes?: number;
+        };
+        SaveUpdateTemplateDto: {
+            /** @description English text; {{services}} stands for the affected services */
+            body: string;
+            /** @description Welsh text; {{services}} stands for the affected services */
+            bodyCy: string;
+            /**
+             * @description Status it announces (none: keeps the status)
+             * @enum {string}
+             */
+            incidentStatus?: "investigating" | "identified" | "monitoring" | "resolved";
+            /** @description Retire the template (no longer offered) */
+            retired?: boolean;
         };
         PatchIncidentDto: {
             /** @example Mobile numbers shared with websites */
@@ -1751,6 +1945,13 @@ export interface components {
              *     ]
              */
             affectedServices?: string[];
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori gwe symudol"
+             *     ]
+             */
+            affectedServicesCy?: string[];
             /** @example [] */
             analysisRunIds?: string[];
             /** @example [] */
@@ -1762,6 +1963,44 @@ export interface components {
              *     ]
              */
             approverRoles?: ("comms" | "support" | "supervisor" | "admin")[];
+            /**
+             * @description A personal-data breach: regulator clocks run and the breach help blocks show
+             * @example true
+             */
+            personalDataBreach?: boolean;
+            /**
+             * @description When the operator became aware of the breach (starts the regulator clocks; default now)
+             * @example 2026-12-03T08:40:00Z
+             */
+            becameAwareAt?: string;
+            /**
+             * @description Regulator rules of a breach (default ['pecr_5a_2025'])
+             * @example [
+             *       "pecr_5a_2025"
+             *     ]
+             */
+            regulatorRules?: ("pecr_5a_2025" | "uk_gdpr_art33" | "pecr_legacy_24h")[];
+            /**
+             * @description Customer-help blocks on the public page (default: all for a breach, none otherwise)
+             * @example [
+             *       "affected",
+             *       "offers",
+             *       "number_change"
+             *     ]
+             */
+            helpBlocks?: ("affected" | "offers" | "number_change")[];
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             * @example null
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             * @example null
+             */
+            commsDeputyId?: string;
             /**
              * @description Minutes between updates at first (default 60)
              * @example 60
@@ -1783,22 +2022,56 @@ export interface components {
             reference: string;
             /** @description When it was notified (default now) */
             notifiedAt?: string;
+            /**
+             * @description Which phase of a phased notification (default initial)
+             * @enum {string}
+             */
+            phase?: "initial" | "further" | "final";
+            /** @description Reasons for a notification later than the deadline (required then) */
+            delayReasons?: string;
+        };
+        TextChangeDto: {
+            /** @example Mobile numbers shared with websites */
+            title?: string;
+            /** @example Rhifau ffôn symudol wedi'u rhannu â gwefannau */
+            titleCy?: string;
+            /** @example A fault in our web gateway sent some customers’ mobile numbers to the websites they visited. */
+            summary?: string;
+            /** @example Anfonodd nam yn ein porth gwe rifau ffôn symudol rhai cwsmeriaid i’r gwefannau a welwyd. */
+            summaryCy?: string;
+            /**
+             * @description What customers should do (shown on the status page)
+             * @example Be wary of unexpected calls or texts. We will never ask for your password.
+             */
+            advice?: string;
+            /** @example Byddwch yn wyliadwrus o alwadau neu negeseuon annisgwyl. */
+            adviceCy?: string;
+            /**
+             * @example [
+             *       "Mobile web browsing"
+             *     ]
+             */
+            affectedServices?: string[];
+            /**
+             * @description The affected services in Welsh, same order
+             * @example [
+             *       "Pori gwe symudol"
+             *     ]
+             */
+            affectedServicesCy?: string[];
         };
         CreateUpdateDto: {
             body?: string;
             bodyCy?: string;
             /**
-             * @description Status this update announces (default: unchanged)
+             * @description Status this update announces (default: the template's when it moves forward, else unchanged); an earlier status than the current one is a deliberate move back, shown as such
              * @enum {string}
              */
             incidentStatus?: "investigating" | "identified" | "monitoring" | "resolved";
             /** @description The promise; default from the incident's cadence at publication */
             nextUpdateBy?: string;
-            /**
-             * @description Start from a template
-             * @enum {string}
-             */
-            template?: "investigating" | "identified" | "monitoring" | "resolved" | "no-change";
+            /** @description Start from a template (GET /incidents/update-templates) */
+            template?: string;
             /** @description A correction of this published update (a visible revision) */
             correctsId?: string;
         };
@@ -1806,7 +2079,7 @@ export interface components {
             body?: string;
             bodyCy?: string;
             /**
-             * @description Status this update announces (default: unchanged)
+             * @description Status this update announces (default: the template's when it moves forward, else unchanged); an earlier status than the current one is a deliberate move back, shown as such
              * @enum {string}
              */
             incidentStatus?: "investigating" | "identified" | "monitoring" | "resolved";
@@ -3557,7 +3830,62 @@ export interface operations {
             };
         };
     };
-    Incidents_templates: {
+    Incidents_listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_templateVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_saveTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveUpdateTemplateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_breachLog: {
         parameters: {
             query?: never;
             header?: never;
@@ -3641,7 +3969,7 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                kind: "pecr_initial" | "gdpr_art33";
+                kind: "pecr_5a" | "uk_gdpr_art33" | "pecr_legacy_initial" | "pecr_legacy_full";
             };
             cookie?: never;
         };
@@ -3652,6 +3980,105 @@ export interface operations {
         };
         responses: {
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_icoNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_icoNotificationText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_proposeText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextChangeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_approveText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_discardText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -99,7 +99,7 @@ export function Layout() {
             aria-current={active(i.to) ? 'page' : undefined}
             rightSection={
               i.to === '/approvals' && count ? (
-                <Badge color="red.9" size="sm" circle aria-label={`${count} waiting`}>
+                <Badge color="#a51d1d" size="sm" circle aria-label={`${count} waiting`}>
                   {count}
                 </Badge>
               ) : null

@@ -15,7 +15,7 @@ export function PageTitle({ children, extra }: { children: ReactNode; extra?: Re
 export function Problem({ error }: { error: unknown }) {
   if (!error) return null;
   return (
-    <Alert color="red.9" title="That did not work" role="alert" variant="light">
+    <Alert color="#a51d1d" title="That did not work" role="alert" variant="light">
       {(error as Error).message}
     </Alert>
   );
@@ -29,7 +29,7 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-const TONE = { ok: 'green.9', soon: 'orange.9', overdue: 'red.9' } as const;
+const TONE = { ok: '#1e6b30', soon: '#9c3a00', overdue: '#a51d1d' } as const;
 
 /** "Next update by" as a countdown: amber when due soon, red when overdue. */
 export function Countdown({ at, now, label }: { at: string | null; now: number; label?: string }) {
@@ -53,7 +53,23 @@ const STATE_WORDS: Record<string, string> = {
 
 export function UpdateState({ status }: { status: string }) {
   const color =
-    { draft: 'orange.9', approved: 'blue.9', scheduled: 'violet.9', published: 'green.9' }[status] ??
-    'gray.7';
+    { draft: '#9c3a00', approved: 'blue.9', scheduled: 'violet.9', published: '#1e6b30' }[status] ?? 'gray.7';
   return <Badge color={color}>{STATE_WORDS[status] ?? status.replace(/_/g, ' ')}</Badge>;
+}
+
+/** A table that scrolls sideways on a phone; focusable, so the keyboard can scroll it too. */
+export function Scroll({
+  children,
+  label,
+  minWidth,
+}: {
+  children: ReactNode;
+  label: string;
+  minWidth: number;
+}) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+      <div style={{ minWidth }}>{children}</div>
+    </div>
+  );
 }

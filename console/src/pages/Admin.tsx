@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ok } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { components } from '../api/schema';
-import { Loading, PageTitle, Problem } from '../components/ui';
+import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 import { formatUk } from '../lib/time';
 
 type User = components['schemas']['StaffUserDto'];
@@ -62,7 +62,7 @@ function UserRow({ u, admin }: { u: User; admin: boolean }) {
           <Button
             size="xs"
             variant="subtle"
-            color={u.active ? 'red.9' : undefined}
+            color={u.active ? '#a51d1d' : undefined}
             onClick={() => save.mutate({ active: !u.active })}
           >
             {u.active ? 'Deactivate' : 'Reactivate'}
@@ -175,7 +175,7 @@ function AuditLog() {
         </Group>
       </form>
       <Problem error={q.error} />
-      <Table.ScrollContainer minWidth={520}>
+      <Scroll label="Table" minWidth={520}>
         <Table>
           <Table.Thead>
             <Table.Tr>
@@ -196,7 +196,7 @@ function AuditLog() {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </Scroll>
     </Stack>
   );
 }
@@ -268,7 +268,7 @@ function ApiKeys() {
                 : ''}
           </Text>
           {!k.revokedAt && (
-            <Button size="xs" variant="subtle" color="red.9" onClick={() => revoke.mutate(k.id)}>
+            <Button size="xs" variant="subtle" color="#a51d1d" onClick={() => revoke.mutate(k.id)}>
               Revoke
             </Button>
           )}
@@ -296,7 +296,7 @@ export default function Admin() {
           {users.isPending ? (
             <Loading what="users" />
           ) : (
-            <Table.ScrollContainer minWidth={640}>
+            <Scroll label="Table" minWidth={640}>
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -312,7 +312,7 @@ export default function Admin() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </Scroll>
           )}
           {admin && <NewUser />}
         </Tabs.Panel>

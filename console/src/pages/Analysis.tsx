@@ -1,7 +1,7 @@
 import { Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, ok } from '../api/client';
-import { Loading, PageTitle, Problem } from '../components/ui';
+import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 import { formatUk } from '../lib/time';
 
 interface Run {
@@ -33,7 +33,7 @@ export default function Analysis() {
       {q.isPending ? (
         <Loading what="runs" />
       ) : (
-        <Table.ScrollContainer minWidth={480}>
+        <Scroll label="Table" minWidth={480}>
           <Table>
             <Table.Thead>
               <Table.Tr>
@@ -54,7 +54,7 @@ export default function Analysis() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </Scroll>
       )}
     </>
   );

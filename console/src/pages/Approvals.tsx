@@ -63,7 +63,7 @@ function Decide({ item }: { item: Item }) {
               value={reason}
               onChange={(e) => setReason(e.currentTarget.value)}
             />
-            <Button variant="light" color="red.9" disabled={!reason} onClick={() => decide.mutate(false)}>
+            <Button variant="light" color="#a51d1d" disabled={!reason} onClick={() => decide.mutate(false)}>
               Reject
             </Button>
           </>

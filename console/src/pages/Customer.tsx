@@ -16,7 +16,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
 import { can, useMe } from '../api/session';
-import { Loading, PageTitle, Problem } from '../components/ui';
+import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 import { formatPounds, poundsToPence } from '../lib/money';
 import { formatUk } from '../lib/time';
 
@@ -93,7 +93,7 @@ function CreditForm({ subscriberId }: { subscriberId: string }) {
       </Group>
       <Problem error={issue.error} />
       {done && (
-        <Text role="status" mt="xs" c="green.9" fw={600}>
+        <Text role="status" mt="xs" c="#1e6b30" fw={600}>
           {done}
         </Text>
       )}
@@ -117,7 +117,7 @@ function Reverse({ id, subscriberId }: { id: string; subscriberId: string }) {
         value={reason}
         onChange={(e) => setReason(e.currentTarget.value)}
       />
-      <Button size="xs" variant="light" color="red.9" disabled={!reason} onClick={() => rev.mutate()}>
+      <Button size="xs" variant="light" color="#a51d1d" disabled={!reason} onClick={() => rev.mutate()}>
         Reverse
       </Button>
       <Problem error={rev.error} />
@@ -145,8 +145,8 @@ export default function Customer() {
             <Text>{c.msisdn}</Text>
             {c.email && <Text>{c.email}</Text>}
             <Badge color="gray.7">{c.locale === 'cy' ? 'Welsh' : 'English'}</Badge>
-            {c.smsOptOut && <Badge color="orange.9">Opted out of SMS</Badge>}
-            {c.emailOptOut && <Badge color="orange.9">Opted out of email</Badge>}
+            {c.smsOptOut && <Badge color="#9c3a00">Opted out of SMS</Badge>}
+            {c.emailOptOut && <Badge color="#9c3a00">Opted out of email</Badge>}
           </Group>
         }
       >
@@ -185,7 +185,7 @@ export default function Customer() {
             Credits
           </Title>
           {c.credits.length ? (
-            <Table.ScrollContainer minWidth={480}>
+            <Scroll label="Table" minWidth={480}>
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -211,7 +211,7 @@ export default function Customer() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </Scroll>
           ) : (
             <Text>No credits.</Text>
           )}
@@ -221,7 +221,7 @@ export default function Customer() {
             Messages sent
           </Title>
           {c.messages.length ? (
-            <Table.ScrollContainer minWidth={520}>
+            <Scroll label="Table" minWidth={520}>
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -244,7 +244,7 @@ export default function Customer() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </Scroll>
           ) : (
             <Text>No messages.</Text>
           )}

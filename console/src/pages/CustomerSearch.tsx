@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ok } from '../api/client';
-import { Loading, PageTitle, Problem } from '../components/ui';
+import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 
 const BY = {
   number: 'mobile number',
@@ -57,7 +57,7 @@ export default function CustomerSearch() {
               : `Nobody found by ${BY[result.data.matchedBy]}.`}
           </Text>
           {result.data.customers.length > 1 && (
-            <Table.ScrollContainer minWidth={480}>
+            <Scroll label="Table" minWidth={480}>
               <Table>
                 <Table.Thead>
                   <Table.Tr>
@@ -82,7 +82,7 @@ export default function CustomerSearch() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </Scroll>
           )}
         </>
       )}

@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
+import type { paths } from '../api/schema';
 import { can, useMe } from '../api/session';
 import type { IncidentDetail, IncidentUpdate, UpdateTemplate } from '../api/types';
 import { useNow } from '../components/live';
@@ -132,7 +133,7 @@ function DraftForm({
           />
         </SimpleGrid>
         {problems.length > 0 && (
-          <Alert color="red.9" title="Not allowed in public text" role="alert">
+          <Alert color="#a51d1d" title="Not allowed in public text" role="alert">
             This text {problems.join(' and ')}. Remove it: it would be refused at approval.
           </Alert>
         )}
@@ -255,7 +256,7 @@ function UpdateCard({
               </Button>
             )}
             {(u.status === 'draft' || u.status === 'approved') && (
-              <Button variant="subtle" color="red.9" onClick={() => act.mutate('discard')}>
+              <Button variant="subtle" color="#a51d1d" onClick={() => act.mutate('discard')}>
                 Discard
               </Button>
             )}
@@ -272,6 +273,8 @@ function UpdateCard({
   );
 }
 
+type NoticeKind = paths['/incidents/{id}/regulator-notices/{kind}']['post']['parameters']['path']['kind'];
+
 function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
   const qc = useQueryClient();
   const [kind, setKind] = useState<string | null>(null);
@@ -280,7 +283,7 @@ function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
     mutationFn: () =>
       ok(
         api.POST('/incidents/{id}/regulator-notices/{kind}', {
-          params: { path: { id: incident.id, kind: kind as 'pecr_initial' } },
+          params: { path: { id: incident.id, kind: kind as NoticeKind } },
           body: { reference },
         }),
       ),
@@ -304,7 +307,7 @@ function RegulatorNotice({ incident }: { incident: IncidentDetail }) {
           label="Notice"
           data={open.map((c) => ({
             value: c.kind,
-            label: c.kind === 'pecr_initial' ? 'ICO (PECR) 24 h' : 'GDPR Art. 33 (72 h)',
+            label: c.label ?? c.kind,
           }))}
           value={kind}
           onChange={setKind}
@@ -358,7 +361,7 @@ export default function IncidentWorkspace() {
             <Group gap={4} key={c.kind}>
               <Text size="sm">{c.kind === 'pecr_initial' ? 'ICO (PECR) 24 h:' : 'GDPR Art. 33 72 h:'}</Text>
               {c.state.startsWith('done') ? (
-                <Badge color="green.9">notified</Badge>
+                <Badge color="#1e6b30">notified</Badge>
               ) : (
                 <Countdown at={c.deadline} now={now} />
               )}

@@ -18,7 +18,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ok } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { Incident } from '../api/types';
-import { PageTitle, Problem } from '../components/ui';
+import { PageTitle, Problem, Scroll } from '../components/ui';
 import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
 
 const IMPACTS = [
@@ -162,7 +162,7 @@ export default function Incidents() {
         />
       )}
       <Problem error={list.error} />
-      <Table.ScrollContainer minWidth={500} mt="md">
+      <Scroll label="Table" minWidth={500}>
         <Table striped>
           <Table.Thead>
             <Table.Tr>
@@ -187,7 +187,7 @@ export default function Incidents() {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </Scroll>
     </>
   );
 }

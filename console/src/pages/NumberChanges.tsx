@@ -39,7 +39,7 @@ function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
             Request of {formatUk(r.createdAt)}
           </Title>
           <Badge color="gray.7">{r.state.replace(/_/g, ' ')}</Badge>
-          {r.heldForSupervisor && <Badge color="orange.9">Held for a supervisor</Badge>}
+          {r.heldForSupervisor && <Badge color="#9c3a00">Held for a supervisor</Badge>}
           <Text size="sm">SLA</Text>
           <Countdown at={r.slaDueAt} now={now} />
         </Group>
@@ -70,7 +70,7 @@ function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
               value={reason}
               onChange={(e) => setReason(e.currentTarget.value)}
             />
-            <Button variant="light" color="red.9" disabled={!reason} onClick={() => act.mutate('reject')}>
+            <Button variant="light" color="#a51d1d" disabled={!reason} onClick={() => act.mutate('reject')}>
               Reject
             </Button>
           </Group>

@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsBoolean,
   ArrayMinSize,
   IsArray,
   IsIn,
@@ -16,7 +17,8 @@ import {
   Min,
 } from 'class-validator';
 import { STAFF_ROLES, type StaffRole } from '../../platform/http/principal';
-import { IMPACTS, type Impact } from '../incident.entity';
+import { HELP_BLOCKS, IMPACTS, type HelpBlock, type Impact } from '../incident.entity';
+import { NOTICE_PHASES, REGULATOR_RULE_KEYS, type NoticePhase } from '../regulator-rules';
 
 export class CreateIncidentDto {
   @ApiProperty({ example: 'Mobile numbers shared with websites' })
@@ -90,6 +92,18 @@ export class CreateIncidentDto {
   @Length(1, 80, { each: true })
   affectedServices?: string[];
 
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'The affected services in Welsh, same order',
+    example: ['Pori gwe symudol'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @Length(1, 80, { each: true })
+  affectedServicesCy?: string[];
+
   @ApiPropertyOptional({ type: [String], format: 'uuid', example: [] })
   @IsOptional()
   @IsArray()
@@ -113,6 +127,62 @@ export class CreateIncidentDto {
   @ArrayMinSize(1)
   @IsIn(STAFF_ROLES, { each: true })
   approverRoles?: StaffRole[];
+
+  @ApiPropertyOptional({
+    description: 'A personal-data breach: regulator clocks run and the breach help blocks show',
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  personalDataBreach?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'When the operator became aware of the breach (starts the regulator clocks; default now)',
+    example: '2026-12-03T08:40:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  becameAwareAt?: string;
+
+  @ApiPropertyOptional({
+    enum: REGULATOR_RULE_KEYS,
+    isArray: true,
+    description: "Regulator rules of a breach (default ['pecr_5a_2025'])",
+    example: ['pecr_5a_2025'],
+  })
+  @IsOptional()
+  @IsArray()
+  @IsIn(REGULATOR_RULE_KEYS, { each: true })
+  regulatorRules?: string[];
+
+  @ApiPropertyOptional({
+    enum: HELP_BLOCKS,
+    isArray: true,
+    description: 'Customer-help blocks on the public page (default: all for a breach, none otherwise)',
+    example: [...HELP_BLOCKS],
+  })
+  @IsOptional()
+  @IsArray()
+  @IsIn(HELP_BLOCKS, { each: true })
+  helpBlocks?: HelpBlock[];
+
+  @ApiPropertyOptional({
+    description: 'The comms lead (gets reminders first)',
+    format: 'uuid',
+    example: null,
+  })
+  @IsOptional()
+  @IsUUID()
+  commsLeadId?: string;
+
+  @ApiPropertyOptional({
+    description: 'The deputy comms lead (reminded with the lead)',
+    format: 'uuid',
+    example: null,
+  })
+  @IsOptional()
+  @IsUUID()
+  commsDeputyId?: string;
 
   @ApiPropertyOptional({ description: 'Minutes between updates at first (default 60)', example: 60 })
   @IsOptional()
@@ -144,6 +214,20 @@ export class CreateIncidentDto {
 
 export class PatchIncidentDto extends PartialType(CreateIncidentDto) {}
 
+/** What the public reads of an incident: once public, it changes only through an approved text change. */
+export const PUBLIC_TEXT_FIELDS = [
+  'title',
+  'titleCy',
+  'summary',
+  'summaryCy',
+  'advice',
+  'adviceCy',
+  'affectedServices',
+  'affectedServicesCy',
+] as const;
+
+export class TextChangeDto extends PartialType(PickType(CreateIncidentDto, PUBLIC_TEXT_FIELDS)) {}
+
 export class RegulatorNoticeDto {
   @ApiProperty({ description: "The regulator's reference for the notification" })
   @IsString()
@@ -154,4 +238,18 @@ export class RegulatorNoticeDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   notifiedAt?: string;
+
+  @ApiPropertyOptional({
+    enum: NOTICE_PHASES,
+    description: 'Which phase of a phased notification (default initial)',
+  })
+  @IsOptional()
+  @IsIn(NOTICE_PHASES)
+  phase?: NoticePhase;
+
+  @ApiPropertyOptional({ description: 'Reasons for a notification later than the deadline (required then)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4000)
+  delayReasons?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { REGULATOR_CLOCK_KINDS, type RegulatorClockKind } from '../cadence';
+import { NOTICE_KINDS, type NoticeKind } from '../regulator-rules';
 
 export class IncidentParams {
   @ApiProperty({ format: 'uuid' })
@@ -14,10 +14,15 @@ export class UpdateParams extends IncidentParams {
   updateId!: string;
 }
 
+export class TextChangeParams extends IncidentParams {
+  @IsUUID()
+  changeId!: string;
+}
+
 export class RegulatorParams extends IncidentParams {
-  @ApiProperty({ enum: REGULATOR_CLOCK_KINDS })
-  @IsIn(REGULATOR_CLOCK_KINDS)
-  kind!: RegulatorClockKind;
+  @ApiProperty({ enum: NOTICE_KINDS })
+  @IsIn(NOTICE_KINDS)
+  kind!: NoticeKind;
 }
 
 export class ReminderQueryDto {

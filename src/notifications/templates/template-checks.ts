@@ -37,25 +37,6 @@ export function templateVariables(source: string): Set<string> {
   return found;
 }
 
-const URL_LIKE = /\b(?:https?:\/\/)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[^\s]*)?/gi;
-
-/** Links in an SMS that do not point to the official host (phishing-safe by construction). */
-export function foreignLinks(text: string, officialHost: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(URL_LIKE)) {
-    const candidate = m[0].startsWith('http') ? m[0] : `https://${m[0]}`;
-    let host: string;
-    try {
-      host = new URL(candidate).host.toLowerCase();
-    } catch {
-      out.push(m[0]);
-      continue;
-    }
-    if (host !== officialHost.toLowerCase()) out.push(m[0]);
-  }
-  return out;
-}
-
 const SENSITIVE =
   /\b(password|passcode|pin|card (?:number|details)|cvv|cvc|security code|bank (?:details|account)|sort code|payment details|pay (?:a|the)? ?fee|cyfrinair|manylion (?:cerdyn|banc|talu))\b/i;
 const REASSURANCE = /\b(never|not|won't|will not|don't|do not|nid|byth)\b/i;

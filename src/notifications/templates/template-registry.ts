@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { AppConfig } from '../../platform/config';
 import { projectRoot } from '../../platform/paths';
 import { LOCALES } from '../../platform/locales';
+import { LinkPolicy, offendingLinks } from '../../platform/privacy';
 import { Channel, COMMON_VARS, MESSAGE_KINDS } from '../message-kinds';
 import { smsInfo, SmsInfo } from '../../channels/sms-segments';
-import { asksForSecrets, foreignLinks, templateVariables } from './template-checks';
+import { asksForSecrets, templateVariables } from './template-checks';
 
 export const TEMPLATES_DIR = join(projectRoot(), 'templates');
 
@@ -37,13 +38,13 @@ export class TemplateError extends Error {}
  */
 export class TemplateRegistry {
   private readonly compiled = new Map<string, Compiled>();
-  private readonly officialHost: string;
+  private readonly links: LinkPolicy;
 
   constructor(
     private readonly config: AppConfig,
     dir: string = TEMPLATES_DIR,
   ) {
-    this.officialHost = new URL(config.http.publicBaseUrl).host;
+    this.links = { baseUrl: config.http.publicBaseUrl, domains: config.comms.officialDomains };
     const problems: string[] = [];
     for (const [kind, def] of Object.entries(MESSAGE_KINDS)) {
       for (const channel of def.channels) {
@@ -105,8 +106,11 @@ export class TemplateRegistry {
     const issues: string[] = [];
     const max = this.config.notifications.smsMaxSegments;
     if (r.sms && r.sms.segments > max) issues.push(`SMS is ${r.sms.segments} segments (max ${max})`);
-    const links = foreignLinks(r.text, this.officialHost);
-    if (links.length) issues.push(`links outside ${this.officialHost}: ${links.join(', ')}`);
+    // One link rule (platform/privacy/link-rule.ts) over the subject, text and HTML as rendered, so it covers
+    // every variable too: https to official domains only, no IP hosts, no other schemes.
+    const links = offendingLinks([r.subject, r.text, r.html].filter(Boolean).join('\n'), this.links);
+    if (links.length)
+      issues.push(`links not allowed: ${links.map((l) => `${l.link} (${l.reason})`).join(', ')}`);
     const asks = asksForSecrets([r.subject, r.text].filter(Boolean).join('\n'));
     if (asks.length) issues.push(`asks for a secret or payment: "${asks[0]}"`);
     return issues;

@@ -55,6 +55,14 @@ export class AppConfig {
     maxConnections: number;
   };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  /** What customers may be told: the operator, its official contacts and domains (the privacy and link rules). */
+  readonly comms: {
+    operatorName: string;
+    officialContacts: string[];
+    officialDomains: string[];
+    /** The first official contact: where customers get more information (breach notices). */
+    contactPoint: string;
+  };
   readonly statusPage: {
     maxAgeSeconds: number;
     staleSeconds: number;
@@ -160,6 +168,17 @@ export class AppConfig {
       reminderLeadMinutes: env.INCIDENT_REMINDER_LEAD_MINUTES,
       reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
+    };
+    const list = (v: string) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x && x !== 'none');
+    this.comms = {
+      operatorName: env.OPERATOR_NAME,
+      officialContacts: list(env.OFFICIAL_CONTACTS),
+      officialDomains: list(env.OFFICIAL_DOMAINS).map((d) => d.toLowerCase().replace(/^\.+|\.+$/g, '')),
+      contactPoint: list(env.OFFICIAL_CONTACTS)[0] ?? '',
     };
     this.statusPage = {
       maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,

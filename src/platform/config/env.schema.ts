@@ -229,6 +229,23 @@ export class EnvSchema {
   PII_ACCOUNT_ID_PATTERN =
     '\\b(?:acc(?:ount)?|acct|cust(?:omer)?)(?:\\s*(?:no\\.?|number|id|ref))?[\\s#:.-]*\\d{4,}\\b|\\b\\d{8,}\\b';
 
+  // --- what customers are told (issue 17) ---
+  /** The operator's name, printed in breach notices (Regulation 611/2013 Annex II: the provider's name). */
+  @IsString()
+  @MinLength(1)
+  OPERATOR_NAME = 'Candor Mobile';
+
+  /**
+   * The operator's official contacts, comma-separated phone numbers and email addresses: the only ones public
+   * text and messages may contain. The first is the contact point printed in breach notices.
+   */
+  @IsString()
+  OFFICIAL_CONTACTS = '0800 123 4567,help@candor.example';
+
+  /** Domains (and their subdomains) links may point to, besides PUBLIC_BASE_URL's host. */
+  @IsString()
+  OFFICIAL_DOMAINS = 'candor.example';
+
   /** Cache-Control max-age of public pages (what a CDN may serve without asking). */
   @Type(() => Number)
   @IsInt()

@@ -4,3 +4,8 @@ export { compileMobileMatcher } from './mobile-number';
 export type { MobileMatcher, MobilePlan } from './mobile-number';
 export { mobilePlan } from './mobile-number';
 export { PrivacyModule } from './privacy.module';
+export { findPii, describePii, describeFinding, phoneKey } from './pii-guard';
+export type { PiiFinding, PiiKind, PublicTextPolicy } from './pii-guard';
+export { offendingLinks, urlRefusal } from './link-rule';
+export type { LinkPolicy, LinkFinding } from './link-rule';
+export { PublicTextGuard } from './public-text-guard';

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config';
 import { Pseudonymiser } from './pseudonymiser';
+import { PublicTextGuard } from './public-text-guard';
 
 @Global()
 @Module({
@@ -10,7 +11,8 @@ import { Pseudonymiser } from './pseudonymiser';
       inject: [AppConfig],
       useFactory: (c: AppConfig) => new Pseudonymiser(c.privacy.pseudonymKey),
     },
+    PublicTextGuard,
   ],
-  exports: [Pseudonymiser],
+  exports: [Pseudonymiser, PublicTextGuard],
 })
 export class PrivacyModule {}

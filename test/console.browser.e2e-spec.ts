@@ -1,0 +1,284 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Clock } from '../src/platform/clock/clock';
+import { SubscribersService } from '../src/subscribers/subscribers.service';
+import { startTestApp, TestApp } from './helpers/app';
+import { count, PASSWORD, staffTokens } from './helpers/staff';
+
+// Callbacks passed to page.evaluate run in the browser; globalThis stands for its window (no DOM lib here).
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const OUT = join(__dirname, '..', 'test-output');
+
+/** What a person does with mouse and keyboard, counted: the journey's cost in the README. */
+class Hands {
+  clicks = 0;
+  keys = 0;
+  constructor(readonly page: Page) {}
+  async click(l: Locator) {
+    this.clicks++;
+    await l.click();
+  }
+  async type(l: Locator, text: string) {
+    this.clicks++; // focus the field
+    this.keys += text.length;
+    await l.fill(text);
+  }
+  async press(key: string) {
+    this.keys++;
+    await this.page.keyboard.press(key);
+  }
+}
+
+/** The UK wall-clock value a datetime-local field takes for an instant. */
+function ukLocal(d: Date): string {
+  const f = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}`;
+}
+
+describe('staff console in headless Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+  let emails: Record<string, string>;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({}, undefined, { listen: true });
+    base = t.env.PUBLIC_BASE_URL;
+    const { ids } = await staffTokens(t);
+    const rows: Array<{ id: string; email: string }> = await t.db.query('SELECT id, email FROM staff_users');
+    emails = Object.fromEntries(
+      Object.entries(ids).map(([r, id]) => [r, rows.find((x) => x.id === id)!.email]),
+    );
+    await t.get<SubscribersService>(SubscribersService).upsert({
+      accountId: 'ACC-424242',
+      msisdn: '07911 123456',
+      email: 'alex@example.com',
+      firstName: 'Alex',
+    });
+    mkdirSync(OUT, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    t.get<Clock>(Clock).reset();
+    await t?.close();
+  });
+
+  async function open(width = 1280): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB' });
+    contexts.push(ctx);
+    ctx.setDefaultTimeout(10_000);
+    return ctx.newPage();
+  }
+
+  async function signIn(h: Hands, role: string) {
+    await h.page.goto(`${base}/console/login`);
+    await h.type(h.page.getByLabel('Email'), emails[role]);
+    await h.type(h.page.getByLabel(/^Password/), PASSWORD);
+    await h.press('Enter');
+    await h.page.getByRole('navigation', { name: 'Main' }).waitFor();
+  }
+
+  async function axe(page: Page, screen: string) {
+    await page.addScriptTag({ content: AXE });
+    const result: any = await page.evaluate(() =>
+      (globalThis as any).axe.run({ resultTypes: ['violations'] }),
+    );
+    const violations = result.violations.map((v: any) => ({
+      screen,
+      id: v.id,
+      nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3),
+    }));
+    expect(violations).toEqual([]);
+  }
+
+  it('comms opens an incident and drafts from a template, a supervisor approves from the inbox, it is scheduled and appears on /status', async () => {
+    const comms = new Hands(await open());
+    const t0 = Date.now();
+    await signIn(comms, 'comms');
+    await comms.click(comms.page.getByRole('link', { name: 'Incidents' }));
+    await comms.click(comms.page.getByRole('button', { name: 'Open an incident' }));
+    await comms.type(comms.page.getByLabel('Title (English)'), 'Mobile numbers shared with websites');
+    await comms.type(
+      comms.page.getByLabel('Affected services (English, comma-separated)'),
+      'mobile web browsing',
+    );
+    await comms.click(comms.page.getByRole('button', { name: 'Open incident' }));
+    await comms.click(comms.page.getByRole('button', { name: 'Draft an update' }));
+    await comms.click(comms.page.getByRole('combobox', { name: 'Start from a template' }));
+    await comms.click(comms.page.getByRole('option', { name: 'Investigating' }));
+    expect(await comms.page.getByRole('textbox', { name: 'English', exact: true }).inputValue()).toContain(
+      'mobile web browsing',
+    );
+    await comms.click(comms.page.getByRole('button', { name: 'Submit for approval' }));
+    await comms.page.getByText('Waiting for someone else to approve.').waitFor();
+    await comms.page.screenshot({ path: join(OUT, 'console-workspace.png'), fullPage: true });
+
+    const sup = new Hands(await open(390));
+    await signIn(sup, 'supervisor');
+    await sup.click(sup.page.getByRole('button', { name: 'Menu' }));
+    // the count in the navigation, pushed by server-sent events
+    await sup.page.getByLabel('1 waiting').waitFor();
+    await sup.click(sup.page.getByRole('link', { name: /Approvals/ }));
+    await sup.page.screenshot({ path: join(OUT, 'console-approvals-390.png'), fullPage: true });
+    await sup.click(sup.page.getByRole('button', { name: /^Approve: Update to/ }));
+    await sup.page.getByText('Nothing waits for your decision.').waitFor();
+
+    // back to comms: the approval arrives by the live stream, no reload
+    await comms.page.getByRole('button', { name: 'Publish now' }).waitFor({ timeout: 15_000 });
+    const at = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000);
+    await comms.type(comms.page.getByLabel('Publish at (UK time)'), ukLocal(at));
+    // the server's clock a few seconds before the chosen minute, so the scheduled job fires soon
+    t.get<Clock>(Clock).travelTo(new Date(at.getTime() - 3_000));
+    await comms.click(comms.page.getByRole('button', { name: 'Schedule', exact: true }));
+    await comms.page.getByText(/will publish/).waitFor();
+    await comms.page.getByText('Published', { exact: true }).waitFor({ timeout: 20_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const status = await (await open(390)).goto(`${base}/status`);
+    expect(await status!.text()).toContain('We are investigating a problem affecting mobile web browsing');
+
+    const total = { clicks: comms.clicks + sup.clicks, keys: comms.keys + sup.keys };
+    writeFileSync(
+      join(OUT, 'console-journey.json'),
+      JSON.stringify(
+        { comms: [comms.clicks, comms.keys], supervisor: [sup.clicks, sup.keys], total, seconds },
+        null,
+        2,
+      ),
+    );
+    process.stderr.write(`first journey: ${JSON.stringify({ total, seconds })}\n`);
+  }, 120_000);
+
+  it('support finds a customer by number and issues £5.00; a double click makes one credit', async () => {
+    const h = new Hands(await open());
+    const t0 = Date.now();
+    await signIn(h, 'support');
+    await h.click(h.page.getByRole('link', { name: 'Customers' }));
+    await h.type(h.page.getByLabel('Account id, mobile number, email or first name'), '+44 7911 123456');
+    await h.press('Enter');
+    await h.page.getByRole('heading', { name: 'Alex' }).waitFor();
+    await h.type(h.page.getByLabel('Amount in pounds (£)'), '5.00');
+    await h.type(h.page.getByLabel('Reason'), 'Sorry for the leak');
+    h.clicks += 2;
+    await h.page.getByRole('button', { name: 'Issue credit' }).dblclick();
+    await h.page.getByText('Credit of £5.00 issued.').waitFor();
+    const seconds = (Date.now() - t0) / 1000;
+    await h.page.getByRole('cell', { name: '£5.00' }).waitFor();
+    expect(await count(t.db, `SELECT count(*) AS n FROM credits WHERE amount_pence = 500`)).toBe(1);
+    expect(await count(t.db, `SELECT count(*) AS n FROM credits`)).toBe(1);
+    expect(await h.page.locator('body').innerText()).not.toContain('7911 123456');
+    await h.page.screenshot({ path: join(OUT, 'console-customer.png'), fullPage: true });
+    writeFileSync(
+      join(OUT, 'console-support-journey.json'),
+      JSON.stringify({ clicks: h.clicks, keys: h.keys, seconds }),
+    );
+  }, 60_000);
+
+  it('refuses the session cookie cross-site: a form on another site cannot write', async () => {
+    const page = await open();
+    await signIn(new Hands(page), 'admin');
+    const before = await count(t.db, 'SELECT count(*) AS n FROM incidents');
+    // localhost and 127.0.0.1 are different sites: SameSite=Strict keeps the cookie home
+    const other = base.replace('127.0.0.1', 'localhost');
+    await page.goto(`${other}/status`);
+    await page.evaluate((target: string) => {
+      const d = (globalThis as any).document;
+      const f = d.createElement('form');
+      f.method = 'POST';
+      f.action = target;
+      for (const [k, v] of [
+        ['title', 'Forged'],
+        ['impact', 'major'],
+        ['detectedAt', '2026-12-03T08:00:00Z'],
+      ]) {
+        const i = d.createElement('input');
+        i.name = k;
+        i.value = v;
+        f.appendChild(i);
+      }
+      d.body.appendChild(f);
+      f.submit();
+    }, `${base}/incidents`);
+    await page.waitForURL(`${base}/incidents`);
+    expect(await page.locator('body').innerText()).toMatch(/"statusCode":\s*40[13]/);
+    expect(await count(t.db, 'SELECT count(*) AS n FROM incidents')).toBe(before);
+  });
+
+  it('has no axe violations on any screen, at 390 px and 1280 px', async () => {
+    const { tokens } = await staffTokens(t, ['comms']);
+    const incident = (
+      await t
+        .http()
+        .post('/incidents')
+        .auth(tokens.comms, { type: 'bearer' })
+        .send({ title: 'Axe incident', impact: 'major', detectedAt: new Date().toISOString() })
+        .expect(201)
+    ).body;
+    await t
+      .http()
+      .post(`/incidents/${incident.id}/updates`)
+      .auth(tokens.comms, { type: 'bearer' })
+      .send({ template: 'investigating' })
+      .expect(201);
+    const [customer] = await t.db.query('SELECT id FROM subscribers LIMIT 1');
+    const screens = [
+      '/console/',
+      '/console/incidents',
+      '/console/incidents?new=1',
+      `/console/incidents/${incident.id}`,
+      '/console/approvals',
+      '/console/customers',
+      `/console/customers/${customer.id}`,
+      '/console/number-changes',
+      '/console/campaigns',
+      '/console/analysis',
+      '/console/admin',
+    ];
+    for (const width of [390, 1280]) {
+      const anon = await open(width);
+      await anon.goto(`${base}/console/login`);
+      await anon.getByRole('button', { name: 'Sign in' }).waitFor();
+      await axe(anon, `login@${width}`);
+      const page = await open(width);
+      await signIn(new Hands(page), 'admin');
+      for (const s of screens) {
+        await page.goto(`${base}${s}`);
+        await page.getByRole('heading', { level: 2 }).first().waitFor();
+        // the page's data has arrived (the live stream never lets the network go idle)
+        await page.waitForFunction(() => !(globalThis as any).document.body.innerText.includes('Loading'));
+        await axe(page, `${s}@${width}`);
+        // nothing wider than the screen
+        const overflow = await page.evaluate(() => {
+          const d = (globalThis as any).document.documentElement;
+          return d.scrollWidth - d.clientWidth;
+        });
+        expect({ s, width, overflow }).toEqual({ s, width, overflow: 0 });
+      }
+      await page.screenshot({ path: join(OUT, `console-admin-${width}.png`), fullPage: true });
+    }
+  }, 240_000);
+});
