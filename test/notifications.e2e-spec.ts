@@ -596,7 +596,8 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
       await t.db.query(
         `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL,
-           sending_started_at = now() - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
+           sending_started_at = now() - interval '1 minute', provider_call_at = now() - interval '1 minute',
+           queued_at = now() - interval '1 minute' WHERE id = $1`,
         [id],
       );
       // the sweep finds the row with no live job and hands it back; the worker asks Twilio before sending
