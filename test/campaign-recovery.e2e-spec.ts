@@ -6,6 +6,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { count, staffTokens } from './helpers/staff';
+import { NOTICE_VARS } from './helpers/notices';
 
 jest.setTimeout(120_000);
 
@@ -92,7 +93,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         kind: 'breach-notice',
         audienceType: 'csv',
         channelPolicy: policy,
-        vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+        vars: NOTICE_VARS,
       })
       .expect(201);
     const csv = 'account_id\n' + Array.from({ length: n }, (_, i) => `${prefix}-${i}`).join('\n');

@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BreachReportService } from './breach-report.service';
+import { CampaignIncidentAdapter } from './campaign-incident.adapter';
+import { CampaignIncidentPort } from '../notifications/campaign-incident.port';
 import { IncidentEvents } from './incident-events';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
@@ -37,6 +39,7 @@ import { UpdateTemplatesService } from './update-templates.service';
     IncidentEvents,
     IncidentsProcessor,
     IncidentsScheduler,
+    { provide: CampaignIncidentPort, useClass: CampaignIncidentAdapter },
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })

@@ -1,11 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { UploadStream } from '../platform/http/upload';
 import { CampaignsService } from './campaigns.service';
-import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
+import {
+  CampaignPreviewQueryDto,
+  CreateCampaignDto,
+  ScheduleCampaignDto,
+  UpdateCampaignDto,
+} from './dto/campaign.dto';
 
 const STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
 const SENDERS = ['comms', 'supervisor', 'admin'] as const;
@@ -34,10 +50,20 @@ export class CampaignsController {
     return this.campaigns.get(id);
   }
 
+  @Patch(':id')
+  @Roles(...SENDERS)
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.update(id, dto, actor);
+  }
+
   @Get(':id/preview')
   @Roles(...SENDERS)
-  preview(@Param('id', ParseUUIDPipe) id: string) {
-    return this.campaigns.preview(id);
+  preview(@Param('id', ParseUUIDPipe) id: string, @Query() q: CampaignPreviewQueryDto) {
+    return this.campaigns.preview(id, { excludeRecent: q.excludeRecent });
   }
 
   @Get(':id/progress')

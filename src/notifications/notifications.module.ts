@@ -6,6 +6,8 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
+import { CampaignAwareness } from './campaign-awareness.service';
+import { NoticeComposer } from './notice-composer.service';
 import { DispatcherService } from './dispatcher.service';
 import { EnqueuerService } from './enqueuer.service';
 import { InboundKeywords } from './inbound-keywords';
@@ -37,6 +39,8 @@ import { WebhooksService } from './webhooks.service';
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    NoticeComposer,
+    CampaignAwareness,
     NotificationsService,
     InboundKeywords,
     WebhooksService,

@@ -149,7 +149,7 @@ export class OutboxRepository {
               ELSE coalesce(s.sms_opt_out, false)
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
          s.id IS NOT NULL AS known_subscriber,
-         c.vars AS campaign_vars, c.ignore_quiet_hours`,
+         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS campaign_vars, c.ignore_quiet_hours`,
       [ids, staleSeconds, now],
     );
     return rows;
