@@ -17,7 +17,13 @@ export class AppConfig {
   readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
   readonly redis: { url: string; prefix: string };
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
-  readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
+  readonly privacy: {
+    pseudonymKey: string;
+    defaultCountry: string;
+    usingDefaultKey: boolean;
+    secretsKey: string;
+    usingDefaultSecretsKey: boolean;
+  };
   readonly auth: {
     staffTokenTtlMinutes: number;
     staffSessionIdleMinutes: number;
@@ -126,6 +132,8 @@ export class AppConfig {
       pseudonymKey: env.PSEUDONYM_KEY,
       defaultCountry: env.DEFAULT_COUNTRY.toUpperCase(),
       usingDefaultKey: env.PSEUDONYM_KEY === new EnvSchema().PSEUDONYM_KEY,
+      secretsKey: env.SECRETS_KEY,
+      usingDefaultSecretsKey: env.SECRETS_KEY === new EnvSchema().SECRETS_KEY,
     };
     this.auth = {
       staffTokenTtlMinutes: env.STAFF_TOKEN_TTL_MINUTES,

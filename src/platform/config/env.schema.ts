@@ -80,6 +80,11 @@ export class EnvSchema {
   @MinLength(16)
   PSEUDONYM_KEY = 'candor-local-development-key-change-me';
 
+  /** Key that encrypts secrets kept in the database (staff TOTP seeds). The default is for local runs only (warned). */
+  @IsString()
+  @MinLength(16)
+  SECRETS_KEY = 'candor-local-development-secrets-change-me';
+
   @IsString()
   @MinLength(2)
   DEFAULT_COUNTRY = 'GB';
