@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
@@ -71,7 +71,15 @@ export class AppConfig {
   };
   readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
   readonly account: { idleMinutes: number; maxMinutes: number; supportPhone: string; supportHours: string };
-  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
+  readonly analysis: {
+    headerAllowlist: string[];
+    workers: number;
+    inputDir: string;
+    mergeBudgetMb: number;
+    spillDir: string;
+    taskMb: number;
+    stalledIntervalMs: number;
+  };
   readonly numberChange: {
     provisioningUrl?: string;
     sandboxPort: number;
@@ -211,6 +219,9 @@ export class AppConfig {
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
       mergeBudgetMb: env.ANALYSIS_MERGE_BUDGET_MB,
+      spillDir: resolve(env.ANALYSIS_SPILL_DIR ?? join(tmpdir(), 'candor-analysis')),
+      taskMb: env.ANALYSIS_TASK_MB,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
     this.numberChange = {
       provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,
