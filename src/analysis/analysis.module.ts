@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventStreams } from '../platform/http/event-stream';
 import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
@@ -16,7 +17,12 @@ import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
     BullModule.registerQueue({ name: ANALYSIS_QUEUE }),
   ],
   controllers: [AnalysisController, CustomerExposureController],
-  providers: [AnalysisService, AnalysisProcessor, { provide: AudiencePort, useExisting: AnalysisService }],
+  providers: [
+    AnalysisService,
+    AnalysisProcessor,
+    EventStreams,
+    { provide: AudiencePort, useExisting: AnalysisService },
+  ],
   exports: [AnalysisService, AudiencePort],
 })
 export class AnalysisModule {}
