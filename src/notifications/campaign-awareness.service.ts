@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { Campaign } from './campaign.entity';
-import { CampaignHold, holdUntil, quietResumeAt } from './campaign-holds';
+import { CampaignHold, holdUntil } from './campaign-holds';
+import { quietHoursEnd } from './quiet-hours';
 import { quietKinds } from './message-kinds';
 
 /** SQL selecting an audience's `subscriber_id`s, with its parameters. */
@@ -134,7 +135,7 @@ export class CampaignAwareness {
           );
     const quiet =
       waiting.sms > 0 && !c.ignoreQuietHours && quietKinds().includes(c.kind)
-        ? quietResumeAt(now, n.quietHours, tz)
+        ? quietHoursEnd(now, n.quietHours, tz)
         : null;
     if (quiet)
       holds.push(holdUntil('sms', 'quiet_hours', 'Quiet hours: SMS wait until the morning.', now, quiet, tz));

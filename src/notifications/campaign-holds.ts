@@ -1,5 +1,3 @@
-import { inQuietHours } from './quiet-hours';
-
 /** Why some of a campaign's messages wait, and until when (the preview's and progress's `holds`). */
 export interface CampaignHold {
   channel: 'sms' | 'email';
@@ -12,25 +10,6 @@ export interface CampaignHold {
   resumesAtUk: string | null;
   /** Seconds from now until it resumes (0 when a person must act). */
   waitSeconds: number;
-}
-
-const MINUTE = 60_000;
-
-/**
- * The first whole minute at or after `now` outside the quiet window (the window's end in local time, also
- * on the nights the clocks change), or null when `now` is not in it. Pure.
- */
-export function quietResumeAt(
-  now: Date,
-  window: { start: number; end: number } | null,
-  tz: string,
-): Date | null {
-  if (!inQuietHours(now, window, tz)) return null;
-  let t = Math.floor(now.getTime() / MINUTE) * MINUTE;
-  // Coarse steps to an instant outside (a window is shorter than a day), then back minute by minute.
-  for (let i = 0; i < 4 * 26 && inQuietHours(new Date(t), window, tz); i++) t += 15 * MINUTE;
-  while (t - MINUTE > now.getTime() && !inQuietHours(new Date(t - MINUTE), window, tz)) t -= MINUTE;
-  return new Date(t);
 }
 
 /** "Fri 4 Dec 2026, 08:00 GMT": UK local time with its zone (GMT or BST). */

@@ -16,7 +16,7 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES } from '../platform/locales';
 import { quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
-import { inQuietHours } from './quiet-hours';
+import { inQuietHours, quietHoursEnd } from './quiet-hours';
 import { smsInfo } from '../channels/sms-segments';
 import { TemplateRegistry } from './templates/template-registry';
 import { csvRows } from '../platform/streams/csv-rows';
@@ -93,6 +93,8 @@ export class CampaignsService {
           excludeRecentRecipients: dto.excludeRecentRecipients ?? false,
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
           createdBy: actor.id ?? 'system',
+          // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
+          createdAt: this.clock.now(),
         }),
       );
       await this.audit.record(m, actor, {
@@ -197,13 +199,23 @@ export class CampaignsService {
       return { channel: r.channel, locale: r.locale, count };
     });
     const eta = (count: number, rate: number) => (rate > 0 ? Math.ceil(count / rate) : null);
+    // Started now, its SMS would wait for the end of quiet hours first: the ETA includes the wait.
+    const quietUntil = sms > 0 ? this.smsHeldUntil(c) : null;
+    const waitSeconds = quietUntil
+      ? Math.ceil((quietUntil.getTime() - this.clock.now().getTime()) / 1000)
+      : 0;
+    const smsEta = eta(sms, n.smsRatePerSecond);
     const preview = {
       audience,
       withoutEmail: without_email,
       messages: { sms, email },
       perLocale,
       costPence,
-      etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
+      quietHours: { smsWaitUntil: quietUntil?.toISOString() ?? null, waitSeconds },
+      etaSeconds: {
+        sms: smsEta === null ? (waitSeconds ? waitSeconds : null) : smsEta + waitSeconds,
+        email: eta(email, n.emailRatePerSecond),
+      },
     };
     return this.aware(c, preview, repeat);
   }
@@ -218,11 +230,22 @@ export class CampaignsService {
     const holds = await this.awareness.holds(c, preview.messages, null);
     return {
       ...preview,
-      etaSeconds: etaWithHolds(preview.etaSeconds, holds),
+      // the quiet-hours wait is in the ETA already (above); the others are added
+      etaSeconds: etaWithHolds(
+        preview.etaSeconds,
+        holds.filter((h) => h.reason !== 'quiet_hours'),
+      ),
       holds,
       repeatRecipients: repeat,
       notice: this.composer.review(c),
     };
+  }
+
+  /** When the campaign's SMS held by quiet hours now would be released (null: not held now). */
+  private smsHeldUntil(c: Campaign): Date | null {
+    const n = this.config.notifications;
+    if (c.ignoreQuietHours || !quietKinds().includes(c.kind)) return null;
+    return quietHoursEnd(this.clock.now(), n.quietHours, n.quietHoursTz);
   }
 
   /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
@@ -532,6 +555,7 @@ export class CampaignsService {
     const progress = {
       id: c.id,
       status: c.status,
+      hold: this.hold(c, byStatus, remaining),
       build: c.buildReport,
       totals,
       byChannel: byStatus,
@@ -540,6 +564,34 @@ export class CampaignsService {
       etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
     };
     return { ...progress, ...(await this.awareness.progressHolds(c, byStatus, progress.etaSeconds)) };
+  }
+
+  /**
+   * Why the campaign is not sending as fast as it could, in the words the console shows: paused by staff,
+   * SMS held by quiet hours (until when), or paced by the configured rate limit; null when nothing holds it.
+   */
+  private hold(
+    c: Campaign,
+    byStatus: Array<{ channel: string; status: string; n: number }>,
+    remaining: number,
+  ): { reason: 'paused' | 'quiet_hours' | 'rate_limit'; until?: string; perSecond?: number } | null {
+    if (c.status === 'paused') return { reason: 'paused' };
+    if (c.status !== 'running' || remaining === 0) return null;
+    const heldSms = byStatus.some((r) => r.channel === 'sms' && r.status === 'pending' && r.n > 0);
+    const until = heldSms ? this.smsHeldUntil(c) : null;
+    if (until) return { reason: 'quiet_hours', until: until.toISOString() };
+    const n = this.config.notifications;
+    const limited = byStatus.filter(
+      (r) =>
+        ['pending', 'queued', 'sending'].includes(r.status) &&
+        (r.channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond) > 0,
+    );
+    if (limited.length)
+      return {
+        reason: 'rate_limit',
+        perSecond: limited[0].channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond,
+      };
+    return null;
   }
 
   /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */

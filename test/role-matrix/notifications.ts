@@ -11,6 +11,7 @@ export const routes: RouteTable = {
   'PATCH /campaigns/:id': [...SENDERS],
   'GET /campaigns/:id/preview': [...SENDERS],
   'GET /campaigns/:id/progress': [...STAFF],
+  'GET /campaigns/:id/events': [...STAFF],
   'GET /campaigns/:id/outcomes.csv': ['supervisor', 'admin'],
   'POST /campaigns/:id/audience': [...SENDERS],
   'POST /campaigns/:id/approve': ['supervisor', 'admin'],

@@ -37,6 +37,8 @@ export class CreateCampaignDto {
       'Links (statusUrl, incidentUrl, accountUrl, offersUrl) and the operator details (operatorName, contactPoint) ' +
       'are filled in by Candor and refused here; firstName is the recipient’s. Paragraphs may stay empty in a draft ' +
       'but must be written before approval.',
+    type: 'object',
+    additionalProperties: { type: 'string' },
     example: {
       incidentTitle: 'Your mobile number was shared with websites',
       whatHappened: 'A fault in our web gateway…',
@@ -125,7 +127,11 @@ export class PreviewTemplateDto {
   @IsIn(['sms', 'email'])
   channel!: 'sms' | 'email';
 
-  @ApiPropertyOptional({ description: 'values to render with; sample data otherwise' })
+  @ApiPropertyOptional({
+    description: 'values to render with; sample data otherwise',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;
