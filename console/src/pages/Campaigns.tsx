@@ -159,7 +159,7 @@ function TextPreviews({ kind, vars }: { kind: string; vars: Record<string, strin
         <Text fw={600} size="sm">
           Text message (English)
         </Text>
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
           {sms.data?.text ?? '…'}
         </Text>
         {sms.data?.sms && (
@@ -179,7 +179,7 @@ function TextPreviews({ kind, vars }: { kind: string; vars: Record<string, strin
         <Text fw={600} size="sm">
           Email (English){email.data?.subject ? `: ${email.data.subject}` : ''}
         </Text>
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} lineClamp={8}>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} lineClamp={8}>
           {email.data?.text ?? '…'}
         </Text>
         {email.data?.issues?.map((i) => (
