@@ -5,6 +5,7 @@ import { AppConfig } from '../platform/config';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
+import { CampaignAlerts } from './campaign-alerts';
 import { CampaignsService } from './campaigns.service';
 import { DispatcherService } from './dispatcher.service';
 import { EnqueuerService } from './enqueuer.service';
@@ -39,10 +40,11 @@ import { WebhooksService } from './webhooks.service';
     CampaignsService,
     NotificationsService,
     InboundKeywords,
+    CampaignAlerts,
     WebhooksService,
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService],
+  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService, CampaignAlerts],
 })
 export class NotificationsModule {}

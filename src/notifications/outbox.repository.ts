@@ -32,6 +32,9 @@ export interface ClaimedMessage {
   known_subscriber: boolean;
   campaign_vars: Record<string, string> | null;
   ignore_quiet_hours: boolean | null;
+  /** The campaign's ValidityPeriod (seconds from its start), if any. */
+  validity_seconds: number | null;
+  campaign_started_at: Date | null;
 }
 
 export interface QueuedRow {
@@ -46,6 +49,20 @@ export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 /** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
 const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
   ELSE 2 END`;
+
+/** What a claim answers about each row (over `m` the row, `o` its state before, `c` campaign, `s` subscriber). */
+const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
+         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
+              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
+              ELSE m.to_address END AS to_address,
+         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
+         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
+              ELSE coalesce(s.sms_opt_out, false)
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
+         s.id IS NOT NULL AS known_subscriber,
+         c.vars AS campaign_vars, c.ignore_quiet_hours, c.validity_seconds,
+         c.started_at AS campaign_started_at`;
 
 /** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
 @Injectable()
@@ -139,20 +156,24 @@ export class OutboxRepository {
                            WHEN 'sending' THEN m.sending_started_at < $3::timestamptz - make_interval(secs => $2)
                            ELSE false END
          AND (o.campaign_id IS NULL OR c.status = 'running')
-       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
-         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
-         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
-              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
-              ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
-         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
-              ELSE coalesce(s.sms_opt_out, false)
-                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
-         s.id IS NOT NULL AS known_subscriber,
-         c.vars AS campaign_vars, c.ignore_quiet_hours`,
+       RETURNING ${CLAIMED_COLUMNS}`,
       [ids, staleSeconds, now],
     );
     return rows;
+  }
+
+  /**
+   * The rows as a claim would answer them, without claiming: what the pacer needs to count an SMS's segments
+   * before it reserves their slot (and before a claimed row would wait for it).
+   */
+  async peek(ids: string[]): Promise<ClaimedMessage[]> {
+    return this.db.query(
+      `SELECT ${CLAIMED_COLUMNS} FROM messages m JOIN messages o ON o.id = m.id
+       LEFT JOIN campaigns c ON c.id = m.campaign_id
+       LEFT JOIN subscribers s ON s.id = m.subscriber_id
+       WHERE m.id = ANY($1::bigint[])`,
+      [ids],
+    );
   }
 
   /** Why a row could not be claimed: its status and its campaign's. */
@@ -238,24 +259,48 @@ export class OutboxRepository {
     );
   }
 
-  /** Applies a delivery callback: idempotent, and never moves a message back to an earlier state. */
+  /**
+   * Applies a delivery callback: idempotent, and never moves a message back to an earlier state. With Twilio's
+   * `I-Twilio-Idempotency-Token`, a callback already applied is recognised in the same transaction (a retried
+   * callback changes nothing, and the actions its error code starts run once). Answers the row it changed, or
+   * null (unknown, out of order, or a repeat).
+   */
   async applyDelivery(
     id: string,
     providerId: string,
     status: DeliveryStatus,
     errorCode?: string,
-  ): Promise<boolean> {
-    const [rows] = await this.db.query(
-      `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
-         sent_at = coalesce(sent_at, now()), vars = NULL,
-         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-         error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
-       WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
-         AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
-       RETURNING id`,
-      [id, providerId, status, errorCode ?? null],
+    token?: string,
+  ): Promise<{ campaignId: string | null; toAddress: string } | null> {
+    return this.db.transaction(async (m) => {
+      if (token) {
+        const fresh = await m.query(
+          `INSERT INTO twilio_callback_tokens (token) VALUES ($1) ON CONFLICT DO NOTHING RETURNING token`,
+          [token],
+        );
+        if (!fresh.length) return null;
+      }
+      const [rows] = await m.query(
+        `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
+           sent_at = coalesce(sent_at, now()), vars = NULL,
+           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+           error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
+         WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
+           AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
+         RETURNING campaign_id AS "campaignId", to_address AS "toAddress"`,
+        [id, providerId, status, errorCode ?? null],
+      );
+      return rows[0] ?? null;
+    });
+  }
+
+  /** Forgets callback tokens older than `hours` (Twilio retries a callback within minutes). */
+  async pruneCallbackTokens(hours: number): Promise<number> {
+    const [, n] = await this.db.query(
+      `DELETE FROM twilio_callback_tokens WHERE received_at < now() - make_interval(hours => $1)`,
+      [hours],
     );
-    return rows.length > 0;
+    return n;
   }
 
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
@@ -268,13 +313,20 @@ export class OutboxRepository {
     );
   }
 
-  /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<number> {
+  /**
+   * Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. A row in
+   * `sending` only once its send has been going longer than `staleSeconds` (its worker is presumably dead):
+   * a live worker whose job was lost (Redis flushed) may be about to call the provider, and the new job would
+   * find nothing at Twilio to recover yet and send it a second time.
+   */
+  async requeue(ids: string[], staleSeconds: number): Promise<number> {
     if (!ids.length) return 0;
     const [, n] = await this.db.query(
       `UPDATE messages SET status = 'pending', updated_at = now()
-       WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
-      [ids],
+       WHERE id = ANY($1::bigint[])
+         AND (status = 'queued'
+              OR (status = 'sending' AND sending_started_at < now() - make_interval(secs => $2)))`,
+      [ids, staleSeconds],
     );
     return n ?? 0;
   }

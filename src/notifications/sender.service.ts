@@ -6,7 +6,8 @@ import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
-import { MESSAGE_KINDS } from './message-kinds';
+import { Channel, MESSAGE_KINDS } from './message-kinds';
+import { CampaignsService } from './campaigns.service';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from '../channels/email-provider';
 import { ProviderError } from '../channels/provider-error';
@@ -19,6 +20,12 @@ import { TemplateRegistry } from './templates/template-registry';
 
 /** Thrown to make BullMQ retry the job later (with the queue's exponential backoff). */
 export class RetryLater extends Error {}
+
+/** One send of a job: the pool's sender it goes from (null: the default) and the wait for its slot. */
+interface Send {
+  from: string | null;
+  go(): Promise<void>;
+}
 
 export type SendOutcome = 'sent' | 'recovered' | 'failed' | 'skipped' | 'deferred' | 'noop';
 
@@ -45,6 +52,7 @@ export class SenderService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
+    private readonly campaigns: CampaignsService,
     metrics: JobMetrics,
     @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
@@ -58,9 +66,11 @@ export class SenderService {
 
   async process(job: Job<SendJob>): Promise<SendOutcome[]> {
     const { ids } = job.data;
-    // A rate-limited channel reserves its send slots (fleet-wide) and waits before claiming, so a claimed row
-    // waits only moments for its slot: the provider call itself is what the pacer times.
-    const turn = await this.pacer.turn(job.queueName === SMS_QUEUE ? 'sms' : 'email', ids.length);
+    const channel = job.queueName === SMS_QUEUE ? 'sms' : 'email';
+    // A rate-limited channel reserves its send slots (fleet-wide; SMS in segments, on one sender of the pool)
+    // and waits before claiming, so a claimed row waits only moments for its slot: the provider call itself is
+    // what the pacer times.
+    const turn = await this.pacer.turn(channel, await this.units(channel, ids));
     // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
     const claimed = await this.outbox.claim(
       ids,
@@ -68,11 +78,12 @@ export class SenderService {
       this.clock.now(),
     );
     const rows = new Map(claimed.map((r) => [r.id, r]));
-    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, () => turn(0))]; // RetryLater: BullMQ retries
+    const send = (i: number): Send => ({ from: turn.senders[i], go: () => turn.go(i) });
+    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, send(0))]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.
     const settled = await Promise.allSettled(
       ids.map((id, i) =>
-        this.processOne(id, rows.get(id), job, () => turn(i)).catch(async (e) => {
+        this.processOne(id, rows.get(id), job, send(i)).catch(async (e) => {
           if (!(e instanceof RetryLater)) throw e;
           await this.retryAlone(id, job);
           return 'deferred' as const;
@@ -83,6 +94,25 @@ export class SenderService {
     const failure = settled.find((s) => s.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<SendOutcome>).value);
+  }
+
+  /**
+   * What each send costs the pacer: an SMS its segments (rendered from the row as a claim would read it, since
+   * the slot is reserved before the claim), an email 1. Only a paced channel needs the count.
+   */
+  private async units(channel: Channel, ids: string[]): Promise<number[]> {
+    if (channel === 'email' || !this.pacer.limited('sms')) return ids.map(() => 1);
+    const rows = new Map((await this.outbox.peek(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = rows.get(id);
+      if (!row) return 1;
+      try {
+        const code = referenceCode(this.config.privacy.pseudonymKey, row.id);
+        return this.templates.render(row.kind, row.locale, 'sms', this.varsFor(row, code)).sms?.segments ?? 1;
+      } catch {
+        return 1; // the send records the template error
+      }
+    });
   }
 
   /**
@@ -110,10 +140,10 @@ export class SenderService {
     id: string,
     row: ClaimedMessage | undefined,
     job: Job,
-    slot: () => Promise<void>,
+    send: Send,
   ): Promise<SendOutcome> {
     if (!row) return this.unclaimable(id);
-    const outcome = await this.deliver(row, job, slot);
+    const outcome = await this.deliver(row, job, send);
     this.outcomes.inc({ channel: row.channel, outcome });
     return outcome;
   }
@@ -134,8 +164,8 @@ export class SenderService {
     return 'noop'; // already final
   }
 
-  /** `slot` resolves at this row's reserved send time (at once on a channel without a rate limit). */
-  private async deliver(row: ClaimedMessage, job: Job, slot: () => Promise<void>): Promise<SendOutcome> {
+  /** `send.go` resolves at this row's reserved send time (at once on a channel without a rate limit). */
+  private async deliver(row: ClaimedMessage, job: Job, send: Send): Promise<SendOutcome> {
     const kind = MESSAGE_KINDS[row.kind];
     if (row.channel === 'sms') {
       if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
@@ -178,13 +208,20 @@ export class SenderService {
       return 'failed';
     }
 
-    await slot();
+    if (row.channel === 'sms' && this.validityLeft(row) <= 0) {
+      await this.outbox.markFinal(row.id, 'failed', 'expired', "older than the campaign's ValidityPeriod");
+      return 'failed';
+    }
+    await send.go();
     try {
       if (row.channel === 'sms') {
+        const validity = this.validityLeft(row);
         const { providerId } = await this.sms.send({
           to: row.to_address,
           body: rendered.text,
           statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
+          from: send.from ?? undefined,
+          validityPeriod: Number.isFinite(validity) ? Math.max(1, Math.floor(validity)) : undefined,
         });
         await this.outbox.markSent(row.id, providerId, rendered.sms?.segments ?? null);
       } else {
@@ -205,13 +242,40 @@ export class SenderService {
     }
   }
 
+  /**
+   * Seconds left of the campaign's ValidityPeriod (counted from its start), Infinity without one: a breach
+   * notice held past its window (quiet hours, a pause, a backlog) fails here or at Twilio (30036) rather than
+   * arriving at 3 am.
+   */
+  private validityLeft(row: ClaimedMessage): number {
+    if (!row.validity_seconds || !row.campaign_started_at) return Infinity;
+    return row.validity_seconds - (this.clock.now().getTime() - row.campaign_started_at.getTime()) / 1000;
+  }
+
+  /** Acts on a provider's refusal by its class (providers/provider-error.ts). */
   private async failed(row: ClaimedMessage, job: Job, e: unknown): Promise<SendOutcome> {
     const err =
       e instanceof ProviderError
         ? e
-        : new ProviderError(String((e as Error)?.message ?? e), 'internal', false);
+        : new ProviderError(String((e as Error)?.message ?? e), 'internal', 'retry');
     const who = row.channel === 'sms' ? mask(row.to_address) : maskEmail(row.to_address);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    // Too fast for the provider (429, a sender's full queue): every worker of this channel holds off a moment.
+    if (err.rateLimitMs)
+      await (row.channel === 'sms' ? this.smsQueue : this.emailQueue)
+        .rateLimit(err.rateLimitMs)
+        .catch(() => undefined);
+    if (err.stopsCampaign && row.campaign_id) {
+      // The content or the account must change: the row waits (pending) for the campaign to be resumed.
+      await this.outbox.release(row.id, 'pending', {
+        code: err.code,
+        message: err.message,
+        keepStarted: false,
+      });
+      await this.campaigns.pauseForProvider(row.campaign_id, err.code, err.action);
+      this.logger.error(`message ${row.id}: ${err.code} (${err.action}); campaign ${row.campaign_id} paused`);
+      return 'deferred';
+    }
+    const lastAttempt = err.stopsCampaign || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (err.permanent || lastAttempt) {
       await this.outbox.markFinal(row.id, 'failed', err.code, err.message);
       this.logger.warn(
