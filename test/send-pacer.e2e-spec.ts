@@ -135,6 +135,6 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
     expect(await new SendPacer(a, config).reserve('email')).toBeNull();
     expect(await new SendPacer(a, config).admit('email')).toBeNull();
     const turn = await new SendPacer(a, config).turn('email', [1, 1]);
-    expect(turn.senders).toEqual([null, null]);
+    expect([turn.send(0).from, turn.send(1).from]).toEqual([null, null]);
   });
 });

@@ -15,6 +15,7 @@ import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
 import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
 import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
@@ -34,6 +35,7 @@ import { WebhooksService } from './webhooks.service';
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
     SendPacer,
+    SendLease,
     SenderService,
     EnqueuerService,
     DispatcherService,

@@ -64,6 +64,17 @@ const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.cha
          c.vars AS campaign_vars, c.ignore_quiet_hours, c.validity_seconds,
          c.started_at AS campaign_started_at`;
 
+/**
+ * Whether row `m`, in `sending`, was abandoned: its claimer's lease (send_workers, renewed on the database's
+ * clock) is older than `stale` seconds or gone. A row claimed without a lease (before leases existed) counts
+ * by its age on the Clock (`now`).
+ */
+const abandoned = (m: string, stale: string, now: string) =>
+  `CASE WHEN ${m}.claimed_by IS NULL
+        THEN ${m}.sending_started_at < ${now}::timestamptz - make_interval(secs => ${stale})
+        ELSE NOT EXISTS (SELECT 1 FROM send_workers w WHERE w.id = ${m}.claimed_by
+                           AND w.seen_at > now() - make_interval(secs => ${stale})) END`;
+
 /** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
 @Injectable()
 export class OutboxRepository {
@@ -138,14 +149,15 @@ export class OutboxRepository {
   }
 
   /**
-   * Claims queued rows for sending (or rows stuck in "sending" longer than `staleSeconds`, whose worker
-   * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
-   * `now` is the Clock's: the start time is compared with the provider's clock when a send is retried.
+   * Claims queued rows for sending for the worker holding lease `workerId` (SendLease), or rows left in
+   * "sending" by a worker whose lease has lapsed (it died, or lost the database: `abandoned`). Leaves out rows
+   * that are not claimable: already final, paused, or being sent by a live worker. `now` is the Clock's: the
+   * start time is compared with the provider's clock when a send is retried.
    */
-  async claim(ids: string[], staleSeconds: number, now: Date): Promise<ClaimedMessage[]> {
+  async claim(ids: string[], staleSeconds: number, now: Date, workerId: string): Promise<ClaimedMessage[]> {
     const [rows] = await this.db.query(
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = $3,
-         updated_at = now()
+         claimed_by = $4, updated_at = now()
        FROM messages o
        LEFT JOIN campaigns c ON c.id = o.campaign_id
        LEFT JOIN subscribers s ON s.id = o.subscriber_id
@@ -153,13 +165,26 @@ export class OutboxRepository {
          -- a CASE, not status IN (...): that would let the planner scan every in-flight row by the partial
          -- index instead of looking the batch up by key, as it did when fresh rows had no statistics yet
          AND CASE m.status WHEN 'queued' THEN true
-                           WHEN 'sending' THEN m.sending_started_at < $3::timestamptz - make_interval(secs => $2)
+                           WHEN 'sending' THEN ${abandoned('m', '$2', '$3')}
                            ELSE false END
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING ${CLAIMED_COLUMNS}`,
-      [ids, staleSeconds, now],
+      [ids, staleSeconds, now, workerId],
     );
     return rows;
+  }
+
+  /**
+   * Puts a row this worker claimed back in the queue (its lease lapsed before the provider call, so another
+   * worker may take it), keeping its start time so that whoever sends it asks the provider first. Only while
+   * the row is still this worker's own claim.
+   */
+  async unclaim(id: string, workerId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE messages SET status = 'queued', claimed_by = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'sending' AND claimed_by = $2`,
+      [id, workerId],
+    );
   }
 
   /**
@@ -315,20 +340,23 @@ export class OutboxRepository {
 
   /**
    * Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. A row in
-   * `sending` only once its send has been going longer than `staleSeconds` (its worker is presumably dead):
-   * a live worker whose job was lost (Redis flushed) may be about to call the provider, and the new job would
-   * find nothing at Twilio to recover yet and send it a second time.
+   * `sending` only once its claimer's lease has lapsed (`abandoned`): a live worker whose job was lost (Redis
+   * flushed) may be about to call the provider, or be waiting for it, and a new job would send it again.
    */
-  async requeue(ids: string[], staleSeconds: number): Promise<number> {
+  async requeue(ids: string[], staleSeconds: number, now: Date): Promise<number> {
     if (!ids.length) return 0;
     const [, n] = await this.db.query(
-      `UPDATE messages SET status = 'pending', updated_at = now()
-       WHERE id = ANY($1::bigint[])
-         AND (status = 'queued'
-              OR (status = 'sending' AND sending_started_at < now() - make_interval(secs => $2)))`,
-      [ids, staleSeconds],
+      `UPDATE messages m SET status = 'pending', updated_at = now()
+       WHERE m.id = ANY($1::bigint[])
+         AND (m.status = 'queued' OR (m.status = 'sending' AND ${abandoned('m', '$2', '$3')}))`,
+      [ids, staleSeconds, now],
     );
     return n ?? 0;
+  }
+
+  /** Forgets the leases of workers gone for a day (their rows were taken over long ago). */
+  async pruneLeases(): Promise<void> {
+    await this.db.query(`DELETE FROM send_workers WHERE seen_at < now() - interval '1 day'`);
   }
 
   async isOptedOut(msisdnHmac: string): Promise<boolean> {

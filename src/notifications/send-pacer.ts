@@ -93,10 +93,21 @@ export interface Lane {
   ratePerSecond: number;
 }
 
-/** What a job's sends got: the sender of each, and a wait that resolves when send `i` may start. */
+/** One send of a job, as the pacer placed it. */
+export interface PacedSend {
+  /** The sender of the pool it goes from (`From` or Messaging Service SID); null for email. */
+  from: string | null;
+  /**
+   * Resolves once the caps have admitted `units` for this send: at once when its reservation covered them, else
+   * (an SMS that rendered longer than the peek said) after the extra units are admitted on its lane.
+   */
+  cover(units: number): Promise<void>;
+}
+
+/** What a job's sends got: a wait that resolves when send `i` may start, and each send's placement. */
 export interface Turn {
-  senders: Array<string | null>;
   go(i: number): Promise<void>;
+  send(i: number): PacedSend;
 }
 
 /**
@@ -111,10 +122,11 @@ export interface Turn {
  *   stalled event loop, a busy CPU) and would bunch up wait instead, so the provider sees at most `rate` in
  *   any sliding second as long as the delays between our start and its clock differ by less than 31 ms.
  *
- * The wait happens before a row is claimed, up to CLAIM_LEAD_MS before its slot, and the rest right before the
- * provider call: a long wait (many jobs, a low rate) never makes a claimed row look abandoned to the sweeper or
- * another worker, and the claim's own time does not jitter the sends. An unlimited pool spreads its sends
- * over its senders in turn.
+ * The wait happens before a row is claimed (the sender claims each row only once `go` has resolved, right
+ * before the provider call): a claimed row never waits for the pacer, however many jobs share a low rate, so a
+ * claim cannot go stale while its worker lives and be taken again (the sweeper and other workers treat a
+ * claim older than SEND_STALE_SECONDS as abandoned). An unlimited pool spreads its sends over its senders in
+ * turn.
  */
 @Injectable()
 export class SendPacer {
@@ -138,26 +150,34 @@ export class SendPacer {
   }
 
   /**
-   * Reserves each send's units (segments of an SMS; 1 an email) on a lane and resolves CLAIM_LEAD_MS before
-   * the first slot; `go(i)` resolves at send `i`'s slot once the caps admit it (both at once without a limit).
+   * Reserves each send's units (segments of an SMS; 1 an email) on a lane; `go(i)` resolves at send `i`'s slot
+   * once the caps admit it (at once without a limit).
    */
   async turn(channel: Channel, units: number[]): Promise<Turn> {
     const lanes = this.lanes(channel);
     if (!this.limited(channel)) {
       const senders = units.map(() => lanes[this.roundRobin++ % lanes.length].sender);
-      return { senders, go: now };
+      return { go: now, send: (i) => ({ from: senders[i], cover: now }) };
     }
-    const slots: Array<{ lane: number; slotUs: number; nowUs: number } | null> = [];
-    for (const u of units) slots.push(await this.reserve(channel, u));
+    const slots: Array<{ lane: number; slotUs: number; nowUs: number }> = [];
+    for (const u of units) slots.push((await this.reserve(channel, u))!);
     const local = performance.now();
-    const dues = slots.map((s) => local + (s!.slotUs - s!.nowUs) / 1000);
-    await sleepUntil(Math.min(...dues) - CLAIM_LEAD_MS);
+    const dues = slots.map((s) => local + (s.slotUs - s.nowUs) / 1000);
+    const admitted = units.map(() => 0);
     return {
-      senders: slots.map((s) => lanes[s!.lane].sender),
       go: async (i) => {
         await sleepUntil(dues[i]);
-        await this.admit(channel, units[i], slots[i]!.lane);
+        await this.admit(channel, units[i], slots[i].lane);
+        admitted[i] = units[i];
       },
+      send: (i) => ({
+        from: lanes[slots[i].lane].sender,
+        cover: async (n) => {
+          if (n <= admitted[i]) return;
+          await this.admit(channel, n - admitted[i], slots[i].lane);
+          admitted[i] = n;
+        },
+      }),
     };
   }
 
@@ -197,9 +217,6 @@ export class SendPacer {
 }
 
 const laneKey = (channel: Channel, l: Lane) => (l.sender === null ? channel : `${channel}:${l.sender}`);
-
-/** How long before its slot a send is let go to claim its row and render (both take milliseconds). */
-const CLAIM_LEAD_MS = 50;
 
 const now = () => Promise.resolve();
 

@@ -15,23 +15,20 @@ import { SmsProvider } from '../channels/sms-provider';
 import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
-import { SendPacer } from './send-pacer';
+import { SendLease } from './send-lease';
+import { PacedSend, SendPacer } from './send-pacer';
 import { TemplateRegistry } from './templates/template-registry';
 
 /** Thrown to make BullMQ retry the job later (with the queue's exponential backoff). */
 export class RetryLater extends Error {}
 
-/** One send of a job: the pool's sender it goes from (null: the default) and the wait for its slot. */
-interface Send {
-  from: string | null;
-  go(): Promise<void>;
-}
-
 export type SendOutcome = 'sent' | 'recovered' | 'failed' | 'skipped' | 'deferred' | 'noop';
 
 /**
  * Sends one outbox row. The row is claimed with a conditional UPDATE (so two jobs for one row cannot both
- * send), the provider is called, and the answer recorded. A row whose earlier attempt may have reached the
+ * send), the provider is called, and the answer recorded. Only the worker whose UPDATE claimed a row calls the
+ * provider for it, and it claims right before the call (a paced send after its slot has come), so a claim is
+ * never old while its worker lives. A row whose earlier attempt may have reached the
  * provider without being recorded (a worker killed mid-call) is first looked up at Twilio, so a crash
  * between "accepted" and "recorded" still yields exactly one SMS.
  *
@@ -53,6 +50,7 @@ export class SenderService {
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
     private readonly campaigns: CampaignsService,
+    private readonly lease: SendLease,
     metrics: JobMetrics,
     @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
@@ -66,24 +64,38 @@ export class SenderService {
 
   async process(job: Job<SendJob>): Promise<SendOutcome[]> {
     const { ids } = job.data;
-    const channel = job.queueName === SMS_QUEUE ? 'sms' : 'email';
-    // A rate-limited channel reserves its send slots (fleet-wide; SMS in segments, on one sender of the pool)
-    // and waits before claiming, so a claimed row waits only moments for its slot: the provider call itself is
-    // what the pacer times.
-    const turn = await this.pacer.turn(channel, await this.units(channel, ids));
-    // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
-    const claimed = await this.outbox.claim(
-      ids,
-      this.config.notifications.sendStaleSeconds,
-      this.clock.now(),
-    );
-    const rows = new Map(claimed.map((r) => [r.id, r]));
-    const send = (i: number): Send => ({ from: turn.senders[i], go: () => turn.go(i) });
-    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, send(0))]; // RetryLater: BullMQ retries
+    const channel: Channel = job.queueName === SMS_QUEUE ? 'sms' : 'email';
+    const stale = this.config.notifications.sendStaleSeconds;
+    let sends: Array<(id: string) => Promise<SendOutcome>>;
+    if (!this.pacer.limited(channel)) {
+      // Unpaced: one statement claims the whole batch and its rows go to the provider at once.
+      const turn = await this.pacer.turn(
+        channel,
+        ids.map(() => 1),
+      );
+      const rows = new Map(
+        (await this.outbox.claim(ids, stale, this.clock.now(), this.lease.id)).map((r) => [r.id, r]),
+      );
+      sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
+    } else {
+      // Paced (SMS in segments on a sender of the pool, email in messages): each send waits for its slot and
+      // the caps first, and only then claims its row, right before the provider call. A claimed row never
+      // waits for the pacer, so no claim goes stale while its worker lives: after a Redis flush the sweeper
+      // may re-enqueue a row this job still holds, and then whichever job claims it first sends it; the
+      // other finds it taken. (Claiming the batch before the waits let a row sit claimed for seconds, be
+      // taken again as abandoned, and go out twice.)
+      const turn = await this.pacer.turn(channel, await this.units(channel, ids));
+      sends = ids.map((_, i) => async (id) => {
+        await turn.go(i);
+        const [row] = await this.outbox.claim([id], stale, this.clock.now(), this.lease.id);
+        return this.processOne(id, row, job, turn.send(i));
+      });
+    }
+    if (ids.length === 1) return [await sends[0](ids[0])]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.
     const settled = await Promise.allSettled(
       ids.map((id, i) =>
-        this.processOne(id, rows.get(id), job, send(i)).catch(async (e) => {
+        sends[i](id).catch(async (e) => {
           if (!(e instanceof RetryLater)) throw e;
           await this.retryAlone(id, job);
           return 'deferred' as const;
@@ -140,7 +152,7 @@ export class SenderService {
     id: string,
     row: ClaimedMessage | undefined,
     job: Job,
-    send: Send,
+    send: PacedSend,
   ): Promise<SendOutcome> {
     if (!row) return this.unclaimable(id);
     const outcome = await this.deliver(row, job, send);
@@ -164,8 +176,8 @@ export class SenderService {
     return 'noop'; // already final
   }
 
-  /** `send.go` resolves at this row's reserved send time (at once on a channel without a rate limit). */
-  private async deliver(row: ClaimedMessage, job: Job, send: Send): Promise<SendOutcome> {
+  /** Called right after the claim: the row's slot has come (paced channels) or there is none. */
+  private async deliver(row: ClaimedMessage, job: Job, send: PacedSend): Promise<SendOutcome> {
     const kind = MESSAGE_KINDS[row.kind];
     if (row.channel === 'sms') {
       if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
@@ -212,7 +224,13 @@ export class SenderService {
       await this.outbox.markFinal(row.id, 'failed', 'expired', "older than the campaign's ValidityPeriod");
       return 'failed';
     }
-    await send.go();
+    if (rendered.sms) await send.cover(rendered.sms.segments); // longer than the pacer reserved: wait for the rest
+    if (!this.lease.held()) {
+      // Our lease may have lapsed (the database unreachable, the process stalled): another worker may take the
+      // row as abandoned, so this one must not call the provider. The row goes back in the queue, start kept.
+      await this.outbox.unclaim(row.id, this.lease.id);
+      throw new RetryLater(`send lease not renewed; message ${row.id} put back`);
+    }
     try {
       if (row.channel === 'sms') {
         const validity = this.validityLeft(row);
