@@ -57,6 +57,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     });
     sms.failures.clear();
     sms.deliveryFailures.clear();
+    sms.callbackStatuses = ['sent', 'delivered'];
     clock.travelTo(NOON); // daytime, whatever the hour the tests run at
   });
 
@@ -223,20 +224,45 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       expect(await waitStatus((await notice(n)).id, ['skipped'])).toMatchObject({ error_code: 'opted_out' });
     });
 
-    it('content (30007): the campaign is paused and comms are alerted once, however often Twilio retries the callback', async () => {
-      const c = await campaign(200); // still sending when the filtered message's callback comes back
-      sms.deliveryFailures.set(c.numbers[1], 30007);
-      sms.account.duplicateCallbacks = true;
-      const callbacksBefore = sms.callbacksSent;
-      const tokensBefore = (await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n;
+    it('content (30007): the campaign is paused and comms are alerted once, however many messages are filtered and however often Twilio retries the callback', async () => {
+      // Each sender drains 1 segment a second and holds one notice: the first two notices are accepted, the
+      // others refused (21611) and retried, so the campaign is still sending when the filtered callbacks come.
+      Object.assign(sms.account, {
+        senderRates: { Candor: 1, Backup: 1 },
+        queueSegments: 2,
+        duplicateCallbacks: true,
+      });
+      const c = await campaign(6);
+      for (const n of c.numbers) sms.deliveryFailures.set(n, 30007);
       await c.start();
       await waitFor(
         () => campaignStatus(c.id),
         (s) => s === 'paused',
       );
+      // every message the sandbox accepted comes back undelivered (each callback twice, one token)
+      const accepted = () => sms.messages.filter((m) => c.numbers.includes(m.to));
+      await waitFor(
+        async () =>
+          (
+            await t.db.query(
+              `SELECT count(*)::int AS n FROM messages WHERE campaign_id = $1 AND status = 'undelivered'`,
+              [c.id],
+            )
+          )[0].n as number,
+        (n) => n >= 2 && n === accepted().length,
+      );
+      const audit = await t.db.query(
+        `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
+        [c.id],
+      );
+      expect(audit).toEqual([
+        {
+          action: 'campaign.pause',
+          summary: expect.objectContaining({ code: 'twilio:30007', action: 'content' }),
+        },
+      ]);
       const alerts = await mail.messages.waitFor(
-        (all) =>
-          all.filter((m) => m.parsed.subject?.includes(`Scale`) && m.parsed.text?.includes(c.id)).length >= 2,
+        (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
       );
       const mine = alerts.filter((m) => m.parsed.text?.includes(c.id));
       expect(mine.map((m) => m.parsed.subject)).toEqual([
@@ -244,22 +270,66 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         expect.stringMatching(/^Campaign paused by the SMS provider/),
       ]); // comms and supervisor, once each
       expect(mine[0].parsed.text).toContain('30007');
+      // the rows not yet accepted wait for a person to resume the campaign
+      await waitFor(
+        async () =>
+          (
+            await t.db.query(
+              `SELECT count(*)::int AS n FROM messages WHERE campaign_id = $1 AND status = 'pending'`,
+              [c.id],
+            )
+          )[0].n as number,
+        (n) => n === 6 - accepted().length,
+      );
+
+      // A callback Twilio retries carries the same I-Twilio-Idempotency-Token: applied once, recorded once.
+      const sid = accepted()[0].sid;
+      const before = (await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n;
+      expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
+      expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
+      const tokens = await t.db.query(
+        `SELECT token FROM twilio_callback_tokens WHERE token = 'retried-token-1'`,
+      );
+      expect(tokens).toHaveLength(1);
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n).toBe(
+        before + 1,
+      );
+      expect(await campaignStatus(c.id)).toBe('paused');
+    });
+
+    it('content (30007) after the campaign finished: it cannot be paused, comms are told once', async () => {
+      sms.callbackStatuses = ['sent']; // the carrier's verdict comes later
+      const c = await campaign(2);
+      await c.start();
+      await waitFor(
+        () => campaignStatus(c.id),
+        (s) => s === 'completed',
+      );
+      const sids = c.numbers.map((n) => at(n)[0].sid);
+      for (const sid of sids) expect(await sms.callback(sid, 'undelivered', 30007)).toBe(204);
+      const rows = await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]);
+      expect(rows).toEqual([
+        { status: 'undelivered', error_code: '30007' },
+        { status: 'undelivered', error_code: '30007' },
+      ]);
+      expect(await campaignStatus(c.id)).toBe('completed');
       const audit = await t.db.query(
-        `SELECT summary FROM audit_events WHERE action = 'campaign.pause' AND target_id = $1`,
+        `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
         [c.id],
       );
-      expect(audit).toHaveLength(1);
-      expect(audit[0].summary).toMatchObject({ code: 'twilio:30007', action: 'content' });
-      // Every callback arrived twice with the same token: once they have all landed, twice as many callbacks as
-      // tokens recorded (a token per callback would make them equal).
-      const tokens = async () =>
-        (await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n as number;
-      await waitFor(
-        async () => [(await tokens()) - tokensBefore, sms.callbacksSent - callbacksBefore],
-        ([recorded, posted]) => posted >= 4 && posted === 2 * recorded,
+      expect(audit).toEqual([
+        {
+          action: 'campaign.provider_refusal',
+          summary: { code: 'twilio:30007', action: 'content', status: 'completed' },
+        },
+      ]);
+      const told = await mail.messages.waitFor(
+        (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
       );
-      // it stays paused (rows held back are the 21606 test's; here most may be out before the callback came)
-      expect(await campaignStatus(c.id)).toBe('paused');
+      expect(told.filter((m) => m.parsed.text?.includes(c.id)).map((m) => m.parsed.subject)).toEqual([
+        expect.stringMatching(/^SMS provider refused messages of a campaign no longer sending/),
+        expect.stringMatching(/^SMS provider refused messages of a campaign no longer sending/),
+      ]);
     });
 
     it('account (21606): the campaign is paused with the message held, and sends it once resumed', async () => {

@@ -8,7 +8,8 @@ import { Clock } from '../platform/clock/clock';
 /**
  * When the SMS provider stops a campaign (carrier filtering, the account's configuration), the on-duty comms
  * staff and supervisors — the people who own the incident's messages — get an email, queued in the same
- * transaction as the pause (once per pause: the pause is a conditional move).
+ * transaction as the pause (once per pause: the pause is a conditional move); a refusal that came back after the
+ * campaign finished is told once per campaign and code (`campaign-refused`).
  */
 @Injectable()
 export class CampaignPauseAlerts implements OnModuleInit {
@@ -25,7 +26,7 @@ export class CampaignPauseAlerts implements OnModuleInit {
       const at = this.clock.now().getTime();
       for (const user of await this.users.findActiveByRoles(['comms', 'supervisor']))
         await this.notifications.queue(m, {
-          kind: 'campaign-paused',
+          kind: alert.paused ? 'campaign-paused' : 'campaign-refused',
           channel: 'email',
           to: user.email,
           vars: {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-/** A campaign the provider stopped: what a person must fix before resuming it. */
+/** A campaign the provider stopped, or refused after it finished: what a person must fix. */
 export interface CampaignAlert {
   campaignId: string;
   campaignName: string;
@@ -11,6 +11,8 @@ export interface CampaignAlert {
   action: string;
   /** One sentence for people: what happened and what to do. */
   reason: string;
+  /** Whether the campaign was paused by it (false: it had finished or was already stopped). */
+  paused: boolean;
 }
 
 /** Runs inside the pausing transaction: queue messages with `manager` so they commit with the pause. */

@@ -431,23 +431,64 @@ export class CampaignsService {
 
   /**
    * A provider refusal that every other message of the campaign would meet too (carrier filtering of its
-   * content, the account's configuration): the campaign is paused, audited, and the registered alert handlers
-   * run (the incidents module emails comms and supervisors), all in one transaction; only the first such refusal moves it (the others find it paused). A
-   * person fixes the content, sender or account and resumes it; its held rows are sent then.
+   * content, the account's configuration). A running campaign is paused, audited, and the registered alert
+   * handlers run (the incidents module emails comms and supervisors), all in one transaction; only the first
+   * such refusal moves it (the others find it paused). A person fixes the content, sender or account and
+   * resumes it; its held rows are sent then. A refusal that comes back when the campaign is no longer running
+   * (a delivery callback after it finished, or while a person had paused it) cannot stop anything, but is
+   * audited and alerted once per campaign and code (`campaign_provider_alerts`), however many messages it hit.
+   * Answers what it did.
    */
-  async pauseForProvider(id: string, code: string, action: string): Promise<boolean> {
+  async pauseForProvider(id: string, code: string, action: string): Promise<'paused' | 'alerted' | 'none'> {
     const actor: Actor = { type: 'system', id: 'provider' };
     return this.db.transaction(async (m) => {
       const c = await m.findOneBy(Campaign, { id });
-      if (!c || !(await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })))
-        return false;
-      const reason =
+      if (!c) return 'none';
+      const first =
+        (
+          await m.query(
+            `INSERT INTO campaign_provider_alerts (campaign_id, code, alerted_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING code`,
+            [id, code, this.clock.now()],
+          )
+        ).length > 0;
+      const fix =
         action === 'content'
-          ? `${code}: the carrier filtered the message; change its content or sender, then resume`
-          : `${code}: the SMS account refused it (credentials, region or sender); fix the account, then resume`;
-      await this.alerts.raise(m, { campaignId: id, campaignName: c.name, code, action, reason });
-      this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
-      return true;
+          ? 'the carrier filtered the message; change its content or sender'
+          : 'the SMS account refused it (credentials, region or sender); fix the account';
+      if (await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })) {
+        const reason = `${code}: ${fix}, then resume`;
+        await this.alerts.raise(m, {
+          campaignId: id,
+          campaignName: c.name,
+          code,
+          action,
+          reason,
+          paused: true,
+        });
+        this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
+        return 'paused';
+      }
+      if (!first) return 'none';
+      await this.audit.record(m, actor, {
+        action: 'campaign.provider_refusal',
+        targetType: 'campaign',
+        targetId: id,
+        summary: { code, action, status: c.status },
+      });
+      const reason = `${code}: ${fix} before sending it again`;
+      await this.alerts.raise(m, {
+        campaignId: id,
+        campaignName: c.name,
+        code,
+        action,
+        reason,
+        paused: false,
+      });
+      this.logger.error(
+        `campaign ${id} (${c.status}) refused by the provider's ${code} (${action}); comms alerted`,
+      );
+      return 'alerted';
     });
   }
 

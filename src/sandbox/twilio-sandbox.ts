@@ -281,36 +281,65 @@ export class TwilioSandbox implements SmsStandIn {
     const step = () => {
       const status = statuses.shift();
       if (!status) return;
-      msg.status = status;
-      if (errorCode && (status === 'failed' || status === 'undelivered')) msg.errorCode = errorCode;
-      const params: Record<string, string> = {
-        MessageSid: msg.sid,
-        SmsSid: msg.sid,
-        AccountSid: this.accountSid,
-        From: msg.from,
-        To: msg.to,
-        MessageStatus: status,
-        SmsStatus: status,
-      };
-      if (status === 'failed' || status === 'undelivered') params.ErrorCode = String(msg.errorCode ?? 30003);
-      const post = () => {
-        this.callbacksSent++;
-        return fetch(msg.statusCallback!, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-twilio-signature': getExpectedTwilioSignature(this.authToken, msg.statusCallback!, params),
-            'i-twilio-idempotency-token': token,
-          },
-          body: new URLSearchParams(params).toString(),
-        }).catch(() => undefined);
-      };
       const token = randomBytes(16).toString('hex');
-      post()
-        .then(() => (this.account.duplicateCallbacks ? post() : undefined)) // a retry of the same callback
+      this.postCallback(msg, status, errorCode, token)
+        .then(() =>
+          this.account.duplicateCallbacks ? this.postCallback(msg, status, errorCode, token) : undefined,
+        ) // a retry of the same callback
         .finally(() => this.later(step));
     };
     this.later(step, firstDelayMs);
+  }
+
+  /**
+   * Posts one status callback for a stored message now (as Twilio does, late or again when it retries): the
+   * message takes the status; answers the HTTP status of the webhook's answer (0 if it could not be reached).
+   */
+  async callback(
+    sid: string,
+    status: SandboxSms['status'],
+    errorCode?: number,
+    token = randomBytes(16).toString('hex'),
+  ): Promise<number> {
+    const msg = this.messages.find((m) => m.sid === sid);
+    if (!msg?.statusCallback) throw new Error(`no message ${sid} with a status callback`);
+    return this.postCallback(msg, status, errorCode, token);
+  }
+
+  private async postCallback(
+    msg: SandboxSms,
+    status: SandboxSms['status'],
+    errorCode: number | undefined,
+    token: string,
+  ): Promise<number> {
+    msg.status = status;
+    if (errorCode && (status === 'failed' || status === 'undelivered')) msg.errorCode = errorCode;
+    const params: Record<string, string> = {
+      MessageSid: msg.sid,
+      SmsSid: msg.sid,
+      AccountSid: this.accountSid,
+      From: msg.from,
+      To: msg.to,
+      MessageStatus: status,
+      SmsStatus: status,
+    };
+    if (status === 'failed' || status === 'undelivered') params.ErrorCode = String(msg.errorCode ?? 30003);
+    this.callbacksSent++;
+    try {
+      const res = await fetch(msg.statusCallback!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': getExpectedTwilioSignature(this.authToken, msg.statusCallback!, params),
+          'i-twilio-idempotency-token': token,
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return 0;
+    }
   }
 
   private later(fn: () => void, extraMs = 0): void {
