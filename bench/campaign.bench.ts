@@ -77,22 +77,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     workerCount * smtpConnections,
   );
 
-  const env: Record<string, string> = {
-    DATABASE_URL: dbUrl,
-    DATABASE_AUTO_CREATE: 'false',
-    DATABASE_MIGRATE_ON_START: 'false',
-    QUEUE_PREFIX: `bench${Date.now()}`,
-    PSEUDONYM_KEY: KEY,
-    TWILIO_ACCOUNT_SID: sms.accountSid,
-    TWILIO_AUTH_TOKEN: sms.authToken,
-    TWILIO_API_BASE_URL: sms.url,
-    SMTP_URL: mail.url,
-    SMS_QUIET_HOURS: 'off',
-    LOG_LEVEL: 'warn',
-    LOG_TARGET: 'stderr',
-    SEND_CONCURRENCY: '50',
-    SMTP_MAX_CONNECTIONS: String(smtpConnections),
-  };
+  const env = benchEnv(dbUrl, sms, mail, { SMTP_MAX_CONNECTIONS: String(smtpConnections) });
   let app = await createApp({ overrides: { ...env, CANDOR_ROLE: 'api' }, listen: false });
   const campaigns = app.get(CampaignsService);
   const db = app.get(DataSource);
@@ -189,14 +174,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await app.close();
     // A single sender at --rate segments/s (as before, now counted in segments), then the national-scale pool.
     const limited = await pacedRun(env, sms, limitedN, { Candor: rate }, workerCount);
-    const perSender = Math.floor(poolRate / poolSenders);
-    const pool = await pacedRun(
-      env,
-      sms,
-      poolN,
-      Object.fromEntries(Array.from({ length: poolSenders }, (_, i) => [`Candor${i + 1}`, perSender])),
-      workerCount,
-    );
+    const pool = await pacedRun(env, sms, poolN, senderPool(poolRate, poolSenders), workerCount);
     app = await createApp({ overrides: { ...env, CANDOR_ROLE: 'api' }, listen: false });
 
     const full = runs[runs.length - 1] as any;
@@ -247,7 +225,25 @@ async function onlyPaced(
   const sms = await new TwilioSandbox().start();
   sms.callbackStatuses = [];
   const mail = await new SmtpSink().start();
-  const env: Record<string, string> = {
+  const env = benchEnv(dbUrl, sms, mail);
+  try {
+    const limited = limitedN ? await pacedRun(env, sms, limitedN, { Candor: rate }, workerCount) : null;
+    const pool = await pacedRun(env, sms, poolN, senderPool(poolRate, poolSenders), workerCount);
+    return { limited, pool };
+  } finally {
+    await sms.stop();
+    await mail.stop();
+  }
+}
+
+/** The environment of the bench's API and worker processes, against this run's database, sandbox and sink. */
+function benchEnv(
+  dbUrl: string,
+  sms: TwilioSandbox,
+  mail: SmtpSink,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
     DATABASE_URL: dbUrl,
     DATABASE_AUTO_CREATE: 'false',
     DATABASE_MIGRATE_ON_START: 'false',
@@ -261,23 +257,15 @@ async function onlyPaced(
     LOG_LEVEL: 'warn',
     LOG_TARGET: 'stderr',
     SEND_CONCURRENCY: '50',
+    ...extra,
   };
-  try {
-    const limited = limitedN ? await pacedRun(env, sms, limitedN, { Candor: rate }, workerCount) : null;
-    const perSender = Math.floor(poolRate / poolSenders);
-    const pool = await pacedRun(
-      env,
-      sms,
-      poolN,
-      Object.fromEntries(Array.from({ length: poolSenders }, (_, i) => [`Candor${i + 1}`, perSender])),
-      workerCount,
-    );
-    return { limited, pool };
-  } finally {
-    await sms.stop();
-    await mail.stop();
-  }
 }
+
+/** `senders` senders sharing `rate` segments per second equally: { Candor1: r, Candor2: r, ... }. */
+const senderPool = (rate: number, senders: number): Record<string, number> =>
+  Object.fromEntries(
+    Array.from({ length: senders }, (_, i) => [`Candor${i + 1}`, Math.floor(rate / senders)]),
+  );
 
 /**
  * An SMS-only campaign to `count` recipients (the 2-segment breach notice) through a pool of senders with the

@@ -137,6 +137,14 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       start: () => t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200),
     };
   }
+  /** How many of a campaign's messages are in `status`. */
+  const inState = async (id: string, status: string) =>
+    (
+      await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE campaign_id = $1 AND status = $2`, [
+        id,
+        status,
+      ])
+    )[0].n as number;
   const campaignStatus = async (id: string) =>
     (await t.db.query(`SELECT status FROM campaigns WHERE id = $1`, [id]))[0].status as string;
 
@@ -242,13 +250,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       // every message the sandbox accepted comes back undelivered (each callback twice, one token)
       const accepted = () => sms.messages.filter((m) => c.numbers.includes(m.to));
       await waitFor(
-        async () =>
-          (
-            await t.db.query(
-              `SELECT count(*)::int AS n FROM messages WHERE campaign_id = $1 AND status = 'undelivered'`,
-              [c.id],
-            )
-          )[0].n as number,
+        () => inState(c.id, 'undelivered'),
         (n) => n >= 2 && n === accepted().length,
       );
       const audit = await t.db.query(
@@ -272,13 +274,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       expect(mine[0].parsed.text).toContain('30007');
       // the rows not yet accepted wait for a person to resume the campaign
       await waitFor(
-        async () =>
-          (
-            await t.db.query(
-              `SELECT count(*)::int AS n FROM messages WHERE campaign_id = $1 AND status = 'pending'`,
-              [c.id],
-            )
-          )[0].n as number,
+        () => inState(c.id, 'pending'),
         (n) => n === 6 - accepted().length,
       );
 

@@ -456,16 +456,17 @@ export class CampaignsService {
         action === 'content'
           ? 'the carrier filtered the message; change its content or sender'
           : 'the SMS account refused it (credentials, region or sender); fix the account';
-      if (await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })) {
-        const reason = `${code}: ${fix}, then resume`;
-        await this.alerts.raise(m, {
+      const raise = (paused: boolean) =>
+        this.alerts.raise(m, {
           campaignId: id,
           campaignName: c.name,
           code,
           action,
-          reason,
-          paused: true,
+          reason: `${code}: ${fix}${paused ? ', then resume' : ' before sending it again'}`,
+          paused,
         });
+      if (await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })) {
+        await raise(true);
         this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
         return 'paused';
       }
@@ -476,15 +477,7 @@ export class CampaignsService {
         targetId: id,
         summary: { code, action, status: c.status },
       });
-      const reason = `${code}: ${fix} before sending it again`;
-      await this.alerts.raise(m, {
-        campaignId: id,
-        campaignName: c.name,
-        code,
-        action,
-        reason,
-        paused: false,
-      });
+      await raise(false);
       this.logger.error(
         `campaign ${id} (${c.status}) refused by the provider's ${code} (${action}); comms alerted`,
       );
