@@ -1,12 +1,4 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -14,28 +6,19 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
-import { ApiKeyScope, Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
-import { canonicalEmail, newTotpSecret, verifyTotp } from './credentials';
+import { Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
+import { canonicalEmail } from './credentials';
+import { TotpService } from './totp.service';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
-import { Forbidden, NotFound } from '../platform/http/domain-error';
+import { Forbidden } from '../platform/http/domain-error';
 
 export interface IssuedToken {
   token: string;
   tokenId: string;
   expiresAt: Date | null;
 }
-
-export interface NewApiKey {
-  /** Whose key: yourself (default) or a named service account. */
-  userId?: string;
-  name: string;
-  scopes?: ApiKeyScope[];
-  expiresInDays?: number;
-}
-
-type StaffPrincipal = Extract<Principal, { type: 'staff' }>;
 
 const LOGIN_WINDOW_SECONDS = 900;
 
@@ -50,6 +33,7 @@ export class StaffAuthService {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly totp: TotpService,
   ) {}
 
   /**
@@ -102,8 +86,17 @@ export class StaffAuthService {
           message: 'This account needs a code from its authenticator app',
           code: 'totp_required',
         });
-      if (!verifyTotp(user!.totpSecret!, totp, this.clock.now()))
+      const check = await this.totp.check(user!.id, user!.totpSecret!, totp);
+      if (check === 'invalid')
         await this.failed(actor, user!.id, 'auth.totp_failed', 'Invalid authenticator code', 'totp_invalid');
+      if (check === 'replayed')
+        await this.failed(
+          actor,
+          user!.id,
+          'auth.totp_replayed',
+          'That authenticator code was already used; wait for the next one',
+          'totp_replayed',
+        );
     }
     await Promise.all(
       counters.map(([bucket, subject]) =>
@@ -183,106 +176,6 @@ export class StaffAuthService {
     return manager ? run(manager) : this.db.transaction(run);
   }
 
-  /** Starts TOTP enrolment for the signed-in person: a new secret, pending until a code confirms it. */
-  async startTotp(p: StaffPrincipal, actor: Actor): Promise<{ secret: string; uri: string }> {
-    return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, {
-        where: { id: p.userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!user) throw new NotFoundException('No such user');
-      if (user.totpEnabledAt)
-        throw new ConflictException('An authenticator is already set up; an admin can reset it');
-      const { secret, uri } = newTotpSecret(user.email);
-      await m.update(StaffUser, { id: user.id }, { totpSecret: secret });
-      await this.audit.record(m, actor, {
-        action: 'auth.totp_setup',
-        targetType: 'staff_user',
-        targetId: user.id,
-      });
-      return { secret, uri };
-    });
-  }
-
-  /** Confirms enrolment with a first code; the current session counts as signed in with a second factor. */
-  async confirmTotp(p: StaffPrincipal, code: string, actor: Actor): Promise<{ enabled: true }> {
-    return this.db.transaction(async (m) => {
-      const user = await m
-        .getRepository(StaffUser)
-        .createQueryBuilder('u')
-        .addSelect('u.totpSecret')
-        .where('u.id = :id', { id: p.userId })
-        .setLock('pessimistic_write')
-        .getOne();
-      if (!user?.totpSecret || user.totpEnabledAt)
-        throw new ConflictException('Start the authenticator set-up first');
-      if (!verifyTotp(user.totpSecret, code, this.clock.now()))
-        throw new UnauthorizedException({ message: 'Invalid authenticator code', code: 'totp_invalid' });
-      await m.update(StaffUser, { id: user.id }, { totpEnabledAt: this.clock.now() });
-      await m.update(StaffToken, { id: p.tokenId }, { mfa: true });
-      await this.audit.record(m, actor, {
-        action: 'auth.totp_enabled',
-        targetType: 'staff_user',
-        targetId: user.id,
-      });
-      return { enabled: true as const };
-    });
-  }
-
-  /**
-   * An API key for yourself or for a named service account (which has no password and never approves).
-   * A key never creates keys; every key has scopes and an expiry.
-   */
-  async createApiKey(
-    p: StaffPrincipal,
-    input: NewApiKey,
-    actor: Actor,
-  ): Promise<IssuedToken & { scopes: string[] }> {
-    if (p.via !== 'session') throw new ForbiddenException('An API key cannot create API keys; sign in');
-    const userId = input.userId ?? p.userId;
-    const days = input.expiresInDays ?? Math.min(90, this.config.auth.apiKeyMaxDays);
-    if (days > this.config.auth.apiKeyMaxDays)
-      throw new ForbiddenException(`API keys live at most ${this.config.auth.apiKeyMaxDays} days`);
-    const scopes = [...new Set(input.scopes?.length ? input.scopes : ['read'])].sort();
-    return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, { where: { id: userId } });
-      if (!user || !user.active) throw new NotFoundException('No such active user');
-      if (user.id !== p.userId && !user.serviceAccount)
-        throw new ForbiddenException('API keys are only for yourself or a named service account');
-      const expiresAt = new Date(this.clock.now().getTime() + days * 86_400_000);
-      const t = await this.issue(m, userId, 'api_key', input.name, scopes, false, expiresAt);
-      await this.audit.record(m, actor, {
-        action: 'api_key.create',
-        targetType: 'staff_token',
-        targetId: t.tokenId,
-        summary: { userId, name: input.name, scopes, expiresAt },
-      });
-      return { ...t, scopes };
-    });
-  }
-
-  listApiKeys(): Promise<StaffToken[]> {
-    return this.db
-      .getRepository(StaffToken)
-      .find({ where: { kind: 'api_key' }, order: { createdAt: 'DESC' } });
-  }
-
-  async revokeApiKey(id: string, actor: Actor): Promise<void> {
-    await this.db.transaction(async (m) => {
-      const res = await m.update(
-        StaffToken,
-        { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: this.clock.now() },
-      );
-      if (!res.affected) throw new NotFound('No such active API key');
-      await this.audit.record(m, actor, {
-        action: 'api_key.revoke',
-        targetType: 'staff_token',
-        targetId: id,
-      });
-    });
-  }
-
   /**
    * Resolves a token to a principal, or null when unknown, revoked, expired or the user is inactive.
    * `idle`: a console (cookie) session also ends after STAFF_SESSION_IDLE_MINUTES without a request; each
@@ -344,7 +237,7 @@ export class StaffAuthService {
    * A new session or key: a session lives STAFF_TOKEN_TTL_MINUTES (by the Clock, as resolve() compares);
    * an API key's expiry is given.
    */
-  private async issue(
+  async issue(
     m: EntityManager,
     userId: string,
     kind: 'session' | 'api_key',
