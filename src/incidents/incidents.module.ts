@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BreachReportService } from './breach-report.service';
 import { CampaignIncidentAdapter } from './campaign-incident.adapter';
 import { CampaignIncidentPort } from '../notifications/campaign-incident.port';
+import { CampaignPauseAlerts } from './campaign-pause-alerts';
 import { IncidentEvents } from './incident-events';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
@@ -40,6 +41,7 @@ import { UpdateTemplatesService } from './update-templates.service';
     IncidentsProcessor,
     IncidentsScheduler,
     { provide: CampaignIncidentPort, useClass: CampaignIncidentAdapter },
+    CampaignPauseAlerts,
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })

@@ -6,6 +6,7 @@ import { EventStreams } from '../platform/http/event-stream';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
+import { CampaignAlerts } from './campaign-alerts';
 import { CampaignsService } from './campaigns.service';
 import { CampaignAwareness } from './campaign-awareness.service';
 import { NoticeComposer } from './notice-composer.service';
@@ -17,6 +18,7 @@ import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
 import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
 import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
@@ -36,6 +38,7 @@ import { WebhooksService } from './webhooks.service';
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
     SendPacer,
+    SendLease,
     SenderService,
     EnqueuerService,
     DispatcherService,
@@ -45,10 +48,11 @@ import { WebhooksService } from './webhooks.service';
     EventStreams,
     NotificationsService,
     InboundKeywords,
+    CampaignAlerts,
     WebhooksService,
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService],
+  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService, CampaignAlerts],
 })
 export class NotificationsModule {}

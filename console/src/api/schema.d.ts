@@ -1823,8 +1823,13 @@ export interface components {
             audienceType: "analysis_run" | "csv" | "all_subscribers";
             /** @description the analysis run id for an analysis_run audience */
             audienceRef?: string;
-            /** @enum {string} */
-            channelPolicy: "sms" | "email" | "both" | "sms_else_email";
+            /**
+             * @description email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both
+             * @enum {string}
+             */
+            channelPolicy: "sms" | "email" | "both" | "sms_else_email" | "email_first";
+            /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
+            validityPeriodSeconds?: number;
             /**
              * @description what comms write, in English: the kind's variables and paragraphs (GET /notifications/templates lists them). Links (statusUrl, incidentUrl, accountUrl, offersUrl) and the operator details (operatorName, contactPoint) are filled in by Candor and refused here; firstName is the recipient’s. Paragraphs may stay empty in a draft but must be written before approval.
              * @example {
