@@ -258,10 +258,10 @@ export class CampaignsService {
     const holds = await this.awareness.holds(c, preview.messages, null);
     return {
       ...preview,
-      // the quiet-hours wait is in the ETA already (above); the others are added
+      // a paced SMS ETA counts quiet hours already (above); without a rate it is the wait; the others are added
       etaSeconds: etaWithHolds(
         preview.etaSeconds,
-        holds.filter((h) => h.reason !== 'quiet_hours'),
+        holds.filter((h) => h.reason !== 'quiet_hours' || preview.etaSeconds.sms === null),
       ),
       holds,
       repeatRecipients: repeat,
