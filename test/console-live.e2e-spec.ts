@@ -268,4 +268,32 @@ describe('console live views: campaign holds, progress events, the input folder'
       .expect(200);
     expect(await inbox('admin')).toEqual([]);
   });
+
+  it('rejects a draft campaign with a reason: cancelled, the reason in the audit trail; a reason is not required', async () => {
+    const id = await createCsvCampaign(t, tokens.comms, 'rejected', 'email');
+    await t
+      .http()
+      .post(`/campaigns/${id}/cancel`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .send({ reason: 'x'.repeat(501) })
+      .expect(400);
+    await t
+      .http()
+      .post(`/campaigns/${id}/cancel`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .send({ reason: 'The text names the wrong incident' })
+      .expect(200);
+    const [row] = await t.db.query(
+      `SELECT summary FROM audit_events WHERE action = 'campaign.cancel' AND target_id = $1`,
+      [id],
+    );
+    expect(row.summary).toEqual({
+      from: 'draft',
+      to: 'cancelled',
+      reason: 'The text names the wrong incident',
+    });
+    const other = await createCsvCampaign(t, tokens.comms, 'plain-cancel', 'email');
+    await t.http().post(`/campaigns/${other}/cancel`).auth(tokens.comms, { type: 'bearer' }).expect(200);
+    await t.http().post(`/campaigns/${other}/cancel`).auth(tokens.comms, { type: 'bearer' }).expect(409);
+  });
 });

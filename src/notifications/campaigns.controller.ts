@@ -18,7 +18,7 @@ import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decora
 import { UploadStream } from '../platform/http/upload';
 import { EventStreams } from '../platform/http/event-stream';
 import { CampaignsService } from './campaigns.service';
-import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
+import { CancelCampaignDto, CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 
 const STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
 const SENDERS = ['comms', 'supervisor', 'admin'] as const;
@@ -137,7 +137,11 @@ export class CampaignsController {
   @Post(':id/cancel')
   @Roles(...SENDERS)
   @HttpCode(200)
-  cancel(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'cancel', actor);
+  cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: CancelCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.act(id, 'cancel', actor, undefined, dto.reason);
   }
 }

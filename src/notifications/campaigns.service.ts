@@ -261,8 +261,11 @@ export class CampaignsService {
     return report;
   }
 
-  /** Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. */
-  async act(id: string, action: CampaignAction, actor: Actor, at?: Date): Promise<Campaign> {
+  /**
+   * Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. A
+   * cancel may give its reason (a supervisor rejecting a draft from the inbox); it is kept in the audit row.
+   */
+  async act(id: string, action: CampaignAction, actor: Actor, at?: Date, reason?: string): Promise<Campaign> {
     const c = await this.get(id);
     const to = transition(action, c.status);
     if (!to)
@@ -277,7 +280,7 @@ export class CampaignsService {
       ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
-      const changed = await this.move(m, c.id, c.status, to, action, actor, at);
+      const changed = await this.move(m, c.id, c.status, to, action, actor, at, reason);
       if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')
@@ -300,6 +303,7 @@ export class CampaignsService {
     action: CampaignAction,
     actor: Actor,
     at?: Date,
+    reason?: string,
   ): Promise<boolean> {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
@@ -316,7 +320,7 @@ export class CampaignsService {
       action: `campaign.${action}`,
       targetType: 'campaign',
       targetId: id,
-      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}) },
+      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}), ...(reason ? { reason } : {}) },
     });
     return true;
   }
