@@ -16,8 +16,10 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES } from '../platform/locales';
 import { MESSAGE_KINDS, quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
-import { inQuietHours, quietHoursEnd } from './quiet-hours';
-import { smsInfo } from '../channels/sms-segments';
+import { finishSeconds, inQuietHours, quietHoursEnd } from './quiet-hours';
+import { PACING_HEADROOM } from './send-pacer';
+import { smsInfo, smsWarnings } from '../channels/sms-segments';
+import { CampaignAlerts } from './campaign-alerts';
 import { TemplateRegistry } from './templates/template-registry';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
@@ -29,6 +31,8 @@ const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
   email: `ch.channel = 'email' AND t.email IS NOT NULL`,
   both: `ch.channel = 'sms' OR (ch.channel = 'email' AND t.email IS NOT NULL)`,
   sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
+  // Email now to everyone who can get one; the (slow, paced) SMS only to the rest.
+  email_first: `(ch.channel = 'email' AND t.email IS NOT NULL AND NOT t.email_opt_out) OR (ch.channel = 'sms' AND (t.email IS NULL OR t.email_opt_out))`,
 };
 
 /** The ids a build wrote (null when the audience was empty). */
@@ -54,6 +58,7 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
+    private readonly alerts: CampaignAlerts,
     @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
@@ -95,6 +100,7 @@ export class CampaignsService {
           status: 'draft',
           vars,
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
+          validitySeconds: dto.validityPeriodSeconds ?? null,
           createdBy: actor.id ?? 'system',
           // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
           createdAt: this.clock.now(),
@@ -126,40 +132,62 @@ export class CampaignsService {
     const { rows, audience, without_email } = await this.db.transaction((m) => this.previewCounts(m, c));
     const n = this.config.notifications;
     let sms = 0;
+    let smsSegments = 0;
     let email = 0;
     let costPence = 0;
+    const warnings: string[] = [];
     const perLocale = rows.map((r) => {
       const count = Number(r.n);
       if (r.channel === 'sms') {
-        const segments = smsInfo(
+        const info = smsInfo(
           this.templates.render(c.kind, r.locale, 'sms', this.templates.sampleVars(c.kind, c.vars)).text,
-        ).segments;
+        );
         sms += count;
-        costPence += count * segments * n.smsCostPencePerSegment;
-        return { channel: r.channel, locale: r.locale, count, segments };
+        smsSegments += count * info.segments;
+        costPence += count * info.segments * n.smsCostPencePerSegment;
+        warnings.push(...smsWarnings(r.locale, info));
+        return {
+          channel: r.channel,
+          locale: r.locale,
+          count,
+          segments: info.segments,
+          encoding: info.encoding,
+        };
       }
       email += count;
       costPence += count * n.emailCostPence;
       return { channel: r.channel, locale: r.locale, count };
     });
-    const eta = (count: number, rate: number) => (rate > 0 ? Math.ceil(count / rate) : null);
-    // Started now, its SMS would wait for the end of quiet hours first: the ETA includes the wait.
+    // Started now, its SMS would wait for the end of quiet hours first (shown to comms; in the ETA below).
     const quietUntil = sms > 0 ? this.smsHeldUntil(c) : null;
     const waitSeconds = quietUntil
       ? Math.ceil((quietUntil.getTime() - this.clock.now().getTime()) / 1000)
       : 0;
-    const smsEta = eta(sms, n.smsRatePerSecond);
+    // SMS go at the pool's segment rate (97% of it: the pacer's headroom), only outside quiet hours.
+    const quiet = !c.ignoreQuietHours && quietKinds().includes(c.kind) ? n.quietHours : null;
+    const smsEta =
+      n.smsRatePerSecond > 0
+        ? finishSeconds(
+            smsSegments / (n.smsRatePerSecond * PACING_HEADROOM),
+            this.clock.now(),
+            quiet,
+            n.quietHoursTz,
+          )
+        : null;
+    const emailEta =
+      n.emailRatePerSecond > 0 ? Math.ceil(email / (n.emailRatePerSecond * PACING_HEADROOM)) : null;
     return {
       audience,
       withoutEmail: without_email,
       messages: { sms, email },
+      smsSegments,
       perLocale,
       costPence,
       quietHours: { smsWaitUntil: quietUntil?.toISOString() ?? null, waitSeconds },
-      etaSeconds: {
-        sms: smsEta === null ? (waitSeconds ? waitSeconds : null) : smsEta + waitSeconds,
-        email: eta(email, n.emailRatePerSecond),
-      },
+      senders: n.smsSenders.map((x) => ({ sender: x.id, segmentsPerSecond: x.segmentsPerSecond })),
+      segmentsPerSecond: n.smsRatePerSecond,
+      etaSeconds: { sms: smsEta, email: emailEta },
+      warnings,
     };
   }
 
@@ -280,7 +308,16 @@ export class CampaignsService {
       ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
-      const changed = await this.move(m, c.id, c.status, to, action, actor, at, reason);
+      const changed = await this.move(
+        m,
+        c.id,
+        c.status,
+        to,
+        action,
+        actor,
+        at,
+        reason ? { reason } : undefined,
+      );
       if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')
@@ -303,7 +340,7 @@ export class CampaignsService {
     action: CampaignAction,
     actor: Actor,
     at?: Date,
-    reason?: string,
+    why?: Record<string, unknown>,
   ): Promise<boolean> {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
@@ -320,7 +357,7 @@ export class CampaignsService {
       action: `campaign.${action}`,
       targetType: 'campaign',
       targetId: id,
-      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}), ...(reason ? { reason } : {}) },
+      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}), ...why },
     });
     return true;
   }
@@ -417,6 +454,62 @@ export class CampaignsService {
     if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
     const table = await this.audiences.stageMatched(m, c.audienceRef!);
     return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
+  }
+
+  /**
+   * A provider refusal that every other message of the campaign would meet too (carrier filtering of its
+   * content, the account's configuration). A running campaign is paused, audited, and the registered alert
+   * handlers run (the incidents module emails comms and supervisors), all in one transaction; only the first
+   * such refusal moves it (the others find it paused). A person fixes the content, sender or account and
+   * resumes it; its held rows are sent then. A refusal that comes back when the campaign is no longer running
+   * (a delivery callback after it finished, or while a person had paused it) cannot stop anything, but is
+   * audited and alerted once per campaign and code (`campaign_provider_alerts`), however many messages it hit.
+   * Answers what it did.
+   */
+  async pauseForProvider(id: string, code: string, action: string): Promise<'paused' | 'alerted' | 'none'> {
+    const actor: Actor = { type: 'system', id: 'provider' };
+    return this.db.transaction(async (m) => {
+      const c = await m.findOneBy(Campaign, { id });
+      if (!c) return 'none';
+      const first =
+        (
+          await m.query(
+            `INSERT INTO campaign_provider_alerts (campaign_id, code, alerted_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING code`,
+            [id, code, this.clock.now()],
+          )
+        ).length > 0;
+      const fix =
+        action === 'content'
+          ? 'the carrier filtered the message; change its content or sender'
+          : 'the SMS account refused it (credentials, region or sender); fix the account';
+      const raise = (paused: boolean) =>
+        this.alerts.raise(m, {
+          campaignId: id,
+          campaignName: c.name,
+          code,
+          action,
+          reason: `${code}: ${fix}${paused ? ', then resume' : ' before sending it again'}`,
+          paused,
+        });
+      if (await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })) {
+        await raise(true);
+        this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
+        return 'paused';
+      }
+      if (!first) return 'none';
+      await this.audit.record(m, actor, {
+        action: 'campaign.provider_refusal',
+        targetType: 'campaign',
+        targetId: id,
+        summary: { code, action, status: c.status },
+      });
+      await raise(false);
+      this.logger.error(
+        `campaign ${id} (${c.status}) refused by the provider's ${code} (${action}); comms alerted`,
+      );
+      return 'alerted';
+    });
   }
 
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */

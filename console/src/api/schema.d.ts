@@ -1823,8 +1823,13 @@ export interface components {
             audienceType: "analysis_run" | "csv" | "all_subscribers";
             /** @description the analysis run id for an analysis_run audience */
             audienceRef?: string;
-            /** @enum {string} */
-            channelPolicy: "sms" | "email" | "both" | "sms_else_email";
+            /**
+             * @description email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both
+             * @enum {string}
+             */
+            channelPolicy: "sms" | "email" | "both" | "sms_else_email" | "email_first";
+            /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
+            validityPeriodSeconds?: number;
             /**
              * @description values for the kind's variables (all but firstName)
              * @example {

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
@@ -27,9 +39,25 @@ export class CreateCampaignDto {
   @IsString()
   audienceRef?: string;
 
-  @ApiProperty({ enum: ['sms', 'email', 'both', 'sms_else_email'] })
-  @IsIn(['sms', 'email', 'both', 'sms_else_email'])
-  channelPolicy!: 'sms' | 'email' | 'both' | 'sms_else_email';
+  @ApiProperty({
+    enum: ['sms', 'email', 'both', 'sms_else_email', 'email_first'],
+    description:
+      'email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both',
+  })
+  @IsIn(['sms', 'email', 'both', 'sms_else_email', 'email_first'])
+  channelPolicy!: 'sms' | 'email' | 'both' | 'sms_else_email' | 'email_first';
+
+  @ApiPropertyOptional({
+    description:
+      "Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late",
+    minimum: 1,
+    maximum: 36000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(36000)
+  validityPeriodSeconds?: number;
 
   @ApiPropertyOptional({
     description: "values for the kind's variables (all but firstName)",
