@@ -22,6 +22,7 @@ import { EventStreams } from '../platform/http/event-stream';
 import { CampaignsService } from './campaigns.service';
 import {
   CampaignPreviewQueryDto,
+  CancelCampaignDto,
   CreateCampaignDto,
   ScheduleCampaignDto,
   UpdateCampaignDto,
@@ -154,7 +155,11 @@ export class CampaignsController {
   @Post(':id/cancel')
   @Roles(...SENDERS)
   @HttpCode(200)
-  cancel(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'cancel', actor);
+  cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: CancelCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.act(id, 'cancel', actor, undefined, dto.reason);
   }
 }

@@ -369,12 +369,16 @@ export class CampaignsService {
     return report;
   }
 
-  /** Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. */
+  /**
+   * Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. A
+   * cancel may give its reason (a supervisor rejecting a draft from the inbox); it is kept in the audit row.
+   */
   async act(
     id: string,
     action: CampaignAction,
     actor: Actor,
     at?: Date,
+    reason?: string,
   ): Promise<Campaign & { warnings?: string[] }> {
     const c = await this.get(id);
     const to = transition(action, c.status);
@@ -392,7 +396,16 @@ export class CampaignsService {
       ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
-      const changed = await this.move(m, c.id, c.status, to, action, actor, at);
+      const changed = await this.move(
+        m,
+        c.id,
+        c.status,
+        to,
+        action,
+        actor,
+        at,
+        reason ? { reason } : undefined,
+      );
       if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')

@@ -1860,6 +1860,13 @@ export interface components {
             /** Format: date-time */
             scheduledAt: string;
         };
+        CancelCampaignDto: {
+            /**
+             * @description why (kept in the audit trail)
+             * @example The text names the wrong incident
+             */
+            reason?: string;
+        };
         PreviewTemplateDto: {
             /** @example breach-notice */
             kind: string;
@@ -3310,7 +3317,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelCampaignDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {

@@ -164,3 +164,14 @@ export class PreviewTemplateDto {
   @IsObject()
   vars?: Record<string, string>;
 }
+
+export class CancelCampaignDto {
+  @ApiPropertyOptional({
+    example: 'The text names the wrong incident',
+    description: 'why (kept in the audit trail)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
