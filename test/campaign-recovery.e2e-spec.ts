@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
@@ -7,7 +8,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { count, staffTokens } from './helpers/staff';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000); // worker processes boot slowly on a loaded machine (20 s and more seen)
 
 const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 
@@ -47,13 +48,16 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     await mail?.stop();
   });
 
+  const logs = new Map<ChildProcess, string>();
+
   function startWorker(extra: Record<string, string> = {}): ChildProcess {
+    const log = t.logFile.replace(/\.log$/, `-worker${workers.length}.log`);
     const child = spawn(process.execPath, [MAIN], {
       env: {
         ...process.env,
         ...t.env,
         CANDOR_ROLE: 'worker',
-        LOG_FILE: t.logFile.replace(/\.log$/, `-worker${workers.length}.log`),
+        LOG_FILE: log,
         SEND_STALE_SECONDS: '2',
         SWEEP_INTERVAL_SECONDS: '1',
         QUEUE_STALLED_INTERVAL_MS: '2000',
@@ -64,8 +68,24 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
       stdio: 'ignore',
     });
     workers.push(child);
+    logs.set(child, log);
     return child;
   }
+
+  /** Resolves once a worker process has started its queue processors (it logs "workers running"). */
+  const ready = (...children: ChildProcess[]) =>
+    until(
+      'the worker processes to start their processors',
+      () =>
+        children.every((c) => {
+          try {
+            return readFileSync(logs.get(c)!, 'utf8').includes('workers running');
+          } catch {
+            return false; // no log file yet
+          }
+        }),
+      120_000,
+    );
 
   async function seed(prefix: string, n: number): Promise<string[]> {
     const subs = t.get<SubscribersService>(SubscribersService);
@@ -127,6 +147,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     const numbers = await seed('K', 200);
     sms.callbackStatuses = []; // no delivery callbacks: only the lookup at Twilio can tell what went out
     const first = startWorker();
+    await ready(first);
     const id = await startCampaign('K', 200, 'sms');
     await sms.messages.waitFor((all) => all.length >= 40, 30_000);
     // From now on Twilio accepts (stores) each message but answers late: the worker dies before recording.
@@ -143,7 +164,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     );
     expect(inFlight).toBeGreaterThanOrEqual(5); // accepted by Twilio, not recorded
 
-    startWorker();
+    await ready(startWorker());
     await until('the campaign to finish', finished(id));
     const per = new Map<string, number>();
     for (const m of sms.messages.all) per.set(m.to, (per.get(m.to) ?? 0) + 1);
@@ -167,8 +188,10 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     const numbers = await seed('R', 150);
     const emailsBefore = mail.received;
     for (const w of workers) w.kill('SIGKILL');
-    startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' });
-    startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' });
+    await ready(
+      startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' }),
+      startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' }),
+    );
     const id = await startCampaign('R', 150, 'both');
     await until(
       'some sends',

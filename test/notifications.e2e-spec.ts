@@ -623,12 +623,13 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
     // Quiet hours (and an SMS held through them) are tested at chosen instants in test/clock.e2e-spec.ts.
 
     it('never resends an SMS that an earlier, crashed attempt already handed to Twilio', async () => {
-      // The state a kill -9 leaves: Twilio accepted the message, the outbox still says "sending".
+      // The state a kill -9 leaves: Twilio accepted the message, the outbox still says "sending", claimed by
+      // a worker whose send lease is gone (a live worker's claim is never taken over).
       const { id } = await notice('07911100030', 'crash-1');
       await waitForStatus(id, ['delivered']); // no callback is still on its way
       expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
       await t.db.query(
-        `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL,
+        `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL, claimed_by = gen_random_uuid(),
            sending_started_at = $2::timestamptz - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
         [id, t.clock.now()], // sending_started_at is Clock time, queued_at the database's
       );

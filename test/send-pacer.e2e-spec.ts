@@ -12,19 +12,37 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
   const prefix = `tpace${randomBytes(4).toString('hex')}`;
   const config = {
     redis: { url: 'redis://127.0.0.1:6379', prefix },
-    notifications: { smsRatePerSecond: 100, emailRatePerSecond: 0 },
+    notifications: {
+      smsRatePerSecond: 100,
+      smsSenders: [{ id: 'Candor', segmentsPerSecond: 100, messagingService: false }],
+      emailRatePerSecond: 0,
+    },
+  } as unknown as AppConfig;
+  const pool = {
+    redis: { url: 'redis://127.0.0.1:6379', prefix: `${prefix}p` },
+    notifications: {
+      smsRatePerSecond: 200,
+      smsSenders: [
+        { id: 'A', segmentsPerSecond: 100, messagingService: false },
+        { id: 'B', segmentsPerSecond: 50, messagingService: false },
+        { id: 'C', segmentsPerSecond: 50, messagingService: false },
+      ],
+      emailRatePerSecond: 0,
+    },
   } as unknown as AppConfig;
   const a = new Redis('redis://127.0.0.1:6379');
   const b = new Redis('redis://127.0.0.1:6379');
 
   afterAll(async () => {
-    await a.del(`${prefix}:pace:sms`, `${prefix}:pace-starts:sms`);
+    const keys = await a.keys(`${prefix}*`);
+    if (keys.length) await a.del(...keys);
     a.disconnect();
     b.disconnect();
   });
 
   it('spaces concurrent reservations from two workers evenly, within the rate in any second', async () => {
     const workers = [new SendPacer(a, config), new SendPacer(b, config)];
+    // units: 2-segment messages reserve two consecutive segment slots
     const slots = (
       await Promise.all(
         Array.from({ length: 300 }, (_, i) => workers[i % 2].reserve('sms', i % 5 === 0 ? 2 : 1)),
@@ -52,7 +70,7 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
       Array.from({ length: 120 }, async (_, i) => {
         while (asked < 300) {
           asked++;
-          starts.push((await workers[i % 2].admit('sms'))!);
+          starts.push((await workers[i % 2].admit('sms', 1, 0))!);
         }
       }),
     );
@@ -72,8 +90,51 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
     expect(worstIn(1_000_000)).toBeLessThanOrEqual(97);
   });
 
+  it("spreads a pool in proportion to its senders' segment rates, each sender paced in segments", async () => {
+    const workers = [new SendPacer(a, pool), new SendPacer(b, pool)];
+    // 400 messages of 2 segments (800 segments) from two workers at once, for a pool of 100 + 50 + 50 segments/s.
+    const got = await Promise.all(Array.from({ length: 400 }, (_, i) => workers[i % 2].reserve('sms', 2)));
+    const bySender = [0, 1, 2].map((lane) => got.filter((g) => g!.lane === lane).map((g) => g!.slotUs));
+    expect(bySender.map((x) => x.length)).toEqual([200, 100, 100]); // by rate: 2 : 1 : 1
+    for (const [lane, slots] of bySender.entries()) {
+      const rate = [100, 50, 50][lane];
+      slots.sort((x, y) => x - y);
+      // a message of 2 segments takes two segment slots of its sender: the next starts 2 intervals later
+      for (let i = 1; i < slots.length; i++)
+        expect(slots[i] - slots[i - 1]).toBeGreaterThanOrEqual(2 * pacingIntervalUs(rate));
+      let worst = 0;
+      for (let i = 0, j = 0; i < slots.length; i++) {
+        while (slots[i] - slots[j] >= 1_000_000) j++;
+        worst = Math.max(worst, 2 * (i - j + 1));
+      }
+      expect(worst).toBeLessThanOrEqual(rate); // segments in any second of this sender
+    }
+  });
+
+  it("admits at most a sender's rate in SEGMENTS in any window, with multi-segment sends", async () => {
+    const pacer = new SendPacer(a, pool);
+    const starts: number[] = [];
+    // Sender B (50 segments/s, lane 1): 60 messages of 2 segments asked at once.
+    await Promise.all(
+      Array.from({ length: 60 }, async () => {
+        const t = (await pacer.admit('sms', 2, 1))!;
+        starts.push(t, t);
+      }),
+    );
+    starts.sort((x, y) => x - y);
+    let worst = 0;
+    for (let i = 0, j = 0; i < starts.length; i++) {
+      while (starts[i] - starts[j] >= CAP_WINDOW_US) j++;
+      worst = Math.max(worst, i - j + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(50);
+    expect(starts[starts.length - 1] - starts[0]).toBeGreaterThanOrEqual(1_000_000); // 120 segments took > 2 s
+  }, 20_000);
+
   it('does not limit a channel without a rate', async () => {
     expect(await new SendPacer(a, config).reserve('email')).toBeNull();
     expect(await new SendPacer(a, config).admit('email')).toBeNull();
+    const turn = await new SendPacer(a, config).turn('email', [1, 1]);
+    expect([turn.send(0).from, turn.send(1).from]).toEqual([null, null]);
   });
 });

@@ -7,6 +7,10 @@ export interface OutgoingSms {
   to: string;
   body: string;
   statusCallback?: string;
+  /** A sender of the pool: a `From` id or number, or a Messaging Service SID (`MG...`); default TWILIO_FROM. */
+  from?: string;
+  /** Seconds Twilio may hold the message in its queue before failing it with 30036 (1-36,000). */
+  validityPeriod?: number;
 }
 
 /** The SMS boundary: send returns the provider's id; findSent answers "did this already go out?". */
@@ -55,12 +59,17 @@ export class TwilioSmsProvider extends SmsProvider {
 
   async send(m: OutgoingSms): Promise<{ providerId: string }> {
     try {
+      const from = m.from ?? this.settings.from;
       const msg = await this.client.messages.create({
         to: m.to,
-        from: this.settings.from,
+        ...(/^MG[0-9a-f]{32}$/i.test(from) ? { messagingServiceSid: from } : { from }),
         body: m.body,
         statusCallback: m.statusCallback,
+        validityPeriod: m.validityPeriod,
       });
+      // A message can be refused in the answer itself (a Messaging Service's full queue: failed, 30001).
+      if (msg.status === 'failed' && msg.errorCode)
+        throw Object.assign(new Error(msg.errorMessage ?? 'failed'), { code: msg.errorCode, status: 400 });
       return { providerId: msg.sid };
     } catch (e) {
       throw classifyTwilioError(e);

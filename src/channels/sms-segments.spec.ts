@@ -1,5 +1,5 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
-import { smsInfo } from './sms-segments';
+import { smsInfo, smsWarnings } from './sms-segments';
 
 describe('smsInfo', () => {
   const library = (s: string) => {
@@ -27,5 +27,16 @@ describe('smsInfo', () => {
   it('falls back to the calculator for anything else (UCS-2)', () => {
     for (const s of ['Siôn', 'ŵ'.repeat(71), 'emoji 😀 here', 'Ŵyn'.repeat(30)])
       expect(smsInfo(s)).toMatchObject({ ...library(s), encoding: 'UCS-2' });
+  });
+});
+
+describe('smsWarnings', () => {
+  it('warns when a character forces UCS-2, and at 3 segments or more', () => {
+    expect(smsWarnings('en', smsInfo('Short and plain.'))).toEqual([]);
+    const welsh = smsWarnings('cy', smsInfo('Mae’r ŵyr yn iawn. ' + 'a'.repeat(60)));
+    expect(welsh).toHaveLength(1);
+    expect(welsh[0]).toMatch(/sms\/cy: .*UCS-2: 70 characters a segment, 2 segments/);
+    const long = smsWarnings('en', smsInfo('x'.repeat(400)));
+    expect(long).toEqual(['sms/en: 3 segments a message: 3x the cost and the sending time of one']);
   });
 });

@@ -38,3 +38,17 @@ export function smsInfo(body: string): SmsInfo {
     characters: m.numberOfCharacters,
   };
 }
+
+/** What a template does to an SMS campaign's cost and time: UCS-2 (70 characters a segment), 3+ segments. */
+export function smsWarnings(locale: string, info: SmsInfo): string[] {
+  const out: string[] = [];
+  if (info.encoding === 'UCS-2')
+    out.push(
+      `sms/${locale}: a character outside GSM-7 (an emoji, ŵ, ŷ…) makes it UCS-2: 70 characters a segment, ${info.segments} segments`,
+    );
+  if (info.segments >= 3)
+    out.push(
+      `sms/${locale}: ${info.segments} segments a message: ${info.segments}x the cost and the sending time of one`,
+    );
+  return out;
+}

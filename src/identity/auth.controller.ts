@@ -34,7 +34,9 @@ import {
 import { ConsoleSessionDto, MeDto, StaffUserDto } from './dto/session.dto';
 import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
+import { ApiKeysService } from './api-keys.service';
 import { StaffAuthService } from './staff-auth.service';
+import { TotpService } from './totp.service';
 import { UsersService } from './users.service';
 
 @ApiTags('staff auth')
@@ -43,6 +45,8 @@ import { UsersService } from './users.service';
 export class AuthController {
   constructor(
     private readonly auth: StaffAuthService,
+    private readonly totp: TotpService,
+    private readonly apiKeys: ApiKeysService,
     private readonly users: UsersService,
     private readonly config: AppConfig,
   ) {}
@@ -68,7 +72,7 @@ export class AuthController {
   startTotp(@CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
     StaffAuthService.ensureStaff(p);
     if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
-    return this.auth.startTotp(p, actor);
+    return this.totp.startTotp(p, actor);
   }
 
   /** Confirms the authenticator with its first code; this session then counts as signed in with it. */
@@ -79,7 +83,7 @@ export class AuthController {
   confirmTotp(@Body() dto: TotpCodeDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
     StaffAuthService.ensureStaff(p);
     if (p.via !== 'session') throw new ForbiddenException('Sign in to set up an authenticator');
-    return this.auth.confirmTotp(p, dto.code, actor);
+    return this.totp.confirmTotp(p, dto.code, actor);
   }
 
   /**
@@ -144,21 +148,21 @@ export class AuthController {
   @Get('auth/api-keys')
   @Roles('admin')
   listApiKeys() {
-    return this.auth.listApiKeys();
+    return this.apiKeys.list();
   }
 
   @Post('auth/api-keys')
   @Roles('admin')
   createApiKey(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() p: Principal, @CurrentActor() actor: Actor) {
     StaffAuthService.ensureStaff(p);
-    return this.auth.createApiKey(p, dto, actor);
+    return this.apiKeys.create(p, dto, actor);
   }
 
   @Delete('auth/api-keys/:id')
   @Roles('admin')
   @HttpCode(204)
   revokeApiKey(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.auth.revokeApiKey(id, actor);
+    return this.apiKeys.revoke(id, actor);
   }
 
   @Get('users')

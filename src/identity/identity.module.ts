@@ -10,7 +10,9 @@ import { CustomerAuthController } from './customer-auth.controller';
 import { CustomerAuthService } from './customer-auth.service';
 import { CustomerSession } from './customer-session.entity';
 import { OtpChallenge } from './otp-challenge.entity';
+import { ApiKeysService } from './api-keys.service';
 import { StaffAuthService } from './staff-auth.service';
+import { TotpService } from './totp.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 import { UsersService } from './users.service';
@@ -27,6 +29,8 @@ declareMessageKinds(IDENTITY_KINDS);
   controllers: [AuthController, CustomerAuthController],
   providers: [
     StaffAuthService,
+    TotpService,
+    ApiKeysService,
     CustomerAuthService,
     UsersService,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,12 +1,4 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -14,13 +6,13 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
-import { ApiKeyScope, Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
-import { canonicalEmail, newTotpSecret, totpStep } from './credentials';
-import { SecretBox } from '../platform/privacy/secret-box';
+import { Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
+import { canonicalEmail } from './credentials';
+import { TotpService } from './totp.service';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
-import { Forbidden, NotFound } from '../platform/http/domain-error';
+import { Forbidden } from '../platform/http/domain-error';
 
 export interface IssuedToken {
   token: string;
@@ -28,24 +20,12 @@ export interface IssuedToken {
   expiresAt: Date | null;
 }
 
-export interface NewApiKey {
-  /** Whose key: yourself (default) or a named service account. */
-  userId?: string;
-  name: string;
-  scopes?: ApiKeyScope[];
-  expiresInDays?: number;
-}
-
-type StaffPrincipal = Extract<Principal, { type: 'staff' }>;
-
 const LOGIN_WINDOW_SECONDS = 900;
 
 @Injectable()
 export class StaffAuthService {
   /** Checked when the user is missing, inactive or has no password, so every answer costs one scrypt. */
   private dummyHash?: Promise<string>;
-  /** Seals TOTP secrets at rest: a copy of the database alone cannot mint authenticator codes. */
-  private readonly totpBox: SecretBox;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -53,9 +33,8 @@ export class StaffAuthService {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {
-    this.totpBox = new SecretBox(config.privacy.secretsKey, 'staff-totp');
-  }
+    private readonly totp: TotpService,
+  ) {}
 
   /**
    * Signs a person in. Attempts are counted before the password is checked (atomic INCR), so parallel
@@ -107,10 +86,10 @@ export class StaffAuthService {
           message: 'This account needs a code from its authenticator app',
           code: 'totp_required',
         });
-      const step = totpStep(this.openTotp(user!.totpSecret!), totp, this.clock.now());
-      if (step === null)
+      const check = await this.totp.check(user!.id, user!.totpSecret!, totp);
+      if (check === 'invalid')
         await this.failed(actor, user!.id, 'auth.totp_failed', 'Invalid authenticator code', 'totp_invalid');
-      if (!(await this.acceptTotpStep(this.db.manager, user!.id, step!, user!.totpSecret!)))
+      if (check === 'replayed')
         await this.failed(
           actor,
           user!.id,
@@ -162,34 +141,6 @@ export class StaffAuthService {
     return this.dummyHash;
   }
 
-  /** The base32 secret: sealed values are opened; a plain one predates sealing (sealed at acceptance). */
-  private openTotp(stored: string): string {
-    return SecretBox.isSealed(stored) ? this.totpBox.open(stored) : stored;
-  }
-
-  /**
-   * Accepts a code's time step once: a conditional UPDATE takes only a step later than the last accepted,
-   * so a code read over a shoulder or replayed from a log cannot sign in again within its 90-second window,
-   * even by parallel requests. Seals a secret still stored in plain text.
-   */
-  private async acceptTotpStep(
-    m: EntityManager,
-    userId: string,
-    step: number,
-    stored: string,
-  ): Promise<boolean> {
-    const set = SecretBox.isSealed(stored)
-      ? { totpLastStep: String(step) }
-      : { totpLastStep: String(step), totpSecret: this.totpBox.seal(stored) };
-    const res = await m
-      .createQueryBuilder()
-      .update(StaffUser)
-      .set(set)
-      .where('id = :userId AND (totp_last_step IS NULL OR totp_last_step < :step)', { userId, step })
-      .execute();
-    return (res.affected ?? 0) > 0;
-  }
-
   /** Supervisors and admins must use a second factor when STAFF_TOTP_REQUIRED (production default). */
   needsSecondFactor(role: string): boolean {
     return this.config.auth.totpRequired && (SECOND_FACTOR_ROLES as readonly string[]).includes(role);
@@ -223,112 +174,6 @@ export class StaffAuthService {
       return res.affected ?? 0;
     };
     return manager ? run(manager) : this.db.transaction(run);
-  }
-
-  /** Starts TOTP enrolment for the signed-in person: a new secret, pending until a code confirms it. */
-  async startTotp(p: StaffPrincipal, actor: Actor): Promise<{ secret: string; uri: string }> {
-    return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, {
-        where: { id: p.userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!user) throw new NotFoundException('No such user');
-      if (user.totpEnabledAt)
-        throw new ConflictException('An authenticator is already set up; an admin can reset it');
-      const { secret, uri } = newTotpSecret(user.email);
-      await m.update(
-        StaffUser,
-        { id: user.id },
-        { totpSecret: this.totpBox.seal(secret), totpLastStep: null },
-      );
-      await this.audit.record(m, actor, {
-        action: 'auth.totp_setup',
-        targetType: 'staff_user',
-        targetId: user.id,
-      });
-      return { secret, uri };
-    });
-  }
-
-  /** Confirms enrolment with a first code; the current session counts as signed in with a second factor. */
-  async confirmTotp(p: StaffPrincipal, code: string, actor: Actor): Promise<{ enabled: true }> {
-    return this.db.transaction(async (m) => {
-      const user = await m
-        .getRepository(StaffUser)
-        .createQueryBuilder('u')
-        .addSelect('u.totpSecret')
-        .where('u.id = :id', { id: p.userId })
-        .setLock('pessimistic_write')
-        .getOne();
-      if (!user?.totpSecret || user.totpEnabledAt)
-        throw new ConflictException('Start the authenticator set-up first');
-      const step = totpStep(this.openTotp(user.totpSecret), code, this.clock.now());
-      if (step === null)
-        throw new UnauthorizedException({ message: 'Invalid authenticator code', code: 'totp_invalid' });
-      await this.acceptTotpStep(m, user.id, step, user.totpSecret);
-      await m.update(StaffUser, { id: user.id }, { totpEnabledAt: this.clock.now() });
-      await m.update(StaffToken, { id: p.tokenId }, { mfa: true });
-      await this.audit.record(m, actor, {
-        action: 'auth.totp_enabled',
-        targetType: 'staff_user',
-        targetId: user.id,
-      });
-      return { enabled: true as const };
-    });
-  }
-
-  /**
-   * An API key for yourself or for a named service account (which has no password and never approves).
-   * A key never creates keys; every key has scopes and an expiry.
-   */
-  async createApiKey(
-    p: StaffPrincipal,
-    input: NewApiKey,
-    actor: Actor,
-  ): Promise<IssuedToken & { scopes: string[] }> {
-    if (p.via !== 'session') throw new ForbiddenException('An API key cannot create API keys; sign in');
-    const userId = input.userId ?? p.userId;
-    const days = input.expiresInDays ?? Math.min(90, this.config.auth.apiKeyMaxDays);
-    if (days > this.config.auth.apiKeyMaxDays)
-      throw new ForbiddenException(`API keys live at most ${this.config.auth.apiKeyMaxDays} days`);
-    const scopes = [...new Set(input.scopes?.length ? input.scopes : ['read'])].sort();
-    return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, { where: { id: userId } });
-      if (!user || !user.active) throw new NotFoundException('No such active user');
-      if (user.id !== p.userId && !user.serviceAccount)
-        throw new ForbiddenException('API keys are only for yourself or a named service account');
-      const expiresAt = new Date(this.clock.now().getTime() + days * 86_400_000);
-      const t = await this.issue(m, userId, 'api_key', input.name, scopes, false, expiresAt);
-      await this.audit.record(m, actor, {
-        action: 'api_key.create',
-        targetType: 'staff_token',
-        targetId: t.tokenId,
-        summary: { userId, name: input.name, scopes, expiresAt },
-      });
-      return { ...t, scopes };
-    });
-  }
-
-  listApiKeys(): Promise<StaffToken[]> {
-    return this.db
-      .getRepository(StaffToken)
-      .find({ where: { kind: 'api_key' }, order: { createdAt: 'DESC' } });
-  }
-
-  async revokeApiKey(id: string, actor: Actor): Promise<void> {
-    await this.db.transaction(async (m) => {
-      const res = await m.update(
-        StaffToken,
-        { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: this.clock.now() },
-      );
-      if (!res.affected) throw new NotFound('No such active API key');
-      await this.audit.record(m, actor, {
-        action: 'api_key.revoke',
-        targetType: 'staff_token',
-        targetId: id,
-      });
-    });
   }
 
   /**
@@ -392,7 +237,7 @@ export class StaffAuthService {
    * A new session or key: a session lives STAFF_TOKEN_TTL_MINUTES (by the Clock, as resolve() compares);
    * an API key's expiry is given.
    */
-  private async issue(
+  async issue(
     m: EntityManager,
     userId: string,
     kind: 'session' | 'api_key',

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BreachReportService } from './breach-report.service';
+import { CampaignPauseAlerts } from './campaign-pause-alerts';
 import { IncidentEvents } from './incident-events';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
@@ -37,6 +38,7 @@ import { UpdateTemplatesService } from './update-templates.service';
     IncidentEvents,
     IncidentsProcessor,
     IncidentsScheduler,
+    CampaignPauseAlerts,
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
 })

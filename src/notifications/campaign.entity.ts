@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export type CampaignStatus =
   'draft' | 'approved' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
 export type AudienceType = 'analysis_run' | 'csv' | 'all_subscribers';
-export type ChannelPolicy = 'sms' | 'email' | 'both' | 'sms_else_email';
+export type ChannelPolicy = 'sms' | 'email' | 'both' | 'sms_else_email' | 'email_first';
 
 @Entity('campaigns')
 export class Campaign {
@@ -36,6 +36,10 @@ export class Campaign {
 
   @Column({ name: 'ignore_quiet_hours', type: 'boolean' })
   ignoreQuietHours!: boolean;
+
+  /** Twilio's ValidityPeriod, counted from the campaign's start: an SMS older than this fails (30036). */
+  @Column({ name: 'validity_seconds', type: 'int', nullable: true })
+  validitySeconds!: number | null;
 
   @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
   scheduledAt!: Date | null;

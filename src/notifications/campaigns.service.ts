@@ -16,8 +16,10 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES } from '../platform/locales';
 import { MESSAGE_KINDS, quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
-import { inQuietHours } from './quiet-hours';
-import { smsInfo } from '../channels/sms-segments';
+import { finishSeconds, inQuietHours, quietHoursEnd } from './quiet-hours';
+import { PACING_HEADROOM } from './send-pacer';
+import { smsInfo, smsWarnings } from '../channels/sms-segments';
+import { CampaignAlerts } from './campaign-alerts';
 import { TemplateRegistry } from './templates/template-registry';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
@@ -29,6 +31,8 @@ const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
   email: `ch.channel = 'email' AND t.email IS NOT NULL`,
   both: `ch.channel = 'sms' OR (ch.channel = 'email' AND t.email IS NOT NULL)`,
   sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
+  // Email now to everyone who can get one; the (slow, paced) SMS only to the rest.
+  email_first: `(ch.channel = 'email' AND t.email IS NOT NULL AND NOT t.email_opt_out) OR (ch.channel = 'sms' AND (t.email IS NULL OR t.email_opt_out))`,
 };
 
 /** The ids a build wrote (null when the audience was empty). */
@@ -54,6 +58,7 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
+    private readonly alerts: CampaignAlerts,
     @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
@@ -95,7 +100,10 @@ export class CampaignsService {
           status: 'draft',
           vars,
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
+          validitySeconds: dto.validityPeriodSeconds ?? null,
           createdBy: actor.id ?? 'system',
+          // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
+          createdAt: this.clock.now(),
         }),
       );
       await this.audit.record(m, actor, {
@@ -124,31 +132,70 @@ export class CampaignsService {
     const { rows, audience, without_email } = await this.db.transaction((m) => this.previewCounts(m, c));
     const n = this.config.notifications;
     let sms = 0;
+    let smsSegments = 0;
     let email = 0;
     let costPence = 0;
+    const warnings: string[] = [];
     const perLocale = rows.map((r) => {
       const count = Number(r.n);
       if (r.channel === 'sms') {
-        const segments = smsInfo(
+        const info = smsInfo(
           this.templates.render(c.kind, r.locale, 'sms', this.templates.sampleVars(c.kind, c.vars)).text,
-        ).segments;
+        );
         sms += count;
-        costPence += count * segments * n.smsCostPencePerSegment;
-        return { channel: r.channel, locale: r.locale, count, segments };
+        smsSegments += count * info.segments;
+        costPence += count * info.segments * n.smsCostPencePerSegment;
+        warnings.push(...smsWarnings(r.locale, info));
+        return {
+          channel: r.channel,
+          locale: r.locale,
+          count,
+          segments: info.segments,
+          encoding: info.encoding,
+        };
       }
       email += count;
       costPence += count * n.emailCostPence;
       return { channel: r.channel, locale: r.locale, count };
     });
-    const eta = (count: number, rate: number) => (rate > 0 ? Math.ceil(count / rate) : null);
+    // Started now, its SMS would wait for the end of quiet hours first (shown to comms; in the ETA below).
+    const quietUntil = sms > 0 ? this.smsHeldUntil(c) : null;
+    const waitSeconds = quietUntil
+      ? Math.ceil((quietUntil.getTime() - this.clock.now().getTime()) / 1000)
+      : 0;
+    // SMS go at the pool's segment rate (97% of it: the pacer's headroom), only outside quiet hours.
+    const quiet = !c.ignoreQuietHours && quietKinds().includes(c.kind) ? n.quietHours : null;
+    const smsEta =
+      n.smsRatePerSecond > 0
+        ? finishSeconds(
+            smsSegments / (n.smsRatePerSecond * PACING_HEADROOM),
+            this.clock.now(),
+            quiet,
+            n.quietHoursTz,
+          )
+        : null;
+    const emailEta =
+      n.emailRatePerSecond > 0 ? Math.ceil(email / (n.emailRatePerSecond * PACING_HEADROOM)) : null;
     return {
       audience,
       withoutEmail: without_email,
       messages: { sms, email },
+      smsSegments,
       perLocale,
       costPence,
-      etaSeconds: { sms: eta(sms, n.smsRatePerSecond), email: eta(email, n.emailRatePerSecond) },
+      quietHours: { smsWaitUntil: quietUntil?.toISOString() ?? null, waitSeconds },
+      senders: n.smsSenders.map((x) => ({ sender: x.id, segmentsPerSecond: x.segmentsPerSecond })),
+      segmentsPerSecond: n.smsRatePerSecond,
+      etaSeconds: { sms: smsEta, email: emailEta },
+      warnings,
     };
+  }
+
+  /** When the campaign's SMS held by quiet hours now would be released (null: not held now). */
+  private smsHeldUntil(c: Campaign): Date | null {
+    const n = this.config.notifications;
+    if (c.ignoreQuietHours || !quietKinds().includes(c.kind)) return null;
+    return quietHoursEnd(this.clock.now(), n.quietHours, n.quietHoursTz);
   }
 
   /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
@@ -281,6 +328,7 @@ export class CampaignsService {
     action: CampaignAction,
     actor: Actor,
     at?: Date,
+    why?: Record<string, unknown>,
   ): Promise<boolean> {
     const [, n] = await m.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
@@ -297,7 +345,7 @@ export class CampaignsService {
       action: `campaign.${action}`,
       targetType: 'campaign',
       targetId: id,
-      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}) },
+      summary: { from, to, ...(at ? { scheduledAt: at.toISOString() } : {}), ...why },
     });
     return true;
   }
@@ -396,6 +444,62 @@ export class CampaignsService {
     return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
   }
 
+  /**
+   * A provider refusal that every other message of the campaign would meet too (carrier filtering of its
+   * content, the account's configuration). A running campaign is paused, audited, and the registered alert
+   * handlers run (the incidents module emails comms and supervisors), all in one transaction; only the first
+   * such refusal moves it (the others find it paused). A person fixes the content, sender or account and
+   * resumes it; its held rows are sent then. A refusal that comes back when the campaign is no longer running
+   * (a delivery callback after it finished, or while a person had paused it) cannot stop anything, but is
+   * audited and alerted once per campaign and code (`campaign_provider_alerts`), however many messages it hit.
+   * Answers what it did.
+   */
+  async pauseForProvider(id: string, code: string, action: string): Promise<'paused' | 'alerted' | 'none'> {
+    const actor: Actor = { type: 'system', id: 'provider' };
+    return this.db.transaction(async (m) => {
+      const c = await m.findOneBy(Campaign, { id });
+      if (!c) return 'none';
+      const first =
+        (
+          await m.query(
+            `INSERT INTO campaign_provider_alerts (campaign_id, code, alerted_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING code`,
+            [id, code, this.clock.now()],
+          )
+        ).length > 0;
+      const fix =
+        action === 'content'
+          ? 'the carrier filtered the message; change its content or sender'
+          : 'the SMS account refused it (credentials, region or sender); fix the account';
+      const raise = (paused: boolean) =>
+        this.alerts.raise(m, {
+          campaignId: id,
+          campaignName: c.name,
+          code,
+          action,
+          reason: `${code}: ${fix}${paused ? ', then resume' : ' before sending it again'}`,
+          paused,
+        });
+      if (await this.move(m, id, 'running', 'paused', 'pause', actor, undefined, { code, action })) {
+        await raise(true);
+        this.logger.error(`campaign ${id} paused by the provider's ${code} (${action}); comms alerted`);
+        return 'paused';
+      }
+      if (!first) return 'none';
+      await this.audit.record(m, actor, {
+        action: 'campaign.provider_refusal',
+        targetType: 'campaign',
+        targetId: id,
+        summary: { code, action, status: c.status },
+      });
+      await raise(false);
+      this.logger.error(
+        `campaign ${id} (${c.status}) refused by the provider's ${code} (${action}); comms alerted`,
+      );
+      return 'alerted';
+    });
+  }
+
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
   async startDue(): Promise<void> {
     const due: Array<{ id: string }> = await this.db.query(
@@ -443,6 +547,7 @@ export class CampaignsService {
     return {
       id: c.id,
       status: c.status,
+      hold: this.hold(c, byStatus, remaining),
       build: c.buildReport,
       totals,
       byChannel: byStatus,
@@ -450,6 +555,34 @@ export class CampaignsService {
       ratePerSecond: Math.round(ratePerSecond * 10) / 10,
       etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
     };
+  }
+
+  /**
+   * Why the campaign is not sending as fast as it could, in the words the console shows: paused by staff,
+   * SMS held by quiet hours (until when), or paced by the configured rate limit; null when nothing holds it.
+   */
+  private hold(
+    c: Campaign,
+    byStatus: Array<{ channel: string; status: string; n: number }>,
+    remaining: number,
+  ): { reason: 'paused' | 'quiet_hours' | 'rate_limit'; until?: string; perSecond?: number } | null {
+    if (c.status === 'paused') return { reason: 'paused' };
+    if (c.status !== 'running' || remaining === 0) return null;
+    const heldSms = byStatus.some((r) => r.channel === 'sms' && r.status === 'pending' && r.n > 0);
+    const until = heldSms ? this.smsHeldUntil(c) : null;
+    if (until) return { reason: 'quiet_hours', until: until.toISOString() };
+    const n = this.config.notifications;
+    const limited = byStatus.filter(
+      (r) =>
+        ['pending', 'queued', 'sending'].includes(r.status) &&
+        (r.channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond) > 0,
+    );
+    if (limited.length)
+      return {
+        reason: 'rate_limit',
+        perSecond: limited[0].channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond,
+      };
+    return null;
   }
 
   /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */

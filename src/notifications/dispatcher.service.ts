@@ -98,10 +98,16 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       )),
     ];
     // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
-    const requeued = await this.outbox.requeue(lost);
+    const requeued = await this.outbox.requeue(
+      lost,
+      this.config.notifications.sendStaleSeconds,
+      this.clock.now(),
+    );
     if (requeued) this.logger.warn(`sweep: ${requeued} message(s) had lost their job; re-enqueued`);
     await this.campaigns.startDue();
     await this.campaigns.completeFinished();
+    await this.outbox.pruneCallbackTokens(48);
+    await this.outbox.pruneLeases();
     return { requeued };
   }
 

@@ -85,6 +85,24 @@ export const MESSAGE_KINDS: Record<string, MessageKind> = {
     },
     channels: ['sms', 'email'],
   },
+  /** A provider refused a campaign in a way only a person can fix (content filtered, account): it is paused. */
+  'campaign-paused': {
+    vars: {
+      campaignName: 'Breach notice: affected customers',
+      reason: '30007: the carrier filtered the message; change its content or sender, then resume',
+      staffUrl: '{base}/console/campaigns/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['email'],
+  },
+  /** The same refusal, come back once the campaign could no longer be paused (it had finished): told once. */
+  'campaign-refused': {
+    vars: {
+      campaignName: 'Breach notice: affected customers',
+      reason: '30007: the carrier filtered the message; change its content or sender before sending it again',
+      staffUrl: '{base}/console/campaigns/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['email'],
+  },
   'sms-help': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-out': { vars: {}, channels: ['sms'], replyOnly: true },
   'sms-opted-in': { vars: {}, channels: ['sms'], replyOnly: true },

@@ -2,9 +2,11 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
+import { EventStreams } from '../platform/http/event-stream';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
+import { CampaignAlerts } from './campaign-alerts';
 import { CampaignsService } from './campaigns.service';
 import { DispatcherService } from './dispatcher.service';
 import { EnqueuerService } from './enqueuer.service';
@@ -14,6 +16,7 @@ import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
 import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
 import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
@@ -33,16 +36,19 @@ import { WebhooksService } from './webhooks.service';
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
     SendPacer,
+    SendLease,
     SenderService,
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    EventStreams,
     NotificationsService,
     InboundKeywords,
+    CampaignAlerts,
     WebhooksService,
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService],
+  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService, CampaignAlerts],
 })
 export class NotificationsModule {}

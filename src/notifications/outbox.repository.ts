@@ -32,6 +32,9 @@ export interface ClaimedMessage {
   known_subscriber: boolean;
   campaign_vars: Record<string, string> | null;
   ignore_quiet_hours: boolean | null;
+  /** The campaign's ValidityPeriod (seconds from its start), if any. */
+  validity_seconds: number | null;
+  campaign_started_at: Date | null;
 }
 
 export interface QueuedRow {
@@ -46,6 +49,31 @@ export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 /** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
 const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
   ELSE 2 END`;
+
+/** What a claim answers about each row (over `m` the row, `o` its state before, `c` campaign, `s` subscriber). */
+const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
+         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
+              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
+              ELSE m.to_address END AS to_address,
+         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
+         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
+              ELSE coalesce(s.sms_opt_out, false)
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
+         s.id IS NOT NULL AS known_subscriber,
+         c.vars AS campaign_vars, c.ignore_quiet_hours, c.validity_seconds,
+         c.started_at AS campaign_started_at`;
+
+/**
+ * Whether row `m`, in `sending`, was abandoned: its claimer's lease (send_workers, renewed on the database's
+ * clock) is older than `stale` seconds or gone. A row claimed without a lease (before leases existed) counts
+ * by its age on the Clock (`now`).
+ */
+const abandoned = (m: string, stale: string, now: string) =>
+  `CASE WHEN ${m}.claimed_by IS NULL
+        THEN ${m}.sending_started_at < ${now}::timestamptz - make_interval(secs => ${stale})
+        ELSE NOT EXISTS (SELECT 1 FROM send_workers w WHERE w.id = ${m}.claimed_by
+                           AND w.seen_at > now() - make_interval(secs => ${stale})) END`;
 
 /** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
 @Injectable()
@@ -121,14 +149,15 @@ export class OutboxRepository {
   }
 
   /**
-   * Claims queued rows for sending (or rows stuck in "sending" longer than `staleSeconds`, whose worker
-   * died). Leaves out rows that are not claimable: already final, paused, or being sent elsewhere.
-   * `now` is the Clock's: the start time is compared with the provider's clock when a send is retried.
+   * Claims queued rows for sending for the worker holding lease `workerId` (SendLease), or rows left in
+   * "sending" by a worker whose lease has lapsed (it died, or lost the database: `abandoned`). Leaves out rows
+   * that are not claimable: already final, paused, or being sent by a live worker. `now` is the Clock's: the
+   * start time is compared with the provider's clock when a send is retried.
    */
-  async claim(ids: string[], staleSeconds: number, now: Date): Promise<ClaimedMessage[]> {
+  async claim(ids: string[], staleSeconds: number, now: Date, workerId: string): Promise<ClaimedMessage[]> {
     const [rows] = await this.db.query(
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = $3,
-         updated_at = now()
+         claimed_by = $4, updated_at = now()
        FROM messages o
        LEFT JOIN campaigns c ON c.id = o.campaign_id
        LEFT JOIN subscribers s ON s.id = o.subscriber_id
@@ -136,23 +165,40 @@ export class OutboxRepository {
          -- a CASE, not status IN (...): that would let the planner scan every in-flight row by the partial
          -- index instead of looking the batch up by key, as it did when fresh rows had no statistics yet
          AND CASE m.status WHEN 'queued' THEN true
-                           WHEN 'sending' THEN m.sending_started_at < $3::timestamptz - make_interval(secs => $2)
+                           WHEN 'sending' THEN ${abandoned('m', '$2', '$3')}
                            ELSE false END
          AND (o.campaign_id IS NULL OR c.status = 'running')
-       RETURNING m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
-         -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
-         CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
-              THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
-              ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
-         CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
-              ELSE coalesce(s.sms_opt_out, false)
-                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
-         s.id IS NOT NULL AS known_subscriber,
-         c.vars AS campaign_vars, c.ignore_quiet_hours`,
-      [ids, staleSeconds, now],
+       RETURNING ${CLAIMED_COLUMNS}`,
+      [ids, staleSeconds, now, workerId],
     );
     return rows;
+  }
+
+  /**
+   * Puts a row this worker claimed back in the queue (its lease lapsed before the provider call, so another
+   * worker may take it), keeping its start time so that whoever sends it asks the provider first. Only while
+   * the row is still this worker's own claim.
+   */
+  async unclaim(id: string, workerId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE messages SET status = 'queued', claimed_by = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'sending' AND claimed_by = $2`,
+      [id, workerId],
+    );
+  }
+
+  /**
+   * The rows as a claim would answer them, without claiming: what the pacer needs to count an SMS's segments
+   * before it reserves their slot (and before a claimed row would wait for it).
+   */
+  async peek(ids: string[]): Promise<ClaimedMessage[]> {
+    return this.db.query(
+      `SELECT ${CLAIMED_COLUMNS} FROM messages m JOIN messages o ON o.id = m.id
+       LEFT JOIN campaigns c ON c.id = m.campaign_id
+       LEFT JOIN subscribers s ON s.id = m.subscriber_id
+       WHERE m.id = ANY($1::bigint[])`,
+      [ids],
+    );
   }
 
   /** Why a row could not be claimed: its status and its campaign's. */
@@ -238,24 +284,48 @@ export class OutboxRepository {
     );
   }
 
-  /** Applies a delivery callback: idempotent, and never moves a message back to an earlier state. */
+  /**
+   * Applies a delivery callback: idempotent, and never moves a message back to an earlier state. With Twilio's
+   * `I-Twilio-Idempotency-Token`, a callback already applied is recognised in the same transaction (a retried
+   * callback changes nothing, and the actions its error code starts run once). Answers the row it changed, or
+   * null (unknown, out of order, or a repeat).
+   */
   async applyDelivery(
     id: string,
     providerId: string,
     status: DeliveryStatus,
     errorCode?: string,
-  ): Promise<boolean> {
-    const [rows] = await this.db.query(
-      `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
-         sent_at = coalesce(sent_at, now()), vars = NULL,
-         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-         error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
-       WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
-         AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
-       RETURNING id`,
-      [id, providerId, status, errorCode ?? null],
+    token?: string,
+  ): Promise<{ campaignId: string | null; toAddress: string } | null> {
+    return this.db.transaction(async (m) => {
+      if (token) {
+        const fresh = await m.query(
+          `INSERT INTO twilio_callback_tokens (token) VALUES ($1) ON CONFLICT DO NOTHING RETURNING token`,
+          [token],
+        );
+        if (!fresh.length) return null;
+      }
+      const [rows] = await m.query(
+        `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
+           sent_at = coalesce(sent_at, now()), vars = NULL,
+           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+           error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
+         WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
+           AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
+         RETURNING campaign_id AS "campaignId", to_address AS "toAddress"`,
+        [id, providerId, status, errorCode ?? null],
+      );
+      return rows[0] ?? null;
+    });
+  }
+
+  /** Forgets callback tokens older than `hours` (Twilio retries a callback within minutes). */
+  async pruneCallbackTokens(hours: number): Promise<number> {
+    const [, n] = await this.db.query(
+      `DELETE FROM twilio_callback_tokens WHERE received_at < now() - make_interval(hours => $1)`,
+      [hours],
     );
-    return rows.length > 0;
+    return n;
   }
 
   /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
@@ -268,15 +338,25 @@ export class OutboxRepository {
     );
   }
 
-  /** Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. */
-  async requeue(ids: string[]): Promise<number> {
+  /**
+   * Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. A row in
+   * `sending` only once its claimer's lease has lapsed (`abandoned`): a live worker whose job was lost (Redis
+   * flushed) may be about to call the provider, or be waiting for it, and a new job would send it again.
+   */
+  async requeue(ids: string[], staleSeconds: number, now: Date): Promise<number> {
     if (!ids.length) return 0;
     const [, n] = await this.db.query(
-      `UPDATE messages SET status = 'pending', updated_at = now()
-       WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending')`,
-      [ids],
+      `UPDATE messages m SET status = 'pending', updated_at = now()
+       WHERE m.id = ANY($1::bigint[])
+         AND (m.status = 'queued' OR (m.status = 'sending' AND ${abandoned('m', '$2', '$3')}))`,
+      [ids, staleSeconds, now],
     );
     return n ?? 0;
+  }
+
+  /** Forgets the leases of workers gone for a day (their rows were taken over long ago). */
+  async pruneLeases(): Promise<void> {
+    await this.db.query(`DELETE FROM send_workers WHERE seen_at < now() - interval '1 day'`);
   }
 
   async isOptedOut(msisdnHmac: string): Promise<boolean> {

@@ -36,3 +36,30 @@ describe('startCaps', () => {
     expect(startCaps(100)[1]).toEqual({ starts: 97, windowUs: 1_000_000 });
   });
 });
+
+describe('startCaps for multi-segment sends', () => {
+  /** The most units any half-open window holds when sends of `units` leave exactly on their slots. */
+  const mostIn = (windowUs: number, units: number, interval: number) => {
+    const starts = Array.from({ length: 3000 }, (_, k) => k * units * interval);
+    let worst = 0;
+    for (let i = 0, j = 0; i < starts.length; i++) {
+      while (starts[i] - starts[j] >= windowUs) j++;
+      worst = Math.max(worst, (i - j + 1) * units);
+    }
+    return worst;
+  };
+
+  it('never holds back evenly paced sends of 2 segments, and never allows above the rate', () => {
+    for (const rate of [10, 40, 100, 250, 1000]) {
+      const interval = pacingIntervalUs(rate);
+      const [wide, second] = startCaps(rate, 2);
+      expect(wide.starts).toBe(rate);
+      expect(second.starts).toBeLessThanOrEqual(rate);
+      expect(mostIn(wide.windowUs, 2, interval)).toBeLessThanOrEqual(wide.starts);
+      expect(mostIn(second.windowUs, 2, interval)).toBeLessThanOrEqual(second.starts);
+    }
+    // the case that held sends back with one-segment caps: 2-segment messages at 250/s put 244 in a second
+    expect(startCaps(250, 1)[1].starts).toBe(243);
+    expect(startCaps(250, 2)[1].starts).toBe(244);
+  });
+});

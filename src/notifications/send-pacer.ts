@@ -7,7 +7,7 @@ import type { Channel } from './message-kinds';
 /** Sends are spaced for 97% of the configured rate: the 3% absorbs timer and network jitter (see below). */
 export const PACING_HEADROOM = 0.97;
 
-/** Microseconds between two sends of a channel limited to `ratePerSecond` (fleet-wide); 0 = no limit. */
+/** Microseconds between two units (segments, emails) of a lane limited to `ratePerSecond`; 0 = no limit. */
 export function pacingIntervalUs(ratePerSecond: number): number {
   return ratePerSecond > 0 ? Math.ceil(1_000_000 / (ratePerSecond * PACING_HEADROOM)) : 0;
 }
@@ -30,122 +30,193 @@ export const CAP_WINDOW_US = Math.floor(1_000_000 / PACING_HEADROOM);
  * Evenly paced sends meet both (a slot is at least 1.031 s after the `rate`-th slot before it), so only
  * bunched sends ever wait.
  */
-export function startCaps(ratePerSecond: number): StartCap[] {
+export function startCaps(ratePerSecond: number, units = 1): StartCap[] {
   const interval = pacingIntervalUs(ratePerSecond);
   if (!interval) return [];
+  // A send of `units` (an SMS's segments) takes `units` slots: evenly paced sends of that size put at most
+  // units × ceil(window / (units × interval)) units in a window, which the second cap must allow.
+  const scheduled = (windowUs: number) => units * Math.ceil(windowUs / (units * interval));
   return [
     { starts: ratePerSecond, windowUs: CAP_WINDOW_US },
-    { starts: Math.ceil(1_000_000 / interval), windowUs: 1_000_000 },
+    {
+      starts: Math.min(ratePerSecond, Math.max(Math.ceil(1_000_000 / interval), scheduled(1_000_000))),
+      windowUs: 1_000_000,
+    },
   ];
 }
 
 /**
- * Reserves the next `ARGV[2]` send slots of a channel, `ARGV[1]` µs apart, on Redis's clock (one clock for
- * every worker), and answers the first slot and the time now (µs). A channel idle for a while starts again
- * from now: unused slots are not saved up into a burst.
+ * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` whose next free slot comes first (among lanes
+ * idle since before now, the one idle longest, so a pool that is not kept busy still shares out), each lane's
+ * units `ARGV[i + 1]` µs apart, on Redis's clock (one clock for every worker); answers the lane's index, its
+ * slot and the time now (µs). A lane idle for a while starts again from now: unused slots are not saved up
+ * into a burst. The key lives as long as its schedule reaches ahead, plus a minute.
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], string.format('%.0f', slot + tonumber(ARGV[1]) * tonumber(ARGV[2])), 'PX', 60000)
-return {string.format('%.0f', slot), string.format('%.0f', now)}`;
+local best, free = 1, nil
+for i = 1, #KEYS do
+  local f = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if not free or f < free then best, free = i, f end
+end
+local slot = math.max(now, free)
+local nextSlot = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[1])
+redis.call('SET', KEYS[best], string.format('%.0f', nextSlot), 'PX', math.floor((nextSlot - now) / 1000) + 60000)
+return {best - 1, string.format('%.0f', slot), string.format('%.0f', now)}`;
 
 /**
- * Admits a send now if, for every (count, window) pair in ARGV, fewer than `count` sends of the channel started
- * within the last `window` µs (Redis's clock), recording its start; else answers how many µs until they have.
- * The starts are a list, newest first, as long as the first count: a start is admitted only when the
- * count-th start before it is at least a window old, so no window ever holds more than its count of starts,
- * whatever the workers do.
+ * Admits a send of `ARGV[1]` units now if, for every (count, window) pair after it, at most `count - units`
+ * units of the lane started within the last `window` µs (Redis's clock), recording its units' start; else
+ * answers how many µs until that holds. The starts are a list, newest first, one entry a unit, as long as the
+ * first (largest) count: so no window ever holds more than its count of units, whatever the workers do.
  */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local units = tonumber(ARGV[1])
 local wait = 0
-for i = 1, #ARGV, 2 do
-  local before = redis.call('LINDEX', KEYS[1], tonumber(ARGV[i]) - 1)
+for i = 2, #ARGV, 2 do
+  local before = redis.call('LINDEX', KEYS[1], math.max(0, tonumber(ARGV[i]) - units))
   if before then wait = math.max(wait, tonumber(before) + tonumber(ARGV[i + 1]) - now) end
 end
 if wait > 0 then return {0, string.format('%.0f', wait)} end
-redis.call('LPUSH', KEYS[1], string.format('%.0f', now))
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+for _ = 1, units do redis.call('LPUSH', KEYS[1], string.format('%.0f', now)) end
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('PEXPIRE', KEYS[1], 60000)
 return {1, string.format('%.0f', now)}`;
 
+/** A paced lane: one SMS sender (units are segments), or the email channel (units are messages). */
+export interface Lane {
+  /** The sender (`From` or Messaging Service SID) for SMS; null for email. */
+  sender: string | null;
+  ratePerSecond: number;
+}
+
+/** One send of a job, as the pacer placed it. */
+export interface PacedSend {
+  /** The sender of the pool it goes from (`From` or Messaging Service SID); null for email. */
+  from: string | null;
+  /**
+   * Resolves once the caps have admitted `units` for this send: at once when its reservation covered them, else
+   * (an SMS that rendered longer than the peek said) after the extra units are admitted on its lane.
+   */
+  cover(units: number): Promise<void>;
+}
+
+/** What a job's sends got: a wait that resolves when send `i` may start, and each send's placement. */
+export interface Turn {
+  go(i: number): Promise<void>;
+  send(i: number): PacedSend;
+}
+
 /**
- * The per-channel rate limit (SMS_RATE_PER_SECOND, EMAIL_RATE_PER_SECOND), global across every worker, in two
- * parts, both in Redis:
- * - a schedule: each send first reserves its own time slot and waits for it, so sends leave evenly spaced
- *   (`rate × 0.97` a second) rather than in bursts, and the average stays at 97% of the rate while there is work;
- * - hard caps, checked right before the provider call (ADMIT, `startCaps`): at most `rate` starts in any
+ * The send rate limits, global across every worker, in Redis. SMS are paced in SEGMENTS per second per sender
+ * of the pool (SMS_SENDERS, SMS_RATE_PER_SECOND: Twilio's limit counts segments, and each sender has its
+ * own), email in messages per second (EMAIL_RATE_PER_SECOND). Each lane has two parts:
+ * - a schedule: each send first reserves its units on the pool's lane with the earliest free slot (so the
+ *   senders share the work in proportion to their rates, and the pool's total is the sum) and waits for it,
+ *   so sends leave evenly spaced (`rate × 0.97` units a second) rather than in bursts;
+ * - hard caps, checked right before the provider call (ADMIT, `startCaps`): at most `rate` units in any
  *   1.031 s and at most the schedule's count (97 at 100/s) in any second. Sends that left their slots late (a
  *   stalled event loop, a busy CPU) and would bunch up wait instead, so the provider sees at most `rate` in
- *   any sliding second as long as the delays between our start and its clock differ by less than 31 ms. The
- *   schedule alone could not promise that: late sends bunched.
+ *   any sliding second as long as the delays between our start and its clock differ by less than 31 ms.
  *
- * The wait happens before a row is claimed, up to CLAIM_LEAD_MS before its slot, and the rest right before the
- * provider call: a long wait (many jobs, a low rate) never makes a claimed row look abandoned to the sweeper or
- * another worker, and the claim's own time does not jitter the sends.
+ * The wait happens before a row is claimed (the sender claims each row only once `go` has resolved, right
+ * before the provider call): a claimed row never waits for the pacer, however many jobs share a low rate, so a
+ * claim cannot go stale while its worker lives and be taken again (the sweeper and other workers treat a
+ * claim older than SEND_STALE_SECONDS as abandoned). An unlimited pool spreads its sends over its senders in
+ * turn.
  */
 @Injectable()
 export class SendPacer {
+  private roundRobin = 0;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
   ) {}
 
+  /** The lanes of a channel: one per SMS sender, one for email. */
+  lanes(channel: Channel): Lane[] {
+    const n = this.config.notifications;
+    if (channel === 'email') return [{ sender: null, ratePerSecond: n.emailRatePerSecond }];
+    return n.smsSenders.map((x) => ({ sender: x.id, ratePerSecond: x.segmentsPerSecond }));
+  }
+
+  /** Whether a channel is paced (every lane has a rate: the config refuses a pool only partly limited). */
+  limited(channel: Channel): boolean {
+    return this.lanes(channel).every((l) => l.ratePerSecond > 0);
+  }
+
   /**
-   * Reserves `sends` consecutive slots on `channel` and resolves CLAIM_LEAD_MS before the first; the function
-   * it returns resolves at slot `i` once the caps admit the send (both at once on a channel without a limit).
+   * Reserves each send's units (segments of an SMS; 1 an email) on a lane; `go(i)` resolves at send `i`'s slot
+   * once the caps admit it (at once without a limit).
    */
-  async turn(channel: Channel, sends = 1): Promise<(i: number) => Promise<void>> {
-    const slot = await this.reserve(channel, sends);
-    if (!slot) return now;
-    const interval = this.intervalUs(channel) / 1000;
-    const due = performance.now() + (slot.slotUs - slot.nowUs) / 1000;
-    await sleepUntil(due - CLAIM_LEAD_MS);
-    return async (i) => {
-      await sleepUntil(due + i * interval);
-      await this.admit(channel);
+  async turn(channel: Channel, units: number[]): Promise<Turn> {
+    const lanes = this.lanes(channel);
+    if (!this.limited(channel)) {
+      const senders = units.map(() => lanes[this.roundRobin++ % lanes.length].sender);
+      return { go: now, send: (i) => ({ from: senders[i], cover: now }) };
+    }
+    const slots: Array<{ lane: number; slotUs: number; nowUs: number }> = [];
+    for (const u of units) slots.push((await this.reserve(channel, u))!);
+    const local = performance.now();
+    const dues = slots.map((s) => local + (s.slotUs - s.nowUs) / 1000);
+    const admitted = units.map(() => 0);
+    return {
+      go: async (i) => {
+        await sleepUntil(dues[i]);
+        await this.admit(channel, units[i], slots[i].lane);
+        admitted[i] = units[i];
+      },
+      send: (i) => ({
+        from: lanes[slots[i].lane].sender,
+        cover: async (n) => {
+          if (n <= admitted[i]) return;
+          await this.admit(channel, n - admitted[i], slots[i].lane);
+          admitted[i] = n;
+        },
+      }),
     };
   }
 
   /**
-   * Waits until the hard caps let a send of `channel` start now, and records its start; resolves with the
-   * start on Redis's clock (µs), or null on a channel without a limit.
+   * Waits until the hard caps of a lane let a send of `units` start now, and records its start; resolves with
+   * the start on Redis's clock (µs), or null on a channel without a limit.
    */
-  async admit(channel: Channel): Promise<number | null> {
-    const caps = startCaps(this.rate(channel)).flatMap((c) => [c.starts, c.windowUs]);
+  async admit(channel: Channel, units = 1, lane = 0): Promise<number | null> {
+    const l = this.lanes(channel)[lane];
+    const n = Math.min(units, l.ratePerSecond);
+    const caps = startCaps(l.ratePerSecond, n).flatMap((c) => [c.starts, c.windowUs]);
     if (!caps.length) return null;
-    const key = `${this.config.redis.prefix}:pace-starts:${channel}`;
+    const key = `${this.config.redis.prefix}:pace-starts:${laneKey(channel, l)}`;
     for (;;) {
-      const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, ...caps)) as [number, string];
+      const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, n, ...caps)) as [number, string];
       if (admitted) return Number(us);
       await new Promise((r) => setTimeout(r, Math.ceil(Number(us) / 1000)));
     }
   }
 
-  /** The slot reserved for the first of `sends` messages, on Redis's clock; null without a limit. */
-  async reserve(channel: Channel, sends = 1): Promise<{ slotUs: number; nowUs: number } | null> {
-    const interval = this.intervalUs(channel);
-    if (!interval) return null;
-    const key = `${this.config.redis.prefix}:pace:${channel}`;
-    const [slot, now] = (await this.redis.eval(RESERVE, 1, key, interval, sends)) as [string, string];
-    return { slotUs: Number(slot), nowUs: Number(now) };
-  }
-
-  private intervalUs(channel: Channel): number {
-    return pacingIntervalUs(this.rate(channel));
-  }
-
-  private rate(channel: Channel): number {
-    const n = this.config.notifications;
-    return channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond;
+  /** The lane and slot reserved for a send of `units`, on Redis's clock; null without a limit. */
+  async reserve(
+    channel: Channel,
+    units = 1,
+  ): Promise<{ lane: number; slotUs: number; nowUs: number } | null> {
+    if (!this.limited(channel)) return null;
+    const lanes = this.lanes(channel);
+    const keys = lanes.map((l) => `${this.config.redis.prefix}:pace:${laneKey(channel, l)}`);
+    const intervals = lanes.map((l) => pacingIntervalUs(l.ratePerSecond));
+    const [lane, slot, now] = (await this.redis.eval(RESERVE, keys.length, ...keys, units, ...intervals)) as [
+      number,
+      string,
+      string,
+    ];
+    return { lane: Number(lane), slotUs: Number(slot), nowUs: Number(now) };
   }
 }
 
-/** How long before its slot a send is let go to claim its row and render (both take milliseconds). */
-const CLAIM_LEAD_MS = 50;
+const laneKey = (channel: Channel, l: Lane) => (l.sender === null ? channel : `${channel}:${l.sender}`);
 
 const now = () => Promise.resolve();
 

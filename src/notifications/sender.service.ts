@@ -6,7 +6,8 @@ import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
-import { MESSAGE_KINDS } from './message-kinds';
+import { Channel, MESSAGE_KINDS } from './message-kinds';
+import { CampaignsService } from './campaigns.service';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from '../channels/email-provider';
 import { ProviderError } from '../channels/provider-error';
@@ -14,7 +15,8 @@ import { SmsProvider } from '../channels/sms-provider';
 import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
-import { SendPacer } from './send-pacer';
+import { SendLease } from './send-lease';
+import { PacedSend, SendPacer } from './send-pacer';
 import { TemplateRegistry } from './templates/template-registry';
 
 /** Thrown to make BullMQ retry the job later (with the queue's exponential backoff). */
@@ -24,7 +26,9 @@ export type SendOutcome = 'sent' | 'recovered' | 'failed' | 'skipped' | 'deferre
 
 /**
  * Sends one outbox row. The row is claimed with a conditional UPDATE (so two jobs for one row cannot both
- * send), the provider is called, and the answer recorded. A row whose earlier attempt may have reached the
+ * send), the provider is called, and the answer recorded. Only the worker whose UPDATE claimed a row calls the
+ * provider for it, and it claims right before the call (a paced send after its slot has come), so a claim is
+ * never old while its worker lives. A row whose earlier attempt may have reached the
  * provider without being recorded (a worker killed mid-call) is first looked up at Twilio, so a crash
  * between "accepted" and "recorded" still yields exactly one SMS.
  *
@@ -45,6 +49,8 @@ export class SenderService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
+    private readonly campaigns: CampaignsService,
+    private readonly lease: SendLease,
     metrics: JobMetrics,
     @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
     @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
@@ -58,21 +64,38 @@ export class SenderService {
 
   async process(job: Job<SendJob>): Promise<SendOutcome[]> {
     const { ids } = job.data;
-    // A rate-limited channel reserves its send slots (fleet-wide) and waits before claiming, so a claimed row
-    // waits only moments for its slot: the provider call itself is what the pacer times.
-    const turn = await this.pacer.turn(job.queueName === SMS_QUEUE ? 'sms' : 'email', ids.length);
-    // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
-    const claimed = await this.outbox.claim(
-      ids,
-      this.config.notifications.sendStaleSeconds,
-      this.clock.now(),
-    );
-    const rows = new Map(claimed.map((r) => [r.id, r]));
-    if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, () => turn(0))]; // RetryLater: BullMQ retries
+    const channel: Channel = job.queueName === SMS_QUEUE ? 'sms' : 'email';
+    const stale = this.config.notifications.sendStaleSeconds;
+    let sends: Array<(id: string) => Promise<SendOutcome>>;
+    if (!this.pacer.limited(channel)) {
+      // Unpaced: one statement claims the whole batch and its rows go to the provider at once.
+      const turn = await this.pacer.turn(
+        channel,
+        ids.map(() => 1),
+      );
+      const rows = new Map(
+        (await this.outbox.claim(ids, stale, this.clock.now(), this.lease.id)).map((r) => [r.id, r]),
+      );
+      sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
+    } else {
+      // Paced (SMS in segments on a sender of the pool, email in messages): each send waits for its slot and
+      // the caps first, and only then claims its row, right before the provider call. A claimed row never
+      // waits for the pacer, so no claim goes stale while its worker lives: after a Redis flush the sweeper
+      // may re-enqueue a row this job still holds, and then whichever job claims it first sends it; the
+      // other finds it taken. (Claiming the batch before the waits let a row sit claimed for seconds, be
+      // taken again as abandoned, and go out twice.)
+      const turn = await this.pacer.turn(channel, await this.units(channel, ids));
+      sends = ids.map((_, i) => async (id) => {
+        await turn.go(i);
+        const [row] = await this.outbox.claim([id], stale, this.clock.now(), this.lease.id);
+        return this.processOne(id, row, job, turn.send(i));
+      });
+    }
+    if (ids.length === 1) return [await sends[0](ids[0])]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.
     const settled = await Promise.allSettled(
       ids.map((id, i) =>
-        this.processOne(id, rows.get(id), job, () => turn(i)).catch(async (e) => {
+        sends[i](id).catch(async (e) => {
           if (!(e instanceof RetryLater)) throw e;
           await this.retryAlone(id, job);
           return 'deferred' as const;
@@ -83,6 +106,25 @@ export class SenderService {
     const failure = settled.find((s) => s.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<SendOutcome>).value);
+  }
+
+  /**
+   * What each send costs the pacer: an SMS its segments (rendered from the row as a claim would read it, since
+   * the slot is reserved before the claim), an email 1. Only a paced channel needs the count.
+   */
+  private async units(channel: Channel, ids: string[]): Promise<number[]> {
+    if (channel === 'email' || !this.pacer.limited('sms')) return ids.map(() => 1);
+    const rows = new Map((await this.outbox.peek(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = rows.get(id);
+      if (!row) return 1;
+      try {
+        const code = referenceCode(this.config.privacy.pseudonymKey, row.id);
+        return this.templates.render(row.kind, row.locale, 'sms', this.varsFor(row, code)).sms?.segments ?? 1;
+      } catch {
+        return 1; // the send records the template error
+      }
+    });
   }
 
   /**
@@ -110,10 +152,10 @@ export class SenderService {
     id: string,
     row: ClaimedMessage | undefined,
     job: Job,
-    slot: () => Promise<void>,
+    send: PacedSend,
   ): Promise<SendOutcome> {
     if (!row) return this.unclaimable(id);
-    const outcome = await this.deliver(row, job, slot);
+    const outcome = await this.deliver(row, job, send);
     this.outcomes.inc({ channel: row.channel, outcome });
     return outcome;
   }
@@ -134,8 +176,8 @@ export class SenderService {
     return 'noop'; // already final
   }
 
-  /** `slot` resolves at this row's reserved send time (at once on a channel without a rate limit). */
-  private async deliver(row: ClaimedMessage, job: Job, slot: () => Promise<void>): Promise<SendOutcome> {
+  /** Called right after the claim: the row's slot has come (paced channels) or there is none. */
+  private async deliver(row: ClaimedMessage, job: Job, send: PacedSend): Promise<SendOutcome> {
     const kind = MESSAGE_KINDS[row.kind];
     if (row.channel === 'sms') {
       if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
@@ -178,13 +220,26 @@ export class SenderService {
       return 'failed';
     }
 
-    await slot();
+    if (row.channel === 'sms' && this.validityLeft(row) <= 0) {
+      await this.outbox.markFinal(row.id, 'failed', 'expired', "older than the campaign's ValidityPeriod");
+      return 'failed';
+    }
+    if (rendered.sms) await send.cover(rendered.sms.segments); // longer than the pacer reserved: wait for the rest
+    if (!this.lease.held()) {
+      // Our lease may have lapsed (the database unreachable, the process stalled): another worker may take the
+      // row as abandoned, so this one must not call the provider. The row goes back in the queue, start kept.
+      await this.outbox.unclaim(row.id, this.lease.id);
+      throw new RetryLater(`send lease not renewed; message ${row.id} put back`);
+    }
     try {
       if (row.channel === 'sms') {
+        const validity = this.validityLeft(row);
         const { providerId } = await this.sms.send({
           to: row.to_address,
           body: rendered.text,
           statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
+          from: send.from ?? undefined,
+          validityPeriod: Number.isFinite(validity) ? Math.max(1, Math.floor(validity)) : undefined,
         });
         await this.outbox.markSent(row.id, providerId, rendered.sms?.segments ?? null);
       } else {
@@ -205,13 +260,40 @@ export class SenderService {
     }
   }
 
+  /**
+   * Seconds left of the campaign's ValidityPeriod (counted from its start), Infinity without one: a breach
+   * notice held past its window (quiet hours, a pause, a backlog) fails here or at Twilio (30036) rather than
+   * arriving at 3 am.
+   */
+  private validityLeft(row: ClaimedMessage): number {
+    if (!row.validity_seconds || !row.campaign_started_at) return Infinity;
+    return row.validity_seconds - (this.clock.now().getTime() - row.campaign_started_at.getTime()) / 1000;
+  }
+
+  /** Acts on a provider's refusal by its class (providers/provider-error.ts). */
   private async failed(row: ClaimedMessage, job: Job, e: unknown): Promise<SendOutcome> {
     const err =
       e instanceof ProviderError
         ? e
-        : new ProviderError(String((e as Error)?.message ?? e), 'internal', false);
+        : new ProviderError(String((e as Error)?.message ?? e), 'internal', 'retry');
     const who = row.channel === 'sms' ? mask(row.to_address) : maskEmail(row.to_address);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    // Too fast for the provider (429, a sender's full queue): every worker of this channel holds off a moment.
+    if (err.rateLimitMs)
+      await (row.channel === 'sms' ? this.smsQueue : this.emailQueue)
+        .rateLimit(err.rateLimitMs)
+        .catch(() => undefined);
+    if (err.stopsCampaign && row.campaign_id) {
+      // The content or the account must change: the row waits (pending) for the campaign to be resumed.
+      await this.outbox.release(row.id, 'pending', {
+        code: err.code,
+        message: err.message,
+        keepStarted: false,
+      });
+      await this.campaigns.pauseForProvider(row.campaign_id, err.code, err.action);
+      this.logger.error(`message ${row.id}: ${err.code} (${err.action}); campaign ${row.campaign_id} paused`);
+      return 'deferred';
+    }
+    const lastAttempt = err.stopsCampaign || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (err.permanent || lastAttempt) {
       await this.outbox.markFinal(row.id, 'failed', err.code, err.message);
       this.logger.warn(

@@ -20,7 +20,7 @@ export class WebhooksController {
   async status(@Req() req: any, @Body() body: Record<string, string>, @Query('m') messageId?: string) {
     if (!this.webhooks.signatureValid(req.headers['x-twilio-signature'], req.originalUrl, body))
       throw new ForbiddenException('invalid Twilio signature');
-    await this.webhooks.status(messageId, body);
+    await this.webhooks.status(messageId, body, req.headers['i-twilio-idempotency-token']);
   }
 
   @Post('inbound')

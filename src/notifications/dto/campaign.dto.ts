@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsObject, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 import { Locale, LOCALES } from '../../platform/locales';
 
 export class CreateCampaignDto {
@@ -27,11 +39,35 @@ export class CreateCampaignDto {
   @IsString()
   audienceRef?: string;
 
-  @ApiProperty({ enum: ['sms', 'email', 'both', 'sms_else_email'] })
-  @IsIn(['sms', 'email', 'both', 'sms_else_email'])
-  channelPolicy!: 'sms' | 'email' | 'both' | 'sms_else_email';
+  @ApiProperty({
+    enum: ['sms', 'email', 'both', 'sms_else_email', 'email_first'],
+    description:
+      'email_first: email to everyone with an address, SMS (paced) to the rest; for SMS to all as well, use both',
+  })
+  @IsIn(['sms', 'email', 'both', 'sms_else_email', 'email_first'])
+  channelPolicy!: 'sms' | 'email' | 'both' | 'sms_else_email' | 'email_first';
 
-  @ApiPropertyOptional({ description: "values for the kind's variables (all but firstName)" })
+  @ApiPropertyOptional({
+    description:
+      "Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late",
+    minimum: 1,
+    maximum: 36000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(36000)
+  validityPeriodSeconds?: number;
+
+  @ApiPropertyOptional({
+    description: "values for the kind's variables (all but firstName)",
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      statusUrl: 'https://candor.example/status',
+    },
+  })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;
@@ -62,7 +98,11 @@ export class PreviewTemplateDto {
   @IsIn(['sms', 'email'])
   channel!: 'sms' | 'email';
 
-  @ApiPropertyOptional({ description: 'values to render with; sample data otherwise' })
+  @ApiPropertyOptional({
+    description: 'values to render with; sample data otherwise',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;

@@ -106,3 +106,30 @@ describe('hardening configuration (issue 18)', () => {
     expect(() => loadConfig({ OPS_ACCESS: 'token', OPS_TOKEN: 'short' })).toThrow(/OPS_TOKEN/);
   });
 });
+
+describe('the SMS sender pool', () => {
+  it('is TWILIO_FROM alone at SMS_RATE_PER_SECOND segments by default', () => {
+    const c = loadConfig({ TWILIO_FROM: 'Candor', SMS_RATE_PER_SECOND: '10' });
+    expect(c.notifications.smsSenders).toEqual([
+      { id: 'Candor', segmentsPerSecond: 10, messagingService: false },
+    ]);
+    expect(c.notifications.smsRatePerSecond).toBe(10);
+  });
+
+  it('lists senders with their own rates (or the default), a Messaging Service by its SID; the total is the sum', () => {
+    const mg = 'MG' + 'a'.repeat(32);
+    const c = loadConfig({ SMS_SENDERS: `Candor:10, +447911123456 ,${mg}:100`, SMS_RATE_PER_SECOND: '10' });
+    expect(c.notifications.smsSenders).toEqual([
+      { id: 'Candor', segmentsPerSecond: 10, messagingService: false },
+      { id: '+447911123456', segmentsPerSecond: 10, messagingService: false },
+      { id: mg, segmentsPerSecond: 100, messagingService: true },
+    ]);
+    expect(c.notifications.smsRatePerSecond).toBe(120);
+  });
+
+  it('refuses a malformed item, a repeated sender, and a pool only partly limited', () => {
+    expect(() => loadConfig({ SMS_SENDERS: 'Candor:ten' })).toThrow(/SMS_SENDERS/);
+    expect(() => loadConfig({ SMS_SENDERS: 'Candor:10,Candor:20' })).toThrow(/twice/);
+    expect(() => loadConfig({ SMS_SENDERS: 'Candor:10,Other' })).toThrow(/every sender a rate/);
+  });
+});

@@ -61,6 +61,8 @@ export class AppConfig {
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  /** The approvals inbox: remind deciders of what has waited this long (0 = off). */
+  readonly approvals: { reminderMinutes: number };
   /** What customers may be told: the operator, its official contacts and domains (the privacy and link rules). */
   readonly comms: {
     operatorName: string;
@@ -100,7 +102,10 @@ export class AppConfig {
   };
   readonly notifications: {
     smsMaxSegments: number;
+    /** Segments per second of the whole pool (the sum of its senders'); 0 = unlimited. */
     smsRatePerSecond: number;
+    /** The senders SMS are spread over, each with its own segment rate (0 = unlimited). */
+    smsSenders: SmsSender[];
     emailRatePerSecond: number;
     sendConcurrency: number;
     quietHours: { start: number; end: number } | null;
@@ -190,6 +195,7 @@ export class AppConfig {
       reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
     };
+    this.approvals = { reminderMinutes: env.APPROVAL_REMINDER_MINUTES };
     this.account = {
       idleMinutes: env.CUSTOMER_SESSION_IDLE_MINUTES,
       maxMinutes: env.CUSTOMER_SESSION_MAX_MINUTES,
@@ -241,9 +247,11 @@ export class AppConfig {
       recentChangeDays: env.FRAUD_RECENT_CHANGE_DAYS,
       recentPortDays: env.FRAUD_RECENT_PORT_DAYS,
     };
+    const smsSenders = parseSenderPool(env.SMS_SENDERS, env.TWILIO_FROM, env.SMS_RATE_PER_SECOND);
     this.notifications = {
       smsMaxSegments: env.SMS_MAX_SEGMENTS,
-      smsRatePerSecond: env.SMS_RATE_PER_SECOND,
+      smsRatePerSecond: smsSenders.reduce((sum, x) => sum + x.segmentsPerSecond, 0),
+      smsSenders,
       emailRatePerSecond: env.EMAIL_RATE_PER_SECOND,
       sendConcurrency: env.SEND_CONCURRENCY,
       quietHours: parseQuietHours(env.SMS_QUIET_HOURS),
@@ -298,6 +306,36 @@ function compilePattern(name: string, source: string): RegExp {
   } catch (e) {
     throw new ConfigError(`Invalid configuration:\n  ${name}: ${(e as Error).message}`);
   }
+}
+
+/** One sender of the SMS pool: a sender id or number (`From`) or a Messaging Service SID (`MG...`). */
+export interface SmsSender {
+  id: string;
+  segmentsPerSecond: number;
+  messagingService: boolean;
+}
+
+/**
+ * "Candor:10,+447911123456:10,MG...:100" → the pool; a sender without a rate gets `defaultRate`; "" → `from`
+ * alone. Either every sender has a rate or none has (a pool half unlimited has no total to pace to).
+ */
+export function parseSenderPool(spec: string, from: string, defaultRate: number): SmsSender[] {
+  const bad = (why: string) =>
+    new ConfigError(`Invalid configuration:\n  SMS_SENDERS=${JSON.stringify(spec)}: ${why}`);
+  const items = spec.trim() ? spec.split(',').map((x) => x.trim()) : [from];
+  const pool = items.map((item) => {
+    const m = item.match(/^([^:\s]+)(?::(\d+))?$/);
+    if (!m) throw bad(`"${item}" is not sender[:segmentsPerSecond]`);
+    return {
+      id: m[1],
+      segmentsPerSecond: m[2] === undefined ? defaultRate : Number(m[2]),
+      messagingService: /^MG[0-9a-f]{32}$/i.test(m[1]),
+    };
+  });
+  if (new Set(pool.map((x) => x.id)).size !== pool.length) throw bad('a sender is listed twice');
+  const limited = pool.filter((x) => x.segmentsPerSecond > 0).length;
+  if (limited && limited < pool.length) throw bad('give every sender a rate, or none');
+  return pool;
 }
 
 /** "21:00-08:00" → minutes after midnight; "" or "off" → no quiet hours. */

@@ -263,6 +263,13 @@ export class EnvSchema {
   @Max(120)
   INCIDENT_REMINDER_LEAD_MINUTES = 10;
 
+  /** An approval that has waited this long is emailed (and texted) to those who may decide it; 0 = never. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  APPROVAL_REMINDER_MINUTES = 30;
+
   /** How often the worker checks promises for due reminders. */
   @Type(() => Number)
   @IsInt()
@@ -388,11 +395,21 @@ export class EnvSchema {
   @Max(10)
   SMS_MAX_SEGMENTS = 3;
 
-  /** Global send rate per channel across all workers, messages/second; 0 = unlimited. */
+  /**
+   * SMS: message SEGMENTS per second of each sender of the pool that does not name its own rate (Twilio counts
+   * segments: a 2-segment message uses two); email: messages per second. Global across all workers; 0 = unlimited.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   SMS_RATE_PER_SECOND = 0;
+
+  /**
+   * The SMS sender pool: comma-separated `sender[:segmentsPerSecond]` (an alphanumeric id, a number, or a
+   * Messaging Service SID `MG...`); empty = TWILIO_FROM alone at SMS_RATE_PER_SECOND.
+   */
+  @IsString()
+  SMS_SENDERS = '';
 
   @Type(() => Number)
   @IsInt()
