@@ -234,4 +234,38 @@ describe('console live views: campaign holds, progress events, the input folder'
       ]),
     ).toEqual([]);
   }, 60_000);
+
+  it('puts an offer that waits for a second supervisor in the inbox of the others who may approve it', async () => {
+    const offer = (
+      await t
+        .http()
+        .post('/compensation/offers')
+        .auth(tokens.supervisor, { type: 'bearer' })
+        .send({
+          name: 'Sorry for the leak',
+          kind: 'credit',
+          value: 1000,
+          eligibility: 'all',
+          mode: 'auto',
+          claimClosesAt: new Date(t.get<Clock>(Clock).now().getTime() + 86_400_000).toISOString(),
+        })
+        .expect(201)
+    ).body;
+    expect(offer.approvalStatus).toBe('pending');
+    const inbox = async (role: string) =>
+      (await t.http().get('/approvals').auth(tokens[role], { type: 'bearer' }).expect(200)).body.filter(
+        (i: { kind: string }) => i.kind === 'offer',
+      );
+    const [item] = await inbox('admin');
+    expect(item).toMatchObject({ kind: 'offer', id: offer.id, title: 'Offer “Sorry for the leak”' });
+    expect(item.detail).toMatch(/^Given automatically, to all; up to £\d+\.\d\d in all; claims /);
+    expect(await inbox('supervisor')).toEqual([]); // its author may not approve it
+    expect(await inbox('comms')).toEqual([]);
+    await t
+      .http()
+      .post(`/compensation/offers/${offer.id}/approve`)
+      .auth(tokens.admin, { type: 'bearer' })
+      .expect(200);
+    expect(await inbox('admin')).toEqual([]);
+  });
 });
