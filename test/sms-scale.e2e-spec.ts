@@ -5,6 +5,7 @@ import { Clock } from '../src/platform/clock/clock';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
+import { TemplateRegistry } from '../src/notifications/templates/template-registry';
 import { startTestApp, TestApp } from './helpers/app';
 import { staffTokens } from './helpers/staff';
 
@@ -414,6 +415,25 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       await c.start();
       await sms.messages.waitFor(() => c.numbers.slice(4).every((n) => at(n).length === 1));
       expect(c.numbers.slice(0, 4).every((n) => at(n).length === 0)).toBe(true);
+    });
+
+    it('warns when the SMS comes to 3 segments, and counts every segment into the cost and the ETA', async () => {
+      // a status link long enough to make the English notice 3 segments (Welsh stays shorter)
+      const templates = t.get<TemplateRegistry>(TemplateRegistry);
+      let statusUrl = `${t.env.PUBLIC_BASE_URL}/status`;
+      const segments = (locale: string) =>
+        templates.render('breach-notice', locale, 'sms', templates.sampleVars('breach-notice', { statusUrl }))
+          .sms!.segments;
+      while (segments('en') < 3) statusUrl += statusUrl.includes('?') ? 'x' : '?ref=';
+      const c = await campaign(3, { vars: { incidentTitle: 'Numbers shared', statusUrl } });
+      const p = (await t.http().get(`/campaigns/${c.id}/preview`).set(auth('comms')).expect(200)).body;
+      expect(p.perLocale).toEqual([
+        { channel: 'sms', locale: 'en', count: 3, segments: 3, encoding: 'GSM-7' },
+      ]);
+      expect(p.smsSegments).toBe(9);
+      expect(p.costPence).toBe(9 * 3); // SMS_COST_PENCE_PER_SEGMENT
+      expect(p.warnings).toEqual([expect.stringMatching(/^sms\/en: 3 segments a message/)]);
+      expect(p.etaSeconds.sms).toBe(1);
     });
 
     it('counts quiet hours into the SMS ETA of a campaign that respects them', async () => {
