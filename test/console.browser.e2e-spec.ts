@@ -1,126 +1,35 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { Clock } from '../src/platform/clock/clock';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
-import { count, PASSWORD, staffTokens } from './helpers/staff';
-
-// Callbacks passed to page.evaluate run in the browser; globalThis stands for its window (no DOM lib here).
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const OUT = join(__dirname, '..', 'test-output');
-
-/** What a person does with mouse and keyboard, counted: the journey's cost in the README. */
-class Hands {
-  clicks = 0;
-  keys = 0;
-  constructor(readonly page: Page) {}
-  async click(l: Locator) {
-    this.clicks++;
-    await l.click();
-  }
-  async type(l: Locator, text: string) {
-    this.clicks++; // focus the field
-    this.keys += text.length;
-    await l.fill(text);
-  }
-  async press(key: string) {
-    this.keys++;
-    await this.page.keyboard.press(key);
-  }
-}
-
-/** The UK wall-clock value a datetime-local field takes for an instant. */
-function ukLocal(d: Date): string {
-  const f = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/London',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}`;
-}
+import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow, ukLocal } from './helpers/console-browser';
+import { count, staffTokens } from './helpers/staff';
 
 describe('staff console in headless Chromium', () => {
   let t: TestApp;
-  let browser: Browser;
   let base: string;
-  let emails: Record<string, string>;
-  const contexts: BrowserContext[] = [];
+  const cb = new ConsoleBrowser();
+  const open = (width = 1280, forAxe = false): Promise<Page> => cb.open(width, forAxe);
+  const signIn = (h: Hands, role: string) => cb.signIn(h, role);
 
   beforeAll(async () => {
     t = await startTestApp({}, undefined, { listen: true });
     base = t.env.PUBLIC_BASE_URL;
-    const { ids } = await staffTokens(t);
-    const rows: Array<{ id: string; email: string }> = await t.db.query('SELECT id, email FROM staff_users');
-    emails = Object.fromEntries(
-      Object.entries(ids).map(([r, id]) => [r, rows.find((x) => x.id === id)!.email]),
-    );
+    await cb.start(t);
     await t.get<SubscribersService>(SubscribersService).upsert({
       accountId: 'ACC-424242',
       msisdn: '07911 123456',
       email: 'alex@example.com',
       firstName: 'Alex',
     });
-    mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await cb.stop();
     t.get<Clock>(Clock).reset();
     await t?.close();
   });
-
-  // The journeys run under the console's own CSP (script-src 'self'); only the axe check bypasses it,
-  // since axe is injected as an inline script.
-  async function open(width = 1280, forAxe = false): Promise<Page> {
-    const ctx = await browser.newContext({
-      viewport: { width, height: 900 },
-      locale: 'en-GB',
-      bypassCSP: forAxe,
-    });
-    contexts.push(ctx);
-    ctx.setDefaultTimeout(10_000);
-    return ctx.newPage();
-  }
-
-  async function signIn(h: Hands, role: string) {
-    await h.page.goto(`${base}/console/login`);
-    await h.type(h.page.getByLabel('Email'), emails[role]);
-    await h.type(h.page.getByLabel(/^Password/), PASSWORD);
-    await h.press('Enter');
-    await h.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
-  }
-
-  async function axe(page: Page, screen: string) {
-    await page.addScriptTag({ content: AXE });
-    const result: any = await page.evaluate(() =>
-      (globalThis as any).axe.run({ resultTypes: ['violations'] }),
-    );
-    const violations = result.violations.map((v: any) => ({
-      screen,
-      id: v.id,
-      nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3),
-    }));
-    expect(violations).toEqual([]);
-  }
 
   it('comms opens an incident and drafts from a template, a supervisor approves from the inbox, it is scheduled and appears on /status', async () => {
     const comms = new Hands(await open());
@@ -279,10 +188,7 @@ describe('staff console in headless Chromium', () => {
         await page.waitForFunction(() => !(globalThis as any).document.body.innerText.includes('Loading'));
         await axe(page, `${s}@${width}`);
         // nothing wider than the screen
-        const overflow = await page.evaluate(() => {
-          const d = (globalThis as any).document.documentElement;
-          return d.scrollWidth - d.clientWidth;
-        });
+        const overflow = await sidewaysOverflow(page);
         expect({ s, width, overflow }).toEqual({ s, width, overflow: 0 });
       }
       await page.screenshot({ path: join(OUT, `console-admin-${width}.png`), fullPage: true });

@@ -24,6 +24,7 @@ export const router = createBrowserRouter(
         { path: 'campaigns', lazy: page(() => import('./pages/Campaigns')) },
         { path: 'campaigns/:id', lazy: page(() => import('./pages/Campaigns')) },
         { path: 'analysis', lazy: page(() => import('./pages/Analysis')) },
+        { path: 'analysis/:id', lazy: page(() => import('./pages/Analysis')) },
         { path: 'admin', lazy: page(() => import('./pages/Admin')) },
         { path: '*', lazy: page(() => import('./pages/NotFound')) },
       ],

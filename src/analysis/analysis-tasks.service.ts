@@ -117,18 +117,23 @@ export class AnalysisTasksService {
         [runId, JSON.stringify(rows.map((r, ord) => ({ ...r, ord, start_byte: r.start, end_byte: r.end })))],
       );
     }
-    const open: { ord: number }[] = await this.db.query(
-      `SELECT ord FROM analysis_tasks WHERE run_id = $1 AND status <> 'done' ORDER BY ord`,
+    const open: { ord: number; kind: string }[] = await this.db.query(
+      `SELECT ord, kind FROM analysis_tasks WHERE run_id = $1 AND status <> 'done' ORDER BY ord`,
       [runId],
     );
     if (!open.length) return this.finishWhenDone(runId);
-    await this.tasks.addBulk(
-      open.map(({ ord }) => ({
-        name: 'task',
-        data: { runId, ord },
-        opts: { jobId: taskJobId(runId, ord), removeOnComplete: true, removeOnFail: 1000 },
-      })),
+    // Checksums go on the run queue (one at a time per process, beside its scan tasks): hashing is the main
+    // thread's work, as in one process, where it runs alongside the scanner threads. On the task queue a
+    // checksum would take a scan task's place, and on one worker delay every scan by the file's hashing.
+    const job = ({ ord }: { ord: number }) => ({
+      name: 'task',
+      data: { runId, ord },
+      opts: { jobId: taskJobId(runId, ord), removeOnComplete: true, removeOnFail: 1000 },
+    });
+    await this.runs.addBulk(
+      open.filter((t) => t.kind === 'checksum').map((t) => ({ ...job(t), name: 'checksum' })),
     );
+    await this.tasks.addBulk(open.filter((t) => t.kind === 'scan').map(job));
   }
 
   /**

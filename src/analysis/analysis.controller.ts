@@ -8,9 +8,13 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
+  Res,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { EventStreams } from '../platform/http/event-stream';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, CurrentPrincipal, CustomerOnly, Roles } from '../platform/http/policy.decorators';
 import type { Principal } from '../platform/http/principal';
@@ -23,12 +27,17 @@ import { renderReport } from './report';
 const RUNNERS = ['supervisor', 'admin'] as const;
 const READERS = ['comms', 'support', 'supervisor', 'admin'] as const;
 const PEOPLE = ['support', 'supervisor', 'admin'] as const;
+/** How often a run's live view checks it on the server. */
+const RUN_EVENTS_MS = 2_000;
 
 @ApiTags('analysis')
 @ApiBearerAuth()
 @Controller('analyses')
 export class AnalysisController {
-  constructor(private readonly analyses: AnalysisService) {}
+  constructor(
+    private readonly analyses: AnalysisService,
+    private readonly streams: EventStreams,
+  ) {}
 
   /** Starts a run on files on the server (inside ANALYSIS_INPUT_DIR) as a queued job; poll GET /analyses/:id. */
   @Post()
@@ -59,6 +68,22 @@ export class AnalysisController {
   @Roles(...READERS)
   list() {
     return this.analyses.list();
+  }
+
+  @Get('input-files')
+  @Roles(...RUNNERS)
+  @ApiOperation({ summary: 'Log files in the input folder that a run may read (names and sizes)' })
+  inputFiles() {
+    return this.analyses.inputFiles();
+  }
+
+  /** The run's summary as it changes (server-sent `run` events, checked every 2 s); JSON once otherwise. */
+  @Get(':id/events')
+  @Roles(...READERS)
+  @ApiOperation({ summary: "A run's live progress for the console (server-sent events)" })
+  @ApiProduces('text/event-stream', 'application/json')
+  events(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res() res: Response) {
+    return this.streams.follow(req, res, 'run', RUN_EVENTS_MS, () => this.analyses.summary(id));
   }
 
   @Get(':id')

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventStreams } from '../platform/http/event-stream';
 import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
@@ -26,6 +27,7 @@ import { RunFinisher } from './run-finisher';
     RunFinisher,
     AnalysisProcessor,
     AnalysisTaskProcessor,
+    EventStreams,
     { provide: AudiencePort, useExisting: AnalysisService },
   ],
   exports: [AnalysisService, AudiencePort],

@@ -6,8 +6,8 @@ import { AnalysisRunner } from './analysis-runner.service';
 import { ANALYSIS_QUEUE, ANALYSIS_TASK_QUEUE, AnalysisTasksService } from './analysis-tasks.service';
 
 /**
- * A queued run's own jobs: `run` plans it into tasks and enqueues them, `finish` stores it once the last
- * task reported. Both are idempotent (a planned run is not planned again; a finished one is left alone), so a
+ * A queued run's own jobs: `run` plans it into tasks and enqueues them, `checksum` hashes one of its files
+ * (a task, beside the scan tasks of the task queue), `finish` stores it once the last task reported. Both are idempotent (a planned run is not planned again; a finished one is left alone), so a
  * redelivered job is harmless. A finish that failed its last attempt fails the run.
  */
 @Processor(ANALYSIS_QUEUE, { autorun: false, concurrency: 1, lockDuration: 120_000 })
@@ -19,9 +19,10 @@ export class AnalysisProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ runId: string }>): Promise<void> {
+  async process(job: Job<{ runId: string; ord?: number }>): Promise<void> {
     try {
       if (job.name === 'finish') await this.tasks.finishRun(job.data.runId);
+      else if (job.name === 'checksum') await this.tasks.runTask(job.data.runId, job.data.ord!);
       else await this.tasks.plan(job.data.runId);
     } catch (e) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { realpathSync, type Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
@@ -92,6 +93,31 @@ export class AnalysisService implements AudiencePort {
         throw new InvalidInput(`${n}: a link to a file outside the analysis input directory`);
       return real;
     });
+  }
+
+  /**
+   * The log files staff may pick for a run: regular files directly in ANALYSIS_INPUT_DIR (no links, no
+   * sub-folders), by name, with their size and time of last change; at most 1,000, by name.
+   */
+  async inputFiles(): Promise<Array<{ name: string; size: number; modifiedAt: string }>> {
+    const dir = this.config.analysis.inputDir;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    const files = entries
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort()
+      .slice(0, 1000);
+    return Promise.all(
+      files.map(async (name) => {
+        const st = await stat(resolve(dir, name));
+        return { name, size: st.size, modifiedAt: st.mtime.toISOString() };
+      }),
+    );
   }
 
   /**

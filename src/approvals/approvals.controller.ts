@@ -7,6 +7,7 @@ import { StaffAuthService } from '../identity/staff-auth.service';
 import { ApprovalsService } from './approvals.service';
 import { InboxCountDto, InboxItemDto } from './dto/approval.dto';
 import { LiveEvents } from './live-events';
+import { wantsEventStream } from '../platform/http/event-stream';
 
 const me = (p: Principal) => {
   StaffAuthService.ensureStaff(p);
@@ -53,7 +54,7 @@ export class ApprovalsController {
   @ApiOkResponse({ type: InboxCountDto })
   async events(@CurrentPrincipal() p: Principal, @Req() req: Request, @Res() res: Response) {
     const who = me(p);
-    if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
+    if (!wantsEventStream(req)) {
       res.json({ count: (await this.approvals.marker(who)).count });
       return;
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CreditsService } from '../compensation/credits.service';
+import { OffersService } from '../compensation/offers.service';
 import { IncidentUpdatesService } from '../incidents/incident-updates.service';
 import type { StaffRole } from '../platform/http/principal';
 import { CampaignsService } from '../notifications/campaigns.service';
@@ -22,16 +23,23 @@ export class ApprovalsService {
     private readonly updates: IncidentUpdatesService,
     private readonly campaigns: CampaignsService,
     private readonly credits: CreditsService,
+    private readonly offers: OffersService,
     private readonly numberChanges: NumberChangeService,
     private readonly config: AppConfig,
   ) {}
 
   async inbox(me: { id: string; role: StaffRole }): Promise<InboxItem[]> {
-    const [drafts, campaigns, credits, held] = await Promise.all([
+    return inboxFor(me, await this.candidates());
+  }
+
+  /** Everything that waits for a second person, with who asked and who may decide. */
+  async candidates(): Promise<Candidate[]> {
+    const [drafts, campaigns, credits, held, offers] = await Promise.all([
       this.updates.awaitingApproval(),
       this.campaigns.list(),
       this.credits.list({ status: 'pending_approval', limit: 200 }),
       this.numberChanges.list({ state: 'open', held: true, limit: 200 }),
+      this.offers.list(200),
     ]);
     const candidates: Candidate[] = [
       ...drafts.map((d) => ({
@@ -80,8 +88,29 @@ export class ApprovalsService {
         deciderRoles: SUPERVISORS,
         secondPerson: false,
       })),
+      ...offers
+        .filter((o) => o.approvalStatus === 'pending')
+        .map((o) => ({
+          kind: 'offer' as const,
+          id: o.id,
+          title: `Offer “${o.name}”`,
+          detail: clip(
+            [
+              `${o.mode === 'auto' ? 'Given automatically' : 'Claimed by customers'}, to ${o.eligibility.replace(/_/g, ' ')}`,
+              o.liabilityPence !== null ? `up to ${pounds(o.liabilityPence)} in all` : null,
+              `claims ${iso(o.claimOpensAt).slice(0, 10)} to ${iso(o.claimClosesAt).slice(0, 10)}`,
+            ]
+              .filter(Boolean)
+              .join('; '),
+          ),
+          waitingSince: iso(o.createdAt),
+          link: `/console/approvals`,
+          requestedBy: o.createdBy,
+          deciderRoles: SUPERVISORS,
+          secondPerson: true,
+        })),
     ];
-    return inboxFor(me, candidates);
+    return candidates;
   }
 
   /** What live views compare: the inbox's items and any incident or update change. */

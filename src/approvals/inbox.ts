@@ -2,7 +2,7 @@ import type { StaffRole } from '../platform/http/principal';
 
 /** One thing that waits for someone's decision, in the shape the console's inbox shows. */
 export interface InboxItem {
-  kind: 'update' | 'campaign' | 'credit' | 'number_change';
+  kind: 'update' | 'campaign' | 'credit' | 'number_change' | 'offer';
   id: string;
   /** What it is, in words ("Update to “Gateway leak”", "Credit of £250.00"). */
   title: string;

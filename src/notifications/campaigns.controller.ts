@@ -1,20 +1,38 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { UploadStream } from '../platform/http/upload';
+import { EventStreams } from '../platform/http/event-stream';
 import { CampaignsService } from './campaigns.service';
 import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
 
 const STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
 const SENDERS = ['comms', 'supervisor', 'admin'] as const;
+/** How often a campaign's live view checks its progress on the server. */
+const CAMPAIGN_EVENTS_MS = 2_000;
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
 @Controller('campaigns')
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignsService) {}
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly streams: EventStreams,
+  ) {}
 
   @Post()
   @Roles(...SENDERS)
@@ -44,6 +62,15 @@ export class CampaignsController {
   @Roles(...STAFF)
   progress(@Param('id', ParseUUIDPipe) id: string) {
     return this.campaigns.progress(id);
+  }
+
+  /** The progress as it changes (server-sent `progress` events, checked every 2 s); JSON once otherwise. */
+  @Get(':id/events')
+  @Roles(...STAFF)
+  @ApiOperation({ summary: "A campaign's live progress for the console (server-sent events)" })
+  @ApiProduces('text/event-stream', 'application/json')
+  events(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res() res: Response) {
+    return this.streams.follow(req, res, 'progress', CAMPAIGN_EVENTS_MS, () => this.campaigns.progress(id));
   }
 
   @Get(':id/outcomes.csv')

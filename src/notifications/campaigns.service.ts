@@ -16,7 +16,7 @@ import { EnqueuerService } from './enqueuer.service';
 import { LOCALES } from '../platform/locales';
 import { MESSAGE_KINDS, quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
-import { finishSeconds, inQuietHours } from './quiet-hours';
+import { finishSeconds, inQuietHours, quietHoursEnd } from './quiet-hours';
 import { PACING_HEADROOM } from './send-pacer';
 import { smsInfo, smsWarnings } from '../channels/sms-segments';
 import { CampaignAlerts } from './campaign-alerts';
@@ -102,6 +102,8 @@ export class CampaignsService {
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
           validitySeconds: dto.validityPeriodSeconds ?? null,
           createdBy: actor.id ?? 'system',
+          // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
+          createdAt: this.clock.now(),
         }),
       );
       await this.audit.record(m, actor, {
@@ -156,6 +158,11 @@ export class CampaignsService {
       costPence += count * n.emailCostPence;
       return { channel: r.channel, locale: r.locale, count };
     });
+    // Started now, its SMS would wait for the end of quiet hours first (shown to comms; in the ETA below).
+    const quietUntil = sms > 0 ? this.smsHeldUntil(c) : null;
+    const waitSeconds = quietUntil
+      ? Math.ceil((quietUntil.getTime() - this.clock.now().getTime()) / 1000)
+      : 0;
     // SMS go at the pool's segment rate (97% of it: the pacer's headroom), only outside quiet hours.
     const quiet = !c.ignoreQuietHours && quietKinds().includes(c.kind) ? n.quietHours : null;
     const smsEta =
@@ -176,11 +183,19 @@ export class CampaignsService {
       smsSegments,
       perLocale,
       costPence,
+      quietHours: { smsWaitUntil: quietUntil?.toISOString() ?? null, waitSeconds },
       senders: n.smsSenders.map((x) => ({ sender: x.id, segmentsPerSecond: x.segmentsPerSecond })),
       segmentsPerSecond: n.smsRatePerSecond,
       etaSeconds: { sms: smsEta, email: emailEta },
       warnings,
     };
+  }
+
+  /** When the campaign's SMS held by quiet hours now would be released (null: not held now). */
+  private smsHeldUntil(c: Campaign): Date | null {
+    const n = this.config.notifications;
+    if (c.ignoreQuietHours || !quietKinds().includes(c.kind)) return null;
+    return quietHoursEnd(this.clock.now(), n.quietHours, n.quietHoursTz);
   }
 
   /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
@@ -532,6 +547,7 @@ export class CampaignsService {
     return {
       id: c.id,
       status: c.status,
+      hold: this.hold(c, byStatus, remaining),
       build: c.buildReport,
       totals,
       byChannel: byStatus,
@@ -539,6 +555,34 @@ export class CampaignsService {
       ratePerSecond: Math.round(ratePerSecond * 10) / 10,
       etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
     };
+  }
+
+  /**
+   * Why the campaign is not sending as fast as it could, in the words the console shows: paused by staff,
+   * SMS held by quiet hours (until when), or paced by the configured rate limit; null when nothing holds it.
+   */
+  private hold(
+    c: Campaign,
+    byStatus: Array<{ channel: string; status: string; n: number }>,
+    remaining: number,
+  ): { reason: 'paused' | 'quiet_hours' | 'rate_limit'; until?: string; perSecond?: number } | null {
+    if (c.status === 'paused') return { reason: 'paused' };
+    if (c.status !== 'running' || remaining === 0) return null;
+    const heldSms = byStatus.some((r) => r.channel === 'sms' && r.status === 'pending' && r.n > 0);
+    const until = heldSms ? this.smsHeldUntil(c) : null;
+    if (until) return { reason: 'quiet_hours', until: until.toISOString() };
+    const n = this.config.notifications;
+    const limited = byStatus.filter(
+      (r) =>
+        ['pending', 'queued', 'sending'].includes(r.status) &&
+        (r.channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond) > 0,
+    );
+    if (limited.length)
+      return {
+        reason: 'rate_limit',
+        perSecond: limited[0].channel === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond,
+      };
+    return null;
   }
 
   /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */

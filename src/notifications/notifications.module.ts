@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
+import { EventStreams } from '../platform/http/event-stream';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
@@ -40,6 +41,7 @@ import { WebhooksService } from './webhooks.service';
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    EventStreams,
     NotificationsService,
     InboundKeywords,
     CampaignAlerts,

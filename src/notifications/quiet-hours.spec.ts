@@ -1,4 +1,4 @@
-import { finishSeconds, inQuietHours } from './quiet-hours';
+import { finishSeconds, inQuietHours, quietHoursEnd } from './quiet-hours';
 
 describe('inQuietHours', () => {
   const night = { start: 21 * 60, end: 8 * 60 };
@@ -41,6 +41,27 @@ describe('inQuietHours', () => {
     expect(inQuietHours(new Date('2027-01-01T00:00:00Z'), night, tz)).toBe(true);
     expect(inQuietHours(new Date('2027-01-01T07:59:59Z'), night, tz)).toBe(true);
     expect(inQuietHours(new Date('2027-01-01T08:00:00Z'), night, tz)).toBe(false);
+  });
+});
+
+describe('quietHoursEnd', () => {
+  const night = { start: 21 * 60, end: 8 * 60 };
+  const tz = 'Europe/London';
+  const end = (iso: string) => quietHoursEnd(new Date(iso), night, tz)?.toISOString() ?? null;
+
+  it('is the next 08:00 UK time, or null outside quiet hours', () => {
+    expect(end('2026-01-10T21:30:00Z')).toBe('2026-01-11T08:00:00.000Z');
+    expect(end('2026-01-11T07:59:30Z')).toBe('2026-01-11T08:00:00.000Z');
+    expect(end('2026-07-10T23:00:00Z')).toBe('2026-07-11T07:00:00.000Z'); // 08:00 BST
+    expect(end('2026-01-10T12:00:00Z')).toBeNull();
+    expect(quietHoursEnd(new Date('2026-01-10T23:00:00Z'), null, tz)).toBeNull();
+  });
+
+  it('lands on 08:00 local across both switch nights', () => {
+    // 22:00 GMT on Saturday 28 March 2026; the clocks go forward overnight: 08:00 BST is 07:00 UTC
+    expect(end('2026-03-28T22:00:00Z')).toBe('2026-03-29T07:00:00.000Z');
+    // 21:30 BST on Saturday 24 October 2026; the clocks go back overnight: 08:00 GMT is 08:00 UTC
+    expect(end('2026-10-24T20:30:00Z')).toBe('2026-10-25T08:00:00.000Z');
   });
 });
 

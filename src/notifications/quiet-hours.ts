@@ -28,6 +28,26 @@ export function inQuietHours(at: Date, window: { start: number; end: number } | 
 }
 
 /**
+ * When the quiet window that holds `at` ends (the first minute at or after `at` whose local time is the
+ * window's end), or null when `at` is not in quiet hours. Stepping a whole number of minutes from `at`
+ * and correcting by the hour a summer-time switch moves the wall clock keeps it right on both switch nights.
+ */
+export function quietHoursEnd(
+  at: Date,
+  window: { start: number; end: number } | null,
+  tz: string,
+): Date | null {
+  if (!window || !inQuietHours(at, window, tz)) return null;
+  const startOfMinute = at.getTime() - (at.getTime() % 60_000);
+  const ahead = (window.end - localMinutes(at, tz) + 1440) % 1440;
+  for (const shift of [0, -60, 60]) {
+    const t = new Date(startOfMinute + (ahead + shift) * 60_000);
+    if (t.getTime() > at.getTime() && localMinutes(t, tz) === window.end) return t;
+  }
+  return new Date(startOfMinute + ahead * 60_000);
+}
+
+/**
  * Seconds from `start` until `work` seconds of sending are done, when sending stops during the quiet window
  * (walked a minute at a time, so summer time and windows that wrap midnight count as they fall); null if it
  * would take more than a year.

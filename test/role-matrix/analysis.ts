@@ -5,6 +5,8 @@ export const routes: RouteTable = {
   'POST /analyses': ['supervisor', 'admin'],
   'GET /analyses': ['comms', 'support', 'supervisor', 'admin'],
   'GET /analyses/:id': ['comms', 'support', 'supervisor', 'admin'],
+  'GET /analyses/input-files': ['supervisor', 'admin'],
+  'GET /analyses/:id/events': ['comms', 'support', 'supervisor', 'admin'],
   'GET /analyses/:id/report': ['comms', 'support', 'supervisor', 'admin'],
   'GET /analyses/:id/subscribers': ['support', 'supervisor', 'admin'],
   'GET /analyses/:id/subscribers.csv': ['supervisor', 'admin'],

@@ -10,6 +10,7 @@ export const routes: RouteTable = {
   'GET /campaigns/:id': [...STAFF],
   'GET /campaigns/:id/preview': [...SENDERS],
   'GET /campaigns/:id/progress': [...STAFF],
+  'GET /campaigns/:id/events': [...STAFF],
   'GET /campaigns/:id/outcomes.csv': ['supervisor', 'admin'],
   'POST /campaigns/:id/audience': [...SENDERS],
   'POST /campaigns/:id/approve': ['supervisor', 'admin'],

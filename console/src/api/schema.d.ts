@@ -315,6 +315,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analyses/input-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log files in the input folder that a run may read (names and sizes) */
+        get: operations["Analysis_inputFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analyses/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's live progress for the console (server-sent events) */
+        get: operations["Analysis_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analyses/{id}": {
         parameters: {
             query?: never;
@@ -451,6 +485,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["Campaigns_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's live progress for the console (server-sent events) */
+        get: operations["Campaigns_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1779,8 +1830,16 @@ export interface components {
             channelPolicy: "sms" | "email" | "both" | "sms_else_email" | "email_first";
             /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
             validityPeriodSeconds?: number;
-            /** @description values for the kind's variables (all but firstName) */
-            vars?: Record<string, never>;
+            /**
+             * @description values for the kind's variables (all but firstName)
+             * @example {
+             *       "incidentTitle": "Mobile numbers shared with websites",
+             *       "statusUrl": "https://candor.example/status"
+             *     }
+             */
+            vars?: {
+                [key: string]: string;
+            };
             /** @description urgent notices may send SMS during quiet hours */
             ignoreQuietHours?: boolean;
         };
@@ -1796,7 +1855,9 @@ export interface components {
             /** @enum {string} */
             channel: "sms" | "email";
             /** @description values to render with; sample data otherwise */
-            vars?: Record<string, never>;
+            vars?: {
+                [key: string]: string;
+            };
         };
         IssueCreditDto: {
             subscriberId: string;
@@ -2149,7 +2210,7 @@ export interface components {
         };
         InboxItemDto: {
             /** @enum {string} */
-            kind: "update" | "campaign" | "credit" | "number_change";
+            kind: "update" | "campaign" | "credit" | "number_change" | "offer";
             id: string;
             /** @example Update to “Gateway leak” */
             title: string;
@@ -2821,6 +2882,42 @@ export interface operations {
             };
         };
     };
+    Analysis_inputFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Analysis_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     Analysis_get: {
         parameters: {
             query?: never;
@@ -2991,6 +3088,25 @@ export interface operations {
         };
     };
     Campaigns_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Campaigns_events: {
         parameters: {
             query?: never;
             header?: never;

@@ -77,5 +77,6 @@ export interface Campaign {
   kind: string;
   status: string;
   channelPolicy: string;
+  createdBy: string;
   createdAt: string;
 }

@@ -10,7 +10,7 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
@@ -42,6 +42,9 @@ export function Layout() {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const count = useLiveInbox(!!me.data);
+  // below Mantine's `sm` breakpoint the navbar slides off to the left when closed; hiding it as well keeps
+  // its edge from showing as a strip at the screen's left and its links out of the keyboard's way
+  const phone = useMediaQuery('(max-width: 47.99em)');
 
   if (me.isPending)
     return (
@@ -87,7 +90,11 @@ export function Layout() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main">
+      <AppShell.Navbar
+        p="xs"
+        aria-label="Main"
+        style={phone && !opened ? { visibility: 'hidden' } : undefined}
+      >
         {NAV.filter((i) => i.show(role)).map((i) => (
           <NavLink
             key={i.to}

@@ -30,3 +30,19 @@ export function useNow(everyMs = 15_000): number {
   }, [everyMs]);
   return now;
 }
+
+/**
+ * The latest `event` of a server-sent-events stream (a campaign's progress, a run's state), or null until the
+ * first arrives. The server checks and pushes; the browser reconnects by itself if the stream drops.
+ */
+export function useServerEvents<T>(url: string | null, event: string): T | null {
+  const [data, setData] = useState<T | null>(null);
+  useEffect(() => {
+    setData(null);
+    if (!url) return;
+    const es = new EventSource(url);
+    es.addEventListener(event, (e) => setData(JSON.parse((e as MessageEvent).data) as T));
+    return () => es.close();
+  }, [url, event]);
+  return data;
+}

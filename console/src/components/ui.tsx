@@ -1,4 +1,4 @@
-import { Alert, Badge, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { countdown } from '../lib/time';
 
@@ -71,5 +71,41 @@ export function Scroll({
     <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
       <div style={{ minWidth }}>{children}</div>
     </div>
+  );
+}
+
+/** A plain table with a header row, in a sideways-scrolling region named `label`. */
+export function DataTable({
+  label,
+  minWidth,
+  head,
+  rows,
+}: {
+  label: string;
+  minWidth: number;
+  head: string[];
+  rows: Array<{ key: string; cells: ReactNode[] }>;
+}) {
+  return (
+    <Scroll label={label} minWidth={minWidth}>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            {head.map((h) => (
+              <Table.Th key={h}>{h}</Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((r) => (
+            <Table.Tr key={r.key}>
+              {r.cells.map((c, i) => (
+                <Table.Td key={i}>{c}</Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Scroll>
   );
 }

@@ -4,10 +4,20 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** The server's stable name of the refusal (`totp_required`, `conflict`, ...), when it gave one. */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
+
+/** Refusals whose own words the console replaces with plainer ones. */
+const BY_CODE: Record<string, string> = {
+  totp_required: 'Enter the 6-digit code from your authenticator app.',
+  totp_invalid: 'That code did not match. Check your authenticator app and type the code it shows now.',
+  totp_enrolment_required: 'Set up an authenticator app first: your role needs one to sign in.',
+  interactive_session_required: 'Approvals need a person signed in to the console, not an API key.',
+};
 
 /** `pending_approval` → "pending approval": state names become words. */
 export function humanise(text: string): string {
@@ -16,6 +26,7 @@ export function humanise(text: string): string {
 
 interface ErrorBody {
   message?: string;
+  code?: string;
   details?: Array<{ field: string; messages: string[] }>;
 }
 
@@ -24,6 +35,7 @@ export function toApiError(status: number, body: unknown): ApiError {
   const said = b.message ? humanise(b.message) : '';
   const fields: Record<string, string> = {};
   for (const d of b.details ?? []) fields[d.field] = humanise(d.messages.join('; '));
+  if (b.code && BY_CODE[b.code]) return new ApiError(status, BY_CODE[b.code], fields, b.code);
   switch (true) {
     case status === 400 && Object.keys(fields).length > 0:
       return new ApiError(

@@ -14,6 +14,7 @@ const KIND = {
   campaign: 'Campaign',
   credit: 'Credit',
   number_change: 'Number change',
+  offer: 'Offer',
 } as const;
 
 /** Approve or reject where the item's owner has a route for it; updates and campaigns open their page. */
@@ -33,6 +34,8 @@ function Decide({ item }: { item: Item }) {
           : ok(
               api.POST('/number-change/requests/{id}/reject', { params: { path: { id } }, body: { reason } }),
             );
+      if (item.kind === 'offer')
+        return ok(api.POST('/compensation/offers/{id}/approve', { params: { path: { id } } }));
       if (item.kind === 'campaign')
         return ok(api.POST('/campaigns/{id}/approve', { params: { path: { id } } }));
       // an update: approved where it belongs (its incident), found from the link

@@ -1,6 +1,7 @@
 import {
   Anchor,
   Button,
+  Checkbox,
   Group,
   MultiSelect,
   NumberInput,
@@ -38,6 +39,15 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
     detected: isoToUkLocal(new Date()),
     cadence: 60 as number | string,
     approvers: ['supervisor'],
+    breach: false,
+    aware: isoToUkLocal(new Date()),
+    lead: '',
+  });
+  // supervisors and admins pick the comms lead from the staff list; comms may name themselves
+  const staff = useQuery({
+    queryKey: ['users'],
+    queryFn: () => ok(api.GET('/users')),
+    enabled: can.supervise(me.data?.role),
   });
   const set = (k: keyof typeof f) => (v: unknown) => setF((s) => ({ ...s, [k]: v }));
   const create = useMutation({
@@ -48,8 +58,14 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      const becameAwareAt = f.breach ? ukLocalToIso(f.aware) : null;
+      if (f.breach && !becameAwareAt)
+        throw new Error('Please enter when we became aware of the breach (UK time).');
       const body = {
         title: f.title,
+        personalDataBreach: f.breach,
+        ...(becameAwareAt ? { becameAwareAt } : {}),
+        ...(f.lead ? { commsLeadId: f.lead } : {}),
         ...(f.titleCy ? { titleCy: f.titleCy } : {}),
         impact: f.impact as 'major',
         detectedAt,
@@ -111,6 +127,38 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
             onChange={(e) => set('detected')(e.currentTarget.value)}
           />
         </SimpleGrid>
+        <Checkbox
+          label="Personal-data breach (customers' data reached someone it should not): starts the regulator clocks"
+          checked={f.breach}
+          onChange={(e) => set('breach')(e.currentTarget.checked)}
+        />
+        {f.breach && (
+          <TextInput
+            type="datetime-local"
+            label="We became aware at (UK time)"
+            description="When there was credible evidence of the breach, not certainty"
+            required
+            value={f.aware}
+            onChange={(e) => set('aware')(e.currentTarget.value)}
+          />
+        )}
+        {can.supervise(me.data?.role) ? (
+          <Select
+            label="Comms lead (gets the update reminders)"
+            data={(staff.data ?? [])
+              .filter((u) => u.active && u.role !== 'support')
+              .map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }))}
+            value={f.lead || null}
+            onChange={(v) => set('lead')(v ?? '')}
+            clearable
+          />
+        ) : (
+          <Checkbox
+            label="I am the comms lead (I get the update reminders)"
+            checked={f.lead === me.data?.user.id}
+            onChange={(e) => set('lead')(e.currentTarget.checked ? (me.data?.user.id ?? '') : '')}
+          />
+        )}
         {can.supervise(me.data?.role) && (
           <MultiSelect
             label="Who approves updates"

@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ok } from '../api/client';
+import type { ApiError } from '../lib/errors';
 import { Problem } from '../components/ui';
 
 export default function Login() {
@@ -32,7 +33,8 @@ export default function Login() {
         next && next.startsWith('/') && !next.startsWith('//') ? next.replace(/^\/console/, '') || '/' : '/',
       );
     } catch (err) {
-      if (/code/i.test((err as Error).message) && !needsCode) setNeedsCode(true);
+      const code = (err as ApiError).code;
+      if (code === 'totp_required' || code === 'totp_invalid') setNeedsCode(true);
       setError(err);
     } finally {
       setBusy(false);

@@ -9,7 +9,80 @@ import { useNow } from '../components/live';
 import { Countdown, Loading, PageTitle, Problem } from '../components/ui';
 import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
 
-function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
+/** Request states in the words an agent uses (never `number_reserved`). */
+export const NC_STATE: Record<string, string> = {
+  requested: 'Asked for',
+  verified: 'Confirmed by the customer',
+  number_reserved: 'New number chosen',
+  approved: 'Approved',
+  scheduled: 'Switch planned',
+  completed: 'Switched',
+  rejected: 'Rejected',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+};
+
+const EVENT: Record<string, string> = {
+  request: 'Customer asked to change number',
+  verify: 'Customer confirmed it',
+  reserve: 'Customer chose a new number',
+  choose: 'Customer chose a new number',
+  approve: 'Approved',
+  schedule: 'Switch planned',
+  complete: 'Number switched',
+  reject: 'Rejected',
+  cancel: 'Cancelled',
+  expire: 'Expired (not finished in time)',
+  offer: 'Numbers offered to the customer',
+  email_mismatch: 'Wrong email code (a fraud signal)',
+  reported_not_me: 'Reported by "Not you?" and held',
+  cutover_failed: 'The switch failed at the provider',
+};
+
+interface HistoryItem {
+  id: string;
+  at: string;
+  actorType: string;
+  actorRole: string | null;
+  action: string;
+  summary: Record<string, unknown>;
+}
+
+/** The request's history from the audit trail, oldest first, in words. */
+function Timeline({ id }: { id: string }) {
+  const q = useQuery({
+    queryKey: ['number-change', id],
+    queryFn: () =>
+      ok(
+        api.GET('/number-change/requests/{id}', { params: { path: { id } } }),
+      ) as Promise<unknown> as Promise<{
+        history: HistoryItem[];
+      }>,
+  });
+  if (q.isPending) return <Loading what="history" />;
+  if (!q.data) return <Problem error={q.error} />;
+  const items = [...q.data.history].sort((a, b) => a.at.localeCompare(b.at));
+  return (
+    <Stack component="ol" gap={2} aria-label="History" pl="md">
+      {items.map((e) => {
+        const what = e.action.replace(/^number_change\./, '');
+        const who = e.actorType === 'staff' ? (e.actorRole ?? 'staff') : e.actorType;
+        const reason = typeof e.summary.reason === 'string' ? `: “${e.summary.reason}”` : '';
+        const to = typeof e.summary.to === 'string' ? ` (now ${NC_STATE[e.summary.to] ?? e.summary.to})` : '';
+        return (
+          <Text component="li" size="sm" key={e.id}>
+            {formatUk(e.at)} — {EVENT[what] ?? what.replace(/_/g, ' ')}
+            {reason}
+            {to}, by {who}
+          </Text>
+        );
+      })}
+    </Stack>
+  );
+}
+
+function RequestCard({ r, now, open }: { r: NumberChangeRequest; now: number; open: boolean }) {
+  const [showHistory, setShowHistory] = useState(open);
   const me = useMe();
   const qc = useQueryClient();
   const [reason, setReason] = useState('');
@@ -38,7 +111,7 @@ function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
           <Title order={3} size="h5">
             Request of {formatUk(r.createdAt)}
           </Title>
-          <Badge color="gray.7">{r.state.replace(/_/g, ' ')}</Badge>
+          <Badge color="gray.7">{NC_STATE[r.state] ?? r.state.replace(/_/g, ' ')}</Badge>
           {r.heldForSupervisor && <Badge color="#9c3a00">Held for a supervisor</Badge>}
           <Text size="sm">SLA</Text>
           <Countdown at={r.slaDueAt} now={now} />
@@ -76,6 +149,17 @@ function RequestCard({ r, now }: { r: NumberChangeRequest; now: number }) {
           </Group>
         )}
         <Problem error={act.error} />
+        <Group>
+          <Button
+            variant="subtle"
+            size="xs"
+            onClick={() => setShowHistory((v) => !v)}
+            aria-expanded={showHistory}
+          >
+            {showHistory ? 'Hide history' : 'Show history'}
+          </Button>
+        </Group>
+        {showHistory && <Timeline id={r.id} />}
       </Stack>
     </Card>
   );
@@ -110,7 +194,7 @@ export default function NumberChanges() {
       ) : rows.length ? (
         <Stack component="ul" p={0} style={{ listStyle: 'none' }}>
           {rows.map((r) => (
-            <RequestCard key={r.id} r={r} now={now} />
+            <RequestCard key={r.id} r={r} now={now} open={!!id} />
           ))}
         </Stack>
       ) : (

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class InboxItemDto {
-  @ApiProperty({ enum: ['update', 'campaign', 'credit', 'number_change'] })
-  kind!: 'update' | 'campaign' | 'credit' | 'number_change';
+  @ApiProperty({ enum: ['update', 'campaign', 'credit', 'number_change', 'offer'] })
+  kind!: 'update' | 'campaign' | 'credit' | 'number_change' | 'offer';
 
   @ApiProperty()
   id!: string;

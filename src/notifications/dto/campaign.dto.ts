@@ -59,7 +59,15 @@ export class CreateCampaignDto {
   @Max(36000)
   validityPeriodSeconds?: number;
 
-  @ApiPropertyOptional({ description: "values for the kind's variables (all but firstName)" })
+  @ApiPropertyOptional({
+    description: "values for the kind's variables (all but firstName)",
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: {
+      incidentTitle: 'Mobile numbers shared with websites',
+      statusUrl: 'https://candor.example/status',
+    },
+  })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;
@@ -90,7 +98,11 @@ export class PreviewTemplateDto {
   @IsIn(['sms', 'email'])
   channel!: 'sms' | 'email';
 
-  @ApiPropertyOptional({ description: 'values to render with; sample data otherwise' })
+  @ApiPropertyOptional({
+    description: 'values to render with; sample data otherwise',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;

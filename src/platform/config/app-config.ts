@@ -61,6 +61,8 @@ export class AppConfig {
   };
   readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
+  /** The approvals inbox: remind deciders of what has waited this long (0 = off). */
+  readonly approvals: { reminderMinutes: number };
   /** What customers may be told: the operator, its official contacts and domains (the privacy and link rules). */
   readonly comms: {
     operatorName: string;
@@ -193,6 +195,7 @@ export class AppConfig {
       reminderTickSeconds: env.INCIDENT_REMINDER_TICK_SECONDS,
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
     };
+    this.approvals = { reminderMinutes: env.APPROVAL_REMINDER_MINUTES };
     this.account = {
       idleMinutes: env.CUSTOMER_SESSION_IDLE_MINUTES,
       maxMinutes: env.CUSTOMER_SESSION_MAX_MINUTES,

@@ -263,6 +263,13 @@ export class EnvSchema {
   @Max(120)
   INCIDENT_REMINDER_LEAD_MINUTES = 10;
 
+  /** An approval that has waited this long is emailed (and texted) to those who may decide it; 0 = never. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  APPROVAL_REMINDER_MINUTES = 30;
+
   /** How often the worker checks promises for due reminders. */
   @Type(() => Number)
   @IsInt()
