@@ -234,7 +234,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     });
 
     it('content (30007): the campaign is paused and comms are alerted once, however many messages are filtered and however often Twilio retries the callback', async () => {
-      // Each sender drains 1 segment a second and holds one notice: the first two notices are accepted, the
+      // Each sender drains 1 segment a second and holds one notice: the first notice on each sender is accepted, the
       // others refused (21611) and retried, so the campaign is still sending when the filtered callbacks come.
       Object.assign(sms.account, {
         senderRates: { Candor: 1, Backup: 1 },
@@ -252,7 +252,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       const accepted = () => sms.messages.filter((m) => c.numbers.includes(m.to));
       await waitFor(
         () => inState(c.id, 'undelivered'),
-        (n) => n >= 2 && n === accepted().length,
+        (n) => n >= 1 && n === accepted().length,
       );
       const audit = await t.db.query(
         `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
@@ -281,16 +281,17 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
 
       // A callback Twilio retries carries the same I-Twilio-Idempotency-Token: applied once, recorded once.
       const sid = accepted()[0].sid;
-      const before = (await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n;
+      const row0 = await t.db.query(`SELECT status, error_code FROM messages WHERE provider_id = $1`, [sid]);
       expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
       expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
       const tokens = await t.db.query(
         `SELECT token FROM twilio_callback_tokens WHERE token = 'retried-token-1'`,
       );
       expect(tokens).toHaveLength(1);
-      expect((await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n).toBe(
-        before + 1,
-      );
+      // other callbacks may still be landing, so no count of all tokens: the row is as it was
+      expect(
+        await t.db.query(`SELECT status, error_code FROM messages WHERE provider_id = $1`, [sid]),
+      ).toEqual(row0);
       expect(await campaignStatus(c.id)).toBe('paused');
     });
 
