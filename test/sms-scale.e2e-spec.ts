@@ -7,6 +7,8 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { TemplateRegistry } from '../src/notifications/templates/template-registry';
 import { startTestApp, TestApp } from './helpers/app';
+import { openIncidentWithUpdate } from './helpers/incidents';
+import { NOTICE_VARS, oneOffNoticeVars } from './helpers/notices';
 import { staffTokens } from './helpers/staff';
 
 jest.setTimeout(240_000);
@@ -86,11 +88,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       kind: 'breach-notice',
       channel: 'sms',
       to,
-      vars: {
-        firstName: 'Sam',
-        incidentTitle: 'Numbers shared',
-        statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-      },
+      vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Sam'),
       dedupeKey: `scale-${to}-${seq++}`,
     });
   const at = (to: string) => sms.messages.filter((m) => m.to === to);
@@ -118,7 +116,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         kind: 'breach-notice',
         audienceType: 'csv',
         channelPolicy: 'sms',
-        vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+        vars: NOTICE_VARS,
         ignoreQuietHours: true,
         ...extra,
       })
@@ -419,14 +417,14 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     });
 
     it('warns when the SMS comes to 3 segments, and counts every segment into the cost and the ETA', async () => {
-      // a status link long enough to make the English notice 3 segments (Welsh stays shorter)
+      // A notice about a named incident links to the incident's own page (filled in by Candor): that longer link
+      // makes the English breach notice 3 segments.
       const templates = t.get<TemplateRegistry>(TemplateRegistry);
-      let statusUrl = `${t.env.PUBLIC_BASE_URL}/status`;
-      const segments = (locale: string) =>
-        templates.render('breach-notice', locale, 'sms', templates.sampleVars('breach-notice', { statusUrl }))
-          .sms!.segments;
-      while (segments('en') < 3) statusUrl += statusUrl.includes('?') ? 'x' : '?ref=';
-      const c = await campaign(3, { vars: { incidentTitle: 'Numbers shared', statusUrl } });
+      const { incidentId } = await openIncidentWithUpdate(t, tokens);
+      const incidentUrl = `${t.env.PUBLIC_BASE_URL}/status/incidents/${incidentId}`;
+      const vars = templates.sampleVars('breach-notice', oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'P0'));
+      expect(templates.render('breach-notice', 'en', 'sms', { ...vars, incidentUrl }).sms!.segments).toBe(3);
+      const c = await campaign(3, { incidentId });
       const p = (await t.http().get(`/campaigns/${c.id}/preview`).set(auth('comms')).expect(200)).body;
       expect(p.perLocale).toEqual([
         { channel: 'sms', locale: 'en', count: 3, segments: 3, encoding: 'GSM-7' },
