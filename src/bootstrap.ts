@@ -17,6 +17,7 @@ import {
   securityHeaders,
 } from './platform/http/edge';
 import { ErrorFilter } from './platform/http/error.filter';
+import { requestTimeout } from './platform/http/request-timeout';
 import { UPLOAD_LIMITS_SETTING } from './platform/http/upload';
 import { createValidationPipe } from './platform/http/validation';
 
@@ -42,6 +43,7 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
     maxLineBytes: config.edge.uploadMaxLineBytes,
   });
   app.use(requestId());
+  app.use(requestTimeout(config.requestTimeoutMs));
   app.use(securityHeaders());
   app.use(opsGate(config));
   app.useBodyParser('json', { limit: config.edge.jsonLimitBytes });

@@ -629,8 +629,9 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
       await t.db.query(
         `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL,
-           sending_started_at = $2::timestamptz - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
-        [id, t.clock.now()], // sending_started_at is Clock time, queued_at the database's
+           sending_started_at = $2::timestamptz - interval '1 minute', provider_call_at = now() - interval '1 minute',
+           queued_at = now() - interval '1 minute' WHERE id = $1`,
+        [id, t.clock.now()], // sending_started_at is Clock time, queued_at and provider_call_at the database's
       );
       // the sweep finds the row with no live job and hands it back; the worker asks Twilio before sending
       await waitForStatus(id, ['sent', 'delivered']);

@@ -1,5 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { DurableWork } from '../platform/queue/durable-work';
 import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
 
 /**
@@ -8,17 +10,26 @@ import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
  * job (for queue dashboards) and to the run row (for `GET /analyses/:id`).
  */
 @Processor(ANALYSIS_QUEUE, { autorun: false, concurrency: 1, lockDuration: 120_000 })
-export class AnalysisProcessor extends WorkerHost {
-  constructor(private readonly analyses: AnalysisService) {
+export class AnalysisProcessor extends WorkerHost implements OnModuleInit {
+  constructor(
+    private readonly analyses: AnalysisService,
+    private readonly work: DurableWork,
+  ) {
     super();
   }
 
-  async process(job: Job<{ runId: string }>): Promise<void> {
-    let last = 0;
-    await this.analyses.execute(job.data.runId, (done, total) => {
-      if (Date.now() - last < 1000 && done < total) return;
-      last = Date.now();
-      void job.updateProgress({ bytesDone: done, bytesTotal: total }).catch(() => undefined);
+  onModuleInit(): void {
+    this.work.handle('analysis.run', async (job) => {
+      let last = 0;
+      await this.analyses.execute(String(job.data.runId), (done, total) => {
+        if (Date.now() - last < 1000 && done < total) return;
+        last = Date.now();
+        void job.updateProgress({ bytesDone: done, bytesTotal: total }).catch(() => undefined);
+      });
     });
+  }
+
+  process(job: Job): Promise<unknown> {
+    return this.work.run(job);
   }
 }

@@ -1,7 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -13,6 +11,7 @@ import { AppConfig } from '../platform/config';
 import { copyIn } from '../platform/database/copy-in';
 import { csvExport } from '../platform/database/copy-out';
 import { copyText } from '../platform/database/copy-text';
+import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
 import { AudiencePort } from '../subscribers/audience.port';
 import { mobilePlan } from '../platform/privacy/mobile-number';
@@ -82,7 +81,7 @@ export class AnalysisService implements AudiencePort {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(ANALYSIS_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly pseudonymiser: Pseudonymiser,
@@ -211,7 +210,7 @@ export class AnalysisService implements AudiencePort {
   /** Creates a run and queues it for a worker (`POST /analyses`). */
   async start(req: AnalysisRequest, actor: Actor): Promise<AnalysisRun> {
     const run = await this.create(req, actor);
-    await this.queue.add('run', { runId: run.id }, { jobId: run.id, attempts: 1 });
+    await this.work.add('analysis.run', { data: { runId: run.id }, jobId: run.id });
     return run;
   }
 

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
@@ -13,9 +12,8 @@ import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
-import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
 import { SendPacer } from './send-pacer';
-import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
+import { EmailSendProcessor, SendHandlers, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
 import { TemplateRegistry } from './templates/template-registry';
 import { WebhooksController } from './webhooks.controller';
@@ -23,11 +21,7 @@ import { WebhooksService } from './webhooks.service';
 
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Campaign, Message]),
-    BullModule.registerQueue({ name: SMS_QUEUE }, { name: EMAIL_QUEUE }),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Campaign, Message]), SubscribersModule],
   controllers: [CampaignsController, MessagesController, WebhooksController],
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
@@ -40,6 +34,7 @@ import { WebhooksService } from './webhooks.service';
     NotificationsService,
     InboundKeywords,
     WebhooksService,
+    SendHandlers,
     SmsSendProcessor,
     EmailSendProcessor,
   ],

@@ -1,17 +1,17 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
+import { DurableWork } from '../platform/queue/durable-work';
 import { MESSAGE_KINDS } from './message-kinds';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from '../channels/email-provider';
 import { ProviderError } from '../channels/provider-error';
 import { SmsProvider } from '../channels/sms-provider';
-import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
+import { SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
 import { SendPacer } from './send-pacer';
@@ -46,8 +46,7 @@ export class SenderService {
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
     metrics: JobMetrics,
-    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
-    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+    private readonly work: DurableWork,
   ) {
     this.outcomes = metrics.counter('candor_messages_total', 'Messages by channel and outcome', [
       'channel',
@@ -62,11 +61,8 @@ export class SenderService {
     // waits only moments for its slot: the provider call itself is what the pacer times.
     const turn = await this.pacer.turn(job.queueName === SMS_QUEUE ? 'sms' : 'email', ids.length);
     // One statement claims the whole batch; a row it did not claim is final, paused or being sent elsewhere.
-    const claimed = await this.outbox.claim(
-      ids,
-      this.config.notifications.sendStaleSeconds,
-      this.clock.now(),
-    );
+    const n = this.config.notifications;
+    const claimed = await this.outbox.claim(ids, n.sendStaleSeconds, n.callSettleSeconds, this.clock.now());
     const rows = new Map(claimed.map((r) => [r.id, r]));
     if (ids.length === 1) return [await this.processOne(ids[0], rows.get(ids[0]), job, () => turn(0))]; // RetryLater: BullMQ retries
     // One row's transient error must not send the others again: that row alone goes to a job of its own.
@@ -93,17 +89,12 @@ export class SenderService {
     const jobId = `m${id}-r${randomUUID()}`;
     await this.outbox.moveToJob(id, jobId);
     const backoff = batch.opts.backoff;
-    const queue = batch.queueName === SMS_QUEUE ? this.smsQueue : this.emailQueue;
-    await queue.add(
-      'send',
-      { ids: [id] },
-      {
-        ...SEND_JOB_OPTIONS,
-        jobId,
-        delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
-        attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1),
-      },
-    );
+    await this.work.add(batch.queueName === SMS_QUEUE ? 'sms.send' : 'email.send', {
+      data: { ids: [id] },
+      jobId,
+      delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
+      opts: { attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1) },
+    });
   }
 
   private async processOne(
@@ -119,8 +110,11 @@ export class SenderService {
   }
 
   private async unclaimable(id: string): Promise<SendOutcome> {
-    const state = await this.outbox.state(id);
+    const state = await this.outbox.state(id, this.config.notifications.callSettleSeconds);
     if (!state) return 'noop';
+    // Handed to the provider moments ago (that call may still be on the wire): look again later.
+    if (state.in_call && ['queued', 'sending'].includes(state.status))
+      throw new RetryLater(`message ${id} was handed to the provider moments ago`);
     if (state.status === 'queued' && state.campaign_status === 'cancelled') {
       await this.outbox.markFinal(id, 'cancelled', 'campaign_cancelled', 'campaign cancelled');
       return 'skipped';
@@ -170,6 +164,12 @@ export class SenderService {
       }
     }
 
+    const messageId = `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`;
+    if (row.channel === 'email' && row.prev_call) {
+      const settled = await this.emailInDoubt(row, messageId);
+      if (settled) return settled;
+    }
+
     let rendered;
     try {
       rendered = this.templates.render(row.kind, row.locale, row.channel, this.varsFor(row, code));
@@ -179,30 +179,72 @@ export class SenderService {
     }
 
     await slot();
+    // Marked just before the provider call, for this claim only. Another worker took the row meanwhile (this
+    // one waited long for its slot): send nothing. The database cannot record it: send nothing (the job retries).
+    if (!(await this.outbox.markCalling(row.id, row.attempts))) return 'noop';
+    let accepted: { providerId: string; segments: number | null };
     try {
-      if (row.channel === 'sms') {
-        const { providerId } = await this.sms.send({
-          to: row.to_address,
-          body: rendered.text,
-          statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
-        });
-        await this.outbox.markSent(row.id, providerId, rendered.sms?.segments ?? null);
-      } else {
-        const { providerId } = await this.email.send({
-          to: row.to_address,
-          subject: rendered.subject ?? '',
-          text: rendered.text,
-          html: rendered.html,
-          // Deterministic per recipient and campaign: a resend after a crash threads as the same message.
-          messageId: `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`,
-          headers: this.listUnsubscribe(row),
-        });
-        await this.outbox.markSent(row.id, providerId, null);
-      }
-      return 'sent';
+      accepted =
+        row.channel === 'sms'
+          ? {
+              providerId: (
+                await this.sms.send({
+                  to: row.to_address,
+                  body: rendered.text,
+                  statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
+                })
+              ).providerId,
+              segments: rendered.sms?.segments ?? null,
+            }
+          : {
+              providerId: (
+                await this.email.send({
+                  to: row.to_address,
+                  subject: rendered.subject ?? '',
+                  text: rendered.text,
+                  html: rendered.html,
+                  // Fixed per message: a lookup finds it, and a resend would thread as the same message.
+                  messageId,
+                  headers: this.listUnsubscribe(row),
+                })
+              ).providerId,
+              segments: null,
+            };
     } catch (e) {
       return this.failed(row, job, e);
     }
+    // Accepted: if this write fails (the database gone), the row stays "sending" with its marks and the job
+    // retries; the next attempt finds it in doubt and looks it up instead of sending again.
+    await this.outbox.markSent(row.id, accepted.providerId, accepted.segments);
+    return 'sent';
+  }
+
+  /**
+   * An earlier attempt handed this email to SMTP and recorded no answer (a worker killed, the database gone
+   * after the call). Resolved by the SMS rule, never resent blindly: the provider's lookup says whether it went
+   * (recorded as sent) or not (sent now); a provider that cannot tell leaves it failed as `email:in_doubt`
+   * for a person. Returns the outcome, or null to go on and send.
+   */
+  private async emailInDoubt(row: ClaimedMessage, messageId: string): Promise<SendOutcome | null> {
+    const found = await this.email.findSent(messageId).catch(() => {
+      throw new RetryLater('cannot confirm an earlier email attempt; not resending yet');
+    });
+    if (found === true) {
+      await this.outbox.markSent(row.id, messageId, null);
+      this.logger.log(`message ${row.id} had been sent before a crash; recorded, not resent`);
+      return 'recovered';
+    }
+    if (found === null) {
+      await this.outbox.markFinal(
+        row.id,
+        'failed',
+        'email:in_doubt',
+        'an earlier attempt may have been delivered and the provider cannot tell; not resent',
+      );
+      this.logger.warn(`message ${row.id}: email in doubt after an interrupted send; held, not resent`);
+      return 'failed';
+    }
+    return null;
   }
 
   private async failed(row: ClaimedMessage, job: Job, e: unknown): Promise<SendOutcome> {

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { declareMessageKinds } from '../notifications/message-kinds';
@@ -11,8 +10,7 @@ import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
 import { NUMBER_CHANGE_KINDS } from './number-change-messages';
 import { NumberChangeController } from './number-change.controller';
-import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
-import { NumberChangeProcessor, SweepScheduler } from './number-change.processor';
+import { NumberChangeProcessor } from './number-change.processor';
 import { NumberChangeService } from './number-change.service';
 import { NumberPoolService } from './number-pool.service';
 import { PoolNumber } from './pool-number.entity';
@@ -21,11 +19,7 @@ import { HttpProvisioningClient, ProvisioningClient } from './provisioning-clien
 declareMessageKinds(NUMBER_CHANGE_KINDS);
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]),
-    BullModule.registerQueue({ name: NUMBER_CHANGE_QUEUE }),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]), SubscribersModule],
   controllers: [CustomerNumberChangeController, NumberChangeController],
   providers: [
     NumberChangeService,
@@ -33,7 +27,6 @@ declareMessageKinds(NUMBER_CHANGE_KINDS);
     CutoverService,
     NumberChangeNotifier,
     NumberChangeProcessor,
-    SweepScheduler,
     ProvisioningSandbox,
     {
       // Without PROVISIONING_URL the in-process sandbox stands in (it warns at start), as for SMS and email.

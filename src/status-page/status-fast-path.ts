@@ -38,7 +38,7 @@ export class StatusFastPath implements OnApplicationBootstrap {
         const page = key ? this.cache.peek(key) : undefined;
         if (page) {
           hits.inc();
-          this.pages.write(req, res, page, false);
+          this.pages.write(req, res, page, this.cache.stale);
           return;
         }
       }

@@ -11,6 +11,7 @@ export interface ConfigurableWorker {
 }
 import { AppConfig } from '../config';
 import { JobMetrics } from '../metrics/metrics.service';
+import { DurableWork } from './durable-work';
 
 /**
  * Processors are declared with `autorun: false`; this starts them only in the worker role, so one codebase
@@ -25,6 +26,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly config: AppConfig,
     private readonly metrics: JobMetrics,
+    private readonly work: DurableWork,
   ) {}
 
   hosts(): WorkerHost[] {
@@ -41,11 +43,14 @@ export class WorkerRunner implements OnApplicationBootstrap {
       .filter((i): i is Queue => i instanceof Queue);
   }
 
-  /** Startup check: every registered queue has exactly one processor, and every processor a queue. */
+  /**
+   * Startup check: every registered queue has exactly one processor, every processor a queue, and every job
+   * name of JOBS exactly one handler (a second registration throws at once).
+   */
   checkWiring(): void {
     const queueNames = this.queues().map((q) => q.name);
     const workerNames = this.hosts().map((h) => h.worker.name);
-    const problems: string[] = [];
+    const problems: string[] = [...this.work.wiringProblems()];
     for (const q of new Set(queueNames)) {
       const n = workerNames.filter((w) => w === q).length;
       if (n !== 1) problems.push(`queue "${q}" has ${n} processors (expected exactly 1)`);
@@ -53,6 +58,15 @@ export class WorkerRunner implements OnApplicationBootstrap {
     for (const w of workerNames)
       if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
     if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
+  }
+
+  private readonly lastError = new Map<string, number>();
+
+  private throttled(who: string, err: Error): void {
+    const now = Date.now();
+    if (now - (this.lastError.get(who) ?? 0) < 60_000) return;
+    this.lastError.set(who, now);
+    this.logger.error(`${who}: ${err.message}`);
   }
 
   /** Options from configuration, applied before the worker first runs (the decorator's are static). */
@@ -73,13 +87,15 @@ export class WorkerRunner implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.checkWiring();
     this.metrics.watchQueues(() => this.queues());
+    // A queue's connection errors (Redis down) go through the logger, once a minute per queue, one line each.
+    for (const q of this.queues()) q.on('error', (err) => this.throttled(`queue ${q.name}`, err));
     if (!this.config.runsWorker) return;
     for (const host of this.hosts()) {
       const worker = host.worker;
       this.applyOptions(host, worker);
       worker.on('completed', () => this.metrics.jobOutcome(worker.name, 'completed'));
       worker.on('failed', () => this.metrics.jobOutcome(worker.name, 'failed'));
-      worker.on('error', (err) => this.logger.error(`worker ${worker.name}: ${err.message}`));
+      worker.on('error', (err) => this.throttled(`worker ${worker.name}`, err));
       void worker.run().catch((err) => this.logger.error(`worker ${worker.name} stopped: ${err.message}`));
       this.started.push(host);
     }
