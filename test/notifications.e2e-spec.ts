@@ -194,12 +194,23 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
         await waitForStatus(id, ['sent']);
         const sid = sms.messages.find((m) => m.to === '+447911100011')!.sid;
         const path = `/webhooks/twilio/status?m=${id}`;
+        // recorded by the webhook, applied by the worker in bulk: wait for the table to empty
+        const applied = () =>
+          eventually(
+            async () => (await t.db.query(`SELECT 1 FROM delivery_callbacks LIMIT 1`)).length === 0,
+            15_000,
+            'the recorded callbacks to be applied',
+          );
         await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        await applied();
+        expect((await status(id)).status).toBe('delivered');
         await post(path, { MessageSid: sid, MessageStatus: 'sent' }).expect(204);
         await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        await applied();
         expect((await status(id)).status).toBe('delivered');
         // a callback naming another message's sid is ignored
         await post(path, { MessageSid: 'SM' + '1'.repeat(32), MessageStatus: 'failed' }).expect(204);
+        await applied();
         expect((await status(id)).status).toBe('delivered');
       } finally {
         sms.callbackStatuses = ['sent', 'delivered'];

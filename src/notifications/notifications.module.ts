@@ -5,6 +5,8 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
+import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
+import { DeliveryCallbacksProcessor, DeliveryCallbacksService } from './delivery-callbacks.service';
 import { DispatcherService } from './dispatcher.service';
 import { EnqueuerService } from './enqueuer.service';
 import { InboundKeywords } from './inbound-keywords';
@@ -34,6 +36,9 @@ import { WebhooksService } from './webhooks.service';
     NotificationsService,
     InboundKeywords,
     WebhooksService,
+    DeliveryCallbacksRepository,
+    DeliveryCallbacksService,
+    DeliveryCallbacksProcessor,
     SendHandlers,
     SmsSendProcessor,
     EmailSendProcessor,

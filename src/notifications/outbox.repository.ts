@@ -50,10 +50,6 @@ export interface StuckRow extends QueuedRow {
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
-/** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
-const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
-  ELSE 2 END`;
-
 /** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
 @Injectable()
 export class OutboxRepository {
@@ -257,26 +253,6 @@ export class OutboxRepository {
        WHERE id = $1 AND status IN ('pending', 'queued', 'sending')`,
       [id, status, code, message.slice(0, 300)],
     );
-  }
-
-  /** Applies a delivery callback: idempotent, and never moves a message back to an earlier state. */
-  async applyDelivery(
-    id: string,
-    providerId: string,
-    status: DeliveryStatus,
-    errorCode?: string,
-  ): Promise<boolean> {
-    const [rows] = await this.db.query(
-      `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
-         sent_at = coalesce(sent_at, now()), vars = NULL,
-         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-         error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
-       WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
-         AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
-       RETURNING id`,
-      [id, providerId, status, errorCode ?? null],
-    );
-    return rows.length > 0;
   }
 
   /**

@@ -4,21 +4,15 @@ import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { InboundKeywords } from './inbound-keywords';
-import { DeliveryStatus, OutboxRepository } from './outbox.repository';
+import { OutboxRepository } from './outbox.repository';
 import { SmsProvider } from '../channels/sms-provider';
 import { TemplateRegistry } from './templates/template-registry';
 
 const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOPIO']);
 const START = new Set(['START', 'YES', 'UNSTOP', 'DECHRAU']);
 const HELP = new Set(['HELP', 'INFO', 'CYMORTH']);
-const DELIVERY: Record<string, DeliveryStatus> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-};
 
-/** Twilio's callbacks: delivery statuses onto the outbox, and replies (STOP/START/HELP, module keywords). */
+/** Twilio's callbacks: the signature check, and replies (STOP/START/HELP, module keywords). Delivery statuses: DeliveryCallbacksService. */
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
@@ -46,13 +40,6 @@ export class WebhooksService {
       this.config.http.publicBaseUrl + pathAndQuery,
       params,
     );
-  }
-
-  /** Idempotent and order-proof: a late "sent" after "delivered" changes nothing. */
-  async status(messageId: string | undefined, p: Record<string, string>): Promise<boolean> {
-    const status = DELIVERY[p.MessageStatus ?? p.SmsStatus ?? ''];
-    if (!status || !messageId || !/^\d+$/.test(messageId) || !p.MessageSid) return false;
-    return this.outbox.applyDelivery(messageId, p.MessageSid, status, p.ErrorCode || undefined);
   }
 
   /** Handles a reply and returns the text to answer with (or null for none). */

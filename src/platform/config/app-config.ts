@@ -120,6 +120,7 @@ export class AppConfig {
     sendStaleSeconds: number;
     callSettleSeconds: number;
     sweepIntervalSeconds: number;
+    callbackApplyIntervalMs: number;
     stalledIntervalMs: number;
   };
   readonly compensation: {
@@ -274,6 +275,7 @@ export class AppConfig {
       sendStaleSeconds: env.SEND_STALE_SECONDS,
       callSettleSeconds: env.SEND_CALL_SETTLE_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      callbackApplyIntervalMs: env.CALLBACK_APPLY_INTERVAL_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
     this.compensation = {

@@ -490,6 +490,12 @@ export class EnvSchema {
   @Min(1)
   SWEEP_INTERVAL_SECONDS = 15;
 
+  /** How often a worker applies the recorded Twilio delivery callbacks to the outbox (in bulk). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  CALLBACK_APPLY_INTERVAL_MS = 1000;
+
   /** BullMQ stalled-job check interval (how soon a job of a killed worker is picked up again). */
   @Type(() => Number)
   @IsInt()

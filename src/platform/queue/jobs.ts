@@ -47,6 +47,12 @@ export const JOBS = {
   'sms.send': { queue: 'send-sms', options: send },
   /** { ids }: outbox rows to send by email. */
   'email.send': { queue: 'send-email', options: send },
+  /** {}: apply the recorded Twilio delivery callbacks to the outbox, in bulk. */
+  'sms.callbacks': {
+    queue: 'delivery-callbacks',
+    options: () => ({ removeOnComplete: true, removeOnFail: 100 }),
+    everyMs: (c) => c.notifications.callbackApplyIntervalMs,
+  },
   /** { outboxId }: POST one signed billing webhook. */
   'billing.deliver': {
     queue: 'compensation',
