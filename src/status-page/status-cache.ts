@@ -1,3 +1,4 @@
+import { RedisErrorLog } from '../platform/redis/redis-errors';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
@@ -62,7 +63,7 @@ export class StatusPageCache implements OnModuleInit, OnApplicationShutdown {
     });
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('message', () => this.invalidateLocally());
-    this.subscriber.on('error', (e) => this.logger.warn(`invalidation channel: ${e.message}`));
+    new RedisErrorLog(this.logger).watch('status page invalidation channel', this.subscriber);
     // Without Redis the page still works (refreshed every STATUS_PAGE_REFRESH_SECONDS): do not wait for it.
     void this.subscriber.subscribe(this.channel).catch(() => undefined);
   }

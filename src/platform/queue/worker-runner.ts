@@ -10,6 +10,7 @@ export interface ConfigurableWorker {
   >;
 }
 import { AppConfig } from '../config';
+import { RedisErrorLog } from '../redis/redis-errors';
 import { JobMetrics } from '../metrics/metrics.service';
 import { DurableWork } from './durable-work';
 
@@ -60,14 +61,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
     if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
   }
 
-  private readonly lastError = new Map<string, number>();
-
-  private throttled(who: string, err: Error): void {
-    const now = Date.now();
-    if (now - (this.lastError.get(who) ?? 0) < 60_000) return;
-    this.lastError.set(who, now);
-    this.logger.error(`${who}: ${err.message}`);
-  }
+  private readonly redisErrors = new RedisErrorLog(this.logger);
 
   /** Options from configuration, applied before the worker first runs (the decorator's are static). */
   private applyOptions(host: WorkerHost, worker: WorkerHost['worker']): void {
@@ -88,14 +82,14 @@ export class WorkerRunner implements OnApplicationBootstrap {
     this.checkWiring();
     this.metrics.watchQueues(() => this.queues());
     // A queue's connection errors (Redis down) go through the logger, once a minute per queue, one line each.
-    for (const q of this.queues()) q.on('error', (err) => this.throttled(`queue ${q.name}`, err));
+    for (const q of this.queues()) this.redisErrors.watch(`queue ${q.name}`, q);
     if (!this.config.runsWorker) return;
     for (const host of this.hosts()) {
       const worker = host.worker;
       this.applyOptions(host, worker);
       worker.on('completed', () => this.metrics.jobOutcome(worker.name, 'completed'));
       worker.on('failed', () => this.metrics.jobOutcome(worker.name, 'failed'));
-      worker.on('error', (err) => this.throttled(`worker ${worker.name}`, err));
+      this.redisErrors.watch(`worker ${worker.name}`, worker);
       void worker.run().catch((err) => this.logger.error(`worker ${worker.name} stopped: ${err.message}`));
       this.started.push(host);
     }
