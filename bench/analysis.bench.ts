@@ -1,12 +1,25 @@
-/* npm run bench -- analysis [--lines N] [--subscribers N] [--active N] [--no-10x]
-   Generates a Squid log (2M lines by default, from --active subscribers: lines/20 by default, the ratio of
-   ~100M lines a day over 5M subscribers; --active 0 draws every line's number from the whole base, the
-   worst case for the merge) and a subscriber table (5M rows) in the database candor_bench, then measures on the same file in the same run: `wc -l`, a mawk script doing the
-   per-number aggregation (count, first, last), Candor's full analysis through the CLI (parse, detect,
-   aggregate, COPY into Postgres, join with the subscribers), Candor on the gzipped file, Candor on the
-   file repeated 10 times (peak RSS must not grow), and parse+detect alone on one core. */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+/* npm run bench -- analysis [--lines N] [--subscribers N] [--active N] [--worst-lines N] [--processes 1,2,4]
+                             [--gz] [--10x] [--no-worst]
+   Generates a Squid log (10M lines by default, from --active subscribers: lines/20 by default, the ratio of
+   ~100M lines a day over 5M subscribers) and a subscriber table (5M rows) in the database candor_bench, then
+   measures on the same file in the same run: `wc -l`, a mawk script doing the per-number aggregation (count,
+   first, last), Candor's full analysis through the CLI in one process (parse, detect, aggregate, spill to
+   partitioned files past the merge budget, COPY the final rows into Postgres, join with the subscribers),
+   and the same run spread over 1, 2 and 4 worker processes (`analyze --distributed`, workers started and
+   ready before the clock starts). Then the worst case (--active 0: every line's number drawn from the whole
+   base, --worst-lines, 2M by default) against mawk on that file. Optional: the gzipped file, the file
+   repeated 10 times (peak RSS must not grow). Parse+detect alone on one core closes the run. */
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { Queue } from 'bullmq';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DEFAULT_SQUID_LOGFORMAT } from '../src/analysis/formats';
@@ -19,6 +32,7 @@ import { writeLog } from './log-generator';
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, 'bench', 'out', 'analysis');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/candor_bench';
 const KEY = 'bench-pseudonym-key-0123456789';
 const FROM = Date.UTC(2025, 10, 24);
@@ -47,6 +61,11 @@ const env = {
   LOG_LEVEL: 'warn',
   QUEUE_PREFIX: 'candor-bench',
 };
+
+/** Load average over the last minute (the machine is shared: ratios, both sides in the same run, are what count). */
+function load(): number {
+  return +readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+}
 
 function timed(
   cmd: string,
@@ -110,11 +129,8 @@ async function clearRuns(): Promise<void> {
   await db.connect();
   await db.query(`DELETE FROM analysis_runs`); // results cascade; lets the same file be measured again
   // autovacuum is off on the shared dev server: without this each measurement scans the dead rows of
-  // every earlier one (27M dead staging rows made the finish 4x slower). Not timed.
-  await db.query(`DELETE FROM analysis_staging`);
-  await db.query(
-    `VACUUM analysis_staging, analysis_numbers, analysis_matches, analysis_runs, analysis_files`,
-  );
+  // every earlier one (27M dead staging rows once made the finish 4x slower). Not timed.
+  await db.query(`VACUUM analysis_numbers, analysis_matches, analysis_runs, analysis_files, analysis_tasks`);
   await db.end();
 }
 
@@ -153,17 +169,141 @@ END { for (k in c) print k, c[k], f[k], l[k] }
 `;
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const lines = arg(args, '--lines', 2_000_000);
+  const lines = arg(args, '--lines', 10_000_000);
   const subscribers = arg(args, '--subscribers', 5_000_000);
   const active = arg(args, '--active', Math.round(lines / 20)) || subscribers;
+  const worstLines = arg(args, '--worst-lines', 2_000_000);
+  const processes = (
+    args[args.indexOf('--processes') + 1] && args.includes('--processes')
+      ? args[args.indexOf('--processes') + 1]
+      : '1,2,4'
+  )
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   mkdirSync(OUT, { recursive: true });
+  const plain = await ensureLog(lines, active, subscribers);
+  await ensureDatabase(subscribers);
+  writeFileSync(join(OUT, 'agg.awk'), MAWK);
+  const loads: number[] = [load()];
+
+  log('wc -l');
+  const wc = timed('wc', ['-l', plain]);
+  log('mawk aggregation');
+  const mawk = mawkOn(plain);
+  log('candor analyze, one process');
+  await clearRuns();
+  const candor = analyze(plain);
+  loads.push(load());
+  const scaling: Record<string, unknown>[] = [];
+  for (const n of processes) {
+    log(`candor analyze --distributed, ${n} worker process(es)`);
+    await clearRuns();
+    const r = await distributed(plain, n);
+    scaling.push({
+      processes: n,
+      seconds: +r.seconds.toFixed(2),
+      linesPerSecond: Math.round(lines / r.seconds),
+      fasterThanMawk: +(mawk.seconds / r.seconds).toFixed(2),
+      timings: r.result.timings,
+      workerPeakRssMb: r.workerPeakRssMb,
+    });
+    loads.push(load());
+  }
+  let worst: Record<string, unknown> | null = null;
+  if (!args.includes('--no-worst')) {
+    const worstFile = await ensureLog(worstLines, 0, subscribers);
+    log('worst case (--active 0): mawk');
+    const wm = mawkOn(worstFile);
+    log('worst case (--active 0): candor');
+    await clearRuns();
+    const wc2 = analyze(worstFile);
+    worst = {
+      lines: worstLines,
+      mawk: { seconds: +wm.seconds.toFixed(2), numbers: wm.numbers, peakRssMb: wm.peakRssMb },
+      candor: {
+        seconds: +wc2.seconds.toFixed(2),
+        peakRssMb: wc2.peakRssMb,
+        distinctMsisdns: wc2.result.distinctMsisdns,
+        timings: wc2.result.timings,
+      },
+      candorFasterThanMawk: +(wm.seconds / wc2.seconds).toFixed(2),
+    };
+    loads.push(load());
+  }
+  let gz: Record<string, unknown> | null = null;
+  if (args.includes('--gz')) {
+    const file = plain + '.gz';
+    if (!existsSync(file)) execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${file}'`]);
+    log('candor analyze (gzip)');
+    await clearRuns();
+    const r = analyze(file);
+    gz = {
+      seconds: +r.seconds.toFixed(2),
+      linesPerSecond: Math.round(lines / r.seconds),
+      peakRssMb: r.peakRssMb,
+      timings: r.result.timings,
+      gzMb: Math.round(statSync(file).size / 1e6),
+    };
+  }
+  let x10: Record<string, unknown> | null = null;
+  if (args.includes('--10x')) {
+    const big = plain.replace(/\.log$/, '-x10.log');
+    if (!existsSync(big))
+      execFileSync('sh', ['-c', `for i in 1 2 3 4 5 6 7 8 9 10; do cat '${plain}'; done > '${big}'`]);
+    log('candor analyze (10x file)');
+    await clearRuns();
+    const r = analyze(big);
+    x10 = {
+      seconds: +r.seconds.toFixed(2),
+      lines: r.result.linesRead,
+      linesPerSecond: Math.round(r.result.linesRead / r.seconds),
+      peakRssMb: r.peakRssMb,
+    };
+  }
+  log('parse+detect, one core');
+  const pd = await parseDetect(plain);
+  return {
+    machine: {
+      cpus: (await import('node:os')).availableParallelism(),
+      node: process.version,
+      loadAverage: { atStart: loads[0], samples: loads },
+    },
+    input: { lines, fileMb: Math.round(statSync(plain).size / 1e6), subscribers, activeSubscribers: active },
+    wc: { seconds: +wc.seconds.toFixed(2) },
+    mawk: { seconds: +mawk.seconds.toFixed(2), numbers: mawk.numbers, peakRssMb: mawk.peakRssMb },
+    candor: {
+      seconds: +candor.seconds.toFixed(2),
+      linesPerSecond: Math.round(lines / candor.seconds),
+      peakRssMb: candor.peakRssMb,
+      distinctMsisdns: candor.result.distinctMsisdns,
+      matchedSubscribers: candor.result.matchedSubscribers,
+      exposures: candor.result.exposures,
+      timings: candor.result.timings,
+      scanLinesPerSecond: Math.round(lines / (candor.result.timings.scanMs / 1000)),
+    },
+    distributed: scaling,
+    worst,
+    gz,
+    x10,
+    parseDetectOneCore: { linesPerSecond: Math.round(pd.lines / pd.seconds), exposures: pd.exposures },
+    ratios: {
+      candorFasterThanMawk: +(mawk.seconds / candor.seconds).toFixed(2),
+      worstFasterThanMawk: worst?.candorFasterThanMawk ?? null,
+      candorVsWcL: +(candor.seconds / wc.seconds).toFixed(1),
+      mawkVsWcL: +(mawk.seconds / wc.seconds).toFixed(1),
+    },
+    agreement: { mawkNumbers: mawk.numbers, candorNumbers: candor.result.distinctMsisdns },
+  };
+}
+
+async function ensureLog(lines: number, activeArg: number, subscribers: number): Promise<string> {
+  const active = activeArg || subscribers;
   const name = active >= subscribers ? `gateway-${lines}` : `gateway-${lines}-a${active}`;
   const plain = join(OUT, `${name}.log`);
-  const gz = plain + '.gz';
-  const big = join(OUT, `${name}-x10.log`);
   if (!existsSync(plain)) {
     log(`generating ${lines} lines`);
-    await writeLog(plain, {
+    await writeLog(plain + '.part', {
       format: 'squid',
       lines,
       seed: 1,
@@ -177,98 +317,83 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       strangerShare: 0.05,
       partner: 'o2.co.uk',
     });
+    renameSync(plain + '.part', plain);
   }
-  if (!existsSync(gz)) execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${gz}'`]);
-  const with10x = !args.includes('--no-10x');
-  if (with10x && !existsSync(big))
-    execFileSync('sh', ['-c', `for i in 1 2 3 4 5 6 7 8 9 10; do cat '${plain}'; done > '${big}'`]);
-  await ensureDatabase(subscribers);
-  writeFileSync(join(OUT, 'agg.awk'), MAWK);
+  return plain;
+}
 
-  const analyze = (file: string) => {
-    const r = timed(process.execPath, [
-      CLI,
-      'analyze',
-      '--from',
-      new Date(FROM).toISOString(),
-      '--to',
-      new Date(TO).toISOString(),
-      '--partner',
-      'o2.co.uk',
-      '--json',
-      file,
-    ]);
-    return { ...r, result: JSON.parse(r.stdout) };
-  };
-  log('wc -l');
-  const wc = timed('wc', ['-l', plain]);
-  log('mawk aggregation');
-  const mawk = timed('mawk', [
+function mawkOn(file: string) {
+  const r = timed('mawk', [
     '-v',
     `from=${FROM / 1000}`,
     '-v',
     `to=${TO / 1000}`,
     '-f',
     join(OUT, 'agg.awk'),
-    plain,
+    file,
   ]);
-  const mawkNumbers = mawk.stdout.trim().split('\n').length;
-  log('candor analyze (plain)');
-  await clearRuns();
-  const candor = analyze(plain);
-  log('candor analyze (gzip)');
-  await clearRuns();
-  const candorGz = analyze(gz);
-  let candor10x: ReturnType<typeof analyze> | null = null;
-  if (with10x) {
-    log('candor analyze (10x file)');
-    await clearRuns();
-    candor10x = analyze(big);
+  return { ...r, numbers: r.stdout.trim().split('\n').length };
+}
+
+const analyzeArgs = (file: string) => [
+  CLI,
+  'analyze',
+  '--from',
+  new Date(FROM).toISOString(),
+  '--to',
+  new Date(TO).toISOString(),
+  '--partner',
+  'o2.co.uk',
+  '--json',
+  file,
+];
+
+function analyze(file: string) {
+  const r = timed(process.execPath, analyzeArgs(file));
+  return { ...r, result: JSON.parse(r.stdout) };
+}
+
+/**
+ * The run over `n` worker processes (`CANDOR_ROLE=worker`, one task at a time each, as `npm run start:worker`
+ * starts them), started and registered with the task queue before the clock starts; the CLI queues the run
+ * and waits for it. Returns the CLI's wall time and the workers' peak RSS.
+ */
+async function distributed(file: string, n: number) {
+  const prefix = `candor-bench-${process.pid}-${n}`;
+  const workerEnv = { ...env, QUEUE_PREFIX: prefix, CANDOR_ROLE: 'worker', ANALYSIS_WORKERS: '1' };
+  const rss = Array.from({ length: n }, (_, i) => join(OUT, `worker-rss-${i}.txt`));
+  const workers = rss.map((f) =>
+    spawn('/usr/bin/time', ['-f', '%M', '-o', f, process.execPath, '--max-old-space-size=256', MAIN], {
+      env: workerEnv,
+      stdio: 'ignore',
+    }),
+  );
+  const queue = new Queue('analysis-tasks', { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+  try {
+    const until = Date.now() + 120_000;
+    while ((await queue.getWorkersCount()) < n) {
+      if (Date.now() > until) throw new Error(`${n} workers did not start within 120 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const r = timed(process.execPath, [...analyzeArgs(file), '--distributed'], { QUEUE_PREFIX: prefix });
+    return { ...r, result: JSON.parse(r.stdout), workerPeakRssMb: await stopAll(workers, rss) };
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
   }
-  log('parse+detect, one core');
-  const pd = await parseDetect(plain);
-  const fileMb = statSync(plain).size / 1e6;
-  const result = {
-    machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
-    input: {
-      lines,
-      fileMb: Math.round(fileMb),
-      gzMb: Math.round(statSync(gz).size / 1e6),
-      subscribers,
-      activeSubscribers: active,
-    },
-    wc: { seconds: +wc.seconds.toFixed(2) },
-    mawk: { seconds: +mawk.seconds.toFixed(2), numbers: mawkNumbers, peakRssMb: mawk.peakRssMb },
-    candor: {
-      seconds: +candor.seconds.toFixed(2),
-      linesPerSecond: Math.round(lines / candor.seconds),
-      peakRssMb: candor.peakRssMb,
-      distinctMsisdns: candor.result.distinctMsisdns,
-      matchedSubscribers: candor.result.matchedSubscribers,
-      exposures: candor.result.exposures,
-      timings: candor.result.timings,
-      scanLinesPerSecond: Math.round(lines / (candor.result.timings.scanMs / 1000)),
-    },
-    candorGz: {
-      seconds: +candorGz.seconds.toFixed(2),
-      linesPerSecond: Math.round(lines / candorGz.seconds),
-      peakRssMb: candorGz.peakRssMb,
-      timings: candorGz.result.timings,
-      scanLinesPerSecond: Math.round(lines / (candorGz.result.timings.scanMs / 1000)),
-    },
-    candor10x: candor10x && {
-      seconds: +candor10x.seconds.toFixed(2),
-      lines: candor10x.result.linesRead,
-      linesPerSecond: Math.round(candor10x.result.linesRead / candor10x.seconds),
-      peakRssMb: candor10x.peakRssMb,
-    },
-    parseDetectOneCore: { linesPerSecond: Math.round(pd.lines / pd.seconds), exposures: pd.exposures },
-    ratios: {
-      candorFasterThanMawk: +(mawk.seconds / candor.seconds).toFixed(2),
-      candorVsWcL: +(candor.seconds / wc.seconds).toFixed(1),
-      mawkVsWcL: +(mawk.seconds / wc.seconds).toFixed(1),
-    },
-    agreement: { mawkNumbers, candorNumbers: candor.result.distinctMsisdns },
-  };
-  return result;
+}
+
+/** Stops the workers (SIGTERM to `time`'s child) and returns their peak RSS in MB. */
+async function stopAll(workers: ChildProcess[], rss: string[]): Promise<number[]> {
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.once('exit', () => resolve());
+          spawnSync('pkill', ['-TERM', '-P', String(w.pid)]);
+        }),
+    ),
+  );
+  return rss.map((f) => Math.round(Number(readFileSync(f, 'utf8').trim().split('\n').pop()) / 1024));
 }

@@ -64,6 +64,9 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
       'PSEUDONYM_KEY is the built-in development key; set your own in production',
     );
   }
+  if (config.privacy.usingDefaultSecretsKey) {
+    new NestLogger('Config').warn('SECRETS_KEY is the built-in development key; set your own in production');
+  }
   await app.init();
   if (config.runsApi) await app.get(OpsListener).start(app.getHttpAdapter().getInstance());
   const listening = opts.listen !== false && config.runsApi;

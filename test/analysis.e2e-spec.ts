@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,6 +12,7 @@ import { Pseudonymiser } from '../src/platform/privacy';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { eventually } from './helpers/eventually';
 import { count, staffTokens } from './helpers/staff';
 
 const DAY = 86_400_000;
@@ -29,7 +30,11 @@ describe('exposure analysis', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'candor-analysis-'));
-    t = await startTestApp({ ANALYSIS_INPUT_DIR: dir, ANALYSIS_WORKERS: '2' });
+    t = await startTestApp({
+      ANALYSIS_INPUT_DIR: dir,
+      ANALYSIS_WORKERS: '2',
+      ANALYSIS_SPILL_DIR: join(dir, 'spill'),
+    });
     analyses = t.get<AnalysisService>(AnalysisService);
     ({ tokens } = await staffTokens(t));
     const rows = ['account_id,msisdn,email,first_name,locale,plan'];
@@ -115,7 +120,7 @@ describe('exposure analysis', () => {
     expect(s.malformedSamples.length).toBe(5);
   });
 
-  it('stores exactly the same results when the merge outgrows its memory and Postgres sums the spill', async () => {
+  it('stores exactly the same results when the merge outgrows its memory and spills to partitioned files', async () => {
     const path = join(dir, 'spill.log');
     const truth = await writeLog(path, gen('squid', 3000, 21));
     const req = { files: [path], from: new Date(FROM), to: new Date(TO), partners: ['o2.co.uk'] };
@@ -131,8 +136,14 @@ describe('exposure analysis', () => {
     expect(heldRows.some((r: any) => r.distinct_hosts > 1 && r.top_hosts.length > 1)).toBe(true);
     // the same request again would reuse the held run: remove it first
     await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [held.runId]);
+    const spillDir = join(dir, 'tight-spill');
     const tight = await startTestApp(
-      { ANALYSIS_INPUT_DIR: dir, ANALYSIS_WORKERS: '2', ANALYSIS_MERGE_BUDGET_MB: '0' },
+      {
+        ANALYSIS_INPUT_DIR: dir,
+        ANALYSIS_WORKERS: '2',
+        ANALYSIS_MERGE_BUDGET_MB: '0',
+        ANALYSIS_SPILL_DIR: spillDir,
+      },
       { dbUrl: t.dbUrl },
     );
     try {
@@ -144,7 +155,8 @@ describe('exposure analysis', () => {
         return rest;
       };
       expect(same(spilled)).toEqual(same(held));
-      expect(await count(t.db, `SELECT count(*) n FROM analysis_staging`)).toBe(0);
+      // the spill files went with the run
+      expect(readdirSync(spillDir)).toEqual([]);
     } finally {
       await tight.close();
     }
@@ -193,7 +205,7 @@ describe('exposure analysis', () => {
     const other = await analyses.analyze({ ...req, to: new Date(TO - DAY) }, actor);
     expect(other.reusedRunId).toBeUndefined();
     expect(other.exposures).toBeLessThan(again.exposures);
-    expect(await count(t.db, `SELECT count(*) n FROM analysis_staging`)).toBe(0);
+    expect(existsSync(join(dir, 'spill', again.runId))).toBe(false);
   });
 
   it('keeps its results consistent without row-level keys (statement triggers do their work)', async () => {
@@ -325,19 +337,32 @@ describe('exposure analysis', () => {
       })
       .expect(201);
     const id = started.body.runId;
-    let run: any;
-    for (let i = 0; i < 100; i++) {
-      run = (await t.http().get(`/analyses/${id}`).set(auth('comms')).expect(200)).body;
-      if (run.status === 'completed' || run.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // the run is planned into tasks (the file's checksum and its scan), which the worker takes, then finished
+    const run = await eventually(
+      async () => {
+        const r = (await t.http().get(`/analyses/${id}`).set(auth('comms')).expect(200)).body;
+        return r.status === 'completed' || r.status === 'failed' ? r : null;
+      },
+      60_000,
+      'the queued run to end',
+    );
     expect(run).toMatchObject({
       status: 'completed',
+      error: null,
       exposures: 3,
       distinctMsisdns: 2,
       matchedSubscribers: 2,
       progress: { bytesDone: run.progress.bytesTotal },
     });
+    expect(run.progress.tasks).toEqual([
+      expect.objectContaining({ kind: 'checksum', status: 'done', attempts: 1 }),
+      expect.objectContaining({
+        kind: 'scan',
+        status: 'done',
+        attempts: 1,
+        bytesDone: run.progress.bytesTotal,
+      }),
+    ]);
 
     const report = await t.http().get(`/analyses/${id}/report`).set(auth('comms')).expect(200);
     expect(report.text).toMatch(/distinct numbers exposed\s+2/);

@@ -352,13 +352,86 @@ describe('hardening: TOTP for supervisors and admins (F19, STAFF_TOTP_REQUIRED=t
       .send({ email, password: PASSWORD, totp: '123456' })
       .expect(401);
     expect(wrong.body.code).toBe('totp_invalid');
+    // The code that confirmed the set-up has been used: it cannot sign in again within its window.
+    const replay = await t
+      .http()
+      .post('/auth/login')
+      .send({ email, password: PASSWORD, totp: totpCode(secret, now) })
+      .expect(401);
+    expect(replay.body.code).toBe('totp_replayed');
+    const later = new Date(now.getTime() + 30_000);
+    t.clock.travelTo(later);
     const ok = await t
       .http()
       .post('/auth/login')
-      .send({ email, password: PASSWORD, totp: totpCode(secret, t.get<Clock>(Clock).now()) })
+      .send({ email, password: PASSWORD, totp: totpCode(secret, later) })
       .expect(200);
     expect(ok.body.totpEnrolmentRequired).toBe(false);
     await t.http().get('/compensation/credits').auth(ok.body.token, { type: 'bearer' }).expect(200);
+    const audit = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'auth.totp_replayed'`,
+    );
+    expect(audit[0].n).toBe(1);
+  });
+
+  it('keeps the secret sealed at rest; a code signs in once even from parallel requests', async () => {
+    const email = 'adm-totp@candor.test';
+    const u = await t
+      .get<UsersService>(UsersService)
+      .create({ email, displayName: 'Adm', role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
+    const first = await t.http().post('/auth/login').send({ email, password: PASSWORD }).expect(200);
+    const setup = await t
+      .http()
+      .post('/auth/totp/setup')
+      .auth(first.body.token, { type: 'bearer' })
+      .expect(201);
+    const secret: string = setup.body.secret;
+    const [row] = await t.db.query(`SELECT totp_secret FROM staff_users WHERE id = $1`, [u.id]);
+    expect(row.totp_secret).toMatch(/^v1\./);
+    expect(row.totp_secret).not.toContain(secret);
+    const at = new Date(t.clock.now().getTime() + 600_000);
+    t.clock.travelTo(at);
+    await t
+      .http()
+      .post('/auth/totp/confirm')
+      .auth(first.body.token, { type: 'bearer' })
+      .send({ code: totpCode(secret, at) })
+      .expect(200);
+
+    const next = new Date(at.getTime() + 60_000);
+    t.clock.travelTo(next);
+    const code = totpCode(secret, next);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.http().post('/auth/login').send({ email, password: PASSWORD, totp: code }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+    expect(answers.filter((a) => a.status === 401).every((a) => a.body.code === 'totp_replayed')).toBe(true);
+  });
+
+  it("seals a secret stored in plain text before sealing, at its owner's next sign-in", async () => {
+    const email = 'legacy-totp@candor.test';
+    const u = await t
+      .get<UsersService>(UsersService)
+      .create({ email, displayName: 'Legacy', role: 'supervisor', password: PASSWORD }, SYSTEM_ACTOR);
+    const legacy = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await t.db.query(`UPDATE staff_users SET totp_secret = $2, totp_enabled_at = now() WHERE id = $1`, [
+      u.id,
+      legacy,
+    ]);
+    const at = new Date(t.clock.now().getTime() + 1_200_000);
+    t.clock.travelTo(at);
+    await t
+      .http()
+      .post('/auth/login')
+      .send({ email, password: PASSWORD, totp: totpCode(legacy, at) })
+      .expect(200);
+    const [row] = await t.db.query(`SELECT totp_secret, totp_last_step FROM staff_users WHERE id = $1`, [
+      u.id,
+    ]);
+    expect(row.totp_secret).toMatch(/^v1\./);
+    expect(Number(row.totp_last_step)).toBe(Math.floor(at.getTime() / 30_000));
   });
 
   it('comms and support are not asked for a second factor', async () => {

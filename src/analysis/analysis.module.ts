@@ -1,18 +1,33 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
-import { AnalysisProcessor } from './analysis.processor';
+import { AnalysisProcessor, AnalysisTaskProcessor } from './analysis.processor';
+import { AnalysisRunner } from './analysis-runner.service';
+import { ANALYSIS_QUEUE, ANALYSIS_TASK_QUEUE, AnalysisTasksService } from './analysis-tasks.service';
 import { AnalysisService } from './analysis.service';
+import { RunFinisher } from './run-finisher';
 
 /** Global so notifications and compensation find the AudiencePort (an analysis run's matched subscribers) without importing us. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisRun, AnalysisFile])],
+  imports: [
+    TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]),
+    BullModule.registerQueue({ name: ANALYSIS_QUEUE }, { name: ANALYSIS_TASK_QUEUE }),
+  ],
   controllers: [AnalysisController, CustomerExposureController],
-  providers: [AnalysisService, AnalysisProcessor, { provide: AudiencePort, useExisting: AnalysisService }],
+  providers: [
+    AnalysisService,
+    AnalysisRunner,
+    AnalysisTasksService,
+    RunFinisher,
+    AnalysisProcessor,
+    AnalysisTaskProcessor,
+    { provide: AudiencePort, useExisting: AnalysisService },
+  ],
   exports: [AnalysisService, AudiencePort],
 })
 export class AnalysisModule {}

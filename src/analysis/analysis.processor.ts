@@ -1,35 +1,61 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { DurableWork } from '../platform/queue/durable-work';
-import { ANALYSIS_QUEUE, AnalysisService } from './analysis.service';
+import { AppConfig } from '../platform/config';
+import { ConfigurableWorker } from '../platform/queue/worker-runner';
+import { AnalysisRunner } from './analysis-runner.service';
+import { ANALYSIS_QUEUE, ANALYSIS_TASK_QUEUE, AnalysisTasksService } from './analysis-tasks.service';
 
 /**
- * Runs queued analyses. The payload is the run id; AnalysisService.execute is idempotent (a finished run
- * is skipped, an interrupted one restarts clean), so a redelivered job is harmless. Progress goes to the
- * job (for queue dashboards) and to the run row (for `GET /analyses/:id`).
+ * A queued run's own jobs: `run` plans it into tasks and enqueues them, `finish` stores it once the last
+ * task reported. Both are idempotent (a planned run is not planned again; a finished one is left alone), so a
+ * redelivered job is harmless. A finish that failed its last attempt fails the run.
  */
 @Processor(ANALYSIS_QUEUE, { autorun: false, concurrency: 1, lockDuration: 120_000 })
-export class AnalysisProcessor extends WorkerHost implements OnModuleInit {
+export class AnalysisProcessor extends WorkerHost {
   constructor(
-    private readonly analyses: AnalysisService,
-    private readonly work: DurableWork,
+    private readonly tasks: AnalysisTasksService,
+    private readonly runner: AnalysisRunner,
   ) {
     super();
   }
 
-  onModuleInit(): void {
-    this.work.handle('analysis.run', async (job) => {
-      let last = 0;
-      await this.analyses.execute(String(job.data.runId), (done, total) => {
-        if (Date.now() - last < 1000 && done < total) return;
-        last = Date.now();
-        void job.updateProgress({ bytesDone: done, bytesTotal: total }).catch(() => undefined);
-      });
-    });
+  async process(job: Job<{ runId: string }>): Promise<void> {
+    try {
+      if (job.name === 'finish') await this.tasks.finishRun(job.data.runId);
+      else await this.tasks.plan(job.data.runId);
+    } catch (e) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+        await this.runner.markFailed(job.data.runId, e as Error);
+      throw e;
+    }
+  }
+}
+
+/**
+ * The tasks of queued runs, `ANALYSIS_WORKERS` at a time in each worker process (one scanner thread each, the
+ * merge budget shared between them). A worker killed mid-task loses its lock; after the stalled-job check
+ * (`QUEUE_STALLED_INTERVAL_MS`) another worker takes the task again and its output replaces what the dead one
+ * may have left.
+ */
+@Processor(ANALYSIS_TASK_QUEUE, { autorun: false, maxStalledCount: 5 })
+export class AnalysisTaskProcessor extends WorkerHost implements ConfigurableWorker {
+  constructor(
+    private readonly tasks: AnalysisTasksService,
+    private readonly config: AppConfig,
+  ) {
+    super();
   }
 
-  process(job: Job): Promise<unknown> {
-    return this.work.run(job);
+  workerOptions() {
+    const a = this.config.analysis;
+    return {
+      concurrency: a.workers,
+      stalledInterval: a.stalledIntervalMs,
+      lockDuration: a.stalledIntervalMs,
+    };
+  }
+
+  process(job: Job<{ runId: string; ord: number }>): Promise<void> {
+    return this.tasks.runTask(job.data.runId, job.data.ord, 1 / this.config.analysis.workers);
   }
 }

@@ -1,38 +1,25 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../platform/config';
-import { copyIn } from '../platform/database/copy-in';
 import { csvExport } from '../platform/database/copy-out';
-import { copyText } from '../platform/database/copy-text';
-import { DurableWork } from '../platform/queue/durable-work';
-import { Pseudonymiser } from '../platform/privacy';
 import { AudiencePort } from '../subscribers/audience.port';
-import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
-import { AnalysisInputError, inspectFile, sha256File } from './analysis-input';
+import { AnalysisInputError, inspectFile } from './analysis-input';
+import { AnalysisRunner, ProgressFn } from './analysis-runner.service';
+import { AnalysisTasksService } from './analysis-tasks.service';
 import { AnalysisRun, RunOptions } from './analysis-run.entity';
 import { normalisePartner } from './detection';
 import { LogFormat } from './formats';
 import { RunSummary } from './report';
-import { runScanPool } from './scan-pool';
-import { InputFile, planScan } from './scan-plan';
-import { ScanCounts } from './scan-task';
-import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
-import { stagingRows } from './staging-rows';
+import { InputFile } from './scan-plan';
 import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
-import { isUniqueViolation } from '../platform/database/unique-violation';
-
-export const ANALYSIS_QUEUE = 'analysis';
-
-/** Bytes done of total, and lines read so far. */
-export type ProgressFn = (bytesDone: number, bytesTotal: number, lines: number) => void;
 
 export interface AnalysisRequest {
   files: string[];
@@ -57,34 +44,14 @@ export interface SubscriberExposure {
 const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
   WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
 
-/** The subscriber who last had a number that is no longer theirs (`n.msisdn_hmac`). */
-const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history h
-  WHERE h.msisdn_hmac = n.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1)`;
-
-/**
- * A Postgres array literal of strings as COPY text (every element quoted, so any host name round-trips).
- * Elements are escaped once each through `cache`: a run's rows name the same hosts over and over.
- */
-function copyTextArray(items: string[], cache: Map<string, string>): string {
-  let out = '{';
-  for (let i = 0; i < items.length; i++) {
-    let e = cache.get(items[i]);
-    if (e === undefined) cache.set(items[i], (e = copyText(`"${items[i].replace(/[\\"]/g, '\\$&')}"`)));
-    out += i ? ',' + e : e;
-  }
-  return out + '}';
-}
-
 @Injectable()
 export class AnalysisService implements AudiencePort {
-  private readonly log = new Logger(AnalysisService.name);
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly work: DurableWork,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-    private readonly pseudonymiser: Pseudonymiser,
+    private readonly runner: AnalysisRunner,
+    private readonly tasks: AnalysisTasksService,
   ) {}
 
   /** The AudiencePort (subscribers): the subscribers run `runId` matched, staged in the caller's transaction. */
@@ -207,332 +174,33 @@ export class AnalysisService implements AudiencePort {
     });
   }
 
-  /** Creates a run and queues it for a worker (`POST /analyses`). */
+  /** Creates a run and queues it, to be spread over the worker processes as tasks (`POST /analyses`). */
   async start(req: AnalysisRequest, actor: Actor): Promise<AnalysisRun> {
     const run = await this.create(req, actor);
-    await this.work.add('analysis.run', { data: { runId: run.id }, jobId: run.id });
+    await this.tasks.enqueue(run.id);
     return run;
+  }
+
+  /**
+   * Creates a run, queues it for the worker processes (any number, on any machine sharing the files and
+   * ANALYSIS_SPILL_DIR) and waits for it to end (`analyze --distributed`); returns its summary.
+   */
+  async analyzeOnWorkers(req: AnalysisRequest, actor: Actor, onProgress?: ProgressFn): Promise<RunSummary> {
+    const run = await this.start(req, actor);
+    for (;;) {
+      const s = await this.summary(run.id);
+      onProgress?.(s.progress.bytesDone, s.progress.bytesTotal, s.linesRead);
+      if (s.status === 'failed') throw new Error(`analysis ${run.id} failed: ${s.error}`);
+      if (s.status !== 'queued' && s.status !== 'running') return s;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Creates and executes a run in this process (CLI, demo); returns its summary. */
   async analyze(req: AnalysisRequest, actor: Actor, onProgress?: ProgressFn): Promise<RunSummary> {
     const run = await this.create(req, actor);
-    await this.execute(run.id, onProgress);
+    await this.runner.execute(run.id, onProgress);
     return this.summary(run.id);
-  }
-
-  /**
-   * Runs an analysis to completion. Idempotent: a finished run is left alone; a run interrupted half-way
-   * starts again from a clean slate. A run whose inputs and parameters match a live run becomes a
-   * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
-   */
-  async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
-    // UPDATE through DataSource.query gives [rows, rowCount]
-    const [claimed] = await this.db.query(
-      `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-      [runId],
-    );
-    if (!claimed.length) return;
-    try {
-      await this.clearPartial(runId);
-      const run = await this.db.getRepository(AnalysisRun).findOneByOrFail({ id: runId });
-      const files = await this.db
-        .getRepository(AnalysisFile)
-        .find({ where: { runId }, order: { ord: 'ASC' } });
-      // The checksums (the run key) are read while the scan runs: both read the same files, and a
-      // duplicate run is rare enough that its wasted scan costs less than hashing first on every run.
-      const t0 = Date.now();
-      let checksumMs = 0;
-      const keyed = this.claimKey(run, files).finally(() => (checksumMs = Date.now() - t0));
-      const [scanned, duplicate] = await Promise.allSettled([this.scan(run, files, onProgress), keyed]);
-      const t1 = Date.now();
-      if (duplicate.status === 'rejected') throw duplicate.reason;
-      if (scanned.status === 'rejected') throw scanned.reason;
-      if (duplicate.value) return this.clearPartial(runId);
-      const { counts, merger, spilled } = scanned.value;
-      await this.finish(run, counts, merger, spilled, {
-        checksumMs,
-        scanMs: t1 - t0,
-        finishStarted: t1,
-      });
-    } catch (e) {
-      await this.db.query(
-        `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,
-        [runId, (e as Error).message.slice(0, 1000)],
-      );
-      throw e;
-    }
-  }
-
-  private async clearPartial(runId: string): Promise<void> {
-    await this.db.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
-  }
-
-  /** Hashes the files into the manifest and claims the run key; true when another live run holds it. */
-  private async claimKey(run: AnalysisRun, files: AnalysisFile[]): Promise<boolean> {
-    for (const f of files) {
-      f.sha256 = await sha256File(f.path);
-      await this.db.getRepository(AnalysisFile).update({ runId: f.runId, ord: f.ord }, { sha256: f.sha256 });
-    }
-    const key = createHash('sha256')
-      .update(
-        JSON.stringify({
-          files: files.map((f) => f.sha256).sort(),
-          from: run.windowFrom.toISOString(),
-          to: run.windowTo.toISOString(),
-          partners: run.partners,
-          options: run.options,
-        }),
-      )
-      .digest('hex');
-    try {
-      await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [run.id, key]);
-      return false;
-    } catch (e: any) {
-      if (!isUniqueViolation(e)) throw e;
-      await this.db.query(
-        `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
-           duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
-         WHERE id = $1`,
-        [run.id, key],
-      );
-      return true;
-    }
-  }
-
-  /**
-   * Scans every file in worker threads and merges their exposures here, per (number, host). When the merge
-   * outgrows its memory budget, everything held is spilled to `analysis_staging` (keyed HMACs, never numbers),
-   * the merger starts empty, and Postgres sums the spills at the finish. Batches are merged one after another;
-   * while a spill is written the next wait, and so do the scanners (they wait for their batches' acks).
-   */
-  private async scan(
-    run: AnalysisRun,
-    files: AnalysisFile[],
-    onProgress?: ProgressFn,
-  ): Promise<{ counts: ScanCounts; merger: ExposureMerger; spilled: boolean }> {
-    const tasks = planScan(
-      files.map((f) => ({
-        path: f.path,
-        size: f.size,
-        gzip: f.gzip,
-        format: f.format as LogFormat | 'empty',
-      })),
-      this.config.analysis.workers,
-    );
-    const merger = new ExposureMerger(this.config.analysis.mergeBudgetMb << 20);
-    let spilled = false;
-    let merging = Promise.resolve();
-    // Resolves once the batch is merged (and a spill it caused is written): the scanners' backpressure.
-    const onBatch = (batch: ExposureBatch) =>
-      (merging = merging.then(async () => {
-        merger.addBatch(batch);
-        if (merger.full) {
-          spilled = true;
-          await this.stage(run.id, merger);
-        }
-      }));
-    let done = 0;
-    let lines = 0;
-    let saved = 0;
-    let lastSave = Date.now();
-    const counts = await runScanPool(
-      tasks,
-      {
-        mobile: mobilePlan(run.options.country),
-        allowlist: run.options.allowlist,
-        squidLogformat: run.options.squidLogformat,
-        from: run.windowFrom.getTime(),
-        to: run.windowTo.getTime(),
-        partners: run.partners,
-        batchSize: 32_768, // 640 KB of typed arrays
-      },
-      this.config.analysis.workers,
-      onBatch,
-      (bytes, l) => {
-        done += bytes;
-        lines += l;
-        onProgress?.(done, run.bytesTotal, lines);
-        if (Date.now() - lastSave > 1000 && done !== saved) {
-          lastSave = Date.now();
-          saved = done;
-          void this.db
-            .query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done])
-            .catch(() => undefined);
-        }
-      },
-    ).finally(() => merging.catch(() => undefined)); // never leave a COPY running
-    await merging;
-    if (spilled) await this.stage(run.id, merger); // the rest joins the spilled part in Postgres
-    onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
-    return { counts, merger, spilled };
-  }
-
-  /**
-   * COPYs what the merger holds, (number, host) totals, into the staging table, numbers as keyed HMACs
-   * (one per number), and empties the merger.
-   */
-  private async stage(runId: string, merger: ExposureMerger): Promise<void> {
-    await copyIn(
-      this.db,
-      'COPY analysis_staging (run_id, msisdn_hmac, host, exposures, first_ms, last_ms) FROM STDIN',
-      stagingRows(merger, runId, (n) => this.pseudonymiser.pseudonym(n)),
-    );
-    merger.clear();
-  }
-
-  /**
-   * Stores one row per number, matched to a subscriber by current number, else by a past number. Held in
-   * memory (the usual case) the numbers arrive final and only need their subscriber; spilled, Postgres
-   * first sums the staged pairs.
-   */
-  private async finish(
-    run: AnalysisRun,
-    c: ScanCounts,
-    merger: ExposureMerger,
-    spilled: boolean,
-    t: { checksumMs: number; scanMs: number; finishStarted: number },
-  ): Promise<void> {
-    const timings = () => ({
-      checksumMs: t.checksumMs,
-      scanMs: t.scanMs,
-      finishMs: Date.now() - t.finishStarted,
-      spilled,
-    });
-    await this.db.transaction(async (m) => {
-      // JIT compiling these statements costs about a second each and saves nothing on them
-      await m.query(`SET LOCAL jit = off`);
-      let topHosts: { host: string; count: number }[];
-      let numbers: string;
-      if (spilled) ({ topHosts, numbers } = await this.prepareStaged(m, run.id));
-      else {
-        topHosts = merger.topHosts();
-        numbers = await this.prepareHeld(m, merger);
-      }
-      // One statement stores the numbers, their subscribers' rows and the run's totals: each is computed
-      // from the rows as they are inserted, not read back from the table.
-      const [totals] = await m.query(
-        `WITH n AS (
-           INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-           ${numbers}
-           RETURNING subscriber_id, exposures, first_seen, last_seen),
-         matched AS (
-           INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
-           SELECT $1, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
-           FROM n WHERE subscriber_id IS NOT NULL GROUP BY subscriber_id ORDER BY subscriber_id
-           RETURNING 1)
-         SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
-                min(first_seen) AS first, max(last_seen) AS last, (SELECT count(*) FROM matched) AS matched
-         FROM n`,
-        [run.id],
-      );
-      if (spilled) await m.query(`DELETE FROM analysis_staging WHERE run_id = $1`, [run.id]);
-      const hours = Object.fromEntries(
-        Object.entries(c.hours)
-          .sort(([a], [b]) => Number(a) - Number(b))
-          .map(([h, n]) => [new Date(Number(h)).toISOString(), n]),
-      );
-      await m.query(
-        `UPDATE analysis_runs r SET status = 'completed', finished_at = now(), bytes_done = bytes_total,
-           lines_read = $2, lines_malformed = $3, exposures = $4, partner_exposures = $5, invalid_values = $6,
-           excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11, timings = $12,
-           distinct_msisdns = $13, unmatched_msisdns = $14, first_seen = $15, last_seen = $16, matched_subscribers = $17
-         WHERE r.id = $1`,
-        [
-          run.id,
-          c.linesRead,
-          c.linesMalformed,
-          c.exposures,
-          c.partnerExposures,
-          c.invalidValues,
-          JSON.stringify(c.excluded),
-          JSON.stringify(hours),
-          JSON.stringify(c.partnerHosts),
-          JSON.stringify(c.malformedSamples),
-          JSON.stringify(topHosts),
-          JSON.stringify(timings()),
-          totals.distinct,
-          totals.unmatched,
-          totals.first,
-          totals.last,
-          totals.matched,
-        ],
-      );
-      await this.audit.record(m, SYSTEM_ACTOR, {
-        action: 'analysis.completed',
-        targetType: 'analysis_run',
-        targetId: run.id,
-        summary: { linesRead: c.linesRead, exposures: c.exposures },
-      });
-    });
-    // where a run's time goes, for operators sizing the next one
-    this.log.log(
-      `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
-    );
-  }
-  /**
-   * The held numbers: pseudonymised here and COPYed once; returns the SELECT of their rows, joined to their
-   * subscribers by index lookups (`$1` the run).
-   */
-  private async prepareHeld(m: EntityManager, merger: ExposureMerger): Promise<string> {
-    // Rows go in pseudonym order: the subscriber lookups below then walk the index in order (3x fewer page
-    // misses than in hash order) and the primary key grows at its right edge. Only the pseudonyms and the
-    // order are held; each row is built as COPY takes it.
-    const pseudonyms = Array.from(merger.numbers(), (n) => this.pseudonymiser.pseudonym(n));
-    const order = Uint32Array.from(pseudonyms.keys()).sort((a, b) =>
-      pseudonyms[a] < pseudonyms[b] ? -1 : 1,
-    );
-    const rows = (function* () {
-      const hosts = new Map<string, string>();
-      let i = 0;
-      for (const n of merger.totals(order))
-        yield `${pseudonyms[order[i++]]}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyTextArray(n.topHosts, hosts)}\n`;
-    })();
-    await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
-      first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
-      ON COMMIT DROP`);
-    await copyIn(m, 'COPY run_numbers FROM STDIN', rows);
-    // One index lookup per number, in order. The planner would rather hash the whole subscriber table
-    // (a seq scan of millions of rows) for anything over a few thousand numbers: 2-3x slower here.
-    await m.query(`SET LOCAL enable_hashjoin = off`);
-    await m.query(`SET LOCAL enable_mergejoin = off`);
-    return `SELECT $1::uuid, n.msisdn_hmac, n.exposures, to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0),
-              n.distinct_hosts, n.top_hosts, COALESCE(s.id, ${PAST_NUMBER_SQL})
-       FROM run_numbers n LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac`;
-  }
-
-  /** The spilled pairs: returns the run's top hosts and the SELECT of its rows, summed per number in Postgres. */
-  private async prepareStaged(
-    m: EntityManager,
-    runId: string,
-  ): Promise<{ topHosts: { host: string; count: number }[]; numbers: string }> {
-    // millions of staged rows: hash them in memory rather than sort on disk
-    await m.query(`SET LOCAL work_mem = '256MB'`);
-    // Postgres cannot estimate how many numbers the nested GROUP BY yields (it guesses 200) and would
-    // probe the subscriber index once per number, ~10 s for a million; one hash join over the
-    // subscribers is 3-4 s. Fresh statistics size the (number, host) hash aggregate.
-    await m.query(`SET LOCAL enable_nestloop = off`);
-    await m.query(`ANALYZE analysis_staging`);
-    const top = await m.query(
-      `SELECT host, sum(exposures)::bigint AS count FROM analysis_staging WHERE run_id = $1
-       GROUP BY host ORDER BY count DESC, host LIMIT 20`,
-      [runId],
-    );
-    return {
-      topHosts: top.map((t: { host: string; count: string }) => ({ host: t.host, count: Number(t.count) })),
-      numbers: `SELECT $1::uuid, n.msisdn_hmac, n.n, to_timestamp(n.f / 1000.0), to_timestamp(n.l / 1000.0), n.hosts, n.top,
-              COALESCE(s.id, ${PAST_NUMBER_SQL})
-       FROM (SELECT msisdn_hmac, sum(n) n, min(f) f, max(l) l, count(*) hosts,
-                    (array_agg(host ORDER BY n DESC, host))[1:5] top
-             FROM (SELECT msisdn_hmac, host, sum(exposures) n, min(first_ms) f, max(last_ms) l
-                   FROM analysis_staging WHERE run_id = $1 GROUP BY msisdn_hmac, host) p
-             GROUP BY msisdn_hmac) n
-       LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac
-       ORDER BY n.msisdn_hmac`,
-    };
   }
 
   async list(limit = 50): Promise<RunSummary[]> {
@@ -578,7 +246,11 @@ export class AnalysisService implements AudiencePort {
       partnerHosts: run.partnerHosts,
       hours: run.hours,
       malformedSamples: run.malformedSamples,
-      progress: { bytesDone: asked.bytesDone, bytesTotal: asked.bytesTotal },
+      progress: {
+        bytesDone: asked.bytesDone,
+        bytesTotal: asked.bytesTotal,
+        tasks: await this.tasks.progress(asked.id),
+      },
       timings: run.timings,
       error: asked.error,
       createdAt: asked.createdAt.toISOString(),

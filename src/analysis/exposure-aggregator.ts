@@ -132,6 +132,22 @@ export interface NumberTotal {
   topHosts: string[];
 }
 
+/** Fields of a spill record: number, exposures, first, last, host id (spill-files.ts). */
+export const RECORD_FIELDS = 5;
+
+/** The merger's arrays as they stand, read-only by convention: a number's pairs are a list from `head[n]`. */
+export interface MergerView {
+  size: number;
+  keys: Float64Array;
+  first: Float64Array;
+  last: Float64Array;
+  head: Int32Array;
+  pairHost: Int32Array;
+  pairExposures: Float64Array;
+  pairNext: Int32Array;
+  hostNames: readonly string[];
+}
+
 /** Memory cost: a place in the number table, a number's slot in the typed arrays, a pair, a host name (rough). */
 const BYTES_PER_PLACE = 12;
 const BYTES_PER_SLOT = 36;
@@ -143,6 +159,14 @@ const HEADROOM = 65_536;
 
 const byCountThenName = (a: [string, number], b: [string, number]) =>
   b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The most exposed hosts, most first, ties by name. */
+export function rankHosts(totals: [string, number][], limit = 20): { host: string; count: number }[] {
+  return totals
+    .sort(byCountThenName)
+    .slice(0, limit)
+    .map(([host, count]) => ({ host, count }));
+}
 
 function grow<T extends Float64Array | Int32Array>(a: T, size: number): T {
   if (size < a.length) return a;
@@ -212,7 +236,7 @@ export class NumberTable {
 }
 
 /** Mixes both halves of a number of up to 53 bits into 32 (the low digits alone cluster). */
-function hashKey(key: number): number {
+export function hashKey(key: number): number {
   const lo = (key % 4294967296) | 0;
   const hi = (key / 4294967296) | 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
@@ -339,6 +363,41 @@ export class ExposureMerger {
       if (host < 0) host = ids[local] = this.hostId(src.names[local]);
       this.addOne(b.numbers, i, b.times, i, b.times, i, host, 1);
     }
+  }
+
+  /**
+   * Adds `count` (number, host) totals from a spill file's records (spill-files.ts: five doubles each,
+   * number, exposures, first, last, host id), host ids being indexes into `hostNames`.
+   */
+  addRecords(rec: Float64Array, count: number, hostNames: readonly string[]): void {
+    const ids = new Int32Array(hostNames.length).fill(-1);
+    this.reserve(count);
+    for (let i = 0, r = 0; i < count; i++, r += RECORD_FIELDS) {
+      const local = rec[r + 4];
+      let host = ids[local];
+      if (host < 0) host = ids[local] = this.hostId(hostNames[local]);
+      this.addOne(rec, r, rec, r + 2, rec, r + 3, host, rec[r + 1]);
+    }
+  }
+
+  /** Reads what is held without copying it: the spill writer walks the arrays (spill-files.ts). */
+  view(): MergerView {
+    return {
+      size: this.slots.size,
+      keys: this.keys,
+      first: this.first,
+      last: this.last,
+      head: this.head,
+      pairHost: this.pairHost,
+      pairExposures: this.pairExposures,
+      pairNext: this.pairNext,
+      hostNames: this.hostNames,
+    };
+  }
+
+  /** Exposures per host name over what is held (a spilled run adds these up over its partitions). */
+  hostExposures(): [string, number][] {
+    return this.hostNames.map((h, i): [string, number] => [h, this.hostTotals[i]]);
   }
 
   private hostId(name: string): number {
@@ -472,10 +531,6 @@ export class ExposureMerger {
 
   /** The most exposed hosts of what is held (the whole run unless it spilled). */
   topHosts(limit = 20): { host: string; count: number }[] {
-    return this.hostNames
-      .map((h, i): [string, number] => [h, this.hostTotals[i]])
-      .sort(byCountThenName)
-      .slice(0, limit)
-      .map(([host, count]) => ({ host, count }));
+    return rankHosts(this.hostExposures(), limit);
   }
 }

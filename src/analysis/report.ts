@@ -1,3 +1,17 @@
+/** A task of a run spread over worker processes (AnalysisTasksService): a file's checksum or scan, or a byte range. */
+export interface TaskProgress {
+  task: number;
+  kind: 'scan' | 'checksum';
+  /** The file's position in the run's manifest. */
+  file: number;
+  start: number;
+  end: number;
+  status: string;
+  /** Times a worker took it: more than one after a worker died with it. */
+  attempts: number;
+  bytesDone: number;
+}
+
 /** The run summary every surface shows (CLI --json, API, report, demo). */
 export interface RunSummary {
   runId: string;
@@ -23,7 +37,7 @@ export interface RunSummary {
   /** Exposures per UTC hour, ISO hour → count, in time order. */
   hours: Record<string, number>;
   malformedSamples: string[];
-  progress: { bytesDone: number; bytesTotal: number };
+  progress: { bytesDone: number; bytesTotal: number; tasks?: TaskProgress[] };
   /** Where the run's time went (absent until it completes). */
   timings: { checksumMs: number; scanMs: number; finishMs: number; spilled: boolean } | null;
   error: string | null;

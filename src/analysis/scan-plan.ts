@@ -14,6 +14,8 @@ export interface ScanTask {
   gzip: boolean;
   start: number;
   end: number;
+  /** Position in file order (files as given, ranges by offset): counts are added up in this order. */
+  seq?: number;
 }
 
 const MIN_RANGE = 16 << 20;
@@ -25,11 +27,25 @@ const MAX_RANGE = 256 << 20;
  * line that governs it, so those go whole. Largest tasks first, so the pool ends evenly.
  */
 export function planScan(files: InputFile[], workers: number): ScanTask[] {
+  return plan(files, (size) =>
+    Math.min(MAX_RANGE, Math.max(MIN_RANGE, Math.ceil(size / Math.max(1, workers)))),
+  );
+}
+
+/**
+ * Splits the input into tasks of about `rangeBytes` for a run spread over worker processes
+ * (AnalysisTasksService): plain Squid and JSONL files in byte ranges of that size, the others whole.
+ */
+export function planTasks(files: InputFile[], rangeBytes: number): ScanTask[] {
+  return plan(files, () => Math.max(1, rangeBytes));
+}
+
+function plan(files: InputFile[], rangeOf: (size: number) => number): ScanTask[] {
   const tasks: ScanTask[] = [];
   for (const f of files) {
     if (f.format === 'empty' || f.size === 0) continue;
     const splittable = !f.gzip && f.format !== 'elff';
-    const range = Math.min(MAX_RANGE, Math.max(MIN_RANGE, Math.ceil(f.size / Math.max(1, workers))));
+    const range = rangeOf(f.size);
     if (!splittable || f.size <= range) {
       tasks.push({ path: f.path, format: f.format, gzip: f.gzip, start: 0, end: f.size });
       continue;
@@ -43,6 +59,7 @@ export function planScan(files: InputFile[], workers: number): ScanTask[] {
         end: Math.min(f.size, start + range),
       });
   }
+  tasks.forEach((t, seq) => (t.seq = seq));
   return tasks.sort((a, b) => b.end - b.start - (a.end - a.start));
 }
 

@@ -46,17 +46,20 @@ export async function runScanPool(
   const fed = threads ? tasks.filter((t) => fansOut(t, concurrency)) : [];
   const own = tasks.filter((t) => !fed.includes(t));
   let next = 0;
+  const results: ScanCounts[] = [];
   const lane = async () => {
     while (next < own.length) {
       const source = next;
       const task = own[next++];
-      const counts = threads
+      results[source] = threads
         ? await new Scanner({ task, settings, source }, onBatch, onProgress).done
         : await runScanTask(task, settings, onBatch, onProgress, undefined, source);
-      mergeCounts(total, counts);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, own.length)) }, lane));
+  // added up in file order, whatever order the tasks ended in: the malformed samples kept are the first ones
+  const order = own.map((t, i) => [t.seq ?? i, i]).sort((a, b) => a[0] - b[0]);
+  for (const [, i] of order) mergeCounts(total, results[i]);
   if (fed.length > 0)
     mergeCounts(total, await fanOut(fed, settings, concurrency, onBatch, onProgress, own.length));
   return total;

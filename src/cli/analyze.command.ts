@@ -17,6 +17,7 @@ interface AnalyzeOptions {
   json?: boolean;
   format?: LogFormat;
   squidLogformat?: string;
+  distributed?: boolean;
 }
 
 /** The JSON keys the CLI promises (README); the full summary is available over the API. */
@@ -53,8 +54,10 @@ export class AnalyzeCommand extends CommandRunner {
     const started = Date.now();
     const tty = process.stderr.isTTY;
     let lastDraw = 0;
-    const summary = await withContext(AnalysisContextModule.forRoot, (ctx) =>
-      ctx.get(AnalysisService).analyze(
+    const summary = await withContext(AnalysisContextModule.forRoot, (ctx) => {
+      const analyses = ctx.get(AnalysisService);
+      return (o.distributed ? analyses.analyzeOnWorkers : analyses.analyze).call(
+        analyses,
         {
           files: files.map((f) => resolve(f)),
           from,
@@ -71,8 +74,8 @@ export class AnalyzeCommand extends CommandRunner {
           const line = progressLine(done, total, lines, Date.now() - started);
           process.stderr.write(tty ? `\r${line}` : `${line}\n`);
         },
-      ),
-    );
+      );
+    });
     if (tty) process.stderr.write('\n');
     if (o.json) {
       const out = Object.fromEntries(
@@ -114,6 +117,15 @@ export class AnalyzeCommand extends CommandRunner {
   @Option({ flags: '--squid-logformat <format>', description: 'Squid logformat of the files' })
   squidLogformat(v: string) {
     return v;
+  }
+
+  @Option({
+    flags: '--distributed',
+    description:
+      'queue the run for the worker processes (CANDOR_ROLE=worker) and wait for it, instead of running it here',
+  })
+  distributed() {
+    return true;
   }
 
   @Option({ flags: '--json', description: 'print one JSON object on stdout instead of the report' })

@@ -44,11 +44,20 @@ export function newTotpSecret(label: string): { secret: string; uri: string } {
   return { secret: totp.secret.base32, uri: totp.toString() };
 }
 
+/**
+ * The 30-second time step `code` belongs to, when it is the TOTP for `at` or one step either side (clock
+ * drift); null otherwise. Callers accept a step only once (a later step than the last one accepted).
+ */
+export function totpStep(secret: string, code: string, at: Date): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const totp = new TOTP({ ...TOTP_OPTIONS, secret: Secret.fromBase32(secret) });
+  const delta = totp.validate({ token: code, timestamp: at.getTime(), window: 1 });
+  return delta === null ? null : Math.floor(at.getTime() / 1000 / TOTP_OPTIONS.period) + delta;
+}
+
 /** True when `code` is the TOTP for `at` or one 30-second step either side (clock drift). */
 export function verifyTotp(secret: string, code: string, at: Date): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  const totp = new TOTP({ ...TOTP_OPTIONS, secret: Secret.fromBase32(secret) });
-  return totp.validate({ token: code, timestamp: at.getTime(), window: 1 }) !== null;
+  return totpStep(secret, code, at) !== null;
 }
 
 /** The TOTP code for `at` (tests and the demo use it to sign in as an enrolled user). */

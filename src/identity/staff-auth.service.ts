@@ -15,7 +15,8 @@ import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { ApiKeyScope, Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
-import { canonicalEmail, newTotpSecret, verifyTotp } from './credentials';
+import { canonicalEmail, newTotpSecret, totpStep } from './credentials';
+import { SecretBox } from '../platform/privacy/secret-box';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
@@ -43,6 +44,8 @@ const LOGIN_WINDOW_SECONDS = 900;
 export class StaffAuthService {
   /** Checked when the user is missing, inactive or has no password, so every answer costs one scrypt. */
   private dummyHash?: Promise<string>;
+  /** Seals TOTP secrets at rest: a copy of the database alone cannot mint authenticator codes. */
+  private readonly totpBox: SecretBox;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -50,7 +53,9 @@ export class StaffAuthService {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.totpBox = new SecretBox(config.privacy.secretsKey, 'staff-totp');
+  }
 
   /**
    * Signs a person in. Attempts are counted before the password is checked (atomic INCR), so parallel
@@ -102,8 +107,17 @@ export class StaffAuthService {
           message: 'This account needs a code from its authenticator app',
           code: 'totp_required',
         });
-      if (!verifyTotp(user!.totpSecret!, totp, this.clock.now()))
+      const step = totpStep(this.openTotp(user!.totpSecret!), totp, this.clock.now());
+      if (step === null)
         await this.failed(actor, user!.id, 'auth.totp_failed', 'Invalid authenticator code', 'totp_invalid');
+      if (!(await this.acceptTotpStep(this.db.manager, user!.id, step!, user!.totpSecret!)))
+        await this.failed(
+          actor,
+          user!.id,
+          'auth.totp_replayed',
+          'That authenticator code was already used; wait for the next one',
+          'totp_replayed',
+        );
     }
     await Promise.all(
       counters.map(([bucket, subject]) =>
@@ -146,6 +160,34 @@ export class StaffAuthService {
   private dummy(): Promise<string> {
     this.dummyHash ??= hashPassword(newToken('session'));
     return this.dummyHash;
+  }
+
+  /** The base32 secret: sealed values are opened; a plain one predates sealing (sealed at acceptance). */
+  private openTotp(stored: string): string {
+    return SecretBox.isSealed(stored) ? this.totpBox.open(stored) : stored;
+  }
+
+  /**
+   * Accepts a code's time step once: a conditional UPDATE takes only a step later than the last accepted,
+   * so a code read over a shoulder or replayed from a log cannot sign in again within its 90-second window,
+   * even by parallel requests. Seals a secret still stored in plain text.
+   */
+  private async acceptTotpStep(
+    m: EntityManager,
+    userId: string,
+    step: number,
+    stored: string,
+  ): Promise<boolean> {
+    const set = SecretBox.isSealed(stored)
+      ? { totpLastStep: String(step) }
+      : { totpLastStep: String(step), totpSecret: this.totpBox.seal(stored) };
+    const res = await m
+      .createQueryBuilder()
+      .update(StaffUser)
+      .set(set)
+      .where('id = :userId AND (totp_last_step IS NULL OR totp_last_step < :step)', { userId, step })
+      .execute();
+    return (res.affected ?? 0) > 0;
   }
 
   /** Supervisors and admins must use a second factor when STAFF_TOTP_REQUIRED (production default). */
@@ -194,7 +236,11 @@ export class StaffAuthService {
       if (user.totpEnabledAt)
         throw new ConflictException('An authenticator is already set up; an admin can reset it');
       const { secret, uri } = newTotpSecret(user.email);
-      await m.update(StaffUser, { id: user.id }, { totpSecret: secret });
+      await m.update(
+        StaffUser,
+        { id: user.id },
+        { totpSecret: this.totpBox.seal(secret), totpLastStep: null },
+      );
       await this.audit.record(m, actor, {
         action: 'auth.totp_setup',
         targetType: 'staff_user',
@@ -216,8 +262,10 @@ export class StaffAuthService {
         .getOne();
       if (!user?.totpSecret || user.totpEnabledAt)
         throw new ConflictException('Start the authenticator set-up first');
-      if (!verifyTotp(user.totpSecret, code, this.clock.now()))
+      const step = totpStep(this.openTotp(user.totpSecret), code, this.clock.now());
+      if (step === null)
         throw new UnauthorizedException({ message: 'Invalid authenticator code', code: 'totp_invalid' });
+      await this.acceptTotpStep(m, user.id, step, user.totpSecret);
       await m.update(StaffUser, { id: user.id }, { totpEnabledAt: this.clock.now() });
       await m.update(StaffToken, { id: p.tokenId }, { mfa: true });
       await this.audit.record(m, actor, {

@@ -29,12 +29,19 @@ export class StaffUser {
   @Column({ name: 'service_account', type: 'boolean', default: false })
   serviceAccount!: boolean;
 
-  /** Base32 TOTP secret; pending until totpEnabledAt is set by a confirmed code. */
+  /**
+   * The TOTP secret, sealed (AES-GCM under SECRETS_KEY; plain base32 only for rows older than the sealing,
+   * sealed at the next sign-in); pending until totpEnabledAt is set by a confirmed code.
+   */
   @Column({ name: 'totp_secret', type: 'text', nullable: true, select: false })
   totpSecret!: string | null;
 
   @Column({ name: 'totp_enabled_at', type: 'timestamptz', nullable: true })
   totpEnabledAt!: Date | null;
+
+  /** The last accepted authenticator time step: a code is good once (replays within its window refused). */
+  @Column({ name: 'totp_last_step', type: 'bigint', nullable: true, select: false })
+  totpLastStep!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../paths';
 import { plainToInstance } from 'class-transformer';
@@ -27,7 +27,13 @@ export class AppConfig {
   readonly redis: { url: string; prefix: string; enqueueTimeoutMs: number };
   readonly requestTimeoutMs: number;
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
-  readonly privacy: { pseudonymKey: string; defaultCountry: string; usingDefaultKey: boolean };
+  readonly privacy: {
+    pseudonymKey: string;
+    defaultCountry: string;
+    usingDefaultKey: boolean;
+    secretsKey: string;
+    usingDefaultSecretsKey: boolean;
+  };
   readonly auth: {
     staffTokenTtlMinutes: number;
     staffSessionIdleMinutes: number;
@@ -88,7 +94,15 @@ export class AppConfig {
     snapshotFile: string | null;
   };
   readonly account: { idleMinutes: number; maxMinutes: number; supportPhone: string; supportHours: string };
-  readonly analysis: { headerAllowlist: string[]; workers: number; inputDir: string; mergeBudgetMb: number };
+  readonly analysis: {
+    headerAllowlist: string[];
+    workers: number;
+    inputDir: string;
+    mergeBudgetMb: number;
+    spillDir: string;
+    taskMb: number;
+    stalledIntervalMs: number;
+  };
   readonly numberChange: {
     provisioningUrl?: string;
     sandboxPort: number;
@@ -159,6 +173,8 @@ export class AppConfig {
       pseudonymKey: env.PSEUDONYM_KEY,
       defaultCountry: env.DEFAULT_COUNTRY.toUpperCase(),
       usingDefaultKey: env.PSEUDONYM_KEY === new EnvSchema().PSEUDONYM_KEY,
+      secretsKey: env.SECRETS_KEY,
+      usingDefaultSecretsKey: env.SECRETS_KEY === new EnvSchema().SECRETS_KEY,
     };
     this.auth = {
       staffTokenTtlMinutes: env.STAFF_TOKEN_TTL_MINUTES,
@@ -243,6 +259,9 @@ export class AppConfig {
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
       mergeBudgetMb: env.ANALYSIS_MERGE_BUDGET_MB,
+      spillDir: resolve(env.ANALYSIS_SPILL_DIR ?? join(tmpdir(), 'candor-analysis')),
+      taskMb: env.ANALYSIS_TASK_MB,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
     this.numberChange = {
       provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,

@@ -111,6 +111,11 @@ export class EnvSchema {
   @MinLength(16)
   PSEUDONYM_KEY = 'candor-local-development-key-change-me';
 
+  /** Key that encrypts secrets kept in the database (staff TOTP seeds). The default is for local runs only (warned). */
+  @IsString()
+  @MinLength(16)
+  SECRETS_KEY = 'candor-local-development-secrets-change-me';
+
   @IsString()
   @MinLength(2)
   DEFAULT_COUNTRY = 'GB';
@@ -415,6 +420,23 @@ export class EnvSchema {
   @Min(0)
   @Max(4096)
   ANALYSIS_MERGE_BUDGET_MB = 64;
+
+  /**
+   * Where a run's (number, host) totals spill when they outgrow the merge budget, and where the tasks of a
+   * run spread over worker processes leave their partial totals: storage every worker of a run shares.
+   * Default: `candor-analysis` in the OS temporary directory.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ANALYSIS_SPILL_DIR?: string;
+
+  /** Size of a task of a run spread over worker processes (a byte range of a plain file; gzip/ELFF files go whole). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  ANALYSIS_TASK_MB = 128;
 
   /** Directory the API may read gateway logs from (`POST /analyses` names files inside it). */
   @IsString()

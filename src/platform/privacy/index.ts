@@ -9,3 +9,4 @@ export type { PiiFinding, PiiKind, PublicTextPolicy } from './pii-guard';
 export { offendingLinks, urlRefusal } from './link-rule';
 export type { LinkPolicy, LinkFinding } from './link-rule';
 export { PublicTextGuard } from './public-text-guard';
+export { SecretBox } from './secret-box';

@@ -79,8 +79,6 @@ export const JOBS = {
     options: () => ({ removeOnComplete: true, removeOnFail: 100 }),
     everyMs: (c) => c.numberChange.sweepSeconds * 1000,
   },
-  /** { runId } (jobId = run id): one gateway-log analysis; never retried blindly (the run restarts clean). */
-  'analysis.run': { queue: 'analysis', options: () => ({ ...standard(), attempts: 1 }) },
 } satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

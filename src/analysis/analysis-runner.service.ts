@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../platform/config';
+import { isUniqueViolation } from '../platform/database/unique-violation';
+import { mobilePlan } from '../platform/privacy/mobile-number';
+import { AnalysisFile } from './analysis-file.entity';
+import { sha256File } from './analysis-input';
+import { AnalysisRun } from './analysis-run.entity';
+import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
+import { LogFormat } from './formats';
+import { RunFinisher, ScanOutput } from './run-finisher';
+import { runScanPool } from './scan-pool';
+import { InputFile, planScan, ScanTask } from './scan-plan';
+import { ScanCounts, ScanSettings } from './scan-task';
+import { commitTask, removeRunSpill, runSegments, SpillWriter, taskWorkDir } from './spill-files';
+
+/** Bytes done of total, and lines read so far. */
+export type ProgressFn = (bytesDone: number, bytesTotal: number, lines: number) => void;
+
+/** The scanners' settings for a run (plain data: they go to worker threads). */
+export function scanSettings(run: AnalysisRun): ScanSettings {
+  return {
+    mobile: mobilePlan(run.options.country),
+    allowlist: run.options.allowlist,
+    squidLogformat: run.options.squidLogformat,
+    from: run.windowFrom.getTime(),
+    to: run.windowTo.getTime(),
+    partners: run.partners,
+    batchSize: 32_768, // 640 KB of typed arrays
+  };
+}
+
+export function inputFiles(files: AnalysisFile[]): InputFile[] {
+  return files.map((f) => ({
+    path: f.path,
+    size: f.size,
+    gzip: f.gzip,
+    format: f.format as LogFormat | 'empty',
+  }));
+}
+
+/**
+ * Scans tasks in worker threads and merges their exposures here, per (number, host), in one merger. When the
+ * merge outgrows its memory budget, everything held is spilled to partitioned files (spill-files.ts) and the
+ * merger starts empty; the finish then sums the files partition by partition. Batches are merged one after
+ * another; while a spill is written the next wait, and so do the scanners (they wait for their batches' acks).
+ * Returns the counts and the spill writer when it wrote anything (its last spill included).
+ */
+export async function scanInto(
+  tasks: ScanTask[],
+  settings: ScanSettings,
+  threads: number,
+  merger: ExposureMerger,
+  spillDir: string,
+  onProgress: (bytes: number, lines: number) => void,
+  alwaysSpill = false,
+): Promise<{ counts: ScanCounts; spill: SpillWriter | null }> {
+  let spill: SpillWriter | null = null;
+  let merging = Promise.resolve();
+  const flush = () => {
+    spill ??= new SpillWriter(spillDir);
+    spill.write(merger);
+    merger.clear();
+  };
+  // Resolves once the batch is merged (and a spill it caused is written): the scanners' backpressure.
+  const onBatch = (batch: ExposureBatch) =>
+    (merging = merging.then(() => {
+      merger.addBatch(batch);
+      if (merger.full) flush();
+    }));
+  const counts = await runScanPool(tasks, settings, threads, onBatch, onProgress).finally(() =>
+    merging.catch(() => undefined),
+  );
+  await merging;
+  if (spill || alwaysSpill) flush(); // the rest joins the spilled part
+  return { counts, spill };
+}
+
+/**
+ * Runs a whole analysis in this process (the CLI, the demo, `analyze()`), its tasks on this machine's cores.
+ * A run queued over the API is spread over the worker processes instead (AnalysisTasksService).
+ */
+@Injectable()
+export class AnalysisRunner {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly finisher: RunFinisher,
+  ) {}
+
+  runDir(runId: string): string {
+    return join(this.config.analysis.spillDir, runId);
+  }
+
+  /** Removes what an interrupted attempt left: result rows and spill files. */
+  async clearPartial(runId: string): Promise<void> {
+    removeRunSpill(this.runDir(runId));
+    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
+    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
+  }
+
+  /**
+   * Runs an analysis to completion. Idempotent: a finished run is left alone; a run interrupted half-way
+   * starts again from a clean slate. A run whose inputs and parameters match a live run becomes a
+   * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
+   */
+  async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
+    // UPDATE through DataSource.query gives [rows, rowCount]
+    const [claimed] = await this.db.query(
+      `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [runId],
+    );
+    if (!claimed.length) return;
+    try {
+      await this.clearPartial(runId);
+      const run = await this.db.getRepository(AnalysisRun).findOneByOrFail({ id: runId });
+      const files = await this.db
+        .getRepository(AnalysisFile)
+        .find({ where: { runId }, order: { ord: 'ASC' } });
+      // The checksums (the run key) are read while the scan runs: both read the same files, and a
+      // duplicate run is rare enough that its wasted scan costs less than hashing first on every run.
+      const t0 = Date.now();
+      let checksumMs = 0;
+      const keyed = this.hashFiles(files)
+        .then(() => this.claimKey(run, files))
+        .finally(() => (checksumMs = Date.now() - t0));
+      const [scanned, duplicate] = await Promise.allSettled([this.scan(run, files, onProgress), keyed]);
+      const t1 = Date.now();
+      if (duplicate.status === 'rejected') throw duplicate.reason;
+      if (scanned.status === 'rejected') throw scanned.reason;
+      if (duplicate.value) return await this.clearPartial(runId);
+      await this.finisher.finish(run, scanned.value.counts, scanned.value.output, {
+        checksumMs,
+        scanMs: t1 - t0,
+        finishStarted: t1,
+      });
+      removeRunSpill(this.runDir(runId));
+    } catch (e) {
+      removeRunSpill(this.runDir(runId));
+      await this.markFailed(runId, e as Error);
+      throw e;
+    }
+  }
+
+  async markFailed(runId: string, e: Error): Promise<void> {
+    await this.db.query(
+      `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now()
+       WHERE id = $1 AND status IN ('queued', 'running')`,
+      [runId, e.message.slice(0, 1000)],
+    );
+  }
+
+  /** The files' SHA-256 into the manifest. */
+  async hashFiles(files: AnalysisFile[]): Promise<void> {
+    for (const f of files) {
+      f.sha256 = await sha256File(f.path);
+      await this.db.getRepository(AnalysisFile).update({ runId: f.runId, ord: f.ord }, { sha256: f.sha256 });
+    }
+  }
+
+  /** Claims the run key from the manifest's checksums; true when another live run holds it (this one is then a duplicate). */
+  async claimKey(run: AnalysisRun, files: AnalysisFile[]): Promise<boolean> {
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify({
+          files: files.map((f) => f.sha256).sort(),
+          from: run.windowFrom.toISOString(),
+          to: run.windowTo.toISOString(),
+          partners: run.partners,
+          options: run.options,
+        }),
+      )
+      .digest('hex');
+    try {
+      await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [run.id, key]);
+      return false;
+    } catch (e: any) {
+      if (!isUniqueViolation(e)) throw e;
+      await this.db.query(
+        `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
+           duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
+         WHERE id = $1`,
+        [run.id, key],
+      );
+      return true;
+    }
+  }
+
+  private async scan(
+    run: AnalysisRun,
+    files: AnalysisFile[],
+    onProgress?: ProgressFn,
+  ): Promise<{ counts: ScanCounts; output: ScanOutput }> {
+    const workers = this.config.analysis.workers;
+    const merger = new ExposureMerger(this.config.analysis.mergeBudgetMb << 20);
+    const runDir = this.runDir(run.id);
+    const work = taskWorkDir(runDir, 'local', randomBytes(6).toString('hex'));
+    let done = 0;
+    let lines = 0;
+    let saved = 0;
+    let lastSave = Date.now();
+    const { counts, spill } = await scanInto(
+      planScan(inputFiles(files), workers),
+      scanSettings(run),
+      workers,
+      merger,
+      work,
+      (bytes, l) => {
+        done += bytes;
+        lines += l;
+        onProgress?.(done, run.bytesTotal, lines);
+        if (Date.now() - lastSave > 1000 && done !== saved) {
+          lastSave = Date.now();
+          saved = done;
+          void this.db
+            .query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done])
+            .catch(() => undefined);
+        }
+      },
+    );
+    onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
+    if (!spill) return { counts, output: { merger, spill: null } };
+    commitTask(runDir, 'local', work);
+    return { counts, output: { merger, spill: runSegments(runDir, ['local']) } };
+  }
+}

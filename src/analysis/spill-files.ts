@@ -1,0 +1,162 @@
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { ExposureMerger, hashKey, RECORD_FIELDS } from './exposure-aggregator';
+
+/**
+ * Spill files: a run's (number, host) totals on local or shared disk when they outgrow the merge budget,
+ * partitioned by a hash of the number, so that each partition can later be summed in memory on its own and
+ * only final per-number rows go to Postgres (which summed staged pairs ~10x slower: README, "Exposure
+ * analysis").
+ *
+ * Layout: `<run dir>/<task>/seg-<n>/` holds one spill ("segment") of one merger: `hosts.json` (the host names
+ * its records point to) and `p<k>` for each partition k, records of five doubles (number as its E.164 digits,
+ * exposures, first seen ms, last seen ms, host id). A task writes into `<task>.<nonce>.tmp` and renames it to
+ * `<task>` once complete (`commitTask`), so a task retried after a crash replaces its output, never adds to
+ * it, and a half-written one is never read. Files are created 0600 in 0700 directories and the run's
+ * directory is removed when the run ends: they hold numbers, as the logs beside them do.
+ */
+export const PARTITION_BITS = 6;
+export const PARTITIONS = 1 << PARTITION_BITS;
+const RECORD_BYTES = RECORD_FIELDS * 8;
+/** Records buffered per partition before a write (80 KiB; 5 MiB for all 64). */
+const BUFFERED = 2048;
+/** Records read at a time when a partition is summed (1 MiB). */
+const READ_RECORDS = 26_214;
+
+/** The partition of a number (its E.164 digits): the hash's top bits (the merger's table uses the low ones). */
+export function partitionOf(key: number): number {
+  return hashKey(key) >>> (32 - PARTITION_BITS);
+}
+
+/** Writes a task's spills as segments of one directory. */
+export class SpillWriter {
+  private segments = 0;
+  pairs = 0;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Writes everything the merger holds as one segment (the caller then clears it); returns the pairs written. */
+  write(merger: ExposureMerger): number {
+    const v = merger.view();
+    const seg = join(this.dir, `seg-${this.segments++}`);
+    mkdirSync(seg, { mode: 0o700 });
+    writeFileSync(join(seg, 'hosts.json'), JSON.stringify(v.hostNames), { mode: 0o600 });
+    const fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(seg, `p${p}`), 'w', 0o600));
+    const bufs = Array.from({ length: PARTITIONS }, () => new Float64Array(BUFFERED * RECORD_FIELDS));
+    const fill = new Int32Array(PARTITIONS);
+    const flush = (p: number) => {
+      const bytes = fill[p] * RECORD_BYTES;
+      for (let at = 0; at < bytes;) at += writeSync(fds[p], new Uint8Array(bufs[p].buffer, at, bytes - at));
+      fill[p] = 0;
+    };
+    let written = 0;
+    try {
+      for (let n = 0; n < v.size; n++) {
+        const p = partitionOf(v.keys[n]);
+        for (let q = v.head[n]; q >= 0; q = v.pairNext[q]) {
+          if (fill[p] === BUFFERED) flush(p);
+          const b = bufs[p];
+          const r = fill[p]++ * RECORD_FIELDS;
+          b[r] = v.keys[n];
+          b[r + 1] = v.pairExposures[q];
+          b[r + 2] = v.first[n];
+          b[r + 3] = v.last[n];
+          b[r + 4] = v.pairHost[q];
+          written++;
+        }
+      }
+      for (let p = 0; p < PARTITIONS; p++) flush(p);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    this.pairs += written;
+    return written;
+  }
+}
+
+/** A task's output directory while it is written: unique per attempt, never read by the finish. */
+export function taskWorkDir(runDir: string, task: string, nonce: string): string {
+  return join(runDir, `${task}.${nonce}.tmp`);
+}
+
+/** Makes a task's output the one that counts: replaces an earlier attempt's, atomically for readers. */
+export function commitTask(runDir: string, task: string, workDir: string): void {
+  const final = join(runDir, task);
+  const old = join(runDir, `${task}.${process.pid}.${Date.now()}.old`);
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(workDir, final);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** A segment to read: its directory and its host names. */
+export interface Segment {
+  dir: string;
+  hosts: string[];
+}
+
+/** The committed segments of a run: those of the tasks given (every committed task when none). */
+export function runSegments(runDir: string, tasks?: string[]): Segment[] {
+  if (!existsSync(runDir)) return [];
+  const names =
+    tasks ??
+    readdirSync(runDir)
+      .filter((d) => !d.endsWith('.tmp') && !d.endsWith('.old'))
+      .sort();
+  const out: Segment[] = [];
+  for (const task of names) {
+    const dir = join(runDir, task);
+    if (!existsSync(dir)) throw new Error(`spill of task ${task} is missing`);
+    for (const seg of readdirSync(dir)
+      .filter((s) => s.startsWith('seg-'))
+      .sort()) {
+      const segDir = join(dir, seg);
+      out.push({ dir: segDir, hosts: JSON.parse(readFileSync(join(segDir, 'hosts.json'), 'utf8')) });
+    }
+  }
+  return out;
+}
+
+/** Adds partition `p` of every segment into the (empty) merger, a megabyte of records at a time. */
+export function loadPartition(segments: Segment[], p: number, merger: ExposureMerger): void {
+  const rec = new Float64Array(READ_RECORDS * RECORD_FIELDS);
+  const bytes = new Uint8Array(rec.buffer);
+  for (const s of segments) {
+    const fd = openSync(join(s.dir, `p${p}`), 'r');
+    try {
+      for (let pos = 0; ;) {
+        let got = 0;
+        while (got < bytes.length) {
+          const n = readSync(fd, bytes, got, bytes.length - got, pos + got);
+          if (n === 0) break;
+          got += n;
+        }
+        if (got % RECORD_BYTES !== 0) throw new Error(`spill file ${s.dir}/p${p} is truncated`);
+        if (got === 0) break;
+        merger.addRecords(rec, got / RECORD_BYTES, s.hosts);
+        pos += got;
+        if (got < bytes.length) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Removes a run's spill files (at its end, and before it starts again). */
+export function removeRunSpill(runDir: string): void {
+  rmSync(runDir, { recursive: true, force: true });
+}
