@@ -29,13 +29,17 @@ declareMessageKinds(NUMBER_CHANGE_KINDS);
     NumberChangeProcessor,
     ProvisioningSandbox,
     {
-      // Without PROVISIONING_URL the in-process sandbox stands in (it warns at start), as for SMS and email.
+      // Without PROVISIONING_URL the in-process sandbox stands in (it warns when it starts), as for SMS and
+      // email; it starts at the first cutover, so a process that never runs one (the API, the CLI) opens no
+      // port, and a fixed SANDBOX_PROVISIONING_PORT cannot collide with another process's.
       provide: ProvisioningClient,
       inject: [AppConfig, ProvisioningSandbox],
-      useFactory: async (config: AppConfig, sandbox: ProvisioningSandbox) => {
+      useFactory: (config: AppConfig, sandbox: ProvisioningSandbox) => {
         const c = config.numberChange;
-        const url = c.provisioningUrl ?? (await sandbox.start(c.sandboxPort));
-        return new HttpProvisioningClient(url, c.provisioningTimeoutMs);
+        return new HttpProvisioningClient(
+          c.provisioningUrl ?? (() => sandbox.start(c.sandboxPort)),
+          c.provisioningTimeoutMs,
+        );
       },
     },
   ],

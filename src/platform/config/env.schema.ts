@@ -61,7 +61,7 @@ export class EnvSchema {
   @Type(() => Number)
   @IsInt()
   @Min(100)
-  DATABASE_CONNECT_TIMEOUT_MS = 3000;
+  DATABASE_CONNECT_TIMEOUT_MS = 10000;
 
   /** Server-side statement_timeout of every connection (0 = none). */
   @Type(() => Number)
