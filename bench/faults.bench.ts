@@ -8,6 +8,10 @@
    Redis flushed) are measured by test/faults.e2e-spec.ts; their figures are in the README. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap';
@@ -19,7 +23,7 @@ import { freePort, seedIncident, wrk, WrkResult } from './status-page.bench';
 const GENERATOR = `
 const { getExpectedTwilioSignature } = require('twilio/lib/webhooks/webhooks');
 const { base, token, rate, seconds, first, count } = JSON.parse(process.env.GEN);
-const lat = []; let errors = 0; let sent = 0; let n = 0;
+const lat = []; const codes = {}; let errors = 0; let sent = 0; let n = 0;
 const started = Date.now();
 const one = async () => {
   const id = first + (n++ % count);
@@ -31,8 +35,9 @@ const one = async () => {
     const res = await fetch(base + path, { method: 'POST', headers: { 'x-twilio-signature': sig,
       'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
     await res.arrayBuffer();
+    codes[res.status] = (codes[res.status] ?? 0) + 1;
     if (res.status !== 204) errors++;
-  } catch { errors++; }
+  } catch (e) { errors++; codes[String(e.cause?.code ?? e.message)] = (codes[String(e.cause?.code ?? e.message)] ?? 0) + 1; }
   lat.push(performance.now() - t0); sent++;
 };
 const tick = setInterval(() => {
@@ -45,7 +50,7 @@ const tick = setInterval(() => {
       clearInterval(wait);
       lat.sort((a, b) => a - b);
       const q = (p) => Number((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(2));
-      process.stdout.write(JSON.stringify({ sent, errors, perSecond: sent / seconds, p50ms: q(0.5), p99ms: q(0.99) }));
+      process.stdout.write(JSON.stringify({ sent, errors, codes, perSecond: sent / seconds, p50ms: q(0.5), p99ms: q(0.99) }));
     }, 20);
   }
 }, 10);
@@ -89,6 +94,26 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const alone = await wrk(status, seconds, connections);
     process.stderr.write(line('/status alone', alone));
 
+    // A second measurement, closed-loop: wrk posts one signed callback (a fixed body) on 8 connections as fast
+    // as the server answers, while the other wrk reads /status: the callbacks' throughput and latency at the
+    // server, without a Node client that the busy machine starves.
+    const cbPath = `/webhooks/twilio/status?m=${first}`;
+    const cbParams = { MessageSid: `SMb${first}`, MessageStatus: 'delivered' };
+    const lua = join(tmpdir(), `candor-cb-${randomBytes(3).toString('hex')}.lua`);
+    writeFileSync(
+      lua,
+      `wrk.method = "POST"\nwrk.body = "${new URLSearchParams(cbParams).toString()}"\n` +
+        `wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n` +
+        `wrk.headers["X-Twilio-Signature"] = "${getExpectedTwilioSignature(app.get(SmsProvider).authToken, base + cbPath, cbParams)}"\n`,
+    );
+    const [closedStatus, closedCallbacks] = await Promise.all([
+      wrk(status, seconds, connections),
+      wrk(base + cbPath, seconds, 8, [], ['-s', lua]),
+    ]);
+    process.stderr.write(line('/status during closed-loop callbacks', closedStatus));
+    process.stderr.write(line('callbacks (wrk, 8 connections)', closedCallbacks));
+    await app.get(DeliveryCallbacksService).drain();
+
     const gen = spawn(process.execPath, ['-e', GENERATOR], {
       env: {
         ...process.env,
@@ -101,7 +126,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const genDone = new Promise<void>((resolve) => gen.on('close', () => resolve()));
     const during = await wrk(status, seconds, connections);
     await genDone;
-    const callbacks = JSON.parse(genOut) as Record<string, number>;
+    const callbacks = JSON.parse(genOut) as { sent: number; errors: number; perSecond: number } & Record<
+      string,
+      unknown
+    >;
     process.stderr.write(line(`/status during ${callbacks.perSecond.toFixed(0)} callbacks/s`, during));
     process.stderr.write(
       `callbacks: ${callbacks.sent} sent, ${callbacks.errors} errors, p50 ${callbacks.p50ms} ms, p99 ${callbacks.p99ms} ms\n`,
@@ -130,6 +158,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       recorded,
       drain: { ...drained, ms: Math.round(drainMs), perSecond: applyPerSecond, messagesUpdated: delivered },
       statusP99Under50ms: during.p99ms < 50,
+      closedLoop: { status: closedStatus, callbacks: closedCallbacks },
     };
   } finally {
     await app.close();

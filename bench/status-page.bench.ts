@@ -326,9 +326,19 @@ export async function wrk(
   seconds: number,
   connections: number,
   headers: string[] = [],
+  extra: string[] = [],
 ): Promise<WrkResult> {
   const h = headers.flatMap((x) => ['-H', x]);
-  const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...h, url]);
+  const threads = Math.min(2, connections);
+  const child = spawn('wrk', [
+    `-t${threads}`,
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...h,
+    ...extra,
+    url,
+  ]);
   let text = '';
   let stderr = '';
   child.stdout.on('data', (d) => (text += d));

@@ -5,6 +5,7 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
+import { CallbackFastPath } from './callback-fast-path';
 import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
 import { DeliveryCallbacksProcessor, DeliveryCallbacksService } from './delivery-callbacks.service';
 import { DispatcherService } from './dispatcher.service';
@@ -39,6 +40,7 @@ import { WebhooksService } from './webhooks.service';
     DeliveryCallbacksRepository,
     DeliveryCallbacksService,
     DeliveryCallbacksProcessor,
+    CallbackFastPath,
     SendHandlers,
     SmsSendProcessor,
     EmailSendProcessor,
