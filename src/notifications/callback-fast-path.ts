@@ -55,7 +55,8 @@ export class CallbackFastPath implements OnApplicationBootstrap {
       if (!this.webhooks.signatureValid(typeof signature === 'string' ? signature : undefined, url, params))
         return reply(res, 403, '{"statusCode":403,"error":"Forbidden","message":"invalid Twilio signature"}');
       const messageId = new URL(url, 'http://x').searchParams.get('m') ?? undefined;
-      await this.callbacks.record(messageId, params);
+      const token = req.headers['i-twilio-idempotency-token'];
+      await this.callbacks.record(messageId, params, typeof token === 'string' ? token : undefined);
       reply(res, 204);
     } catch {
       // the database could not take it: Twilio retries a callback that was not answered with 2xx
