@@ -28,6 +28,7 @@ import { dataSourceOptions, ensureDatabase } from '../src/platform/database';
 import { Pseudonymiser } from '../src/platform/privacy';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { NOTICE_VARS } from '../test/helpers/notices';
 
 const KEY = 'bench-pseudonym-key-0123456789';
 const MAIN = join(__dirname, '..', 'src', 'main.js');
@@ -103,7 +104,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           kind: 'breach-notice',
           audienceType: 'all_subscribers',
           channelPolicy: 'sms_else_email', // half the subscribers have opted out of SMS: they get email
-          vars: { incidentTitle: 'Numbers shared', statusUrl: 'http://localhost:3000/status' },
+          vars: NOTICE_VARS,
           ignoreQuietHours: true,
         },
         actor('author'),
@@ -314,7 +315,7 @@ async function pacedRun(
         kind: 'breach-notice',
         audienceType: 'all_subscribers',
         channelPolicy: 'sms',
-        vars: { incidentTitle: 'Numbers shared', statusUrl: 'http://localhost:3000/status' },
+        vars: NOTICE_VARS,
         ignoreQuietHours: true,
       },
       actor('author'),

@@ -17,9 +17,9 @@ import { IncidentsService } from '../src/incidents/incidents.service';
 import { sha256 } from '../src/identity/secrets';
 import { UsersService } from '../src/identity/users.service';
 import { CampaignsService } from '../src/notifications/campaigns.service';
-import { AppConfig } from '../src/platform/config';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { DataSource } from 'typeorm';
+import { NOTICE_VARS } from '../test/helpers/notices';
 
 export interface WrkResult {
   requestsPerSec: number;
@@ -263,10 +263,7 @@ async function duringCampaign(
       kind: 'breach-notice',
       audienceType: 'all_subscribers',
       channelPolicy: 'sms',
-      vars: {
-        incidentTitle: 'Mobile numbers shared with websites',
-        statusUrl: `${app.get(AppConfig).http.publicBaseUrl}/status`,
-      },
+      vars: { ...NOTICE_VARS, incidentTitle: 'Mobile numbers shared with websites' },
       ignoreQuietHours: true,
     } as any,
     { type: 'staff', id: comms.id, role: 'comms' },

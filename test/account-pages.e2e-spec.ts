@@ -282,11 +282,29 @@ describe('My account pages', () => {
     expect(json.body.statusCode).toBe(404);
   });
 
+  it('words sign-in and access errors for customers only on customer pages; staff and API routes get generic ones', async () => {
+    const staff = await browserAgent(t).get('/incidents').expect(401);
+    expect(staff.headers['content-type']).toMatch(/^text\/html/);
+    expect(staff.text).toContain('You need to be signed in to see this page.');
+    expect(staff.text).not.toContain('customers');
+    const cy = await browserAgent(t).get('/campaigns?lang=cy').expect(401);
+    expect(cy.text).toContain('Mae angen i chi fewngofnodi i weld y dudalen hon.');
+    expect(cy.text).not.toContain('cwsmeriaid');
+    // Signed in without the role a staff route needs: generic words too.
+    const { tokens } = await staffTokens(t, ['support']);
+    const forbidden = await browserAgent(t)
+      .get('/audit')
+      .set('Authorization', `Bearer ${tokens.support}`)
+      .expect(403);
+    expect(forbidden.text).toContain('You do not have access to this page.');
+    expect(forbidden.text).not.toContain('This form has expired');
+  });
+
   it('serves the home page in both languages with the official contact', async () => {
     const en = await browserAgent(t).get('/').expect(200);
     expect(en.text).toContain('href="/account"');
     expect(en.text).toContain('href="/not-me"');
-    expect(en.text).toContain('Call 150 free');
+    expect(en.text).toContain('Call 0800 123 4567 free'); // OFFICIAL_CONTACTS' first number
     const cy = await browserAgent(t).get('/?lang=cy').expect(200);
     expect(cy.text).toContain('<html lang="cy">');
     expect(cy.text).toContain('href="/account?lang&#x3D;cy"');

@@ -2,6 +2,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
 import { analyseSamples } from './helpers/samples';
 import { count, staffTokens } from './helpers/staff';
+import { NOTICE_VARS } from './helpers/notices';
 
 /**
  * The analysis run's matched subscribers are the audience other modules act on: a breach-notice campaign
@@ -31,7 +32,7 @@ describe('audiences from an analysis run', () => {
       kind: 'breach-notice',
       audienceType: 'analysis_run',
       channelPolicy: 'sms',
-      vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+      vars: NOTICE_VARS,
       ignoreQuietHours: true,
     };
     const unknown = await t
@@ -148,7 +149,7 @@ describe('audiences from an analysis run', () => {
           vars: {
             offerName: 'a £10 credit',
             keyword: 'SORRY10',
-            offersUrl: `${t.env.PUBLIC_BASE_URL}/status#offers`,
+            apology: 'We are sorry we shared your number.',
           },
           ignoreQuietHours: true,
         })

@@ -7,6 +7,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { flushPrefix } from './helpers/redis';
 import { count, staffTokens } from './helpers/staff';
+import { NOTICE_VARS } from './helpers/notices';
 
 jest.setTimeout(300_000); // worker processes boot slowly on a loaded machine (20 s and more seen)
 
@@ -114,7 +115,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         kind: 'breach-notice',
         audienceType: 'csv',
         channelPolicy: policy,
-        vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+        vars: NOTICE_VARS,
       })
       .expect(201);
     const csv = 'account_id\n' + Array.from({ length: n }, (_, i) => `${prefix}-${i}`).join('\n');

@@ -9,6 +9,7 @@ import { createCsvCampaign, uploadAudience } from './helpers/campaigns';
 import { eventually, signedInCustomer } from './helpers/customer';
 import { openIncidentWithUpdate } from './helpers/incidents';
 import { staffTokens } from './helpers/staff';
+import { oneOffNoticeVars } from './helpers/notices';
 
 jest.setTimeout(120_000);
 
@@ -61,11 +62,7 @@ describe('time at chosen instants (the Clock)', () => {
         kind: 'breach-notice',
         channel: 'sms',
         to,
-        vars: {
-          firstName: 'Sam',
-          incidentTitle: 'Numbers shared',
-          statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-        },
+        vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Sam'),
         dedupeKey: `clock-${to}`,
       });
     /** The SMS stays pending while the dispatcher polls (every 250 ms) several times. */

@@ -99,6 +99,18 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
       comms.page.getByLabel('Incident title, as customers will read it'),
       'Mobile numbers shared with websites',
     );
+    // the breach notice's paragraphs (every Annex II item, or approval is refused); links are Candor's
+    for (const [label, text] of [
+      ['What happened', 'A fault in our web gateway shared your number with websites.'],
+      ['When it happened (estimated date)', 'From 17 to 24 November 2025.'],
+      ['What data is concerned', 'Your mobile number only.'],
+      ['Likely consequences for the customer', 'You may get unwanted calls.'],
+      ['Other relevant circumstances', 'No sign of misuse.'],
+      ['What we have done', 'We fixed the gateway.'],
+      ['What the customer should do', 'Be wary of unexpected calls.'],
+      ['Who to contact (our contact point follows)', 'Call us free on'],
+    ])
+      await comms.type(comms.page.getByLabel(label, { exact: false }), text);
     // the texts as customers get them, rendered by the server with these values
     const smsPreview = comms.page.getByRole('region', { name: 'Text message preview' });
     await smsPreview.getByText(/^\d parts? \(/).waitFor({ timeout: 15_000 });

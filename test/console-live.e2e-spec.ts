@@ -103,7 +103,7 @@ describe('console live views: campaign holds, progress events, the input folder'
     expect(preview.quietHours.smsWaitUntil).toBe('2026-01-11T08:00:00.000Z');
     expect(preview.quietHours.waitSeconds).toBeGreaterThanOrEqual(10 * 3600 - 60);
     expect(preview.quietHours.waitSeconds).toBeLessThanOrEqual(10 * 3600);
-    expect(preview.etaSeconds.sms).toBe(preview.quietHours.waitSeconds); // no rate limit: the wait is the ETA
+    expect(preview.etaSeconds.sms).toBeNull(); // no rate limit: no estimate beyond the wait
 
     const stream = listen(t, `/campaigns/${id}/events`, tokens.comms);
     await eventually(() => stream.events('progress').length === 1, 15_000, 'the first progress event');
@@ -267,5 +267,33 @@ describe('console live views: campaign holds, progress events, the input folder'
       .auth(tokens.admin, { type: 'bearer' })
       .expect(200);
     expect(await inbox('admin')).toEqual([]);
+  });
+
+  it('rejects a draft campaign with a reason: cancelled, the reason in the audit trail; a reason is not required', async () => {
+    const id = await createCsvCampaign(t, tokens.comms, 'rejected', 'email');
+    await t
+      .http()
+      .post(`/campaigns/${id}/cancel`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .send({ reason: 'x'.repeat(501) })
+      .expect(400);
+    await t
+      .http()
+      .post(`/campaigns/${id}/cancel`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .send({ reason: 'The text names the wrong incident' })
+      .expect(200);
+    const [row] = await t.db.query(
+      `SELECT summary FROM audit_events WHERE action = 'campaign.cancel' AND target_id = $1`,
+      [id],
+    );
+    expect(row.summary).toEqual({
+      from: 'draft',
+      to: 'cancelled',
+      reason: 'The text names the wrong incident',
+    });
+    const other = await createCsvCampaign(t, tokens.comms, 'plain-cancel', 'email');
+    await t.http().post(`/campaigns/${other}/cancel`).auth(tokens.comms, { type: 'bearer' }).expect(200);
+    await t.http().post(`/campaigns/${other}/cancel`).auth(tokens.comms, { type: 'bearer' }).expect(409);
   });
 });

@@ -6,6 +6,7 @@ import { startTestApp, TestApp } from './helpers/app';
 import { analyseSamples } from './helpers/samples';
 import { openIncidentWithUpdate } from './helpers/incidents';
 import { staffTokens } from './helpers/staff';
+import { oneOffNoticeVars } from './helpers/notices';
 
 /**
  * The public "am I affected?" flow (number → code by text → answer) and the "is this message from us?" page,
@@ -181,11 +182,7 @@ describe('customer pages', () => {
       kind: 'breach-notice',
       channel: 'sms',
       to: unaffected,
-      vars: {
-        firstName: 'Vi',
-        incidentTitle: 'Numbers shared',
-        statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-      },
+      vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Vi'),
       dedupeKey: 'customer-pages-verify',
     });
     const body = (

@@ -59,6 +59,10 @@ describe('the demo', () => {
     expect(status).toBe('completed');
     expect(audience).toBe(s.analysis.matchedSubscribers);
     expect(s.notifications.verifyExample).toMatch(/\/verify\?code=/);
+    // the demo's incident is a personal-data breach whose notice carries every Annex II item, in both languages
+    expect(s.incident.personalDataBreach).toBe(true);
+    expect(s.notifications.annexII).toEqual({ complete: true, items: 9, missing: [] });
+    expect(s.notifications.welshMissing).toEqual([]);
     expect((totals.sent ?? 0) + (totals.delivered ?? 0)).toBeGreaterThanOrEqual(audience);
     expect(s.compensation).toMatchObject({ claims: 1, confirmationSms: true, ledgerBalanced: true });
     expect(s.compensation.noticesSent).toBe(audience);

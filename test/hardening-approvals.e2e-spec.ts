@@ -5,6 +5,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken, eventually } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
+import { NOTICE_VARS } from './helpers/notices';
 
 /** Issue 18: what one person must not do alone, and what must not change after approval (F1, F4, F5). */
 describe('hardening: approvals', () => {
@@ -186,7 +187,7 @@ describe('hardening: approvals', () => {
           kind: 'breach-notice',
           audienceType: 'csv',
           channelPolicy: 'sms',
-          vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+          vars: NOTICE_VARS,
         })
         .expect(201)
     ).body.id;

@@ -1,6 +1,7 @@
 import { get as httpGet } from 'node:http';
 import { freePort, startTestApp, TestApp } from './helpers/app';
 import { staffTokens } from './helpers/staff';
+import { NOTICE_VARS } from './helpers/notices';
 
 /** Issue 18: the edge of the API (F12, F13, F15, F17, F18, F27); each test replays a probe's attack. */
 describe('hardening: the HTTP edge', () => {
@@ -28,7 +29,7 @@ describe('hardening: the HTTP edge', () => {
           kind: 'breach-notice',
           audienceType: 'csv',
           channelPolicy: 'sms',
-          vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+          vars: NOTICE_VARS,
         })
         .expect(201)
     ).body.id as string;

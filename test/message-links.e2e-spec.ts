@@ -26,6 +26,7 @@ describe('every link Candor sends', () => {
     const base = t.env.PUBLIC_BASE_URL;
     vars = {
       statusUrl: `${base}/status/incidents/${incidentId}`,
+      incidentUrl: `${base}/status/incidents/${incidentId}`, // breach notices link to their incident
       staffUrl: `${base}/console/incidents/${incidentId}`, // staff reminders: the console's page
       confirmUrl: `${base}/status/subscriptions/${sub.id}/confirm?token=abc`,
       unsubscribeUrl: subs.unsubscribeUrl(sub.id!),

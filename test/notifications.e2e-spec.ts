@@ -8,6 +8,7 @@ import { startTestApp, TestApp } from './helpers/app';
 import { createCsvCampaign, uploadAudience } from './helpers/campaigns';
 import { eventually } from './helpers/customer';
 import { count, staffTokens } from './helpers/staff';
+import { oneOffNoticeVars } from './helpers/notices';
 
 jest.setTimeout(90_000);
 
@@ -43,11 +44,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const vars = () => ({
-    firstName: 'Sam',
-    incidentTitle: 'Numbers shared',
-    statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-  });
+  const vars = () => oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Sam');
   /** A one-off SMS (the breach notice's text) to `to`. */
   const notice = (to: string, key: string) =>
     notifications.send({ kind: 'breach-notice', channel: 'sms', to, vars: vars(), dedupeKey: key });
@@ -89,14 +86,14 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
           vars: {},
           dedupeKey: 'x2',
         }),
-      ).rejects.toThrow(/needs: firstName, incidentTitle, statusUrl/);
+      ).rejects.toThrow(/needs: firstName, incidentTitle, whatHappened/);
       await expect(notice('12345', 'x3')).rejects.toThrow(/valid phone/);
       await expect(
         notifications.send({
           kind: 'breach-notice',
           channel: 'email',
           to: 'not-an-email',
-          vars: { firstName: 'a', incidentTitle: 'b', statusUrl: 'c' },
+          vars: oneOffNoticeVars('c', 'a'),
           dedupeKey: 'x4',
         }),
       ).rejects.toThrow(/valid email/);
@@ -124,11 +121,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
     });
 
     it('sends email as multipart text + HTML with a deterministic Message-ID; 5xx fails, 4xx retries', async () => {
-      const vars = {
-        firstName: 'Alex',
-        incidentTitle: 'Numbers shared',
-        statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-      };
+      const vars = oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Alex');
       const ok = await notifications.send({
         kind: 'breach-notice',
         channel: 'email',
@@ -142,7 +135,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(m.parsed.text).toContain('Annwyl Alex');
       expect(m.parsed.html).toContain('<p>Annwyl Alex,</p>');
       expect(m.parsed.messageId).toBe(`<m${ok.id}.tx@candor.test>`);
-      expect(m.parsed.subject).toMatch(/rhif ffôn/);
+      expect(m.parsed.subject).toMatch(/beth ddigwyddodd a beth i'w wneud/);
 
       mail.failures.set('gone@example.org', 550);
       const gone = await notifications.send({
@@ -240,11 +233,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
         kind: 'breach-notice',
         channel: 'sms',
         to: '07911100020',
-        vars: {
-          firstName: 'Vi',
-          incidentTitle: 'Numbers shared',
-          statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-        },
+        vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Vi'),
         dedupeKey: 'v-1',
       });
       await waitForStatus(id, ['sent', 'delivered']);
@@ -294,9 +283,9 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(() => registry().load('sms-help', 'en', 'sms', 'Hi {{firstName}} {{baseUrl}}')).toThrow(
         /unknown variable\(s\): firstName/,
       );
-      expect(() => registry().load('breach-notice', 'en', 'sms', '{{firstName}}, see {{statusUrl}}')).toThrow(
-        /must print the reference code/,
-      );
+      expect(() =>
+        registry().load('breach-notice', 'en', 'sms', '{{firstName}}, see {{incidentUrl}}'),
+      ).toThrow(/must print the reference code/);
       expect(() => registry().load('sms-help', 'en', 'sms', 'Go to https://evil.example.com/login')).toThrow(
         /links not allowed/,
       );
@@ -407,7 +396,7 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
         .map((m) => m.to);
       expect(new Set(smsTo).size).toBe(smsTo.length); // nobody twice
       const cy = sms.messages.find((m) => m.body.startsWith('P0,'))!;
-      expect(cy.body).toContain('gwnaethom gamgymeriad');
+      expect(cy.body).toContain('am dor data personol');
       const emails = mail.messages.filter((m) => /^ca\d+@/.test(m.envelopeTo[0]));
       expect(emails).toHaveLength(15);
       expect(new Set(emails.map((m) => m.parsed.messageId)).size).toBe(15);
@@ -500,15 +489,15 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
           kind: 'breach-notice',
           audienceType: 'csv',
           channelPolicy: 'sms',
-          vars: { incidentTitle: 'x', statusUrl: 'https://evil.example.com/x' },
+          vars: { incidentTitle: 'x', whatHappened: 'Details at https://evil.example.com/x' },
         })
         .expect(400);
       expect(phishy.body.message).toMatch(/links not allowed/);
-      // F11: IP hosts (dotted or hex), other schemes and links in any variable (here the title) are refused
+      // F11: IP hosts (dotted or hex), other schemes and links in any variable or paragraph are refused
       for (const vars of [
-        { incidentTitle: 'x', statusUrl: 'http://198.51.100.7/claim' },
-        { incidentTitle: 'x', statusUrl: 'https://0xC6336407/claim' },
-        { incidentTitle: 'Claim at javascript:alert(1)', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+        { incidentTitle: 'x', whatHappened: 'http://198.51.100.7/claim' },
+        { incidentTitle: 'x', measuresRecommended: 'Go to https://0xC6336407/claim' },
+        { incidentTitle: 'Claim at javascript:alert(1)' },
       ]) {
         const refused = await t
           .http()
@@ -527,11 +516,13 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
           kind: 'breach-notice',
           audienceType: 'csv',
           channelPolicy: 'sms',
-          vars: { incidentTitle: 'x', extra: 'y' },
+          vars: { extra: 'y', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
         })
         .expect(400);
+      // Links are Candor's: typing one is refused, as is a variable the kind does not have.
       expect(missing.body.details.flatMap((d: any) => d.messages)).toEqual([
-        'missing: statusUrl',
+        'filled in by Candor, never typed: statusUrl',
+        'missing: incidentTitle',
         'unknown: extra',
       ]);
     });

@@ -23,7 +23,10 @@ export class HtmlErrorPages extends ErrorPages {
     const lang = locale === 'en' ? '' : `?lang=${locale}`;
     if (statusCode === 401 && /^\/account(\/|\?|$)/.test(url)) return { redirect: `/account/sign-in${lang}` };
     const s = this.renderer.strings[locale];
-    const key = String(statusCode) in s.errorTitle ? String(statusCode) : 'other';
+    // Sign-in and access wording for customers only on customer pages; staff and API routes get generic words.
+    const code = String(statusCode);
+    const generic = (code === '401' || code === '403') && !isCustomerPage(url) ? `${code}-other` : code;
+    const key = generic in s.errorTitle ? generic : 'other';
     const inAccount = url.startsWith('/account');
     const html = this.renderer.render('error', locale, s.errorTitle[key], url.split('?')[0] || '/', {
       heading: s.errorTitle[key],
@@ -34,6 +37,12 @@ export class HtmlErrorPages extends ErrorPages {
     });
     return { html };
   }
+}
+
+/** The public and customer pages (home, status, "am I affected?", verify, My account, "Not you?"). */
+export function isCustomerPage(url: string): boolean {
+  const path = url.split('?')[0];
+  return path === '/' || /^\/(status|affected|verify|account|not-me)(\/|\.|$)/.test(path);
 }
 
 /** `?lang=cy` (or a `locale` form field is not visible here), else Welsh first in Accept-Language, else English. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { LogFormat, sniffFormat } from './formats';
 import { InputFile } from './scan-plan';
@@ -73,4 +74,19 @@ export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h.digest('hex');
+}
+
+/** Whether `path` lies outside the folder `base`. */
+export function outside(path: string, base: string): boolean {
+  const rel = relative(base, path);
+  return rel.startsWith('..') || isAbsolute(rel);
+}
+
+/** Where a path really is (links resolved), or null when it does not exist. */
+export function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { realpathSync, type Dirent } from 'node:fs';
+import { type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -12,7 +12,7 @@ import { AppConfig } from '../platform/config';
 import { csvExport } from '../platform/database/copy-out';
 import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
-import { AnalysisInputError, inspectFile } from './analysis-input';
+import { AnalysisInputError, inspectFile, outside, realOrNull } from './analysis-input';
 import { AnalysisRunner, ProgressFn } from './analysis-runner.service';
 import { AnalysisTasksService } from './analysis-tasks.service';
 import { AnalysisRun, RunOptions } from './analysis-run.entity';
@@ -390,18 +390,5 @@ export class AnalysisService implements AudiencePort {
           }
         : null,
     };
-  }
-}
-
-function outside(path: string, base: string): boolean {
-  const rel = relative(base, path);
-  return rel.startsWith('..') || isAbsolute(rel);
-}
-
-function realOrNull(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
   }
 }

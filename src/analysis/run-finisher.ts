@@ -9,7 +9,7 @@ import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisRun } from './analysis-run.entity';
 import { ExposureMerger, rankHosts } from './exposure-aggregator';
 import { ScanCounts } from './scan-task';
-import { loadPartition, PARTITIONS, Segment } from './spill-files';
+import { loadPartition, PARTITIONS, partitionBuffer, Segment } from './spill-files';
 
 /** The subscriber who last had a number that is no longer theirs (`n.msisdn_hmac`). */
 const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history h
@@ -170,9 +170,10 @@ export class RunFinisher {
     hostTotals: Map<string, number>,
   ): Generator<string> {
     const hosts = new Map<string, string>();
+    const buffer = partitionBuffer();
     for (let p = 0; p < PARTITIONS; p++) {
       merger.clear();
-      loadPartition(segments, p, merger);
+      loadPartition(segments, p, merger, buffer);
       for (const [h, n] of merger.hostExposures()) hostTotals.set(h, (hostTotals.get(h) ?? 0) + n);
       yield* this.numberRows(merger, hosts, false);
     }

@@ -44,6 +44,14 @@ export function partitionOf(key: number): number {
 export class SpillWriter {
   private segments = 0;
   pairs = 0;
+  /**
+   * Each partition's write buffer, made once per writer: ArrayBuffers live outside V8's heap and are freed
+   * only when it next collects, which a busy main thread seldom does (64 MB of dead buffers otherwise).
+   */
+  private readonly bufs = Array.from(
+    { length: PARTITIONS },
+    () => new Float64Array(BUFFERED * RECORD_FIELDS),
+  );
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -56,7 +64,7 @@ export class SpillWriter {
     mkdirSync(seg, { mode: 0o700 });
     writeFileSync(join(seg, 'hosts.json'), JSON.stringify(v.hostNames), { mode: 0o600 });
     const fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(seg, `p${p}`), 'w', 0o600));
-    const bufs = Array.from({ length: PARTITIONS }, () => new Float64Array(BUFFERED * RECORD_FIELDS));
+    const bufs = this.bufs;
     const fill = new Int32Array(PARTITIONS);
     const flush = (p: number) => {
       const bytes = fill[p] * RECORD_BYTES;
@@ -130,9 +138,18 @@ export function runSegments(runDir: string, tasks?: string[]): Segment[] {
   return out;
 }
 
+/** A read buffer for loadPartition, to reuse over a run's partitions (see SpillWriter's buffers). */
+export function partitionBuffer(): Float64Array {
+  return new Float64Array(READ_RECORDS * RECORD_FIELDS);
+}
+
 /** Adds partition `p` of every segment into the (empty) merger, a megabyte of records at a time. */
-export function loadPartition(segments: Segment[], p: number, merger: ExposureMerger): void {
-  const rec = new Float64Array(READ_RECORDS * RECORD_FIELDS);
+export function loadPartition(
+  segments: Segment[],
+  p: number,
+  merger: ExposureMerger,
+  rec: Float64Array = partitionBuffer(),
+): void {
   const bytes = new Uint8Array(rec.buffer);
   for (const s of segments) {
     const fd = openSync(join(s.dir, `p${p}`), 'r');

@@ -39,6 +39,44 @@ interface DemoOptions {
  * The README's main command: migrates, creates a demo admin and runs the whole story on sample data
  * through the local sinks, then keeps serving (or, with --once, exits and prints a JSON summary).
  */
+/** The demo's breach notice as comms would write it, in English and Welsh (every Annex II item). */
+const DEMO_NOTICE = {
+  en: {
+    incidentTitle: 'Your mobile number was shared with websites',
+    whatHappened:
+      'A fault in our mobile web gateway added your mobile number to the requests your phone sent to the websites you visited, so those websites could see it.',
+    whenItHappened:
+      'It started on 17 November 2025 and stopped when we fixed the gateway on 24 November 2025.',
+    dataConcerned:
+      'Your mobile number only. Not your name, address, messages, calls, passwords or payment details.',
+    likelyConsequences:
+      'The websites you visited, and companies they share data with, could link your visits to your number. You may get unwanted calls or texts.',
+    otherCircumstances: 'We have found no sign that anyone has misused the numbers.',
+    measuresTaken:
+      'We fixed the gateway, asked the websites concerned to delete the numbers, and told the Information Commissioner’s Office.',
+    measuresRecommended:
+      'Be wary of unexpected calls or texts, especially ones that mention this incident. We will never ask for your password, PIN or payment details.',
+    contactDetails: 'Questions? Call us free, 8am to 8pm, on',
+  },
+  cy: {
+    incidentTitle: 'Cafodd eich rhif ffôn symudol ei rannu â gwefannau',
+    whatHappened:
+      'Roedd nam yn ein porth gwe symudol wedi ychwanegu eich rhif ffôn symudol at y ceisiadau a anfonodd eich ffôn i’r gwefannau y gwnaethoch ymweld â nhw, felly gallai’r gwefannau hynny ei weld.',
+    whenItHappened:
+      'Dechreuodd ar 17 Tachwedd 2025 a daeth i ben pan wnaethom drwsio’r porth ar 24 Tachwedd 2025.',
+    dataConcerned:
+      'Eich rhif ffôn symudol yn unig. Nid eich enw, eich cyfeiriad, eich negeseuon, eich galwadau, eich cyfrineiriau na’ch manylion talu.',
+    likelyConsequences:
+      'Gallai’r gwefannau y gwnaethoch ymweld â nhw, a chwmnïau y maent yn rhannu data â nhw, gysylltu eich ymweliadau â’ch rhif. Efallai y cewch alwadau neu negeseuon diangen.',
+    otherCircumstances: 'Nid ydym wedi dod o hyd i unrhyw arwydd bod unrhyw un wedi camddefnyddio’r rhifau.',
+    measuresTaken:
+      'Rydym wedi trwsio’r porth, wedi gofyn i’r gwefannau dan sylw ddileu’r rhifau, ac wedi dweud wrth Swyddfa’r Comisiynydd Gwybodaeth.',
+    measuresRecommended:
+      'Byddwch yn wyliadwrus o alwadau neu negeseuon annisgwyl, yn enwedig rhai sy’n sôn am y digwyddiad hwn. Ni fyddwn byth yn gofyn am eich cyfrinair, PIN na manylion talu.',
+    contactDetails: 'Cwestiynau? Ffoniwch ni am ddim, 8am tan 8pm, ar',
+  },
+};
+
 @Command({ name: 'demo', description: 'Run the end-to-end demo on sample data' })
 export class DemoCommand extends CommandRunner {
   private readonly log = new Logger('Demo');
@@ -55,7 +93,7 @@ export class DemoCommand extends CommandRunner {
       summary.admin = await this.ensureAdmin(app.get(DataSource), app.get(UsersService));
       summary.console = await this.consoleUsers(app, config, summary.admin as { password?: string });
       summary.analysis = await this.demoAnalysis(app.get(SubscribersImportService), app.get(AnalysisService));
-      summary.incident = await this.demoIncident(app, config);
+      summary.incident = await this.demoIncident(app, config, summary.analysis as Record<string, any>);
       summary.notifications = await this.demoNotifications(app, summary);
       summary.compensation = await this.demoCompensation(app, summary);
       summary.numberChange = await this.demoNumberChange(app);
@@ -113,11 +151,14 @@ export class DemoCommand extends CommandRunner {
         audienceType: runId ? 'analysis_run' : 'all_subscribers',
         audienceRef: runId,
         channelPolicy: 'both',
-        vars: { incidentTitle: 'Your mobile number was shared with websites', statusUrl: `${base}/status` },
+        // What comms wrote for this incident; the links and the operator's name and contact are Candor's.
+        vars: DEMO_NOTICE.en,
+        varsCy: DEMO_NOTICE.cy,
         ignoreQuietHours: true,
       },
       comms,
     );
+    const { notice } = await campaigns.preview(c.id);
     const progress = await this.approveAndRun(app, c.id, comms, supervisor);
     const sample = await db.query(
       `SELECT id::text AS id FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered') ORDER BY id LIMIT 1`,
@@ -127,6 +168,12 @@ export class DemoCommand extends CommandRunner {
     this.log.log(`campaign ${c.id}: ${JSON.stringify(progress.totals)}`);
     return {
       campaignId: c.id,
+      annexII: {
+        complete: notice.annexII?.complete ?? false,
+        items: notice.annexII?.items.length ?? 0,
+        missing: notice.annexII?.missing ?? [],
+      },
+      welshMissing: notice.welshMissing,
       status: progress.status,
       audience: progress.build?.audience ?? 0,
       totals: progress.totals,
@@ -198,7 +245,7 @@ export class DemoCommand extends CommandRunner {
    * The story's incident: opened by comms, its first update drafted from a template, approved by a
    * supervisor (a second person) and published; the status page shows it with its next-update promise.
    */
-  private async demoIncident(app: INestApplication, config: AppConfig) {
+  private async demoIncident(app: INestApplication, config: AppConfig, analysis?: Record<string, any>) {
     const comms = await this.demoStaff(app, 'comms@candor.test', 'comms');
     const supervisor = await this.demoStaff(app, 'supervisor@candor.test', 'supervisor');
     const incidents = app.get(IncidentsService);
@@ -217,6 +264,14 @@ export class DemoCommand extends CommandRunner {
         impact: 'major',
         detectedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
         affectedServices: ['mobile web browsing'],
+        affectedServicesCy: ['pori’r we ar ffôn symudol'],
+        // A personal-data breach: the regulator's clock runs from becoming aware, and its notice needs Annex II.
+        personalDataBreach: true,
+        becameAwareAt: new Date(Date.now() - 40 * 60_000).toISOString(),
+        ...(analysis?.firstSeen
+          ? { exposureFrom: analysis.firstSeen, exposureTo: analysis.lastSeen ?? analysis.firstSeen }
+          : {}),
+        ...(analysis?.runId ? { analysisRunIds: [analysis.runId] } : {}),
       },
       comms,
     );
@@ -226,6 +281,7 @@ export class DemoCommand extends CommandRunner {
     this.log.log(`incident opened and first update published: ${incident.id}`);
     return {
       id: incident.id,
+      personalDataBreach: incident.personalDataBreach,
       statusPageUrl: `${config.http.publicBaseUrl}/status/incidents/${incident.id}`,
       nextUpdateBy: published.nextUpdateBy?.toISOString() ?? null,
     };
@@ -265,7 +321,16 @@ export class DemoCommand extends CommandRunner {
         audienceType: runId ? 'analysis_run' : 'all_subscribers',
         audienceRef: runId,
         channelPolicy: 'sms',
-        vars: { offerName: 'a £5 credit', keyword, offersUrl: `${base}/account/offers` },
+        vars: {
+          offerName: 'a £5 credit',
+          keyword,
+          apology: 'We are sorry we shared your mobile number with websites you visited.',
+        },
+        varsCy: {
+          offerName: 'credyd o £5',
+          apology:
+            'Mae’n ddrwg gennym ein bod wedi rhannu eich rhif ffôn symudol â gwefannau y gwnaethoch ymweld â nhw.',
+        },
         ignoreQuietHours: true,
       },
       comms,

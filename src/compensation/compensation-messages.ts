@@ -11,10 +11,14 @@ export const COMPENSATION_KINDS = {
   'offer-notice': {
     vars: {
       firstName: 'Alex',
+      apology: 'We are sorry we shared your mobile number with websites you visited.',
       offerName: 'a £10 credit',
       keyword: 'SORRY',
       offersUrl: '{base}/account/offers',
     },
+    // What comms write per campaign (English and Welsh); offersUrl is filled in by Candor.
+    paragraphs: ['apology'],
+    sameInEveryLanguage: ['keyword'],
     channels: ['sms', 'email'],
     campaign: true,
     quietHours: true,

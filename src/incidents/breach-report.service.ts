@@ -8,6 +8,7 @@ import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { regulatorClocks } from './regulator-rules';
 import { Unprocessable } from '../platform/http/domain-error';
+import { CampaignsService } from '../notifications/campaigns.service';
 
 /** The breach-notice paragraphs that also answer the regulator's questions (the latest approved campaign's). */
 const FROM_NOTICE = ['dataConcerned', 'likelyConsequences', 'measuresTaken', 'measuresRecommended'] as const;
@@ -25,6 +26,7 @@ export class BreachReportService {
     private readonly incidents: IncidentsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly campaigns: CampaignsService,
     @Optional() private readonly analysis?: AudiencePort,
   ) {}
 
@@ -42,12 +44,7 @@ export class BreachReportService {
       people += counts.people;
       records += counts.records;
     }
-    const [notice] = await this.db.query(
-      `SELECT vars FROM campaigns WHERE incident_id = $1 AND kind = 'breach-notice'
-          AND status IN ('approved', 'scheduled', 'running', 'paused', 'completed')
-        ORDER BY created_at DESC LIMIT 1`,
-      [id],
-    );
+    const notice = await this.campaigns.latestApproved(id, 'breach-notice');
     const paragraphs: Record<string, string> = notice?.vars ?? {};
     const notices = await this.db.getRepository(RegulatorNotice).find({ where: { incidentId: id } });
     const draft = {

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BreachReportService } from './breach-report.service';
+import { CampaignIncidentAdapter } from './campaign-incident.adapter';
+import { CampaignIncidentPort } from '../notifications/campaign-incident.port';
 import { CampaignPauseAlerts } from './campaign-pause-alerts';
 import { IncidentEvents } from './incident-events';
 import { IncidentTextChange } from './incident-text-change.entity';
@@ -34,6 +36,7 @@ import { UpdateTemplatesService } from './update-templates.service';
     BreachReportService,
     IncidentEvents,
     IncidentsProcessor,
+    { provide: CampaignIncidentPort, useClass: CampaignIncidentAdapter },
     CampaignPauseAlerts,
   ],
   exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],

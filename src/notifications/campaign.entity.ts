@@ -31,8 +31,17 @@ export class Campaign {
   @Column({ type: 'text' })
   status!: CampaignStatus;
 
+  /** English values (what comms wrote, plus the links and operator details Candor filled in). */
   @Column({ type: 'jsonb' })
   vars!: Record<string, string>;
+
+  /** Welsh values over the English ones for Welsh recipients (a missing one falls back to English). */
+  @Column({ name: 'vars_cy', type: 'jsonb' })
+  varsCy!: Record<string, string>;
+
+  /** Leave out audience members who got the same kind for the same incident recently. */
+  @Column({ name: 'exclude_recent_recipients', type: 'boolean' })
+  excludeRecentRecipients!: boolean;
 
   @Column({ name: 'ignore_quiet_hours', type: 'boolean' })
   ignoreQuietHours!: boolean;

@@ -5,7 +5,9 @@ import {
   HttpCode,
   Param,
   ParseUUIDPipe,
+  Patch,
   Post,
+  Query,
   Req,
   Res,
   StreamableFile,
@@ -18,7 +20,13 @@ import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decora
 import { UploadStream } from '../platform/http/upload';
 import { EventStreams } from '../platform/http/event-stream';
 import { CampaignsService } from './campaigns.service';
-import { CreateCampaignDto, ScheduleCampaignDto } from './dto/campaign.dto';
+import {
+  CampaignPreviewQueryDto,
+  CancelCampaignDto,
+  CreateCampaignDto,
+  ScheduleCampaignDto,
+  UpdateCampaignDto,
+} from './dto/campaign.dto';
 
 const STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
 const SENDERS = ['comms', 'supervisor', 'admin'] as const;
@@ -52,10 +60,20 @@ export class CampaignsController {
     return this.campaigns.get(id);
   }
 
+  @Patch(':id')
+  @Roles(...SENDERS)
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.update(id, dto, actor);
+  }
+
   @Get(':id/preview')
   @Roles(...SENDERS)
-  preview(@Param('id', ParseUUIDPipe) id: string) {
-    return this.campaigns.preview(id);
+  preview(@Param('id', ParseUUIDPipe) id: string, @Query() q: CampaignPreviewQueryDto) {
+    return this.campaigns.preview(id, { excludeRecent: q.excludeRecent });
   }
 
   @Get(':id/progress')
@@ -137,7 +155,11 @@ export class CampaignsController {
   @Post(':id/cancel')
   @Roles(...SENDERS)
   @HttpCode(200)
-  cancel(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'cancel', actor);
+  cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: CancelCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.act(id, 'cancel', actor, undefined, dto.reason);
   }
 }

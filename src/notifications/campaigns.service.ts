@@ -11,10 +11,10 @@ import { mask, maskEmail } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Campaign, CampaignStatus } from './campaign.entity';
 import { allowedFrom, CampaignAction, transition } from './campaign-state';
-import { CreateCampaignDto } from './dto/campaign.dto';
+import { CreateCampaignDto, UpdateCampaignDto } from './dto/campaign.dto';
 import { EnqueuerService } from './enqueuer.service';
 import { LOCALES } from '../platform/locales';
-import { MESSAGE_KINDS, quietKinds } from './message-kinds';
+import { quietKinds } from './message-kinds';
 import { batchSizeFor } from './queues';
 import { finishSeconds, inQuietHours, quietHoursEnd } from './quiet-hours';
 import { PACING_HEADROOM } from './send-pacer';
@@ -24,6 +24,10 @@ import { TemplateRegistry } from './templates/template-registry';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
+import { CampaignAwareness } from './campaign-awareness.service';
+import { etaWithHolds } from './campaign-holds';
+import { isFilled } from './notice-composition';
+import { NoticeComposer } from './notice-composer.service';
 
 /** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
 const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
@@ -58,36 +62,27 @@ export class CampaignsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
+    private readonly composer: NoticeComposer,
+    private readonly awareness: CampaignAwareness,
     private readonly alerts: CampaignAlerts,
     @Optional() private readonly audiences?: AudiencePort,
   ) {}
 
   async create(dto: CreateCampaignDto, actor: Actor): Promise<Campaign> {
-    const kind = MESSAGE_KINDS[dto.kind];
-    if (!kind?.campaign) throw new InvalidInput(`"${dto.kind}" is not a campaign message kind`);
-    const vars = dto.vars ?? {};
-    const missing = Object.keys(kind.vars).filter((v) => v !== 'firstName' && !(v in vars));
-    const unknown = Object.keys(vars).filter((v) => !(v in kind.vars));
-    if (missing.length || unknown.length)
-      throw new InvalidInput('Campaign variables do not match the template', [
-        ...(missing.length ? [{ field: 'vars', messages: [`missing: ${missing.join(', ')}`] }] : []),
-        ...(unknown.length ? [{ field: 'vars', messages: [`unknown: ${unknown.join(', ')}`] }] : []),
-      ]);
+    this.composer.kind(dto.kind);
     if (dto.audienceType === 'analysis_run') {
       if (!dto.audienceRef)
         throw new InvalidInput('audienceRef (the analysis run id) is required for an analysis_run audience');
       if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
       await this.audiences.assertReady(dto.audienceRef);
     }
-    const varIssues = this.templates.varIssues(vars);
-    if (varIssues.length) throw new InvalidInput(varIssues.join('; '));
-    // Every rendering of every locale must pass the content rules with these values (links, length, secrets).
-    for (const locale of LOCALES)
-      for (const channel of kind.channels) {
-        const r = this.templates.render(dto.kind, locale, channel, this.templates.sampleVars(dto.kind, vars));
-        const issues = this.templates.contentIssues(r);
-        if (issues.length) throw new InvalidInput(`${channel}/${locale}: ${issues.join('; ')}`);
-      }
+    // What comms wrote (English and Welsh), checked as they save; Candor's links and details filled in.
+    const { vars, varsCy } = await this.composer.prepare({
+      kind: dto.kind,
+      incidentId: dto.incidentId ?? null,
+      vars: dto.vars ?? {},
+      varsCy: dto.varsCy ?? {},
+    });
     return this.db.transaction(async (m) => {
       const c = await m.save(
         m.create(Campaign, {
@@ -99,6 +94,8 @@ export class CampaignsService {
           channelPolicy: dto.channelPolicy,
           status: 'draft',
           vars,
+          varsCy,
+          excludeRecentRecipients: dto.excludeRecentRecipients ?? false,
           ignoreQuietHours: dto.ignoreQuietHours ?? false,
           validitySeconds: dto.validityPeriodSeconds ?? null,
           createdBy: actor.id ?? 'system',
@@ -122,14 +119,73 @@ export class CampaignsService {
     return c;
   }
 
+  /**
+   * Edits a draft: its name, what comms wrote (merged over what is there; an empty string clears a paragraph
+   * or a Welsh value) and its options, under the same checks as creating it. Audited with the fields changed.
+   */
+  async update(id: string, dto: UpdateCampaignDto, actor: Actor): Promise<Campaign> {
+    const c = await this.get(id);
+    if (c.status !== 'draft')
+      throw new Conflict(`only a draft campaign can be edited (this one is ${c.status})`);
+    const written = (v: Record<string, string>) =>
+      Object.fromEntries(Object.entries(v).filter(([k]) => !isFilled(k)));
+    const { vars, varsCy } = await this.composer.prepare({
+      kind: c.kind,
+      incidentId: c.incidentId,
+      vars: { ...written(c.vars), ...(dto.vars ?? {}) },
+      varsCy: { ...written(c.varsCy), ...(dto.varsCy ?? {}) },
+    });
+    return this.db.transaction(async (m) => {
+      const [, n] = await m.query(
+        `UPDATE campaigns SET name = $2, vars = $3, vars_cy = $4, ignore_quiet_hours = $5,
+           exclude_recent_recipients = $6, updated_at = now()
+         WHERE id = $1 AND status = 'draft'`,
+        [
+          c.id,
+          dto.name ?? c.name,
+          vars,
+          varsCy,
+          dto.ignoreQuietHours ?? c.ignoreQuietHours,
+          dto.excludeRecentRecipients ?? c.excludeRecentRecipients,
+        ],
+      );
+      if (!n) throw new Conflict('the campaign left draft meanwhile; reload');
+      await this.audit.record(m, actor, {
+        action: 'campaign.edit',
+        targetType: 'campaign',
+        targetId: c.id,
+        summary: {
+          fields: Object.keys(dto).filter((k) => (dto as Record<string, unknown>)[k] !== undefined),
+          vars: Object.keys(dto.vars ?? {}),
+          varsCy: Object.keys(dto.varsCy ?? {}),
+        },
+      });
+      return m.findOneByOrFail(Campaign, { id: c.id });
+    });
+  }
+
+  /** The latest approved (or sent) campaign of `kind` for an incident, or null: what customers were told. */
+  async latestApproved(incidentId: string, kind: string): Promise<Campaign | null> {
+    return this.db
+      .getRepository(Campaign)
+      .createQueryBuilder('c')
+      .where('c.incident_id = :incidentId AND c.kind = :kind', { incidentId, kind })
+      .andWhere(`c.status IN ('approved', 'scheduled', 'running', 'paused', 'completed')`)
+      .orderBy('c.created_at', 'DESC')
+      .getOne();
+  }
+
   list(): Promise<Campaign[]> {
     return this.db.getRepository(Campaign).find({ order: { createdAt: 'DESC' }, take: 100 });
   }
 
   /** Counts per channel and locale, cost and time at the configured rates, before anything is sent. */
-  async preview(id: string) {
+  async preview(id: string, opts: { excludeRecent?: boolean } = {}) {
     const c = await this.get(id);
-    const { rows, audience, without_email } = await this.db.transaction((m) => this.previewCounts(m, c));
+    c.excludeRecentRecipients = opts.excludeRecent ?? c.excludeRecentRecipients;
+    const { rows, audience, without_email, repeat } = await this.db.transaction((m) =>
+      this.previewCounts(m, c),
+    );
     const n = this.config.notifications;
     let sms = 0;
     let smsSegments = 0;
@@ -176,7 +232,7 @@ export class CampaignsService {
         : null;
     const emailEta =
       n.emailRatePerSecond > 0 ? Math.ceil(email / (n.emailRatePerSecond * PACING_HEADROOM)) : null;
-    return {
+    const preview = {
       audience,
       withoutEmail: without_email,
       messages: { sms, email },
@@ -189,6 +245,28 @@ export class CampaignsService {
       etaSeconds: { sms: smsEta, email: emailEta },
       warnings,
     };
+    return this.aware(c, preview, repeat);
+  }
+
+  /** The preview with what staff should know: holds (in the ETA), repeat recipients, the notice as written. */
+  private async aware<
+    P extends {
+      messages: { sms: number; email: number };
+      etaSeconds: { sms: number | null; email: number | null };
+    },
+  >(c: Campaign, preview: P, repeat: Awaited<ReturnType<CampaignAwareness['repeatRecipients']>>) {
+    const holds = await this.awareness.holds(c, preview.messages, null);
+    return {
+      ...preview,
+      // a paced SMS ETA counts quiet hours already (above); without a rate it is the wait; the others are added
+      etaSeconds: etaWithHolds(
+        preview.etaSeconds,
+        holds.filter((h) => h.reason !== 'quiet_hours' || preview.etaSeconds.sms === null),
+      ),
+      holds,
+      repeatRecipients: repeat,
+      notice: this.composer.review(c),
+    };
   }
 
   /** When the campaign's SMS held by quiet hours now would be released (null: not held now). */
@@ -200,7 +278,9 @@ export class CampaignsService {
 
   /** The preview's counts, in one transaction (an analysis-run audience is staged in it). */
   private async previewCounts(m: EntityManager, c: Campaign) {
-    const { sql, params } = await this.audienceSql(m, c);
+    const base = await this.baseAudienceSql(m, c);
+    const repeat = await this.awareness.repeatRecipients(m, c, base);
+    const { sql, params } = c.excludeRecentRecipients ? await this.awareness.excludeRecent(m, c, base) : base;
     const rows: Array<{ channel: string; locale: string; n: string }> = await m.query(
       `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
        SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
@@ -215,7 +295,7 @@ export class CampaignsService {
        FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
       params,
     );
-    return { rows, audience, without_email };
+    return { rows, audience, without_email, repeat };
   }
 
   /** Adds a CSV audience (a column account_id or msisdn), streamed in batches; reports what did not match. */
@@ -289,8 +369,17 @@ export class CampaignsService {
     return report;
   }
 
-  /** Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. */
-  async act(id: string, action: CampaignAction, actor: Actor, at?: Date): Promise<Campaign> {
+  /**
+   * Applies a lifecycle action with a conditional UPDATE, so two people clicking at once cannot both win. A
+   * cancel may give its reason (a supervisor rejecting a draft from the inbox); it is kept in the audit row.
+   */
+  async act(
+    id: string,
+    action: CampaignAction,
+    actor: Actor,
+    at?: Date,
+    reason?: string,
+  ): Promise<Campaign & { warnings?: string[] }> {
     const c = await this.get(id);
     const to = transition(action, c.status);
     if (!to)
@@ -299,13 +388,24 @@ export class CampaignsService {
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new Forbidden('a campaign must be approved by someone other than its author');
+    // What comms wrote must be complete (every paragraph; a breach notice every Annex II item); Welsh gaps warn.
+    const warnings = action === 'approve' ? this.composer.assertApprovable(c) : undefined;
     if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
       throw new InvalidInput('Validation failed', [
         { field: 'scheduledAt', messages: ['scheduledAt must be in the future'] },
       ]);
     let built: BuiltRows | null = null;
     const result = await this.db.transaction(async (m) => {
-      const changed = await this.move(m, c.id, c.status, to, action, actor, at);
+      const changed = await this.move(
+        m,
+        c.id,
+        c.status,
+        to,
+        action,
+        actor,
+        at,
+        reason ? { reason } : undefined,
+      );
       if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.build(m, c);
       if (action === 'cancel')
@@ -317,7 +417,7 @@ export class CampaignsService {
       return m.findOneByOrFail(Campaign, { id: c.id });
     });
     if (built) await this.addJobs(c.id, built);
-    return result;
+    return warnings ? { ...result, warnings } : result;
   }
 
   private async move(
@@ -435,6 +535,12 @@ export class CampaignsService {
 
   /** SQL selecting the campaign's audience (`subscriber_id`); an analysis-run audience is staged in `m`'s transaction. */
   private async audienceSql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
+    const base = await this.baseAudienceSql(m, c);
+    return c.excludeRecentRecipients ? this.awareness.excludeRecent(m, c, base) : base;
+  }
+
+  /** The audience as defined, before anyone is left out. */
+  private async baseAudienceSql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
     if (c.audienceType === 'all_subscribers')
       return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
     if (c.audienceType === 'csv')
@@ -544,7 +650,7 @@ export class CampaignsService {
     for (const r of byStatus) totals[r.status] = (totals[r.status] ?? 0) + r.n;
     const remaining = (totals.pending ?? 0) + (totals.queued ?? 0) + (totals.sending ?? 0);
     const ratePerSecond = last_minute / 60;
-    return {
+    const progress = {
       id: c.id,
       status: c.status,
       hold: this.hold(c, byStatus, remaining),
@@ -555,6 +661,7 @@ export class CampaignsService {
       ratePerSecond: Math.round(ratePerSecond * 10) / 10,
       etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
     };
+    return { ...progress, ...(await this.awareness.progressHolds(c, byStatus, progress.etaSeconds)) };
   }
 
   /**

@@ -12,6 +12,15 @@ export interface MessageKind {
   quietHours?: boolean;
   /** Only ever an immediate answer to an inbound SMS (TwiML), never sent through the outbox. */
   replyOnly?: boolean;
+  /**
+   * Paragraphs comms write per campaign, in English and Welsh (notice-composition.ts): optional while the
+   * campaign is a draft (an empty one renders as nothing), checked like every variable.
+   */
+  paragraphs?: string[];
+  /** Variables that read the same in every language (an SMS keyword): no Welsh text is asked for. */
+  sameInEveryLanguage?: string[];
+  /** A personal-data breach notice: approval needs every Regulation 611/2013 Annex II item. */
+  annexII?: boolean;
 }
 
 /** Every template gets these too: the verify code printed in the message and where to check it. */
@@ -29,12 +38,38 @@ export const COMMON_VARS: Record<string, string> = {
  * and templates/email/<kind>.<locale>.hbs (every locale of LOCALES).
  */
 export const MESSAGE_KINDS: Record<string, MessageKind> = {
+  // The notice to the people a personal-data breach concerns: the frame (templates/*/breach-notice.*.hbs)
+  // prints the paragraphs comms write; the links and the operator's details are Candor's (notice-composition).
   'breach-notice': {
     vars: {
       firstName: 'Alex',
       incidentTitle: 'Mobile numbers shared with websites',
-      statusUrl: '{base}/status',
+      whatHappened:
+        'A fault in our web gateway added your mobile number to the requests your phone sent to websites.',
+      whenItHappened: 'Between 17 and 24 November 2025.',
+      dataConcerned: 'Your mobile number only. Not your name, messages, passwords or payment details.',
+      likelyConsequences: 'Websites you visited could see your number; you may get unwanted calls or texts.',
+      otherCircumstances: 'We have no sign that anyone has misused the numbers.',
+      measuresTaken: 'We fixed the gateway on 24 November and asked the websites to delete the numbers.',
+      measuresRecommended:
+        'Be wary of unexpected calls or texts that mention this; you can ask for a new number.',
+      contactDetails: 'Call us free, 8am to 8pm, or write to us.',
+      incidentUrl: '{base}/status/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+      accountUrl: '{base}/account',
+      operatorName: 'Candor Mobile',
+      contactPoint: '0800 123 4567',
     },
+    paragraphs: [
+      'whatHappened',
+      'whenItHappened',
+      'dataConcerned',
+      'likelyConsequences',
+      'otherCircumstances',
+      'measuresTaken',
+      'measuresRecommended',
+      'contactDetails',
+    ],
+    annexII: true,
     channels: ['sms', 'email'],
     campaign: true,
     quietHours: true,

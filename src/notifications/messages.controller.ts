@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../platform/http/policy.decorators';
 import { PreviewTemplateDto } from './dto/campaign.dto';
 import { MESSAGE_KINDS } from './message-kinds';
+import { isFilled } from './notice-composition';
 import { TemplateRegistry } from './templates/template-registry';
 
 /** Message kinds and template previews for staff ("is this message from us?" is in status-page: GET /verify/:code). */
@@ -18,7 +19,11 @@ export class MessagesController {
       kind,
       channels: k.channels,
       campaign: !!k.campaign,
-      variables: Object.keys(k.vars),
+      // what a campaign's author writes (and the recipient's firstName); links and operator details are Candor's
+      variables: Object.keys(k.vars).filter((v) => !isFilled(v)),
+      paragraphs: k.paragraphs ?? [],
+      filledByCandor: Object.keys(k.vars).filter(isFilled),
+      annexII: !!k.annexII,
     }));
   }
 

@@ -10,6 +10,8 @@ import { CampaignsService } from './campaigns.service';
 import { CallbackFastPath } from './callback-fast-path';
 import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
 import { DeliveryCallbacksProcessor, DeliveryCallbacksService } from './delivery-callbacks.service';
+import { CampaignAwareness } from './campaign-awareness.service';
+import { NoticeComposer } from './notice-composer.service';
 import { DispatcherService } from './dispatcher.service';
 import { EnqueuerService } from './enqueuer.service';
 import { InboundKeywords } from './inbound-keywords';
@@ -38,6 +40,8 @@ import { WebhooksService } from './webhooks.service';
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    NoticeComposer,
+    CampaignAwareness,
     EventStreams,
     NotificationsService,
     InboundKeywords,

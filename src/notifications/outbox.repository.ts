@@ -64,7 +64,9 @@ const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.cha
               ELSE coalesce(s.sms_opt_out, false)
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
          s.id IS NOT NULL AS known_subscriber,
-         c.vars AS campaign_vars, c.ignore_quiet_hours, c.validity_seconds,
+         -- a Welsh recipient gets the campaign's Welsh values over its English ones (issue 17)
+         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS campaign_vars,
+         c.ignore_quiet_hours, c.validity_seconds,
          c.started_at AS campaign_started_at`;
 
 /**

@@ -166,7 +166,7 @@ export class StatusPageRenderer {
   }
 }
 
-/** "Call 150 free from your Candor mobile (08:00-20:00, UK time)..." from the configured contacts. */
+/** "Call 0800 123 4567 free (08:00-20:00, UK time)...": OFFICIAL_CONTACTS' first number and SUPPORT_HOURS. */
 export function contactLine(s: Strings, c: { supportPhone: string; supportHours: string }): string {
   return fill(s.contactText, { phone: c.supportPhone, hours: c.supportHours });
 }

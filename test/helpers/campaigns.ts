@@ -1,4 +1,5 @@
 import { TestApp } from './app';
+import { NOTICE_VARS } from './notices';
 
 /** Creates a breach-notice campaign with a CSV audience as comms (`token`); returns its id. */
 export async function createCsvCampaign(
@@ -17,7 +18,7 @@ export async function createCsvCampaign(
       kind: 'breach-notice',
       audienceType: 'csv',
       channelPolicy: policy,
-      vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+      vars: NOTICE_VARS,
       ...extra,
     })
     .expect(201);

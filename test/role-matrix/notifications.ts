@@ -8,6 +8,7 @@ export const routes: RouteTable = {
   'POST /campaigns': [...SENDERS],
   'GET /campaigns': [...STAFF],
   'GET /campaigns/:id': [...STAFF],
+  'PATCH /campaigns/:id': [...SENDERS],
   'GET /campaigns/:id/preview': [...SENDERS],
   'GET /campaigns/:id/progress': [...STAFF],
   'GET /campaigns/:id/events': [...STAFF],

@@ -458,7 +458,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["Campaigns_update"];
         trace?: never;
     };
     "/campaigns/{id}/preview": {
@@ -1831,21 +1831,41 @@ export interface components {
             /** @description Twilio's ValidityPeriod in seconds (1-36000), counted from the campaign's start: an SMS not sent by then fails instead of arriving late */
             validityPeriodSeconds?: number;
             /**
-             * @description values for the kind's variables (all but firstName)
+             * @description what comms write, in English: the kind's variables and paragraphs (GET /notifications/templates lists them). Links (statusUrl, incidentUrl, accountUrl, offersUrl) and the operator details (operatorName, contactPoint) are filled in by Candor and refused here; firstName is the recipient’s. Paragraphs may stay empty in a draft but must be written before approval.
              * @example {
-             *       "incidentTitle": "Mobile numbers shared with websites",
-             *       "statusUrl": "https://candor.example/status"
+             *       "incidentTitle": "Your mobile number was shared with websites",
+             *       "whatHappened": "A fault in our web gateway…"
              *     }
              */
             vars?: {
                 [key: string]: string;
             };
+            /** @description the Welsh text of any of those variables and paragraphs (a missing one falls back to English, with a warning) */
+            varsCy?: Record<string, never>;
             /** @description urgent notices may send SMS during quiet hours */
             ignoreQuietHours?: boolean;
+            /** @description leave out audience members who already got the same kind for the same incident within CAMPAIGN_REPEAT_WINDOW_HOURS */
+            excludeRecentRecipients?: boolean;
+        };
+        UpdateCampaignDto: {
+            name?: string;
+            /** @description English values to change (an empty string clears a paragraph) */
+            vars?: Record<string, never>;
+            /** @description Welsh values to change (an empty string removes the Welsh text) */
+            varsCy?: Record<string, never>;
+            ignoreQuietHours?: boolean;
+            excludeRecentRecipients?: boolean;
         };
         ScheduleCampaignDto: {
             /** Format: date-time */
             scheduledAt: string;
+        };
+        CancelCampaignDto: {
+            /**
+             * @description why (kept in the audit trail)
+             * @example The text names the wrong incident
+             */
+            reason?: string;
         };
         PreviewTemplateDto: {
             /** @example breach-notice */
@@ -3068,9 +3088,35 @@ export interface operations {
             };
         };
     };
-    Campaigns_preview: {
+    Campaigns_update: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCampaignDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Campaigns_preview: {
+        parameters: {
+            query?: {
+                /** @description override the campaign's excludeRecentRecipients for this preview */
+                excludeRecent?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3271,7 +3317,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelCampaignDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {

@@ -37,7 +37,9 @@ function Decide({ item }: { item: Item }) {
       if (item.kind === 'offer')
         return ok(api.POST('/compensation/offers/{id}/approve', { params: { path: { id } } }));
       if (item.kind === 'campaign')
-        return ok(api.POST('/campaigns/{id}/approve', { params: { path: { id } } }));
+        return yes
+          ? ok(api.POST('/campaigns/{id}/approve', { params: { path: { id } } }))
+          : ok(api.POST('/campaigns/{id}/cancel', { params: { path: { id } }, body: { reason } }));
       // an update: approved where it belongs (its incident), found from the link
       const incidentId = item.link.split('/').pop()!;
       return ok(
@@ -48,7 +50,8 @@ function Decide({ item }: { item: Item }) {
     },
     onSuccess: () => void qc.invalidateQueries(),
   });
-  const canReject = item.kind === 'credit' || item.kind === 'number_change';
+  // a campaign is rejected by cancelling it, with the reason kept in the audit trail
+  const canReject = item.kind === 'credit' || item.kind === 'number_change' || item.kind === 'campaign';
   return (
     <Stack gap="xs">
       <Group align="end" gap="xs">

@@ -82,10 +82,18 @@ const REASONS: Record<string, string> = {
 
 const VAR_LABELS: Record<string, string> = {
   incidentTitle: 'Incident title, as customers will read it',
-  statusUrl: 'Link to the status page',
   offerName: 'Offer name',
   keyword: 'Keyword customers reply with to claim',
-  offersUrl: 'Link to the offers page',
+  // the notice's paragraphs (a breach notice: Regulation 611/2013 Annex II); links are filled in by Candor
+  whatHappened: 'What happened',
+  whenItHappened: 'When it happened (estimated date)',
+  dataConcerned: 'What data is concerned',
+  likelyConsequences: 'Likely consequences for the customer',
+  otherCircumstances: 'Other relevant circumstances',
+  measuresTaken: 'What we have done',
+  measuresRecommended: 'What the customer should do',
+  contactDetails: 'Who to contact (our contact point follows)',
+  apology: 'Apology, in your words',
 };
 
 const pounds = (pence: number) => `£${(pence / 100).toFixed(2)}`;
@@ -151,7 +159,7 @@ function TextPreviews({ kind, vars }: { kind: string; vars: Record<string, strin
         <Text fw={600} size="sm">
           Text message (English)
         </Text>
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
           {sms.data?.text ?? '…'}
         </Text>
         {sms.data?.sms && (
@@ -171,7 +179,7 @@ function TextPreviews({ kind, vars }: { kind: string; vars: Record<string, strin
         <Text fw={600} size="sm">
           Email (English){email.data?.subject ? `: ${email.data.subject}` : ''}
         </Text>
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} lineClamp={8}>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} lineClamp={8}>
           {email.data?.text ?? '…'}
         </Text>
         {email.data?.issues?.map((i) => (
@@ -212,18 +220,11 @@ function NewCampaignForm({ runId }: { runId: string | null }) {
   const set = (k: keyof typeof f) => (v: unknown) => setF((s) => ({ ...s, [k]: v }));
   const kind = kinds.data?.find((k) => k.kind === f.kind);
   const varNames = (kind?.variables ?? []).filter((v) => v !== 'firstName');
-  // links default to this site's pages; an incident fills in its title
+  // links are filled in by the server; an incident fills in its title
   useEffect(() => {
     setVars((old) => {
       const next: Record<string, string> = {};
-      for (const v of varNames)
-        next[v] =
-          old[v] ??
-          (v === 'statusUrl'
-            ? `${location.origin}/status`
-            : v === 'offersUrl'
-              ? `${location.origin}/account/offers`
-              : '');
+      for (const v of varNames) next[v] = old[v] ?? '';
       return next;
     });
   }, [varNames.join(',')]);

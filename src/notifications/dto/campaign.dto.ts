@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDate,
@@ -60,22 +60,79 @@ export class CreateCampaignDto {
   validityPeriodSeconds?: number;
 
   @ApiPropertyOptional({
-    description: "values for the kind's variables (all but firstName)",
+    description:
+      "what comms write, in English: the kind's variables and paragraphs (GET /notifications/templates lists them). " +
+      'Links (statusUrl, incidentUrl, accountUrl, offersUrl) and the operator details (operatorName, contactPoint) ' +
+      'are filled in by Candor and refused here; firstName is the recipient’s. Paragraphs may stay empty in a draft ' +
+      'but must be written before approval.',
     type: 'object',
     additionalProperties: { type: 'string' },
     example: {
-      incidentTitle: 'Mobile numbers shared with websites',
-      statusUrl: 'https://candor.example/status',
+      incidentTitle: 'Your mobile number was shared with websites',
+      whatHappened: 'A fault in our web gateway…',
     },
   })
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;
 
+  @ApiPropertyOptional({
+    description:
+      'the Welsh text of any of those variables and paragraphs (a missing one falls back to English, with a warning)',
+  })
+  @IsOptional()
+  @IsObject()
+  varsCy?: Record<string, string>;
+
   @ApiPropertyOptional({ description: 'urgent notices may send SMS during quiet hours' })
   @IsOptional()
   @IsBoolean()
   ignoreQuietHours?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'leave out audience members who already got the same kind for the same incident within CAMPAIGN_REPEAT_WINDOW_HOURS',
+  })
+  @IsOptional()
+  @IsBoolean()
+  excludeRecentRecipients?: boolean;
+}
+
+/** Edits a draft campaign: only what is given changes; vars and varsCy merge over the stored ones. */
+export class UpdateCampaignDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(3, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'English values to change (an empty string clears a paragraph)' })
+  @IsOptional()
+  @IsObject()
+  vars?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'Welsh values to change (an empty string removes the Welsh text)' })
+  @IsOptional()
+  @IsObject()
+  varsCy?: Record<string, string>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  ignoreQuietHours?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  excludeRecentRecipients?: boolean;
+}
+
+export class CampaignPreviewQueryDto {
+  @ApiPropertyOptional({ description: "override the campaign's excludeRecentRecipients for this preview" })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  excludeRecent?: boolean;
 }
 
 export class ScheduleCampaignDto {
@@ -106,4 +163,15 @@ export class PreviewTemplateDto {
   @IsOptional()
   @IsObject()
   vars?: Record<string, string>;
+}
+
+export class CancelCampaignDto {
+  @ApiPropertyOptional({
+    example: 'The text names the wrong incident',
+    description: 'why (kept in the audit trail)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
 }

@@ -8,6 +8,7 @@ import { LinkPolicy, offendingLinks } from '../../platform/privacy';
 import { Channel, COMMON_VARS, MESSAGE_KINDS } from '../message-kinds';
 import { smsInfo, SmsInfo } from '../../channels/sms-segments';
 import { asksForSecrets, templateVariables } from './template-checks';
+import { ANNEX_II_ITEMS } from '../notice-composition';
 
 export const TEMPLATES_DIR = join(projectRoot(), 'templates');
 
@@ -75,6 +76,16 @@ export class TemplateRegistry {
     for (const [part, src] of Object.entries(parts)) {
       const unknown = [...templateVariables(src)].filter((v) => !allowed.has(v));
       if (unknown.length) throw new TemplateError(`${part} uses unknown variable(s): ${unknown.join(', ')}`);
+    }
+    // A breach notice's frame must print every Annex II item (its email: the SMS points to the incident).
+    if (def.annexII && channel === 'email') {
+      const missing = ANNEX_II_ITEMS.flatMap((i) => i.vars).filter(
+        (v) => !templateVariables(parts.text).has(v) || !templateVariables(parts.html ?? '').has(v),
+      );
+      if (missing.length)
+        throw new TemplateError(
+          `a breach notice must print every Annex II item; missing: ${missing.join(', ')}`,
+        );
     }
     if (!def.replyOnly) {
       const used = templateVariables(parts.text);

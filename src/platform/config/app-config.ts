@@ -134,6 +134,7 @@ export class AppConfig {
     quietHours: { start: number; end: number } | null;
     quietHoursTz: string;
     secondApprover: boolean;
+    repeatWindowHours: number;
     smsCostPencePerSegment: number;
     emailCostPence: number;
     sendStaleSeconds: number;
@@ -230,17 +231,18 @@ export class AppConfig {
       accountIdPattern: compilePattern('PII_ACCOUNT_ID_PATTERN', env.PII_ACCOUNT_ID_PATTERN),
     };
     this.approvals = { reminderMinutes: env.APPROVAL_REMINDER_MINUTES };
-    this.account = {
-      idleMinutes: env.CUSTOMER_SESSION_IDLE_MINUTES,
-      maxMinutes: env.CUSTOMER_SESSION_MAX_MINUTES,
-      supportPhone: env.SUPPORT_PHONE,
-      supportHours: env.SUPPORT_HOURS,
-    };
     const list = (v: string) =>
       v
         .split(',')
         .map((x) => x.trim())
         .filter((x) => x && x !== 'none');
+    this.account = {
+      idleMinutes: env.CUSTOMER_SESSION_IDLE_MINUTES,
+      maxMinutes: env.CUSTOMER_SESSION_MAX_MINUTES,
+      // One source of the operator's contacts: the phone the pages show is OFFICIAL_CONTACTS' first number.
+      supportPhone: list(env.OFFICIAL_CONTACTS).find((c) => !c.includes('@')) ?? '',
+      supportHours: env.SUPPORT_HOURS,
+    };
     this.comms = {
       operatorName: env.OPERATOR_NAME,
       officialContacts: list(env.OFFICIAL_CONTACTS),
@@ -297,6 +299,7 @@ export class AppConfig {
       quietHours: parseQuietHours(env.SMS_QUIET_HOURS),
       quietHoursTz: env.QUIET_HOURS_TZ,
       secondApprover: env.CAMPAIGN_SECOND_APPROVER,
+      repeatWindowHours: env.CAMPAIGN_REPEAT_WINDOW_HOURS,
       smsCostPencePerSegment: env.SMS_COST_PENCE_PER_SEGMENT,
       emailCostPence: env.EMAIL_COST_PENCE,
       sendStaleSeconds: env.SEND_STALE_SECONDS,

@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmpty,
   IsIn,
   IsInt,
   IsOptional,
@@ -337,11 +338,16 @@ export class EnvSchema {
   @Max(1440)
   CUSTOMER_SESSION_MAX_MINUTES = 120;
 
-  /** The operator's official phone contact, shown on the home page and the "Not you?" page. */
-  @IsString()
-  SUPPORT_PHONE = '150';
+  /** Replaced by OFFICIAL_CONTACTS (one source of the operator's contacts: its first number is the phone the
+   *  pages show); set, it stops the start rather than be silently ignored. */
+  @IsOptional()
+  @IsEmpty({
+    message:
+      'SUPPORT_PHONE was replaced by OFFICIAL_CONTACTS: put the number there (its first number is shown)',
+  })
+  SUPPORT_PHONE?: string;
 
-  /** When SUPPORT_PHONE is answered (shown as written, both languages). */
+  /** When the official phone (the first number in OFFICIAL_CONTACTS) is answered (shown as written). */
   @IsString()
   SUPPORT_HOURS = '08:00-20:00';
 
@@ -495,6 +501,13 @@ export class EnvSchema {
   @Transform(toBool)
   @IsBoolean()
   CAMPAIGN_SECOND_APPROVER = true;
+
+  /** A campaign's preview counts its audience members who already got the same kind for the same incident
+   *  from a campaign started this many hours before (and can leave them out). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CAMPAIGN_REPEAT_WINDOW_HOURS = 72;
 
   /** Costs used by campaign previews, in pence. */
   @Type(() => Number)

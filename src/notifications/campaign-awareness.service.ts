@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../platform/config';
+import { Clock } from '../platform/clock/clock';
+import { Campaign } from './campaign.entity';
+import { CampaignHold, holdUntil } from './campaign-holds';
+import { quietHoursEnd } from './quiet-hours';
+import { quietKinds } from './message-kinds';
+
+/** SQL selecting an audience's `subscriber_id`s, with its parameters. */
+export interface AudienceSql {
+  sql: string;
+  params: unknown[];
+}
+
+/** An earlier message counts as "already got it" unless it never reached (or never will reach) the person. */
+const GOT_IT = `rm.status NOT IN ('failed', 'undelivered', 'skipped', 'cancelled')`;
+
+/**
+ * What staff should know before and while a campaign sends (issue 17): who in its audience already got the
+ * same kind for the same incident recently (and leaving them out), and what holds its messages (quiet hours,
+ * the channel's rate with other campaigns' messages ahead, a pause) with the time sending resumes.
+ */
+@Injectable()
+export class CampaignAwareness {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Other campaigns of the same kind and incident started within the window (by the Clock). */
+  private async recentCampaigns(m: EntityManager, c: Campaign): Promise<string[]> {
+    const since = new Date(
+      this.clock.now().getTime() - this.config.notifications.repeatWindowHours * 3_600_000,
+    );
+    const rows: Array<{ id: string }> = await m.query(
+      `SELECT id FROM campaigns WHERE id <> $1 AND kind = $2 AND incident_id IS NOT DISTINCT FROM $3::uuid
+         AND started_at >= $4`,
+      [c.id, c.kind, c.incidentId, since],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The audience without those who already got it (campaign, subscriber: the outbox's unique index). */
+  async excludeRecent(m: EntityManager, c: Campaign, base: AudienceSql): Promise<AudienceSql> {
+    const ids = await this.recentCampaigns(m, c);
+    if (!ids.length) return base;
+    const p = base.params.length + 1;
+    return {
+      sql: `SELECT a.subscriber_id FROM (${base.sql}) a WHERE NOT EXISTS (
+              SELECT 1 FROM messages rm WHERE rm.campaign_id = ANY($${p}::uuid[])
+                AND rm.subscriber_id = a.subscriber_id AND ${GOT_IT})`,
+      params: [...base.params, ids],
+    };
+  }
+
+  /** How many of the audience already got this kind for this incident within the window, from how many campaigns. */
+  async repeatRecipients(m: EntityManager, c: Campaign, base: AudienceSql) {
+    const ids = await this.recentCampaigns(m, c);
+    const windowHours = this.config.notifications.repeatWindowHours;
+    let count = 0;
+    if (ids.length) {
+      const p = base.params.length + 1;
+      const [row] = await m.query(
+        `SELECT count(DISTINCT a.subscriber_id)::int AS n FROM (${base.sql}) a WHERE EXISTS (
+           SELECT 1 FROM messages rm WHERE rm.campaign_id = ANY($${p}::uuid[])
+             AND rm.subscriber_id = a.subscriber_id AND ${GOT_IT})`,
+        [...base.params, ids],
+      );
+      count = row.n;
+    }
+    return {
+      count,
+      windowHours,
+      earlierCampaigns: ids.length,
+      excluded: c.excludeRecentRecipients,
+      message: count
+        ? `${count} of this audience already got a ${c.kind} for this incident in the last ${windowHours} h` +
+          (c.excludeRecentRecipients
+            ? '; they are left out.'
+            : '; set excludeRecentRecipients to leave them out.')
+        : null,
+    };
+  }
+
+  /** Progress's holds, and its ETA with them: what waits per channel, and which of our rows is queued first. */
+  async progressHolds(
+    c: Campaign,
+    byStatus: Array<{ channel: string; status: string; n: number }>,
+    eta: number | null,
+  ): Promise<{ holds: CampaignHold[]; etaSeconds: number | null }> {
+    const waiting = { sms: 0, email: 0 };
+    for (const r of byStatus)
+      if (
+        ['pending', 'queued', 'sending'].includes(r.status) &&
+        (r.channel === 'sms' || r.channel === 'email')
+      )
+        waiting[r.channel] += r.n;
+    if (!waiting.sms && !waiting.email) return { holds: [], etaSeconds: eta };
+    const firsts: Array<{ channel: 'sms' | 'email'; first: string }> = await this.db.query(
+      `SELECT channel, min(id)::text AS first FROM messages WHERE campaign_id = $1 AND status = 'queued' GROUP BY 1`,
+      [c.id],
+    );
+    const aheadOf = { sms: null as string | null, email: null as string | null };
+    for (const f of firsts) aheadOf[f.channel] = f.first;
+    const holds = await this.holds(c, waiting, aheadOf);
+    const wait = Math.max(0, ...holds.map((h) => h.waitSeconds));
+    if (!wait) return { holds, etaSeconds: eta };
+    const n = this.config.notifications;
+    const paced = (ch: 'sms' | 'email', rate: number) => (rate > 0 ? Math.ceil(waiting[ch] / rate) : 0);
+    const after = eta ?? Math.max(paced('sms', n.smsRatePerSecond), paced('email', n.emailRatePerSecond));
+    return { holds, etaSeconds: wait + after };
+  }
+
+  /**
+   * What holds a campaign's messages now: quiet hours (its SMS), the channel's rate with other campaigns'
+   * messages queued ahead (`aheadOf`: only rows before this id, for a campaign already sending), a pause.
+   */
+  async holds(
+    c: Campaign,
+    waiting: { sms: number; email: number },
+    aheadOf: { sms: string | null; email: string | null } | null,
+  ): Promise<CampaignHold[]> {
+    const n = this.config.notifications;
+    const now = this.clock.now();
+    const tz = n.quietHoursTz;
+    const holds: CampaignHold[] = [];
+    if (c.status === 'paused')
+      for (const ch of ['sms', 'email'] as const)
+        if (waiting[ch] > 0)
+          holds.push(
+            holdUntil(ch, 'paused', 'Paused: sending resumes when someone resumes it.', now, null, tz),
+          );
+    const quiet =
+      waiting.sms > 0 && !c.ignoreQuietHours && quietKinds().includes(c.kind)
+        ? quietHoursEnd(now, n.quietHours, tz)
+        : null;
+    if (quiet)
+      holds.push(holdUntil('sms', 'quiet_hours', 'Quiet hours: SMS wait until the morning.', now, quiet, tz));
+    for (const ch of ['sms', 'email'] as const) {
+      const rate = ch === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond;
+      if (!rate || !waiting[ch]) continue;
+      const before = aheadOf ? aheadOf[ch] : null;
+      if (aheadOf && before === null) continue; // nothing of ours queued on this channel
+      const [{ ahead }] = await this.db.query(
+        `SELECT count(*)::int AS ahead FROM messages
+         WHERE status IN ('queued', 'sending') AND channel = $1 AND campaign_id IS DISTINCT FROM $2::uuid
+           AND ($3::bigint IS NULL OR id < $3::bigint)`,
+        [ch, c.id, before],
+      );
+      if (!ahead) continue;
+      const at = new Date(now.getTime() + Math.ceil(ahead / rate) * 1000);
+      holds.push(
+        holdUntil(
+          ch,
+          'rate',
+          `${ahead} messages of other campaigns are ahead at ${rate}/s on this channel.`,
+          now,
+          at,
+          tz,
+        ),
+      );
+    }
+    return holds;
+  }
+}
