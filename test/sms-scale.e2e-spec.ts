@@ -6,6 +6,7 @@ import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { NOTICE_VARS, oneOffNoticeVars } from './helpers/notices';
 import { staffTokens } from './helpers/staff';
 
 jest.setTimeout(240_000);
@@ -85,11 +86,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       kind: 'breach-notice',
       channel: 'sms',
       to,
-      vars: {
-        firstName: 'Sam',
-        incidentTitle: 'Numbers shared',
-        statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-      },
+      vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Sam'),
       dedupeKey: `scale-${to}-${seq++}`,
     });
   const at = (to: string) => sms.messages.filter((m) => m.to === to);
@@ -117,7 +114,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         kind: 'breach-notice',
         audienceType: 'csv',
         channelPolicy: 'sms',
-        vars: { incidentTitle: 'Numbers shared', statusUrl: `${t.env.PUBLIC_BASE_URL}/status` },
+        vars: NOTICE_VARS,
         ignoreQuietHours: true,
         ...extra,
       })
