@@ -5,7 +5,9 @@ import { Clock } from '../src/platform/clock/clock';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
+import { TemplateRegistry } from '../src/notifications/templates/template-registry';
 import { startTestApp, TestApp } from './helpers/app';
+import { openIncidentWithUpdate } from './helpers/incidents';
 import { NOTICE_VARS, oneOffNoticeVars } from './helpers/notices';
 import { staffTokens } from './helpers/staff';
 
@@ -230,7 +232,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     });
 
     it('content (30007): the campaign is paused and comms are alerted once, however many messages are filtered and however often Twilio retries the callback', async () => {
-      // Each sender drains 1 segment a second and holds one notice: the first two notices are accepted, the
+      // Each sender drains 1 segment a second and holds one notice: the first notice on each sender is accepted, the
       // others refused (21611) and retried, so the campaign is still sending when the filtered callbacks come.
       Object.assign(sms.account, {
         senderRates: { Candor: 1, Backup: 1 },
@@ -248,7 +250,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       const accepted = () => sms.messages.filter((m) => c.numbers.includes(m.to));
       await waitFor(
         () => inState(c.id, 'undelivered'),
-        (n) => n >= 2 && n === accepted().length,
+        (n) => n >= 1 && n === accepted().length,
       );
       const audit = await t.db.query(
         `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
@@ -277,16 +279,17 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
 
       // A callback Twilio retries carries the same I-Twilio-Idempotency-Token: applied once, recorded once.
       const sid = accepted()[0].sid;
-      const before = (await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n;
+      const row0 = await t.db.query(`SELECT status, error_code FROM messages WHERE provider_id = $1`, [sid]);
       expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
       expect(await sms.callback(sid, 'undelivered', 30007, 'retried-token-1')).toBe(204);
       const tokens = await t.db.query(
         `SELECT token FROM twilio_callback_tokens WHERE token = 'retried-token-1'`,
       );
       expect(tokens).toHaveLength(1);
-      expect((await t.db.query(`SELECT count(*)::int AS n FROM twilio_callback_tokens`))[0].n).toBe(
-        before + 1,
-      );
+      // other callbacks may still be landing, so no count of all tokens: the row is as it was
+      expect(
+        await t.db.query(`SELECT status, error_code FROM messages WHERE provider_id = $1`, [sid]),
+      ).toEqual(row0);
       expect(await campaignStatus(c.id)).toBe('paused');
     });
 
@@ -300,12 +303,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       );
       const sids = c.numbers.map((n) => at(n)[0].sid);
       for (const sid of sids) expect(await sms.callback(sid, 'undelivered', 30007)).toBe(204);
-      // callbacks are recorded at once and applied in bulk by the worker (off the hot path): wait for that
-      const rows = await waitFor(
-        () => t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]),
-        (r: Array<{ status: string }>) => r.every((x) => x.status === 'undelivered'),
-        30_000,
-      );
+      const rows = await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]);
       expect(rows).toEqual([
         { status: 'undelivered', error_code: '30007' },
         { status: 'undelivered', error_code: '30007' },
@@ -416,6 +414,25 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       await c.start();
       await sms.messages.waitFor(() => c.numbers.slice(4).every((n) => at(n).length === 1));
       expect(c.numbers.slice(0, 4).every((n) => at(n).length === 0)).toBe(true);
+    });
+
+    it('warns when the SMS comes to 3 segments, and counts every segment into the cost and the ETA', async () => {
+      // A notice about a named incident links to the incident's own page (filled in by Candor): that longer link
+      // makes the English breach notice 3 segments.
+      const templates = t.get<TemplateRegistry>(TemplateRegistry);
+      const { incidentId } = await openIncidentWithUpdate(t, tokens);
+      const incidentUrl = `${t.env.PUBLIC_BASE_URL}/status/incidents/${incidentId}`;
+      const vars = templates.sampleVars('breach-notice', oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'P0'));
+      expect(templates.render('breach-notice', 'en', 'sms', { ...vars, incidentUrl }).sms!.segments).toBe(3);
+      const c = await campaign(3, { incidentId });
+      const p = (await t.http().get(`/campaigns/${c.id}/preview`).set(auth('comms')).expect(200)).body;
+      expect(p.perLocale).toEqual([
+        { channel: 'sms', locale: 'en', count: 3, segments: 3, encoding: 'GSM-7' },
+      ]);
+      expect(p.smsSegments).toBe(9);
+      expect(p.costPence).toBe(9 * 3); // SMS_COST_PENCE_PER_SEGMENT
+      expect(p.warnings).toEqual([expect.stringMatching(/^sms\/en: 3 segments a message/)]);
+      expect(p.etaSeconds.sms).toBe(1);
     });
 
     it('counts quiet hours into the SMS ETA of a campaign that respects them', async () => {

@@ -322,13 +322,14 @@ export class SenderService {
         .rateLimit(err.rateLimitMs)
         .catch(() => undefined);
     if (err.stopsCampaign && row.campaign_id) {
-      // The content or the account must change: the row waits (pending) for the campaign to be resumed.
+      // The content or the account must change: the row waits (pending) for the campaign to be resumed. The
+      // pause comes first: a pending row of a running campaign would be taken again by the dispatcher.
+      await this.campaigns.pauseForProvider(row.campaign_id, err.code, err.action);
       await this.outbox.release(row.id, 'pending', {
         code: err.code,
         message: err.message,
         keepStarted: false,
       });
-      await this.campaigns.pauseForProvider(row.campaign_id, err.code, err.action);
       this.logger.error(`message ${row.id}: ${err.code} (${err.action}); campaign ${row.campaign_id} paused`);
       return 'deferred';
     }
