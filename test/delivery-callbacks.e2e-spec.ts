@@ -3,6 +3,7 @@ import { SmsProvider } from '../src/channels/sms-provider';
 import { DeliveryCallbacksService } from '../src/notifications/delivery-callbacks.service';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { oneOffNoticeVars } from './helpers/notices';
 
 jest.setTimeout(90_000);
 
@@ -55,11 +56,7 @@ describe('delivery callbacks: recorded by the webhook, applied in bulk', () => {
         kind: 'breach-notice',
         channel: 'sms',
         to: `0791120${String(++n).padStart(4, '0')}`,
-        vars: {
-          firstName: 'Sam',
-          incidentTitle: 'Numbers shared',
-          statusUrl: `${t.env.PUBLIC_BASE_URL}/status`,
-        },
+        vars: oneOffNoticeVars(t.env.PUBLIC_BASE_URL, 'Sam'),
         dedupeKey: `cb-${n}`,
       })
     ).id;
