@@ -103,7 +103,9 @@ describe('console live views: campaign holds, progress events, the input folder'
     expect(preview.quietHours.smsWaitUntil).toBe('2026-01-11T08:00:00.000Z');
     expect(preview.quietHours.waitSeconds).toBeGreaterThanOrEqual(10 * 3600 - 60);
     expect(preview.quietHours.waitSeconds).toBeLessThanOrEqual(10 * 3600);
-    expect(preview.etaSeconds.sms).toBeNull(); // no rate limit: no estimate beyond the wait
+    // the ETA counts the wait, then the texts' segments at the sender pool's rate (seconds at most here)
+    expect(preview.etaSeconds.sms).toBeGreaterThanOrEqual(preview.quietHours.waitSeconds);
+    expect(preview.etaSeconds.sms).toBeLessThanOrEqual(preview.quietHours.waitSeconds + 60);
 
     const stream = listen(t, `/campaigns/${id}/events`, tokens.comms);
     await eventually(() => stream.events('progress').length === 1, 15_000, 'the first progress event');
