@@ -140,7 +140,9 @@ describe('staff console in headless Chromium', () => {
     }, `${base}/incidents`);
     await page.waitForURL(`${base}/incidents`);
     // refused: the JSON error, or for a browser the HTML sign-in error page (no session reached the API)
-    expect(await page.locator('body').innerText()).toMatch(/"statusCode":\s*40[13]|Please sign in/);
+    expect(await page.locator('body').innerText()).toMatch(
+      /"statusCode":\s*40[13]|Please sign in|You need to be signed in/,
+    );
     expect(await count(t.db, 'SELECT count(*) AS n FROM incidents')).toBe(before);
   });
 

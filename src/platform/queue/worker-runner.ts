@@ -79,7 +79,8 @@ export class WorkerRunner implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.checkWiring();
+    // Only a process that runs the processors needs every handler (the CLI's slim analyze context has none).
+    if (this.config.runsWorker) this.checkWiring();
     this.metrics.watchQueues(() => this.queues());
     // A queue's connection errors (Redis down) go through the logger, once a minute per queue, one line each.
     for (const q of this.queues()) this.redisErrors.watch(`queue ${q.name}`, q);
