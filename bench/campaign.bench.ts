@@ -50,11 +50,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const poolRate = arg(args, 'pool-rate', 1000); // the pool's segments per second
   const poolSenders = arg(args, 'pool-senders', 4);
   const smtpConnections = arg(args, 'smtp-connections', 10); // per worker (SMTP_MAX_CONNECTIONS)
-  const dbUrl = 'postgres://postgres@127.0.0.1:5432/candor_bench_campaign';
+  // BENCH_PG_URL: the server (its maintenance database) to benchmark on, as the status-page bench; the bench
+  // drops and creates only its own database there.
+  const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = 'candor_bench_campaign';
+  const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
 
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS candor_bench_campaign WITH (FORCE)');
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
   await ensureDatabase(dbUrl);
   const ds = new DataSource(dataSourceOptions(dbUrl));

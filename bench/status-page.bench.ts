@@ -21,7 +21,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { DataSource } from 'typeorm';
 import { NOTICE_VARS } from '../test/helpers/notices';
 
-interface WrkResult {
+export interface WrkResult {
   requestsPerSec: number;
   p50ms: number;
   p99ms: number;
@@ -186,6 +186,13 @@ async function pages(args: string[]): Promise<Record<string, unknown>> {
 
 /** An incident with a few published updates, like the first hours of the story; returns the page URL. */
 async function seedAndListen(app: Awaited<ReturnType<typeof createApp>>): Promise<string> {
+  await seedIncident(app);
+  await new Promise<void>((resolve) => app.getHttpServer().listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/status`;
+}
+
+/** The incident and its published updates that the status page shows (the faults bench uses it too). */
+export async function seedIncident(app: Awaited<ReturnType<typeof createApp>>): Promise<void> {
   const users = app.get(UsersService);
   const password = randomBytes(12).toString('hex');
   const comms = await users.create(
@@ -215,8 +222,6 @@ async function seedAndListen(app: Awaited<ReturnType<typeof createApp>>): Promis
     await updates.approve(incident.id, d.id, asSup);
     await updates.publish(incident.id, d.id, asComms);
   }
-  await new Promise<void>((resolve) => app.getHttpServer().listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/status`;
 }
 
 /** Seeds `size` subscribers, starts an SMS campaign to all of them and measures the page while it sends. */
@@ -313,14 +318,24 @@ http {
 }
 
 /** Runs wrk asynchronously: Candor serves from this very process, so the event loop must stay free. */
-async function wrk(
+export async function wrk(
   url: string,
   seconds: number,
   connections: number,
   headers: string[] = [],
+  extra: string[] = [],
 ): Promise<WrkResult> {
   const h = headers.flatMap((x) => ['-H', x]);
-  const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...h, url]);
+  const threads = Math.min(2, connections);
+  const child = spawn('wrk', [
+    `-t${threads}`,
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...h,
+    ...extra,
+    url,
+  ]);
   let text = '';
   let stderr = '';
   child.stdout.on('data', (d) => (text += d));
@@ -345,7 +360,7 @@ async function wrk(
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as AddressInfo;

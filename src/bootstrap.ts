@@ -10,13 +10,16 @@ import { ErrorPages } from './platform/http/error-pages';
 import { serveConsole } from './platform/http/console-static';
 import {
   bodyParserErrors,
+  bodyShapeCheck,
   opsGate,
   OpsListener,
   RejectNulPipe,
   requestId,
+  roleGate,
   securityHeaders,
 } from './platform/http/edge';
 import { ErrorFilter } from './platform/http/error.filter';
+import { requestTimeout } from './platform/http/request-timeout';
 import { UPLOAD_LIMITS_SETTING } from './platform/http/upload';
 import { createValidationPipe } from './platform/http/validation';
 
@@ -42,11 +45,14 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
     maxLineBytes: config.edge.uploadMaxLineBytes,
   });
   app.use(requestId());
+  app.use(roleGate(config));
+  app.use(requestTimeout(config.requestTimeoutMs));
   app.use(securityHeaders());
   app.use(opsGate(config));
   app.useBodyParser('json', { limit: config.edge.jsonLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.edge.jsonLimitBytes, extended: true });
   app.use(bodyParserErrors());
+  app.use(bodyShapeCheck());
   app.use(cookieParser());
   serveConsole(app);
   app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());

@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { flushPrefix } from './helpers/redis';
 import { count, staffTokens } from './helpers/staff';
 import { NOTICE_VARS } from './helpers/notices';
 
@@ -35,6 +35,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         TWILIO_AUTH_TOKEN: sms.authToken,
         TWILIO_API_BASE_URL: sms.url,
         SMTP_URL: mail.url,
+        SMTP_LOOKUP_URL: mail.lookupUrl, // the sink's message lookup resolves an email in doubt
       },
       undefined,
       { listen: true },
@@ -60,6 +61,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         CANDOR_ROLE: 'worker',
         LOG_FILE: log,
         SEND_STALE_SECONDS: '2',
+        SEND_CALL_SETTLE_SECONDS: '12', // > the Twilio client's 10 s timeout: a slow call is never raced
         SWEEP_INTERVAL_SECONDS: '1',
         QUEUE_STALLED_INTERVAL_MS: '2000',
         SEND_CONCURRENCY: '10',
@@ -204,14 +206,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
         )) >= 40,
     );
     // Wipe every key of this test's queues (only ours: other suites share the Redis server).
-    const redis = new Redis('redis://127.0.0.1:6379');
-    try {
-      const keys = await redis.keys(`${t.env.QUEUE_PREFIX}:*`);
-      expect(keys.length).toBeGreaterThan(0);
-      await redis.del(...keys);
-    } finally {
-      redis.disconnect();
-    }
+    expect(await flushPrefix(t.env.QUEUE_PREFIX)).toBeGreaterThan(0);
     await until('the campaign to finish after the flush', finished(id), 90_000);
     const per = new Map<string, number>();
     for (const m of sms.messages.all) if (numbers.includes(m.to)) per.set(m.to, (per.get(m.to) ?? 0) + 1);

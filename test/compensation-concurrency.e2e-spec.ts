@@ -27,6 +27,11 @@ describe('compensation: idempotency under concurrency across instances', () => {
       CANDOR_ROLE: 'api',
       COMPENSATION_MAX_DAILY_PER_AGENT_PENCE: '100000000',
       COMPENSATION_MAX_DAILY_PER_CUSTOMER_PENCE: '100000000',
+      // 1,000 requests queue for 8 connections per instance on a starved machine: many wait past the default
+      // 10 s request timeout and the pool's 10 s wait for a connection (fast 503s in production). This test is
+      // about exactly-once under concurrency, not latency, so every request waits for its real answer.
+      HTTP_REQUEST_TIMEOUT_MS: '0',
+      DATABASE_CONNECT_TIMEOUT_MS: '300000',
     });
     b = await startTestApp({ ...a.env, LOG_FILE: `${a.logFile}.b.log` }, { dbUrl: a.dbUrl });
     for (const t of [a, b]) {

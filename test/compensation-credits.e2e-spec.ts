@@ -80,7 +80,7 @@ describe('compensation: goodwill credits, limits, approvals, reversals, ledger',
     expect(await count(t.db, `SELECT count(*) n FROM credits WHERE subscriber_id = $1`, [subB])).toBe(2);
   });
 
-  it('answers 409 while the first request with a key is still running, and takes over a stale one', async () => {
+  it('answers 409 while the first request with a key is still running, and takes over a dead or stale one', async () => {
     const body = {
       subscriberId: subB,
       amountPence: 50,
@@ -94,9 +94,23 @@ describe('compensation: goodwill credits, limits, approvals, reversals, ledger',
          VALUES ($1, $2, $3, gen_random_uuid(), 'running', now() - $4::interval, now() - $4::interval)`,
         [`credit.issue:${ids.support}`, key, hash, age],
       );
-    await insertRunning('in-flight-1', '1 second');
-    const busy = await issue('support', body, 'in-flight-1').expect(409);
-    expect(busy.body.message).toMatch(/still being processed/);
+    // A live request holds its key's advisory lock on its connection (here another connection plays it).
+    const live = await t.db.createQueryRunner();
+    await live.connect();
+    try {
+      await live.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [
+        `idempotency\ncredit.issue:${ids.support}\nin-flight-1`,
+      ]);
+      await insertRunning('in-flight-1', '1 second');
+      const busy = await issue('support', body, 'in-flight-1').expect(409);
+      expect(busy.body.message).toMatch(/still being processed/);
+    } finally {
+      await live.query(`SELECT pg_advisory_unlock_all()`);
+      await live.release();
+    }
+    // A request that died a second ago (its connection, and so its lock, gone): taken over at once, not 409
+    await insertRunning('died-1', '1 second');
+    await issue('support', body, 'died-1').expect(201);
     await insertRunning('crashed-1', '10 minutes');
     await issue('support', body, 'crashed-1').expect(201);
   });

@@ -3,6 +3,7 @@ import { IncidentUpdatesService } from '../src/incidents/incident-updates.servic
 import { INCIDENTS_QUEUE } from '../src/incidents/incidents.queue';
 import { redisConnection } from '../src/platform/queue/queue.module';
 import { startTestApp, TestApp } from './helpers/app';
+import { scheduleUpdate } from './helpers/incidents';
 import { count, staffTokens } from './helpers/staff';
 
 /** A scheduled publication survives a worker restart, and a lost job, and is published exactly once. */
@@ -28,26 +29,7 @@ describe('scheduled updates across worker restarts', () => {
     await api?.close();
   });
 
-  async function scheduledUpdate(incidentId: string, publishAt: Date): Promise<string> {
-    const d = await api
-      .http()
-      .post(`/incidents/${incidentId}/updates`)
-      .auth(tokens.comms, { type: 'bearer' })
-      .send({ body: `Update for ${publishAt.toISOString()}` })
-      .expect(201);
-    await api
-      .http()
-      .post(`/incidents/${incidentId}/updates/${d.body.id}/approve`)
-      .auth(tokens.supervisor, { type: 'bearer' })
-      .expect(200);
-    await api
-      .http()
-      .post(`/incidents/${incidentId}/updates/${d.body.id}/schedule`)
-      .auth(tokens.comms, { type: 'bearer' })
-      .send({ publishAt: publishAt.toISOString() })
-      .expect(200);
-    return d.body.id;
-  }
+  const scheduledUpdate = (incidentId: string, at: Date) => scheduleUpdate(api, tokens, incidentId, at);
 
   it('publishes each scheduled update once: the kept job after a restart, the lost one from the boot sweep', async () => {
     const incident = await api

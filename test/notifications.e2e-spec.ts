@@ -187,12 +187,23 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
         await waitForStatus(id, ['sent']);
         const sid = sms.messages.find((m) => m.to === '+447911100011')!.sid;
         const path = `/webhooks/twilio/status?m=${id}`;
+        // recorded by the webhook, applied by the worker in bulk: wait for the table to empty
+        const applied = () =>
+          eventually(
+            async () => (await t.db.query(`SELECT 1 FROM delivery_callbacks LIMIT 1`)).length === 0,
+            15_000,
+            'the recorded callbacks to be applied',
+          );
         await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        await applied();
+        expect((await status(id)).status).toBe('delivered');
         await post(path, { MessageSid: sid, MessageStatus: 'sent' }).expect(204);
         await post(path, { MessageSid: sid, MessageStatus: 'delivered' }).expect(204);
+        await applied();
         expect((await status(id)).status).toBe('delivered');
         // a callback naming another message's sid is ignored
         await post(path, { MessageSid: 'SM' + '1'.repeat(32), MessageStatus: 'failed' }).expect(204);
+        await applied();
         expect((await status(id)).status).toBe('delivered');
       } finally {
         sms.callbackStatuses = ['sent', 'delivered'];
@@ -621,8 +632,9 @@ describe('notifications: outbox, providers, webhooks, campaigns', () => {
       expect(sms.messages.filter((m) => m.to === '+447911100030')).toHaveLength(1);
       await t.db.query(
         `UPDATE messages SET status = 'sending', provider_id = NULL, sent_at = NULL, claimed_by = gen_random_uuid(),
-           sending_started_at = $2::timestamptz - interval '1 minute', queued_at = now() - interval '1 minute' WHERE id = $1`,
-        [id, t.clock.now()], // sending_started_at is Clock time, queued_at the database's
+           sending_started_at = $2::timestamptz - interval '1 minute', provider_call_at = now() - interval '1 minute',
+           queued_at = now() - interval '1 minute' WHERE id = $1`,
+        [id, t.clock.now()], // sending_started_at is Clock time, queued_at and provider_call_at the database's
       );
       // the sweep finds the row with no live job and hands it back; the worker asks Twilio before sending
       await waitForStatus(id, ['sent', 'delivered']);

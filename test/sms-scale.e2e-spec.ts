@@ -303,7 +303,12 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       );
       const sids = c.numbers.map((n) => at(n)[0].sid);
       for (const sid of sids) expect(await sms.callback(sid, 'undelivered', 30007)).toBe(204);
-      const rows = await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]);
+      // callbacks are recorded at once and applied in bulk by the worker (off the hot path): wait for that
+      const rows = await waitFor(
+        () => t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]),
+        (r: Array<{ status: string }>) => r.every((x) => x.status === 'undelivered'),
+        30_000,
+      );
       expect(rows).toEqual([
         { status: 'undelivered', error_code: '30007' },
         { status: 'undelivered', error_code: '30007' },

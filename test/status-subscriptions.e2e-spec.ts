@@ -168,7 +168,7 @@ describe('status page subscriptions: double opt-in, SMS code, fan-out, one-click
     expect(
       await count(
         t.db,
-        `SELECT count(*) n FROM incident_updates WHERE id = $1 AND subscribers_notified_at IS NOT NULL`,
+        `SELECT count(*) n FROM status_fanouts WHERE update_id = $1 AND done_at IS NOT NULL AND sent = 2`,
         [updateId],
       ),
     ).toBe(1);

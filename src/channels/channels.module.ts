@@ -44,6 +44,7 @@ function standIn<T>(standIn: T | null | undefined, what: string): T {
           c.smtp.url ?? standIn(sink, 'SMTP_URL').url,
           c.smtp.from,
           c.smtp.maxConnections,
+          c.smtp.lookupUrl ?? (c.smtp.url ? undefined : sink?.lookupUrl),
         ),
     },
     EmailPoolCloser,

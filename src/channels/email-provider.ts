@@ -13,6 +13,11 @@ export interface OutgoingEmail {
 /** The email boundary: send returns the Message-ID the server accepted. */
 export abstract class EmailProvider {
   abstract send(m: OutgoingEmail): Promise<{ providerId: string }>;
+  /**
+   * Whether a message with this Message-ID was accepted earlier (an attempt whose answer was never recorded):
+   * true/false, or null when this provider cannot tell (plain SMTP has no lookup). Throws when the lookup fails.
+   */
+  abstract findSent(messageId: string): Promise<boolean | null>;
   abstract close(): void;
 }
 
@@ -24,6 +29,8 @@ export class SmtpEmailProvider extends EmailProvider {
     url: string,
     private readonly from: string,
     maxConnections: number,
+    /** SMTP_LOOKUP_URL: an HTTP lookup by Message-ID (`?messageId=` → `{"found": bool}`); none = cannot tell. */
+    private readonly lookupUrl?: string,
   ) {
     super();
     this.transport = nodemailer.createTransport({
@@ -31,6 +38,10 @@ export class SmtpEmailProvider extends EmailProvider {
       pool: true,
       maxConnections,
       maxMessages: Infinity,
+      // Bounded, so a send is settled well within SEND_CALL_SETTLE_SECONDS (nodemailer's default is 10 minutes).
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
       ignoreTLS: url.startsWith('smtp://127.0.0.1') || url.startsWith('smtp://localhost'),
     } as any);
   }
@@ -50,6 +61,15 @@ export class SmtpEmailProvider extends EmailProvider {
     } catch (e) {
       throw classifySmtpError(e);
     }
+  }
+
+  async findSent(messageId: string): Promise<boolean | null> {
+    if (!this.lookupUrl) return null;
+    const res = await fetch(`${this.lookupUrl}?messageId=${encodeURIComponent(messageId)}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new Error(`email lookup answered HTTP ${res.status}`);
+    return ((await res.json()) as { found?: unknown }).found === true;
   }
 
   close(): void {

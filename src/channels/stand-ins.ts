@@ -11,4 +11,6 @@ export abstract class SmsStandIn {
 
 export abstract class EmailStandIn {
   abstract readonly url: string;
+  /** Its message lookup (whether a Message-ID was accepted). */
+  abstract readonly lookupUrl: string;
 }

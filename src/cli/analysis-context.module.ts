@@ -7,6 +7,7 @@ import { LoggingModule } from '../platform/logging/logging.module';
 import { MetricsModule } from '../platform/metrics/metrics.module';
 import { PrivacyModule } from '../platform/privacy';
 import { QueueModule } from '../platform/queue/queue.module';
+import { RedisModule } from '../platform/redis/redis.module';
 
 /**
  * What `analyze` runs in: the analysis module and the platform it stands on, without the HTTP stack and the
@@ -23,6 +24,7 @@ export class AnalysisContextModule {
         LoggingModule,
         PrivacyModule,
         DatabaseModule,
+        RedisModule, // the durable-work primitive of the queues reads job state from Redis
         MetricsModule,
         QueueModule,
         AuditModule,

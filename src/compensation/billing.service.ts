@@ -1,7 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { Writable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
@@ -9,9 +7,9 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { copyCsvOut } from '../platform/database/copy-out';
+import { DurableWork } from '../platform/queue/durable-work';
 import { BillingEvent, BillingOutbox } from './billing-outbox.entity';
 import { SIGNATURE_HEADER, signPayload } from './billing-signature';
-import { COMPENSATION_QUEUE, JOB } from './compensation.queue';
 import { Conflict, NotFound } from '../platform/http/domain-error';
 
 export const DELIVERY_HEADER = 'candor-delivery';
@@ -29,7 +27,7 @@ export class BillingService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -55,20 +53,22 @@ export class BillingService {
     return rows.map((r: { id: string }) => String(r.id));
   }
 
-  /** After commit: one delivery job per row (no-op without a webhook URL; the sweep catches lost ones). */
+  /**
+   * After commit: one delivery job per row (no-op without a webhook URL). A failed add (Redis down) is logged,
+   * not thrown: the credit is what the caller asked for, and the re-drive rule delivers the row later.
+   */
   async enqueue(outboxIds: string[], retryTag = ''): Promise<void> {
     if (!this.config.billing.webhookUrl || !outboxIds.length) return;
-    await this.queue.addBulk(
-      outboxIds.map((id) => ({
-        name: JOB.deliverBilling,
-        data: { outboxId: id },
-        opts: {
-          jobId: `billing-${id}${retryTag}`,
-          attempts: this.config.billing.attempts,
-          backoff: { type: 'exponential', delay: this.config.billing.backoffMs },
-        },
-      })),
-    );
+    await this.work
+      .addBulk(
+        'billing.deliver',
+        outboxIds.map((id) => this.deliveryJob(id, retryTag)),
+      )
+      .catch((e) => this.logger.warn(`billing jobs not added (${e.message}); the sweep will add them`));
+  }
+
+  private deliveryJob(id: string, retryTag = '') {
+    return { data: { outboxId: id }, jobId: `billing-${id}${retryTag}` };
   }
 
   /** Job handler: deliver one row. Safe to run twice (a delivered row is skipped). */
@@ -108,16 +108,18 @@ export class BillingService {
     return 'delivered';
   }
 
-  /** Pending rows whose job may have been lost (enqueue after commit failed): enqueue again (jobId dedupes). */
-  async sweep(): Promise<number> {
+  /** Re-drive: pending rows (older than a minute) whose job is missing or finished get it again. */
+  async redrive(): Promise<number> {
     if (!this.config.billing.webhookUrl) return 0;
     const rows = await this.db.query(
       `SELECT id FROM billing_outbox WHERE status = 'pending' AND created_at < $1::timestamptz - interval '1 minute'
-       ORDER BY id LIMIT 1000`,
+       ORDER BY id LIMIT 5000`,
       [this.clock.now()],
     );
-    await this.enqueue(rows.map((r: { id: string }) => String(r.id)));
-    return rows.length;
+    return this.work.ensureJobs(
+      'billing.deliver',
+      rows.map((r: { id: string }) => this.deliveryJob(String(r.id))),
+    );
   }
 
   list(status: 'pending' | 'delivered' | 'dead' | undefined, limit: number): Promise<BillingOutbox[]> {

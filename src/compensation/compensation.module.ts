@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { declareMessageKinds } from '../notifications/message-kinds';
@@ -9,7 +8,6 @@ import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_KINDS } from './compensation-messages';
 import { CompensationProcessor } from './compensation.processor';
-import { COMPENSATION_QUEUE } from './compensation.queue';
 import { Credit } from './credit.entity';
 import { CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
@@ -27,11 +25,7 @@ declareMessageKinds(COMPENSATION_KINDS);
 
 /** Offers and claims, goodwill credits, the double-entry ledger, the billing outbox and finance reports. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]),
-    BullModule.registerQueue({ name: COMPENSATION_QUEUE }),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Offer, OfferClaim, Credit, BillingOutbox]), SubscribersModule],
   controllers: [
     CreditsController,
     OffersController,

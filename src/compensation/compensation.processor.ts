@@ -1,45 +1,33 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
-import { AppConfig } from '../platform/config';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnModuleInit } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { DurableWork } from '../platform/queue/durable-work';
 import { BillingService } from './billing.service';
-import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
+import { COMPENSATION_QUEUE } from './compensation.queue';
 import { OffersService } from './offers.service';
 
 /** Handlers are idempotent: each reads its row and does nothing when the work is already done. */
 @Processor(COMPENSATION_QUEUE, { autorun: false })
-@Injectable()
-export class CompensationProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class CompensationProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly billing: BillingService,
     private readonly offers: OffersService,
-    private readonly config: AppConfig,
-    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
   ) {
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.runsWorker)
-      await this.queue.upsertJobScheduler(
-        'compensation-sweep',
-        { every: SWEEP_EVERY_MS },
-        { name: JOB.sweep },
-      );
+  onModuleInit(): void {
+    this.work.handle('billing.deliver', (job) => {
+      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      return this.billing.deliver(String(job.data.outboxId), final);
+    });
+    this.work.handle('offer.apply', (job) => this.offers.applyAuto(String(job.data.offerId)));
+    this.work.redrive({ name: 'billing.deliver', everySeconds: 60, run: () => this.billing.redrive() });
+    this.work.redrive({ name: 'offer.apply', everySeconds: 60, run: () => this.offers.redrive() });
   }
 
-  async process(job: Job): Promise<unknown> {
-    switch (job.name) {
-      case JOB.deliverBilling: {
-        const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        return this.billing.deliver(String(job.data.outboxId), final);
-      }
-      case JOB.applyOffer:
-        return this.offers.applyAuto(String(job.data.offerId));
-      case JOB.sweep:
-        return { billing: await this.billing.sweep(), offers: await this.offers.sweep() };
-      default:
-        throw new Error(`unknown job ${job.name}`);
-    }
+  process(job: Job): Promise<unknown> {
+    return this.work.run(job);
   }
 }

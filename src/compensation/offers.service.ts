@@ -1,8 +1,6 @@
 import { PublicTextGuard } from '../platform/privacy';
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
@@ -12,7 +10,7 @@ import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
-import { COMPENSATION_QUEUE, JOB, SWEEP_EVERY_MS } from './compensation.queue';
+import { DurableWork } from '../platform/queue/durable-work';
 import { CreditsService } from './credits.service';
 import { CreateOfferDto } from './dto/offer.dto';
 import { IdempotencyService } from '../platform/http/idempotency.service';
@@ -43,9 +41,11 @@ export type KeywordOutcome =
 
 @Injectable()
 export class OffersService {
+  private readonly logger = new Logger(OffersService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(COMPENSATION_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly credits: CreditsService,
     private readonly billing: BillingService,
     private readonly idempotency: IdempotencyService,
@@ -412,15 +412,21 @@ export class OffersService {
     }
   }
 
+  /** The offer is saved; a failed add (Redis down) is logged and left to the re-drive rule. */
   private async enqueueApply(offer: Offer, tag: string): Promise<void> {
-    await this.queue.add(
-      JOB.applyOffer,
-      { offerId: offer.id },
-      {
-        jobId: `offer-${offer.id}-${tag}`,
-        delay: Math.max(0, offer.claimOpensAt.getTime() - this.clock.now().getTime()),
-      },
-    );
+    await this.work
+      .add('offer.apply', this.applyJob(offer, tag))
+      .catch((e) =>
+        this.logger.warn(`offer ${offer.id}: job not added (${e.message}); the sweep will add it`),
+      );
+  }
+
+  private applyJob(offer: Offer, tag: string) {
+    return {
+      data: { offerId: offer.id },
+      jobId: `offer-${offer.id}-${tag}`,
+      delay: offer.claimOpensAt.getTime() - this.clock.now().getTime(),
+    };
   }
 
   /**
@@ -472,8 +478,8 @@ export class OffersService {
     return total;
   }
 
-  /** Auto offers that are open but not applied (their job was lost or they opened since): enqueue again. */
-  async sweep(): Promise<number> {
+  /** Re-drive: auto offers that are open but not applied (their job was lost, or failed) get a job again. */
+  async redrive(): Promise<number> {
     const now = this.clock.now();
     const rows = await this.db
       .getRepository(Offer)
@@ -484,7 +490,9 @@ export class OffersService {
         { now },
       )
       .getMany();
-    for (const o of rows) await this.enqueueApply(o, `sweep-${Math.floor(now.getTime() / SWEEP_EVERY_MS)}`);
-    return rows.length;
+    return this.work.ensureJobs(
+      'offer.apply',
+      rows.map((o) => this.applyJob(o, 'redrive')),
+    );
   }
 }

@@ -59,7 +59,4 @@ export class IncidentUpdate {
 
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
-
-  @Column({ name: 'subscribers_notified_at', type: 'timestamptz', nullable: true })
-  subscribersNotifiedAt!: Date | null;
 }

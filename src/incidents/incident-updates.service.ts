@@ -1,18 +1,16 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
+import { DurableWork } from '../platform/queue/durable-work';
 import { defaultNextUpdateBy } from './cadence';
 import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
 import { isStatusBack, IncidentsService } from './incidents.service';
-import { INCIDENTS_QUEUE, PUBLISH_JOB, PublishJob } from './incidents.queue';
 import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
 import { fillTemplate } from './update-templates';
 import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
@@ -21,6 +19,8 @@ import { UpdateTemplatesService } from './update-templates.service';
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
 
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
+/** Due updates one sweep publishes itself (the rest wait for the next sweep, seconds later). */
+const REDRIVE_PUBLISH_MAX = 200;
 
 /**
  * Drafting, approving, scheduling and publishing incident updates. Every transition is a conditional
@@ -33,7 +33,7 @@ export class IncidentUpdatesService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(INCIDENTS_QUEUE) private readonly queue: Queue<PublishJob>,
+    private readonly work: DurableWork,
     private readonly incidents: IncidentsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -192,18 +192,18 @@ export class IncidentUpdatesService {
     const ahead = at.getTime() - this.clock.now().getTime();
     if (ahead <= 0 || ahead > MAX_SCHEDULE_AHEAD_MS)
       throw new Unprocessable('publishAt must be in the future and within 30 days');
-    const updated = await this.db.transaction(async (m) => {
+    // The row is the record; the job only carries the work. If the add fails (503, Redis down), the sweep
+    // publishes the update at its time anyway.
+    return this.work.transaction(async (m) => {
       const u = await this.find(m, incidentId, updateId);
       this.guard(u);
       if (u.nextUpdateBy && u.nextUpdateBy <= at)
         throw new Unprocessable('nextUpdateBy must be after the scheduled publication time');
       const scheduled = await this.move(m, u, 'schedule', { scheduledFor: at });
       await this.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
+      this.work.afterCommit(m, 'incidents.publish', this.publishJob(scheduled.id, at));
       return scheduled;
     });
-    // The row is the record; the job only carries the work. If this enqueue is lost, the tick re-enqueues it.
-    await this.enqueue(updated.id, at);
-    return updated;
   }
 
   async unschedule(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
@@ -214,7 +214,11 @@ export class IncidentUpdatesService {
       await this.record(m, actor, 'unschedule', back);
       return back;
     });
-    await this.queue.remove(updated.id).catch(() => 0); // an orphan job finds the update not scheduled and does nothing
+    // An orphan job finds the update not scheduled and does nothing; removing it is only tidiness.
+    await this.work
+      .queue('incidents.publish')
+      .remove(updated.id)
+      .catch(() => 0);
     return updated;
   }
 
@@ -249,22 +253,30 @@ export class IncidentUpdatesService {
     }
   }
 
-  /** Re-enqueues every scheduled update (boot and every tick): a lost or never-added job heals itself. */
-  async requeueScheduled(): Promise<number> {
+  /**
+   * The re-drive rule (run by the one sweep): the row is the truth. A scheduled update that is due is published
+   * here and now, whatever became of its job (failed its attempts during an outage, removed, lost with Redis);
+   * one not yet due gets its job back if the job is missing or finished. Returns how many it acted on.
+   */
+  async redriveScheduled(): Promise<number> {
+    const now = this.clock.now();
     const rows = await this.db
       .getRepository(IncidentUpdate)
       .find({ where: { status: 'scheduled' }, select: { id: true, scheduledFor: true } });
-    for (const r of rows) await this.enqueue(r.id, r.scheduledFor!);
-    return rows.length;
+    const due = rows.filter((r) => r.scheduledFor! <= now).slice(0, REDRIVE_PUBLISH_MAX);
+    let published = 0;
+    for (const r of due) if ((await this.publishScheduled(r.id)) === 'published') published++;
+    const ahead = rows.filter((r) => r.scheduledFor! > now);
+    const added = await this.work.ensureJobs(
+      'incidents.publish',
+      ahead.map((r) => ({ ...this.publishJob(r.id, r.scheduledFor!), jobId: r.id })),
+    );
+    return published + added;
   }
 
-  async enqueue(updateId: string, at: Date): Promise<void> {
-    // jobId = update id: adding the same publication twice is a no-op in BullMQ.
-    await this.queue.add(
-      PUBLISH_JOB,
-      { updateId },
-      { jobId: updateId, delay: Math.max(0, at.getTime() - this.clock.now().getTime()) },
-    );
+  /** jobId = update id: adding the same publication twice adds one job. */
+  private publishJob(updateId: string, at: Date) {
+    return { data: { updateId }, jobId: updateId, delay: at.getTime() - this.clock.now().getTime() };
   }
 
   private async publishLocked(

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BreachReportService } from './breach-report.service';
@@ -12,8 +11,7 @@ import { IncidentUpdate } from './incident-update.entity';
 import { IncidentUpdatesService } from './incident-updates.service';
 import { Incident } from './incident.entity';
 import { IncidentsController } from './incidents.controller';
-import { IncidentsProcessor, IncidentsScheduler } from './incidents.processor';
-import { INCIDENTS_QUEUE } from './incidents.queue';
+import { IncidentsProcessor } from './incidents.processor';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { RemindersService } from './reminders.service';
@@ -28,7 +26,6 @@ import { UpdateTemplatesService } from './update-templates.service';
       RegulatorNotice,
       IncidentTextChange,
     ]),
-    BullModule.registerQueue({ name: INCIDENTS_QUEUE }),
   ],
   controllers: [IncidentsController],
   providers: [
@@ -39,7 +36,6 @@ import { UpdateTemplatesService } from './update-templates.service';
     BreachReportService,
     IncidentEvents,
     IncidentsProcessor,
-    IncidentsScheduler,
     { provide: CampaignIncidentPort, useClass: CampaignIncidentAdapter },
     CampaignPauseAlerts,
   ],

@@ -1,59 +1,41 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DelayedError, Job, Queue } from 'bullmq';
-import { AppConfig } from '../platform/config';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnModuleInit } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
+import { DurableWork } from '../platform/queue/durable-work';
 import { IncidentUpdatesService } from './incident-updates.service';
-import { INCIDENTS_QUEUE, PUBLISH_JOB, PublishJob, TICK_JOB } from './incidents.queue';
+import { INCIDENTS_QUEUE } from './incidents.queue';
 import { RemindersService } from './reminders.service';
 
+/**
+ * The incidents jobs: a scheduled update's publication (jobId = update id) and the cadence tick (repeatable,
+ * re-created by the sweep whenever it is missing). The re-drive rule makes the row the truth: a due update is
+ * published by whichever worker's sweep sees it due, whatever became of its job.
+ */
 @Processor(INCIDENTS_QUEUE, { autorun: false })
-export class IncidentsProcessor extends WorkerHost {
+export class IncidentsProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly updates: IncidentUpdatesService,
     private readonly reminders: RemindersService,
+    private readonly work: DurableWork,
   ) {
     super();
   }
 
-  async process(job: Job<PublishJob>, token?: string): Promise<unknown> {
-    if (job.name === TICK_JOB) {
-      const fired = await this.reminders.tick();
-      const requeued = await this.updates.requeueScheduled();
-      return { reminders: fired.length, requeued };
-    }
-    if (job.name !== PUBLISH_JOB) throw new Error(`unknown job ${job.name}`);
-    const outcome = await this.updates.publishScheduled(job.data.updateId);
-    if (typeof outcome === 'object') {
-      // Rescheduled later than this job's delay (or clocks disagree): wait for the stored time.
-      await job.moveToDelayed(outcome.early.getTime(), token);
-      throw new DelayedError();
-    }
-    return { outcome };
+  onModuleInit(): void {
+    this.work.handle('incidents.tick', async () => ({ reminders: (await this.reminders.tick()).length }));
+    this.work.handle('incidents.publish', async (job, token) => {
+      const outcome = await this.updates.publishScheduled(String(job.data.updateId));
+      if (typeof outcome === 'object') {
+        // Rescheduled later than this job's delay (or clocks disagree): wait for the stored time.
+        await job.moveToDelayed(outcome.early.getTime(), token);
+        throw new DelayedError();
+      }
+      return { outcome };
+    });
+    this.work.redrive({ name: 'incidents.scheduled', run: () => this.updates.redriveScheduled() });
   }
-}
 
-/**
- * In the worker role: the cadence tick runs every INCIDENT_REMINDER_TICK_SECONDS (one scheduler however many
- * workers), and scheduled updates are re-enqueued at boot so a publication survives a lost job.
- */
-@Injectable()
-export class IncidentsScheduler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(IncidentsScheduler.name);
-
-  constructor(
-    @InjectQueue(INCIDENTS_QUEUE) private readonly queue: Queue,
-    private readonly updates: IncidentUpdatesService,
-    private readonly config: AppConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.runsWorker) return;
-    await this.queue.upsertJobScheduler(
-      'cadence-tick',
-      { every: this.config.incidents.reminderTickSeconds * 1000 },
-      { name: TICK_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-    const n = await this.updates.requeueScheduled();
-    if (n) this.logger.log(`re-enqueued ${n} scheduled update(s)`);
+  process(job: Job, token?: string): Promise<unknown> {
+    return this.work.run(job, token);
   }
 }

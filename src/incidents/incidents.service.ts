@@ -472,19 +472,11 @@ export class IncidentsService {
     return found ?? null;
   }
 
-  /** Fan-out bookkeeping (the one column a published update may still change). */
-  async markSubscribersNotified(updateId: string): Promise<void> {
-    await this.db
-      .getRepository(IncidentUpdate)
-      .update({ id: updateId }, { subscribersNotifiedAt: this.clock.now() });
-  }
-
-  /** Published updates whose subscribers were not (all) messaged yet: re-driven at boot. */
-  async updatesAwaitingFanout(): Promise<string[]> {
+  /** Ids of the updates published since `since` (for modules that act on each publication, e.g. fan-out). */
+  async publishedSince(since: Date): Promise<string[]> {
     const rows = await this.db.query(
-      `SELECT id FROM incident_updates WHERE status = 'published' AND subscribers_notified_at IS NULL
-          AND published_at > $1::timestamptz - interval '7 days'`,
-      [this.clock.now()], // published_at is Clock time
+      `SELECT id FROM incident_updates WHERE status = 'published' AND published_at > $1`,
+      [since],
     );
     return rows.map((r: { id: string }) => r.id);
   }

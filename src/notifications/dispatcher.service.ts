@@ -1,32 +1,40 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
+import { DurableWork } from '../platform/queue/durable-work';
 import { CampaignsService } from './campaigns.service';
 import { EnqueuerService } from './enqueuer.service';
 import { quietKinds } from './message-kinds';
-import { OutboxRepository, QueuedRow } from './outbox.repository';
+import { OutboxRepository, StuckRow } from './outbox.repository';
 import { inQuietHours } from './quiet-hours';
-import { batchSizeFor, EMAIL_QUEUE, SMS_QUEUE } from './queues';
+import { batchSizeFor } from './queues';
 
 const BATCH = 2000;
+/** Stuck rows checked per read when re-driving (keyset pages; thousands of rows a second). */
+const REDRIVE_PAGE = 5000;
+/** One re-drive pass stops after this long; the next sweep goes on. */
+const REDRIVE_BUDGET_MS = 10_000;
 
 /**
  * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries ids.
  * A campaign's rows are built queued and their jobs added by the build (CampaignsService); what this takes is
- * everything else: one-off messages, rows held by quiet hours or a pause, rows the sweeper sent back.
+ * everything else: one-off messages, rows held by quiet hours or a pause, rows the re-drive sent back.
  * - every 250 ms: pending rows → queued + a job per row, or per batch of rows on a channel without a rate limit
  *   (several workers share the work with SKIP LOCKED);
- * - every SWEEP_INTERVAL_SECONDS: rows queued or sending for long whose job is gone (Redis flushed, a worker
- *   killed) go back to pending; due scheduled campaigns start; finished campaigns complete.
+ * - re-drive rules of the one sweep (platform/queue): rows queued or sending for long whose job is gone (Redis
+ *   flushed, a worker killed) go back to pending; due scheduled campaigns start; finished campaigns complete.
  */
 @Injectable()
-export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DispatcherService.name);
   private stopped = false;
-  private timers: NodeJS.Timeout[] = [];
+  private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -35,32 +43,48 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,
-    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
-    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+    private readonly work: DurableWork,
   ) {}
+
+  onModuleInit(): void {
+    this.work.redrive({ name: 'notifications.outbox', run: () => this.redrive() });
+    this.work.redrive({
+      name: 'notifications.campaigns',
+      run: async () => {
+        await this.campaigns.startDue();
+        await this.campaigns.completeFinished();
+        return 0;
+      },
+    });
+    // Callback tokens are kept 48 h (Twilio retries within minutes); leases of workers long gone are dropped.
+    this.work.redrive({
+      name: 'notifications.housekeeping',
+      everySeconds: 300,
+      run: async () => {
+        const tokens = await this.outbox.pruneCallbackTokens(48);
+        await this.outbox.pruneLeases();
+        return tokens;
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.runsWorker) return;
-    this.loop(() => this.dispatch(), 250);
-    this.loop(() => this.sweep(), this.config.notifications.sweepIntervalSeconds * 1000);
+    const run = () => {
+      if (this.stopped) return;
+      this.running = this.dispatch()
+        .catch((e) => this.logger.error(`dispatcher: ${e.message}`))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(run, 250);
+        });
+    };
+    this.timer = setTimeout(run, 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.timers.forEach(clearTimeout);
+    if (this.timer) clearTimeout(this.timer);
     await this.running.catch(() => undefined);
-  }
-
-  private loop(tick: () => Promise<unknown>, everyMs: number): void {
-    const run = () => {
-      if (this.stopped) return;
-      this.running = tick()
-        .catch((e) => this.logger.error(`dispatcher: ${e.message}`))
-        .finally(() => {
-          if (!this.stopped) this.timers.push(setTimeout(run, everyMs));
-        });
-    };
-    this.timers.push(setTimeout(run, 0));
   }
 
   /** Enqueues every pending row it can take now; returns how many. */
@@ -83,50 +107,35 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** Recovers rows whose job was lost, and moves campaigns along. */
-  async sweep(): Promise<{ requeued: number }> {
-    const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
-    const candidates = await this.outbox.stuck(stale, 5000);
-    const lost = [
-      ...(await this.withoutLiveJob(
-        this.smsQueue,
-        candidates.filter((r) => r.channel === 'sms'),
-      )),
-      ...(await this.withoutLiveJob(
-        this.emailQueue,
-        candidates.filter((r) => r.channel === 'email'),
-      )),
-    ];
-    // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
-    const requeued = await this.outbox.requeue(
-      lost,
-      this.config.notifications.sendStaleSeconds,
-      this.clock.now(),
-    );
-    if (requeued) this.logger.warn(`sweep: ${requeued} message(s) had lost their job; re-enqueued`);
-    await this.campaigns.startDue();
-    await this.campaigns.completeFinished();
-    await this.outbox.pruneCallbackTokens(48);
-    await this.outbox.pruneLeases();
-    return { requeued };
-  }
-
   /**
-   * Rows whose job is gone from Redis or already finished (completed, or failed for good) while the row is still
-   * open, or that have no job id recorded. One pipelined HMGET per row on the job's hash: O(1) each, however
-   * long the queue is.
+   * Rows queued or sending for long whose job is gone from Redis or already finished (or that have no job id)
+   * go back to pending, a keyset page at a time, so a Redis that lost 100k jobs is re-driven in seconds.
    */
-  private async withoutLiveJob(queue: Queue, rows: QueuedRow[]): Promise<string[]> {
-    if (!rows.length) return [];
-    const client = (await queue.backend.client) as unknown as Redis; // bullmq's own ioredis connection
-    const pipe = client.pipeline();
-    const known = rows.filter((r) => r.job_id !== null);
-    for (const r of known) pipe.hmget(queue.toKey(r.job_id!), 'timestamp', 'finishedOn');
-    const results = (await pipe.exec()) ?? [];
-    const lost = known.filter((_, i) => {
-      const [created, finished] = (results[i]?.[1] as Array<string | null>) ?? [null, null];
-      return created === null || finished !== null;
-    });
-    return [...rows.filter((r) => r.job_id === null), ...lost].map((r) => r.id);
+  async redrive(): Promise<number> {
+    const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
+    const started = Date.now();
+    let after: { queuedAt: Date; id: string } | null = null;
+    let requeued = 0;
+    for (;;) {
+      const page = await this.outbox.stuck(stale, REDRIVE_PAGE, after);
+      if (!page.length) break;
+      const lost: StuckRow[] = [];
+      for (const channel of ['sms', 'email'] as const) {
+        const rows = page.filter((r) => r.channel === channel);
+        const dead = await this.work.withoutLiveJob(
+          channel === 'sms' ? 'sms.send' : 'email.send',
+          rows.filter((r) => r.job_id !== null).map((r) => r.job_id!),
+        );
+        for (const r of rows) if (r.job_id === null || dead.has(r.job_id)) lost.push(r);
+      }
+      // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
+      const n = this.config.notifications;
+      requeued += await this.outbox.requeue(lost, n.sendStaleSeconds, n.callSettleSeconds, this.clock.now());
+      const last = page[page.length - 1];
+      after = { queuedAt: last.queued_at, id: last.id };
+      if (page.length < REDRIVE_PAGE || Date.now() - started > REDRIVE_BUDGET_MS) break;
+    }
+    if (requeued) this.logger.warn(`re-drive: ${requeued} message(s) had lost their job; back to pending`);
+    return requeued;
   }
 }

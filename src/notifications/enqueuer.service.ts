@@ -1,43 +1,42 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { DurableWork, JobRequest } from '../platform/queue/durable-work';
 import type { Channel } from './message-kinds';
 import { OutboxRepository, QueuedRow } from './outbox.repository';
-import { SEND_JOB_OPTIONS, SendJob, SMS_QUEUE, EMAIL_QUEUE, UNLIMITED_BATCH } from './queues';
+import { UNLIMITED_BATCH } from './queues';
 
 /** Ids per read of a built campaign: a multiple of every batch size, so no job's block spans two reads. */
 const CHUNK = 400 * UNLIMITED_BATCH;
 
 /**
  * Adds send jobs for queued outbox rows. Each row already names its job (`messages.job_id`, written with the
- * row), so the job added here and the one the sweeper later looks for always agree, and adding a job twice
- * adds one job. If an add fails, the rows stay queued without a job and the sweeper re-enqueues them.
+ * row), so the job added here and the one the re-drive later looks for always agree, and adding a job twice
+ * adds one job. If an add fails, the rows stay queued without a job and the re-drive re-enqueues them.
  */
 @Injectable()
 export class EnqueuerService {
   constructor(
     private readonly outbox: OutboxRepository,
-    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
-    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+    private readonly work: DurableWork,
   ) {}
 
-  /** Adds the jobs carrying `rows`: one addBulk per channel, rows grouped by their job id. */
-  async add(rows: QueuedRow[]): Promise<void> {
+  /**
+   * Adds the jobs carrying `rows`: one bulk per channel, rows grouped by their job id. `failFast` (API calls):
+   * refuse at once when Redis is down instead of waiting for it.
+   */
+  async add(rows: QueuedRow[], failFast = false): Promise<void> {
     const jobsOf = (c: Channel) => {
-      const jobs = new Map<string, SendJob>();
+      const jobs = new Map<string, string[]>();
       for (const r of rows) {
         if (r.channel !== c) continue;
-        const job = jobs.get(r.job_id!) ?? { ids: [] };
-        job.ids.push(r.id);
-        jobs.set(r.job_id!, job);
+        const ids = jobs.get(r.job_id!) ?? [];
+        ids.push(r.id);
+        jobs.set(r.job_id!, ids);
       }
-      return [...jobs].map(([jobId, data]) => ({ name: 'send', data, opts: { jobId, ...SEND_JOB_OPTIONS } }));
+      return [...jobs].map(([jobId, ids]): JobRequest => ({ jobId, data: { ids } }));
     };
-    const sms = jobsOf('sms');
-    const email = jobsOf('email');
     await Promise.all([
-      sms.length ? this.smsQueue.addBulk(sms) : null,
-      email.length ? this.emailQueue.addBulk(email) : null,
+      this.work.addBulk('sms.send', jobsOf('sms'), { failFast }),
+      this.work.addBulk('email.send', jobsOf('email'), { failFast }),
     ]);
   }
 
@@ -51,7 +50,7 @@ export class EnqueuerService {
     for (let start = Math.floor(Number(from) / CHUNK) * CHUNK; start <= Number(to); start += CHUNK) {
       const rows = await this.outbox.queuedIn(campaignId, start, start + CHUNK);
       await adding;
-      adding = this.add(rows);
+      adding = this.add(rows, true);
       total += rows.length;
     }
     await adding;

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../platform/config';
@@ -8,6 +7,9 @@ import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignAlerts } from './campaign-alerts';
 import { CampaignsService } from './campaigns.service';
+import { CallbackFastPath } from './callback-fast-path';
+import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
+import { DeliveryCallbacksProcessor, DeliveryCallbacksService } from './delivery-callbacks.service';
 import { CampaignAwareness } from './campaign-awareness.service';
 import { NoticeComposer } from './notice-composer.service';
 import { DispatcherService } from './dispatcher.service';
@@ -17,10 +19,9 @@ import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRepository } from './outbox.repository';
-import { EMAIL_QUEUE, SMS_QUEUE } from './queues';
 import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
-import { EmailSendProcessor, SmsSendProcessor } from './send.processors';
+import { EmailSendProcessor, SendHandlers, SmsSendProcessor } from './send.processors';
 import { SenderService } from './sender.service';
 import { TemplateRegistry } from './templates/template-registry';
 import { WebhooksController } from './webhooks.controller';
@@ -28,11 +29,7 @@ import { WebhooksService } from './webhooks.service';
 
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Campaign, Message]),
-    BullModule.registerQueue({ name: SMS_QUEUE }, { name: EMAIL_QUEUE }),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Campaign, Message]), SubscribersModule],
   controllers: [CampaignsController, MessagesController, WebhooksController],
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
@@ -50,6 +47,11 @@ import { WebhooksService } from './webhooks.service';
     InboundKeywords,
     CampaignAlerts,
     WebhooksService,
+    DeliveryCallbacksRepository,
+    DeliveryCallbacksService,
+    DeliveryCallbacksProcessor,
+    CallbackFastPath,
+    SendHandlers,
     SmsSendProcessor,
     EmailSendProcessor,
   ],

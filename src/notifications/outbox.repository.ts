@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupWriter } from '../platform/database/group-writer';
 import type { Channel } from './message-kinds';
 
 export interface NewMessage {
@@ -26,6 +27,8 @@ export interface ClaimedMessage {
   attempts: number;
   /** When an earlier attempt started talking to the provider without recording an answer. */
   prev_started: Date | null;
+  /** When an earlier attempt handed the message to the provider without recording an answer (in doubt). */
+  prev_call: Date | null;
   first_name: string | null;
   /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
   opted_out: boolean;
@@ -44,11 +47,11 @@ export interface QueuedRow {
   job_id: string | null;
 }
 
-export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
+export interface StuckRow extends QueuedRow {
+  queued_at: Date;
+}
 
-/** Later states win; a callback never moves a message backwards (callbacks arrive out of order). */
-const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1
-  ELSE 2 END`;
+export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** What a claim answers about each row (over `m` the row, `o` its state before, `c` campaign, `s` subscriber). */
 const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
@@ -56,7 +59,7 @@ const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.cha
          CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
               THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
               ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, s.first_name,
+         m.vars, m.attempts, o.sending_started_at AS prev_started, o.provider_call_at AS prev_call, s.first_name,
          CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
               ELSE coalesce(s.sms_opt_out, false)
                    OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
@@ -153,13 +156,20 @@ export class OutboxRepository {
   /**
    * Claims queued rows for sending for the worker holding lease `workerId` (SendLease), or rows left in
    * "sending" by a worker whose lease has lapsed (it died, or lost the database: `abandoned`). Leaves out rows
-   * that are not claimable: already final, paused, or being sent by a live worker. `now` is the Clock's: the
-   * start time is compared with the provider's clock when a send is retried.
+   * that are not claimable: already final, paused, being sent by a live worker, or handed to the provider less
+   * than `settleSeconds` ago (that call may still be on the wire). `now` is the Clock's: the start time is
+   * compared with the provider's clock when a send is retried.
    */
-  async claim(ids: string[], staleSeconds: number, now: Date, workerId: string): Promise<ClaimedMessage[]> {
+  async claim(
+    ids: string[],
+    staleSeconds: number,
+    settleSeconds: number,
+    now: Date,
+    workerId: string,
+  ): Promise<ClaimedMessage[]> {
     const [rows] = await this.db.query(
-      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = $3,
-         claimed_by = $4, updated_at = now()
+      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, sending_started_at = $4,
+         claimed_by = $5, updated_at = now()
        FROM messages o
        LEFT JOIN campaigns c ON c.id = o.campaign_id
        LEFT JOIN subscribers s ON s.id = o.subscriber_id
@@ -167,11 +177,12 @@ export class OutboxRepository {
          -- a CASE, not status IN (...): that would let the planner scan every in-flight row by the partial
          -- index instead of looking the batch up by key, as it did when fresh rows had no statistics yet
          AND CASE m.status WHEN 'queued' THEN true
-                           WHEN 'sending' THEN ${abandoned('m', '$2', '$3')}
+                           WHEN 'sending' THEN ${abandoned('m', '$2', '$4')}
                            ELSE false END
+         AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $3))
          AND (o.campaign_id IS NULL OR c.status = 'running')
        RETURNING ${CLAIMED_COLUMNS}`,
-      [ids, staleSeconds, now, workerId],
+      [ids, staleSeconds, settleSeconds, now, workerId],
     );
     return rows;
   }
@@ -203,12 +214,17 @@ export class OutboxRepository {
     );
   }
 
-  /** Why a row could not be claimed: its status and its campaign's. */
-  async state(id: string): Promise<{ status: string; campaign_status: string | null } | null> {
+  /** Why a row could not be claimed: its status, its campaign's, and whether a provider call may be on the wire. */
+  async state(
+    id: string,
+    settleSeconds: number,
+  ): Promise<{ status: string; campaign_status: string | null; in_call: boolean } | null> {
     const [row] = await this.db.query(
-      `SELECT m.status, c.status AS campaign_status FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+      `SELECT m.status, c.status AS campaign_status,
+         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS in_call
+       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
        WHERE m.id = $1`,
-      [id],
+      [id, settleSeconds],
     );
     return row ?? null;
   }
@@ -221,7 +237,8 @@ export class OutboxRepository {
   ) {
     await this.db.query(
       `UPDATE messages SET status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),
-         sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END, updated_at = now()
+         sending_started_at = CASE WHEN $5 THEN sending_started_at ELSE NULL END,
+         provider_call_at = CASE WHEN $5 THEN provider_call_at ELSE NULL END, updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'sending')`,
       [id, to, error?.code ?? null, error?.message?.slice(0, 300) ?? null, error?.keepStarted ?? false],
     );
@@ -236,47 +253,48 @@ export class OutboxRepository {
   }
 
   /**
-   * Records a provider's acceptance. Resolves once the row is written. Calls made while an earlier write is
-   * in flight are written together in one statement when it returns (group commit): no added wait when idle,
-   * one UPDATE for many rows under load.
+   * Records a provider's acceptance. Resolves once the row is written; calls made while a write is in flight
+   * are written together (group commit).
    */
   markSent(id: string, providerId: string, segments: number | null): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.sentQueue.push({ id, providerId, segments, resolve, reject });
-      if (!this.sentWriting) void this.writeSent();
-    });
+    return this.sent.push({ id, providerId, segments });
   }
 
-  private sentQueue: Array<{
-    id: string;
-    providerId: string;
-    segments: number | null;
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  private sentWriting = false;
+  private readonly sent = new GroupWriter<{ id: string; providerId: string; segments: number | null }>(
+    async (batch) => {
+      await this.db.query(
+        `UPDATE messages m SET provider_id = v.provider_id, segments = v.segments,
+           sent_at = coalesce(m.sent_at, now()), vars = NULL,
+           status = CASE WHEN m.status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE m.status END,
+           error_code = NULL, error_message = NULL, updated_at = now()
+         FROM unnest($1::bigint[], $2::text[], $3::int[]) AS v(id, provider_id, segments)
+         WHERE m.id = v.id AND m.id = ANY($1::bigint[])`,
+        [batch.map((b) => b.id), batch.map((b) => b.providerId), batch.map((b) => b.segments)],
+      );
+      return batch.map(() => undefined);
+    },
+  );
 
-  private async writeSent(): Promise<void> {
-    this.sentWriting = true;
-    while (this.sentQueue.length) {
-      const batch = this.sentQueue.splice(0, 500);
-      try {
-        await this.db.query(
-          `UPDATE messages m SET provider_id = v.provider_id, segments = v.segments,
-             sent_at = coalesce(m.sent_at, now()), vars = NULL,
-             status = CASE WHEN m.status IN ('pending', 'queued', 'sending') THEN 'sent' ELSE m.status END,
-             error_code = NULL, error_message = NULL, updated_at = now()
-           FROM unnest($1::bigint[], $2::text[], $3::int[]) AS v(id, provider_id, segments)
-           WHERE m.id = v.id AND m.id = ANY($1::bigint[])`,
-          [batch.map((b) => b.id), batch.map((b) => b.providerId), batch.map((b) => b.segments)],
-        );
-        batch.forEach((b) => b.resolve());
-      } catch (e) {
-        batch.forEach((b) => b.reject(e));
-      }
-    }
-    this.sentWriting = false;
+  /**
+   * Marks, just before the provider call, that this attempt (the claim that made `attempts`) hands the message
+   * over. False when the row is no longer this attempt's (re-claimed elsewhere, cancelled): then do not send.
+   * Throws when the database cannot record it: then do not send either (a send must be recordable).
+   */
+  markCalling(id: string, attempts: number): Promise<boolean> {
+    return this.calling.push({ id, attempts });
   }
+
+  private readonly calling = new GroupWriter<{ id: string; attempts: number }, boolean>(async (batch) => {
+    const [rows] = await this.db.query(
+      `UPDATE messages m SET provider_call_at = now()
+       FROM unnest($1::bigint[], $2::int[]) AS v(id, attempts)
+       WHERE m.id = v.id AND m.id = ANY($1::bigint[]) AND m.status = 'sending' AND m.attempts = v.attempts
+       RETURNING m.id::text AS id`,
+      [batch.map((b) => b.id), batch.map((b) => b.attempts)],
+    );
+    const marked = new Set((rows as Array<{ id: string }>).map((r) => r.id));
+    return batch.map((b) => marked.has(b.id));
+  });
 
   async markFinal(id: string, status: 'failed' | 'skipped' | 'cancelled', code: string, message: string) {
     await this.db.query(
@@ -284,41 +302,6 @@ export class OutboxRepository {
        WHERE id = $1 AND status IN ('pending', 'queued', 'sending')`,
       [id, status, code, message.slice(0, 300)],
     );
-  }
-
-  /**
-   * Applies a delivery callback: idempotent, and never moves a message back to an earlier state. With Twilio's
-   * `I-Twilio-Idempotency-Token`, a callback already applied is recognised in the same transaction (a retried
-   * callback changes nothing, and the actions its error code starts run once). Answers the row it changed, or
-   * null (unknown, out of order, or a repeat).
-   */
-  async applyDelivery(
-    id: string,
-    providerId: string,
-    status: DeliveryStatus,
-    errorCode?: string,
-    token?: string,
-  ): Promise<{ campaignId: string | null; toAddress: string } | null> {
-    return this.db.transaction(async (m) => {
-      if (token) {
-        const fresh = await m.query(
-          `INSERT INTO twilio_callback_tokens (token) VALUES ($1) ON CONFLICT DO NOTHING RETURNING token`,
-          [token],
-        );
-        if (!fresh.length) return null;
-      }
-      const [rows] = await m.query(
-        `UPDATE messages SET status = $3, provider_id = coalesce(provider_id, $2),
-           sent_at = coalesce(sent_at, now()), vars = NULL,
-           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-           error_code = CASE WHEN $4::text IS NULL THEN error_code ELSE $4 END, updated_at = now()
-         WHERE id = $1 AND (provider_id IS NULL OR provider_id = $2)
-           AND ${RANK_SQL} < CASE $3 WHEN 'sent' THEN 1 ELSE 2 END
-         RETURNING campaign_id AS "campaignId", to_address AS "toAddress"`,
-        [id, providerId, status, errorCode ?? null],
-      );
-      return rows[0] ?? null;
-    });
   }
 
   /** Forgets callback tokens older than `hours` (Twilio retries a callback within minutes). */
@@ -330,28 +313,50 @@ export class OutboxRepository {
     return n;
   }
 
-  /** Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. */
-  async stuck(seconds: number, limit: number): Promise<QueuedRow[]> {
+  /**
+   * Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. Keyset pages in
+   * (queued_at, id) order, after the page that ended at `after`.
+   */
+  async stuck(
+    seconds: number,
+    limit: number,
+    after: { queuedAt: Date; id: string } | null = null,
+  ): Promise<StuckRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, job_id FROM messages
+      `SELECT id::text AS id, channel, job_id, queued_at FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
-       ORDER BY queued_at LIMIT $2`,
-      [seconds, limit],
+         AND ($3::timestamptz IS NULL OR (queued_at, id) > ($3::timestamptz, $4::bigint))
+       ORDER BY queued_at, id LIMIT $2`,
+      [seconds, limit, after?.queuedAt ?? null, after?.id ?? null],
     );
   }
 
   /**
-   * Sends a stuck row back to pending so the dispatcher enqueues it again under a new job id. A row in
-   * `sending` only once its claimer's lease has lapsed (`abandoned`): a live worker whose job was lost (Redis
-   * flushed) may be about to call the provider, or be waiting for it, and a new job would send it again.
+   * Sends stuck rows back to pending so the dispatcher enqueues them again under a new job id; a row of a
+   * cancelled campaign is cancelled instead (pending, it would wait for a campaign that never runs again).
+   * Only if the row still names the job found dead (another sweep may have re-driven it meanwhile) and, when
+   * sending, only once its claimer's lease has lapsed (`abandoned`: a live worker whose job Redis lost may be
+   * about to call the provider, or be waiting for it) and no provider call can still be on the wire.
    */
-  async requeue(ids: string[], staleSeconds: number, now: Date): Promise<number> {
-    if (!ids.length) return 0;
+  async requeue(
+    rows: Array<{ id: string; job_id: string | null }>,
+    staleSeconds: number,
+    settleSeconds: number,
+    now: Date,
+  ): Promise<number> {
+    if (!rows.length) return 0;
     const [, n] = await this.db.query(
-      `UPDATE messages m SET status = 'pending', updated_at = now()
-       WHERE m.id = ANY($1::bigint[])
-         AND (m.status = 'queued' OR (m.status = 'sending' AND ${abandoned('m', '$2', '$3')}))`,
-      [ids, staleSeconds, now],
+      `UPDATE messages m SET updated_at = now(),
+         status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
+         error_code = CASE WHEN c.status = 'cancelled' THEN 'campaign_cancelled' ELSE m.error_code END
+       FROM unnest($1::bigint[], $2::text[]) AS v(id, job_id), messages o
+       LEFT JOIN campaigns c ON c.id = o.campaign_id
+       WHERE m.id = v.id AND o.id = m.id AND m.id = ANY($1::bigint[])
+         AND m.job_id IS NOT DISTINCT FROM v.job_id
+         AND (m.status = 'queued'
+              OR (m.status = 'sending' AND ${abandoned('m', '$3', '$5')}
+                  AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $4))))`,
+      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds, settleSeconds, now],
     );
     return n ?? 0;
   }

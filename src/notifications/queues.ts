@@ -12,10 +12,7 @@ export const queueFor = (channel: Channel) => (channel === 'sms' ? SMS_QUEUE : E
 export const UNLIMITED_BATCH = 25;
 export const batchSizeFor = (ratePerSecond: number) => (ratePerSecond > 0 ? 1 : UNLIMITED_BATCH);
 
-/** Postgres holds every outcome; Redis keeps only failed send jobs, briefly, for inspection. */
-export const SEND_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: { count: 1000, age: 24 * 3600 } };
-
-/** The rows a send job carries (the job id is on each row, for the sweeper). */
+/** The rows a send job carries (the job id is on each row, for the re-drive). Options: JOBS in platform/queue. */
 export interface SendJob {
   ids: string[];
 }

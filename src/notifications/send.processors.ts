@@ -1,6 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AppConfig } from '../platform/config';
+import { DurableWork } from '../platform/queue/durable-work';
 import { ConfigurableWorker } from '../platform/queue/worker-runner';
 import { batchSizeFor, EMAIL_QUEUE, SendJob, SMS_QUEUE } from './queues';
 import { SenderService } from './sender.service';
@@ -16,10 +18,23 @@ function options(config: AppConfig, ratePerSecond: number) {
   };
 }
 
+/** The send jobs' handlers: both channels go through SenderService. */
+@Injectable()
+export class SendHandlers implements OnModuleInit {
+  constructor(
+    private readonly sender: SenderService,
+    private readonly work: DurableWork,
+  ) {}
+  onModuleInit(): void {
+    this.work.handle('sms.send', (job) => this.sender.process(job as Job<SendJob>));
+    this.work.handle('email.send', (job) => this.sender.process(job as Job<SendJob>));
+  }
+}
+
 @Processor(SMS_QUEUE, { autorun: false })
 export class SmsSendProcessor extends WorkerHost implements ConfigurableWorker {
   constructor(
-    private readonly sender: SenderService,
+    private readonly work: DurableWork,
     private readonly config: AppConfig,
   ) {
     super();
@@ -27,15 +42,15 @@ export class SmsSendProcessor extends WorkerHost implements ConfigurableWorker {
   workerOptions() {
     return options(this.config, this.config.notifications.smsRatePerSecond);
   }
-  process(job: Job<SendJob>) {
-    return this.sender.process(job);
+  process(job: Job) {
+    return this.work.run(job);
   }
 }
 
 @Processor(EMAIL_QUEUE, { autorun: false })
 export class EmailSendProcessor extends WorkerHost implements ConfigurableWorker {
   constructor(
-    private readonly sender: SenderService,
+    private readonly work: DurableWork,
     private readonly config: AppConfig,
   ) {
     super();
@@ -43,7 +58,7 @@ export class EmailSendProcessor extends WorkerHost implements ConfigurableWorker
   workerOptions() {
     return options(this.config, this.config.notifications.emailRatePerSecond);
   }
-  process(job: Job<SendJob>) {
-    return this.sender.process(job);
+  process(job: Job) {
+    return this.work.run(job);
   }
 }

@@ -1,18 +1,18 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
+import { DurableWork } from '../platform/queue/durable-work';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
 import { CampaignsService } from './campaigns.service';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from '../channels/email-provider';
 import { ProviderError } from '../channels/provider-error';
 import { SmsProvider } from '../channels/sms-provider';
-import { EMAIL_QUEUE, SEND_JOB_OPTIONS, SendJob, SMS_QUEUE } from './queues';
+import { SendJob, SMS_QUEUE } from './queues';
 import { inQuietHours } from './quiet-hours';
 import { referenceCode } from './reference-code';
 import { SendLease } from './send-lease';
@@ -52,8 +52,7 @@ export class SenderService {
     private readonly campaigns: CampaignsService,
     private readonly lease: SendLease,
     metrics: JobMetrics,
-    @InjectQueue(SMS_QUEUE) private readonly smsQueue: Queue,
-    @InjectQueue(EMAIL_QUEUE) private readonly emailQueue: Queue,
+    private readonly work: DurableWork,
   ) {
     this.outcomes = metrics.counter('candor_messages_total', 'Messages by channel and outcome', [
       'channel',
@@ -65,7 +64,7 @@ export class SenderService {
   async process(job: Job<SendJob>): Promise<SendOutcome[]> {
     const { ids } = job.data;
     const channel: Channel = job.queueName === SMS_QUEUE ? 'sms' : 'email';
-    const stale = this.config.notifications.sendStaleSeconds;
+    const { sendStaleSeconds: stale, callSettleSeconds: settle } = this.config.notifications;
     let sends: Array<(id: string) => Promise<SendOutcome>>;
     if (!this.pacer.limited(channel)) {
       // Unpaced: one statement claims the whole batch and its rows go to the provider at once.
@@ -74,7 +73,7 @@ export class SenderService {
         ids.map(() => 1),
       );
       const rows = new Map(
-        (await this.outbox.claim(ids, stale, this.clock.now(), this.lease.id)).map((r) => [r.id, r]),
+        (await this.outbox.claim(ids, stale, settle, this.clock.now(), this.lease.id)).map((r) => [r.id, r]),
       );
       sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
     } else {
@@ -87,7 +86,7 @@ export class SenderService {
       const turn = await this.pacer.turn(channel, await this.units(channel, ids));
       sends = ids.map((_, i) => async (id) => {
         await turn.go(i);
-        const [row] = await this.outbox.claim([id], stale, this.clock.now(), this.lease.id);
+        const [row] = await this.outbox.claim([id], stale, settle, this.clock.now(), this.lease.id);
         return this.processOne(id, row, job, turn.send(i));
       });
     }
@@ -135,17 +134,12 @@ export class SenderService {
     const jobId = `m${id}-r${randomUUID()}`;
     await this.outbox.moveToJob(id, jobId);
     const backoff = batch.opts.backoff;
-    const queue = batch.queueName === SMS_QUEUE ? this.smsQueue : this.emailQueue;
-    await queue.add(
-      'send',
-      { ids: [id] },
-      {
-        ...SEND_JOB_OPTIONS,
-        jobId,
-        delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
-        attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1),
-      },
-    );
+    await this.work.add(batch.queueName === SMS_QUEUE ? 'sms.send' : 'email.send', {
+      data: { ids: [id] },
+      jobId,
+      delay: typeof backoff === 'number' ? backoff : (backoff?.delay ?? 1000),
+      opts: { attempts: Math.max(1, (batch.opts.attempts ?? 1) - batch.attemptsMade - 1) },
+    });
   }
 
   private async processOne(
@@ -161,8 +155,11 @@ export class SenderService {
   }
 
   private async unclaimable(id: string): Promise<SendOutcome> {
-    const state = await this.outbox.state(id);
+    const state = await this.outbox.state(id, this.config.notifications.callSettleSeconds);
     if (!state) return 'noop';
+    // Handed to the provider moments ago (that call may still be on the wire): look again later.
+    if (state.in_call && ['queued', 'sending'].includes(state.status))
+      throw new RetryLater(`message ${id} was handed to the provider moments ago`);
     if (state.status === 'queued' && state.campaign_status === 'cancelled') {
       await this.outbox.markFinal(id, 'cancelled', 'campaign_cancelled', 'campaign cancelled');
       return 'skipped';
@@ -212,6 +209,12 @@ export class SenderService {
       }
     }
 
+    const messageId = `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`;
+    if (row.channel === 'email' && row.prev_call) {
+      const settled = await this.emailInDoubt(row, messageId);
+      if (settled) return settled;
+    }
+
     let rendered;
     try {
       rendered = this.templates.render(row.kind, row.locale, row.channel, this.varsFor(row, code));
@@ -231,6 +234,10 @@ export class SenderService {
       await this.outbox.unclaim(row.id, this.lease.id);
       throw new RetryLater(`send lease not renewed; message ${row.id} put back`);
     }
+    // Marked just before the provider call, for this claim only. Another worker took the row meanwhile: send
+    // nothing. The database cannot record it: send nothing (the job retries).
+    if (!(await this.outbox.markCalling(row.id, row.attempts))) return 'noop';
+    let accepted: { providerId: string; segments: number | null };
     try {
       if (row.channel === 'sms') {
         const validity = this.validityLeft(row);
@@ -241,23 +248,54 @@ export class SenderService {
           from: send.from ?? undefined,
           validityPeriod: Number.isFinite(validity) ? Math.max(1, Math.floor(validity)) : undefined,
         });
-        await this.outbox.markSent(row.id, providerId, rendered.sms?.segments ?? null);
+        accepted = { providerId, segments: rendered.sms?.segments ?? null };
       } else {
         const { providerId } = await this.email.send({
           to: row.to_address,
           subject: rendered.subject ?? '',
           text: rendered.text,
           html: rendered.html,
-          // Deterministic per recipient and campaign: a resend after a crash threads as the same message.
-          messageId: `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`,
+          // Fixed per message: a lookup finds it, and a resend would thread as the same message.
+          messageId,
           headers: this.listUnsubscribe(row),
         });
-        await this.outbox.markSent(row.id, providerId, null);
+        accepted = { providerId, segments: null };
       }
-      return 'sent';
     } catch (e) {
       return this.failed(row, job, e);
     }
+    // Accepted: if this write fails (the database gone), the row stays "sending" with its marks and the job
+    // retries; the next attempt finds it in doubt and looks it up instead of sending again.
+    await this.outbox.markSent(row.id, accepted.providerId, accepted.segments);
+    return 'sent';
+  }
+
+  /**
+   * An earlier attempt handed this email to SMTP and recorded no answer (a worker killed, the database gone
+   * after the call). Resolved by the SMS rule, never resent blindly: the provider's lookup says whether it went
+   * (recorded as sent) or not (sent now); a provider that cannot tell leaves it failed as `email:in_doubt`
+   * for a person. Returns the outcome, or null to go on and send.
+   */
+  private async emailInDoubt(row: ClaimedMessage, messageId: string): Promise<SendOutcome | null> {
+    const found = await this.email.findSent(messageId).catch(() => {
+      throw new RetryLater('cannot confirm an earlier email attempt; not resending yet');
+    });
+    if (found === true) {
+      await this.outbox.markSent(row.id, messageId, null);
+      this.logger.log(`message ${row.id} had been sent before a crash; recorded, not resent`);
+      return 'recovered';
+    }
+    if (found === null) {
+      await this.outbox.markFinal(
+        row.id,
+        'failed',
+        'email:in_doubt',
+        'an earlier attempt may have been delivered and the provider cannot tell; not resent',
+      );
+      this.logger.warn(`message ${row.id}: email in doubt after an interrupted send; held, not resent`);
+      return 'failed';
+    }
+    return null;
   }
 
   /**
@@ -279,7 +317,8 @@ export class SenderService {
     const who = row.channel === 'sms' ? mask(row.to_address) : maskEmail(row.to_address);
     // Too fast for the provider (429, a sender's full queue): every worker of this channel holds off a moment.
     if (err.rateLimitMs)
-      await (row.channel === 'sms' ? this.smsQueue : this.emailQueue)
+      await this.work
+        .queue(row.channel === 'sms' ? 'sms.send' : 'email.send')
         .rateLimit(err.rateLimitMs)
         .catch(() => undefined);
     if (err.stopsCampaign && row.campaign_id) {

@@ -1,6 +1,7 @@
 import { Body, Controller, ForbiddenException, Header, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../platform/http/policy.decorators';
+import { DeliveryCallbacksService } from './delivery-callbacks.service';
 import { WebhooksService } from './webhooks.service';
 
 function twiml(text: string | null): string {
@@ -12,15 +13,19 @@ function twiml(text: string | null): string {
 @ApiExcludeController()
 @Controller('webhooks/twilio')
 export class WebhooksController {
-  constructor(private readonly webhooks: WebhooksService) {}
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly callbacks: DeliveryCallbacksService,
+  ) {}
 
+  /** Verified and recorded, nothing more: a worker applies the statuses in bulk (callbacks off the hot path). */
   @Post('status')
   @Public()
   @HttpCode(204)
   async status(@Req() req: any, @Body() body: Record<string, string>, @Query('m') messageId?: string) {
     if (!this.webhooks.signatureValid(req.headers['x-twilio-signature'], req.originalUrl, body))
       throw new ForbiddenException('invalid Twilio signature');
-    await this.webhooks.status(messageId, body, req.headers['i-twilio-idempotency-token']);
+    await this.callbacks.record(messageId, body, req.headers['i-twilio-idempotency-token']);
   }
 
   @Post('inbound')

@@ -3,24 +3,16 @@ import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser, toE164 } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { CampaignsService } from './campaigns.service';
 import { InboundKeywords } from './inbound-keywords';
-import { twilioErrorClass } from '../channels/provider-error';
-import { DeliveryStatus, OutboxRepository } from './outbox.repository';
+import { OutboxRepository } from './outbox.repository';
 import { SmsProvider } from '../channels/sms-provider';
 import { TemplateRegistry } from './templates/template-registry';
 
 const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOPIO']);
 const START = new Set(['START', 'YES', 'UNSTOP', 'DECHRAU']);
 const HELP = new Set(['HELP', 'INFO', 'CYMORTH']);
-const DELIVERY: Record<string, DeliveryStatus> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-};
 
-/** Twilio's callbacks: delivery statuses onto the outbox, and replies (STOP/START/HELP, module keywords). */
+/** Twilio's callbacks: the signature check, and replies (STOP/START/HELP, module keywords). Delivery statuses: DeliveryCallbacksService. */
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
@@ -33,7 +25,6 @@ export class WebhooksService {
     private readonly keywords: InboundKeywords,
     private readonly templates: TemplateRegistry,
     private readonly config: AppConfig,
-    private readonly campaigns: CampaignsService,
   ) {}
 
   /** Checks X-Twilio-Signature against the public URL Twilio was given (the twilio library's validator). */
@@ -49,26 +40,6 @@ export class WebhooksService {
       this.config.http.publicBaseUrl + pathAndQuery,
       params,
     );
-  }
-
-  /**
-   * Idempotent and order-proof: a late "sent" after "delivered" changes nothing, and a callback Twilio retries
-   * (the same `I-Twilio-Idempotency-Token`) is applied once. A failure's ErrorCode acts by its class: an
-   * opt-out (21610) adds the number to the STOP list; carrier filtering (30007) or the account's configuration
-   * pauses the campaign and alerts comms. The others are recorded on the message (30036: its ValidityPeriod
-   * passed; 30003/30008 are not resent: the message stays undelivered).
-   */
-  async status(messageId: string | undefined, p: Record<string, string>, token?: string): Promise<boolean> {
-    const status = DELIVERY[p.MessageStatus ?? p.SmsStatus ?? ''];
-    if (!status || !messageId || !/^\d+$/.test(messageId) || !p.MessageSid) return false;
-    const code = p.ErrorCode || undefined;
-    const row = await this.outbox.applyDelivery(messageId, p.MessageSid, status, code, token || undefined);
-    if (!row || !code) return row !== null;
-    const action = twilioErrorClass(code);
-    if (action === 'opt_out') await this.outbox.optOut(this.pseudonymiser.pseudonym(row.toAddress));
-    if ((action === 'content' || action === 'account') && row.campaignId)
-      await this.campaigns.pauseForProvider(row.campaignId, `twilio:${code}`, action);
-    return true;
   }
 
   /** Handles a reply and returns the text to answer with (or null for none). */

@@ -1,21 +1,15 @@
-import type { JobsOptions } from 'bullmq';
-import type { AppConfig } from '../platform/config';
+import type { JobRequest } from '../platform/queue/durable-work';
 
-/** The number-change queue, its jobs and their options in one table. Payloads are ids only. */
+/** The number-change queue; its jobs (`number-change.cutover`, `number-change.sweep`) are in JOBS. */
 export const NUMBER_CHANGE_QUEUE = 'number-change';
-export const SWEEP_SCHEDULER_ID = 'number-change-sweep';
-
-export type NumberChangeJob =
-  { name: 'cutover'; data: { requestId: string } } | { name: 'sweep'; data: object };
+/** The housekeeping job's scheduler (a repeatable job: the one sweep re-creates it when missing). */
+export const SWEEP_SCHEDULER_ID = 'number-change.sweep';
 
 /** One job per scheduled time of a request: a reschedule gets a fresh job, a replay of the same one is ignored. */
-export function cutoverJob(requestId: string, scheduledAt: Date, config: AppConfig, now: Date) {
-  const { provisioningMaxAttempts, provisioningRetryDelayMs } = config.numberChange;
-  const opts: JobsOptions = {
+export function cutoverJob(requestId: string, scheduledAt: Date, now: Date): JobRequest & { jobId: string } {
+  return {
+    data: { requestId },
     jobId: `cutover-${requestId}-${scheduledAt.getTime()}`,
-    delay: Math.max(0, scheduledAt.getTime() - now.getTime()),
-    attempts: provisioningMaxAttempts,
-    backoff: { type: 'exponential', delay: provisioningRetryDelayMs },
+    delay: scheduledAt.getTime() - now.getTime(),
   };
-  return { name: 'cutover' as const, data: { requestId }, opts };
 }

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { declareMessageKinds } from '../notifications/message-kinds';
@@ -11,8 +10,7 @@ import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
 import { NUMBER_CHANGE_KINDS } from './number-change-messages';
 import { NumberChangeController } from './number-change.controller';
-import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
-import { NumberChangeProcessor, SweepScheduler } from './number-change.processor';
+import { NumberChangeProcessor } from './number-change.processor';
 import { NumberChangeService } from './number-change.service';
 import { NumberPoolService } from './number-pool.service';
 import { PoolNumber } from './pool-number.entity';
@@ -21,11 +19,7 @@ import { HttpProvisioningClient, ProvisioningClient } from './provisioning-clien
 declareMessageKinds(NUMBER_CHANGE_KINDS);
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]),
-    BullModule.registerQueue({ name: NUMBER_CHANGE_QUEUE }),
-    SubscribersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([NumberChangeRequest, PoolNumber]), SubscribersModule],
   controllers: [CustomerNumberChangeController, NumberChangeController],
   providers: [
     NumberChangeService,
@@ -33,16 +27,19 @@ declareMessageKinds(NUMBER_CHANGE_KINDS);
     CutoverService,
     NumberChangeNotifier,
     NumberChangeProcessor,
-    SweepScheduler,
     ProvisioningSandbox,
     {
-      // Without PROVISIONING_URL the in-process sandbox stands in (it warns at start), as for SMS and email.
+      // Without PROVISIONING_URL the in-process sandbox stands in (it warns when it starts), as for SMS and
+      // email; it starts at the first cutover, so a process that never runs one (the API, the CLI) opens no
+      // port, and a fixed SANDBOX_PROVISIONING_PORT cannot collide with another process's.
       provide: ProvisioningClient,
       inject: [AppConfig, ProvisioningSandbox],
-      useFactory: async (config: AppConfig, sandbox: ProvisioningSandbox) => {
+      useFactory: (config: AppConfig, sandbox: ProvisioningSandbox) => {
         const c = config.numberChange;
-        const url = c.provisioningUrl ?? (await sandbox.start(c.sandboxPort));
-        return new HttpProvisioningClient(url, c.provisioningTimeoutMs);
+        return new HttpProvisioningClient(
+          c.provisioningUrl ?? (() => sandbox.start(c.sandboxPort)),
+          c.provisioningTimeoutMs,
+        );
       },
     },
   ],

@@ -1,49 +1,35 @@
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
-import { AppConfig } from '../platform/config';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnModuleInit } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { DurableWork } from '../platform/queue/durable-work';
 import { CutoverService } from './cutover.service';
-import { NUMBER_CHANGE_QUEUE, NumberChangeJob, SWEEP_SCHEDULER_ID } from './number-change.jobs';
+import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
 import { NumberChangeService } from './number-change.service';
 
 @Processor(NUMBER_CHANGE_QUEUE, { autorun: false })
-export class NumberChangeProcessor extends WorkerHost {
+export class NumberChangeProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly cutover: CutoverService,
     private readonly requests: NumberChangeService,
+    private readonly work: DurableWork,
   ) {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
-    const j = job as unknown as NumberChangeJob;
-    if (j.name === 'cutover') return this.cutover.run(j.data.requestId);
-    if (j.name === 'sweep') return this.requests.sweep();
-    throw new Error(`unknown job ${job.name}`);
+  onModuleInit(): void {
+    this.work.handle('number-change.cutover', (job) => this.cutover.run(String(job.data.requestId)));
+    this.work.handle('number-change.sweep', () => this.requests.sweep());
+    this.work.redrive({ name: 'number-change.cutover', run: () => this.requests.redriveCutovers() });
+  }
+
+  process(job: Job): Promise<unknown> {
+    return this.work.run(job);
   }
 
   @OnWorkerEvent('failed')
   async onFailed(job: Job | undefined, err: Error): Promise<void> {
-    if (job?.name !== 'cutover') return;
+    if (job?.name !== 'number-change.cutover') return;
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (final) await this.cutover.giveUp(job.data.requestId, err.message);
-  }
-}
-
-/** The sweeper runs as a BullMQ job scheduler: one schedule per queue however many workers start. */
-@Injectable()
-export class SweepScheduler implements OnApplicationBootstrap {
-  constructor(
-    @InjectQueue(NUMBER_CHANGE_QUEUE) private readonly queue: Queue,
-    private readonly config: AppConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.runsWorker) return;
-    await this.queue.upsertJobScheduler(
-      SWEEP_SCHEDULER_ID,
-      { every: this.config.numberChange.sweepSeconds * 1000 },
-      { name: 'sweep', data: {} },
-    );
   }
 }

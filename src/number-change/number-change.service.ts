@@ -1,7 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
@@ -10,6 +8,7 @@ import { CustomerAuthService } from '../identity/customer-auth.service';
 import { newOtpCode } from '../identity/secrets';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
+import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { FraudFacts, FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
@@ -24,7 +23,7 @@ import {
   nextState,
   OPEN_STATES,
 } from './number-change-state';
-import { cutoverJob, NUMBER_CHANGE_QUEUE } from './number-change.jobs';
+import { cutoverJob } from './number-change.jobs';
 import { NumberPoolService, Offer } from './number-pool.service';
 import { Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
@@ -71,7 +70,7 @@ export class NumberChangeService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(NUMBER_CHANGE_QUEUE) private readonly queue: Queue,
+    private readonly work: DurableWork,
     private readonly pool: NumberPoolService,
     private readonly subscribers: SubscribersService,
     private readonly customerAuth: CustomerAuthService,
@@ -372,9 +371,9 @@ export class NumberChangeService {
     return r;
   }
 
+  /** Adds the cutover's job; fails fast (503) without Redis, the request staying scheduled for the re-drive. */
   async enqueueCutover(r: NumberChangeRequest): Promise<void> {
-    const job = cutoverJob(r.id, r.scheduledAt!, this.config, this.clock.now());
-    await this.queue.add(job.name, job.data, job.opts);
+    await this.work.add('number-change.cutover', cutoverJob(r.id, r.scheduledAt!, this.clock.now()));
   }
 
   async list(f: QueueFilter): Promise<NumberChangeRequest[]> {
@@ -407,8 +406,8 @@ export class NumberChangeService {
 
   // ---------------------------------------------------------------- sweeper
 
-  /** Releases lapsed offers and quarantines, expires stalled requests, re-adds lost cutover jobs. Idempotent. */
-  async sweep(): Promise<{ reservations: number; quarantines: number; expired: number; requeued: number }> {
+  /** Releases lapsed offers and quarantines, expires stalled requests. Idempotent. */
+  async sweep(): Promise<{ reservations: number; quarantines: number; expired: number }> {
     const released = await this.pool.releaseExpired();
     const stale: Array<{ id: string }> = await this.db.query(
       `SELECT id FROM number_change_requests
@@ -425,14 +424,22 @@ export class NumberChangeService {
         if (!(e instanceof Conflict)) throw e; // the customer moved it on meanwhile
       }
     }
-    const lost = await this.db.getRepository(NumberChangeRequest).query(
-      `SELECT id FROM number_change_requests
+    return { ...released, expired };
+  }
+
+  /** Re-drive: scheduled cutovers that are due and have not started get their job again if it was lost. */
+  async redriveCutovers(): Promise<number> {
+    const due: Array<{ id: string; scheduled_at: Date }> = await this.db.query(
+      `SELECT id, scheduled_at FROM number_change_requests
        WHERE state = 'scheduled' AND scheduled_at < $1::timestamptz - interval '1 minute'
-         AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 500`,
+         AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 5000`,
       [this.clock.now()],
     );
-    for (const { id } of lost) await this.enqueueCutover(await this.get(id));
-    return { ...released, expired, requeued: lost.length };
+    const now = this.clock.now();
+    return this.work.ensureJobs(
+      'number-change.cutover',
+      due.map((r) => cutoverJob(r.id, r.scheduled_at, now)),
+    );
   }
 
   // ---------------------------------------------------------------- helpers

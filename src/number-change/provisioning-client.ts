@@ -28,8 +28,9 @@ export function provisioningOutcome(status: number): 'ok' | 'retry' | 'rejected'
 }
 
 export class HttpProvisioningClient extends ProvisioningClient {
+  /** `baseUrl`: the API's address, or a function that finds it at the first call (a sandbox started lazily). */
   constructor(
-    private readonly baseUrl: string,
+    private readonly baseUrl: string | (() => Promise<string>),
     private readonly timeoutMs: number,
   ) {
     super();
@@ -38,7 +39,8 @@ export class HttpProvisioningClient extends ProvisioningClient {
   async changeNumber(order: NumberChangeOrder): Promise<{ reference: string }> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}/number-changes`, {
+      const base = typeof this.baseUrl === 'string' ? this.baseUrl : await this.baseUrl();
+      res = await fetch(`${base}/number-changes`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': order.idempotencyKey },
         body: JSON.stringify({

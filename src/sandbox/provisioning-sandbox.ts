@@ -21,17 +21,35 @@ export class ProvisioningSandbox implements OnApplicationShutdown {
   private readonly logger = new Logger(ProvisioningSandbox.name);
   private server?: Server;
   private url?: string;
+  private starting?: Promise<string>;
   private failures: number[] = [];
   /** Distinct changes applied, in order. */
   readonly changes: SandboxChange[] = [];
   /** Every call, including replays and injected failures. */
   calls = 0;
 
-  async start(port = 0): Promise<string> {
-    if (this.url) return this.url;
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  /** Where it listens, once started (never before the first cutover). */
+  get address(): string | undefined {
+    return this.url;
+  }
+
+  /** Starts once (concurrent first calls share the start) and answers the sandbox's address. */
+  start(port = 0): Promise<string> {
+    this.starting ??= this.listen(port).catch((e) => {
+      this.starting = undefined; // a failed start (port taken) is tried again at the next call
+      throw e;
+    });
+    return this.starting;
+  }
+
+  private async listen(port: number): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    this.server = server;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.logger.warn(`PROVISIONING_URL is not set: number changes go to the local sandbox at ${this.url}`);
     return this.url;
   }

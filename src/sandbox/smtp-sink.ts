@@ -1,4 +1,5 @@
 import { simpleParser, ParsedMail } from 'mailparser';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SMTPServer, SMTPServerOptions } from 'smtp-server';
 import { Waitable } from './waitable';
@@ -25,12 +26,25 @@ export class SmtpSink implements EmailStandIn {
   /** Keep only counts, not the messages (benchmarks). */
   countOnly = false;
   received = 0;
+  /** Message-IDs accepted (kept even with countOnly): what the lookup answers from. */
+  private readonly accepted = new Set<string>();
   private server?: SMTPServer;
+  private lookup?: Server;
 
   constructor(private readonly port = 0) {}
 
   get url(): string {
     return `smtp://127.0.0.1:${this.boundPort}`;
+  }
+
+  /**
+   * `GET <lookupUrl>?messageId=<id>` → `{"found":true|false}`: whether a message with that Message-ID was
+   * accepted, as an email service's message-lookup API answers (what resolves an email in doubt after a crash).
+   */
+  get lookupUrl(): string {
+    const a = this.lookup?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('SMTP sink not started');
+    return `http://127.0.0.1:${a.port}/messages`;
   }
 
   get boundPort(): number {
@@ -61,8 +75,12 @@ export class SmtpSink implements EmailStandIn {
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', (e) => cb(e)); // a client that dies mid-message
         stream.on('end', () => {
           this.received++;
+          const head = chunks[0]?.subarray(0, 4096).toString() ?? '';
+          const id = head.match(/^Message-ID:\s*(<[^>\r\n]+>)/im)?.[1];
+          if (id) this.accepted.add(id);
           if (this.countOnly) return cb();
           const raw = Buffer.concat(chunks).toString();
           simpleParser(raw)
@@ -84,10 +102,20 @@ export class SmtpSink implements EmailStandIn {
       this.server!.once('error', reject);
       this.server!.listen(this.port, '127.0.0.1', () => resolve());
     });
+    // A client that resets its connection mid-transaction is that client's problem, not the host process's.
+    this.server.on('error', () => undefined);
+    this.lookup = createServer((req, res) => {
+      const id = new URL(req.url ?? '/', 'http://x').searchParams.get('messageId') ?? '';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ found: this.accepted.has(id) }));
+    });
+    await new Promise<void>((r) => this.lookup!.listen(0, '127.0.0.1', () => r()));
     return this;
   }
 
   async stop(): Promise<void> {
+    if (this.lookup) await new Promise((r) => this.lookup!.close(r));
+    this.lookup = undefined;
     if (!this.server) return;
     await new Promise<void>((r) => this.server!.close(() => r()));
     this.server = undefined;

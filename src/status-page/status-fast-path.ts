@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AppConfig } from '../platform/config';
 import { JobMetrics } from '../platform/metrics/metrics.service';
 import { StatusPageCache } from './status-cache';
 import { StatusPageService } from './status-page.service';
@@ -19,11 +20,12 @@ export class StatusFastPath implements OnApplicationBootstrap {
     private readonly cache: StatusPageCache,
     private readonly pages: StatusPageService,
     private readonly metrics: JobMetrics,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     const server: Server | undefined = this.adapterHost.httpAdapter?.getHttpServer();
-    if (!server) return;
+    if (!server || this.config.webhooksOnly) return; // a webhooks process serves no pages
     const hits = this.metrics.counter(
       'candor_status_page_fast_hits_total',
       'Status page requests answered from memory',
@@ -38,7 +40,7 @@ export class StatusFastPath implements OnApplicationBootstrap {
         const page = key ? this.cache.peek(key) : undefined;
         if (page) {
           hits.inc();
-          this.pages.write(req, res, page, false);
+          this.pages.write(req, res, page, this.cache.stale);
           return;
         }
       }

@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalysisModule } from '../analysis/analysis.module';
@@ -15,7 +14,7 @@ import { StatusPageService } from './status-page.service';
 import { StatusFastPath } from './status-fast-path';
 import { StatusPageRenderer } from './status-renderer';
 import { StatusSubscription } from './status-subscription.entity';
-import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service';
+import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
   imports: [
@@ -24,7 +23,6 @@ import { STATUS_PAGE_QUEUE, SubscriptionsService } from './subscriptions.service
     NotificationsModule,
     SubscribersModule,
     TypeOrmModule.forFeature([StatusSubscription]),
-    BullModule.registerQueue({ name: STATUS_PAGE_QUEUE }),
   ],
   controllers: [StatusPageController, CustomerPagesController],
   providers: [

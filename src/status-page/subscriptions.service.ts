@@ -1,7 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { isEmail } from 'class-validator';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -11,6 +9,7 @@ import { newOtpCode, sha256 } from '../identity/secrets';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
+import { DurableWork } from '../platform/queue/durable-work';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { StatusSubscription } from './status-subscription.entity';
 import type { Locale } from '../platform/locales';
@@ -19,7 +18,6 @@ import { formatUkTime } from '../incidents/uk-time';
 import { DomainError, NotFound } from '../platform/http/domain-error';
 
 export const STATUS_PAGE_QUEUE = 'status-page';
-export const FANOUT_JOB = 'fanout';
 const EMAIL_CONFIRM_TTL_MS = 48 * 3600_000;
 const MAX_CODE_ATTEMPTS = 5;
 const FANOUT_BATCH = 500;
@@ -47,7 +45,7 @@ export class SubscriptionsService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(STATUS_PAGE_QUEUE) private readonly queue: Queue<{ updateId: string }>,
+    private readonly work: DurableWork,
     private readonly incidents: IncidentsService,
     private readonly notifications: NotificationsService,
     private readonly pseudonymiser: Pseudonymiser,
@@ -216,8 +214,37 @@ export class SubscriptionsService {
     return `${this.config.http.publicBaseUrl}/status/subscriptions/${id}/unsubscribe?token=${this.unsubscribeToken(id)}${locale === 'cy' ? '&lang=cy' : ''}`;
   }
 
+  /** The fan-out's row first (the record the re-drive reads), then its job. */
   async enqueueFanout(updateId: string): Promise<void> {
-    await this.queue.add(FANOUT_JOB, { updateId }, { jobId: `fanout-${updateId}` });
+    await this.db.query(`INSERT INTO status_fanouts (update_id) VALUES ($1) ON CONFLICT DO NOTHING`, [
+      updateId,
+    ]);
+    await this.work.add('status-page.fanout', this.fanoutJob(updateId));
+  }
+
+  /**
+   * Re-drive: publications of the last week without a fan-out row get one (a crash between the publication's
+   * commit and the row), and open rows whose job is missing or finished get it again.
+   */
+  async redriveFanouts(): Promise<number> {
+    const since = new Date(this.clock.now().getTime() - 7 * 24 * 3600_000);
+    const published = await this.incidents.publishedSince(since);
+    const [created] = await this.db.query(
+      `INSERT INTO status_fanouts (update_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING update_id`,
+      [published],
+    );
+    const open: Array<{ update_id: string }> = await this.db.query(
+      `SELECT update_id FROM status_fanouts WHERE done_at IS NULL ORDER BY created_at LIMIT 5000`,
+    );
+    const added = await this.work.ensureJobs(
+      'status-page.fanout',
+      open.map((r) => this.fanoutJob(r.update_id)),
+    );
+    return (created?.length ?? 0) + added;
+  }
+
+  private fanoutJob(updateId: string) {
+    return { data: { updateId }, jobId: `fanout-${updateId}` };
   }
 
   /**
@@ -266,7 +293,11 @@ export class SubscriptionsService {
       sent += batch.length;
       after = batch[batch.length - 1].id;
     }
-    await this.incidents.markSubscribersNotified(updateId);
+    await this.db.query(`UPDATE status_fanouts SET done_at = $2, sent = $3 WHERE update_id = $1`, [
+      updateId,
+      this.clock.now(),
+      sent,
+    ]);
     this.logger.log(`update ${updateId} sent to ${sent} subscriber(s)`);
     return sent;
   }

@@ -55,12 +55,16 @@ export async function startTestApp(
   );
   // Listening apps (webhooks from the Twilio sandbox, browsers) get a free port and a matching public URL.
   const port = opts.listen ? await freePort() : 3000;
+  const prefix = `t${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
     DATABASE_URL: url,
     DATABASE_AUTO_CREATE: 'false',
     DATABASE_MIGRATE_ON_START: 'false',
     DATABASE_POOL_MAX: '8', // two test files at once, plus worker processes, share max_connections
-    QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
+    QUEUE_PREFIX: prefix,
+    // Each app its own snapshot file; a changed page waits for its refresh (tests read what they just wrote).
+    STATUS_PAGE_SNAPSHOT_FILE: join(__dirname, '..', '..', 'test-output', 'snapshots', `${prefix}.json`),
+    STATUS_PAGE_FRESH_WAIT_MS: '5000',
     LOG_FILE: logFile,
     LOG_LEVEL: 'debug',
     PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',

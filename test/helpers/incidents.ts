@@ -51,3 +51,45 @@ export async function publishUpdate(
     .expect(200);
   return draft.body.id;
 }
+
+/** Drafts an update as comms, approves it as a supervisor and schedules it for `publishAt`; returns its id. */
+export async function scheduleUpdate(
+  t: TestApp,
+  tokens: Record<string, string>,
+  incidentId: string,
+  publishAt: Date,
+): Promise<string> {
+  const d = await t
+    .http()
+    .post(`/incidents/${incidentId}/updates`)
+    .auth(tokens.comms, { type: 'bearer' })
+    .send({ body: `Update for ${publishAt.toISOString()}` })
+    .expect(201);
+  await t
+    .http()
+    .post(`/incidents/${incidentId}/updates/${d.body.id}/approve`)
+    .auth(tokens.supervisor, { type: 'bearer' })
+    .expect(200);
+  await t
+    .http()
+    .post(`/incidents/${incidentId}/updates/${d.body.id}/schedule`)
+    .auth(tokens.comms, { type: 'bearer' })
+    .send({ publishAt: publishAt.toISOString() })
+    .expect(200);
+  return d.body.id;
+}
+
+/** Opens an incident (nothing published yet); returns its id. */
+export async function openIncident(
+  t: TestApp,
+  tokens: Record<string, string>,
+  title: string,
+): Promise<string> {
+  const res = await t
+    .http()
+    .post('/incidents')
+    .auth(tokens.comms, { type: 'bearer' })
+    .send({ title, impact: 'minor', detectedAt: new Date().toISOString() })
+    .expect(201);
+  return res.body.id;
+}

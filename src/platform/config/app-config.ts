@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { projectRoot } from '../paths';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
 
-export type CandorRole = 'api' | 'worker' | 'all';
+export type CandorRole = 'api' | 'worker' | 'all' | 'webhooks';
 
 /** Raised at boot when the environment holds a value the schema refuses; the message names each variable. */
 export class ConfigError extends Error {}
@@ -14,8 +15,17 @@ export class ConfigError extends Error {}
 export class AppConfig {
   readonly role: CandorRole;
   readonly http: { host: string; port: number; publicBaseUrl: string };
-  readonly database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolMax: number };
-  readonly redis: { url: string; prefix: string };
+  readonly database: {
+    url: string;
+    autoCreate: boolean;
+    migrateOnStart: boolean;
+    poolMax: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    queryTimeoutMs: number;
+  };
+  readonly redis: { url: string; prefix: string; enqueueTimeoutMs: number };
+  readonly requestTimeoutMs: number;
   readonly log: { level: string; file?: string; target: 'stdout' | 'stderr' };
   readonly privacy: {
     pseudonymKey: string;
@@ -59,7 +69,13 @@ export class AppConfig {
     apiBaseUrl?: string;
     sandboxPort: number;
   };
-  readonly smtp: { url?: string; sandboxPort: number; from: string; maxConnections: number };
+  readonly smtp: {
+    url?: string;
+    lookupUrl?: string;
+    sandboxPort: number;
+    from: string;
+    maxConnections: number;
+  };
   readonly incidents: { reminderLeadMinutes: number; reminderTickSeconds: number; accountIdPattern: RegExp };
   /** The approvals inbox: remind deciders of what has waited this long (0 = off). */
   readonly approvals: { reminderMinutes: number };
@@ -71,7 +87,14 @@ export class AppConfig {
     /** The first official contact: where customers get more information (breach notices). */
     contactPoint: string;
   };
-  readonly statusPage: { maxAgeSeconds: number; staleSeconds: number; refreshSeconds: number };
+  readonly statusPage: {
+    maxAgeSeconds: number;
+    staleSeconds: number;
+    refreshSeconds: number;
+    readTimeoutMs: number;
+    freshWaitMs: number;
+    snapshotFile: string | null;
+  };
   readonly account: { idleMinutes: number; maxMinutes: number; supportPhone: string; supportHours: string };
   readonly analysis: {
     headerAllowlist: string[];
@@ -115,7 +138,9 @@ export class AppConfig {
     smsCostPencePerSegment: number;
     emailCostPence: number;
     sendStaleSeconds: number;
+    callSettleSeconds: number;
     sweepIntervalSeconds: number;
+    callbackApplyIntervalMs: number;
     stalledIntervalMs: number;
   };
   readonly compensation: {
@@ -139,8 +164,16 @@ export class AppConfig {
       autoCreate: env.DATABASE_AUTO_CREATE,
       migrateOnStart: env.DATABASE_MIGRATE_ON_START,
       poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
     };
-    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+    this.redis = {
+      url: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      enqueueTimeoutMs: env.QUEUE_ENQUEUE_TIMEOUT_MS,
+    };
+    this.requestTimeoutMs = env.HTTP_REQUEST_TIMEOUT_MS;
     this.log = { level: env.LOG_LEVEL, file: env.LOG_FILE || undefined, target: env.LOG_TARGET };
     this.privacy = {
       pseudonymKey: env.PSEUDONYM_KEY,
@@ -187,6 +220,7 @@ export class AppConfig {
     };
     this.smtp = {
       url: env.SMTP_URL || undefined,
+      lookupUrl: env.SMTP_LOOKUP_URL || undefined,
       sandboxPort: env.SANDBOX_SMTP_PORT,
       from: env.MAIL_FROM,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
@@ -219,6 +253,12 @@ export class AppConfig {
       maxAgeSeconds: env.STATUS_PAGE_MAX_AGE_SECONDS,
       staleSeconds: env.STATUS_PAGE_STALE_SECONDS,
       refreshSeconds: env.STATUS_PAGE_REFRESH_SECONDS,
+      readTimeoutMs: env.STATUS_PAGE_READ_TIMEOUT_MS,
+      freshWaitMs: env.STATUS_PAGE_FRESH_WAIT_MS,
+      snapshotFile:
+        env.STATUS_PAGE_SNAPSHOT_FILE === 'off'
+          ? null
+          : resolve(env.STATUS_PAGE_SNAPSHOT_FILE || join(projectRoot(), 'var', 'status-page-snapshot.json')),
     };
     this.analysis = {
       headerAllowlist: env.ANALYSIS_HEADER_ALLOWLIST.split(',')
@@ -263,7 +303,9 @@ export class AppConfig {
       smsCostPencePerSegment: env.SMS_COST_PENCE_PER_SEGMENT,
       emailCostPence: env.EMAIL_COST_PENCE,
       sendStaleSeconds: env.SEND_STALE_SECONDS,
+      callSettleSeconds: env.SEND_CALL_SETTLE_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      callbackApplyIntervalMs: env.CALLBACK_APPLY_INTERVAL_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
     this.compensation = {
@@ -286,12 +328,17 @@ export class AppConfig {
       );
   }
 
+  /** Serves HTTP (in the webhooks role, only Twilio's callbacks, health and metrics). */
   get runsApi(): boolean {
     return this.role !== 'worker';
   }
 
   get runsWorker(): boolean {
-    return this.role !== 'api';
+    return this.role === 'worker' || this.role === 'all';
+  }
+
+  get webhooksOnly(): boolean {
+    return this.role === 'webhooks';
   }
 }
 
@@ -364,6 +411,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     'TWILIO_AUTH_TOKEN',
     'TWILIO_API_BASE_URL',
     'SMTP_URL',
+    'SMTP_LOOKUP_URL',
     'PROVISIONING_URL',
     'BILLING_WEBHOOK_URL',
     'BILLING_WEBHOOK_SECRET',

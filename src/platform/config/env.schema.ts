@@ -25,8 +25,9 @@ const toBool = ({ value }: { value: unknown }) =>
  * this class; keep them together.
  */
 export class EnvSchema {
-  @IsIn(['api', 'worker', 'all'])
-  CANDOR_ROLE: 'api' | 'worker' | 'all' = 'all';
+  /** `webhooks`: only Twilio's callback routes (and health/metrics), on a process of their own. */
+  @IsIn(['api', 'worker', 'all', 'webhooks'])
+  CANDOR_ROLE: 'api' | 'worker' | 'all' | 'webhooks' = 'all';
 
   @IsString()
   HOST = '0.0.0.0';
@@ -57,12 +58,42 @@ export class EnvSchema {
   @IsBoolean()
   DATABASE_MIGRATE_ON_START = true;
 
+  /** Give up opening a PostgreSQL connection after this long (a hung server must not hang requests). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DATABASE_CONNECT_TIMEOUT_MS = 10000;
+
+  /** Server-side statement_timeout of every connection (0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_STATEMENT_TIMEOUT_MS = 120000;
+
+  /** Client-side limit on one query's answer (catches a server that stopped answering; 0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_QUERY_TIMEOUT_MS = 130000;
+
+  /** An HTTP request still unanswered after this long gets a 503 (0 = none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  HTTP_REQUEST_TIMEOUT_MS = 10000;
+
   @IsString()
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @IsString()
   @MinLength(1)
   QUEUE_PREFIX = 'candor';
+
+  /** An API call that adds a job answers 503 after this long without Redis (the row stays; the sweep adds it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  QUEUE_ENQUEUE_TIMEOUT_MS = 2000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -242,6 +273,15 @@ export class EnvSchema {
   @IsString()
   SMTP_URL?: string;
 
+  /**
+   * A message lookup by Message-ID (`GET <url>?messageId=<id>` → `{"found": true|false}`), e.g. an adapter over
+   * the email service's API. With it, an email whose send was interrupted is looked up, not held; empty with
+   * SMTP_URL set = such an email is held as failed (code email:in_doubt), never resent blindly.
+   */
+  @IsOptional()
+  @IsString()
+  SMTP_LOOKUP_URL?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -346,6 +386,28 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   STATUS_PAGE_REFRESH_SECONDS = 30;
+
+  /**
+   * After a change, a request waits at most this long for the refresh before it is served the last rendering
+   * (a periodic refresh is never waited for): fresh at once normally, never held up by a slow database.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  STATUS_PAGE_FRESH_WAIT_MS = 25;
+
+  /** A refresh of the page data that has not answered after this long is given up (the last page is served). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  STATUS_PAGE_READ_TIMEOUT_MS = 2000;
+
+  /**
+   * The page data is written here at every refresh; an API started while the database is down serves the
+   * status page from it. Empty = var/status-page-snapshot.json under the project root; `off` = none.
+   */
+  @IsString()
+  STATUS_PAGE_SNAPSHOT_FILE = '';
 
   // --- analysis ---
   /** Request headers that may carry a subscriber's number (comma-separated, case-insensitive). */
@@ -464,11 +526,27 @@ export class EnvSchema {
   @Min(1)
   SEND_STALE_SECONDS = 20;
 
+  /**
+   * A message handed to the provider is not taken again (nor looked up) until this long after the call began:
+   * longer than the providers' request timeouts (Twilio 10 s, SMTP socket 30 s), so a call still on the wire
+   * is never raced by a resend.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SEND_CALL_SETTLE_SECONDS = 40;
+
   /** How often the sweeper looks for rows whose job was lost (Redis flushed, worker killed). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   SWEEP_INTERVAL_SECONDS = 15;
+
+  /** How often a worker applies the recorded Twilio delivery callbacks to the outbox (in bulk). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  CALLBACK_APPLY_INTERVAL_MS = 1000;
 
   /** BullMQ stalled-job check interval (how soon a job of a killed worker is picked up again). */
   @Type(() => Number)

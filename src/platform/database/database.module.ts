@@ -14,7 +14,7 @@ import { ensureDatabase } from './ensure-database';
           new Logger('Database').log('created the database');
         }
         return {
-          ...dataSourceOptions(config.database.url, {}, config.database.poolMax),
+          ...dataSourceOptions(config.database.url, {}, config.database.poolMax, config.database),
           autoLoadEntities: true,
           migrationsRun: config.database.migrateOnStart,
           retryAttempts: 3,

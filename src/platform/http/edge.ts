@@ -44,6 +44,39 @@ export function bodyParserErrors() {
     );
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MAX_BODY_DEPTH = 32;
+
+/** Why a parsed body is refused before validation, or null: nesting too deep, or text that is not Unicode. */
+export function malformedBody(body: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[body, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return 'The body contains text that is not valid Unicode';
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_BODY_DEPTH) return `The body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+      for (const [k, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return 'The body contains text that is not valid Unicode';
+        stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * After the body parsers: a body nested absurdly deep (the validator recurses and overflows the stack) or
+ * holding unpaired UTF-16 surrogates (`"\ud800"`: the email validator's encodeURI throws) is a 400 here, not
+ * a 500 later. Checked without recursion.
+ */
+export function bodyShapeCheck(): RequestHandler {
+  return (req, _res, next) => {
+    const problem = malformedBody((req as { body?: unknown }).body);
+    next(problem ? new BadRequestException(problem) : undefined);
+  };
+}
+
 /** Paths served by the single-page console and the API explorer: their own scripts, nothing inline. */
 const APP_PATHS = /^\/(console|docs)(\/|$)/;
 
@@ -112,6 +145,21 @@ export function opsGate(config: AppConfig): RequestHandler {
       allowed = !!expected && given.length === expected.length && timingSafeEqual(given, expected);
     }
     if (allowed) return next();
+    res.status(404).json({ ...toErrorBody({ status: 404, message: 'Not Found' }), requestId: req.id });
+  };
+}
+
+/** What a `CANDOR_ROLE=webhooks` process answers: the providers' callbacks, and health and metrics. */
+const WEBHOOK_ROLE_PATHS = /^\/(webhooks\/|health$|metrics$)/;
+
+/**
+ * In the webhooks role the process serves only the callback routes (every other path is a 404 before any
+ * work), so a proxy can send `/webhooks/` to processes of their own and a flood of callbacks never queues
+ * behind the status page or staff requests, nor they behind it.
+ */
+export function roleGate(config: AppConfig): RequestHandler {
+  return (req, res, next) => {
+    if (!config.webhooksOnly || WEBHOOK_ROLE_PATHS.test(req.path)) return next();
     res.status(404).json({ ...toErrorBody({ status: 404, message: 'Not Found' }), requestId: req.id });
   };
 }

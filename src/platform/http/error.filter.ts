@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from '../database/unavailable';
 import { scrubPii } from '../privacy/msisdn';
 import { ErrorPages, wantsHtml } from './error-pages';
 import { DomainError } from './domain-error';
@@ -28,7 +29,12 @@ export class ErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest();
     const body = toErrorBody(exception);
     body.requestId = req?.id;
-    if (body.statusCode >= 500) {
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
+      // A dependency away (database, queue): one line, not a stack per request.
+      this.logger.warn(
+        scrubPii(`503: ${exception instanceof Error ? exception.message : String(exception)}`),
+      );
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         scrubPii(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)),
       );
@@ -95,6 +101,12 @@ export function toErrorBody(exception: unknown): ErrorBody {
       message: bodyErrorMessage(exception, status),
     };
   }
+  if (isDatabaseUnavailable(exception))
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      error: 'Service Unavailable',
+      message: 'The database is not answering; try again shortly',
+    };
   return {
     statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
     error: 'Internal Server Error',

@@ -2,6 +2,21 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const QUEUE_COUNT_BUDGET_MS = 1000;
+
+/** `p`'s value, or null when it fails or takes longer than `ms`. */
+async function settleWithin<T>(ms: number, p: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([p.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** One registry per app instance (tests boot several apps in one process). Labels never carry PII. */
 @Injectable()
 export class JobMetrics {
@@ -23,24 +38,32 @@ export class JobMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'candor_' });
+    const queueCountsUp = new Gauge({
+      name: 'candor_queue_counts_up',
+      help: '1 when the last scrape read every queue depth from Redis in time, else 0',
+      registers: [this.registry],
+    });
     const queues = () => this.queueSource();
     new Gauge({
       name: 'candor_queue_jobs',
       help: 'Jobs in each queue by state',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
+      // Redis down or slow: the scrape still answers at once, without queue depths (never a hung /metrics).
       async collect() {
-        for (const q of queues()) {
-          const counts = await q.getJobCounts(
-            'waiting',
-            'active',
-            'delayed',
-            'failed',
-            'completed',
-            'prioritized',
-          );
-          for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
-        }
+        const counts = await Promise.all(
+          queues().map((q) =>
+            settleWithin(
+              QUEUE_COUNT_BUDGET_MS,
+              q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+            ),
+          ),
+        );
+        this.reset();
+        queues().forEach((q, i) => {
+          for (const [state, n] of Object.entries(counts[i] ?? {})) this.set({ queue: q.name, state }, n);
+        });
+        queueCountsUp.set(counts.every((c) => c !== null) ? 1 : 0);
       },
     });
   }

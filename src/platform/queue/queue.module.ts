@@ -2,6 +2,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config';
+import { DurableWork } from './durable-work';
+import { QUEUE_NAMES } from './jobs';
+import { QueueSweep } from './queue-sweep';
 import { WorkerRunner } from './worker-runner';
 
 /** Parses redis://[user:pass@]host:port[/db] into ioredis options for BullMQ (one place, one format). */
@@ -18,16 +21,9 @@ export function redisConnection(url: string) {
 }
 
 /**
- * Default job options: exponential backoff, and bounded retention, because Postgres holds the durable
- * record of every job's outcome (Redis only carries the work).
+ * The queues of every job in JOBS, registered once here (modules inject them with @InjectQueue or, better,
+ * add jobs through DurableWork); the durable-work primitive; the one sweep; the worker runner.
  */
-export const DEFAULT_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 1000, age: 3600 },
-  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
-};
-
 @Global()
 @Module({
   imports: [
@@ -37,11 +33,11 @@ export const DEFAULT_JOB_OPTIONS = {
       useFactory: (config: AppConfig) => ({
         connection: redisConnection(config.redis.url),
         prefix: config.redis.prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
+    BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
   ],
-  providers: [WorkerRunner],
-  exports: [WorkerRunner],
+  providers: [WorkerRunner, DurableWork, QueueSweep],
+  exports: [WorkerRunner, DurableWork, QueueSweep, BullModule],
 })
 export class QueueModule {}

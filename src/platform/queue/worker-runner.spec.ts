@@ -17,11 +17,12 @@ describe('WorkerRunner.checkWiring', () => {
   };
   afterAll(() => Promise.all(queues.map((q) => q.close())));
 
-  const runner = (instances: unknown[]) =>
+  const runner = (instances: unknown[], jobProblems: string[] = []) =>
     new WorkerRunner(
       { getProviders: () => instances.map((instance) => ({ instance })) } as any,
       loadConfig({}),
       new JobMetrics(),
+      { wiringProblems: () => jobProblems } as any,
     );
 
   it('accepts one processor per queue', () => {
@@ -34,5 +35,11 @@ describe('WorkerRunner.checkWiring', () => {
       'queue "a" has 2 processors',
     );
     expect(() => runner([host('z')]).checkWiring()).toThrow('processor for "z" has no registered queue');
+  });
+
+  it('refuses a job name without a handler', () => {
+    expect(() => runner([queue('a'), host('a')], ['job "x.y" has no handler']).checkWiring()).toThrow(
+      'job "x.y" has no handler',
+    );
   });
 });

@@ -10,7 +10,9 @@ export interface ConfigurableWorker {
   >;
 }
 import { AppConfig } from '../config';
+import { RedisErrorLog } from '../redis/redis-errors';
 import { JobMetrics } from '../metrics/metrics.service';
+import { DurableWork } from './durable-work';
 
 /**
  * Processors are declared with `autorun: false`; this starts them only in the worker role, so one codebase
@@ -25,6 +27,7 @@ export class WorkerRunner implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly config: AppConfig,
     private readonly metrics: JobMetrics,
+    private readonly work: DurableWork,
   ) {}
 
   hosts(): WorkerHost[] {
@@ -41,11 +44,14 @@ export class WorkerRunner implements OnApplicationBootstrap {
       .filter((i): i is Queue => i instanceof Queue);
   }
 
-  /** Startup check: every registered queue has exactly one processor, and every processor a queue. */
+  /**
+   * Startup check: every registered queue has exactly one processor, every processor a queue, and every job
+   * name of JOBS exactly one handler (a second registration throws at once).
+   */
   checkWiring(): void {
     const queueNames = this.queues().map((q) => q.name);
     const workerNames = this.hosts().map((h) => h.worker.name);
-    const problems: string[] = [];
+    const problems: string[] = [...this.work.wiringProblems()];
     for (const q of new Set(queueNames)) {
       const n = workerNames.filter((w) => w === q).length;
       if (n !== 1) problems.push(`queue "${q}" has ${n} processors (expected exactly 1)`);
@@ -54,6 +60,8 @@ export class WorkerRunner implements OnApplicationBootstrap {
       if (!queueNames.includes(w)) problems.push(`processor for "${w}" has no registered queue`);
     if (problems.length) throw new Error(`queue wiring: ${problems.join('; ')}`);
   }
+
+  private readonly redisErrors = new RedisErrorLog(this.logger);
 
   /** Options from configuration, applied before the worker first runs (the decorator's are static). */
   private applyOptions(host: WorkerHost, worker: WorkerHost['worker']): void {
@@ -71,15 +79,18 @@ export class WorkerRunner implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.checkWiring();
+    // Only a process that runs the processors needs every handler (the CLI's slim analyze context has none).
+    if (this.config.runsWorker) this.checkWiring();
     this.metrics.watchQueues(() => this.queues());
+    // A queue's connection errors (Redis down) go through the logger, once a minute per queue, one line each.
+    for (const q of this.queues()) this.redisErrors.watch(`queue ${q.name}`, q);
     if (!this.config.runsWorker) return;
     for (const host of this.hosts()) {
       const worker = host.worker;
       this.applyOptions(host, worker);
       worker.on('completed', () => this.metrics.jobOutcome(worker.name, 'completed'));
       worker.on('failed', () => this.metrics.jobOutcome(worker.name, 'failed'));
-      worker.on('error', (err) => this.logger.error(`worker ${worker.name}: ${err.message}`));
+      this.redisErrors.watch(`worker ${worker.name}`, worker);
       void worker.run().catch((err) => this.logger.error(`worker ${worker.name} stopped: ${err.message}`));
       this.started.push(host);
     }

@@ -1,6 +1,7 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config';
+import { RedisErrorLog } from './redis-errors';
 
 export const REDIS = Symbol('REDIS');
 
@@ -52,8 +53,11 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false }),
+      useFactory: (config: AppConfig) => {
+        const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false });
+        new RedisErrorLog(new Logger('Redis')).watch('redis', redis);
+        return redis;
+      },
     },
     RateLimiter,
     RedisCloser,
