@@ -7,7 +7,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
 import { eventually } from './helpers/customer';
 import { openIncidentWithUpdate } from './helpers/incidents';
-import { creditOffer } from './helpers/pages';
+import { creditOffer, signInCodeSent } from './helpers/pages';
 import { analyseSamples } from './helpers/samples';
 import { staffTokens } from './helpers/staff';
 
@@ -114,8 +114,7 @@ describe('My account in headless Chromium, JavaScript off', () => {
     await checkPage(page, 'sign-in');
     await page.getByLabel('Mobile number').fill('0' + msisdn.slice(3));
     await page.getByRole('button', { name: 'Send me a code' }).click();
-    await sms.messages.waitFor(() => sms.messages.all.filter((m) => m.to === msisdn).length > seen);
-    const code = /\b(\d{6})\b/.exec(sms.messages.all.filter((m) => m.to === msisdn).pop()!.body)![1];
+    const { code } = await signInCodeSent(sms, msisdn, seen);
     await checkPage(page, 'sign-in-code');
     await page.getByLabel('Code from the text message').fill(code);
     await page.getByRole('button', { name: 'Sign in' }).click();

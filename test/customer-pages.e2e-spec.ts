@@ -5,6 +5,7 @@ import { eventually } from './helpers/customer';
 import { startTestApp, TestApp } from './helpers/app';
 import { analyseSamples } from './helpers/samples';
 import { openIncidentWithUpdate } from './helpers/incidents';
+import { signInCodeSent } from './helpers/pages';
 import { staffTokens } from './helpers/staff';
 import { oneOffNoticeVars } from './helpers/notices';
 
@@ -59,8 +60,7 @@ describe('customer pages', () => {
 
   /** The code in the newest text to `e164`, waiting for one newer than the `seen` texts already there. */
   async function codeSentTo(e164: string, seen: number): Promise<string> {
-    await sms.messages.waitFor(() => sentTo(e164).length > seen);
-    return /\b(\d{6})\b/.exec(sentTo(e164).pop()!.body)![1];
+    return (await signInCodeSent(sms, e164, seen)).code;
   }
 
   const postCode = async (challengeId: string, code: string, locale = 'en') => {

@@ -20,6 +20,8 @@ import { commitTask, removeRunSpill, runSegments, taskWorkDir } from './spill-fi
 
 export const ANALYSIS_QUEUE = 'analysis';
 export const ANALYSIS_TASK_QUEUE = 'analysis-tasks';
+/** A file's checksum: its own queue, so that a dead worker's checksum is taken again as soon as a scan task's. */
+export const ANALYSIS_CHECKSUM_QUEUE = 'analysis-checksums';
 
 /** A task's job: `runId.ord` (BullMQ ids may not contain `:`); a job added twice is one job. */
 const taskJobId = (runId: string, ord: number) => `${runId}.${ord}`;
@@ -53,6 +55,7 @@ export class AnalysisTasksService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(ANALYSIS_QUEUE) private readonly runs: Queue,
     @InjectQueue(ANALYSIS_TASK_QUEUE) private readonly tasks: Queue,
+    @InjectQueue(ANALYSIS_CHECKSUM_QUEUE) private readonly checksums: Queue,
     private readonly config: AppConfig,
     private readonly runner: AnalysisRunner,
     private readonly finisher: RunFinisher,
@@ -122,15 +125,16 @@ export class AnalysisTasksService {
       [runId],
     );
     if (!open.length) return this.finishWhenDone(runId);
-    // Checksums go on the run queue (one at a time per process, beside its scan tasks): hashing is the main
+    // Checksums have their own queue (one at a time per process, beside its scan tasks): hashing is the main
     // thread's work, as in one process, where it runs alongside the scanner threads. On the task queue a
-    // checksum would take a scan task's place, and on one worker delay every scan by the file's hashing.
+    // checksum would take a scan task's place, and on one worker delay every scan by the file's hashing; on
+    // the run queue (whose long lock covers a finish) a dead worker's checksum waited minutes to be retaken.
     const job = ({ ord }: { ord: number }) => ({
       name: 'task',
       data: { runId, ord },
       opts: { jobId: taskJobId(runId, ord), removeOnComplete: true, removeOnFail: 1000 },
     });
-    await this.runs.addBulk(
+    await this.checksums.addBulk(
       open.filter((t) => t.kind === 'checksum').map((t) => ({ ...job(t), name: 'checksum' })),
     );
     await this.tasks.addBulk(open.filter((t) => t.kind === 'scan').map(job));

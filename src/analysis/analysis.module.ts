@@ -6,9 +6,14 @@ import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
-import { AnalysisProcessor, AnalysisTaskProcessor } from './analysis.processor';
+import { AnalysisChecksumProcessor, AnalysisProcessor, AnalysisTaskProcessor } from './analysis.processor';
 import { AnalysisRunner } from './analysis-runner.service';
-import { ANALYSIS_QUEUE, ANALYSIS_TASK_QUEUE, AnalysisTasksService } from './analysis-tasks.service';
+import {
+  ANALYSIS_CHECKSUM_QUEUE,
+  ANALYSIS_QUEUE,
+  ANALYSIS_TASK_QUEUE,
+  AnalysisTasksService,
+} from './analysis-tasks.service';
 import { AnalysisService } from './analysis.service';
 import { RunFinisher } from './run-finisher';
 
@@ -17,7 +22,11 @@ import { RunFinisher } from './run-finisher';
 @Module({
   imports: [
     TypeOrmModule.forFeature([AnalysisRun, AnalysisFile]),
-    BullModule.registerQueue({ name: ANALYSIS_QUEUE }, { name: ANALYSIS_TASK_QUEUE }),
+    BullModule.registerQueue(
+      { name: ANALYSIS_QUEUE },
+      { name: ANALYSIS_TASK_QUEUE },
+      { name: ANALYSIS_CHECKSUM_QUEUE },
+    ),
   ],
   controllers: [AnalysisController, CustomerExposureController],
   providers: [
@@ -27,6 +36,7 @@ import { RunFinisher } from './run-finisher';
     RunFinisher,
     AnalysisProcessor,
     AnalysisTaskProcessor,
+    AnalysisChecksumProcessor,
     EventStreams,
     { provide: AudiencePort, useExisting: AnalysisService },
   ],

@@ -100,7 +100,7 @@ export class DeliveryCallbacksService implements OnModuleInit {
       const { taken, applied, failures } = await this.repo.applyBatch(APPLY_BATCH);
       total.taken += taken;
       total.applied += applied;
-      for (const f of failures) await this.actOn(f);
+      await this.actOn(failures);
       if (taken < APPLY_BATCH || Date.now() - started > DRAIN_BUDGET_MS) break;
     }
     if (total.taken) this.counted.inc({ stage: 'applied' }, total.taken);
@@ -112,11 +112,19 @@ export class DeliveryCallbacksService implements OnModuleInit {
    * the STOP list; carrier filtering (30007) or the account's configuration pauses the campaign and alerts
    * comms. The others are recorded on the message only (30036: its ValidityPeriod passed).
    */
-  private async actOn(f: AppliedFailure): Promise<void> {
-    const action = twilioErrorClass(f.errorCode);
-    if (action === 'opt_out') await this.outbox.optOut(this.pseudonymiser.pseudonym(f.toAddress));
-    if ((action === 'content' || action === 'account') && f.campaignId)
-      await this.campaigns.pauseForProvider(f.campaignId, `twilio:${f.errorCode}`, action);
+  private async actOn(failures: AppliedFailure[]): Promise<void> {
+    // A filtering storm brings thousands of the same refusal per batch: each action runs once per batch.
+    const optOuts = new Set<string>();
+    const pauses = new Map<string, { campaignId: string; code: string; action: 'content' | 'account' }>();
+    for (const f of failures) {
+      const action = twilioErrorClass(f.errorCode);
+      if (action === 'opt_out') optOuts.add(f.toAddress);
+      if ((action === 'content' || action === 'account') && f.campaignId)
+        pauses.set(`${f.campaignId}:${f.errorCode}`, { campaignId: f.campaignId, code: f.errorCode, action });
+    }
+    for (const to of optOuts) await this.outbox.optOut(this.pseudonymiser.pseudonym(to));
+    for (const p of pauses.values())
+      await this.campaigns.pauseForProvider(p.campaignId, `twilio:${p.code}`, p.action);
   }
 }
 

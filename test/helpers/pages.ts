@@ -15,6 +15,22 @@ export function csrfOf(html: string): string {
   return m[1];
 }
 
+/** The sign-in code SMS (otpText), English or Welsh. */
+const CODE_TEXT = /(?:sign-in code is|cod mewngofnodi Candor yw) (\d{6})\b/;
+
+/**
+ * The first sign-in code SMS to `e164` after the `seen` texts it already had, waiting for it. Matched by its
+ * wording: another text to the number (a notice, a number-change message queued by an earlier step) may
+ * arrive first, and a 6-digit number in it is not the code.
+ */
+export async function signInCodeSent(sms: TwilioSandbox, e164: string, seen: number) {
+  const isCode = (m: { to: string; body: string }) => m.to === e164 && CODE_TEXT.test(m.body);
+  const fresh = () => sms.messages.all.filter((m) => m.to === e164).slice(seen);
+  await sms.messages.waitFor(() => fresh().some(isCode), 30_000, `a sign-in code SMS to ${e164}`);
+  const text = fresh().find(isCode)!.body;
+  return { text, code: CODE_TEXT.exec(text)![1] };
+}
+
 /** Signs `e164` in to My account through the pages: number, code from the Twilio sandbox, cookie. */
 export async function signInThroughPages(t: TestApp, agent: TestAgent, e164: string, lang = 'en') {
   const sms = t.get<TwilioSandbox>(TwilioSandbox);
@@ -26,9 +42,7 @@ export async function signInThroughPages(t: TestApp, agent: TestAgent, e164: str
     .send({ msisdn: '0' + e164.slice(3), locale: lang, _csrf: csrfOf(form.text) })
     .expect(200);
   const challengeId = /name="challengeId" value="([0-9a-f-]{36})"/.exec(step2.text)![1];
-  await sms.messages.waitFor(() => sms.messages.all.filter((m) => m.to === e164).length > seen);
-  const text = sms.messages.all.filter((m) => m.to === e164).pop()!.body;
-  const code = /\b(\d{6})\b/.exec(text)![1];
+  const { text, code } = await signInCodeSent(sms, e164, seen);
   const done = await agent
     .post('/account/sign-in/code')
     .type('form')
