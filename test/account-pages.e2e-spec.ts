@@ -1,3 +1,4 @@
+import { ErrorPages } from '../src/platform/http/error-pages';
 import { Clock } from '../src/platform/clock/clock';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscriptionsService } from '../src/status-page/subscriptions.service';
@@ -280,6 +281,23 @@ describe('My account pages', () => {
     expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     const json = await t.http().get('/no-such-page').set('Accept', 'application/json').expect(404);
     expect(json.body.statusCode).toBe(404);
+  });
+
+  it('renders a 500 for a browser as a page in its language, with the request id and a way back', () => {
+    const pages = t.get<ErrorPages>(ErrorPages);
+    const cy = pages.answer({ url: '/status?lang=cy', headers: {} }, 500, 'req-500-cy') as { html: string };
+    expect(cy.html).toContain('<html lang="cy">');
+    expect(cy.html).toContain('aeth rhywbeth o&#x27;i le');
+    expect(cy.html).toContain('req-500-cy');
+    expect(cy.html).toMatch(/href="\/\?lang(=|&#x3D;)cy"/);
+    const en = pages.answer(
+      { url: '/account/messages', headers: { 'accept-language': 'en-GB' } },
+      500,
+      'req-500-en',
+    ) as { html: string };
+    expect(en.html).toContain('Sorry, something went wrong');
+    expect(en.html).toContain('href="/account"');
+    expect(en.html).not.toContain('aeth rhywbeth');
   });
 
   it('words sign-in and access errors for customers only on customer pages; staff and API routes get generic ones', async () => {
