@@ -308,6 +308,39 @@ describe('comms control: status, privacy at drafting, breach rules, public text,
     expect(index.indexOf(`t-${breach.incidentId}`)).toBeLessThan(index.indexOf(`t-${minor.incidentId}`));
   });
 
+  it('names the comms lead and deputy when the incident is opened; a support user cannot be either', async () => {
+    const opened = await t
+      .http()
+      .post('/incidents')
+      .set(as('supervisor'))
+      .send({
+        title: 'Texts delayed',
+        impact: 'minor',
+        detectedAt: new Date().toISOString(),
+        commsLeadId: ids.comms,
+        commsDeputyId: ids.admin,
+      })
+      .expect(201);
+    const [row] = await t.db.query(`SELECT comms_lead_id, comms_deputy_id FROM incidents WHERE id = $1`, [
+      opened.body.id,
+    ]);
+    expect(row).toEqual({ comms_lead_id: ids.comms, comms_deputy_id: ids.admin });
+    const refused = await t
+      .http()
+      .post('/incidents')
+      .set(as('supervisor'))
+      .send({
+        title: 'No',
+        impact: 'minor',
+        detectedAt: new Date().toISOString(),
+        commsDeputyId: ids.support,
+      })
+      .expect(400);
+    expect(refused.body.details).toEqual([
+      { field: 'commsDeputyId', messages: ['must be an active comms, supervisor or admin user'] },
+    ]);
+  });
+
   it('the chase: the lead is reminded with the real minutes left; a lapsed promise shows "late"', async () => {
     const users = t.get<UsersService>(UsersService);
     const lead = await users.create(

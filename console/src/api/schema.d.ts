@@ -2035,6 +2035,16 @@ export interface components {
              * @example 240
              */
             cadenceSlowMinutes?: number;
+            /**
+             * Format: uuid
+             * @description The comms lead (gets reminders first)
+             */
+            commsLeadId?: string;
+            /**
+             * Format: uuid
+             * @description The deputy comms lead (reminded with the lead)
+             */
+            commsDeputyId?: string;
         };
         SaveUpdateTemplateDto: {
             /** @description English text; {{services}} stands for the affected services */

@@ -42,6 +42,7 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
     breach: false,
     aware: isoToUkLocal(new Date()),
     lead: '',
+    deputy: '',
   });
   // supervisors and admins pick the comms lead from the staff list; comms may name themselves
   const staff = useQuery({
@@ -49,6 +50,10 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
     queryFn: () => ok(api.GET('/users')),
     enabled: can.supervise(me.data?.role),
   });
+  // who may lead or deputise: active staff who write updates
+  const writers = (staff.data ?? [])
+    .filter((u) => u.active && u.role !== 'support')
+    .map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }));
   const set = (k: keyof typeof f) => (v: unknown) => setF((s) => ({ ...s, [k]: v }));
   const create = useMutation({
     mutationFn: async () => {
@@ -66,6 +71,7 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
         personalDataBreach: f.breach,
         ...(becameAwareAt ? { becameAwareAt } : {}),
         ...(f.lead ? { commsLeadId: f.lead } : {}),
+        ...(f.deputy && f.deputy !== f.lead ? { commsDeputyId: f.deputy } : {}),
         ...(f.titleCy ? { titleCy: f.titleCy } : {}),
         impact: f.impact as 'major',
         detectedAt,
@@ -143,15 +149,22 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
           />
         )}
         {can.supervise(me.data?.role) ? (
-          <Select
-            label="Comms lead (gets the update reminders)"
-            data={(staff.data ?? [])
-              .filter((u) => u.active && u.role !== 'support')
-              .map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }))}
-            value={f.lead || null}
-            onChange={(v) => set('lead')(v ?? '')}
-            clearable
-          />
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <Select
+              label="Comms lead (gets the update reminders)"
+              data={writers}
+              value={f.lead || null}
+              onChange={(v) => set('lead')(v ?? '')}
+              clearable
+            />
+            <Select
+              label="Deputy comms lead (reminded with the lead)"
+              data={writers.filter((u) => u.value !== f.lead)}
+              value={f.deputy && f.deputy !== f.lead ? f.deputy : null}
+              onChange={(v) => set('deputy')(v ?? '')}
+              clearable
+            />
+          </SimpleGrid>
         ) : (
           <Checkbox
             label="I am the comms lead (I get the update reminders)"

@@ -192,9 +192,7 @@ export class CreateIncidentDto {
   @Min(5)
   @Max(10080)
   cadenceSlowMinutes?: number;
-}
 
-export class PatchIncidentDto extends PartialType(CreateIncidentDto) {
   @ApiPropertyOptional({ description: 'The comms lead (gets reminders first)', format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -205,6 +203,8 @@ export class PatchIncidentDto extends PartialType(CreateIncidentDto) {
   @IsUUID()
   commsDeputyId?: string;
 }
+
+export class PatchIncidentDto extends PartialType(CreateIncidentDto) {}
 
 /** What the public reads of an incident: once public, it changes only through an approved text change. */
 export const PUBLIC_TEXT_FIELDS = [
