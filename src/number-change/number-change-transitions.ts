@@ -67,7 +67,12 @@ export class NumberChangeTransitions {
       },
       // Once the operator may be switching the number, only the cutover itself can move the request on.
       where: event === 'complete' ? undefined : 'cutover_started_at IS NULL',
-      audit: { actor, action: `number_change.${event}`, targetType: 'number_change_request', summary: opts.summary },
+      audit: {
+        actor,
+        action: `number_change.${event}`,
+        targetType: 'number_change_request',
+        summary: opts.summary,
+      },
     });
     if (!moved) {
       const now = await this.find(m, id);
