@@ -22,6 +22,7 @@ import { Queue } from 'bullmq';
 import { EMAIL_QUEUE, SMS_QUEUE } from '../src/notifications/queues';
 import { createApp } from '../src/bootstrap';
 import { CampaignsService } from '../src/notifications/campaigns.service';
+import { CampaignLifecycle } from '../src/notifications/campaign-lifecycle.service';
 import { EmailProvider, SmtpEmailProvider } from '../src/channels/email-provider';
 import { TwilioSmsProvider } from '../src/channels/sms-provider';
 import { dataSourceOptions, ensureDatabase } from '../src/platform/database';
@@ -109,11 +110,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         },
         actor('author'),
       );
-      await campaigns.act(c.id, 'approve', actor('approver'));
+      await app.get(CampaignLifecycle).act(c.id, 'approve', actor('approver'));
       const t0 = Date.now();
       const cpu0 = process.cpuUsage();
       const workerCpu0 = workers.map(cpuMs).reduce((a, b) => a + b, 0);
-      await campaigns.act(c.id, 'start', actor('author'));
+      await app.get(CampaignLifecycle).act(c.id, 'start', actor('author'));
       // start returns once the rows are committed and their jobs added; the build report says how long adding took
       const [{ build_report: report }] = await db.query(`SELECT build_report FROM campaigns WHERE id = $1`, [
         c.id,
@@ -320,8 +321,8 @@ async function pacedRun(
       },
       actor('author'),
     );
-    await campaigns.act(c.id, 'approve', actor('approver'));
-    await campaigns.act(c.id, 'start', actor('author'));
+    await app.get(CampaignLifecycle).act(c.id, 'approve', actor('approver'));
+    await app.get(CampaignLifecycle).act(c.id, 'start', actor('author'));
     for (;;) {
       const [{ open }] = await db.query(
         `SELECT EXISTS (SELECT 1 FROM messages WHERE status IN ('pending','queued','sending')

@@ -17,6 +17,8 @@ import { IncidentsService } from '../src/incidents/incidents.service';
 import { sha256 } from '../src/identity/secrets';
 import { UsersService } from '../src/identity/users.service';
 import { CampaignsService } from '../src/notifications/campaigns.service';
+import { CampaignLifecycle } from '../src/notifications/campaign-lifecycle.service';
+import { CampaignProgress } from '../src/notifications/campaign-progress.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { DataSource } from 'typeorm';
 import { NOTICE_VARS } from '../test/helpers/notices';
@@ -268,8 +270,8 @@ async function duringCampaign(
     } as any,
     { type: 'staff', id: comms.id, role: 'comms' },
   );
-  await campaigns.act(c.id, 'approve', { type: 'staff', id: sup.id, role: 'supervisor' });
-  await campaigns.act(c.id, 'start', { type: 'staff', id: comms.id, role: 'comms' });
+  await app.get(CampaignLifecycle).act(c.id, 'approve', { type: 'staff', id: sup.id, role: 'supervisor' });
+  await app.get(CampaignLifecycle).act(c.id, 'start', { type: 'staff', id: comms.id, role: 'comms' });
   try {
     // Wait until messages flow, so the window measures the page while sending, not while building.
     const sent = async () =>
@@ -278,7 +280,7 @@ async function duringCampaign(
     const start = await sent();
     const result = await measure();
     const smsDuringRun = (await sent()) - start;
-    const progress = await campaigns.progress(c.id);
+    const progress = await app.get(CampaignProgress).progress(c.id);
     return {
       wrk: result,
       campaign: { size, smsDuringRun, status: progress.status, totals: progress.totals },

@@ -1,7 +1,7 @@
 import { RemindersService } from '../src/incidents/reminders.service';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { CutoverService } from '../src/number-change/cutover.service';
-import { NumberChangeService } from '../src/number-change/number-change.service';
+import { NumberChangeSweeper } from '../src/number-change/number-change-sweeper';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
@@ -273,7 +273,7 @@ describe('time at chosen instants (the Clock)', () => {
         .expect(200);
       pooled = true;
     }
-    const service = () => t.get<NumberChangeService>(NumberChangeService);
+    const service = () => t.get<NumberChangeSweeper>(NumberChangeSweeper);
     async function request() {
       await ensurePool();
       const c = await signedInCustomer(t, { accountId: `NCR-${++seq}`, msisdn: nextMobile() });

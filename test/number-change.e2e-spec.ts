@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { CutoverService } from '../src/number-change/cutover.service';
 import { plannedAtText } from '../src/number-change/number-change-messages';
 import { NUMBER_CHANGE_QUEUE, SWEEP_SCHEDULER_ID } from '../src/number-change/number-change.jobs';
-import { NumberChangeService } from '../src/number-change/number-change.service';
+import { NumberChangeSweeper } from '../src/number-change/number-change-sweeper';
 import { ProvisioningSandbox } from '../src/sandbox/provisioning-sandbox';
 import { SinkMail, SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
@@ -643,7 +643,7 @@ describe('number change: customers ask, agents complete, nothing is hijacked', (
   });
 
   describe('sweeper', () => {
-    const sweep = () => t.get<NumberChangeService>(NumberChangeService).sweep();
+    const sweep = () => t.get<NumberChangeSweeper>(NumberChangeSweeper).sweep();
 
     it('is registered as a repeatable job', async () => {
       const queue = t.get<Queue>(getQueueToken(NUMBER_CHANGE_QUEUE));

@@ -16,6 +16,8 @@ import { creditEntry, GOODWILL_EXPENSE, offerExpenseAccount, reversalEntry } fro
 import { LedgerService } from './ledger.service';
 import { approvalProblem, decideCredit, utcDayStart } from './limits';
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { changeState } from '../platform/state/state-change';
+import { CreditEvent, creditMachine } from './credit-state';
 
 /** A credit about to be issued (goodwill from an agent, or an offer claim). */
 export interface NewCredit {
@@ -165,18 +167,8 @@ export class CreditsService {
       const problem = approvalProblem(actor.id!, actor.role as StaffRole, c.requestedBy);
       if (problem) throw new Forbidden(problem);
       const [entryId] = await this.ledger.post(m, [this.entryFor(c)]);
-      await m.update(
-        Credit,
-        { id, status: 'pending_approval' },
-        { status: 'issued', entryId, decidedBy: actor.id, decidedAt: this.clock.now() },
-      );
+      await this.decide(m, c, 'approve', actor, { entry_id: entryId }, { amountPence: c.amountPence });
       outboxIds = await this.billing.record(m, 'credit.issued', [id]);
-      await this.audit.record(m, actor, {
-        action: 'credit.approve',
-        targetType: 'credit',
-        targetId: id,
-        summary: { amountPence: c.amountPence },
-      });
       return m.findOneByOrFail(Credit, { id });
     });
     await this.billing.enqueue(outboxIds);
@@ -188,17 +180,7 @@ export class CreditsService {
       const c = await this.lockPending(m, id);
       const problem = approvalProblem(actor.id!, actor.role as StaffRole, c.requestedBy);
       if (problem) throw new Forbidden(problem);
-      await m.update(
-        Credit,
-        { id, status: 'pending_approval' },
-        { status: 'rejected', decidedBy: actor.id, decidedAt: this.clock.now(), decisionNote: reason },
-      );
-      await this.audit.record(m, actor, {
-        action: 'credit.reject',
-        targetType: 'credit',
-        targetId: id,
-        summary: { reason },
-      });
+      await this.decide(m, c, 'reject', actor, { decision_note: reason }, { reason });
       return m.findOneByOrFail(Credit, { id });
     });
   }
@@ -244,10 +226,32 @@ export class CreditsService {
     return c;
   }
 
+  /** Locks a credit that still waits for a decision (both decisions start from the same state). */
   private async lockPending(m: EntityManager, id: string): Promise<Credit> {
     const c = await this.lock(m, id);
-    if (c.status !== 'pending_approval') throw new Conflict(`This credit is already ${c.status}`);
+    if (!creditMachine.next(c.status, 'approve')) throw new Conflict(`This credit is already ${c.status}`);
     return c;
+  }
+
+  /** A second person's decision on a locked pending credit: the move and its audit row, by `changeState`. */
+  private async decide(
+    m: EntityManager,
+    c: Credit,
+    event: CreditEvent,
+    actor: Actor,
+    set: Record<string, unknown>,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    const moved = await changeState(m, this.audit, {
+      table: 'credits',
+      id: c.id,
+      from: c.status,
+      to: creditMachine.next(c.status, event)!,
+      set: { decided_by: actor.id, decided_at: this.clock.now(), ...set },
+      audit: { actor, action: `credit.${event}`, targetType: 'credit', summary },
+    });
+    // the row is locked and was pending: nothing else can have moved it
+    if (!moved) throw new Conflict('The credit changed meanwhile; nothing was done');
   }
 
   async get(id: string): Promise<Credit> {

@@ -1,3 +1,6 @@
+import { quietKinds } from './message-kinds';
+import { quietHoursEnd } from './quiet-hours';
+
 /** Why some of a campaign's messages wait, and until when (the preview's and progress's `holds`). */
 export interface CampaignHold {
   channel: 'sms' | 'email';
@@ -58,4 +61,14 @@ export function etaWithHolds(
     Math.max(0, ...holds.filter((h) => h.channel === ch).map((h) => h.waitSeconds));
   const add = (ch: 'sms' | 'email') => (wait(ch) > 0 ? (eta[ch] ?? 0) + wait(ch) : eta[ch]);
   return { sms: add('sms'), email: add('email') };
+}
+
+/** When a campaign's SMS held by quiet hours now would be released (null: not held now). */
+export function smsHeldUntil(
+  c: { ignoreQuietHours: boolean; kind: string },
+  n: { quietHours: { start: number; end: number } | null; quietHoursTz: string },
+  now: Date,
+): Date | null {
+  if (c.ignoreQuietHours || !quietKinds().includes(c.kind)) return null;
+  return quietHoursEnd(now, n.quietHours, n.quietHoursTz);
 }

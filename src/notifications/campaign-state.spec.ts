@@ -1,5 +1,7 @@
 import { CampaignStatus } from './campaign.entity';
-import { CampaignAction, transition } from './campaign-state';
+import { CampaignAction, campaignMachine } from './campaign-state';
+
+const transition = (action: CampaignAction, from: CampaignStatus) => campaignMachine.next(from, action);
 
 describe('campaign transitions', () => {
   const all: CampaignStatus[] = [
@@ -44,5 +46,12 @@ describe('campaign transitions', () => {
     expect(transition('cancel', 'completed')).toBeNull();
     expect(transition('cancel', 'cancelled')).toBeNull();
     expect(transition('start', 'draft')).toBeNull(); // never without approval
+  });
+
+  it('says why a refused action was refused', () => {
+    expect(campaignMachine.refusal('campaign', 'completed', 'pause')).toBe(
+      'cannot pause a campaign that is completed (only from: running)',
+    );
+    expect(campaignMachine.from('cancel')).toEqual(['draft', 'approved', 'scheduled', 'running', 'paused']);
   });
 });

@@ -20,6 +20,10 @@ import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decora
 import { UploadStream } from '../platform/http/upload';
 import { EventStreams } from '../platform/http/event-stream';
 import { CampaignsService } from './campaigns.service';
+import { CampaignAudience } from './campaign-audience.service';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
+import { CampaignPreview } from './campaign-preview.service';
+import { CampaignProgress } from './campaign-progress.service';
 import {
   CampaignPreviewQueryDto,
   CancelCampaignDto,
@@ -39,6 +43,10 @@ const CAMPAIGN_EVENTS_MS = 2_000;
 export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
+    private readonly lifecycle: CampaignLifecycle,
+    private readonly previews: CampaignPreview,
+    private readonly progressOf: CampaignProgress,
+    private readonly audiences: CampaignAudience,
     private readonly streams: EventStreams,
   ) {}
 
@@ -73,13 +81,13 @@ export class CampaignsController {
   @Get(':id/preview')
   @Roles(...SENDERS)
   preview(@Param('id', ParseUUIDPipe) id: string, @Query() q: CampaignPreviewQueryDto) {
-    return this.campaigns.preview(id, { excludeRecent: q.excludeRecent });
+    return this.previews.preview(id, { excludeRecent: q.excludeRecent });
   }
 
   @Get(':id/progress')
   @Roles(...STAFF)
   progress(@Param('id', ParseUUIDPipe) id: string) {
-    return this.campaigns.progress(id);
+    return this.progressOf.progress(id);
   }
 
   /** The progress as it changes (server-sent `progress` events, checked every 2 s); JSON once otherwise. */
@@ -88,13 +96,13 @@ export class CampaignsController {
   @ApiOperation({ summary: "A campaign's live progress for the console (server-sent events)" })
   @ApiProduces('text/event-stream', 'application/json')
   events(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res() res: Response) {
-    return this.streams.follow(req, res, 'progress', CAMPAIGN_EVENTS_MS, () => this.campaigns.progress(id));
+    return this.streams.follow(req, res, 'progress', CAMPAIGN_EVENTS_MS, () => this.progressOf.progress(id));
   }
 
   @Get(':id/outcomes.csv')
   @Roles('supervisor', 'admin')
   async outcomes(@Param('id', ParseUUIDPipe) id: string) {
-    return new StreamableFile(await this.campaigns.outcomesCsv(id), {
+    return new StreamableFile(await this.progressOf.outcomesCsv(id), {
       type: 'text/csv; charset=utf-8',
       disposition: `attachment; filename="campaign-${id}.csv"`,
     });
@@ -109,7 +117,7 @@ export class CampaignsController {
     @UploadStream('text/csv', 'text/plain') csv: Readable,
     @CurrentActor() actor: Actor,
   ) {
-    return this.campaigns.uploadAudience(id, csv, actor);
+    return this.audiences.upload(id, csv, actor);
   }
 
   @Post(':id/approve')
@@ -117,7 +125,7 @@ export class CampaignsController {
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'approve', actor);
+    return this.lifecycle.act(id, 'approve', actor);
   }
 
   @Post(':id/schedule')
@@ -128,28 +136,28 @@ export class CampaignsController {
     @Body() dto: ScheduleCampaignDto,
     @CurrentActor() actor: Actor,
   ) {
-    return this.campaigns.act(id, 'schedule', actor, dto.scheduledAt);
+    return this.lifecycle.act(id, 'schedule', actor, dto.scheduledAt);
   }
 
   @Post(':id/start')
   @Roles(...SENDERS)
   @HttpCode(200)
   start(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'start', actor);
+    return this.lifecycle.act(id, 'start', actor);
   }
 
   @Post(':id/pause')
   @Roles(...SENDERS)
   @HttpCode(200)
   pause(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'pause', actor);
+    return this.lifecycle.act(id, 'pause', actor);
   }
 
   @Post(':id/resume')
   @Roles(...SENDERS)
   @HttpCode(200)
   resume(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.act(id, 'resume', actor);
+    return this.lifecycle.act(id, 'resume', actor);
   }
 
   @Post(':id/cancel')
@@ -160,6 +168,6 @@ export class CampaignsController {
     @Body() dto: CancelCampaignDto,
     @CurrentActor() actor: Actor,
   ) {
-    return this.campaigns.act(id, 'cancel', actor, undefined, dto.reason);
+    return this.lifecycle.act(id, 'cancel', actor, undefined, dto.reason);
   }
 }

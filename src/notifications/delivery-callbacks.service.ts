@@ -7,7 +7,7 @@ import { JobMetrics } from '../platform/metrics/metrics.service';
 import { DurableWork } from '../platform/queue/durable-work';
 import { twilioErrorClass } from '../channels/provider-error';
 import { Pseudonymiser } from '../platform/privacy';
-import { CampaignsService } from './campaigns.service';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
 import {
   AppliedFailure,
   DeliveryCallback,
@@ -57,7 +57,7 @@ export class DeliveryCallbacksService implements OnModuleInit {
     private readonly repo: DeliveryCallbacksRepository,
     private readonly work: DurableWork,
     private readonly outbox: OutboxRepository,
-    private readonly campaigns: CampaignsService,
+    private readonly campaigns: CampaignLifecycle,
     private readonly pseudonymiser: Pseudonymiser,
     metrics: JobMetrics,
   ) {

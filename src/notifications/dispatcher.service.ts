@@ -8,7 +8,7 @@ import {
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { DurableWork } from '../platform/queue/durable-work';
-import { CampaignsService } from './campaigns.service';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { EnqueuerService } from './enqueuer.service';
 import { quietKinds } from './message-kinds';
 import { OutboxRepository, StuckRow } from './outbox.repository';
@@ -23,7 +23,7 @@ const REDRIVE_BUDGET_MS = 10_000;
 
 /**
  * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries ids.
- * A campaign's rows are built queued and their jobs added by the build (CampaignsService); what this takes is
+ * A campaign's rows are built queued and their jobs added by the build (CampaignBuilder); what this takes is
  * everything else: one-off messages, rows held by quiet hours or a pause, rows the re-drive sent back.
  * - every 250 ms: pending rows → queued + a job per row, or per batch of rows on a channel without a rate limit
  *   (several workers share the work with SKIP LOCKED);
@@ -39,7 +39,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
 
   constructor(
     private readonly outbox: OutboxRepository,
-    private readonly campaigns: CampaignsService,
+    private readonly campaigns: CampaignLifecycle,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly enqueuer: EnqueuerService,

@@ -7,6 +7,11 @@ import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignAlerts } from './campaign-alerts';
 import { CampaignsService } from './campaigns.service';
+import { CampaignAudience } from './campaign-audience.service';
+import { CampaignBuilder } from './campaign-builder';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
+import { CampaignPreview } from './campaign-preview.service';
+import { CampaignProgress } from './campaign-progress.service';
 import { CallbackFastPath } from './callback-fast-path';
 import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
 import { DeliveryCallbacksProcessor, DeliveryCallbacksService } from './delivery-callbacks.service';
@@ -40,6 +45,11 @@ import { WebhooksService } from './webhooks.service';
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    CampaignAudience,
+    CampaignBuilder,
+    CampaignLifecycle,
+    CampaignPreview,
+    CampaignProgress,
     NoticeComposer,
     CampaignAwareness,
     EventStreams,
@@ -55,6 +65,15 @@ import { WebhooksService } from './webhooks.service';
     SmsSendProcessor,
     EmailSendProcessor,
   ],
-  exports: [NotificationsService, InboundKeywords, TemplateRegistry, CampaignsService, CampaignAlerts],
+  exports: [
+    NotificationsService,
+    InboundKeywords,
+    TemplateRegistry,
+    CampaignsService,
+    CampaignLifecycle,
+    CampaignPreview,
+    CampaignProgress,
+    CampaignAlerts,
+  ],
 })
 export class NotificationsModule {}

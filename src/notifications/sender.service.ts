@@ -7,7 +7,7 @@ import { JobMetrics } from '../platform/metrics/metrics.service';
 import { mask, maskEmail, Pseudonymiser } from '../platform/privacy';
 import { DurableWork } from '../platform/queue/durable-work';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
-import { CampaignsService } from './campaigns.service';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { EmailProvider } from '../channels/email-provider';
 import { ProviderError } from '../channels/provider-error';
@@ -49,7 +49,7 @@ export class SenderService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
-    private readonly campaigns: CampaignsService,
+    private readonly campaigns: CampaignLifecycle,
     private readonly lease: SendLease,
     metrics: JobMetrics,
     private readonly work: DurableWork,

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { NumberChangeRequest } from './number-change-request.entity';
-import { NumberChangeService } from './number-change.service';
+import { NumberChangeTransitions } from './number-change-transitions';
 import { NumberPoolService } from './number-pool.service';
 import { ProvisioningClient, ProvisioningRejectedError } from './provisioning-client';
 import { Conflict } from '../platform/http/domain-error';
@@ -25,7 +25,7 @@ export class CutoverService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly requests: NumberChangeService,
+    private readonly transitions: NumberChangeTransitions,
     private readonly pool: NumberPoolService,
     private readonly subscribers: SubscribersService,
     private readonly provisioning: ProvisioningClient,
@@ -44,7 +44,7 @@ export class CutoverService {
       const r = await this.db.getRepository(NumberChangeRequest).findOne({ where: { id: requestId } });
       return r?.state === 'completed' ? 'already_completed' : 'not_due';
     }
-    const r = await this.requests.get(requestId);
+    const r = await this.transitions.find(this.db.manager, requestId);
     const subscriber = await this.subscribers.findById(r.subscriberId);
     let reference: string;
     try {
@@ -64,8 +64,8 @@ export class CutoverService {
     }
     return this.db.transaction(async (m) => {
       try {
-        await this.requests.transition(m, r.id, 'complete', SYSTEM_ACTOR, {
-          set: { provisioningReference: reference, lastError: null },
+        await this.transitions.apply(m, r.id, 'complete', SYSTEM_ACTOR, {
+          set: { provisioning_reference: reference, last_error: null },
           summary: { reference },
         });
       } catch (e) {

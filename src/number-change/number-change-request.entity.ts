@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { FraudSignal } from './fraud-rules';
 import type { NumberChangeState } from './number-change-state';
 
-/** A customer's request for a new number. State changes only through NumberChangeService.transition. */
+/** A customer's request for a new number. State changes only through NumberChangeTransitions.apply. */
 @Entity('number_change_requests')
 export class NumberChangeRequest {
   @PrimaryGeneratedColumn('uuid')

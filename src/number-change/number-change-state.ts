@@ -5,9 +5,11 @@
  *   any open state → rejected (agent) | cancelled (customer); requested/verified → expired (sweeper)
  *   approved/scheduled → number_reserved ("Not you?" report: held until a supervisor approves again)
  *
- * The service applies a transition with a conditional UPDATE (`WHERE state = from`), so two racing
- * callers cannot both apply one.
+ * The service applies a transition with `changeState` (a conditional UPDATE `WHERE state = ANY(from)` and its
+ * audit row), so two racing callers cannot both apply one.
  */
+import { stateMachine } from '../platform/state/state-machine';
+
 export const NUMBER_CHANGE_STATES = [
   'requested',
   'verified',
@@ -53,40 +55,24 @@ const BEFORE_CUTOVER: NumberChangeState[] = [
 ];
 
 /** event → the states it may start from, and where it leads. */
-const TRANSITIONS: Record<NumberChangeEvent, { from: readonly NumberChangeState[]; to: NumberChangeState }> =
-  {
-    verify: { from: ['requested'], to: 'verified' },
-    reserve: { from: ['verified'], to: 'number_reserved' },
-    approve: { from: ['number_reserved'], to: 'approved' },
-    // scheduled → scheduled is a reschedule (e.g. after the provisioning system was down)
-    schedule: { from: ['approved', 'scheduled'], to: 'scheduled' },
-    complete: { from: ['scheduled'], to: 'completed' },
-    reject: { from: BEFORE_CUTOVER, to: 'rejected' },
-    cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
-    expire: { from: ['requested', 'verified'], to: 'expired' },
-    // "Not you?": an approved or planned change goes back to waiting for a (supervisor's) approval
-    hold: { from: ['approved', 'scheduled'], to: 'number_reserved' },
-  };
+export const numberChangeMachine = stateMachine<NumberChangeState, NumberChangeEvent>({
+  verify: { from: ['requested'], to: 'verified' },
+  reserve: { from: ['verified'], to: 'number_reserved' },
+  approve: { from: ['number_reserved'], to: 'approved' },
+  // scheduled → scheduled is a reschedule (e.g. after the provisioning system was down)
+  schedule: { from: ['approved', 'scheduled'], to: 'scheduled' },
+  complete: { from: ['scheduled'], to: 'completed' },
+  reject: { from: BEFORE_CUTOVER, to: 'rejected' },
+  cancel: { from: BEFORE_CUTOVER, to: 'cancelled' },
+  expire: { from: ['requested', 'verified'], to: 'expired' },
+  // "Not you?": an approved or planned change goes back to waiting for a (supervisor's) approval
+  hold: { from: ['approved', 'scheduled'], to: 'number_reserved' },
+});
 
-export class IllegalTransitionError extends Error {
-  constructor(
-    readonly from: NumberChangeState,
-    readonly event: NumberChangeEvent,
-  ) {
-    const allowed = TRANSITIONS[event].from.join(', ');
-    super(`Cannot ${event} a request that is ${from} (only from: ${allowed})`);
-  }
-}
-
-/** The state `event` leads to from `from`, or IllegalTransitionError. */
-export function nextState(from: NumberChangeState, event: NumberChangeEvent): NumberChangeState {
-  const t = TRANSITIONS[event];
-  if (!t.from.includes(from)) throw new IllegalTransitionError(from, event);
-  return t.to;
-}
-
-export function canApply(from: NumberChangeState, event: NumberChangeEvent): boolean {
-  return TRANSITIONS[event].from.includes(from);
+/** The refusal as customers and agents read it: "Cannot approve a request that is verified (only from: ...)". */
+export function refusal(from: NumberChangeState, event: NumberChangeEvent): string {
+  const words = numberChangeMachine.refusal('request', from, event);
+  return words[0].toUpperCase() + words.slice(1);
 }
 
 export function isTerminal(state: NumberChangeState): boolean {

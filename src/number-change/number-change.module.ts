@@ -12,6 +12,9 @@ import { NUMBER_CHANGE_KINDS } from './number-change-messages';
 import { NumberChangeController } from './number-change.controller';
 import { NumberChangeProcessor } from './number-change.processor';
 import { NumberChangeService } from './number-change.service';
+import { NumberChangeFraud } from './number-change-fraud';
+import { NumberChangeSweeper } from './number-change-sweeper';
+import { NumberChangeTransitions } from './number-change-transitions';
 import { NumberPoolService } from './number-pool.service';
 import { PoolNumber } from './pool-number.entity';
 import { HttpProvisioningClient, ProvisioningClient } from './provisioning-client';
@@ -23,6 +26,9 @@ declareMessageKinds(NUMBER_CHANGE_KINDS);
   controllers: [CustomerNumberChangeController, NumberChangeController],
   providers: [
     NumberChangeService,
+    NumberChangeTransitions,
+    NumberChangeFraud,
+    NumberChangeSweeper,
     NumberPoolService,
     CutoverService,
     NumberChangeNotifier,

@@ -4,13 +4,13 @@ import { Job } from 'bullmq';
 import { DurableWork } from '../platform/queue/durable-work';
 import { CutoverService } from './cutover.service';
 import { NUMBER_CHANGE_QUEUE } from './number-change.jobs';
-import { NumberChangeService } from './number-change.service';
+import { NumberChangeSweeper } from './number-change-sweeper';
 
 @Processor(NUMBER_CHANGE_QUEUE, { autorun: false })
 export class NumberChangeProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly cutover: CutoverService,
-    private readonly requests: NumberChangeService,
+    private readonly sweeper: NumberChangeSweeper,
     private readonly work: DurableWork,
   ) {
     super();
@@ -18,8 +18,8 @@ export class NumberChangeProcessor extends WorkerHost implements OnModuleInit {
 
   onModuleInit(): void {
     this.work.handle('number-change.cutover', (job) => this.cutover.run(String(job.data.requestId)));
-    this.work.handle('number-change.sweep', () => this.requests.sweep());
-    this.work.redrive({ name: 'number-change.cutover', run: () => this.requests.redriveCutovers() });
+    this.work.handle('number-change.sweep', () => this.sweeper.sweep());
+    this.work.redrive({ name: 'number-change.cutover', run: () => this.sweeper.redriveCutovers() });
   }
 
   process(job: Job): Promise<unknown> {

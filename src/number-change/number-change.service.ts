@@ -1,42 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
-import { CustomerAuthService } from '../identity/customer-auth.service';
 import { newOtpCode } from '../identity/secrets';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { FraudFacts, FraudRules, FraudSignalCode, fraudSignals, holdsForSupervisor } from './fraud-rules';
-import { NumberChangeStep } from './number-change-messages';
+import { FraudSignalCode } from './fraud-rules';
+import { NumberChangeFraud } from './number-change-fraud';
 import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
-import {
-  IllegalTransitionError,
-  isTerminal,
-  NumberChangeEvent,
-  NumberChangeState,
-  nextState,
-  OPEN_STATES,
-} from './number-change-state';
+import { NumberChangeState, OPEN_STATES } from './number-change-state';
+import { NumberChangeTransitions } from './number-change-transitions';
 import { cutoverJob } from './number-change.jobs';
 import { NumberPoolService, Offer } from './number-pool.service';
 import { Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
-
-/** The fraud facts other modules hold. */
-type OutsideFacts = Pick<FraudFacts, 'failedOtpAttempts' | 'lastNumberChangeAt' | 'portedInAt'>;
-
-export interface TransitionOptions {
-  /** Customers act only on their own requests: the row must also match this subscriber. */
-  subscriberId?: string;
-  set?: QueryDeepPartialEntity<NumberChangeRequest>;
-  summary?: Record<string, unknown>;
-}
 
 export interface QueueFilter {
   state?: NumberChangeState | 'open';
@@ -46,23 +28,11 @@ export interface QueueFilter {
   limit?: number;
 }
 
-/** Which steps the customer is told about (others, like `verify`, follow too closely to be worth a message). */
-const NOTIFIED: Partial<Record<NumberChangeEvent, NumberChangeStep>> = {
-  reserve: 'reserved',
-  approve: 'approved',
-  schedule: 'scheduled',
-  complete: 'completed',
-  reject: 'rejected',
-  cancel: 'cancelled',
-  expire: 'expired',
-};
-const RELEASES_NUMBERS: NumberChangeEvent[] = ['reject', 'cancel', 'expire'];
 const MAX_SCHEDULE_AHEAD_DAYS = 30;
 
 /**
- * Number-change requests: what customers and agents may do, each step through `transition()`, which is
- * the only writer of `state`, applies the state machine with a conditional UPDATE and audits it in the
- * same transaction.
+ * Number-change requests: what customers and agents may do, each step through `NumberChangeTransitions`
+ * (the only writer of `state`: the state machine, a conditional UPDATE and its audit row in one transaction).
  */
 @Injectable()
 export class NumberChangeService {
@@ -73,64 +43,14 @@ export class NumberChangeService {
     private readonly work: DurableWork,
     private readonly pool: NumberPoolService,
     private readonly subscribers: SubscribersService,
-    private readonly customerAuth: CustomerAuthService,
     private readonly audit: AuditService,
     private readonly notifier: NumberChangeNotifier,
+    private readonly transitions: NumberChangeTransitions,
+    private readonly fraud: NumberChangeFraud,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
-
-  // ---------------------------------------------------------------- the one way state changes
-
-  async transition(
-    m: EntityManager,
-    id: string,
-    event: NumberChangeEvent,
-    actor: Actor,
-    opts: TransitionOptions = {},
-  ): Promise<NumberChangeRequest> {
-    const current = await this.find(m, id, opts.subscriberId);
-    let to: NumberChangeState;
-    try {
-      to = nextState(current.state, event);
-    } catch (e) {
-      if (e instanceof IllegalTransitionError) throw new Conflict(e.message);
-      throw e;
-    }
-    const qb = m
-      .createQueryBuilder()
-      .update(NumberChangeRequest)
-      .set({
-        ...opts.set,
-        state: to,
-        updatedAt: () => 'now()',
-        ...(isTerminal(to) ? { closedAt: this.clock.now() } : {}), // compared with sla_due_at (Clock time)
-      })
-      .where('id = :id AND state = :from', { id, from: current.state });
-    // Once the operator may be switching the number, only the cutover itself can move the request on.
-    if (event !== 'complete') qb.andWhere('cutover_started_at IS NULL');
-    const { affected } = await qb.execute();
-    if (!affected) {
-      const now = await this.find(m, id);
-      throw new Conflict(
-        now.cutoverStartedAt && now.state === current.state
-          ? 'The cutover has started; the request can no longer be changed'
-          : `The request changed meanwhile (now ${now.state}); nothing was done`,
-      );
-    }
-    await this.audit.record(m, actor, {
-      action: `number_change.${event}`,
-      targetType: 'number_change_request',
-      targetId: id,
-      summary: { from: current.state, to, ...opts.summary },
-    });
-    const updated = await this.find(m, id);
-    if (RELEASES_NUMBERS.includes(event)) await this.pool.releaseAll(m, id);
-    const step = NOTIFIED[event];
-    if (step) await this.notifier.step(m, updated, step);
-    return updated;
-  }
 
   // ---------------------------------------------------------------- customer side
 
@@ -145,7 +65,7 @@ export class NumberChangeService {
       throw new InvalidInput('There is no email address on file to confirm by');
     // Read before the transaction: a transaction must not wait on a second pooled connection.
     const now = this.clock.now();
-    const facts = await this.outsideFacts(subscriberId, now);
+    const facts = await this.fraud.outsideFacts(subscriberId, now);
     try {
       return await this.db.transaction(async (m) => {
         const row = await m.save(
@@ -159,7 +79,7 @@ export class NumberChangeService {
             slaDueAt: new Date(now.getTime() + this.config.numberChange.slaHours * 3_600_000),
           }),
         );
-        await this.assessFraud(m, row, facts);
+        await this.fraud.assess(m, row, facts);
         await this.audit.record(m, actor, {
           action: 'number_change.request',
           targetType: 'number_change_request',
@@ -179,7 +99,7 @@ export class NumberChangeService {
           return created;
         }
         // Signed in with a code sent to the current number: that is the verification.
-        return this.transition(m, row.id, 'verify', actor, { summary: { by: 'sign-in code' } });
+        return this.transitions.apply(m, row.id, 'verify', actor, { summary: { by: 'sign-in code' } });
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw new Conflict('You already have an open number-change request');
@@ -209,12 +129,12 @@ export class NumberChangeService {
     }
     if (rows[0].email_code_hash === this.emailCodeHash(id, code))
       return this.db.transaction((m) =>
-        this.transition(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
+        this.transitions.apply(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
       );
-    const facts = await this.outsideFacts(subscriberId, (await this.get(id)).createdAt);
+    const facts = await this.fraud.outsideFacts(subscriberId, (await this.get(id)).createdAt);
     await this.db.transaction(async (m) => {
       await m.increment(NumberChangeRequest, { id }, 'emailMismatches', 1);
-      const signals = await this.assessFraud(m, await this.find(m, id), facts);
+      const signals = await this.fraud.assess(m, await this.find(m, id), facts);
       await this.audit.record(m, actor, {
         action: 'number_change.email_mismatch',
         targetType: 'number_change_request',
@@ -259,12 +179,12 @@ export class NumberChangeService {
       );
       if (!(await this.pool.holdChosen(m, id, e164)))
         throw new Conflict('That number is not (or no longer) reserved for you; ask for new offers');
-      return this.transition(m, id, 'reserve', actor, { subscriberId, set: { newMsisdn: e164 } });
+      return this.transitions.apply(m, id, 'reserve', actor, { subscriberId, set: { new_msisdn: e164 } });
     });
   }
 
   cancel(subscriberId: string, id: string, actor: Actor): Promise<NumberChangeRequest> {
-    return this.db.transaction((m) => this.transition(m, id, 'cancel', actor, { subscriberId }));
+    return this.db.transaction((m) => this.transitions.apply(m, id, 'cancel', actor, { subscriberId }));
   }
 
   async get(id: string, subscriberId?: string): Promise<NumberChangeRequest> {
@@ -301,8 +221,8 @@ export class NumberChangeService {
     await this.db.transaction(async (m) => {
       for (const r of open as Array<{ id: string; state: NumberChangeState }>) {
         if (r.state === 'approved' || r.state === 'scheduled')
-          await this.transition(m, r.id, 'hold', actor, {
-            set: { scheduledAt: null },
+          await this.transitions.apply(m, r.id, 'hold', actor, {
+            set: { scheduled_at: null },
             summary: { reported: true },
           });
         await m.query(
@@ -341,14 +261,14 @@ export class NumberChangeService {
         throw new Forbidden(
           `Held for a supervisor (${r.fraudSignals.map((s) => s.code).join(', ')}); a supervisor must approve it`,
         );
-      return this.transition(m, id, 'approve', actor, { set: { decidedBy: actor.id } });
+      return this.transitions.apply(m, id, 'approve', actor, { set: { decided_by: actor.id } });
     });
   }
 
   reject(id: string, reason: string, actor: Actor): Promise<NumberChangeRequest> {
     return this.db.transaction((m) =>
-      this.transition(m, id, 'reject', actor, {
-        set: { decidedBy: actor.id, rejectionReason: reason },
+      this.transitions.apply(m, id, 'reject', actor, {
+        set: { decided_by: actor.id, rejection_reason: reason },
         summary: { reason },
       }),
     );
@@ -362,8 +282,8 @@ export class NumberChangeService {
     if (when.getTime() > now + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000)
       throw new InvalidInput(`The cutover must be within ${MAX_SCHEDULE_AHEAD_DAYS} days`);
     const r = await this.db.transaction((m) =>
-      this.transition(m, id, 'schedule', actor, {
-        set: { scheduledAt: when, lastError: null },
+      this.transitions.apply(m, id, 'schedule', actor, {
+        set: { scheduled_at: when, last_error: null },
         summary: { at: when.toISOString() },
       }),
     );
@@ -404,51 +324,10 @@ export class NumberChangeService {
     return this.audit.find({ targetType: 'number_change_request', targetId: id, limit: 100 } as any);
   }
 
-  // ---------------------------------------------------------------- sweeper
-
-  /** Releases lapsed offers and quarantines, expires stalled requests. Idempotent. */
-  async sweep(): Promise<{ reservations: number; quarantines: number; expired: number }> {
-    const released = await this.pool.releaseExpired();
-    const stale: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM number_change_requests
-       WHERE state IN ('requested', 'verified') AND created_at < $2::timestamptz - make_interval(hours => $1)
-       ORDER BY created_at LIMIT 500`,
-      [this.config.numberChange.requestTtlHours, this.clock.now()],
-    );
-    let expired = 0;
-    for (const { id } of stale) {
-      try {
-        await this.db.transaction((m) => this.transition(m, id, 'expire', SYSTEM_ACTOR));
-        expired++;
-      } catch (e) {
-        if (!(e instanceof Conflict)) throw e; // the customer moved it on meanwhile
-      }
-    }
-    return { ...released, expired };
-  }
-
-  /** Re-drive: scheduled cutovers that are due and have not started get their job again if it was lost. */
-  async redriveCutovers(): Promise<number> {
-    const due: Array<{ id: string; scheduled_at: Date }> = await this.db.query(
-      `SELECT id, scheduled_at FROM number_change_requests
-       WHERE state = 'scheduled' AND scheduled_at < $1::timestamptz - interval '1 minute'
-         AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 5000`,
-      [this.clock.now()],
-    );
-    const now = this.clock.now();
-    return this.work.ensureJobs(
-      'number-change.cutover',
-      due.map((r) => cutoverJob(r.id, r.scheduled_at, now)),
-    );
-  }
-
   // ---------------------------------------------------------------- helpers
 
-  private async find(m: EntityManager, id: string, subscriberId?: string): Promise<NumberChangeRequest> {
-    const r = await m.findOne(NumberChangeRequest, { where: subscriberId ? { id, subscriberId } : { id } });
-    // Another customer's request answers exactly like a missing one.
-    if (!r) throw new NotFound('No such number-change request');
-    return r;
+  private find(m: EntityManager, id: string, subscriberId?: string): Promise<NumberChangeRequest> {
+    return this.transitions.find(m, id, subscriberId);
   }
 
   /** Locks the request row for a multi-step change and checks its state. */
@@ -466,55 +345,6 @@ export class NumberChangeService {
     if (!r) throw new NotFound('No such number-change request');
     if (r.state !== state) throw new Conflict(`${message} (it is ${r.state})`);
     return r;
-  }
-
-  /** Facts other modules hold (their services use their own connections). */
-  private async outsideFacts(subscriberId: string, at: Date): Promise<OutsideFacts> {
-    const since = new Date(at.getTime() - this.config.numberChange.otpFailureWindowMinutes * 60_000);
-    return {
-      failedOtpAttempts: await this.customerAuth.failedCodeAttemptsSince(subscriberId, since),
-      lastNumberChangeAt: await this.subscribers.lastNumberChangeAt(subscriberId),
-      portedInAt: (await this.subscribers.findById(subscriberId))?.portedInAt ?? null,
-    };
-  }
-
-  /** Adds this module's facts, stores the signals and the hold decision on the request. */
-  private async assessFraud(m: EntityManager, r: NumberChangeRequest, outside: OutsideFacts) {
-    const c = this.config.numberChange;
-    const rules: FraudRules = {
-      otpFailureWindowMinutes: c.otpFailureWindowMinutes,
-      maxRequestsPerIp: c.maxRequestsPerIp,
-      recentChangeDays: c.recentChangeDays,
-      recentPortDays: c.recentPortDays,
-      holdOn: c.holdSignals as FraudSignalCode[],
-    };
-    const [{ n: fromIp }] = r.ip
-      ? await m.query(
-          // (the row's own created_at, not the JS Date: that one lost the microseconds)
-          `WITH me AS (SELECT created_at FROM number_change_requests WHERE id = $2)
-           SELECT count(*)::int AS n FROM number_change_requests, me
-           WHERE ip = $1 AND number_change_requests.created_at > me.created_at - interval '24 hours'
-             AND number_change_requests.created_at <= me.created_at`,
-          [r.ip, r.id],
-        )
-      : [{ n: 0 }];
-    const signals = fraudSignals(
-      { ...outside, requestsFromIp: fromIp, emailMismatches: r.emailMismatches },
-      rules,
-      r.createdAt,
-    );
-    const held = holdsForSupervisor(signals, rules);
-    // A hold, once set, is never lifted by a later assessment (nor is a "Not you?" report forgotten).
-    await m.query(
-      `UPDATE number_change_requests SET held_for_supervisor = held_for_supervisor OR $3,
-         fraud_signals = $2::jsonb || coalesce((SELECT jsonb_agg(x) FROM jsonb_array_elements(fraud_signals) x
-                                                WHERE x->>'code' = 'reported_not_me'), '[]'::jsonb)
-       WHERE id = $1`,
-      [r.id, JSON.stringify(signals), held],
-    );
-    if (signals.length)
-      this.logger.log(`number-change ${r.id}: fraud signals ${signals.map((s) => s.code).join(', ')}`);
-    return signals;
   }
 
   private emailCodeHash(id: string, code: string): string {

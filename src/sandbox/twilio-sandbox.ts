@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { smsInfo } from '../channels/sms-segments';
+import { ERRORS, json, readBody, sid, twilioError } from './twilio-wire';
 import { Waitable } from './waitable';
 import { SmsStandIn } from '../channels/stand-ins';
 
@@ -51,19 +52,6 @@ export interface SandboxAccount {
   /** Send every status callback twice, with the same I-Twilio-Idempotency-Token (as Twilio's retries do). */
   duplicateCallbacks: boolean;
 }
-
-/** Twilio error codes the sandbox can answer with (configured per number, or for the next N requests). */
-const ERRORS: Record<number, { status: number; message: string }> = {
-  20003: { status: 401, message: 'Authenticate' },
-  20429: { status: 429, message: 'Too Many Requests' },
-  21211: { status: 400, message: "The 'To' number is not a valid phone number." },
-  21408: { status: 400, message: 'Permission to send an SMS has not been enabled for the region' },
-  21606: { status: 400, message: "The 'From' phone number provided is not a valid message-capable number" },
-  21610: { status: 400, message: 'Attempt to send to unsubscribed recipient' },
-  21611: { status: 400, message: "This 'From' number has exceeded the maximum number of queued messages" },
-  21614: { status: 400, message: "'To' number is not a valid mobile number" },
-  30001: { status: 500, message: 'Queue overflow' },
-};
 
 /**
  * A local Twilio-compatible Messages API (create, list, fetch) over HTTP with Basic auth, realistic error
@@ -372,30 +360,4 @@ export class TwilioSandbox implements SmsStandIn {
       uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}.json`,
     };
   }
-}
-
-function sid(prefix: string): string {
-  return prefix + randomBytes(16).toString('hex');
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function twilioError(res: ServerResponse, code: number): void {
-  const e = ERRORS[code] ?? { status: 400, message: 'Error' };
-  json(res, e.status, {
-    code,
-    message: e.message,
-    more_info: `https://www.twilio.com/docs/errors/${code}`,
-    status: e.status,
-  });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString();
 }
