@@ -314,19 +314,24 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         { status: 'undelivered', error_code: '30007' },
       ]);
       expect(await campaignStatus(c.id)).toBe('completed');
-      const audit = await t.db.query(
-        `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
-        [c.id],
+      // the error class's action runs once per campaign and code, in its own transaction after the bulk apply
+      const providerAudit = () =>
+        t.db.query(
+          `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
+          [c.id],
+        );
+      await waitFor(providerAudit, (a: unknown[]) => a.length > 0, 30_000);
+      const told = await mail.messages.waitFor(
+        (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
+        30_000,
+        'the alert emails about the finished campaign',
       );
-      expect(audit).toEqual([
+      expect(await providerAudit()).toEqual([
         {
           action: 'campaign.provider_refusal',
           summary: { code: 'twilio:30007', action: 'content', status: 'completed' },
         },
       ]);
-      const told = await mail.messages.waitFor(
-        (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
-      );
       expect(told.filter((m) => m.parsed.text?.includes(c.id)).map((m) => m.parsed.subject)).toEqual([
         expect.stringMatching(/^SMS provider refused messages of a campaign no longer sending/),
         expect.stringMatching(/^SMS provider refused messages of a campaign no longer sending/),
