@@ -40,8 +40,7 @@ describe('campaign rate holds: the time sending resumes, and an ETA that include
     await t?.close();
   });
 
-  const get = async (path: string) =>
-    (await t.http().get(path).auth(tokens.comms, as()).expect(200)).body;
+  const get = async (path: string) => (await t.http().get(path).auth(tokens.comms, as()).expect(200)).body;
   const post = (path: string, role = 'comms') => t.http().post(path).auth(tokens[role], as()).expect(200);
   const audience = (prefix: string, n: number) =>
     `account_id\n${Array.from({ length: n }, (_, i) => `${prefix}-${i}`).join('\n')}\n`;
@@ -49,7 +48,9 @@ describe('campaign rate holds: the time sending resumes, and an ETA that include
   const drain = (segments: number) => Math.ceil(segments / (RATE * HEADROOM));
   /** "N messages (S segments) of other campaigns are ahead" → [N, S]. */
   const ahead = (message: string) => {
-    const m = message.match(/^(\d+) messages \((\d+) segments\) of other campaigns are ahead at 1 segments\/s/);
+    const m = message.match(
+      /^(\d+) messages \((\d+) segments\) of other campaigns are ahead at 1 segments\/s/,
+    );
     if (!m) throw new Error(`not a rate hold's words: ${message}`);
     return [Number(m[1]), Number(m[2])];
   };
@@ -101,7 +102,9 @@ describe('campaign rate holds: the time sending resumes, and an ETA that include
     await post(`/campaigns/${b}/start`);
     const progB = await get(`/campaigns/${b}/progress`);
     expect(progB.totals).toEqual({ queued: SMALL });
-    expect(progB.holds).toEqual([expect.objectContaining({ channel: 'sms', reason: 'rate', waitSeconds: wait })]);
+    expect(progB.holds).toEqual([
+      expect.objectContaining({ channel: 'sms', reason: 'rate', waitSeconds: wait }),
+    ]);
     expect(progB.etaSeconds).toBe(wait + drain(SMALL * segments));
     // A is not held by B: B's rows come after A's in the queue
     expect((await get(`/campaigns/${a}/progress`)).holds).toEqual([]);

@@ -116,7 +116,10 @@ export class CampaignAwareness {
   }
 
   /** Seconds for our waiting rows at the channels' rates (SMS in segments); null if a channel has no limit. */
-  private async ownDrainSeconds(c: Campaign, waiting: { sms: number; email: number }): Promise<number | null> {
+  private async ownDrainSeconds(
+    c: Campaign,
+    waiting: { sms: number; email: number },
+  ): Promise<number | null> {
     const n = this.config.notifications;
     let longest = 0;
     for (const ch of ['sms', 'email'] as const) {
@@ -212,7 +215,9 @@ export class CampaignAwareness {
 
   private segments(kind: string, locale: string, vars: Record<string, string>): number {
     try {
-      return this.templates.render(kind, locale, 'sms', this.templates.sampleVars(kind, vars)).sms?.segments ?? 1;
+      return (
+        this.templates.render(kind, locale, 'sms', this.templates.sampleVars(kind, vars)).sms?.segments ?? 1
+      );
     } catch {
       return 1; // a kind without an SMS template: its send records the error, at a slot's cost
     }
