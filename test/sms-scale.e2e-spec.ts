@@ -68,12 +68,14 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
   const number = () => `+4479123${String(seq++).padStart(5, '0')}`;
   const row = async (id: string) =>
     (await t.db.query(`SELECT status, error_code, attempts FROM messages WHERE id = $1`, [id]))[0];
+  /** Polls `what` until `ok`; a timeout says what it waited for (the predicate) and the last value seen. */
   const waitFor = async <T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
       const v = await what();
       if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out after ${ms} ms waiting for ${String(ok)}; last: ${JSON.stringify(v)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -151,7 +153,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     it('spreads a campaign over the senders in proportion to their segment rates, each message once', async () => {
       const c = await campaign(50);
       await c.start();
-      await sms.messages.waitFor(() => c.numbers.every((n) => at(n).length > 0), 30_000);
+      await sms.messages.waitFor(
+        () => c.numbers.every((n) => at(n).length > 0),
+        90_000,
+        'a text to each of the 50 numbers',
+      );
       const got = c.numbers.map((n) => at(n));
       expect(got.every((x) => x.length === 1)).toBe(true);
       const from = got.map((x) => x[0].from);
@@ -264,6 +270,8 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       ]);
       const alerts = await mail.messages.waitFor(
         (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
+        60_000,
+        "two alert emails naming the campaign (paused by the provider's 30007)",
       );
       const mine = alerts.filter((m) => m.parsed.text?.includes(c.id));
       expect(mine.map((m) => m.parsed.subject)).toEqual([
@@ -326,6 +334,8 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       ]);
       const told = await mail.messages.waitFor(
         (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
+        60_000,
+        'two alert emails naming the campaign no longer sending',
       );
       expect(told.filter((m) => m.parsed.text?.includes(c.id)).map((m) => m.parsed.subject)).toEqual([
         expect.stringMatching(/^SMS provider refused messages of a campaign no longer sending/),
@@ -417,7 +427,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       expect(p.etaSeconds.sms).toBe(1); // 4 segments at 970/s
       expect(p.warnings).toEqual([]);
       await c.start();
-      await sms.messages.waitFor(() => c.numbers.slice(4).every((n) => at(n).length === 1));
+      await sms.messages.waitFor(
+        () => c.numbers.slice(4).every((n) => at(n).length === 1),
+        60_000,
+        'a text to each of the 2 customers without an email',
+      );
       expect(c.numbers.slice(0, 4).every((n) => at(n).length === 0)).toBe(true);
     });
 
