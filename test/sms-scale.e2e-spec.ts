@@ -351,9 +351,13 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         () => campaignStatus(c.id),
         (s) => s === 'paused',
       );
-      const [m] = await t.db.query(`SELECT id, status, error_code FROM messages WHERE campaign_id = $1`, [
-        c.id,
-      ]);
+      // the pause and the row's release are separate writes: wait for the row to settle (a loaded machine
+      // showed it still 'sending' just after the campaign read 'paused')
+      const m = await waitFor(
+        async () =>
+          (await t.db.query(`SELECT id, status, error_code FROM messages WHERE campaign_id = $1`, [c.id]))[0],
+        (r) => r.status !== 'sending',
+      );
       expect(m).toMatchObject({ status: 'pending', error_code: 'twilio:21606' });
       expect(at(c.numbers[0])).toHaveLength(0);
       sms.failures.delete(c.numbers[0]);
@@ -371,9 +375,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
           () => campaignStatus(c.id),
           (s) => s === 'paused',
         );
-        const [m] = await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [
-          c.id,
-        ]);
+        const m = await waitFor(
+          async () =>
+            (await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]))[0],
+          (r) => r.status !== 'sending',
+        );
         expect(m).toMatchObject({ status: 'pending', error_code: `twilio:${code}` });
       }
     });
