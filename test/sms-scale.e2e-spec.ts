@@ -322,9 +322,14 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         { status: 'undelivered', error_code: '30007' },
       ]);
       expect(await campaignStatus(c.id)).toBe('completed');
-      const audit = await t.db.query(
-        `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
-        [c.id],
+      // the refusal's action follows the rows' update (its own transaction): wait for its audit row
+      const audit = await waitFor(
+        () =>
+          t.db.query(
+            `SELECT action, summary FROM audit_events WHERE target_id = $1 AND actor_id = 'provider'`,
+            [c.id],
+          ),
+        (r: unknown[]) => r.length > 0,
       );
       expect(audit).toEqual([
         {
