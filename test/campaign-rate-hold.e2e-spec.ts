@@ -34,11 +34,11 @@ describe('campaign rate holds: the time sending resumes, and an ETA that include
         msisdn: `0791120${7000 + i}`,
         firstName: 'Sam',
       });
-  });
+  }, 120_000); // an app booting on a busy machine
   afterAll(async () => {
     await worker?.close();
     await t?.close();
-  });
+  }, 120_000);
 
   const get = async (path: string) => (await t.http().get(path).auth(tokens.comms, as()).expect(200)).body;
   const post = (path: string, role = 'comms') => t.http().post(path).auth(tokens[role], as()).expect(200);

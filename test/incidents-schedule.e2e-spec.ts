@@ -29,11 +29,11 @@ describe('scheduled updates across worker restarts', () => {
   beforeAll(async () => {
     api = await startTestApp({ CANDOR_ROLE: 'api' });
     ({ tokens } = await staffTokens(api, ['comms', 'supervisor']));
-  });
+  }, 120_000); // an app booting on a busy machine
   afterAll(async () => {
     for (const w of workers) await w.close().catch(() => undefined);
     await api?.close();
-  });
+  }, 120_000);
 
   const scheduledUpdate = (incidentId: string, at: Date) => scheduleUpdate(api, tokens, incidentId, at);
   const published = (ids: string[]) =>
