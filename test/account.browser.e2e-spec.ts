@@ -5,6 +5,7 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
+import { generousWaits } from './helpers/console-browser';
 import { eventually } from './helpers/customer';
 import { openIncidentWithUpdate } from './helpers/incidents';
 import { creditOffer, signInCodeSent } from './helpers/pages';
@@ -66,6 +67,7 @@ describe('My account in headless Chromium, JavaScript off', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
     // axe needs script: a second context reads the same pages (they have none of their own) with it on
     axeCtx = await browser.newContext({ javaScriptEnabled: true });
+    generousWaits(axeCtx);
     mkdirSync(out, { recursive: true });
   }, 120_000);
   afterAll(async () => {
@@ -77,6 +79,7 @@ describe('My account in headless Chromium, JavaScript off', () => {
   /** A new browser (own cookies), JavaScript off, a 390 px phone. */
   async function phone(): Promise<Page> {
     const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    generousWaits(ctx);
     return ctx.newPage();
   }
 
@@ -148,10 +151,14 @@ describe('My account in headless Chromium, JavaScript off', () => {
     ]);
     expect(n).toBe(1);
 
-    await eventually(async () => {
-      await page.goto(`${base}/account/messages`);
-      return (await page.locator('ol.timeline li').count()) > 0;
-    });
+    await eventually(
+      async () => {
+        await page.goto(`${base}/account/messages`);
+        return (await page.locator('ol.timeline li').count()) > 0;
+      },
+      60_000,
+      'a message on the account messages page',
+    );
     await checkPage(page, 'account-messages');
     await page.goto(`${base}/account/updates`);
     await checkPage(page, 'account-updates');
@@ -176,18 +183,24 @@ describe('My account in headless Chromium, JavaScript off', () => {
     const agent = (url: string, body: object = {}) =>
       t.http().post(url).auth(staff.supervisor, { type: 'bearer' }).send(body).expect(200);
     await agent(`/number-change/requests/${req.id}/approve`);
-    const at = new Date(Date.now() + 3600_000).toISOString();
+    const at = new Date(t.clock.now().getTime() + 3600_000).toISOString();
     await agent(`/number-change/requests/${req.id}/schedule`, { at });
     await page.goto(`${base}/account/number-change?lang=cy`);
     expect(await page.locator('dl.facts').innerText()).toMatch(/Newid wedi.i gynllunio/);
     await checkPage(page, 'number-scheduled-cy');
     // due now: the worker runs the cutover against the provisioning sandbox
-    await t.db.query(`UPDATE number_change_requests SET scheduled_at = now() WHERE id = $1`, [req.id]);
-    await agent(`/number-change/requests/${req.id}/schedule`, { at: new Date().toISOString() });
-    await eventually(async () => {
-      const [r] = await t.db.query(`SELECT state FROM number_change_requests WHERE id = $1`, [req.id]);
-      return r.state === 'completed';
-    }, 30_000);
+    // (one clock for "now": the app's, not PostgreSQL's now() beside Node's)
+    const now = t.clock.now();
+    await t.db.query(`UPDATE number_change_requests SET scheduled_at = $2 WHERE id = $1`, [req.id, now]);
+    await agent(`/number-change/requests/${req.id}/schedule`, { at: now.toISOString() });
+    await eventually(
+      async () => {
+        const [r] = await t.db.query(`SELECT state FROM number_change_requests WHERE id = $1`, [req.id]);
+        return r.state === 'completed';
+      },
+      60_000,
+      'the number change cutover to complete against the provisioning sandbox',
+    );
     const [s] = await t.db.query(`SELECT msisdn FROM subscribers WHERE id = $1`, [customer.id]);
     expect(s.msisdn).toBe(chosen);
     customer.msisdn = s.msisdn;
@@ -210,8 +223,11 @@ describe('My account in headless Chromium, JavaScript off', () => {
     await thief.goto(`${base}/account/number-change`);
     await thief.getByRole('button', { name: 'Start my request' }).click();
     await thief.close();
-    const text = (await eventually(async () =>
-      sms.messages.all.find((m) => m.to === victim.msisdn && m.body.includes('change your mobile number')),
+    const text = (await eventually(
+      async () =>
+        sms.messages.all.find((m) => m.to === victim.msisdn && m.body.includes('change your mobile number')),
+      60_000,
+      "the number-change SMS to the account holder's number",
     ))!;
     expect(text.body).toContain(`${base}/not-me`);
     const ref = /Ref (\S+)$/.exec(text.body)![1];
@@ -231,8 +247,10 @@ describe('My account in headless Chromium, JavaScript off', () => {
     expect(r.held_for_supervisor).toBe(true);
     expect(r.fraud_signals.map((x: any) => x.code)).toContain('reported_not_me');
     const mail = t.get<SmtpSink>(SmtpSink);
-    await mail.messages.waitFor((all) =>
-      all.some((m) => m.envelopeTo.includes(victim.email) && /stopped/.test(m.parsed.subject ?? '')),
+    await mail.messages.waitFor(
+      (all) => all.some((m) => m.envelopeTo.includes(victim.email) && /stopped/.test(m.parsed.subject ?? '')),
+      60_000,
+      'the "stopped" email to the account holder',
     );
     // a made-up reference gets the very same page: nothing can be learnt from it
     await page.goto(`${base}/not-me`);
@@ -245,6 +263,8 @@ describe('My account in headless Chromium, JavaScript off', () => {
   it('opens /verify/<code> from an SMS as a page saying what the message was about', async () => {
     const body = await eventually(
       async () => sms.messages.all.find((m) => /\/verify\/\S+/.test(m.body))?.body,
+      60_000,
+      'an SMS with a /verify link',
     );
     const url = /(http:\/\/\S+\/verify\/[0-9A-Z-]+)/.exec(body!)![1];
     const page = await phone();

@@ -152,11 +152,15 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     const first = startWorker();
     await ready(first);
     const id = await startCampaign('K', 200, 'sms');
-    await sms.messages.waitFor((all) => all.length >= 40, 30_000);
+    await sms.messages.waitFor((all) => all.length >= 40, 90_000, 'the first 40 texts at the sandbox');
     // From now on Twilio accepts (stores) each message but answers late: the worker dies before recording.
     sms.holdResponseMs = 10_000;
     const accepted = sms.messages.length;
-    await sms.messages.waitFor((all) => all.length >= accepted + 5, 10_000);
+    await sms.messages.waitFor(
+      (all) => all.length >= accepted + 5,
+      60_000,
+      '5 more texts accepted by the sandbox (answered late) before the kill',
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     sms.holdResponseMs = 0;

@@ -26,7 +26,7 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
     await t
       .get<SubscribersImportService>(SubscribersImportService)
       .importFile(join(__dirname, '..', 'samples', 'subscribers.csv'), { ...SYSTEM_ACTOR, id: 'test' });
-  });
+  }, 120_000); // an app and a browser booting on a busy machine
   afterAll(async () => {
     await cb.stop();
     t.get<Clock>(Clock).reset();
@@ -113,7 +113,7 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
       await comms.type(comms.page.getByLabel(label, { exact: false }), text);
     // the texts as customers get them, rendered by the server with these values
     const smsPreview = comms.page.getByRole('region', { name: 'Text message preview' });
-    await smsPreview.getByText(/^\d parts? \(/).waitFor({ timeout: 15_000 });
+    await smsPreview.getByText(/^\d parts? \(/).waitFor();
     expect(await smsPreview.innerText()).toContain(`${base}/status`);
     await comms.page.screenshot({ path: join(OUT, 'console-campaign-form.png'), fullPage: true });
     await comms.click(comms.page.getByRole('button', { name: 'Create campaign' }));

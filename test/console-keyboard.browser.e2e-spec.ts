@@ -2,7 +2,7 @@ import { Locator, Page } from 'playwright-core';
 import { totpCode } from '../src/identity/credentials';
 import { Clock } from '../src/platform/clock/clock';
 import { startTestApp, TestApp } from './helpers/app';
-import { ConsoleBrowser } from './helpers/console-browser';
+import { ConsoleBrowser, LOAD_WAIT_MS } from './helpers/console-browser';
 import { PASSWORD } from './helpers/staff';
 
 /** Keyboard only: Tab to a control, type, press keys; never a mouse click. Counts the keys pressed. */
@@ -61,7 +61,7 @@ describe('console with the keyboard alone, in headless Chromium', () => {
       .auth(token, { type: 'bearer' })
       .send({ code: totpCode(secret, t.get<Clock>(Clock).now()) })
       .expect(200);
-  });
+  }, 120_000); // an app and a browser booting on a busy machine
   afterAll(async () => {
     t.get<Clock>(Clock).reset();
     await cb.stop();
@@ -94,14 +94,14 @@ describe('console with the keyboard alone, in headless Chromium', () => {
     clock.travelTo(new Date(clock.now().getTime() + 30_000));
     await k.type(totpCode(secret, clock.now()));
     await k.press('Enter');
-    await k.page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 30_000 });
-  }, 60_000);
+    await k.page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: LOAD_WAIT_MS });
+  }, 150_000); // longer than the waits inside, so a slow step fails naming what it waited for
 
   it('opens an incident, drafts from a template, has it approved and publishes it, with no mouse', async () => {
     const comms = new Keys(await cb.open());
     await signIn(comms, 'comms');
     const p = comms.page;
-    await p.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 30_000 });
+    await p.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: LOAD_WAIT_MS });
     await comms.tabTo(p.getByRole('link', { name: 'Incidents' }), 'Incidents in the navigation');
     await comms.press('Enter');
     await comms.tabTo(p.getByRole('button', { name: 'Open an incident' }), 'Open an incident');
@@ -144,7 +144,7 @@ describe('console with the keyboard alone, in headless Chromium', () => {
     // the approval reaches comms by the live stream; publishing is a Tab and an Enter away
     await comms.tabTo(p.getByRole('button', { name: 'Publish now' }), 'Publish now');
     await comms.press('Enter');
-    await p.getByText('Published', { exact: true }).waitFor({ timeout: 20_000 });
+    await p.getByText('Published', { exact: true }).waitFor();
     const status = await (await cb.open(390)).goto(`${base}/status`);
     expect(await status!.text()).toContain('Texts delayed for some customers');
     process.stderr.write(

@@ -50,7 +50,7 @@ describe('console: a supervisor approves a held number change, in headless Chrom
       [requestId],
     );
     expect(r).toEqual({ state: 'number_reserved', held_for_supervisor: true });
-  });
+  }, 120_000); // an app and a browser booting on a busy machine
   afterAll(async () => {
     await cb.stop();
     await t?.close();

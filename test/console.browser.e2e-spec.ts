@@ -24,7 +24,7 @@ describe('staff console in headless Chromium', () => {
       email: 'alex@example.com',
       firstName: 'Alex',
     });
-  });
+  }, 120_000); // an app and a browser booting on a busy machine
   afterAll(async () => {
     await cb.stop();
     t.get<Clock>(Clock).reset();
@@ -64,14 +64,14 @@ describe('staff console in headless Chromium', () => {
     await sup.page.getByText('Nothing waits for your decision.').waitFor();
 
     // back to comms: the approval arrives by the live stream, no reload
-    await comms.page.getByRole('button', { name: 'Publish now' }).waitFor({ timeout: 15_000 });
+    await comms.page.getByRole('button', { name: 'Publish now' }).waitFor();
     const at = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000);
     await comms.type(comms.page.getByLabel('Publish at (UK time)'), ukLocal(at));
     // the server's clock a few seconds before the chosen minute, so the scheduled job fires soon
     t.get<Clock>(Clock).travelTo(new Date(at.getTime() - 3_000));
     await comms.click(comms.page.getByRole('button', { name: 'Schedule', exact: true }));
     await comms.page.getByText(/will publish/).waitFor();
-    await comms.page.getByText('Published', { exact: true }).waitFor({ timeout: 20_000 });
+    await comms.page.getByText('Published', { exact: true }).waitFor();
     const seconds = (Date.now() - t0) / 1000;
     const status = await (await open(390)).goto(`${base}/status`);
     expect(await status!.text()).toContain('We are investigating a problem affecting mobile web browsing');
@@ -111,7 +111,7 @@ describe('staff console in headless Chromium', () => {
       join(OUT, 'console-support-journey.json'),
       JSON.stringify({ clicks: h.clicks, keys: h.keys, seconds }),
     );
-  }, 60_000);
+  }, 150_000); // longer than the browser's waits inside, so a slow step fails naming what it waited for
 
   it('refuses the session cookie cross-site: a form on another site cannot write', async () => {
     const page = await open();
@@ -144,7 +144,7 @@ describe('staff console in headless Chromium', () => {
       /"statusCode":\s*40[13]|Please sign in|You need to be signed in/,
     );
     expect(await count(t.db, 'SELECT count(*) AS n FROM incidents')).toBe(before);
-  });
+  }, 150_000);
 
   it('has no axe violations on any screen, at 390 px and 1280 px', async () => {
     const { tokens } = await staffTokens(t, ['comms']);

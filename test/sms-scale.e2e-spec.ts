@@ -68,12 +68,14 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
   const number = () => `+4479123${String(seq++).padStart(5, '0')}`;
   const row = async (id: string) =>
     (await t.db.query(`SELECT status, error_code, attempts FROM messages WHERE id = $1`, [id]))[0];
+  /** Polls `what` until `ok`; a timeout says what it waited for (the predicate) and the last value seen. */
   const waitFor = async <T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
       const v = await what();
       if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out after ${ms} ms waiting for ${String(ok)}; last: ${JSON.stringify(v)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -151,7 +153,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
     it('spreads a campaign over the senders in proportion to their segment rates, each message once', async () => {
       const c = await campaign(50);
       await c.start();
-      await sms.messages.waitFor(() => c.numbers.every((n) => at(n).length > 0), 30_000);
+      await sms.messages.waitFor(
+        () => c.numbers.every((n) => at(n).length > 0),
+        90_000,
+        'a text to each of the 50 numbers',
+      );
       const got = c.numbers.map((n) => at(n));
       expect(got.every((x) => x.length === 1)).toBe(true);
       const from = got.map((x) => x[0].from);
@@ -264,6 +270,8 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       ]);
       const alerts = await mail.messages.waitFor(
         (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
+        60_000,
+        "two alert emails naming the campaign (paused by the provider's 30007)",
       );
       const mine = alerts.filter((m) => m.parsed.text?.includes(c.id));
       expect(mine.map((m) => m.parsed.subject)).toEqual([
@@ -323,7 +331,7 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       await waitFor(providerAudit, (a: unknown[]) => a.length > 0, 30_000);
       const told = await mail.messages.waitFor(
         (all) => all.filter((m) => m.parsed.text?.includes(c.id)).length >= 2,
-        30_000,
+        60_000,
         'the alert emails about the finished campaign',
       );
       expect(await providerAudit()).toEqual([
@@ -346,9 +354,13 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
         () => campaignStatus(c.id),
         (s) => s === 'paused',
       );
-      const [m] = await t.db.query(`SELECT id, status, error_code FROM messages WHERE campaign_id = $1`, [
-        c.id,
-      ]);
+      // the pause and the row's release are separate writes: wait for the row to settle (a loaded machine
+      // showed it still 'sending' just after the campaign read 'paused')
+      const m = await waitFor(
+        async () =>
+          (await t.db.query(`SELECT id, status, error_code FROM messages WHERE campaign_id = $1`, [c.id]))[0],
+        (r) => r.status !== 'sending',
+      );
       expect(m).toMatchObject({ status: 'pending', error_code: 'twilio:21606' });
       expect(at(c.numbers[0])).toHaveLength(0);
       sms.failures.delete(c.numbers[0]);
@@ -366,9 +378,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
           () => campaignStatus(c.id),
           (s) => s === 'paused',
         );
-        const [m] = await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [
-          c.id,
-        ]);
+        const m = await waitFor(
+          async () =>
+            (await t.db.query(`SELECT status, error_code FROM messages WHERE campaign_id = $1`, [c.id]))[0],
+          (r) => r.status !== 'sending',
+        );
         expect(m).toMatchObject({ status: 'pending', error_code: `twilio:${code}` });
       }
     });
@@ -422,7 +436,11 @@ describe('SMS at national scale: sender pool, error classes, validity, callbacks
       expect(p.etaSeconds.sms).toBe(1); // 4 segments at 970/s
       expect(p.warnings).toEqual([]);
       await c.start();
-      await sms.messages.waitFor(() => c.numbers.slice(4).every((n) => at(n).length === 1));
+      await sms.messages.waitFor(
+        () => c.numbers.slice(4).every((n) => at(n).length === 1),
+        60_000,
+        'a text to each of the 2 customers without an email',
+      );
       expect(c.numbers.slice(0, 4).every((n) => at(n).length === 0)).toBe(true);
     });
 

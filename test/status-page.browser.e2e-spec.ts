@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BrowserContext, chromium } from 'playwright-core';
 // Callbacks passed to page.evaluate run in the browser; globalThis stands for its window (no DOM lib here).
 import { startTestApp, TestApp } from './helpers/app';
+import { generousWaits } from './helpers/console-browser';
 import { openIncidentWithUpdate } from './helpers/incidents';
 import { staffTokens } from './helpers/staff';
 
@@ -39,7 +40,8 @@ describe('status page in headless Chromium', () => {
         '--disable-sync',
       ],
     });
-  });
+    generousWaits(browser);
+  }, 120_000); // an app and a browser booting on a busy machine
   afterAll(async () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -78,7 +80,7 @@ describe('status page in headless Chromium', () => {
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'status-page-cy.png'), fullPage: true });
     await page.close();
-  });
+  }, 150_000);
 
   it('parses the Atom feed as XML', async () => {
     const page = await browser.newPage();
@@ -93,5 +95,5 @@ describe('status page in headless Chromium', () => {
     }, xml);
     expect(result).toEqual({ error: null, entries: 1 });
     await page.close();
-  });
+  }, 150_000);
 });

@@ -7,6 +7,8 @@ import { Campaign } from './campaign.entity';
 import { CampaignHold, holdUntil } from './campaign-holds';
 import { quietHoursEnd } from './quiet-hours';
 import { quietKinds } from './message-kinds';
+import { PACING_HEADROOM } from './send-pacer';
+import { TemplateRegistry } from './templates/template-registry';
 
 /** SQL selecting an audience's `subscriber_id`s, with its parameters. */
 export interface AudienceSql {
@@ -28,6 +30,7 @@ export class CampaignAwareness {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly templates: TemplateRegistry,
   ) {}
 
   /** Other campaigns of the same kind and incident started within the window (by the Clock). */
@@ -107,11 +110,25 @@ export class CampaignAwareness {
     for (const f of firsts) aheadOf[f.channel] = f.first;
     const holds = await this.holds(c, waiting, aheadOf);
     const wait = Math.max(0, ...holds.map((h) => h.waitSeconds));
-    if (!wait) return { holds, etaSeconds: eta };
+    // Nothing sent in the last minute (held, or just started): our own rows at the configured rates.
+    const own = eta ?? (c.status === 'running' ? await this.ownDrainSeconds(c, waiting) : null);
+    return { holds, etaSeconds: wait || own !== null ? wait + (own ?? 0) : null };
+  }
+
+  /** Seconds for our waiting rows at the channels' rates (SMS in segments); null if a channel has no limit. */
+  private async ownDrainSeconds(
+    c: Campaign,
+    waiting: { sms: number; email: number },
+  ): Promise<number | null> {
     const n = this.config.notifications;
-    const paced = (ch: 'sms' | 'email', rate: number) => (rate > 0 ? Math.ceil(waiting[ch] / rate) : 0);
-    const after = eta ?? Math.max(paced('sms', n.smsRatePerSecond), paced('email', n.emailRatePerSecond));
-    return { holds, etaSeconds: wait + after };
+    let longest = 0;
+    for (const ch of ['sms', 'email'] as const) {
+      if (!waiting[ch]) continue;
+      if (!(ch === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond)) return null;
+      const own = await this.load(ch, 'm.campaign_id = $2::uuid', [c.id], ['pending', 'queued', 'sending']);
+      longest = Math.max(longest, this.drainSeconds(ch, own.units));
+    }
+    return longest;
   }
 
   /**
@@ -144,25 +161,65 @@ export class CampaignAwareness {
       if (!rate || !waiting[ch]) continue;
       const before = aheadOf ? aheadOf[ch] : null;
       if (aheadOf && before === null) continue; // nothing of ours queued on this channel
-      const [{ ahead }] = await this.db.query(
-        `SELECT count(*)::int AS ahead FROM messages
-         WHERE status IN ('queued', 'sending') AND channel = $1 AND campaign_id IS DISTINCT FROM $2::uuid
-           AND ($3::bigint IS NULL OR id < $3::bigint)`,
-        [ch, c.id, before],
+      const ahead = await this.load(
+        ch,
+        'm.campaign_id IS DISTINCT FROM $2::uuid AND ($3::bigint IS NULL OR m.id < $3::bigint)',
+        [c.id, before],
+        ['queued', 'sending'],
       );
-      if (!ahead) continue;
-      const at = new Date(now.getTime() + Math.ceil(ahead / rate) * 1000);
-      holds.push(
-        holdUntil(
-          ch,
-          'rate',
-          `${ahead} messages of other campaigns are ahead at ${rate}/s on this channel.`,
-          now,
-          at,
-          tz,
-        ),
-      );
+      if (!ahead.messages) continue;
+      const at = new Date(now.getTime() + this.drainSeconds(ch, ahead.units) * 1000);
+      const what =
+        ch === 'sms'
+          ? `${ahead.messages} messages (${ahead.units} segments) of other campaigns are ahead at ${rate} segments/s`
+          : `${ahead.messages} messages of other campaigns are ahead at ${rate}/s`;
+      holds.push(holdUntil(ch, 'rate', `${what} on this channel.`, now, at, tz));
     }
     return holds;
+  }
+
+  /** Seconds to send `units` at the channel's rate as the pacer does (with its headroom); 0 when unlimited. */
+  private drainSeconds(ch: 'sms' | 'email', units: number): number {
+    const n = this.config.notifications;
+    const rate = ch === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond;
+    return rate > 0 ? Math.ceil(units / (rate * PACING_HEADROOM)) : 0;
+  }
+
+  /**
+   * The channel's rows in `statuses` matching `where` (`$1` is the channel), and what they cost the pacer:
+   * an SMS its segments, estimated per campaign and locale as the preview does (the rows are not rendered
+   * until they are sent), an email 1. Rate limits count SMS segments, so a 2-segment notice waits twice as long.
+   */
+  private async load(
+    ch: 'sms' | 'email',
+    where: string,
+    params: unknown[],
+    statuses: string[],
+  ): Promise<{ messages: number; units: number }> {
+    const groups: Array<{ kind: string; locale: string; vars: Record<string, string> | null; n: number }> =
+      await this.db.query(
+        `SELECT m.kind, m.locale, c.vars, count(*)::int AS n
+         FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+         WHERE m.channel = $1 AND m.status = ANY($${params.length + 2}) AND ${where}
+         GROUP BY m.campaign_id, m.kind, m.locale, c.vars`,
+        [ch, ...params, statuses],
+      );
+    let messages = 0;
+    let units = 0;
+    for (const g of groups) {
+      messages += g.n;
+      units += g.n * (ch === 'sms' ? this.segments(g.kind, g.locale, g.vars ?? {}) : 1);
+    }
+    return { messages, units };
+  }
+
+  private segments(kind: string, locale: string, vars: Record<string, string>): number {
+    try {
+      return (
+        this.templates.render(kind, locale, 'sms', this.templates.sampleVars(kind, vars)).sms?.segments ?? 1
+      );
+    } catch {
+      return 1; // a kind without an SMS template: its send records the error, at a slot's cost
+    }
   }
 }

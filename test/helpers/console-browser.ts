@@ -8,6 +8,22 @@ import { PASSWORD, staffTokens } from './staff';
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const OUT = join(__dirname, '..', '..', 'test-output');
 
+/**
+ * How long a browser step waits for the app to answer or render (issue 13): generous, because on a loaded
+ * 2-core machine Chromium, Nest, PostgreSQL and the workers share the cores and a first console load has taken
+ * over 10 s. A timeout names the locator it waited for (Playwright's message); an absence is asserted with
+ * `count()` / `isVisible()`, which never wait, so these do not slow a passing run.
+ */
+export const APP_WAIT_MS = 45_000;
+/** A page load (the console's bundle and its first API calls). */
+export const LOAD_WAIT_MS = 60_000;
+
+/** Gives a browser context the generous waits above. */
+export function generousWaits(ctx: BrowserContext): void {
+  ctx.setDefaultTimeout(APP_WAIT_MS);
+  ctx.setDefaultNavigationTimeout(LOAD_WAIT_MS);
+}
+
 /** What a person does with mouse and keyboard, counted: the journey's cost in the README. */
 export class Hands {
   clicks = 0;
@@ -92,7 +108,7 @@ export class ConsoleBrowser {
       acceptDownloads: true,
     });
     this.contexts.push(ctx);
-    ctx.setDefaultTimeout(10_000);
+    generousWaits(ctx);
     return ctx.newPage();
   }
 
@@ -102,7 +118,7 @@ export class ConsoleBrowser {
     await h.type(h.page.getByLabel(/^Password/), PASSWORD);
     await h.press('Enter');
     // the shell has loaded (on a phone the navigation stays hidden behind the menu button)
-    await h.page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 30_000 });
+    await h.page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: LOAD_WAIT_MS });
   }
 }
 

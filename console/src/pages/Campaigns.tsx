@@ -23,6 +23,7 @@ import type { Campaign, Incident } from '../api/types';
 import { useServerEvents } from '../components/live';
 import { DataTable, Loading, PageTitle, Problem } from '../components/ui';
 import { formatUk } from '../lib/time';
+import { rateHoldLines, type CampaignHold } from '../lib/holds';
 import type { Run } from './Analysis';
 
 type Action = 'approve' | 'start' | 'pause' | 'resume' | 'cancel';
@@ -125,6 +126,7 @@ interface CampaignPreview {
   costPence: number;
   quietHours?: { smsWaitUntil: string | null; waitSeconds: number };
   etaSeconds: { sms: number | null; email: number | null };
+  holds?: CampaignHold[];
 }
 
 export interface CampaignProgress {
@@ -135,6 +137,7 @@ export interface CampaignProgress {
   failures: Array<{ reason: string | null; count: number }>;
   ratePerSecond: number;
   etaSeconds: number | null;
+  holds?: CampaignHold[];
 }
 
 /** What comms reads before sending: the SMS and the email as an English customer gets them. */
@@ -367,6 +370,11 @@ function PreviewFigures({ id }: { id: string }) {
           ? ` Quiet hours: if started now, texts wait until ${formatUk(p.quietHours.smsWaitUntil)}.`
           : ''}
       </Text>
+      {rateHoldLines(p.holds).map((line) => (
+        <Text size="sm" key={line}>
+          {line}
+        </Text>
+      ))}
       <DataTable
         label="Messages per channel and language"
         minWidth={320}
@@ -416,6 +424,11 @@ function LiveProgress({ c, live }: { c: Campaign; live: CampaignProgress | null 
           {hold}
         </Text>
       )}
+      {rateHoldLines(live.holds).map((line) => (
+        <Text size="sm" fw={600} key={line}>
+          {line}
+        </Text>
+      ))}
       <Text size="sm">
         {Object.entries(live.totals)
           .map(([s, n]) => `${MESSAGE_STATUS[s] ?? s}: ${n.toLocaleString('en-GB')}`)
