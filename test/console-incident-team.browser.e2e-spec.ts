@@ -12,7 +12,7 @@ describe('console: a supervisor opens an incident with a comms lead and a deputy
   beforeAll(async () => {
     t = await startTestApp({}, undefined, { listen: true });
     await cb.start(t);
-  });
+  }, 120_000);
   afterAll(async () => {
     await cb.stop();
     await t?.close();
