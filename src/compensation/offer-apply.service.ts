@@ -31,11 +31,7 @@ export class OfferApplyService {
   ) {}
 
   /** Credits (for credit offers) and confirmations for new claims; returns billing outbox ids. */
-  async issueFor(
-    m: EntityManager,
-    offer: Offer,
-    claims: Array<{ id: string; subscriber_id: string }>,
-  ) {
+  async issueFor(m: EntityManager, offer: Offer, claims: Array<{ id: string; subscriber_id: string }>) {
     const outboxIds =
       offer.kind === 'credit'
         ? await this.credits.insertIssued(

@@ -50,9 +50,18 @@ export class OfferApprovalsService {
       await m.update(
         Offer,
         { id },
-        { approvalStatus: 'rejected', rejectedReason: reason, rejectedBy: actor.id!, rejectedAt: this.clock.now() },
+        {
+          approvalStatus: 'rejected',
+          rejectedReason: reason,
+          rejectedBy: actor.id!,
+          rejectedAt: this.clock.now(),
+        },
       );
-      await this.record(m, actor, 'reject', id, { reason, liabilityPence: o.liabilityPence, author: o.createdBy });
+      await this.record(m, actor, 'reject', id, {
+        reason,
+        liabilityPence: o.liabilityPence,
+        author: o.createdBy,
+      });
       return m.findOneByOrFail(Offer, { id });
     });
   }
@@ -68,6 +77,11 @@ export class OfferApprovalsService {
   }
 
   private record(m: EntityManager, actor: Actor, what: string, id: string, summary: Record<string, unknown>) {
-    return this.audit.record(m, actor, { action: `offer.${what}`, targetType: 'offer', targetId: id, summary });
+    return this.audit.record(m, actor, {
+      action: `offer.${what}`,
+      targetType: 'offer',
+      targetId: id,
+      summary,
+    });
   }
 }

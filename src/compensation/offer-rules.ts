@@ -105,6 +105,7 @@ export function offerNeedsApproval(
 
 /** An offer customers may see and claim: approved, or not needing approval (never pending or rejected). */
 export const LIVE_APPROVALS = ['not_required', 'approved'] as const;
-export const isLive = (approvalStatus: string) => (LIVE_APPROVALS as readonly string[]).includes(approvalStatus);
+export const isLive = (approvalStatus: string) =>
+  (LIVE_APPROVALS as readonly string[]).includes(approvalStatus);
 /** The same, as the SQL condition on an offer aliased `o`. */
 export const LIVE_SQL = `o.approval_status IN ('not_required', 'approved')`;

@@ -25,7 +25,7 @@ import {
 import { Offer } from './offer.entity';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
 
 /** Rows per transaction when loading an uploaded list. */
@@ -40,7 +40,6 @@ export type KeywordOutcome =
 
 @Injectable()
 export class OffersService {
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: OfferApplyService,
@@ -168,7 +167,8 @@ export class OffersService {
         offer,
         await m.findOneOrFail(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } }),
       );
-      if (offer.approvalStatus === 'rejected') throw new Conflict('This offer was rejected; create a new one');
+      if (offer.approvalStatus === 'rejected')
+        throw new Conflict('This offer was rejected; create a new one');
       let batch: string[] = [];
       const flush = async () => {
         if (!batch.length) return;
@@ -350,5 +350,4 @@ export class OffersService {
       return { outcome, offerId: offer.id };
     }
   }
-
 }

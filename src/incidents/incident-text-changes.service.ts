@@ -27,6 +27,16 @@ export class IncidentTextChangesService {
     private readonly events: IncidentEvents,
   ) {}
 
+  /** Proposals waiting for a second person, oldest first (the approvals inbox). */
+  awaiting(limit = 200) {
+    return this.select(`c.status = 'draft'`, [limit]);
+  }
+
+  /** Proposals rejected since `since` (their authors' "sent back to you" list). */
+  rejectedSince(since: Date, limit = 200) {
+    return this.select(`c.status = 'rejected' AND c.rejected_at > $2`, [limit, since]);
+  }
+
   /** Proposes new public text for an incident (checked now, so the author sees any refusal as they save). */
   async propose(id: string, dto: TextChangeDto, actor: Actor): Promise<IncidentTextChange> {
     const fields = pick(dto, PUBLIC_TEXT_FIELDS) as Record<string, string | string[]>;
@@ -107,9 +117,34 @@ export class IncidentTextChangesService {
   private async decidable(m: EntityManager, incident: Incident, changeId: string, actor: Actor) {
     const change = await this.find(m, incident.id, changeId);
     if (change.status !== 'draft') throw new Conflict(`the text change is already ${change.status}`);
-    const refusal = approvalRefusal({ id: actor.id!, role: actor.role! }, change.createdBy, incident.approverRoles);
+    const refusal = approvalRefusal(
+      { id: actor.id!, role: actor.role! },
+      change.createdBy,
+      incident.approverRoles,
+    );
     if (refusal) throw new Forbidden(refusal.replace('an update', 'a text change'));
     return change;
+  }
+
+  private async select(where: string, params: unknown[]) {
+    const rows: any[] = await this.db.query(
+      `SELECT c.id, c.incident_id, i.title, c.fields, i.approver_roles, c.created_by, c.created_at,
+              c.rejected_reason, c.rejected_at
+         FROM incident_text_changes c JOIN incidents i ON i.id = c.incident_id
+        WHERE ${where} ORDER BY c.created_at, c.id LIMIT $1`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      incidentId: r.incident_id as string,
+      incidentTitle: r.title as string,
+      fields: r.fields as Record<string, string | string[]>,
+      approverRoles: r.approver_roles as string[],
+      authorId: r.created_by as string,
+      createdAt: new Date(r.created_at),
+      rejectedReason: r.rejected_reason as string | null,
+      rejectedAt: r.rejected_at ? new Date(r.rejected_at) : null,
+    }));
   }
 
   private async find(m: EntityManager, id: string, changeId: string): Promise<IncidentTextChange> {

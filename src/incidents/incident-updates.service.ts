@@ -103,7 +103,8 @@ export class IncidentUpdatesService {
       if (dto.nextUpdateBy !== undefined && !u.correctsId) set.nextUpdateBy = this.promise(dto.nextUpdateBy);
       const fields = Object.keys(set);
       // Editing a returned update resubmits it: the comment was answered (the audit trail keeps it).
-      if (u.status === 'returned') Object.assign(set, { returnedComment: null, returnedBy: null, returnedAt: null });
+      if (u.status === 'returned')
+        Object.assign(set, { returnedComment: null, returnedBy: null, returnedAt: null });
       const updated = await this.store.move(m, u, 'edit', set);
       await this.store.record(m, actor, 'edit', updated, { fields, resubmitted: u.status === 'returned' });
       return this.withWarnings(updated, await this.incidents.get(incidentId, m));

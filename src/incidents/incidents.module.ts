@@ -51,6 +51,7 @@ import { UpdateTemplatesService } from './update-templates.service';
     IncidentsService,
     IncidentUpdatesService,
     UpdateReviewService,
+    IncidentTextChangesService,
     RemindersService,
     IncidentEvents,
   ],

@@ -6,27 +6,15 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { PublicTextGuard } from '../platform/privacy';
-import {
-  CreateIncidentDto,
-  PatchIncidentDto,
-  PUBLIC_TEXT_FIELDS,
-  RegulatorNoticeDto,
-} from './dto/incident.dto';
+import { CreateIncidentDto, PatchIncidentDto, PUBLIC_TEXT_FIELDS } from './dto/incident.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { HELP_BLOCKS, HelpBlock, Incident, IncidentStatus, Impact } from './incident.entity';
 import { RegulatorNotice } from './regulator-notice.entity';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
-import { isUniqueViolation } from '../platform/database/unique-violation';
-import {
-  DEFAULT_REGULATOR_RULES,
-  findDuty,
-  NoticeKind,
-  noticeRefusal,
-  regulatorClocks,
-} from './regulator-rules';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
+import { DEFAULT_REGULATOR_RULES, regulatorClocks } from './regulator-rules';
 
 /** What the public may see of an incident: published updates only, corrections folded into their original. */
 export interface PublicUpdate {

@@ -58,11 +58,20 @@ export class UpdateReviewService {
    * Sends a draft back to its author with a comment: the same people may do it as may approve (never the
    * author), and a conditional UPDATE from `draft` means a send-back racing an approval has one winner.
    */
-  async sendBack(incidentId: string, updateId: string, comment: string, actor: Actor): Promise<IncidentUpdate> {
+  async sendBack(
+    incidentId: string,
+    updateId: string,
+    comment: string,
+    actor: Actor,
+  ): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
       const u = await this.store.find(m, incidentId, updateId);
       const incident = await this.incidents.get(incidentId, m);
-      const refusal = approvalRefusal({ id: actor.id!, role: actor.role! }, u.createdBy, incident.approverRoles);
+      const refusal = approvalRefusal(
+        { id: actor.id!, role: actor.role! },
+        u.createdBy,
+        incident.approverRoles,
+      );
       if (refusal) throw new Forbidden(refusal);
       const returned = await this.store.move(m, u, 'send_back', {
         returnedComment: comment,

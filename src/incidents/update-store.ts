@@ -39,7 +39,13 @@ export class UpdateStore {
     return u;
   }
 
-  record(m: EntityManager, actor: Actor, what: string, u: IncidentUpdate, extra: Record<string, unknown> = {}) {
+  record(
+    m: EntityManager,
+    actor: Actor,
+    what: string,
+    u: IncidentUpdate,
+    extra: Record<string, unknown> = {},
+  ) {
     return this.audit.record(m, actor, {
       action: `incident.update.${what}`,
       targetType: 'incident_update',

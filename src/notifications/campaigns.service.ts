@@ -138,7 +138,8 @@ export class CampaignsService {
     return this.db.transaction(async (m) => {
       const [, n] = await m.query(
         `UPDATE campaigns SET name = $2, vars = $3, vars_cy = $4, ignore_quiet_hours = $5,
-           exclude_recent_recipients = $6, updated_at = now()
+           exclude_recent_recipients = $6, updated_at = now(),
+           returned_comment = NULL, returned_by = NULL, returned_at = NULL -- an edit resubmits a sent-back draft
          WHERE id = $1 AND status = 'draft'`,
         [
           c.id,
@@ -388,6 +389,8 @@ export class CampaignsService {
       );
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new Forbidden('a campaign must be approved by someone other than its author');
+    if (action === 'approve' && c.returnedAt)
+      throw new Conflict('this campaign was sent back to its author: it can be approved once they edit it');
     // What comms wrote must be complete (every paragraph; a breach notice every Annex II item); Welsh gaps warn.
     const warnings = action === 'approve' ? this.composer.assertApprovable(c) : undefined;
     if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
@@ -437,7 +440,7 @@ export class CampaignsService {
          scheduled_at = CASE WHEN $4 = 'schedule' THEN $6::timestamptz ELSE scheduled_at END,
          started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, $7) ELSE started_at END,
          completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $7 ELSE completed_at END
-       WHERE id = $1 AND status = $2`,
+       WHERE id = $1 AND status = $2 AND ($4 <> 'approve' OR returned_at IS NULL)`,
       [id, from, to, action, actor.id ?? null, at ?? null, this.clock.now()],
     );
     if (!n) return false;

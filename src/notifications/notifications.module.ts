@@ -6,6 +6,7 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignAlerts } from './campaign-alerts';
+import { CampaignSendBackService } from './campaign-send-back.service';
 import { CampaignsService } from './campaigns.service';
 import { CallbackFastPath } from './callback-fast-path';
 import { DeliveryCallbacksRepository } from './delivery-callbacks.repository';
@@ -40,6 +41,7 @@ import { WebhooksService } from './webhooks.service';
     EnqueuerService,
     DispatcherService,
     CampaignsService,
+    CampaignSendBackService,
     NoticeComposer,
     CampaignAwareness,
     EventStreams,
