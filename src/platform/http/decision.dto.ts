@@ -8,7 +8,7 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 export class SendBackDto {
   @ApiProperty({ minLength: 1, maxLength: 500, example: 'Please say when the fix is expected.' })
   @Transform(trim)
-  @IsString()
+  @IsString({ message: 'comment is required' })
   @Length(1, 500, { message: 'comment must be 1 to 500 characters (say what to change)' })
   comment!: string;
 }
@@ -17,7 +17,7 @@ export class SendBackDto {
 export class RejectDto {
   @ApiProperty({ minLength: 1, maxLength: 500, example: 'The liability is above this quarter’s budget.' })
   @Transform(trim)
-  @IsString()
+  @IsString({ message: 'reason is required' })
   @Length(1, 500, { message: 'reason must be 1 to 500 characters (say why)' })
   reason!: string;
 }
