@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { UploadStream } from '../platform/http/upload';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
-import { RejectDto } from '../platform/http/decision.dto';
+import { RejectWithReasonDto } from '../platform/http/decision.dto';
 import { CreateOfferDto } from './dto/offer.dto';
 import { OfferApprovalsService } from './offer-approvals.service';
 import { OffersService } from './offers.service';
@@ -51,7 +51,11 @@ export class OffersController {
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject an offer awaiting approval, with a reason (not its author)' })
-  reject(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RejectDto, @CurrentActor() actor: Actor) {
+  reject(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RejectWithReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.approvals.reject(id, dto.reason, actor);
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/http/actor';
-import { RejectDto, SendBackDto } from '../platform/http/decision.dto';
+import { RejectWithReasonDto, SendBackDto } from '../platform/http/decision.dto';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { BreachReportService } from './breach-report.service';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto, TextChangeDto } from './dto/incident.dto';
@@ -172,7 +172,7 @@ export class IncidentsController {
   @Roles(...WRITERS)
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a proposed public-text change with a reason (not its author)' })
-  rejectText(@Param() p: TextChangeParams, @Body() dto: RejectDto, @CurrentActor() actor: Actor) {
+  rejectText(@Param() p: TextChangeParams, @Body() dto: RejectWithReasonDto, @CurrentActor() actor: Actor) {
     return this.textChanges.reject(p.id, p.changeId, dto.reason, actor);
   }
 

@@ -14,7 +14,7 @@ export class SendBackDto {
 }
 
 /** Rejecting for good: why, stored and shown with the rejected item (required, 1–500 characters). */
-export class RejectDto {
+export class RejectWithReasonDto {
   @ApiProperty({ minLength: 1, maxLength: 500, example: 'The liability is above this quarter’s budget.' })
   @Transform(trim)
   @IsString({ message: 'reason is required' })
