@@ -347,6 +347,55 @@ describe('approvals: send back and reject', () => {
     });
   });
 
+  it('previews what subscribers get for an update being drafted, in English and Welsh, saving nothing', async () => {
+    const { id } = await incidentWithDraft();
+    const before = await count(t.db, `SELECT count(*) n FROM incident_updates WHERE incident_id = $1`, [id]);
+    const res = await post(`/incidents/${id}/subscriber-preview`, tokens.comms, {
+      body: 'We have found the cause.',
+      bodyCy: 'Rydym wedi dod o hyd i’r achos.',
+      incidentStatus: 'identified',
+      nextUpdateBy: new Date(t.get<Clock>(Clock).now().getTime() + 3_600_000).toISOString(),
+    }).expect(200);
+    const [en, cy] = res.body;
+    expect(en.locale).toBe('en');
+    expect(en.sms.text).toMatch(/^Gateway leak: /);
+    expect(en.sms).toMatchObject({ encoding: 'GSM-7', segments: expect.any(Number) });
+    expect(en.sms.segments).toBeGreaterThanOrEqual(1);
+    expect(en.email.subject).toMatch(/^Gateway leak: /);
+    expect(en.email.text).toContain('We have found the cause.');
+    expect(en.email.text).toMatch(/Next update by /);
+    expect(cy.locale).toBe('cy');
+    expect(cy.email.text).toContain('Rydym wedi dod o hyd i’r achos.');
+    expect(cy.email.subject).not.toBe(en.email.subject); // the Welsh status label
+    // a Welsh circumflex (outside GSM-7) in the title makes the SMS UCS-2: shown before anyone sends it
+    await t
+      .http()
+      .patch(`/incidents/${id}`)
+      .set(as(tokens.comms))
+      .send({ titleCy: 'Gollyngiad ŵ' })
+      .expect(200);
+    const welsh = await post(`/incidents/${id}/subscriber-preview`, tokens.comms, {
+      body: 'x',
+      incidentStatus: 'identified',
+    }).expect(200);
+    expect(welsh.body[1].sms.encoding).toBe('UCS-2');
+    expect(welsh.body[1].email.text).toContain('x'); // no Welsh text: Welsh readers get the English
+    const bad = await post(`/incidents/${id}/subscriber-preview`, tokens.comms, {
+      incidentStatus: 'nope',
+    }).expect(400);
+    expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'body',
+      'incidentStatus',
+    ]);
+    await post(`/incidents/${id}/subscriber-preview`, tokens.support, {
+      body: 'x',
+      incidentStatus: 'identified',
+    }).expect(403);
+    expect(await count(t.db, `SELECT count(*) n FROM incident_updates WHERE incident_id = $1`, [id])).toBe(
+      before,
+    );
+  });
+
   it('emails each author once per decision, with the comment and a link to the console', async () => {
     const { id, updateId } = await incidentWithDraft();
     await post(`/incidents/${id}/updates/${updateId}/send-back`, tokens.supervisor, {

@@ -1657,6 +1657,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/incidents/{id}/subscriber-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview the SMS and email subscribers get for an update being drafted (en and cy) */
+        post: operations["SubscriberPreview_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/approvals": {
         parameters: {
             query?: never;
@@ -2320,6 +2337,40 @@ export interface components {
         ScheduleUpdateDto: {
             /** @description Exact publication time (ISO 8601, in the future) */
             publishAt: string;
+        };
+        SubscriberPreviewDto: {
+            /** @example We have found the cause and are working on a fix. */
+            body: string;
+            /** @example Rydym wedi dod o hyd i’r achos. */
+            bodyCy?: string;
+            /** @enum {string} */
+            incidentStatus: "investigating" | "identified" | "monitoring" | "resolved";
+            /** Format: date-time */
+            nextUpdateBy?: string;
+            /**
+             * Format: uuid
+             * @description Set when the update corrects a published one
+             */
+            correctsId?: string;
+        };
+        SmsPreviewDto: {
+            text: string;
+            /** @enum {string} */
+            encoding: "GSM-7" | "UCS-2";
+            segments: number;
+            characters: number;
+        };
+        EmailPreviewDto: {
+            subject: string;
+            text: string;
+        };
+        LocalePreviewDto: {
+            /** @enum {string} */
+            locale: "en" | "cy";
+            sms: components["schemas"]["SmsPreviewDto"];
+            email: components["schemas"]["EmailPreviewDto"];
+            /** @description Rules the rendering breaks (segments, links), if any */
+            issues: string[];
         };
         InboxItemDto: {
             /** @enum {string} */
@@ -4795,6 +4846,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    SubscriberPreview_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriberPreviewDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalePreviewDto"][];
+                };
             };
         };
     };
