@@ -55,6 +55,8 @@ export function ReasonForm({
             setReason(e.currentTarget.value);
             if (missing && e.currentTarget.value.trim()) setMissing(false);
           }}
+          // the theme's error red is too light on white for WCAG AA; the console's dark red passes
+          styles={{ error: { color: '#a51d1d' } }}
           error={
             missing
               ? `Write why before you ${verb.toLowerCase()}: it tells the author what to change.`
