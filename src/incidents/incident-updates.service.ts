@@ -10,10 +10,9 @@ import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
 import { isStatusBack, IncidentsService } from './incidents.service';
-import { approvalRefusal } from './update-state';
 import { UpdateStore } from './update-store';
 import { fillTemplate } from './update-templates';
-import { Forbidden, InvalidInput, Unprocessable } from '../platform/http/domain-error';
+import { InvalidInput, Unprocessable } from '../platform/http/domain-error';
 import { UpdateTemplatesService } from './update-templates.service';
 
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
@@ -113,14 +112,7 @@ export class IncidentUpdatesService {
 
   async approve(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const u = await this.store.find(m, incidentId, updateId);
-      const incident = await this.incidents.get(incidentId, m);
-      const refusal = approvalRefusal(
-        { id: actor.id!, role: actor.role! },
-        u.createdBy,
-        incident.approverRoles,
-      );
-      if (refusal) throw new Forbidden(refusal);
+      const { u, incident } = await this.store.forDecision(m, incidentId, updateId, actor);
       this.guard(u);
       const updated = await this.store.move(m, u, 'approve', {
         approvedBy: actor.id!,

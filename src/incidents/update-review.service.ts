@@ -3,10 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { Clock } from '../platform/clock/clock';
-import { Forbidden } from '../platform/http/domain-error';
 import { IncidentUpdate } from './incident-update.entity';
-import { IncidentsService } from './incidents.service';
-import { approvalRefusal } from './update-state';
 import { UpdateStore } from './update-store';
 
 /** An update as the approvals inbox shows it (waiting for a decider, or sent back to its author). */
@@ -30,7 +27,6 @@ export interface UpdateForReview {
 export class UpdateReviewService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly incidents: IncidentsService,
     private readonly store: UpdateStore,
     private readonly clock: Clock,
   ) {}
@@ -65,14 +61,7 @@ export class UpdateReviewService {
     actor: Actor,
   ): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const u = await this.store.find(m, incidentId, updateId);
-      const incident = await this.incidents.get(incidentId, m);
-      const refusal = approvalRefusal(
-        { id: actor.id!, role: actor.role! },
-        u.createdBy,
-        incident.approverRoles,
-      );
-      if (refusal) throw new Forbidden(refusal);
+      const { u } = await this.store.forDecision(m, incidentId, updateId, actor);
       const returned = await this.store.move(m, u, 'send_back', {
         returnedComment: comment,
         returnedBy: actor.id!,
