@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OffersService } from '../src/compensation/offers.service';
+import { OfferApplyService } from '../src/compensation/offer-apply.service';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { startTestApp, TestApp } from './helpers/app';
@@ -304,7 +305,7 @@ describe('compensation: offers, eligibility, claims', () => {
     );
     expect(await count(t.db, `SELECT count(*) n FROM credits WHERE offer_id = $1`, [offer.id])).toBe(3);
     // Running the job again (or a customer claiming) adds nothing.
-    expect(await t.get<OffersService>(OffersService).applyAuto(offer.id)).toBe(0);
+    expect(await t.get<OfferApplyService>(OfferApplyService).applyAuto(offer.id)).toBe(0);
     await claim(offer.id, 1).expect(409);
     // A later upload adds the newcomer only.
     // growing the list past the approved liability needs approval again

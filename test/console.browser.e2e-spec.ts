@@ -5,7 +5,7 @@ import { Clock } from '../src/platform/clock/clock';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow, ukLocal } from './helpers/console-browser';
-import { count, staffTokens } from './helpers/staff';
+import { count, PASSWORD, staffTokens } from './helpers/staff';
 
 describe('staff console in headless Chromium', () => {
   let t: TestApp;
@@ -86,6 +86,102 @@ describe('staff console in headless Chromium', () => {
       ),
     );
     process.stderr.write(`first journey: ${JSON.stringify({ total, seconds })}\n`);
+  }, 120_000);
+
+  it('a supervisor sends an update back with a comment from the inbox; its author sees it, edits, resubmits; it is approved', async () => {
+    const login = await t
+      .http()
+      .post('/auth/login')
+      .send({ email: cb.emails.comms, password: PASSWORD })
+      .expect(200);
+    const token = login.body.token as string;
+    const incident = (
+      await t
+        .http()
+        .post('/incidents')
+        .auth(token, { type: 'bearer' })
+        .send({ title: 'Roaming data outage', impact: 'major', detectedAt: new Date().toISOString() })
+        .expect(201)
+    ).body;
+    const update = (
+      await t
+        .http()
+        .post(`/incidents/${incident.id}/updates`)
+        .auth(token, { type: 'bearer' })
+        .send({ body: 'Roaming data is not working.' })
+        .expect(201)
+    ).body;
+
+    // the supervisor, from the inbox, with the keyboard: an empty comment is refused in words tied to the field
+    const sup = new Hands(await open(390, true));
+    await signIn(sup, 'supervisor');
+    await sup.page.goto(`${base}/console/approvals`);
+    const sendBack = sup.page.getByRole('button', { name: 'Send back: Update to “Roaming data outage”' });
+    await sendBack.focus();
+    await sup.press('Enter');
+    const card = sup.page.getByRole('listitem').filter({ has: sendBack });
+    const comment = card.getByRole('textbox', { name: /Comment for the author/ });
+    const error = card.getByText(/Write why before you send back/);
+    await error.waitFor();
+    const errorId = await error.getAttribute('id');
+    expect(errorId).toBeTruthy();
+    expect((await comment.getAttribute('aria-describedby'))?.split(' ')).toContain(errorId);
+    expect(await comment.getAttribute('aria-invalid')).toBe('true');
+    await axe(sup.page, 'approvals with a missing comment@390');
+    await comment.focus();
+    await sup.page.keyboard.type('Please say which countries are affected.');
+    await sup.press('Tab');
+    expect(await sendBack.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
+    await sup.press('Enter');
+    await sendBack.waitFor({ state: 'detached' }); // out of the inbox
+    const [returned] = await t.db.query(
+      `SELECT status, returned_comment FROM incident_updates WHERE id = $1`,
+      [update.id],
+    );
+    expect(returned).toEqual({
+      status: 'returned',
+      returned_comment: 'Please say which countries are affected.',
+    });
+
+    // its author: in "Sent back to you" on Now, and on the draft in the workspace, where they edit and resubmit
+    const comms = new Hands(await open(1280, true));
+    await signIn(comms, 'comms');
+    const now = comms.page.getByRole('region', { name: 'Sent back to you' });
+    await now.getByText('Please say which countries are affected.').waitFor();
+    await comms.click(now.getByRole('link', { name: 'Update to “Roaming data outage”' }));
+    await comms.page.getByText('Comment from the approver:').first().waitFor();
+    await axe(comms.page, 'workspace with a returned update@1280');
+    await comms.click(comms.page.getByRole('button', { name: 'Edit and resubmit' }));
+    const english = comms.page.getByRole('textbox', { name: 'English', exact: true });
+    expect(await english.inputValue()).toBe('Roaming data is not working.');
+    await comms.type(english, 'Roaming data is not working. Customers in France and Spain are affected.');
+    await comms.type(
+      comms.page.getByRole('textbox', { name: 'Welsh (Cymraeg)' }),
+      'Nid yw data crwydro’n gweithio.',
+    );
+    // the live preview: what subscribers get by SMS (encoding, segments) and email, English and Welsh
+    const preview = comms.page.getByRole('region', { name: 'What subscribers will get' });
+    await preview.getByText(/Customers in France and Spain are affected\./).waitFor();
+    await preview.getByText('Nid yw data crwydro’n gweithio.').waitFor();
+    expect(await preview.getByText(/^GSM-7, \d+ characters, \d segments?$/).count()).toBe(2);
+    await axe(comms.page, 'workspace drafting with the preview@1280');
+    await comms.click(comms.page.getByRole('button', { name: 'Resubmit for approval' }));
+    await comms.page.getByText('Waiting for someone else to approve.').waitFor();
+
+    // back in the supervisor's inbox (live), approved there
+    const approve = sup.page.getByRole('button', { name: 'Approve: Update to “Roaming data outage”' });
+    await approve.waitFor({ timeout: 15_000 });
+    await sup.click(approve);
+    await approve.waitFor({ state: 'detached' });
+    const [done] = await t.db.query(
+      `SELECT status, body, returned_comment FROM incident_updates WHERE id = $1`,
+      [update.id],
+    );
+    expect(done).toEqual({
+      status: 'approved',
+      body: 'Roaming data is not working. Customers in France and Spain are affected.',
+      returned_comment: null,
+    });
   }, 120_000);
 
   it('support finds a customer by number and issues £5.00; a double click makes one credit', async () => {

@@ -18,16 +18,6 @@ const EXEMPT: Record<string, string> = {
   'src/platform/config/app-config.ts': 'the typed config built from the schema',
 };
 
-/**
- * TEMPORARY: being split on branch approvals (the integrator removes these entries when that lands; the check
- * below fails once a listed file is back under the limit, so the list cannot go stale).
- */
-const TEMPORARY: Record<string, string> = {
-  'src/incidents/incidents.service.ts': 'being split on branch approvals',
-  'src/incidents/incident-updates.service.ts': 'being split on branch approvals',
-  'src/compensation/offers.service.ts': 'being split on branch approvals',
-};
-
 /** Lines as `wc -l` counts them for a file that ends with a newline. */
 function lineCount(text: string): number {
   if (!text) return 0;
@@ -45,7 +35,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 const exempt = (file: string) =>
-  Object.keys(EXEMPT).some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)) || file in TEMPORARY;
+  Object.keys(EXEMPT).some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
 const lines = (file: string) => lineCount(readFileSync(join(root, file), 'utf8'));
 
 describe('file size', () => {
@@ -64,16 +54,5 @@ describe('file size', () => {
       .map((f) => `${f}: ${lines(f)} lines`)
       .filter((s) => Number(/: (\d+) lines$/.exec(s)![1]) > MAX_LINES);
     expect(over).toEqual([]);
-  });
-
-  it('lists only temporary exceptions that still need it', () => {
-    const stale = Object.keys(TEMPORARY).filter((f) => {
-      try {
-        return lines(f) <= MAX_LINES;
-      } catch {
-        return true; // moved or gone
-      }
-    });
-    expect(stale).toEqual([]);
   });
 });

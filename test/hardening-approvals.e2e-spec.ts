@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { OffersService } from '../src/compensation/offers.service';
+import { OfferApplyService } from '../src/compensation/offer-apply.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { customerWithToken, eventually } from './helpers/customer';
@@ -52,7 +52,7 @@ describe('hardening: approvals', () => {
       const offer = (await createOffer({}).expect(201)).body;
       expect(offer).toMatchObject({ approvalStatus: 'pending', liabilityPence: 100_000 * subscribers });
       // the probe's attack: the job runs, and nobody is credited
-      expect(await t.get<OffersService>(OffersService).applyAuto(offer.id)).toBe(0);
+      expect(await t.get<OfferApplyService>(OfferApplyService).applyAuto(offer.id)).toBe(0);
       expect(await credits(offer.id)).toBe(0);
       const own = await t
         .http()

@@ -11,4 +11,14 @@ export const APPROVAL_KINDS = {
     },
     channels: ['sms', 'email'],
   },
+  /** A decider sent the person's work back with a comment, or rejected it with a reason: to its author. */
+  'approval-returned': {
+    vars: {
+      what: 'Update to “Gateway leak”',
+      outcome: 'sent back to you',
+      comment: 'Please say when the fix is expected.',
+      consoleUrl: '{base}/console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f',
+    },
+    channels: ['email'],
+  },
 } satisfies Record<string, MessageKind>;

@@ -5,7 +5,7 @@ import { CurrentPrincipal, Roles } from '../platform/http/policy.decorators';
 import { STAFF_ROLES, type Principal } from '../platform/http/principal';
 import { StaffAuthService } from '../identity/staff-auth.service';
 import { ApprovalsService } from './approvals.service';
-import { InboxCountDto, InboxItemDto } from './dto/approval.dto';
+import { InboxCountDto, InboxItemDto, ReturnedItemDto } from './dto/approval.dto';
 import { LiveEvents } from './live-events';
 import { wantsEventStream } from '../platform/http/event-stream';
 
@@ -32,6 +32,17 @@ export class ApprovalsController {
   @ApiOkResponse({ type: [InboxItemDto] })
   inbox(@CurrentPrincipal() p: Principal): Promise<InboxItemDto[]> {
     return this.approvals.inbox(me(p));
+  }
+
+  @Get('returned')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({
+    summary:
+      'Sent back to me: my drafts returned with a comment, my offers and text changes rejected this week',
+  })
+  @ApiOkResponse({ type: [ReturnedItemDto] })
+  returned(@CurrentPrincipal() p: Principal): Promise<ReturnedItemDto[]> {
+    return this.approvals.returnedTo(me(p));
   }
 
   @Get('count')

@@ -6,7 +6,7 @@ import { ApprovalRemindersService } from './approval-reminders.service';
 
 export const APPROVALS_QUEUE = 'approvals';
 const REMIND_JOB = 'remind';
-/** How often the worker looks for approvals that have waited too long. */
+/** How often the worker looks for decisions to tell authors of and approvals that have waited too long. */
 const REMIND_EVERY_MS = 60_000;
 
 export const approvalsQueue = () => BullModule.registerQueue({ name: APPROVALS_QUEUE });
@@ -24,7 +24,8 @@ export class ApprovalsProcessor extends WorkerHost implements OnApplicationBoots
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.runsWorker && this.config.approvals.reminderMinutes > 0)
+    // every minute on a worker: "sent back to you" emails always, reminders unless APPROVAL_REMINDER_MINUTES=0
+    if (this.config.runsWorker)
       await this.queue.upsertJobScheduler(
         'approval-reminders',
         { every: REMIND_EVERY_MS },

@@ -2,7 +2,7 @@ import type { StaffRole } from '../platform/http/principal';
 
 /** One thing that waits for someone's decision, in the shape the console's inbox shows. */
 export interface InboxItem {
-  kind: 'update' | 'campaign' | 'credit' | 'number_change' | 'offer';
+  kind: 'update' | 'campaign' | 'credit' | 'number_change' | 'offer' | 'text_change';
   id: string;
   /** What it is, in words ("Update to “Gateway leak”", "Credit of £250.00"). */
   title: string;
@@ -10,6 +10,18 @@ export interface InboxItem {
   detail: string;
   waitingSince: string;
   /** The console page where it is decided. */
+  link: string;
+}
+
+/** Something of mine a decider sent back with a comment, or rejected with a reason. */
+export interface Returned {
+  kind: 'update' | 'campaign' | 'offer' | 'text_change';
+  id: string;
+  title: string;
+  outcome: 'sent_back' | 'rejected';
+  /** The decider's comment or reason. */
+  comment: string;
+  decidedAt: string;
   link: string;
 }
 

@@ -17,6 +17,8 @@ import { LedgerService } from './ledger.service';
 import { OfferClaim } from './offer-claim.entity';
 import { Offer } from './offer.entity';
 import { OffersController } from './offers.controller';
+import { OfferApplyService } from './offer-apply.service';
+import { OfferApprovalsService } from './offer-approvals.service';
 import { OffersService } from './offers.service';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
@@ -38,6 +40,8 @@ declareMessageKinds(COMPENSATION_KINDS);
     BillingService,
     CreditsService,
     OffersService,
+    OfferApplyService,
+    OfferApprovalsService,
     ReportsService,
     ClaimNotifier,
     KeywordClaims,

@@ -4,14 +4,14 @@ import { Job } from 'bullmq';
 import { DurableWork } from '../platform/queue/durable-work';
 import { BillingService } from './billing.service';
 import { COMPENSATION_QUEUE } from './compensation.queue';
-import { OffersService } from './offers.service';
+import { OfferApplyService } from './offer-apply.service';
 
 /** Handlers are idempotent: each reads its row and does nothing when the work is already done. */
 @Processor(COMPENSATION_QUEUE, { autorun: false })
 export class CompensationProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly billing: BillingService,
-    private readonly offers: OffersService,
+    private readonly offers: OfferApplyService,
     private readonly work: DurableWork,
   ) {
     super();

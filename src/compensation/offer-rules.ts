@@ -102,3 +102,10 @@ export function offerNeedsApproval(
   const liabilityPence = offer.value * eligible;
   return { liabilityPence, needsApproval: offer.mode === 'auto' || liabilityPence > thresholdPence };
 }
+
+/** An offer customers may see and claim: approved, or not needing approval (never pending or rejected). */
+export const LIVE_APPROVALS = ['not_required', 'approved'] as const;
+export const isLive = (approvalStatus: string) =>
+  (LIVE_APPROVALS as readonly string[]).includes(approvalStatus);
+/** The same, as the SQL condition on an offer aliased `o`. */
+export const LIVE_SQL = `o.approval_status IN ('not_required', 'approved')`;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Eligibility, OfferKind, OfferMode } from './offer-rules';
 
-export type OfferApproval = 'not_required' | 'pending' | 'approved';
+export type OfferApproval = 'not_required' | 'pending' | 'approved' | 'rejected';
 
 const BIGINT = {
   to: (v: number | null) => v,
@@ -76,4 +76,14 @@ export class Offer {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
+
+  /** Why a supervisor rejected it (set with approval_status 'rejected', which is final). */
+  @Column({ name: 'rejected_reason', type: 'text', nullable: true })
+  rejectedReason!: string | null;
+
+  @Column({ name: 'rejected_by', type: 'uuid', nullable: true })
+  rejectedBy!: string | null;
+
+  @Column({ name: 'rejected_at', type: 'timestamptz', nullable: true })
+  rejectedAt!: Date | null;
 }

@@ -1,17 +1,22 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import { UploadStream } from '../platform/http/upload';
 import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
+import { RejectWithReasonDto } from '../platform/http/decision.dto';
 import { CreateOfferDto } from './dto/offer.dto';
+import { OfferApprovalsService } from './offer-approvals.service';
 import { OffersService } from './offers.service';
 
 @ApiTags('compensation')
 @ApiBearerAuth()
 @Controller('compensation/offers')
 export class OffersController {
-  constructor(private readonly offers: OffersService) {}
+  constructor(
+    private readonly offers: OffersService,
+    private readonly approvals: OfferApprovalsService,
+  ) {}
 
   @Post()
   @Roles('supervisor', 'admin')
@@ -37,7 +42,21 @@ export class OffersController {
   @Roles('supervisor', 'admin')
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    return this.offers.approve(id, actor);
+    return this.approvals.approve(id, actor);
+  }
+
+  /** Rejects, for good, a credit offer that waits for approval; the reason is stored on the offer. */
+  @Post(':id/reject')
+  @Interactive()
+  @Roles('supervisor', 'admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject an offer awaiting approval, with a reason (not its author)' })
+  reject(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RejectWithReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.approvals.reject(id, dto.reason, actor);
   }
 
   /** Body: text/csv or text/plain, one number or account id per line (first column); streamed. */

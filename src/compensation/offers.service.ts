@@ -1,17 +1,14 @@
 import { PublicTextGuard } from '../platform/privacy';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
+import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BillingService } from './billing.service';
-import { ClaimNotifier } from './claim-notifier';
-import { DurableWork } from '../platform/queue/durable-work';
-import { CreditsService } from './credits.service';
+import { OfferApplyService } from './offer-apply.service';
 import { CreateOfferDto } from './dto/offer.dto';
 import { IdempotencyService } from '../platform/http/idempotency.service';
 import { requestHash } from '../platform/http/idempotency';
@@ -20,16 +17,18 @@ import {
   describeBenefit,
   normaliseKeyword,
   offerNeedsApproval,
+  isLive,
+  LIVE_SQL,
   offerProblems,
   windowState,
 } from './offer-rules';
 import { Offer } from './offer.entity';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
 
-/** Rows per transaction when applying an auto offer or loading an uploaded list. */
+/** Rows per transaction when loading an uploaded list. */
 const BATCH = 1000;
 
 /** The SQL condition "subscriber :sub may see offer o". */
@@ -41,15 +40,11 @@ export type KeywordOutcome =
 
 @Injectable()
 export class OffersService {
-  private readonly logger = new Logger(OffersService.name);
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly work: DurableWork,
-    private readonly credits: CreditsService,
+    private readonly applier: OfferApplyService,
     private readonly billing: BillingService,
     private readonly idempotency: IdempotencyService,
-    private readonly notifier: ClaimNotifier,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -119,8 +114,8 @@ export class OffersService {
         throw new Conflict('Another offer already uses this keyword');
       throw e;
     }
-    if (offer.mode === 'auto' && offer.approvalStatus !== 'pending')
-      await this.enqueueApply(offer, `created`);
+    if (offer.mode === 'auto' && isLive(offer.approvalStatus))
+      await this.applier.enqueueApply(offer, `created`);
     return offer;
   }
 
@@ -148,36 +143,6 @@ export class OffersService {
     Object.assign(offer, { liabilityPence, approvalStatus });
   }
 
-  /** A second supervisor (not the offer's author) approves a credit offer; an auto offer then applies. */
-  async approve(id: string, actor: Actor): Promise<Offer> {
-    const offer = await this.db.transaction(async (m) => {
-      const o = await m.findOne(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!o) throw new NotFound('No such offer');
-      if (o.approvalStatus !== 'pending')
-        throw new Conflict(`This offer does not wait for approval (it is ${o.approvalStatus})`);
-      if (o.createdBy === actor.id) throw new Forbidden('A second person must approve this offer');
-      await m.update(
-        Offer,
-        { id },
-        {
-          approvalStatus: 'approved',
-          approvedLiabilityPence: o.liabilityPence,
-          approvedBy: actor.id ?? null,
-          approvedAt: () => 'now()',
-        },
-      );
-      await this.audit.record(m, actor, {
-        action: 'offer.approve',
-        targetType: 'offer',
-        targetId: id,
-        summary: { liabilityPence: o.liabilityPence },
-      });
-      return m.findOneByOrFail(Offer, { id });
-    });
-    if (offer.mode === 'auto') await this.enqueueApply(offer, `approved-${offer.approvedAt!.getTime()}`);
-    return offer;
-  }
-
   list(limit = 100): Promise<Offer[]> {
     return this.db.getRepository(Offer).find({ order: { createdAt: 'DESC' }, take: limit });
   }
@@ -202,6 +167,8 @@ export class OffersService {
         offer,
         await m.findOneOrFail(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } }),
       );
+      if (offer.approvalStatus === 'rejected')
+        throw new Conflict('This offer was rejected; create a new one');
       let batch: string[] = [];
       const flush = async () => {
         if (!batch.length) return;
@@ -240,8 +207,8 @@ export class OffersService {
         summary: counts,
       });
     });
-    if (offer.mode === 'auto' && counts.added && offer.approvalStatus !== 'pending')
-      await this.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
+    if (offer.mode === 'auto' && counts.added && isLive(offer.approvalStatus))
+      await this.applier.enqueueApply(offer, `upload-${this.clock.now().getTime()}`);
     return {
       ...counts,
       unmatched: counts.lines - counts.matched,
@@ -259,7 +226,7 @@ export class OffersService {
       .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
       .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
       .where(ELIGIBLE, { sub: subscriberId })
-      .andWhere(`o.approval_status <> 'pending'`)
+      .andWhere(LIVE_SQL)
       .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
       .orderBy('o.claim_closes_at')
       .getRawAndEntities();
@@ -318,7 +285,7 @@ export class OffersService {
       .createQueryBuilder('o')
       .where('o.id = :offerId', { offerId })
       .andWhere(ELIGIBLE, { sub: subscriberId })
-      .andWhere(`o.approval_status <> 'pending'`)
+      .andWhere(LIVE_SQL)
       .getOne();
     if (!offer) throw new NotFound('No such offer for you');
     const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
@@ -332,7 +299,7 @@ export class OffersService {
       [offerId, subscriberId, channel],
     );
     if (!claim) throw new Conflict('You have already claimed this offer');
-    const outboxIds = await this.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
+    const outboxIds = await this.applier.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
     await this.audit.record(m, actor, {
       action: 'offer.claim',
       targetType: 'offer',
@@ -349,34 +316,6 @@ export class OffersService {
         benefit: describeBenefit(offer.kind, offer.value, offer.benefit),
       },
     };
-  }
-
-  /** Credits (for credit offers) and confirmations for new claims; returns billing outbox ids. */
-  private async issueFor(
-    m: EntityManager,
-    offer: Offer,
-    claims: Array<{ id: string; subscriber_id: string }>,
-  ) {
-    const outboxIds =
-      offer.kind === 'credit'
-        ? await this.credits.insertIssued(
-            m,
-            claims.map((c) => ({
-              id: randomUUID(),
-              subscriberId: c.subscriber_id,
-              amountPence: offer.value!,
-              source: 'offer' as const,
-              offerId: offer.id,
-              claimId: c.id,
-              reasonCode: 'offer',
-            })),
-          )
-        : [];
-    await this.notifier.confirm(
-      m,
-      claims.map((c) => ({ claimId: c.id, subscriberId: c.subscriber_id, offer })),
-    );
-    return outboxIds;
   }
 
   /**
@@ -410,89 +349,5 @@ export class OffersService {
       if (!outcome) throw e;
       return { outcome, offerId: offer.id };
     }
-  }
-
-  /** The offer is saved; a failed add (Redis down) is logged and left to the re-drive rule. */
-  private async enqueueApply(offer: Offer, tag: string): Promise<void> {
-    await this.work
-      .add('offer.apply', this.applyJob(offer, tag))
-      .catch((e) =>
-        this.logger.warn(`offer ${offer.id}: job not added (${e.message}); the sweep will add it`),
-      );
-  }
-
-  private applyJob(offer: Offer, tag: string) {
-    return {
-      data: { offerId: offer.id },
-      jobId: `offer-${offer.id}-${tag}`,
-      delay: offer.claimOpensAt.getTime() - this.clock.now().getTime(),
-    };
-  }
-
-  /**
-   * Job handler for auto-apply offers: claims the offer for everyone eligible who has no claim yet, a batch
-   * per transaction. Safe to run twice or concurrently: the unique claim decides who gets a credit.
-   */
-  async applyAuto(offerId: string): Promise<number> {
-    const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
-    if (!offer || offer.mode !== 'auto' || offer.appliedAt || offer.approvalStatus === 'pending') return 0;
-    if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
-    const source =
-      offer.eligibility === 'all'
-        ? `SELECT id AS subscriber_id FROM subscribers`
-        : `SELECT subscriber_id FROM offer_eligible WHERE offer_id = $1`;
-    let total = 0;
-    for (;;) {
-      let outboxIds: string[] = [];
-      const n = await this.db.transaction(async (m) => {
-        const claims = await m.query(
-          `INSERT INTO offer_claims (offer_id, subscriber_id, channel)
-           SELECT $1, e.subscriber_id, 'auto' FROM (${source}) e
-           WHERE NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id)
-           LIMIT $2
-           ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, subscriber_id`,
-          [offerId, BATCH],
-        );
-        if (!claims.length) return 0;
-        outboxIds = await this.issueFor(m, offer, claims);
-        await this.audit.record(m, SYSTEM_ACTOR, {
-          action: 'offer.auto_apply',
-          targetType: 'offer',
-          targetId: offerId,
-          summary: { claims: claims.length },
-        });
-        return claims.length;
-      });
-      await this.billing.enqueue(outboxIds);
-      total += n;
-      if (n === 0) break;
-    }
-    // Applied only if nobody eligible is left unclaimed: a list uploaded while this run was finishing (its
-    // reset of applied_at committed before this UPDATE) leaves the offer to the upload's own job.
-    await this.db.query(
-      `UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM (${source}) e WHERE NOT EXISTS
-           (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id))`,
-      [offerId, this.clock.now()],
-    );
-    return total;
-  }
-
-  /** Re-drive: auto offers that are open but not applied (their job was lost, or failed) get a job again. */
-  async redrive(): Promise<number> {
-    const now = this.clock.now();
-    const rows = await this.db
-      .getRepository(Offer)
-      .createQueryBuilder('o')
-      .where(
-        `o.mode = 'auto' AND o.applied_at IS NULL AND o.approval_status <> 'pending'
-         AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
-        { now },
-      )
-      .getMany();
-    return this.work.ensureJobs(
-      'offer.apply',
-      rows.map((o) => this.applyJob(o, 'redrive')),
-    );
   }
 }

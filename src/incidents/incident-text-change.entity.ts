@@ -10,7 +10,7 @@ export class IncidentTextChange {
   incidentId!: string;
 
   @Column({ type: 'text' })
-  status!: 'draft' | 'applied' | 'discarded';
+  status!: 'draft' | 'applied' | 'discarded' | 'rejected';
 
   /** The new values of the public fields it changes (title, advice, affected services, ...). */
   @Column({ type: 'jsonb' })
@@ -27,4 +27,14 @@ export class IncidentTextChange {
 
   @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
   appliedAt!: Date | null;
+
+  /** Why a decider rejected it (shown with the change). */
+  @Column({ name: 'rejected_reason', type: 'text', nullable: true })
+  rejectedReason!: string | null;
+
+  @Column({ name: 'rejected_by', type: 'uuid', nullable: true })
+  rejectedBy!: string | null;
+
+  @Column({ name: 'rejected_at', type: 'timestamptz', nullable: true })
+  rejectedAt!: Date | null;
 }

@@ -53,6 +53,16 @@ export class IncidentUpdate {
   @Column({ name: 'approved_at', type: 'timestamptz', nullable: true })
   approvedAt!: Date | null;
 
+  /** Set while the update is `returned`: what the approver asked the author to change. */
+  @Column({ name: 'returned_comment', type: 'text', nullable: true })
+  returnedComment!: string | null;
+
+  @Column({ name: 'returned_by', type: 'uuid', nullable: true })
+  returnedBy!: string | null;
+
+  @Column({ name: 'returned_at', type: 'timestamptz', nullable: true })
+  returnedAt!: Date | null;
+
   /** Null when the scheduler published it. */
   @Column({ name: 'published_by', type: 'uuid', nullable: true })
   publishedBy!: string | null;

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, SYSTEM_ACTOR } from '../platform/http/actor';
-import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { DurableWork } from '../platform/queue/durable-work';
 import { defaultNextUpdateBy } from './cadence';
@@ -11,9 +10,9 @@ import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
 import { isStatusBack, IncidentsService } from './incidents.service';
-import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
+import { UpdateStore } from './update-store';
 import { fillTemplate } from './update-templates';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
+import { InvalidInput, Unprocessable } from '../platform/http/domain-error';
 import { UpdateTemplatesService } from './update-templates.service';
 
 export type ScheduledOutcome = 'published' | 'noop' | 'refused' | { early: Date };
@@ -35,47 +34,11 @@ export class IncidentUpdatesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly work: DurableWork,
     private readonly incidents: IncidentsService,
-    private readonly audit: AuditService,
+    private readonly store: UpdateStore,
     private readonly clock: Clock,
     private readonly events: IncidentEvents,
     private readonly templates: UpdateTemplatesService,
   ) {}
-
-  /** Drafts waiting for a second person, oldest first, with what an approver needs to decide (the inbox). */
-  async awaitingApproval(limit = 200) {
-    const rows: Array<{
-      id: string;
-      incident_id: string;
-      title: string;
-      body: string;
-      approver_roles: string[];
-      created_by: string;
-      created_at: Date;
-    }> = await this.db.query(
-      `SELECT u.id, u.incident_id, i.title, u.body, i.approver_roles, u.created_by, u.created_at
-         FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
-        WHERE u.status = 'draft' ORDER BY u.created_at, u.id LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      incidentId: r.incident_id,
-      incidentTitle: r.title,
-      body: r.body,
-      approverRoles: r.approver_roles,
-      authorId: r.created_by,
-      createdAt: new Date(r.created_at),
-    }));
-  }
-
-  /** Changes when any incident or update changes (live views compare it to refresh). */
-  async changeMarker(): Promise<string> {
-    const [r] = await this.db.query(
-      `SELECT (SELECT concat(max(updated_at), '/', count(*)) FROM incidents) AS i,
-              (SELECT concat(max(updated_at), '/', count(*)) FROM incident_updates) AS u`,
-    );
-    return `${r.i}|${r.u}`;
-  }
 
   async draft(incidentId: string, dto: CreateUpdateDto, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
@@ -114,7 +77,7 @@ export class IncidentUpdatesService {
           createdBy: actor.id!,
         }),
       );
-      await this.record(m, actor, 'draft', saved, {
+      await this.store.record(m, actor, 'draft', saved, {
         template: dto.template,
         templateVersion: template?.version,
         correctsId: saved.correctsId,
@@ -130,43 +93,40 @@ export class IncidentUpdatesService {
     actor: Actor,
   ): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const u = await this.find(m, incidentId, updateId);
+      const u = await this.store.find(m, incidentId, updateId);
       this.incidents.guardPublicText({ body: dto.body, bodyCy: dto.bodyCy });
       const set: Partial<IncidentUpdate> = {};
       if (dto.body !== undefined) set.body = dto.body;
       if (dto.bodyCy !== undefined) set.bodyCy = dto.bodyCy;
       if (dto.incidentStatus !== undefined && !u.correctsId) set.incidentStatus = dto.incidentStatus;
       if (dto.nextUpdateBy !== undefined && !u.correctsId) set.nextUpdateBy = this.promise(dto.nextUpdateBy);
-      const updated = await this.move(m, u, 'edit', set);
-      await this.record(m, actor, 'edit', updated, { fields: Object.keys(set) });
+      const fields = Object.keys(set);
+      // Editing a returned update resubmits it: the comment was answered (the audit trail keeps it).
+      if (u.status === 'returned')
+        Object.assign(set, { returnedComment: null, returnedBy: null, returnedAt: null });
+      const updated = await this.store.move(m, u, 'edit', set);
+      await this.store.record(m, actor, 'edit', updated, { fields, resubmitted: u.status === 'returned' });
       return this.withWarnings(updated, await this.incidents.get(incidentId, m));
     });
   }
 
   async approve(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const u = await this.find(m, incidentId, updateId);
-      const incident = await this.incidents.get(incidentId, m);
-      const refusal = approvalRefusal(
-        { id: actor.id!, role: actor.role! },
-        u.createdBy,
-        incident.approverRoles,
-      );
-      if (refusal) throw new Forbidden(refusal);
+      const { u, incident } = await this.store.forDecision(m, incidentId, updateId, actor);
       this.guard(u);
-      const updated = await this.move(m, u, 'approve', {
+      const updated = await this.store.move(m, u, 'approve', {
         approvedBy: actor.id!,
         approvedAt: this.clock.now(),
       });
-      await this.record(m, actor, 'approve', updated, { missingWelsh: !updated.bodyCy });
+      await this.store.record(m, actor, 'approve', updated, { missingWelsh: !updated.bodyCy });
       return this.withWarnings(updated, incident);
     });
   }
 
   async discard(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const updated = await this.move(m, await this.find(m, incidentId, updateId), 'discard', {});
-      await this.record(m, actor, 'discard', updated);
+      const updated = await this.store.move(m, await this.store.find(m, incidentId, updateId), 'discard', {});
+      await this.store.record(m, actor, 'discard', updated);
       return updated;
     });
   }
@@ -175,7 +135,7 @@ export class IncidentUpdatesService {
   async publish(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     const published = await this.db.transaction(async (m) => {
       const incident = await this.incidents.lockIncident(m, incidentId);
-      const u = await this.find(m, incidentId, updateId);
+      const u = await this.store.find(m, incidentId, updateId);
       return this.publishLocked(m, incident, u, 'publish', actor);
     });
     await this.announce(published);
@@ -195,12 +155,12 @@ export class IncidentUpdatesService {
     // The row is the record; the job only carries the work. If the add fails (503, Redis down), the sweep
     // publishes the update at its time anyway.
     return this.work.transaction(async (m) => {
-      const u = await this.find(m, incidentId, updateId);
+      const u = await this.store.find(m, incidentId, updateId);
       this.guard(u);
       if (u.nextUpdateBy && u.nextUpdateBy <= at)
         throw new Unprocessable('nextUpdateBy must be after the scheduled publication time');
-      const scheduled = await this.move(m, u, 'schedule', { scheduledFor: at });
-      await this.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
+      const scheduled = await this.store.move(m, u, 'schedule', { scheduledFor: at });
+      await this.store.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
       this.work.afterCommit(m, 'incidents.publish', this.publishJob(scheduled.id, at));
       return scheduled;
     });
@@ -208,10 +168,10 @@ export class IncidentUpdatesService {
 
   async unschedule(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     const updated = await this.db.transaction(async (m) => {
-      const back = await this.move(m, await this.find(m, incidentId, updateId), 'unschedule', {
+      const back = await this.store.move(m, await this.store.find(m, incidentId, updateId), 'unschedule', {
         scheduledFor: null,
       });
-      await this.record(m, actor, 'unschedule', back);
+      await this.store.record(m, actor, 'unschedule', back);
       return back;
     });
     // An orphan job finds the update not scheduled and does nothing; removing it is only tidiness.
@@ -233,7 +193,7 @@ export class IncidentUpdatesService {
     try {
       const published = await this.db.transaction(async (m) => {
         const incident = await this.incidents.lockIncident(m, u.incidentId);
-        const fresh = await this.find(m, u.incidentId, updateId);
+        const fresh = await this.store.find(m, u.incidentId, updateId);
         if (fresh.status !== 'scheduled') return null;
         return this.publishLocked(m, incident, fresh, 'fire', SYSTEM_ACTOR);
       });
@@ -245,9 +205,9 @@ export class IncidentUpdatesService {
       // Refused by the guard at the last moment (e.g. the pattern changed): back to approved, for a person.
       this.logger.error(`scheduled update ${updateId} refused at publication: ${e.message}`);
       await this.db.transaction(async (m) => {
-        const fresh = await this.find(m, u.incidentId, updateId);
-        const back = await this.move(m, fresh, 'unschedule', { scheduledFor: null });
-        await this.record(m, SYSTEM_ACTOR, 'publish_refused', back, { reason: e.message });
+        const fresh = await this.store.find(m, u.incidentId, updateId);
+        const back = await this.store.move(m, fresh, 'unschedule', { scheduledFor: null });
+        await this.store.record(m, SYSTEM_ACTOR, 'publish_refused', back, { reason: e.message });
       });
       return 'refused';
     }
@@ -300,7 +260,7 @@ export class IncidentUpdatesService {
       u.correctsId || resolves
         ? null
         : (u.nextUpdateBy ?? defaultNextUpdateBy(cadence, incident.detectedAt, now));
-    const published = await this.move(m, u, event, {
+    const published = await this.store.move(m, u, event, {
       publishedAt: now,
       publishedBy: actor.type === 'staff' ? actor.id! : null,
       nextUpdateBy,
@@ -316,7 +276,7 @@ export class IncidentUpdatesService {
         },
       );
     }
-    await this.record(m, actor, 'publish', published, {
+    await this.store.record(m, actor, 'publish', published, {
       incidentStatus: u.incidentStatus,
       statusBackFrom: isStatusBack(incident.status, u.incidentStatus) ? incident.status : null,
       nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
@@ -328,31 +288,6 @@ export class IncidentUpdatesService {
 
   private async announce(u: IncidentUpdate): Promise<void> {
     await this.events.emit({ type: 'published', incidentId: u.incidentId, updateId: u.id });
-  }
-
-  /** Applies a state-machine event as a conditional UPDATE; 409 when someone else moved it first. */
-  private async move(
-    m: EntityManager,
-    u: IncidentUpdate,
-    event: UpdateEvent,
-    set: Partial<IncidentUpdate>,
-  ): Promise<IncidentUpdate> {
-    const t = transition(u.status, event);
-    if (!t.ok) throw new Conflict(t.reason);
-    const res = await m
-      .createQueryBuilder()
-      .update(IncidentUpdate)
-      .set({ ...set, status: t.to })
-      .where('id = :id AND status IN (:...from)', { id: u.id, from: sourcesOf(event) })
-      .execute();
-    if (!res.affected) throw new Conflict(`the update changed meanwhile; reload it (${event} refused)`);
-    return m.findOneOrFail(IncidentUpdate, { where: { id: u.id } });
-  }
-
-  private async find(m: EntityManager, incidentId: string, updateId: string): Promise<IncidentUpdate> {
-    const u = await m.findOne(IncidentUpdate, { where: { id: updateId, incidentId } });
-    if (!u) throw new NotFound('No such update for this incident');
-    return u;
   }
 
   private async correctable(m: EntityManager, incidentId: string, id: string): Promise<IncidentUpdate> {
@@ -386,20 +321,5 @@ export class IncidentUpdatesService {
     const d = new Date(v);
     if (d <= this.clock.now()) throw new Unprocessable('nextUpdateBy must be in the future');
     return d;
-  }
-
-  private record(
-    m: EntityManager,
-    actor: Actor,
-    what: string,
-    u: IncidentUpdate,
-    extra: Record<string, unknown> = {},
-  ) {
-    return this.audit.record(m, actor, {
-      action: `incident.update.${what}`,
-      targetType: 'incident_update',
-      targetId: u.id,
-      summary: { incidentId: u.incidentId, status: u.status, ...extra },
-    });
   }
 }

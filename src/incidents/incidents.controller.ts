@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/http/actor';
+import { RejectWithReasonDto, SendBackDto } from '../platform/http/decision.dto';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { BreachReportService } from './breach-report.service';
 import { CreateIncidentDto, PatchIncidentDto, RegulatorNoticeDto, TextChangeDto } from './dto/incident.dto';
@@ -18,9 +19,12 @@ import {
   ScheduleUpdateDto,
   TemplateKeyParams,
 } from './dto/update.dto';
+import { IncidentTextChangesService } from './incident-text-changes.service';
 import { IncidentUpdatesService } from './incident-updates.service';
 import { IncidentsService } from './incidents.service';
+import { RegulatorNoticesService } from './regulator-notices.service';
 import { RemindersService } from './reminders.service';
+import { UpdateReviewService } from './update-review.service';
 import { UpdateTemplatesService } from './update-templates.service';
 
 const ANY_STAFF = ['comms', 'support', 'supervisor', 'admin'] as const;
@@ -33,6 +37,9 @@ export class IncidentsController {
   constructor(
     private readonly incidents: IncidentsService,
     private readonly updates: IncidentUpdatesService,
+    private readonly review: UpdateReviewService,
+    private readonly textChanges: IncidentTextChangesService,
+    private readonly notices: RegulatorNoticesService,
     private readonly reminders: RemindersService,
     private readonly templates: UpdateTemplatesService,
     private readonly breach: BreachReportService,
@@ -122,7 +129,7 @@ export class IncidentsController {
     @CurrentActor() actor: Actor,
   ) {
     const content = await this.breach.icoNotification(p.id).catch(() => null);
-    return this.incidents.recordRegulatorNotice(p.id, p.kind, dto, actor, content);
+    return this.notices.record(p.id, p.kind, dto, actor, content);
   }
 
   /** The ICO notification drafted from the incident, its analysis and its breach notice (JSON). */
@@ -148,7 +155,7 @@ export class IncidentsController {
   @Roles(...WRITERS)
   @ApiOperation({ summary: 'Propose new public text for a public incident (a second person applies it)' })
   proposeText(@Param() p: IncidentParams, @Body() dto: TextChangeDto, @CurrentActor() actor: Actor) {
-    return this.incidents.proposeTextChange(p.id, dto, actor);
+    return this.textChanges.propose(p.id, dto, actor);
   }
 
   @Post(':id/text-changes/:changeId/approve')
@@ -157,15 +164,24 @@ export class IncidentsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Apply a proposed public-text change (not its author)' })
   approveText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
-    return this.incidents.approveTextChange(p.id, p.changeId, actor);
+    return this.textChanges.approve(p.id, p.changeId, actor);
+  }
+
+  @Post(':id/text-changes/:changeId/reject')
+  @Interactive()
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a proposed public-text change with a reason (not its author)' })
+  rejectText(@Param() p: TextChangeParams, @Body() dto: RejectWithReasonDto, @CurrentActor() actor: Actor) {
+    return this.textChanges.reject(p.id, p.changeId, dto.reason, actor);
   }
 
   @Post(':id/text-changes/:changeId/discard')
   @Roles(...WRITERS)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Discard a proposed public-text change' })
+  @ApiOperation({ summary: 'Withdraw your own proposed public-text change' })
   discardText(@Param() p: TextChangeParams, @CurrentActor() actor: Actor) {
-    return this.incidents.discardTextChange(p.id, p.changeId, actor);
+    return this.textChanges.discard(p.id, p.changeId, actor);
   }
 
   @Post(':id/updates')
@@ -177,7 +193,7 @@ export class IncidentsController {
 
   @Patch(':id/updates/:updateId')
   @Roles(...WRITERS)
-  @ApiOperation({ summary: 'Edit a draft update' })
+  @ApiOperation({ summary: 'Edit a draft update (a sent-back one is resubmitted for approval)' })
   edit(@Param() p: UpdateParams, @Body() dto: EditUpdateDto, @CurrentActor() actor: Actor) {
     return this.updates.edit(p.id, p.updateId, dto, actor);
   }
@@ -192,6 +208,16 @@ export class IncidentsController {
   })
   approve(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.approve(p.id, p.updateId, actor);
+  }
+
+  /** Back to its author with a comment (same deciders as approval, never the author); an edit resubmits it. */
+  @Post(':id/updates/:updateId/send-back')
+  @Interactive()
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a draft back to its author with a comment (not its author)' })
+  sendBack(@Param() p: UpdateParams, @Body() dto: SendBackDto, @CurrentActor() actor: Actor) {
+    return this.review.sendBack(p.id, p.updateId, dto.comment, actor);
   }
 
   @Post(':id/updates/:updateId/publish')
@@ -221,7 +247,7 @@ export class IncidentsController {
   @Post(':id/updates/:updateId/discard')
   @Roles(...WRITERS)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Discard a draft or approved update' })
+  @ApiOperation({ summary: 'Discard a draft, sent-back or approved update' })
   discard(@Param() p: UpdateParams, @CurrentActor() actor: Actor) {
     return this.updates.discard(p.id, p.updateId, actor);
   }

@@ -9,12 +9,16 @@ import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { IncidentUpdatesService } from './incident-updates.service';
+import { IncidentTextChangesService } from './incident-text-changes.service';
 import { Incident } from './incident.entity';
 import { IncidentsController } from './incidents.controller';
 import { IncidentsProcessor } from './incidents.processor';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
+import { RegulatorNoticesService } from './regulator-notices.service';
 import { RemindersService } from './reminders.service';
+import { UpdateReviewService } from './update-review.service';
+import { UpdateStore } from './update-store';
 import { UpdateTemplatesService } from './update-templates.service';
 
 @Module({
@@ -31,6 +35,10 @@ import { UpdateTemplatesService } from './update-templates.service';
   providers: [
     IncidentsService,
     IncidentUpdatesService,
+    UpdateStore,
+    UpdateReviewService,
+    IncidentTextChangesService,
+    RegulatorNoticesService,
     RemindersService,
     UpdateTemplatesService,
     BreachReportService,
@@ -39,6 +47,13 @@ import { UpdateTemplatesService } from './update-templates.service';
     { provide: CampaignIncidentPort, useClass: CampaignIncidentAdapter },
     CampaignPauseAlerts,
   ],
-  exports: [IncidentsService, IncidentUpdatesService, RemindersService, IncidentEvents],
+  exports: [
+    IncidentsService,
+    IncidentUpdatesService,
+    UpdateReviewService,
+    IncidentTextChangesService,
+    RemindersService,
+    IncidentEvents,
+  ],
 })
 export class IncidentsModule {}

@@ -6,29 +6,15 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { PublicTextGuard } from '../platform/privacy';
-import {
-  CreateIncidentDto,
-  PatchIncidentDto,
-  PUBLIC_TEXT_FIELDS,
-  RegulatorNoticeDto,
-  TextChangeDto,
-} from './dto/incident.dto';
+import { CreateIncidentDto, PatchIncidentDto, PUBLIC_TEXT_FIELDS } from './dto/incident.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentUpdate } from './incident-update.entity';
 import { HELP_BLOCKS, HelpBlock, Incident, IncidentStatus, Impact } from './incident.entity';
 import { RegulatorNotice } from './regulator-notice.entity';
-import { Conflict, Forbidden, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
-import { isUniqueViolation } from '../platform/database/unique-violation';
-import {
-  DEFAULT_REGULATOR_RULES,
-  findDuty,
-  NoticeKind,
-  noticeRefusal,
-  regulatorClocks,
-} from './regulator-rules';
-import { approvalRefusal } from './update-state';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
+import { DEFAULT_REGULATOR_RULES, regulatorClocks } from './regulator-rules';
 
 /** What the public may see of an incident: published updates only, corrections folded into their original. */
 export interface PublicUpdate {
@@ -176,80 +162,6 @@ export class IncidentsService {
     return incident;
   }
 
-  /** Proposes new public text for an incident (checked now, so the author sees any refusal as they save). */
-  async proposeTextChange(id: string, dto: TextChangeDto, actor: Actor): Promise<IncidentTextChange> {
-    const fields = pick(dto, PUBLIC_TEXT_FIELDS) as Record<string, string | string[]>;
-    if (!Object.keys(fields).length)
-      throw new InvalidInput('Validation failed', [
-        { field: 'fields', messages: [`change at least one of ${PUBLIC_TEXT_FIELDS.join(', ')}`] },
-      ]);
-    this.guardPublicText(fields);
-    return this.db.transaction(async (m) => {
-      await this.get(id, m);
-      const saved = await m.save(
-        m.create(IncidentTextChange, { incidentId: id, status: 'draft', fields, createdBy: actor.id! }),
-      );
-      await this.audit.record(m, actor, {
-        action: 'incident.text_change.draft',
-        targetType: 'incident',
-        targetId: id,
-        summary: { changeId: saved.id, fields: Object.keys(fields) },
-      });
-      return saved;
-    });
-  }
-
-  /** A second person with an approver role applies a proposed text change (checked again). */
-  async approveTextChange(id: string, changeId: string, actor: Actor): Promise<Incident> {
-    const incident = await this.db.transaction(async (m) => {
-      const found = await this.lockIncident(m, id);
-      const change = await m.findOne(IncidentTextChange, { where: { id: changeId, incidentId: id } });
-      if (!change) throw new NotFound('No such text change for this incident');
-      if (change.status !== 'draft') throw new Conflict(`the text change is already ${change.status}`);
-      const refusal = approvalRefusal(
-        { id: actor.id!, role: actor.role! },
-        change.createdBy,
-        found.approverRoles,
-      );
-      if (refusal) throw new Forbidden(refusal.replace('an update', 'a text change'));
-      this.guardPublicText(change.fields);
-      const [, n] = await m.query(
-        `UPDATE incident_text_changes SET status = 'applied', approved_by = $2, applied_at = $3
-          WHERE id = $1 AND status = 'draft'`,
-        [changeId, actor.id, this.clock.now()],
-      );
-      if (!n) throw new Conflict('the text change changed meanwhile; reload it');
-      Object.assign(found, change.fields);
-      const saved = await m.save(found);
-      await this.audit.record(m, actor, {
-        action: 'incident.text_change.apply',
-        targetType: 'incident',
-        targetId: id,
-        summary: { changeId, fields: Object.keys(change.fields), author: change.createdBy },
-      });
-      return saved;
-    });
-    await this.events.emit({ type: 'changed', incidentId: id });
-    return incident;
-  }
-
-  async discardTextChange(id: string, changeId: string, actor: Actor): Promise<IncidentTextChange> {
-    return this.db.transaction(async (m) => {
-      const [, n] = await m.query(
-        `UPDATE incident_text_changes SET status = 'discarded' WHERE id = $1 AND incident_id = $2 AND status = 'draft'`,
-        [changeId, id],
-      );
-      if (!n) throw new Conflict('no draft text change with this id for this incident');
-      await this.audit.record(m, actor, {
-        action: 'incident.text_change.discard',
-        targetType: 'incident',
-        targetId: id,
-        summary: { changeId },
-      });
-      return m.findOneByOrFail(IncidentTextChange, { id: changeId });
-    });
-  }
-
   /** Public once any update was published. */
   private async isPublic(m: EntityManager, id: string): Promise<boolean> {
     const [row] = await m.query(
@@ -315,70 +227,6 @@ export class IncidentsService {
       updates,
       reminders,
     };
-  }
-
-  /**
-   * Records a notification to the regulator (one per duty and phase), with what was drafted at that moment.
-   * Only on a personal-data breach, only for a duty of its rules; a late one needs its reasons where the rule
-   * asks for them.
-   */
-  async recordRegulatorNotice(
-    id: string,
-    kind: NoticeKind,
-    dto: RegulatorNoticeDto,
-    actor: Actor,
-    content: Record<string, unknown> | null = null,
-  ) {
-    const notifiedAt = dto.notifiedAt ? new Date(dto.notifiedAt) : this.clock.now();
-    const phase = dto.phase ?? 'initial';
-    try {
-      return await this.db.transaction(async (m) => {
-        const incident = await this.lockIncident(m, id);
-        if (!incident.personalDataBreach || !incident.becameAwareAt)
-          throw new Unprocessable('Regulator notifications are for personal-data breach incidents only');
-        const duty = findDuty(incident.regulatorRules, kind);
-        if (!duty)
-          throw new Unprocessable(
-            `${kind} is not a duty of this incident's rules (${incident.regulatorRules.join(', ') || 'none'})`,
-          );
-        const notices = await m.find(RegulatorNotice, { where: { incidentId: id } });
-        const clock = regulatorClocks(incident, notifiedAt, notices).find((c) => c.kind === kind)!;
-        const refusal = noticeRefusal(
-          duty,
-          incident.becameAwareAt,
-          new Date(clock.deadline),
-          notifiedAt,
-          phase,
-          dto.delayReasons,
-        );
-        if (refusal) throw new Unprocessable(refusal);
-        if (phase !== 'initial' && !notices.some((n) => n.kind === kind && n.phase === 'initial'))
-          throw new Unprocessable('record the initial notification first');
-        const saved = await m.save(
-          m.create(RegulatorNotice, {
-            incidentId: id,
-            kind,
-            phase,
-            notifiedAt,
-            reference: dto.reference,
-            delayReasons: dto.delayReasons ?? null,
-            content,
-            recordedBy: actor.id!,
-          }),
-        );
-        await this.audit.record(m, actor, {
-          action: 'incident.regulator_notice',
-          targetType: 'incident',
-          targetId: id,
-          summary: { kind, phase, reference: dto.reference, notifiedAt: notifiedAt.toISOString() },
-        });
-        return saved;
-      });
-    } catch (e) {
-      if (isUniqueViolation(e))
-        throw new Conflict(`The ${phase} ${kind} notification is already recorded for this incident`);
-      throw e;
-    }
   }
 
   /**
@@ -508,6 +356,6 @@ export class IncidentsService {
   }
 }
 
-function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+export function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Pick<T, K>;
 }

@@ -10,6 +10,9 @@ describe('update state machine', () => {
     ['scheduled', 'fire', 'published'],
     ['draft', 'discard', 'discarded'],
     ['approved', 'discard', 'discarded'],
+    ['draft', 'send_back', 'returned'],
+    ['returned', 'edit', 'draft'],
+    ['returned', 'discard', 'discarded'],
   ] as const)('%s --%s--> %s', (from, event, to) => {
     expect(transition(from, event)).toEqual({ ok: true, to });
   });
@@ -21,6 +24,10 @@ describe('update state machine', () => {
     });
     expect(transition('scheduled', 'publish').ok).toBe(false);
     expect(transition('approved', 'edit').ok).toBe(false);
+    // a returned update is approved only after its author resubmits it; it cannot be sent back twice
+    expect(transition('returned', 'approve').ok).toBe(false);
+    expect(transition('returned', 'send_back').ok).toBe(false);
+    expect(transition('approved', 'send_back').ok).toBe(false);
   });
 
   it('never leaves published or discarded', () => {
@@ -37,11 +44,11 @@ describe('update state machine', () => {
           const r = transition(s as any, e);
           if (r.ok) reachable.add(r.to);
         }
-    expect([...reachable].sort()).toEqual(['discarded', 'draft']);
+    expect([...reachable].sort()).toEqual(['discarded', 'draft', 'returned']);
   });
 
   it('lists the source states of an event for the conditional update', () => {
-    expect(sourcesOf('discard').sort()).toEqual(['approved', 'draft']);
+    expect(sourcesOf('discard').sort()).toEqual(['approved', 'draft', 'returned']);
     expect(sourcesOf('fire')).toEqual(['scheduled']);
   });
 });

@@ -3,20 +3,32 @@
  * conditional UPDATE (`... WHERE status = <from>`), so two people acting at once cannot both win.
  *
  *   draft ──approve──► approved ──publish──► published
- *     │                   │  ▲
- *     │                schedule unschedule
- *     │                   ▼  │
- *     │                scheduled ──fire──► published
- *     └──discard──► discarded ◄──discard── approved
+ *    │ ▲                  │  ▲
+ *    │ └─edit─┐        schedule unschedule
+ *    │        │           ▼  │
+ * send_back  returned   scheduled ──fire──► published
+ *    └───────►┘
  *
+ *   draft, returned, approved ──discard──► discarded
+ *
+ * `returned` is a draft sent back with a comment: editable, out of the approvers' inbox until an edit
+ * resubmits it.
  * A published update never changes again; a correction is a new update that points at it.
  */
-export const UPDATE_STATES = ['draft', 'approved', 'scheduled', 'published', 'discarded'] as const;
+export const UPDATE_STATES = [
+  'draft',
+  'returned',
+  'approved',
+  'scheduled',
+  'published',
+  'discarded',
+] as const;
 export type UpdateState = (typeof UPDATE_STATES)[number];
 
 export const UPDATE_EVENTS = [
   'edit',
   'approve',
+  'send_back',
   'publish',
   'schedule',
   'unschedule',
@@ -26,13 +38,15 @@ export const UPDATE_EVENTS = [
 export type UpdateEvent = (typeof UPDATE_EVENTS)[number];
 
 const TRANSITIONS: Record<UpdateEvent, Partial<Record<UpdateState, UpdateState>>> = {
-  edit: { draft: 'draft' },
+  // an edit of a returned update resubmits it (back in the approvers' inbox)
+  edit: { draft: 'draft', returned: 'draft' },
   approve: { draft: 'approved' },
+  send_back: { draft: 'returned' },
   publish: { approved: 'published' },
   schedule: { approved: 'scheduled' },
   unschedule: { scheduled: 'approved' },
   fire: { scheduled: 'published' },
-  discard: { draft: 'discarded', approved: 'discarded' },
+  discard: { draft: 'discarded', returned: 'discarded', approved: 'discarded' },
 };
 
 export type TransitionResult = { ok: true; to: UpdateState } | { ok: false; reason: string };
@@ -58,7 +72,8 @@ export function approvalRefusal(
   authorId: string,
   approverRoles: readonly string[],
 ): string | null {
-  if (approver.id === authorId) return 'an update must be approved by someone other than its author';
+  if (approver.id === authorId)
+    return 'an update must be approved (or sent back) by someone other than its author';
   if (!approverRoles.includes(approver.role))
     return `approval for this incident requires role: ${approverRoles.join(' or ')}`;
   return null;

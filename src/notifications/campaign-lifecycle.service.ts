@@ -50,6 +50,8 @@ export class CampaignLifecycle {
     if (!to) throw new Conflict(campaignMachine.refusal('campaign', c.status, action));
     if (action === 'approve' && this.config.notifications.secondApprover && c.createdBy === actor.id)
       throw new Forbidden('a campaign must be approved by someone other than its author');
+    if (action === 'approve' && c.returnedAt)
+      throw new Conflict('this campaign was sent back to its author: it can be approved once they edit it');
     // What comms wrote must be complete (every paragraph; a breach notice every Annex II item); Welsh gaps warn.
     const warnings = action === 'approve' ? this.composer.assertApprovable(c) : undefined;
     if (action === 'schedule' && (!at || at.getTime() <= this.clock.now().getTime()))
@@ -99,6 +101,8 @@ export class CampaignLifecycle {
       id,
       from,
       to,
+      // a draft sent back meanwhile is not approved: its author edits it first
+      ...(action === 'approve' ? { where: 'returned_at IS NULL' } : {}),
       set: {
         updated_at: sqlValue('now()'),
         ...(action === 'approve' ? { approved_by: actor.id ?? null, approved_at: now } : {}),

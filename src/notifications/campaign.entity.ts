@@ -59,6 +59,16 @@ export class Campaign {
   @Column({ name: 'approved_by', type: 'text', nullable: true })
   approvedBy!: string | null;
 
+  /** Set while a draft is sent back to its author (out of the approvers' inbox); an edit clears it. */
+  @Column({ name: 'returned_comment', type: 'text', nullable: true })
+  returnedComment!: string | null;
+
+  @Column({ name: 'returned_by', type: 'uuid', nullable: true })
+  returnedBy!: string | null;
+
+  @Column({ name: 'returned_at', type: 'timestamptz', nullable: true })
+  returnedAt!: Date | null;
+
   @Column({ name: 'build_report', type: 'jsonb', nullable: true })
   buildReport!: Record<string, number> | null;
 

@@ -19,6 +19,8 @@ import type { Actor } from '../platform/http/actor';
 import { CurrentActor, Interactive, Roles } from '../platform/http/policy.decorators';
 import { UploadStream } from '../platform/http/upload';
 import { EventStreams } from '../platform/http/event-stream';
+import { SendBackDto } from '../platform/http/decision.dto';
+import { CampaignSendBackService } from './campaign-send-back.service';
 import { CampaignsService } from './campaigns.service';
 import { CampaignAudience } from './campaign-audience.service';
 import { CampaignLifecycle } from './campaign-lifecycle.service';
@@ -47,6 +49,7 @@ export class CampaignsController {
     private readonly previews: CampaignPreview,
     private readonly progressOf: CampaignProgress,
     private readonly audiences: CampaignAudience,
+    private readonly sendBacks: CampaignSendBackService,
     private readonly streams: EventStreams,
   ) {}
 
@@ -126,6 +129,16 @@ export class CampaignsController {
   @HttpCode(200)
   approve(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
     return this.lifecycle.act(id, 'approve', actor);
+  }
+
+  /** Back to its author with a comment (stays a draft; their edit resubmits it); never by its author. */
+  @Post(':id/send-back')
+  @Interactive()
+  @Roles('supervisor', 'admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a draft campaign back to its author with a comment (not its author)' })
+  sendBack(@Param('id', ParseUUIDPipe) id: string, @Body() dto: SendBackDto, @CurrentActor() actor: Actor) {
+    return this.sendBacks.sendBack(id, dto.comment, actor);
   }
 
   @Post(':id/schedule')

@@ -97,7 +97,8 @@ export class CampaignsService {
     return this.db.transaction(async (m) => {
       const [, n] = await m.query(
         `UPDATE campaigns SET name = $2, vars = $3, vars_cy = $4, ignore_quiet_hours = $5,
-           exclude_recent_recipients = $6, updated_at = now()
+           exclude_recent_recipients = $6, updated_at = now(),
+           returned_comment = NULL, returned_by = NULL, returned_at = NULL -- an edit resubmits a sent-back draft
          WHERE id = $1 AND status = 'draft'`,
         [
           c.id,

@@ -6,6 +6,7 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { Campaign } from './campaign.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignAlerts } from './campaign-alerts';
+import { CampaignSendBackService } from './campaign-send-back.service';
 import { CampaignsService } from './campaigns.service';
 import { CampaignAudience } from './campaign-audience.service';
 import { CampaignBuilder } from './campaign-builder';
@@ -50,6 +51,7 @@ import { WebhooksService } from './webhooks.service';
     CampaignLifecycle,
     CampaignPreview,
     CampaignProgress,
+    CampaignSendBackService,
     NoticeComposer,
     CampaignAwareness,
     EventStreams,

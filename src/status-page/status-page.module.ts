@@ -14,6 +14,7 @@ import { StatusPageService } from './status-page.service';
 import { StatusFastPath } from './status-fast-path';
 import { StatusPageRenderer } from './status-renderer';
 import { StatusSubscription } from './status-subscription.entity';
+import { SubscriberPreviewController } from './subscriber-preview.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
@@ -24,7 +25,7 @@ import { SubscriptionsService } from './subscriptions.service';
     SubscribersModule,
     TypeOrmModule.forFeature([StatusSubscription]),
   ],
-  controllers: [StatusPageController, CustomerPagesController],
+  controllers: [StatusPageController, CustomerPagesController, SubscriberPreviewController],
   providers: [
     StatusPageCache,
     StatusPageRenderer,

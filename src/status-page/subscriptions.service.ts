@@ -14,7 +14,7 @@ import { RateLimiter } from '../platform/redis/redis.module';
 import { StatusSubscription } from './status-subscription.entity';
 import type { Locale } from '../platform/locales';
 import { StatusPageRenderer } from './status-renderer';
-import { formatUkTime } from '../incidents/uk-time';
+import { statusUpdateVars } from './status-update-message';
 import { DomainError, NotFound } from '../platform/http/domain-error';
 
 export const STATUS_PAGE_QUEUE = 'status-page';
@@ -271,19 +271,19 @@ export class SubscriptionsService {
       if (!batch.length) break;
       await this.db.transaction(async (m) => {
         for (const s of batch) {
-          const cy = s.locale === 'cy';
           await this.notifications.queue(m, {
             kind: 'status-update',
             channel: s.channel,
             to: s.address,
             locale: s.locale,
             vars: {
-              incidentTitle: (cy && incident.titleCy) || incident.title,
-              statusLabel: this.renderer.strings[s.locale].status[update.incidentStatus],
-              body: (cy && update.bodyCy) || update.body,
-              correction: !!update.correctsId,
-              nextUpdateBy: update.nextUpdateBy ? formatUkTime(update.nextUpdateBy, s.locale).text : '',
-              statusUrl: `${this.config.http.publicBaseUrl}/status/incidents/${incident.id}${cy ? '?lang=cy' : ''}`,
+              ...statusUpdateVars(
+                incident,
+                update,
+                s.locale,
+                this.renderer.strings[s.locale].status[update.incidentStatus],
+                this.config.http.publicBaseUrl,
+              ),
               unsubscribeUrl: this.unsubscribeUrl(s.id, s.locale),
             },
             dedupeKey: `status-update:${update.id}:${s.id}`,

@@ -16,6 +16,7 @@ export const routes: RouteTable = {
   'GET /compensation/offers/:id': [...agents],
   'POST /compensation/offers/:id/eligible': [...supervisors],
   'POST /compensation/offers/:id/approve': [...supervisors],
+  'POST /compensation/offers/:id/reject': [...supervisors],
   'GET /compensation/billing/outbox': [...supervisors],
   'POST /compensation/billing/outbox/:id/retry': [...supervisors],
   'GET /compensation/billing/export': [...supervisors],

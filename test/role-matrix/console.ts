@@ -7,6 +7,7 @@ export const routes: RouteTable = {
   'POST /auth/session': 'public',
   'GET /approvals': [...STAFF],
   'GET /approvals/count': [...STAFF],
+  'GET /approvals/returned': [...STAFF],
   'GET /approvals/events': [...STAFF],
   'GET /support/customers': ['support', 'supervisor', 'admin'],
   'GET /support/customers/:id': ['support', 'supervisor', 'admin'],

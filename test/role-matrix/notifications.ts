@@ -15,6 +15,7 @@ export const routes: RouteTable = {
   'GET /campaigns/:id/outcomes.csv': ['supervisor', 'admin'],
   'POST /campaigns/:id/audience': [...SENDERS],
   'POST /campaigns/:id/approve': ['supervisor', 'admin'],
+  'POST /campaigns/:id/send-back': ['supervisor', 'admin'],
   'POST /campaigns/:id/schedule': [...SENDERS],
   'POST /campaigns/:id/start': [...SENDERS],
   'POST /campaigns/:id/pause': [...SENDERS],

@@ -7,6 +7,8 @@ export const routes: RouteTable = {
   'GET /status.json': 'public',
   'GET /status/feed.atom': 'public',
   'GET /status/incidents/:id': 'public',
+  // staff: what subscribers would get for an update being drafted
+  'POST /incidents/:id/subscriber-preview': ['comms', 'supervisor', 'admin'],
   'POST /status/incidents/:id/subscribe': 'public',
   'GET /status/subscriptions/:id/confirm': 'public',
   'POST /status/subscriptions/:id/confirm': 'public',

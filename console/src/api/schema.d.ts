@@ -558,6 +558,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a draft campaign back to its author with a comment (not its author) */
+        post: operations["Campaigns_sendBack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/schedule": {
         parameters: {
             query?: never;
@@ -809,6 +826,23 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["Offers_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compensation/offers/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an offer awaiting approval, with a reason (not its author) */
+        post: operations["Offers_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1373,6 +1407,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/incidents/{id}/text-changes/{changeId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposed public-text change with a reason (not its author) */
+        post: operations["Incidents_rejectText"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/incidents/{id}/text-changes/{changeId}/discard": {
         parameters: {
             query?: never;
@@ -1382,7 +1433,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Discard a proposed public-text change */
+        /** Withdraw your own proposed public-text change */
         post: operations["Incidents_discardText"];
         delete?: never;
         options?: never;
@@ -1420,7 +1471,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit a draft update */
+        /** Edit a draft update (a sent-back one is resubmitted for approval) */
         patch: operations["Incidents_edit"];
         trace?: never;
     };
@@ -1435,6 +1486,23 @@ export interface paths {
         put?: never;
         /** Approve a draft (someone other than its author, with one of the incident's approver roles) */
         post: operations["Incidents_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{id}/updates/{updateId}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a draft back to its author with a comment (not its author) */
+        post: operations["Incidents_sendBack"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1501,7 +1569,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Discard a draft or approved update */
+        /** Discard a draft, sent-back or approved update */
         post: operations["Incidents_discard"];
         delete?: never;
         options?: never;
@@ -1589,6 +1657,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/incidents/{id}/subscriber-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview the SMS and email subscribers get for an update being drafted (en and cy) */
+        post: operations["SubscriberPreview_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/approvals": {
         parameters: {
             query?: never;
@@ -1598,6 +1683,23 @@ export interface paths {
         };
         /** My approvals inbox: updates, campaigns, credits over the limit and held number changes I may decide */
         get: operations["Approvals_inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/approvals/returned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sent back to me: my drafts returned with a comment, my offers and text changes rejected this week */
+        get: operations["Approvals_returned"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1856,6 +1958,10 @@ export interface components {
             ignoreQuietHours?: boolean;
             excludeRecentRecipients?: boolean;
         };
+        SendBackDto: {
+            /** @example Please say when the fix is expected. */
+            comment: string;
+        };
         ScheduleCampaignDto: {
             /** Format: date-time */
             scheduledAt: string;
@@ -1914,6 +2020,10 @@ export interface components {
             keyword?: string;
             /** @description message kind used to tell customers */
             template?: string;
+        };
+        RejectWithReasonDto: {
+            /** @example The liability is above this quarter’s budget. */
+            reason: string;
         };
         CreateNumberChangeDto: {
             /** @example My number was exposed in the incident */
@@ -2238,9 +2348,43 @@ export interface components {
             /** @description Exact publication time (ISO 8601, in the future) */
             publishAt: string;
         };
+        SubscriberPreviewDto: {
+            /** @example We have found the cause and are working on a fix. */
+            body: string;
+            /** @example Rydym wedi dod o hyd i’r achos. */
+            bodyCy?: string;
+            /** @enum {string} */
+            incidentStatus: "investigating" | "identified" | "monitoring" | "resolved";
+            /** Format: date-time */
+            nextUpdateBy?: string;
+            /**
+             * Format: uuid
+             * @description Set when the update corrects a published one
+             */
+            correctsId?: string;
+        };
+        SmsPreviewDto: {
+            text: string;
+            /** @enum {string} */
+            encoding: "GSM-7" | "UCS-2";
+            segments: number;
+            characters: number;
+        };
+        EmailPreviewDto: {
+            subject: string;
+            text: string;
+        };
+        LocalePreviewDto: {
+            /** @enum {string} */
+            locale: "en" | "cy";
+            sms: components["schemas"]["SmsPreviewDto"];
+            email: components["schemas"]["EmailPreviewDto"];
+            /** @description Rules the rendering breaks (segments, links), if any */
+            issues: string[];
+        };
         InboxItemDto: {
             /** @enum {string} */
-            kind: "update" | "campaign" | "credit" | "number_change" | "offer";
+            kind: "update" | "campaign" | "credit" | "number_change" | "offer" | "text_change";
             id: string;
             /** @example Update to “Gateway leak” */
             title: string;
@@ -2248,6 +2392,27 @@ export interface components {
             detail: string;
             /** Format: date-time */
             waitingSince: string;
+            /** @example /console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f */
+            link: string;
+        };
+        ReturnedItemDto: {
+            /** @enum {string} */
+            kind: "update" | "campaign" | "offer" | "text_change";
+            id: string;
+            /** @example Update to “Gateway leak” */
+            title: string;
+            /**
+             * @description sent_back: edit it to resubmit; rejected: final
+             * @enum {string}
+             */
+            outcome: "sent_back" | "rejected";
+            /**
+             * @description The decider's comment or reason
+             * @example Please say when the fix is expected.
+             */
+            comment: string;
+            /** Format: date-time */
+            decidedAt: string;
             /** @example /console/incidents/3f1c2b9e-8d7a-4c5b-9e0f-1a2b3c4d5e6f */
             link: string;
         };
@@ -3238,6 +3403,29 @@ export interface operations {
             };
         };
     };
+    Campaigns_sendBack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBackDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     Campaigns_schedule: {
         parameters: {
             query?: never;
@@ -3593,6 +3781,29 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Offers_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectWithReasonDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -4338,6 +4549,29 @@ export interface operations {
             };
         };
     };
+    Incidents_rejectText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectWithReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     Incidents_discardText: {
         parameters: {
             query?: never;
@@ -4415,6 +4649,30 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Incidents_sendBack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                updateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBackDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -4601,6 +4859,31 @@ export interface operations {
             };
         };
     };
+    SubscriberPreview_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriberPreviewDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalePreviewDto"][];
+                };
+            };
+        };
+    };
     Approvals_inbox: {
         parameters: {
             query?: never;
@@ -4616,6 +4899,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxItemDto"][];
+                };
+            };
+        };
+    };
+    Approvals_returned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnedItemDto"][];
                 };
             };
         };

@@ -5,7 +5,7 @@
 export interface IncidentUpdate {
   id: string;
   incidentId: string;
-  status: 'draft' | 'approved' | 'scheduled' | 'published' | 'discarded';
+  status: 'draft' | 'returned' | 'approved' | 'scheduled' | 'published' | 'discarded';
   incidentStatus: string;
   body: string;
   bodyCy: string | null;
@@ -17,6 +17,9 @@ export interface IncidentUpdate {
   approvedBy: string | null;
   approvedAt: string | null;
   publishedAt: string | null;
+  /** Set while `returned`: what the approver asked the author to change. */
+  returnedComment: string | null;
+  returnedAt: string | null;
 }
 
 export interface RegulatorClock {
@@ -67,7 +70,7 @@ export interface NumberChangeRequest {
   state: string;
   heldForSupervisor: boolean;
   fraudSignals: Array<{ code: string; detail: string }>;
-  slaDueAt: string;
+  slaDueAt: string | null;
   createdAt: string;
 }
 
@@ -79,4 +82,7 @@ export interface Campaign {
   channelPolicy: string;
   createdBy: string;
   createdAt: string;
+  /** Set while a draft is sent back to its author. */
+  returnedComment: string | null;
+  returnedAt: string | null;
 }

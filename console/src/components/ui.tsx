@@ -45,6 +45,7 @@ export function Countdown({ at, now, label }: { at: string | null; now: number; 
 
 const STATE_WORDS: Record<string, string> = {
   draft: 'Waiting for approval',
+  returned: 'Sent back to the author',
   approved: 'Approved, not yet published',
   scheduled: 'Scheduled',
   published: 'Published',
@@ -53,7 +54,13 @@ const STATE_WORDS: Record<string, string> = {
 
 export function UpdateState({ status }: { status: string }) {
   const color =
-    { draft: '#9c3a00', approved: 'blue.9', scheduled: 'violet.9', published: '#1e6b30' }[status] ?? 'gray.7';
+    {
+      draft: '#9c3a00',
+      returned: '#a51d1d',
+      approved: 'blue.9',
+      scheduled: 'violet.9',
+      published: '#1e6b30',
+    }[status] ?? 'gray.7';
   return <Badge color={color}>{STATE_WORDS[status] ?? status.replace(/_/g, ' ')}</Badge>;
 }
 

@@ -1,4 +1,5 @@
 import {
+  Alert,
   Anchor,
   Badge,
   Button,
@@ -180,8 +181,9 @@ function TextPreviews({ kind, vars }: { kind: string; vars: Record<string, strin
       </Paper>
       <Paper withBorder p="xs" aria-label="Email preview" component="section">
         <Text fw={600} size="sm">
-          Email (English){email.data?.subject ? `: ${email.data.subject}` : ''}
+          Email (English)
         </Text>
+        {email.data?.subject && <Text size="sm">Subject: {email.data.subject}</Text>}
         <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} lineClamp={8}>
           {email.data?.text ?? '…'}
         </Text>
@@ -457,6 +459,30 @@ function LiveProgress({ c, live }: { c: Campaign; live: CampaignProgress | null 
   );
 }
 
+/** A draft sent back with a comment; an edit (here: resubmitting it) puts it back in the inbox. */
+function CampaignReturned({ c, mine }: { c: Campaign; mine: boolean }) {
+  const qc = useQueryClient();
+  const resubmit = useMutation({
+    mutationFn: () => ok(api.PATCH('/campaigns/{id}', { params: { path: { id: c.id } }, body: {} })),
+    onSuccess: () => void qc.invalidateQueries(),
+  });
+  return (
+    <Alert color="#a51d1d" variant="light" title={`Sent back ${formatUk(c.returnedAt!)}`}>
+      <Text size="sm">
+        Comment from the supervisor: <q>{c.returnedComment}</q>
+      </Text>
+      {mine && (
+        <Group mt="xs">
+          <Button onClick={() => resubmit.mutate()} loading={resubmit.isPending}>
+            Resubmit for approval
+          </Button>
+        </Group>
+      )}
+      <Problem error={resubmit.error} />
+    </Alert>
+  );
+}
+
 function CampaignPage({ id }: { id: string }) {
   const me = useMe();
   const qc = useQueryClient();
@@ -489,7 +515,7 @@ function CampaignPage({ id }: { id: string }) {
   const role = me.data?.role;
   const mine = c.createdBy === me.data?.user.id;
   const allowed = (ACTIONS[c.status] ?? []).filter((a) =>
-    a === 'approve' ? can.supervise(role) && !mine : can.write(role),
+    a === 'approve' ? can.supervise(role) && !mine && !c.returnedAt : can.write(role),
   );
   const sending = ['running', 'paused', 'completed', 'cancelled'].includes(c.status);
   return (
@@ -510,8 +536,11 @@ function CampaignPage({ id }: { id: string }) {
           <Badge color="gray.7" size="lg">
             {CAMPAIGN_STATUS[c.status] ?? c.status}
           </Badge>
-          {c.status === 'draft' && mine && <Text size="sm">A supervisor other than you approves it.</Text>}
+          {c.status === 'draft' && mine && !c.returnedAt && (
+            <Text size="sm">A supervisor other than you approves it.</Text>
+          )}
         </Group>
+        {c.status === 'draft' && c.returnedAt && <CampaignReturned c={c} mine={mine} />}
         {!sending && can.write(role) && <PreviewFigures id={c.id} />}
         {sending && <LiveProgress c={c} live={live} />}
         {allowed.length > 0 && (

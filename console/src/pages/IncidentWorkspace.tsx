@@ -21,6 +21,8 @@ import type { paths } from '../api/schema';
 import { can, useMe } from '../api/session';
 import type { IncidentDetail, IncidentUpdate, UpdateTemplate } from '../api/types';
 import { useNow } from '../components/live';
+import { ReasonForm } from '../components/decision';
+import { SubscriberPreview } from '../components/subscriber-preview';
 import { Countdown, Loading, PageTitle, Problem, UpdateState } from '../components/ui';
 import { privacyProblems } from '../lib/privacy';
 import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
@@ -43,10 +45,13 @@ function useIncident(id: string) {
 function DraftForm({
   incident,
   corrects,
+  editing,
   onDone,
 }: {
   incident: IncidentDetail;
   corrects?: IncidentUpdate;
+  /** A sent-back draft: saving it resubmits it for approval. */
+  editing?: IncidentUpdate;
   onDone: () => void;
 }) {
   const qc = useQueryClient();
@@ -57,10 +62,15 @@ function DraftForm({
     staleTime: Infinity,
   });
   const [template, setTemplate] = useState<string | null>(null);
-  const [body, setBody] = useState(corrects?.body ?? '');
-  const [bodyCy, setBodyCy] = useState(corrects?.bodyCy ?? '');
-  const [status, setStatus] = useState<string>(corrects?.incidentStatus ?? incident.status);
-  const [next, setNext] = useState(isoToUkLocal(new Date(Date.now() + 60 * 60_000)));
+  const from = editing ?? corrects;
+  const [body, setBody] = useState(from?.body ?? '');
+  const [bodyCy, setBodyCy] = useState(from?.bodyCy ?? '');
+  const [status, setStatus] = useState<string>(from?.incidentStatus ?? incident.status);
+  const [next, setNext] = useState(
+    editing?.nextUpdateBy
+      ? isoToUkLocal(new Date(editing.nextUpdateBy))
+      : isoToUkLocal(new Date(Date.now() + 60 * 60_000)),
+  );
   const services = incident.affectedServices.join(', ') || 'our services';
   const pick = (key: string | null) => {
     setTemplate(key);
@@ -74,6 +84,18 @@ function DraftForm({
     mutationFn: () => {
       const nextUpdateBy = next ? ukLocalToIso(next) : null;
       if (next && !nextUpdateBy) throw new Error('Please enter the next update time as a UK date and time.');
+      if (editing)
+        return ok(
+          api.PATCH('/incidents/{id}/updates/{updateId}', {
+            params: { path: { id: incident.id, updateId: editing.id } },
+            body: {
+              body,
+              ...(bodyCy ? { bodyCy } : {}),
+              incidentStatus: status as 'investigating',
+              ...(nextUpdateBy ? { nextUpdateBy } : {}),
+            },
+          }),
+        );
       return ok(
         api.POST('/incidents/{id}/updates', {
           params: { path: { id: incident.id } },
@@ -101,9 +123,14 @@ function DraftForm({
     <Paper withBorder p="md" component="form" onSubmit={submit} aria-labelledby="draft-h">
       <Stack>
         <Title order={3} size="h4" id="draft-h">
-          {corrects ? 'Correct a published update' : 'Draft an update'}
+          {corrects
+            ? 'Correct a published update'
+            : editing
+              ? 'Edit the update sent back to you'
+              : 'Draft an update'}
         </Title>
-        {!corrects && (
+        {editing?.returnedComment && <ReturnedNote u={editing} />}
+        {!corrects && !editing && (
           <Select
             label="Start from a template"
             placeholder="Choose a template"
@@ -164,10 +191,20 @@ function DraftForm({
             {next && <Text size="sm">Next update by {formatUk(ukLocalToIso(next))}</Text>}
           </Card>
         )}
+        <SubscriberPreview
+          incidentId={incident.id}
+          draft={{
+            body,
+            bodyCy,
+            incidentStatus: status,
+            nextUpdateBy: next ? ukLocalToIso(next) : null,
+            correctsId: corrects?.id,
+          }}
+        />
         <Problem error={save.error} />
         <Group>
           <Button type="submit" loading={save.isPending} disabled={!body || problems.length > 0}>
-            Submit for approval
+            {editing ? 'Resubmit for approval' : 'Submit for approval'}
           </Button>
           <Button variant="subtle" onClick={onDone}>
             Cancel
@@ -178,14 +215,28 @@ function DraftForm({
   );
 }
 
+/** The approver's comment on a sent-back draft, for its author. */
+function ReturnedNote({ u }: { u: IncidentUpdate }) {
+  return (
+    <Alert color="#a51d1d" variant="light" title={`Sent back ${u.returnedAt ? formatUk(u.returnedAt) : ''}`}>
+      <Text size="sm">
+        Comment from the approver: <q>{u.returnedComment}</q>
+      </Text>
+      <Text size="xs">Edit it to resubmit it for approval.</Text>
+    </Alert>
+  );
+}
+
 function UpdateCard({
   u,
   incident,
   onCorrect,
+  onEdit,
 }: {
   u: IncidentUpdate;
   incident: IncidentDetail;
   onCorrect: (u: IncidentUpdate) => void;
+  onEdit: (u: IncidentUpdate) => void;
 }) {
   const me = useMe();
   const qc = useQueryClient();
@@ -204,6 +255,11 @@ function UpdateCard({
         `/incidents/{id}/updates/{updateId}/${what}` as '/incidents/{id}/updates/{updateId}/approve';
       return ok(api.POST(route, { params: { path } }));
     },
+    onSuccess: () => void qc.invalidateQueries(),
+  });
+  const sendBack = useMutation({
+    mutationFn: (comment: string) =>
+      ok(api.POST('/incidents/{id}/updates/{updateId}/send-back', { params: { path }, body: { comment } })),
     onSuccess: () => void qc.invalidateQueries(),
   });
   const role = me.data?.role;
@@ -230,12 +286,14 @@ function UpdateCard({
           )}
         </SimpleGrid>
         {u.nextUpdateBy && <Text size="sm">Promises the next update by {formatUk(u.nextUpdateBy)}</Text>}
+        {u.status === 'returned' && <ReturnedNote u={u} />}
         {can.write(role) && (
           <Group gap="xs" align="end">
             {u.status === 'draft' && mayApprove && (
               <Button onClick={() => act.mutate('approve')}>Approve</Button>
             )}
             {u.status === 'draft' && mine && <Text size="sm">Waiting for someone else to approve.</Text>}
+            {u.status === 'returned' && <Button onClick={() => onEdit(u)}>Edit and resubmit</Button>}
             {u.status === 'approved' && (
               <>
                 <Button onClick={() => act.mutate('publish')}>Publish now</Button>
@@ -255,7 +313,7 @@ function UpdateCard({
                 Take back (unschedule)
               </Button>
             )}
-            {(u.status === 'draft' || u.status === 'approved') && (
+            {(u.status === 'draft' || u.status === 'returned' || u.status === 'approved') && (
               <Button variant="subtle" color="#a51d1d" onClick={() => act.mutate('discard')}>
                 Discard
               </Button>
@@ -268,6 +326,16 @@ function UpdateCard({
           </Group>
         )}
         <Problem error={act.error} />
+        {can.write(role) && u.status === 'draft' && mayApprove && (
+          <ReasonForm
+            verb="Send back"
+            label="Comment for the author"
+            what={`update of ${formatUk(u.createdAt)}`}
+            pending={sendBack.isPending}
+            error={sendBack.error}
+            onSubmit={(comment) => sendBack.mutate(comment)}
+          />
+        )}
       </Stack>
     </Card>
   );
@@ -333,6 +401,7 @@ export default function IncidentWorkspace() {
   const now = useNow();
   const [drafting, setDrafting] = useState(false);
   const [correcting, setCorrecting] = useState<IncidentUpdate | undefined>();
+  const [editing, setEditing] = useState<IncidentUpdate | undefined>();
   if (q.error) return <Problem error={q.error} />;
   if (!q.data) return <Loading what="the incident" />;
   const i = q.data;
@@ -368,19 +437,21 @@ export default function IncidentWorkspace() {
             </Group>
           ))}
         </Group>
-        {can.write(me.data?.role) && !drafting && !correcting && (
+        {can.write(me.data?.role) && !drafting && !correcting && !editing && (
           <Group>
             <Button onClick={() => setDrafting(true)}>Draft an update</Button>
           </Group>
         )}
-        {(drafting || correcting) && (
+        {(drafting || correcting || editing) && (
           <DraftForm
-            key={correcting?.id ?? 'new'}
+            key={editing?.id ?? correcting?.id ?? 'new'}
             incident={i}
             corrects={correcting}
+            editing={editing}
             onDone={() => {
               setDrafting(false);
               setCorrecting(undefined);
+              setEditing(undefined);
             }}
           />
         )}
@@ -392,7 +463,7 @@ export default function IncidentWorkspace() {
           {updates.length ? (
             <Stack component="ul" gap="sm" p={0} style={{ listStyle: 'none' }}>
               {updates.map((u) => (
-                <UpdateCard key={u.id} u={u} incident={i} onCorrect={setCorrecting} />
+                <UpdateCard key={u.id} u={u} incident={i} onCorrect={setCorrecting} onEdit={setEditing} />
               ))}
             </Stack>
           ) : (

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { api, ok } from '../api/client';
 import type { Incident, IncidentDetail } from '../api/types';
 import { useNow } from '../components/live';
+import { SentBackToMe } from '../components/decision';
 import { Countdown, Loading, PageTitle, Problem } from '../components/ui';
 import { formatUk } from '../lib/time';
 
@@ -23,6 +24,7 @@ function OpenIncident({ id, now }: { id: string; now: number }) {
   if (!q.data) return <Loading what="incident" />;
   const i = q.data;
   const waiting = i.updates.filter((u) => u.status === 'draft').length;
+  const returned = i.updates.filter((u) => u.status === 'returned').length;
   return (
     <Card withBorder component="article" aria-labelledby={`inc-${id}`}>
       <Stack gap="xs">
@@ -47,6 +49,7 @@ function OpenIncident({ id, now }: { id: string; now: number }) {
           </Group>
         ))}
         {waiting > 0 && <Text size="sm">{waiting} update(s) waiting for approval</Text>}
+        {returned > 0 && <Text size="sm">{returned} update(s) sent back to the author</Text>}
       </Stack>
     </Card>
   );
@@ -106,6 +109,7 @@ export default function Now() {
             <Text>Nothing waits for your decision.</Text>
           )}
         </section>
+        <SentBackToMe limit={5} />
       </Stack>
     </>
   );

@@ -113,8 +113,14 @@ function RequestCard({ r, now, open }: { r: NumberChangeRequest; now: number; op
           </Title>
           <Badge color="gray.7">{NC_STATE[r.state] ?? r.state.replace(/_/g, ' ')}</Badge>
           {r.heldForSupervisor && <Badge color="#9c3a00">Held for a supervisor</Badge>}
-          <Text size="sm">SLA</Text>
-          <Countdown at={r.slaDueAt} now={now} />
+          {r.slaDueAt ? (
+            <>
+              <Text size="sm">SLA</Text>
+              <Countdown at={r.slaDueAt} now={now} />
+            </>
+          ) : (
+            <Text size="sm">No due time</Text>
+          )}
         </Group>
         {r.fraudSignals.length > 0 && (
           <Text size="sm">Fraud signals: {r.fraudSignals.map((s) => s.detail).join('; ')}</Text>
