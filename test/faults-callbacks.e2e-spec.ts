@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { SmsProvider } from '../src/channels/sms-provider';
 import { JobMetrics } from '../src/platform/metrics/metrics.service';
-import { generateCallbacks } from '../src/sandbox/callback-generator';
+import { generateCallbacks } from './helpers/callback-generator';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';

@@ -8,7 +8,7 @@ import { eventually } from './helpers/eventually';
 import { PG_ADMIN_URL } from './helpers/pg';
 import { count, staffTokens } from './helpers/staff';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { WorkerProcesses } from './helpers/workers';
+import { outsideWorld, WorkerProcesses } from './helpers/workers';
 
 jest.setTimeout(300_000); // worker boots take 20 s and more on a loaded machine
 
@@ -36,14 +36,7 @@ describe('faults: a campaign through two worker kills and a PostgreSQL outage', 
     sms = await new TwilioSandbox().start();
     mail = await new SmtpSink().start();
     t = await startTestApp(
-      {
-        CANDOR_ROLE: 'api',
-        TWILIO_ACCOUNT_SID: sms.accountSid,
-        TWILIO_AUTH_TOKEN: sms.authToken,
-        TWILIO_API_BASE_URL: sms.url,
-        SMTP_URL: mail.url,
-        SMTP_LOOKUP_URL: mail.lookupUrl, // resolves an email in doubt after a crash or an outage
-      },
+      { CANDOR_ROLE: 'api', ...outsideWorld(sms, mail) },
       { dbUrl: database.url },
       { listen: true },
     );
@@ -92,7 +85,7 @@ describe('faults: a campaign through two worker kills and a PostgreSQL outage', 
     const { tokens } = await staffTokens(t);
     const id = await createCsvCampaign(t, tokens.comms, 'F', 'both');
     await uploadAudience(t, tokens.comms, id, 'account_id\n' + numbers.map((_, i) => `F-${i}`).join('\n'));
-    const auth = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
+    const auth = (role: 'comms' | 'supervisor') => ({ authorization: `Bearer ${tokens[role]}` });
     await t.http().post(`/campaigns/${id}/approve`).set(auth('supervisor')).expect(200);
     await t.http().post(`/campaigns/${id}/start`).set(auth('comms')).expect(200);
 

@@ -85,7 +85,7 @@ describe('faults: an API process that starts while PostgreSQL is down', () => {
     });
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
 
-    const first = await eventually(
+    const first = (await eventually(
       () =>
         Promise.race([
           get('/status').catch(() => null), // refused until it listens
@@ -95,7 +95,7 @@ describe('faults: an API process that starts while PostgreSQL is down', () => {
         ]),
       120_000,
       'the offline API process to listen',
-    );
+    ))!;
     expect(first.status).toBe(200);
     expect(first.headers.get('x-status-stale')).toBe('1');
     expect(await first.text()).toContain('Snapshot before the outage');

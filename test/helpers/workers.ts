@@ -57,3 +57,17 @@ export class WorkerProcesses {
     }
   }
 }
+
+/** The app's provider settings for the "outside world" of a crash test: the Twilio sandbox and the SMTP sink. */
+export function outsideWorld(
+  sms: { accountSid: string; authToken: string; url: string },
+  mail: { url: string; lookupUrl: string },
+): Record<string, string> {
+  return {
+    TWILIO_ACCOUNT_SID: sms.accountSid,
+    TWILIO_AUTH_TOKEN: sms.authToken,
+    TWILIO_API_BASE_URL: sms.url,
+    SMTP_URL: mail.url,
+    SMTP_LOOKUP_URL: mail.lookupUrl, // the sink's message lookup resolves an email in doubt
+  };
+}
