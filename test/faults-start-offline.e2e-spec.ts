@@ -107,7 +107,7 @@ describe('faults: an API process that starts while PostgreSQL is down', () => {
     // Staff routes need the database (the session itself): a 503 in the error shape, never a hung socket.
     const staff = await get('/incidents', tokens.comms);
     expect(staff.status).toBe(503);
-    expect((await staff.json()).statusCode).toBe(503);
+    expect(((await staff.json()) as { statusCode: number }).statusCode).toBe(503);
 
     // Meanwhile the working process publishes; the offline one cannot know until the database is back.
     await openIncidentWithUpdate(t, tokens, { title: 'Published during the outage' });
