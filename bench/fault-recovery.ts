@@ -19,6 +19,7 @@ import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { NOTICE_VARS } from '../test/helpers/notices';
 import { TcpProxy } from '../test/helpers/tcp-proxy';
+import { wrk } from './status-page.bench';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,6 +106,11 @@ export async function measureRecovery(opts: {
     await campaigns.act(c.id, 'approve', actors.supervisor);
     await campaigns.act(c.id, 'start', actors.comms);
     const sent = () => sms.messages.length + mail.received;
+    while (sent() < 20) await sleep(100);
+    // The page while the campaign sends with its callbacks on (the sandbox posts "sent" then "delivered").
+    const [callbacksBefore, sendsBefore] = [sms.callbacksSent, sent()];
+    const pageDuringCampaign = await wrk(`${base}/status`, 5, 16);
+    const campaignDuringWrk = { sends: sent() - sendsBefore, callbacks: sms.callbacksSent - callbacksBefore };
     while (sent() < opts.subscribers / 2) await sleep(100);
 
     // An update due 3 s into the outage, then the outage.
@@ -146,6 +152,7 @@ export async function measureRecovery(opts: {
     return {
       outageSeconds: opts.outageSeconds,
       subscribers: opts.subscribers,
+      pageDuringCampaign: { ...pageDuringCampaign, seconds: 5, connections: 16, ...campaignDuringWrk },
       sentBeforeOutageEnd: atEnd,
       secondsAfterOutage: { updatePublished, campaignResumed, pageLive, campaignFinished: finished },
       lostUpdates: publications.rows[0].n === 1 ? 0 : 1,
