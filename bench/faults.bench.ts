@@ -1,15 +1,15 @@
-/* npm run bench -- faults [seconds] [callbacksPerSecond] [connections]
+/* npm run bench -- faults [seconds] [callbacksPerSecond] [connections] [outageSeconds] [subscribers]
    The status page while Twilio's delivery callbacks arrive (issue #19: callbacks at 500/s must leave /status p99
    under 50 ms). One CANDOR_ROLE=api process serves the page from this process; a separate process (so its CPU
    is not this event loop's) posts signed status callbacks to the same process at the given rate, the default
    deployment without a webhooks process; wrk measures /status first alone, then during the callbacks, in the
    same run (compare the two, not figures from different runs). Then a worker's drain applies the recorded
-   callbacks to the outbox in bulk: rows per second. The fault cases themselves (PostgreSQL stopped or hung,
-   Redis flushed) are measured by test/faults.e2e-spec.ts; their figures are in the README. */
-import { spawn } from 'node:child_process';
+   callbacks to the outbox in bulk: rows per second. Last, the time to recover after PostgreSQL stops in the
+   middle of a campaign (bench/fault-recovery.ts). The fault cases themselves are asserted by the test/faults-*
+   suites. */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { Client } from 'pg';
@@ -17,57 +17,27 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap';
 import { SmsProvider } from '../src/channels/sms-provider';
 import { DeliveryCallbacksService } from '../src/notifications/delivery-callbacks.service';
+import { generateCallbacks } from '../test/helpers/callback-generator';
+import { measureRecovery } from './fault-recovery';
 import { freePort, seedIncident, wrk, WrkResult } from './status-page.bench';
-
-/** The callback generator, a child process: `rate` signed callbacks a second for `seconds`, latency per call. */
-const GENERATOR = `
-const { getExpectedTwilioSignature } = require('twilio/lib/webhooks/webhooks');
-const { base, token, rate, seconds, first, count } = JSON.parse(process.env.GEN);
-const lat = []; const codes = {}; let errors = 0; let sent = 0; let n = 0;
-const started = Date.now();
-const one = async () => {
-  const id = first + (n++ % count);
-  const path = '/webhooks/twilio/status?m=' + id;
-  const params = { MessageSid: 'SMb' + id, MessageStatus: n % 2 ? 'sent' : 'delivered' };
-  const sig = getExpectedTwilioSignature(token, base + path, params);
-  const t0 = performance.now();
-  try {
-    const res = await fetch(base + path, { method: 'POST', headers: { 'x-twilio-signature': sig,
-      'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-    await res.arrayBuffer();
-    codes[res.status] = (codes[res.status] ?? 0) + 1;
-    if (res.status !== 204) errors++;
-  } catch (e) { errors++; codes[String(e.cause?.code ?? e.message)] = (codes[String(e.cause?.code ?? e.message)] ?? 0) + 1; }
-  lat.push(performance.now() - t0); sent++;
-};
-const tick = setInterval(() => {
-  const due = Math.floor(((Date.now() - started) / 1000) * rate) - n;
-  for (let i = 0; i < due; i++) void one();
-  if (Date.now() - started >= seconds * 1000) {
-    clearInterval(tick);
-    const wait = setInterval(() => {
-      if (sent < n) return;
-      clearInterval(wait);
-      lat.sort((a, b) => a - b);
-      const q = (p) => Number((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(2));
-      process.stdout.write(JSON.stringify({ sent, errors, codes, perSecond: sent / seconds, p50ms: q(0.5), p99ms: q(0.99) }));
-    }, 20);
-  }
-}, 10);
-`;
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seconds = Number(args[0] ?? 10);
   const rate = Number(args[1] ?? 500);
   const connections = Number(args[2] ?? 16);
+  const outageSeconds = Number(args[3] ?? 10);
+  const subscribers = Number(args[4] ?? 300);
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const dbName = `candor_bench_faults_${randomBytes(4).toString('hex')}`;
   const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const app = await createApp({
-    listen: false,
+    listen: true, // the production listener (backlog, keep-alive), not a bare server.listen
     overrides: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
       CANDOR_ROLE: 'api',
@@ -78,7 +48,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   });
   try {
     await seedIncident(app);
-    await new Promise<void>((resolve) => app.getHttpServer().listen(port, '127.0.0.1', resolve));
     const db = app.get(DataSource);
     const count = Math.max(1000, rate * seconds);
     const [{ first }] = await db.query(
@@ -114,22 +83,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     process.stderr.write(line('callbacks (wrk, 8 connections)', closedCallbacks));
     await app.get(DeliveryCallbacksService).drain();
 
-    const gen = spawn(process.execPath, ['-e', GENERATOR], {
-      env: {
-        ...process.env,
-        GEN: JSON.stringify({ base, token: app.get(SmsProvider).authToken, rate, seconds, first, count }),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    // Half the rows, so each gets "sent" then "delivered" as Twilio reports them.
+    const generated = generateCallbacks({
+      base,
+      token: app.get(SmsProvider).authToken,
+      rate,
+      seconds,
+      first,
+      count: Math.ceil(count / 2),
     });
-    let genOut = '';
-    gen.stdout.on('data', (d) => (genOut += d));
-    const genDone = new Promise<void>((resolve) => gen.on('close', () => resolve()));
     const during = await wrk(status, seconds, connections);
-    await genDone;
-    const callbacks = JSON.parse(genOut) as { sent: number; errors: number; perSecond: number } & Record<
-      string,
-      unknown
-    >;
+    const callbacks = await generated;
     process.stderr.write(line(`/status during ${callbacks.perSecond.toFixed(0)} callbacks/s`, during));
     process.stderr.write(
       `callbacks: ${callbacks.sent} sent, ${callbacks.errors} errors, p50 ${callbacks.p50ms} ms, p99 ${callbacks.p99ms} ms\n`,
@@ -148,6 +112,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     );
     return {
       machine: 'shared 2-core machine; compare figures of one run only',
+      loadAverage: { atStart: loadAtStart },
       seconds,
       connections,
       statusAlone: alone,
@@ -159,6 +124,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       drain: { ...drained, ms: Math.round(drainMs), perSecond: applyPerSecond, messagesUpdated: delivered },
       statusP99Under50ms: during.p99ms < 50,
       closedLoop: { status: closedStatus, callbacks: closedCallbacks },
+      recovery: await measureRecovery({ adminUrl, port: await freePort(), outageSeconds, subscribers }),
+      loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
     };
   } finally {
     await app.close();

@@ -71,11 +71,29 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   if (config.runsApi) await app.get(OpsListener).start(app.getHttpAdapter().getInstance());
   const listening = opts.listen !== false && config.runsApi;
   app.flushLogs(); // listen() would flush the boot-time buffer; a worker never listens
-  if (listening) await app.listen(config.http.port, config.http.host);
+  if (listening) await listen(app, config);
   new NestLogger('Lifecycle').log(
     `Candor ready: role=${config.role}${listening ? `, http on ${config.http.host}:${config.http.port}` : ''}`,
   );
   return app;
+}
+
+/**
+ * Under a burst of Twilio callbacks on a busy event loop, Node's defaults lost requests (ECONNRESET, "other
+ * side closed"): the 511-connection accept queue overflowed, and idle keep-alive connections were closed by the
+ * server (5 s) just as a late client reused them. A deeper backlog and a keep-alive longer than the clients'.
+ */
+async function listen(app: NestExpressApplication, config: AppConfig): Promise<void> {
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000; // Node wants it above the keep-alive
+  // Nest passes arguments after the port on to server.listen(port, host, backlog).
+  const withBacklog = app.listen.bind(app) as unknown as (
+    port: number,
+    host: string,
+    backlog: number,
+  ) => Promise<unknown>;
+  await withBacklog(config.http.port, config.http.host, config.http.backlog);
 }
 
 /** The OpenAPI document: served at /docs, written by `npm run openapi` for the console's generated client. */

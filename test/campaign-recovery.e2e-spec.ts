@@ -8,6 +8,7 @@ import { startTestApp, TestApp } from './helpers/app';
 import { flushPrefix } from './helpers/redis';
 import { count, staffTokens } from './helpers/staff';
 import { NOTICE_VARS } from './helpers/notices';
+import { outsideWorld } from './helpers/workers';
 
 jest.setTimeout(300_000); // worker processes boot slowly on a loaded machine (20 s and more seen)
 
@@ -28,18 +29,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
   beforeAll(async () => {
     sms = await new TwilioSandbox().start();
     mail = await new SmtpSink().start();
-    t = await startTestApp(
-      {
-        CANDOR_ROLE: 'api',
-        TWILIO_ACCOUNT_SID: sms.accountSid,
-        TWILIO_AUTH_TOKEN: sms.authToken,
-        TWILIO_API_BASE_URL: sms.url,
-        SMTP_URL: mail.url,
-        SMTP_LOOKUP_URL: mail.lookupUrl, // the sink's message lookup resolves an email in doubt
-      },
-      undefined,
-      { listen: true },
-    );
+    t = await startTestApp({ CANDOR_ROLE: 'api', ...outsideWorld(sms, mail) }, undefined, { listen: true });
     ({ tokens } = await staffTokens(t));
   });
 

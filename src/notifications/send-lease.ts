@@ -18,11 +18,12 @@ import { AppConfig } from '../platform/config';
 @Injectable()
 export class SendLease implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SendLease.name);
-  readonly id = randomUUID();
+  private current = randomUUID();
   /** performance.now() when the last successful renewal was sent (its start: the conservative side). */
   private renewedAt = -Infinity;
   private timer?: NodeJS.Timeout;
   private failing = false;
+  private replaced = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -49,12 +50,27 @@ export class SendLease implements OnModuleInit, OnApplicationShutdown {
     this.timer = undefined;
   }
 
+  /** The lease's id, as claims name it (a new one after a lapse: see renew). */
+  get id(): string {
+    return this.current;
+  }
+
   /** Whether this process may call a provider for the rows it claimed: its lease is surely still alive. */
   held(): boolean {
     return performance.now() - this.renewedAt < this.staleMs / 2;
   }
 
   private async renew(): Promise<void> {
+    // Not renewed for half the stale time: others may treat our claims as abandoned already, and some rows may
+    // sit in `sending` under our name for good (a claim or an unclaim whose connection died with the database:
+    // our own jobs never retake a live lease's row). Going on under a new id lets the old one lapse, so those
+    // rows are resolved like a dead worker's (the provider asked first). markCalling() checks the attempt, so
+    // a claim made under the old id and sent under the new one still goes out once.
+    if (!this.held() && this.renewedAt !== -Infinity && !this.replaced) {
+      this.current = randomUUID();
+      this.replaced = true; // once per lapse
+      this.logger.warn('send lease lapsed: continuing under a new lease, the old claims go stale');
+    }
     const started = performance.now();
     try {
       await this.db.query(
@@ -63,6 +79,7 @@ export class SendLease implements OnModuleInit, OnApplicationShutdown {
         [this.id],
       );
       this.renewedAt = started;
+      this.replaced = false;
       if (this.failing) this.logger.log('send lease renewed again');
       this.failing = false;
     } catch (e) {

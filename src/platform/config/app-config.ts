@@ -14,7 +14,13 @@ export class ConfigError extends Error {}
 /** Typed, validated configuration: the only place the rest of the code learns about the environment. */
 export class AppConfig {
   readonly role: CandorRole;
-  readonly http: { host: string; port: number; publicBaseUrl: string };
+  readonly http: {
+    host: string;
+    port: number;
+    backlog: number;
+    keepAliveTimeoutMs: number;
+    publicBaseUrl: string;
+  };
   readonly database: {
     url: string;
     autoCreate: boolean;
@@ -158,7 +164,13 @@ export class AppConfig {
   constructor(env: EnvSchema) {
     this.env = env;
     this.role = env.CANDOR_ROLE;
-    this.http = { host: env.HOST, port: env.PORT, publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/$/, '') };
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      backlog: env.HTTP_LISTEN_BACKLOG,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/$/, ''),
+    };
     this.database = {
       url: env.DATABASE_URL,
       autoCreate: env.DATABASE_AUTO_CREATE,

@@ -38,6 +38,18 @@ export class EnvSchema {
   @Max(65535)
   PORT = 3000;
 
+  /** Connections the kernel queues until the process accepts them (capped by net.core.somaxconn). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  HTTP_LISTEN_BACKLOG = 4096;
+
+  /** How long an idle keep-alive connection stays open: longer than clients' own, so they close first. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 65000;
+
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_BASE_URL = 'http://localhost:3000';
 

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabase } from './ensure-database';
+import { initializeOrStartOffline, OfflineStart } from './offline-start';
+import { isDatabaseUnavailable } from './unavailable';
 
 @Global()
 @Module({
@@ -10,8 +12,14 @@ import { ensureDatabase } from './ensure-database';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: async (config: AppConfig) => {
-        if (config.database.autoCreate && (await ensureDatabase(config.database.url))) {
-          new Logger('Database').log('created the database');
+        // An API process starts without the database (pages from the disk snapshot); a worker waits for it.
+        const offline: OfflineStart = { startOffline: config.runsApi };
+        if (config.database.autoCreate) {
+          try {
+            if (await ensureDatabase(config.database.url)) new Logger('Database').log('created the database');
+          } catch (e) {
+            if (!offline.startOffline || !isDatabaseUnavailable(e)) throw e;
+          }
         }
         return {
           ...dataSourceOptions(config.database.url, {}, config.database.poolMax, config.database),
@@ -19,8 +27,10 @@ import { ensureDatabase } from './ensure-database';
           migrationsRun: config.database.migrateOnStart,
           retryAttempts: 3,
           retryDelay: 500,
+          ...offline,
         };
       },
+      dataSourceFactory: (options) => initializeOrStartOffline(options!),
     }),
   ],
 })
