@@ -12,6 +12,7 @@ import { createApp } from '../src/bootstrap';
 import { IncidentUpdatesService } from '../src/incidents/incident-updates.service';
 import { IncidentsService } from '../src/incidents/incidents.service';
 import { UsersService } from '../src/identity/users.service';
+import { CampaignLifecycle } from '../src/notifications/campaign-lifecycle.service';
 import { CampaignsService } from '../src/notifications/campaigns.service';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
@@ -103,8 +104,8 @@ export async function measureRecovery(opts: {
       } as any,
       actors.comms,
     );
-    await campaigns.act(c.id, 'approve', actors.supervisor);
-    await campaigns.act(c.id, 'start', actors.comms);
+    await app.get(CampaignLifecycle).act(c.id, 'approve', actors.supervisor);
+    await app.get(CampaignLifecycle).act(c.id, 'start', actors.comms);
     const sent = () => sms.messages.length + mail.received;
     while (sent() < 20) await sleep(100);
     // The page while the campaign sends with its callbacks on (the sandbox posts "sent" then "delivered").
