@@ -213,9 +213,14 @@ describe('staff console in headless Chromium', () => {
     const page = await open();
     await signIn(new Hands(page), 'admin');
     const before = await count(t.db, 'SELECT count(*) AS n FROM incidents');
-    // localhost and 127.0.0.1 are different sites: SameSite=Strict keeps the cookie home
+    // localhost and 127.0.0.1 are different sites: SameSite=Strict keeps the cookie home. The attacker's page
+    // is served as another site would serve it (our own pages carry CSP form-action 'self', which would stop
+    // the form before the cookie rule is tested).
     const other = base.replace('127.0.0.1', 'localhost');
-    await page.goto(`${other}/status`);
+    await page.route(`${other}/attacker`, (r) =>
+      r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Win a prize</title><p>Hello</p>' }),
+    );
+    await page.goto(`${other}/attacker`);
     await page.evaluate((target: string) => {
       const d = (globalThis as any).document;
       const f = d.createElement('form');

@@ -1,3 +1,5 @@
+import { stateMachine } from '../platform/state/state-machine';
+
 /**
  * The life of an incident update, as a pure state machine. The service turns each transition into a
  * conditional UPDATE (`... WHERE status = <from>`), so two people acting at once cannot both win.
@@ -37,31 +39,18 @@ export const UPDATE_EVENTS = [
 ] as const;
 export type UpdateEvent = (typeof UPDATE_EVENTS)[number];
 
-const TRANSITIONS: Record<UpdateEvent, Partial<Record<UpdateState, UpdateState>>> = {
+/** The table, in the one state-machine shape (`platform/state`): event → the states it starts from, and where it leads. */
+export const updateMachine = stateMachine<UpdateState, UpdateEvent>({
   // an edit of a returned update resubmits it (back in the approvers' inbox)
-  edit: { draft: 'draft', returned: 'draft' },
-  approve: { draft: 'approved' },
-  send_back: { draft: 'returned' },
-  publish: { approved: 'published' },
-  schedule: { approved: 'scheduled' },
-  unschedule: { scheduled: 'approved' },
-  fire: { scheduled: 'published' },
-  discard: { draft: 'discarded', returned: 'discarded', approved: 'discarded' },
-};
-
-export type TransitionResult = { ok: true; to: UpdateState } | { ok: false; reason: string };
-
-export function transition(from: UpdateState, event: UpdateEvent): TransitionResult {
-  const to = TRANSITIONS[event][from];
-  if (to) return { ok: true, to };
-  const allowedFrom = Object.keys(TRANSITIONS[event]).join(' or ');
-  return { ok: false, reason: `cannot ${event} an update that is ${from} (only when ${allowedFrom})` };
-}
-
-/** The states an event may start from: the WHERE clause of the conditional UPDATE. */
-export function sourcesOf(event: UpdateEvent): UpdateState[] {
-  return Object.keys(TRANSITIONS[event]) as UpdateState[];
-}
+  edit: { from: ['draft', 'returned'], to: 'draft' },
+  approve: { from: ['draft'], to: 'approved' },
+  send_back: { from: ['draft'], to: 'returned' },
+  publish: { from: ['approved'], to: 'published' },
+  schedule: { from: ['approved'], to: 'scheduled' },
+  unschedule: { from: ['scheduled'], to: 'approved' },
+  fire: { from: ['scheduled'], to: 'published' },
+  discard: { from: ['draft', 'returned', 'approved'], to: 'discarded' },
+});
 
 /**
  * Who may approve: someone other than the author, holding one of the incident's approver roles

@@ -6,7 +6,7 @@ import { Conflict, Forbidden, NotFound } from '../platform/http/domain-error';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
 import { IncidentsService } from './incidents.service';
-import { approvalRefusal, sourcesOf, transition, UpdateEvent } from './update-state';
+import { approvalRefusal, UpdateEvent, updateMachine } from './update-state';
 
 /**
  * The row operations every update use case shares (drafting and publishing in IncidentUpdatesService,
@@ -27,13 +27,13 @@ export class UpdateStore {
     event: UpdateEvent,
     set: Partial<IncidentUpdate>,
   ): Promise<IncidentUpdate> {
-    const t = transition(u.status, event);
-    if (!t.ok) throw new Conflict(t.reason);
+    const to = updateMachine.next(u.status, event);
+    if (!to) throw new Conflict(updateMachine.refusal('update', u.status, event));
     const res = await m
       .createQueryBuilder()
       .update(IncidentUpdate)
-      .set({ ...set, status: t.to })
-      .where('id = :id AND status IN (:...from)', { id: u.id, from: sourcesOf(event) })
+      .set({ ...set, status: to })
+      .where('id = :id AND status IN (:...from)', { id: u.id, from: updateMachine.from(event) })
       .execute();
     if (!res.affected) throw new Conflict(`the update changed meanwhile; reload it (${event} refused)`);
     return m.findOneOrFail(IncidentUpdate, { where: { id: u.id } });

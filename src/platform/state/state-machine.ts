@@ -22,6 +22,6 @@ export function stateMachine<S extends string, E extends string>(
     next: (from, event) => (table[event].from.includes(from) ? table[event].to : null),
     from: (event) => table[event].from,
     refusal: (noun, from, event) =>
-      `cannot ${event} a ${noun} that is ${from} (only from: ${table[event].from.join(', ')})`,
+      `cannot ${event} ${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun} that is ${from} (only from: ${table[event].from.join(', ')})`,
   };
 }
