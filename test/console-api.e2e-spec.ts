@@ -71,9 +71,19 @@ describe('staff console API: typed client, cookie session, inbox, support', () =
       const op = doc.paths['/incidents'].post;
       expect(op.summary).toBeTruthy();
       const ref = op.requestBody.content['application/json'].schema.$ref.split('/').pop();
-      const props = doc.components.schemas[ref].properties as Record<string, any>;
-      // the body Swagger's "Try it out" builds: every property's example
-      const body = Object.fromEntries(Object.entries(props).map(([k, p]) => [k, p.example]));
+      const schema = doc.components.schemas[ref];
+      const props = schema.properties as Record<string, any>;
+      // Ids of other records (the comms lead and deputy) can have no example valid on every installation:
+      // they are optional, and left out of the body below.
+      const references = Object.keys(props).filter((k) => props[k].format === 'uuid');
+      expect(references.sort()).toEqual(['commsDeputyId', 'commsLeadId']);
+      expect(references.filter((k) => (schema.required ?? []).includes(k))).toEqual([]);
+      // the body Swagger's "Try it out" builds: every other property's example
+      const body = Object.fromEntries(
+        Object.entries(props)
+          .filter(([k]) => !references.includes(k))
+          .map(([k, p]) => [k, p.example]),
+      );
       expect(Object.values(body).every((v) => v !== undefined)).toBe(true);
       const res = await t.http().post('/incidents').auth(tokens.supervisor, { type: 'bearer' }).send(body);
       expect({ status: res.status, details: res.body.details }).toEqual({ status: 201, details: undefined });
