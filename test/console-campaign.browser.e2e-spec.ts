@@ -5,6 +5,7 @@ import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow } from './helpers/console-browser';
+import { openIncident } from './helpers/incidents';
 import { count, staffTokens } from './helpers/staff';
 
 /**
@@ -177,18 +178,7 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
   it('a campaign with every optional field (an incident, both channels, urgent) is stored as chosen; approving it unwritten is refused in words', async () => {
     expect(runId).not.toBe('');
     const { tokens } = await staffTokens(t, ['comms']);
-    const incident = (
-      await t
-        .http()
-        .post('/incidents')
-        .auth(tokens.comms, { type: 'bearer' })
-        .send({
-          title: 'Numbers shared with websites',
-          impact: 'major',
-          detectedAt: new Date().toISOString(),
-        })
-        .expect(201)
-    ).body;
+    const incidentId = await openIncident(t, tokens, 'Numbers shared with websites');
     const comms = new Hands(await cb.open(390));
     await cb.signIn(comms, 'comms');
     await comms.page.goto(`${base}/console/campaigns?new=1&run=${runId}`);
@@ -215,7 +205,7 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
       [id],
     );
     expect(row).toEqual({
-      incident_id: incident.id,
+      incident_id: incidentId,
       channel_policy: 'both',
       ignore_quiet_hours: true,
       audience_ref: runId,
