@@ -64,6 +64,25 @@ export default tseslint.config(
   },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
+    // Request bodies are typed objects (`const body: Body<'XDto'> = {...}`) so tsc refuses a field the API
+    // does not take. A conditional spread or an `as` cast hides such a field from the check (issue 15: the
+    // console sent `commsLeadId` and every "Open an incident" with a comms lead failed): write `x: c ? v : undefined`.
+    files: ['console/src/**/*.tsx', 'console/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ObjectExpression > SpreadElement > ConditionalExpression',
+          message: 'A conditional spread skips the excess-property check: write `field: cond ? value : undefined`.',
+        },
+        {
+          selector: "Property[key.name=/^(body|query)$/] > TSAsExpression",
+          message: 'Type the request instead of casting it (Body<\'XDto\'>), so tsc checks every field against the API.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     plugins: { boundaries },
     settings: {

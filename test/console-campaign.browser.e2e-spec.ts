@@ -5,7 +5,8 @@ import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
 import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow } from './helpers/console-browser';
-import { count } from './helpers/staff';
+import { openIncident } from './helpers/incidents';
+import { count, staffTokens } from './helpers/staff';
 
 /**
  * Issue 15's campaign journey in a real browser: a supervisor analyses the sample logs from the console
@@ -173,6 +174,55 @@ describe('console: analysis and a campaign from it, in headless Chromium', () =>
     expect(csv).toContain('+44 7***');
     expect(csv).not.toMatch(/\+447\d{9}/);
   }, 180_000);
+
+  it('a campaign with every optional field (an incident, both channels, urgent) is stored as chosen; approving it unwritten is refused in words', async () => {
+    expect(runId).not.toBe('');
+    const { tokens } = await staffTokens(t, ['comms']);
+    const incidentId = await openIncident(t, tokens, 'Numbers shared with websites');
+    const comms = new Hands(await cb.open(390));
+    await cb.signIn(comms, 'comms');
+    await comms.page.goto(`${base}/console/campaigns?new=1&run=${runId}`);
+    await comms.click(comms.page.getByRole('combobox', { name: 'Incident (optional)' }));
+    await comms.click(comms.page.getByRole('option', { name: 'Numbers shared with websites' }));
+    // choosing the incident names the campaign and fills in its title
+    expect(await comms.page.getByLabel('Campaign name (staff only)').inputValue()).toBe(
+      'Notice: Numbers shared with websites',
+    );
+    await comms.click(comms.page.getByRole('combobox', { name: 'How to reach them' }));
+    await comms.click(comms.page.getByRole('option', { name: 'Both text message and email' }));
+    await comms.click(comms.page.getByLabel('Urgent: send text messages during quiet hours too'));
+    // the paragraphs may stay empty in a draft (the browser's own "required" is bypassed for that)
+    await comms.page.evaluate(() => {
+      for (const el of (globalThis as any).document.querySelectorAll('textarea[required]'))
+        el.removeAttribute('required');
+    });
+    await comms.click(comms.page.getByRole('button', { name: 'Create campaign' }));
+    await comms.page.waitForURL(/\/console\/campaigns\/[0-9a-f-]{36}$/);
+    const id = comms.page.url().split('/').pop()!;
+    const [row] = await t.db.query(
+      `SELECT incident_id, channel_policy, ignore_quiet_hours, audience_ref, vars->>'incidentTitle' AS title
+       FROM campaigns WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({
+      incident_id: incidentId,
+      channel_policy: 'both',
+      ignore_quiet_hours: true,
+      audience_ref: runId,
+      title: 'Numbers shared with websites',
+    });
+
+    const sup = new Hands(await cb.open());
+    await cb.signIn(sup, 'supervisor');
+    await sup.page.goto(`${base}/console/campaigns/${id}`);
+    await sup.click(sup.page.getByRole('button', { name: 'Approve' }));
+    const refusal = await sup.page.getByRole('alert').filter({ hasText: 'missing' }).innerText();
+    // the paragraphs by their labels or Annex II's words, never `whatHappened`
+    expect(refusal).not.toMatch(/\b[a-z]+[A-Z][a-zA-Z]*\b/);
+    expect(
+      await count(t.db, `SELECT count(*) AS n FROM campaigns WHERE id = $1 AND status = 'draft'`, [id]),
+    ).toBe(1);
+  }, 120_000);
 
   it('has no axe violations on the new screens, at 390 px and 1280 px', async () => {
     expect(campaignId).not.toBe('');

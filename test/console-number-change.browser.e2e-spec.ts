@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { startTestApp, TestApp } from './helpers/app';
-import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow } from './helpers/console-browser';
+import { axe, ConsoleBrowser, Hands, OUT, sidewaysOverflow, ukLocal } from './helpers/console-browser';
 import { customerWithToken } from './helpers/customer';
 import { staffTokens } from './helpers/staff';
 
@@ -61,6 +61,9 @@ describe('console: a supervisor approves a held number change, in headless Chrom
     await cb.signIn(support, 'support');
     await support.click(support.page.getByRole('link', { name: 'Number changes' }));
     await support.page.getByText('A supervisor must decide this request.').waitFor();
+    // the SLA countdown reads the queue's `sla.dueAt` (it once read a field the API never sent)
+    await support.page.getByText(/^in \d+ (h|min)/).waitFor();
+    expect(await support.page.getByText('No promise set').count()).toBe(0);
     expect(await support.page.getByRole('button', { name: /^Approve request/ }).count()).toBe(0);
 
     const sup = new Hands(await cb.open(390));
@@ -78,6 +81,13 @@ describe('console: a supervisor approves a held number change, in headless Chrom
     expect(await sup.page.locator('body').innerText()).not.toContain('number_reserved');
     await sup.page.screenshot({ path: join(OUT, 'console-number-change-390.png'), fullPage: true });
 
+    // too short a reason: refused in the card's words, nothing changes
+    await sup.type(card.getByLabel('Reason for rejecting'), 'no');
+    await sup.click(card.getByRole('button', { name: 'Reject' }));
+    await card
+      .getByRole('alert')
+      .getByText('Please check: Reason for rejecting needs at least 3 characters')
+      .waitFor();
     await sup.click(card.getByRole('button', { name: /^Approve request/ }));
     await sup.page
       .getByText('No open requests.')
@@ -91,6 +101,18 @@ describe('console: a supervisor approves a held number change, in headless Chrom
       [requestId],
     );
     expect(audit.actor_role).toBe('supervisor');
+
+    // the cutover planned for tomorrow, typed in UK time, arrives as that instant
+    const at = new Date(Math.ceil(t.clock.now().getTime() / 60_000) * 60_000 + 86_400_000);
+    await sup.page.goto(`${base}/console/number-changes/${requestId}`);
+    await sup.type(sup.page.getByLabel('Cutover at (UK time)'), ukLocal(at));
+    await sup.click(sup.page.getByRole('button', { name: 'Schedule', exact: true }));
+    await sup.page.getByText('Switch planned', { exact: true }).waitFor();
+    const [planned] = await t.db.query(
+      `SELECT state, scheduled_at FROM number_change_requests WHERE id = $1`,
+      [requestId],
+    );
+    expect(planned).toEqual({ state: 'scheduled', scheduled_at: at });
   }, 120_000);
 
   it('has no axe violations on the request page with its history, at 390 px and 1280 px', async () => {

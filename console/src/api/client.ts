@@ -1,6 +1,6 @@
 import createClient from 'openapi-fetch';
-import { ApiError, toApiError } from '../lib/errors';
-import type { paths } from './schema';
+import { ApiError, toApiError, type FieldLabels } from '../lib/errors';
+import type { components, paths } from './schema';
 
 /** The typed client generated from the API's OpenAPI document (npm run openapi). Same origin, cookie session. */
 export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
@@ -28,14 +28,26 @@ api.use({
   },
 });
 
-/** Unwraps an openapi-fetch answer: the data, or an ApiError in plain words. */
-export async function ok<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+/**
+ * Unwraps an openapi-fetch answer: the data, or an ApiError in plain words. `labels` names the request's
+ * fields as the form shows them, so a refusal says "Reason", never `note`.
+ */
+export async function ok<T>(
+  p: Promise<{ data?: T; error?: unknown; response: Response }>,
+  labels?: FieldLabels,
+): Promise<T> {
   let r: { data?: T; error?: unknown; response: Response };
   try {
     r = await p;
   } catch {
     throw new ApiError(0, 'Cannot reach Candor. Check your connection and try again.');
   }
-  if (!r.response.ok) throw toApiError(r.response.status, r.error);
+  if (!r.response.ok) throw toApiError(r.response.status, r.error, labels);
   return r.data as T;
 }
+
+/**
+ * A request body as the API documents it. Build bodies as `const body: Body<'XDto'> = {...}` (optional fields as
+ * `x: cond ? v : undefined`, never a conditional spread or a cast) so tsc refuses a field the server would refuse.
+ */
+export type Body<K extends keyof components['schemas']> = components['schemas'][K];

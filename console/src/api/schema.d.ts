@@ -1804,6 +1804,8 @@ export interface components {
             /** @description E.164 mobile for reminder SMS */
             phone?: string | null;
             active: boolean;
+            /** @description A named service account: no password, API keys only, never approves */
+            serviceAccount: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2702,7 +2704,18 @@ export interface operations {
     };
     Audit_list: {
         parameters: {
-            query?: never;
+            query?: {
+                actorId?: string;
+                /** @description exact action, or a prefix ending in * (auth.*) */
+                action?: string;
+                targetType?: string;
+                targetId?: string;
+                from?: string;
+                to?: string;
+                /** @description the id of the last event of the previous page */
+                before?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3153,7 +3166,11 @@ export interface operations {
     };
     Analysis_subscribers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the nextAfter of the previous page */
+                after?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;

@@ -70,7 +70,8 @@ export interface NumberChangeRequest {
   state: string;
   heldForSupervisor: boolean;
   fraudSignals: Array<{ code: string; detail: string }>;
-  slaDueAt: string | null;
+  /** The SLA at the server's clock (the queue answers `sla`, not `slaDueAt`). */
+  sla: { dueAt: string; remainingSeconds: number; breached: boolean } | null;
   createdAt: string;
 }
 

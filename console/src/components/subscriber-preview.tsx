@@ -36,10 +36,10 @@ export function SubscriberPreview({ incidentId, draft }: { incidentId: string; d
           params: { path: { id: incidentId } },
           body: {
             body: d.body,
-            ...(d.bodyCy ? { bodyCy: d.bodyCy } : {}),
+            bodyCy: d.bodyCy || undefined,
             incidentStatus: d.incidentStatus as 'investigating',
-            ...(d.nextUpdateBy ? { nextUpdateBy: d.nextUpdateBy } : {}),
-            ...(d.correctsId ? { correctsId: d.correctsId } : {}),
+            nextUpdateBy: d.nextUpdateBy || undefined,
+            correctsId: d.correctsId || undefined,
           },
         }),
       ),

@@ -30,21 +30,55 @@ interface ErrorBody {
   details?: Array<{ field: string; messages: string[] }>;
 }
 
-export function toApiError(status: number, body: unknown): ApiError {
-  const b = (typeof body === 'object' && body ? body : {}) as ErrorBody;
+/** What each field is called on the form that sent it: the request's field name → the label a person sees. */
+export type FieldLabels = Record<string, string>;
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * One field's refusal in the form's words: its label for its name, class-validator's phrases made plain.
+ * A field the form never sends (`property x should not exist`) is the console's fault, not the person's.
+ */
+export function fieldWords(field: string, messages: string[], label: string): string {
+  const plain = messages.map((m) =>
+    /should not exist/.test(m)
+      ? `${label}: the console sent something the server does not accept; tell the Candor team`
+      : m
+          .replace(new RegExp(`^(each value in )?${esc(field)}\\b`), label)
+          .replace(/must be longer than or equal to (\d+) characters/, 'needs at least $1 characters')
+          .replace(/must be shorter than or equal to (\d+) characters/, 'must be at most $1 characters')
+          .replace(/should not be empty/, 'is needed'),
+  );
+  return humanise(plain.map((m) => (m.startsWith(label) ? m : `${label}: ${m}`)).join('; '));
+}
+
+/** camelCase names the page labels (`whatHappened`) inside a refusal's text → their labels. */
+function named(text: string, labels: FieldLabels): string {
+  return text.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (m) => labels[m] ?? m);
+}
+
+export function toApiError(status: number, body: unknown, labels: FieldLabels = {}): ApiError {
+  const raw = (typeof body === 'object' && body ? body : {}) as ErrorBody;
+  const b: ErrorBody = {
+    ...raw,
+    message: raw.message && named(raw.message, labels),
+    details: raw.details?.map((d) => ({ field: d.field, messages: d.messages.map((m) => named(m, labels)) })),
+  };
   const said = b.message ? humanise(b.message) : '';
   const fields: Record<string, string> = {};
   for (const d of b.details ?? []) fields[d.field] = humanise(d.messages.join('; '));
   if (b.code && BY_CODE[b.code]) return new ApiError(status, BY_CODE[b.code], fields, b.code);
+  // the labels the page knows; a field it does not name keeps the server's detail (better than nothing)
+  const words = (b.details ?? []).map((d) =>
+    labels[d.field]
+      ? fieldWords(d.field, d.messages, labels[d.field])
+      : d.messages.some((m) => /should not exist/.test(m))
+        ? `the console sent something the server does not accept (${d.field}); tell the Candor team`
+        : `${d.field} — ${fields[d.field]}`,
+  );
   switch (true) {
     case status === 400 && Object.keys(fields).length > 0:
-      return new ApiError(
-        status,
-        `Please check: ${Object.entries(fields)
-          .map(([f, m]) => `${f} — ${m}`)
-          .join('; ')}`,
-        fields,
-      );
+      return new ApiError(status, `Please check: ${words.join('; ')}`, fields);
     case status === 401:
       return new ApiError(
         status,

@@ -1,21 +1,31 @@
 import { Button, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { components } from '../api/schema';
 import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 import { formatUk } from '../lib/time';
 
 type User = components['schemas']['StaffUserDto'];
-const ROLES = ['comms', 'support', 'supervisor', 'admin'];
+type Role = User['role'];
+const ROLES: Role[] = ['comms', 'support', 'supervisor', 'admin'];
+const isRole = (r: string | null): r is Role => ROLES.includes(r as Role);
+/** The user forms' fields as labelled on screen, for refusals in their words. */
+const USER_LABELS = {
+  email: 'Email',
+  displayName: 'Name',
+  role: 'Role',
+  phone: 'Mobile',
+  password: 'First password',
+};
 
 function UserRow({ u, admin }: { u: User; admin: boolean }) {
   const qc = useQueryClient();
   const [phone, setPhone] = useState(u.phone ?? '');
   const save = useMutation({
-    mutationFn: (patch: { role?: string; active?: boolean; phone?: string | null }) =>
-      ok(api.PATCH('/users/{id}', { params: { path: { id: u.id } }, body: patch as never })),
+    mutationFn: (body: Body<'UpdateUserDto'>) =>
+      ok(api.PATCH('/users/{id}', { params: { path: { id: u.id } }, body }), USER_LABELS),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
   });
   return (
@@ -31,7 +41,7 @@ function UserRow({ u, admin }: { u: User; admin: boolean }) {
             data={ROLES}
             value={u.role}
             allowDeselect={false}
-            onChange={(r) => r && save.mutate({ role: r })}
+            onChange={(r) => isRole(r) && save.mutate({ role: r })}
             w={140}
           />
         ) : (
@@ -75,16 +85,21 @@ function UserRow({ u, admin }: { u: User; admin: boolean }) {
 
 function NewUser() {
   const qc = useQueryClient();
-  const [f, setF] = useState({ email: '', displayName: '', role: 'comms', password: '', phone: '' });
+  const blank = { email: '', displayName: '', role: 'comms' as Role, password: '', phone: '' };
+  const [f, setF] = useState(blank);
   const create = useMutation({
-    mutationFn: () =>
-      ok(
-        api.POST('/users', {
-          body: { ...f, role: f.role as 'comms', ...(f.phone ? {} : { phone: undefined }) },
-        }),
-      ),
+    mutationFn: () => {
+      const body: Body<'CreateUserDto'> = {
+        email: f.email.trim(),
+        displayName: f.displayName.trim(),
+        role: f.role,
+        password: f.password,
+        phone: f.phone.trim() || undefined,
+      };
+      return ok(api.POST('/users', { body }), USER_LABELS);
+    },
     onSuccess: () => {
-      setF({ email: '', displayName: '', role: 'comms', password: '', phone: '' });
+      setF(blank);
       void qc.invalidateQueries({ queryKey: ['users'] });
     },
   });
@@ -113,7 +128,7 @@ function NewUser() {
           data={ROLES}
           value={f.role}
           allowDeselect={false}
-          onChange={(r) => setF({ ...f, role: r ?? 'comms' })}
+          onChange={(r) => isRole(r) && setF({ ...f, role: r })}
         />
         <TextInput
           label="Mobile (for reminders)"
@@ -155,7 +170,7 @@ function AuditLog() {
     queryFn: () =>
       ok(
         api.GET('/audit', {
-          params: { query: (applied ? { action: applied, limit: 100 } : { limit: 100 }) as never },
+          params: { query: { action: applied || undefined, limit: 100 } },
         }),
       ),
   });
@@ -201,6 +216,8 @@ function AuditLog() {
   );
 }
 
+const SELF = 'self';
+
 function ApiKeys() {
   const qc = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: () => ok(api.GET('/users')) });
@@ -218,14 +235,27 @@ function ApiKeys() {
         }>
       >,
   });
-  const [userId, setUserId] = useState<string | null>(null);
+  // a key is only for yourself or a named service account (the API refuses anyone else's): offer just those
+  const [userId, setUserId] = useState<string>(SELF);
   const [name, setName] = useState('');
   const [shown, setShown] = useState<string | null>(null);
+  const owners = [
+    { value: SELF, label: 'Myself' },
+    ...(users.data ?? [])
+      .filter((u) => u.serviceAccount && u.active)
+      .map((u) => ({ value: u.id, label: `${u.displayName} (service account)` })),
+  ];
   const create = useMutation({
-    mutationFn: () =>
-      ok(api.POST('/auth/api-keys', { body: { userId: userId!, name } })) as Promise<unknown> as Promise<{
-        token: string;
-      }>,
+    mutationFn: () => {
+      const body: Body<'CreateApiKeyDto'> = {
+        userId: userId === SELF ? undefined : userId,
+        name: name.trim(),
+      };
+      return ok(api.POST('/auth/api-keys', { body }), {
+        userId: 'For',
+        name: 'Name',
+      }) as Promise<unknown> as Promise<{ token: string }>;
+    },
     onSuccess: (r) => {
       setShown(r.token);
       void qc.invalidateQueries({ queryKey: ['api-keys'] });
@@ -240,13 +270,14 @@ function ApiKeys() {
       <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
         <Group align="end">
           <Select
-            label="For user"
-            data={(users.data ?? []).map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }))}
+            label="For"
+            data={owners}
             value={userId}
-            onChange={setUserId}
+            onChange={(v) => setUserId(v ?? SELF)}
+            allowDeselect={false}
           />
           <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <Button type="submit" disabled={!userId || !name}>
+          <Button type="submit" disabled={!name.trim()}>
             Create key
           </Button>
         </Group>

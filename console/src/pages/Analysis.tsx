@@ -14,7 +14,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import { useServerEvents } from '../components/live';
 import { DataTable, Loading, PageTitle, Problem } from '../components/ui';
@@ -99,7 +99,7 @@ function StartRunForm() {
       const f = ukLocalToIso(from);
       const t = ukLocalToIso(to);
       if (!f || !t) throw new Error('Please enter the window as UK dates and times.');
-      const body = {
+      const body: Body<'StartAnalysisDto'> = {
         files: picked,
         from: f,
         to: t,
@@ -108,7 +108,12 @@ function StartRunForm() {
           .map((p) => p.trim())
           .filter(Boolean),
       };
-      return ok(api.POST('/analyses', { body })) as Promise<unknown> as Promise<Run>;
+      return ok(api.POST('/analyses', { body }), {
+        files: 'Log files',
+        from: 'From (UK time)',
+        to: 'To (UK time)',
+        partners: 'Trusted partners',
+      }) as Promise<unknown> as Promise<Run>;
     },
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: ['analyses'] });
@@ -262,7 +267,7 @@ function MatchedSubscribers({ runId }: { runId: string }) {
     queryFn: () =>
       ok(
         api.GET('/analyses/{id}/subscribers', {
-          params: { path: { id: runId }, query: { limit: 100 } as never },
+          params: { path: { id: runId }, query: { limit: 100 } },
         }),
       ) as Promise<unknown> as Promise<Matched>,
   });

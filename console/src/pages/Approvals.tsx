@@ -50,22 +50,31 @@ function approve(item: Item) {
   }
 }
 
+/** The decision's one field, as the form labels it (a refusal names it so, not `reason`). */
+const WORDS = { reason: 'Reason', comment: 'Comment' };
+
 function decline(item: Item, reason: string) {
   const id = item.id;
   switch (item.kind) {
     case 'credit':
       return ok(
         api.POST('/compensation/credits/{id}/reject', { params: { path: { id } }, body: { reason } }),
+        WORDS,
       );
     case 'number_change':
       return ok(
         api.POST('/number-change/requests/{id}/reject', { params: { path: { id } }, body: { reason } }),
+        WORDS,
       );
     case 'offer':
-      return ok(api.POST('/compensation/offers/{id}/reject', { params: { path: { id } }, body: { reason } }));
+      return ok(
+        api.POST('/compensation/offers/{id}/reject', { params: { path: { id } }, body: { reason } }),
+        WORDS,
+      );
     case 'campaign':
       return ok(
         api.POST('/campaigns/{id}/send-back', { params: { path: { id } }, body: { comment: reason } }),
+        WORDS,
       );
     case 'text_change':
       return ok(
@@ -73,6 +82,7 @@ function decline(item: Item, reason: string) {
           params: { path: { id: incidentOf(item), changeId: id } },
           body: { reason },
         }),
+        WORDS,
       );
     case 'update':
       return ok(
@@ -80,6 +90,7 @@ function decline(item: Item, reason: string) {
           params: { path: { id: incidentOf(item), updateId: id } },
           body: { comment: reason },
         }),
+        WORDS,
       );
   }
 }

@@ -18,7 +18,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { Campaign, Incident } from '../api/types';
 import { useServerEvents } from '../components/live';
@@ -55,7 +55,8 @@ export const CAMPAIGN_STATUS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-const POLICIES = [
+type Policy = Body<'CreateCampaignDto'>['channelPolicy'];
+const POLICIES: Array<{ value: Policy; label: string }> = [
   { value: 'sms_else_email', label: 'Text message, else email' },
   { value: 'sms', label: 'Text message only' },
   { value: 'email', label: 'Email only' },
@@ -97,6 +98,22 @@ const VAR_LABELS: Record<string, string> = {
   contactDetails: 'Who to contact (our contact point follows)',
   apology: 'Apology, in your words',
 };
+
+const varLabel = (v: string) => VAR_LABELS[v] ?? v.replace(/([A-Z])/g, ' $1').toLowerCase();
+
+/** The new-campaign form's fields as labelled on screen (a paragraph's refusal names `vars.<name>`). */
+function campaignLabels(varNames: string[]): Record<string, string> {
+  const labels: Record<string, string> = {
+    name: 'Campaign name',
+    kind: 'Message',
+    audienceRef: 'Customers from the analysis run',
+    channelPolicy: 'How to reach them',
+    incidentId: 'Incident',
+    vars: 'The message text',
+  };
+  for (const v of varNames) labels[`vars.${v}`] = labels[v] = varLabel(v);
+  return labels;
+}
 
 const pounds = (pence: number) => `£${(pence / 100).toFixed(2)}`;
 const duration = (s: number | null) => {
@@ -218,7 +235,7 @@ function NewCampaignForm({ runId }: { runId: string | null }) {
     kind: 'breach-notice',
     run: runId ?? '',
     incident: '',
-    policy: 'sms_else_email',
+    policy: 'sms_else_email' as Policy,
     urgent: false,
   });
   const [vars, setVars] = useState<Record<string, string>>({});
@@ -242,17 +259,20 @@ function NewCampaignForm({ runId }: { runId: string | null }) {
   const create = useMutation({
     mutationFn: async () => {
       if (!f.run) throw new Error('Please choose the analysis run whose customers to tell.');
-      const body = {
-        name: f.name,
+      const body: Body<'CreateCampaignDto'> = {
+        name: f.name.trim(),
         kind: f.kind,
-        audienceType: 'analysis_run' as const,
+        audienceType: 'analysis_run',
         audienceRef: f.run,
-        channelPolicy: f.policy as 'sms',
+        channelPolicy: f.policy,
         vars,
         ignoreQuietHours: f.urgent,
-        ...(f.incident ? { incidentId: f.incident } : {}),
+        incidentId: f.incident || undefined,
       };
-      return ok(api.POST('/campaigns', { body })) as Promise<unknown> as Promise<Campaign>;
+      return ok(
+        api.POST('/campaigns', { body }),
+        campaignLabels(varNames),
+      ) as Promise<unknown> as Promise<Campaign>;
     },
     onSuccess: (c) => {
       void qc.invalidateQueries({ queryKey: ['campaigns'] });
@@ -308,13 +328,13 @@ function NewCampaignForm({ runId }: { runId: string | null }) {
             label="How to reach them"
             data={POLICIES}
             value={f.policy}
-            onChange={(v) => set('policy')(v ?? 'sms_else_email')}
+            onChange={(v) => set('policy')(POLICIES.find((p) => p.value === v)?.value ?? 'sms_else_email')}
             allowDeselect={false}
           />
         </SimpleGrid>
         {varNames.map((v) => {
           const props = {
-            label: VAR_LABELS[v] ?? v.replace(/([A-Z])/g, ' $1').toLowerCase(),
+            label: varLabel(v),
             required: true,
             value: vars[v] ?? '',
             onChange: (e: { currentTarget: { value: string } }) => {
@@ -500,7 +520,11 @@ function CampaignPage({ id }: { id: string }) {
   }, [live, shown, id, qc]);
   const act = useMutation({
     mutationFn: (a: Action) =>
-      ok(api.POST(`/campaigns/{id}/${a}` as '/campaigns/{id}/start', { params: { path: { id } } })),
+      // approval names the paragraphs still to write: in the form's words, not `whatHappened`
+      ok(
+        api.POST(`/campaigns/{id}/${a}` as '/campaigns/{id}/start', { params: { path: { id } } }),
+        VAR_LABELS,
+      ),
     onSuccess: () => void qc.invalidateQueries(),
   });
   const c = q.data;

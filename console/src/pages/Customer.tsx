@@ -14,7 +14,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
 import { formatPounds, poundsToPence } from '../lib/money';
@@ -40,11 +40,18 @@ function CreditForm({ subscriberId }: { subscriberId: string }) {
     mutationFn: async () => {
       const amountPence = poundsToPence(amount);
       if (!amountPence) throw new Error('Enter the amount in pounds, for example 5.00');
+      // the reason is required by the API (the ledger keeps why every penny was paid)
+      const body: Body<'IssueCreditDto'> = {
+        subscriberId,
+        amountPence,
+        reasonCode: 'goodwill',
+        note: note.trim(),
+      };
       const r = await api.POST('/compensation/credits', {
         params: { header: { 'Idempotency-Key': key.current } },
-        body: { subscriberId, amountPence, reasonCode: 'goodwill', ...(note ? { note } : {}) } as never,
+        body,
       });
-      await ok(Promise.resolve(r));
+      await ok(Promise.resolve(r), { amountPence: 'Amount', note: 'Reason' });
       return r.response.status;
     },
     onSuccess: (status) => {
@@ -82,6 +89,8 @@ function CreditForm({ subscriberId }: { subscriberId: string }) {
         />
         <Textarea
           label="Reason"
+          description="Kept with the credit; at least 3 characters"
+          required
           autosize
           value={note}
           onChange={(e) => setNote(e.currentTarget.value)}
@@ -105,8 +114,12 @@ function Reverse({ id, subscriberId }: { id: string; subscriberId: string }) {
   const qc = useQueryClient();
   const [reason, setReason] = useState('');
   const rev = useMutation({
-    mutationFn: () =>
-      ok(api.POST('/compensation/credits/{id}/reverse', { params: { path: { id } }, body: { reason } })),
+    mutationFn: () => {
+      const body: Body<'DecisionDto'> = { reason: reason.trim() };
+      return ok(api.POST('/compensation/credits/{id}/reverse', { params: { path: { id } }, body }), {
+        reason: 'Reason to reverse',
+      });
+    },
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['customer', subscriberId] }),
   });
   return (

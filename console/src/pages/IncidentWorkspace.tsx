@@ -90,9 +90,9 @@ function DraftForm({
             params: { path: { id: incident.id, updateId: editing.id } },
             body: {
               body,
-              ...(bodyCy ? { bodyCy } : {}),
+              bodyCy: bodyCy || undefined,
               incidentStatus: status as 'investigating',
-              ...(nextUpdateBy ? { nextUpdateBy } : {}),
+              nextUpdateBy: nextUpdateBy ?? undefined,
             },
           }),
         );
@@ -101,10 +101,10 @@ function DraftForm({
           params: { path: { id: incident.id } },
           body: {
             body,
-            ...(bodyCy ? { bodyCy } : {}),
+            bodyCy: bodyCy || undefined,
             incidentStatus: status as 'investigating',
-            ...(nextUpdateBy ? { nextUpdateBy } : {}),
-            ...(corrects ? { correctsId: corrects.id } : {}),
+            nextUpdateBy: nextUpdateBy ?? undefined,
+            correctsId: corrects?.id,
           },
         }),
       );

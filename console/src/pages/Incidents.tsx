@@ -16,7 +16,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, Body, ok } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { Incident } from '../api/types';
 import { PageTitle, Problem, Scroll } from '../components/ui';
@@ -66,19 +66,21 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
       const becameAwareAt = f.breach ? ukLocalToIso(f.aware) : null;
       if (f.breach && !becameAwareAt)
         throw new Error('Please enter when we became aware of the breach (UK time).');
-      const body = {
+      const body: Body<'CreateIncidentDto'> = {
         title: f.title,
         personalDataBreach: f.breach,
-        ...(becameAwareAt ? { becameAwareAt } : {}),
-        ...(f.lead ? { commsLeadId: f.lead } : {}),
-        ...(f.deputy && f.deputy !== f.lead ? { commsDeputyId: f.deputy } : {}),
-        ...(f.titleCy ? { titleCy: f.titleCy } : {}),
-        impact: f.impact as 'major',
+        becameAwareAt: becameAwareAt ?? undefined,
+        commsLeadId: f.lead || undefined,
+        commsDeputyId: f.deputy && f.deputy !== f.lead ? f.deputy : undefined,
+        titleCy: f.titleCy || undefined,
+        impact: f.impact as Body<'CreateIncidentDto'>['impact'],
         detectedAt,
         affectedServices: services,
         cadenceMinutes: Number(f.cadence) || 60,
         // only supervisors and admins may choose who approves
-        ...(can.supervise(me.data?.role) ? { approverRoles: f.approvers as 'supervisor'[] } : {}),
+        approverRoles: can.supervise(me.data?.role)
+          ? (f.approvers as Body<'CreateIncidentDto'>['approverRoles'])
+          : undefined,
       };
       return ok(api.POST('/incidents', { body })) as Promise<unknown> as Promise<Incident>;
     },

@@ -2,7 +2,7 @@ import { Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import type { ApiError } from '../lib/errors';
 import { Problem } from '../components/ui';
 
@@ -23,10 +23,16 @@ export default function Login() {
     setError(null);
     try {
       // `totp` is sent only once the server has asked for a code (login hardening may require one)
-      const body = needsCode
-        ? ({ email, password, totp } as { email: string; password: string })
-        : { email, password };
-      await ok(api.POST('/auth/session', { body }));
+      const body: Body<'LoginDto'> = {
+        email: email.trim(),
+        password,
+        totp: needsCode ? totp.trim() : undefined,
+      };
+      await ok(api.POST('/auth/session', { body }), {
+        email: 'Email',
+        password: 'Password',
+        totp: 'Code from your authenticator app',
+      });
       await qc.invalidateQueries({ queryKey: ['me'] });
       const next = params.get('next');
       navigate(

@@ -2,7 +2,7 @@ import { Badge, Button, Card, Checkbox, Group, Stack, Text, TextInput, Title } f
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams } from 'react-router';
-import { api, ok } from '../api/client';
+import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { NumberChangeRequest } from '../api/types';
 import { useNow } from '../components/live';
@@ -38,6 +38,9 @@ const EVENT: Record<string, string> = {
   reported_not_me: 'Reported by "Not you?" and held',
   cutover_failed: 'The switch failed at the provider',
 };
+
+/** The request's fields as the card labels them, for refusals in the card's words. */
+const LABELS = { reason: 'Reason for rejecting', at: 'Cutover at (UK time)' };
 
 interface HistoryItem {
   id: string;
@@ -90,14 +93,15 @@ function RequestCard({ r, now, open }: { r: NumberChangeRequest; now: number; op
   const path = { id: r.id };
   const act = useMutation({
     mutationFn: (what: 'approve' | 'reject' | 'schedule') => {
-      if (what === 'reject')
-        return ok(api.POST('/number-change/requests/{id}/reject', { params: { path }, body: { reason } }));
+      if (what === 'reject') {
+        const body: Body<'RejectDto'> = { reason: reason.trim() };
+        return ok(api.POST('/number-change/requests/{id}/reject', { params: { path }, body }), LABELS);
+      }
       if (what === 'schedule') {
         const iso = ukLocalToIso(at);
         if (!iso) throw new Error('Please enter the cutover time as a UK date and time.');
-        return ok(
-          api.POST('/number-change/requests/{id}/schedule', { params: { path }, body: { at: iso } as never }),
-        );
+        const body: Body<'ScheduleDto'> = { at: iso };
+        return ok(api.POST('/number-change/requests/{id}/schedule', { params: { path }, body }), LABELS);
       }
       return ok(api.POST('/number-change/requests/{id}/approve', { params: { path } }));
     },
@@ -113,10 +117,10 @@ function RequestCard({ r, now, open }: { r: NumberChangeRequest; now: number; op
           </Title>
           <Badge color="gray.7">{NC_STATE[r.state] ?? r.state.replace(/_/g, ' ')}</Badge>
           {r.heldForSupervisor && <Badge color="#9c3a00">Held for a supervisor</Badge>}
-          {r.slaDueAt ? (
+          {r.sla ? (
             <>
               <Text size="sm">SLA</Text>
-              <Countdown at={r.slaDueAt} now={now} />
+              <Countdown at={r.sla.dueAt} now={now} />
             </>
           ) : (
             <Text size="sm">No due time</Text>
@@ -179,7 +183,7 @@ export default function NumberChanges() {
     queryKey: ['number-changes', held],
     queryFn: () =>
       ok(
-        api.GET('/number-change/requests', { params: { query: (held ? { held: true } : {}) as never } }),
+        api.GET('/number-change/requests', { params: { query: held ? { held: true } : {} } }),
       ) as Promise<unknown> as Promise<NumberChangeRequest[]>,
   });
   const rows = (q.data ?? []).filter((r) => !id || r.id === id);

@@ -63,10 +63,12 @@ export class StartAnalysisDto {
 }
 
 export class SubscribersPageDto {
+  @ApiPropertyOptional({ description: 'the nextAfter of the previous page' })
   @IsOptional()
   @IsUUID()
   after?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -21,6 +21,9 @@ export class StaffUserDto {
   @ApiProperty()
   active!: boolean;
 
+  @ApiProperty({ description: 'A named service account: no password, API keys only, never approves' })
+  serviceAccount!: boolean;
+
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: Date;
 
