@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect, Socket } from 'node:net';
 import { ProvisioningSandbox } from '../src/sandbox/provisioning-sandbox';
 import { freePort, startTestApp, TestApp } from './helpers/app';
 import { staffTokens } from './helpers/staff';
@@ -32,6 +33,26 @@ describe('reliability at the edges', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
       expect(res.body.message).toMatch(message);
     }
+  });
+
+  it('closes promptly with keep-alive connections open: an idle one, and one that has not finished its request', async () => {
+    const app = await startTestApp({ CANDOR_ROLE: 'api' }, undefined, { listen: true });
+    const port = Number(new URL(app.env.PUBLIC_BASE_URL).port);
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => resolve(s)).on('error', reject);
+      });
+    const ended = (s: Socket) => new Promise((r) => (s.destroyed ? r(null) : s.once('close', r)));
+    // idle: one request answered, the connection kept alive (65 s by HTTP_KEEP_ALIVE_TIMEOUT_MS)
+    const idle = await open();
+    const answered = new Promise((r) => idle.once('data', r));
+    idle.write('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    await answered;
+    // busy: headers begun but never finished (a slow client, or a stream)
+    const busy = await open();
+    busy.write('GET /status HTTP/1.1\r\nHost: x\r\n');
+    await within(30_000, 'the app to close with two connections open', app.close());
+    await within(10_000, 'the server to close both connections', Promise.all([ended(idle), ended(busy)]));
   });
 
   it('/metrics answers at once without Redis, and Redis errors reach the log as one masked line', async () => {

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { GracefulClose } from './graceful-close';
 import { IdempotencyService } from './idempotency.service';
 
-/** The HTTP edge's services every module may use: idempotency keys (transaction-bound). */
+/** The HTTP edge's services every module may use: idempotency keys (transaction-bound); a bounded close. */
 @Global()
-@Module({ providers: [IdempotencyService], exports: [IdempotencyService] })
+@Module({ providers: [IdempotencyService, GracefulClose], exports: [IdempotencyService] })
 export class HttpEdgeModule {}
