@@ -8,7 +8,10 @@
    and the same run spread over 1, 2 and 4 worker processes (`analyze --distributed`, workers started and
    ready before the clock starts). Then the worst case (--active 0: every line's number drawn from the whole
    base, --worst-lines, 2M by default) against mawk on that file. Optional: the gzipped file, the file
-   repeated 10 times (peak RSS must not grow). Parse+detect alone on one core closes the run. */
+   repeated 10 times (peak RSS must not grow). Parse+detect alone on one core closes the run.
+   Each one-process run also reports its CPU seconds (Candor's process, and the Postgres backends it used):
+   the machine is shared, so wall-clock ratios move with the load, CPU seconds hardly do; on C cores a run
+   can be at most C x (mawk's CPU seconds / the run's) faster than mawk (`ratios.cpuBound2Cores`). */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import {
@@ -71,19 +74,22 @@ function timed(
   cmd: string,
   args: string[],
   extraEnv: Record<string, string> = {},
-): { seconds: number; peakRssMb: number; stdout: string } {
+): { seconds: number; cpuSeconds: number; peakRssMb: number; stdout: string } {
   const rssFile = join(OUT, 'rss.txt');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
+  // peak RSS and CPU time (user + system, all threads): CPU seconds hardly depend on the machine's load
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...args], {
     env: { ...env, ...extraEnv },
     maxBuffer: 1 << 28,
     encoding: 'utf8',
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.slice(-2000)}`);
+  const [rssKb, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   return {
     seconds,
-    peakRssMb: Math.round(Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024),
+    cpuSeconds: +(user + sys).toFixed(2),
+    peakRssMb: Math.round(rssKb / 1024),
     stdout: r.stdout,
   };
 }
@@ -211,6 +217,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     loads.push(load());
   }
   let worst: Record<string, unknown> | null = null;
+  let worstCpu: number | null = null;
   if (!args.includes('--no-worst')) {
     const worstFile = await ensureLog(worstLines, 0, subscribers);
     log('worst case (--active 0): mawk');
@@ -220,15 +227,23 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const wc2 = analyze(worstFile);
     worst = {
       lines: worstLines,
-      mawk: { seconds: +wm.seconds.toFixed(2), numbers: wm.numbers, peakRssMb: wm.peakRssMb },
+      mawk: {
+        seconds: +wm.seconds.toFixed(2),
+        cpuSeconds: wm.cpuSeconds,
+        numbers: wm.numbers,
+        peakRssMb: wm.peakRssMb,
+      },
       candor: {
         seconds: +wc2.seconds.toFixed(2),
+        cpuSeconds: wc2.cpuSeconds,
+        postgresCpuSeconds: wc2.pgCpuSeconds,
         peakRssMb: wc2.peakRssMb,
         distinctMsisdns: wc2.result.distinctMsisdns,
         timings: wc2.result.timings,
       },
       candorFasterThanMawk: +(wm.seconds / wc2.seconds).toFixed(2),
     };
+    worstCpu = +((2 * wm.cpuSeconds) / (wc2.cpuSeconds + wc2.pgCpuSeconds)).toFixed(2);
     loads.push(load());
   }
   let gz: Record<string, unknown> | null = null;
@@ -270,10 +285,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       loadAverage: { atStart: loads[0], samples: loads },
     },
     input: { lines, fileMb: Math.round(statSync(plain).size / 1e6), subscribers, activeSubscribers: active },
-    wc: { seconds: +wc.seconds.toFixed(2) },
-    mawk: { seconds: +mawk.seconds.toFixed(2), numbers: mawk.numbers, peakRssMb: mawk.peakRssMb },
+    wc: { seconds: +wc.seconds.toFixed(2), cpuSeconds: wc.cpuSeconds },
+    mawk: {
+      seconds: +mawk.seconds.toFixed(2),
+      cpuSeconds: mawk.cpuSeconds,
+      numbers: mawk.numbers,
+      peakRssMb: mawk.peakRssMb,
+    },
     candor: {
       seconds: +candor.seconds.toFixed(2),
+      cpuSeconds: candor.cpuSeconds,
+      postgresCpuSeconds: candor.pgCpuSeconds,
       linesPerSecond: Math.round(lines / candor.seconds),
       peakRssMb: candor.peakRssMb,
       distinctMsisdns: candor.result.distinctMsisdns,
@@ -290,6 +312,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ratios: {
       candorFasterThanMawk: +(mawk.seconds / candor.seconds).toFixed(2),
       worstFasterThanMawk: worst?.candorFasterThanMawk ?? null,
+      // the ceiling on 2 cores if both were always busy: mawk uses one
+      cpuBound2Cores: +((2 * mawk.cpuSeconds) / (candor.cpuSeconds + candor.pgCpuSeconds)).toFixed(2),
+      worstCpuBound2Cores: worstCpu,
       candorVsWcL: +(candor.seconds / wc.seconds).toFixed(1),
       mawkVsWcL: +(mawk.seconds / wc.seconds).toFixed(1),
     },
@@ -348,9 +373,38 @@ const analyzeArgs = (file: string) => [
   file,
 ];
 
+/**
+ * The run in one process, with the CPU time of the Postgres backends it used (sampled every 0.2 s from
+ * /proc while it runs: the join and inserts run there, not in Candor's process). With Candor's own CPU time
+ * this is the run's cost in CPU seconds, which the machine's load hardly changes.
+ */
 function analyze(file: string) {
-  const r = timed(process.execPath, analyzeArgs(file));
-  return { ...r, result: JSON.parse(r.stdout) };
+  const samples = join(OUT, 'pg-cpu.txt');
+  const db = new URL(DB_URL).pathname.slice(1);
+  const poll = spawn(
+    'sh',
+    [
+      '-c',
+      `while :; do for p in $(pgrep -f '^postgres: .* ${db} '); do echo $p $(cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null); done; sleep 0.2; done > '${samples}'`,
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    const r = timed(process.execPath, analyzeArgs(file));
+    return { ...r, pgCpuSeconds: pgCpu(samples), result: JSON.parse(r.stdout) };
+  } finally {
+    poll.kill('SIGKILL');
+  }
+}
+
+/** The backends' CPU seconds from the samples: each backend's last (largest) user + system ticks, summed. */
+function pgCpu(samples: string): number {
+  const ticks = new Map<string, number>();
+  for (const line of readFileSync(samples, 'utf8').split('\n')) {
+    const [pid, user, sys] = line.split(' ');
+    if (sys !== undefined) ticks.set(pid, Math.max(ticks.get(pid) ?? 0, Number(user) + Number(sys)));
+  }
+  return +([...ticks.values()].reduce((a, b) => a + b, 0) / 100).toFixed(2); // USER_HZ = 100 on Linux
 }
 
 /**

@@ -118,5 +118,7 @@ export interface RunTimings {
   checksumMs: number;
   scanMs: number;
   finishMs: number;
+  /** Of the finish: the numbers stored (the rest is the matches, totals and audit row). */
+  numbersMs?: number;
   spilled: boolean;
 }

@@ -39,7 +39,13 @@ export interface RunSummary {
   malformedSamples: string[];
   progress: { bytesDone: number; bytesTotal: number; tasks?: TaskProgress[] };
   /** Where the run's time went (absent until it completes). */
-  timings: { checksumMs: number; scanMs: number; finishMs: number; spilled: boolean } | null;
+  timings: {
+    checksumMs: number;
+    scanMs: number;
+    finishMs: number;
+    numbersMs?: number;
+    spilled: boolean;
+  } | null;
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
