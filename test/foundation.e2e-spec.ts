@@ -133,6 +133,37 @@ describe('foundation: staff auth, audit, operations', () => {
     await t.http().get('/audit?limit=9999').auth(tokens.admin, { type: 'bearer' }).expect(400);
   });
 
+  it('names the staff person behind an audit row (one join), and no one for system or customer rows', async () => {
+    const { tokens: mine, ids } = await staffTokens(t, ['admin']);
+    const other = await staffTokens(t, ['comms']);
+    await t
+      .http()
+      .patch(`/users/${other.ids.comms}`)
+      .auth(mine.admin, { type: 'bearer' })
+      .send({ role: 'support' })
+      .expect(200);
+    // a customer row whose actor id happens to be a staff id must still not be named
+    await t.db.query(
+      `INSERT INTO audit_events (actor_type, actor_id, action) VALUES ('customer', $1, 'test.customer')`,
+      [ids.admin],
+    );
+    const res = await t
+      .http()
+      .get(`/audit?actorId=${ids.admin}&limit=10`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .expect(200);
+    const update = res.body.items.find((e: { action: string }) => e.action === 'user.update');
+    expect(update).toMatchObject({ actorType: 'staff', actorRole: 'admin', actorName: 'admin user' });
+    const customer = res.body.items.find((e: { action: string }) => e.action === 'test.customer');
+    expect(customer).toMatchObject({ actorType: 'customer', actorName: null });
+    const created = await t
+      .http()
+      .get(`/audit?action=user.create&targetId=${ids.admin}`)
+      .auth(tokens.supervisor, { type: 'bearer' })
+      .expect(200);
+    expect(created.body.items).toEqual([expect.objectContaining({ actorType: 'system', actorName: null })]);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on audit rows at the database', async () => {
     await expect(t.db.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/append-only/);
     await expect(t.db.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
