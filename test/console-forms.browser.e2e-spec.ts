@@ -2,7 +2,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { UsersService } from '../src/identity/users.service';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { startTestApp, TestApp } from './helpers/app';
-import { ConsoleBrowser, Hands } from './helpers/console-browser';
+import { axe, ConsoleBrowser, Hands } from './helpers/console-browser';
 import { count } from './helpers/staff';
 
 /**
@@ -80,7 +80,7 @@ describe('console forms send what the API takes, in headless Chromium', () => {
     await h.type(form.getByLabel('Email'), 'casey@candor.test');
     await h.type(form.getByLabel('Name'), 'Casey Support');
     await h.click(form.getByRole('combobox', { name: 'Role' }));
-    await h.click(h.page.getByRole('option', { name: 'support' }));
+    await h.click(h.page.getByRole('option', { name: 'Support agent' }));
     await h.type(form.getByLabel('Mobile (for reminders)'), '12345678');
     await h.type(form.getByLabel('First password (12+ characters)'), 'plum-orbit-canal-47');
     await h.click(form.getByRole('button', { name: 'Add' }));
@@ -136,5 +136,61 @@ describe('console forms send what the API takes, in headless Chromium', () => {
       { name: 'export job', user_id: robot.id },
       { name: 'my script', user_id: cb.ids.admin },
     ]);
+  }, 120_000);
+
+  it('an admin makes a service account in the console, then a key for it; the audit log names the admin', async () => {
+    const page = await cb.open(1280, true);
+    const h = new Hands(page);
+    await cb.signIn(h, 'admin');
+    await page.goto(`${base}/console/admin`);
+    const form = page.getByRole('form', { name: 'Add a user' });
+    await h.type(form.getByLabel('Email'), 'deploy-bot@candor.test');
+    await h.type(form.getByLabel('Name'), 'Deploy pipeline');
+    await h.click(form.getByRole('combobox', { name: 'Role' }));
+    // roles read as words; the value sent stays the role
+    expect(await page.getByRole('option').allInnerTexts()).toEqual(['Comms', 'Support agent', 'Supervisor', 'Admin']);
+    await h.click(page.getByRole('option', { name: 'Comms' }));
+    await h.click(form.getByLabel('Service account (for automation; cannot sign in or approve)'));
+    // a service account has no password: the field goes (the API refuses one)
+    await form.getByLabel('First password (12+ characters)').waitFor({ state: 'detached' });
+    await axe(page, 'admin users, new service account');
+    await h.click(form.getByRole('button', { name: 'Add' }));
+    const row = page.getByRole('row').filter({ hasText: 'deploy-bot@candor.test' });
+    await row.getByText('Service account').waitFor();
+    expect(await row.getByRole('combobox', { name: 'Role of Deploy pipeline' }).inputValue()).toBe('Comms');
+    const [bot] = await t.db.query(
+      `SELECT id, role, service_account, password_hash FROM staff_users WHERE email = 'deploy-bot@candor.test'`,
+    );
+    expect(bot).toMatchObject({ role: 'comms', service_account: true, password_hash: null });
+    await axe(page, 'admin users with a service account');
+
+    // the same email again is refused in words, and nothing is added
+    await h.type(form.getByLabel('Email'), 'deploy-bot@candor.test');
+    await h.type(form.getByLabel('Name'), 'Deploy pipeline 2');
+    await h.click(form.getByLabel('Service account (for automation; cannot sign in or approve)'));
+    await h.click(form.getByRole('button', { name: 'Add' }));
+    await form.getByRole('alert').getByText(/already exists/).waitFor();
+    expect(await count(t.db, `SELECT count(*) AS n FROM staff_users WHERE email = 'deploy-bot@candor.test'`)).toBe(
+      1,
+    );
+
+    await h.click(page.getByRole('tab', { name: 'API keys' }));
+    await h.click(page.getByRole('combobox', { name: 'For' }));
+    await h.click(page.getByRole('option', { name: 'Deploy pipeline (service account)' }));
+    await h.type(page.getByRole('textbox', { name: 'Name' }), 'deploys');
+    await h.click(page.getByRole('button', { name: 'Create key' }));
+    await page.getByText('Copy this key now').waitFor();
+    const keys = await t.db.query(`SELECT user_id FROM staff_tokens WHERE kind = 'api_key' AND name = 'deploys'`);
+    expect(keys).toEqual([{ user_id: bot.id }]);
+    await axe(page, 'admin api keys');
+
+    await h.click(page.getByRole('tab', { name: 'Audit log' }));
+    await h.type(page.getByLabel('Action (user.* for a prefix)'), 'user.create');
+    await h.click(page.getByRole('button', { name: 'Filter' }));
+    // the admin's row names them; the helper's users were made by the system
+    await page.getByRole('cell', { name: 'admin user (Admin)', exact: true }).first().waitFor();
+    await page.getByRole('cell', { name: 'System', exact: true }).first().waitFor();
+    expect(await page.getByRole('cell', { name: 'staff', exact: true }).count()).toBe(0);
+    await axe(page, 'admin audit log');
   }, 120_000);
 });

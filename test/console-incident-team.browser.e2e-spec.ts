@@ -26,12 +26,12 @@ describe('console: a supervisor opens an incident with a comms lead and a deputy
     await sup.click(p.getByRole('button', { name: 'Open an incident' }));
     await sup.type(p.getByLabel('Title (English)'), 'Texts delayed in Wales');
     await sup.click(p.getByRole('combobox', { name: 'Comms lead (gets the update reminders)' }));
-    await sup.click(p.getByRole('option', { name: 'comms user (comms)' }));
+    await sup.click(p.getByRole('option', { name: 'comms user (Comms)' }));
     await sup.click(p.getByRole('combobox', { name: 'Deputy comms lead (reminded with the lead)' }));
     // whoever leads is not offered as the deputy
-    await p.getByRole('option', { name: 'supervisor user (supervisor)' }).waitFor();
-    expect(await p.getByRole('option', { name: 'comms user (comms)' }).count()).toBe(0);
-    await sup.click(p.getByRole('option', { name: 'supervisor user (supervisor)' }));
+    await p.getByRole('option', { name: 'supervisor user (Supervisor)' }).waitFor();
+    expect(await p.getByRole('option', { name: 'comms user (Comms)' }).count()).toBe(0);
+    await sup.click(p.getByRole('option', { name: 'supervisor user (Supervisor)' }));
     await axe(p, 'open-incident-with-team');
     await sup.click(p.getByRole('button', { name: 'Open incident' }));
     await p.waitForURL(/\/console\/incidents\/[0-9a-f-]{36}$/, { timeout: 30_000 });

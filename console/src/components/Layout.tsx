@@ -16,6 +16,7 @@ import { Suspense } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { can, useMe, type Role } from '../api/session';
+import { roleLabel } from '../lib/roles';
 import { useLiveInbox } from './live';
 
 interface Item {
@@ -79,7 +80,7 @@ export function Layout() {
           </Group>
           <Group gap="xs" wrap="nowrap">
             <Text size="sm" visibleFrom="sm">
-              {me.data.user.displayName} ({role})
+              {me.data.user.displayName} ({roleLabel(role)})
             </Text>
             <Button variant="subtle" size="xs" onClick={() => signOut(false)}>
               Sign out

@@ -1,15 +1,17 @@
-import { Button, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok, type Body } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { components } from '../api/schema';
 import { Loading, PageTitle, Problem, Scroll } from '../components/ui';
+import { auditWho, roleLabel, roleOptions } from '../lib/roles';
 import { formatUk } from '../lib/time';
 
 type User = components['schemas']['StaffUserDto'];
 type Role = User['role'];
 const ROLES: Role[] = ['comms', 'support', 'supervisor', 'admin'];
+const ROLE_OPTIONS = roleOptions(ROLES);
 const isRole = (r: string | null): r is Role => ROLES.includes(r as Role);
 /** The user forms' fields as labelled on screen, for refusals in their words. */
 const USER_LABELS = {
@@ -32,20 +34,25 @@ function UserRow({ u, admin }: { u: User; admin: boolean }) {
     <Table.Tr>
       <Table.Td>
         {u.displayName}
+        {u.serviceAccount && (
+          <Badge size="sm" variant="outline" color="gray.8" ml="xs">
+            Service account
+          </Badge>
+        )}
         <Text size="xs">{u.email}</Text>
       </Table.Td>
       <Table.Td>
         {admin ? (
           <Select
             aria-label={`Role of ${u.displayName}`}
-            data={ROLES}
+            data={ROLE_OPTIONS}
             value={u.role}
             allowDeselect={false}
             onChange={(r) => isRole(r) && save.mutate({ role: r })}
             w={140}
           />
         ) : (
-          u.role
+          roleLabel(u.role)
         )}
       </Table.Td>
       <Table.Td>
@@ -85,7 +92,14 @@ function UserRow({ u, admin }: { u: User; admin: boolean }) {
 
 function NewUser() {
   const qc = useQueryClient();
-  const blank = { email: '', displayName: '', role: 'comms' as Role, password: '', phone: '' };
+  const blank = {
+    email: '',
+    displayName: '',
+    role: 'comms' as Role,
+    password: '',
+    phone: '',
+    serviceAccount: false,
+  };
   const [f, setF] = useState(blank);
   const create = useMutation({
     mutationFn: () => {
@@ -93,7 +107,9 @@ function NewUser() {
         email: f.email.trim(),
         displayName: f.displayName.trim(),
         role: f.role,
-        password: f.password,
+        // a service account has no password (the API refuses one): it signs in only with API keys
+        password: f.serviceAccount ? undefined : f.password,
+        serviceAccount: f.serviceAccount || undefined,
         phone: f.phone.trim() || undefined,
       };
       return ok(api.POST('/users', { body }), USER_LABELS);
@@ -125,7 +141,7 @@ function NewUser() {
         />
         <Select
           label="Role"
-          data={ROLES}
+          data={ROLE_OPTIONS}
           value={f.role}
           allowDeselect={false}
           onChange={(r) => isRole(r) && setF({ ...f, role: r })}
@@ -135,12 +151,20 @@ function NewUser() {
           value={f.phone}
           onChange={(e) => setF({ ...f, phone: e.currentTarget.value })}
         />
-        <TextInput
-          label="First password (12+ characters)"
-          type="password"
-          required
-          value={f.password}
-          onChange={(e) => setF({ ...f, password: e.currentTarget.value })}
+        {!f.serviceAccount && (
+          <TextInput
+            label="First password (12+ characters)"
+            type="password"
+            required
+            value={f.password}
+            onChange={(e) => setF({ ...f, password: e.currentTarget.value })}
+          />
+        )}
+        <Checkbox
+          label="Service account (for automation; cannot sign in or approve)"
+          checked={f.serviceAccount}
+          onChange={(e) => setF({ ...f, serviceAccount: e.currentTarget.checked, password: '' })}
+          mb={8}
         />
         <Button type="submit" loading={create.isPending}>
           Add
@@ -158,6 +182,9 @@ interface AuditEvent {
   action: string;
   actorType?: string;
   actorId?: string | null;
+  actorRole?: string | null;
+  /** The staff person's name (GET /audit joins it); null for system and customer rows. */
+  actorName?: string | null;
   targetType?: string | null;
   targetId?: string | null;
 }
@@ -205,7 +232,7 @@ function AuditLog() {
               <Table.Tr key={e.id}>
                 <Table.Td>{formatUk(e.at ?? e.createdAt)}</Table.Td>
                 <Table.Td>{e.action}</Table.Td>
-                <Table.Td>{e.actorType ?? ''}</Table.Td>
+                <Table.Td>{auditWho(e)}</Table.Td>
                 <Table.Td>{e.targetType ?? ''}</Table.Td>
               </Table.Tr>
             ))}

@@ -20,6 +20,7 @@ import { api, Body, ok } from '../api/client';
 import { can, useMe } from '../api/session';
 import type { Incident } from '../api/types';
 import { PageTitle, Problem, Scroll } from '../components/ui';
+import { roleLabel, roleOptions } from '../lib/roles';
 import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
 
 const IMPACTS = [
@@ -53,7 +54,7 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
   // who may lead or deputise: active staff who write updates
   const writers = (staff.data ?? [])
     .filter((u) => u.active && u.role !== 'support')
-    .map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` }));
+    .map((u) => ({ value: u.id, label: `${u.displayName} (${roleLabel(u.role)})` }));
   const set = (k: keyof typeof f) => (v: unknown) => setF((s) => ({ ...s, [k]: v }));
   const create = useMutation({
     mutationFn: async () => {
@@ -177,7 +178,7 @@ function OpenIncidentForm({ onDone }: { onDone: (id: string) => void }) {
         {can.supervise(me.data?.role) && (
           <MultiSelect
             label="Who approves updates"
-            data={['supervisor', 'admin', 'comms']}
+            data={roleOptions(['supervisor', 'admin', 'comms'])}
             value={f.approvers}
             onChange={set('approvers')}
           />

@@ -7,6 +7,7 @@ import { can, useMe } from '../api/session';
 import type { NumberChangeRequest } from '../api/types';
 import { useNow } from '../components/live';
 import { Countdown, Loading, PageTitle, Problem } from '../components/ui';
+import { roleLabel } from '../lib/roles';
 import { formatUk, isoToUkLocal, ukLocalToIso } from '../lib/time';
 
 /** Request states in the words an agent uses (never `number_reserved`). */
@@ -69,7 +70,7 @@ function Timeline({ id }: { id: string }) {
     <Stack component="ol" gap={2} aria-label="History" pl="md">
       {items.map((e) => {
         const what = e.action.replace(/^number_change\./, '');
-        const who = e.actorType === 'staff' ? (e.actorRole ?? 'staff') : e.actorType;
+        const who = e.actorType === 'staff' ? roleLabel(e.actorRole ?? 'staff') : e.actorType;
         const reason = typeof e.summary.reason === 'string' ? `: “${e.summary.reason}”` : '';
         const to = typeof e.summary.to === 'string' ? ` (now ${NC_STATE[e.summary.to] ?? e.summary.to})` : '';
         return (
