@@ -148,7 +148,12 @@ describe('console forms send what the API takes, in headless Chromium', () => {
     await h.type(form.getByLabel('Name'), 'Deploy pipeline');
     await h.click(form.getByRole('combobox', { name: 'Role' }));
     // roles read as words; the value sent stays the role
-    expect(await page.getByRole('option').allInnerTexts()).toEqual(['Comms', 'Support agent', 'Supervisor', 'Admin']);
+    expect(await page.getByRole('option').allInnerTexts()).toEqual([
+      'Comms',
+      'Support agent',
+      'Supervisor',
+      'Admin',
+    ]);
     await h.click(page.getByRole('option', { name: 'Comms' }));
     await h.click(form.getByLabel('Service account (for automation; cannot sign in or approve)'));
     // a service account has no password: the field goes (the API refuses one)
@@ -169,10 +174,13 @@ describe('console forms send what the API takes, in headless Chromium', () => {
     await h.type(form.getByLabel('Name'), 'Deploy pipeline 2');
     await h.click(form.getByLabel('Service account (for automation; cannot sign in or approve)'));
     await h.click(form.getByRole('button', { name: 'Add' }));
-    await form.getByRole('alert').getByText(/already exists/).waitFor();
-    expect(await count(t.db, `SELECT count(*) AS n FROM staff_users WHERE email = 'deploy-bot@candor.test'`)).toBe(
-      1,
-    );
+    await form
+      .getByRole('alert')
+      .getByText(/already exists/)
+      .waitFor();
+    expect(
+      await count(t.db, `SELECT count(*) AS n FROM staff_users WHERE email = 'deploy-bot@candor.test'`),
+    ).toBe(1);
 
     await h.click(page.getByRole('tab', { name: 'API keys' }));
     await h.click(page.getByRole('combobox', { name: 'For' }));
@@ -180,7 +188,9 @@ describe('console forms send what the API takes, in headless Chromium', () => {
     await h.type(page.getByRole('textbox', { name: 'Name' }), 'deploys');
     await h.click(page.getByRole('button', { name: 'Create key' }));
     await page.getByText('Copy this key now').waitFor();
-    const keys = await t.db.query(`SELECT user_id FROM staff_tokens WHERE kind = 'api_key' AND name = 'deploys'`);
+    const keys = await t.db.query(
+      `SELECT user_id FROM staff_tokens WHERE kind = 'api_key' AND name = 'deploys'`,
+    );
     expect(keys).toEqual([{ user_id: bot.id }]);
     await axe(page, 'admin api keys');
 
