@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../platform/http/policy.decorators';
 import { AuditService } from './audit.service';
+import { AuditPageDto } from './dto/audit-page.dto';
 import { AuditQueryDto } from './dto/audit-query.dto';
 
 @ApiTags('audit')
@@ -12,6 +13,7 @@ export class AuditController {
 
   @Get()
   @Roles('supervisor', 'admin')
+  @ApiOkResponse({ type: AuditPageDto })
   list(@Query() query: AuditQueryDto) {
     return this.audit.find(query);
   }

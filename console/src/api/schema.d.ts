@@ -1780,6 +1780,33 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEventDto: {
+            /** @description bigint, as a string */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            actorType: "staff" | "customer" | "system" | "anonymous";
+            actorId: string | null;
+            /** @description the staff member's role when they acted */
+            actorRole: string | null;
+            /** @description the staff member's current display name; null for customers, the system, or a removed user */
+            actorName: string | null;
+            action: string;
+            targetType: string | null;
+            targetId: string | null;
+            /** @description what changed (PII scrubbed) */
+            summary: {
+                [key: string]: unknown;
+            };
+            requestId: string | null;
+            ip: string | null;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description pass as `before` for the next page */
+            nextBefore: string | null;
+        };
         LoginDto: {
             /** @example comms@candor.test */
             email: string;
@@ -2726,7 +2753,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
             };
         };
     };

@@ -187,20 +187,6 @@ function NewUser() {
   );
 }
 
-interface AuditEvent {
-  id: string;
-  at?: string;
-  createdAt?: string;
-  action: string;
-  actorType?: string;
-  actorId?: string | null;
-  actorRole?: string | null;
-  /** The staff person's name (GET /audit joins it); null for system and customer rows. */
-  actorName?: string | null;
-  targetType?: string | null;
-  targetId?: string | null;
-}
-
 function AuditLog() {
   const [action, setAction] = useState('');
   const [applied, setApplied] = useState('');
@@ -213,9 +199,7 @@ function AuditLog() {
         }),
       ),
   });
-  const rows = ((q.data as { items?: AuditEvent[] } | AuditEvent[] | undefined) ?? []) as
-    AuditEvent[] | { items?: AuditEvent[] };
-  const list = Array.isArray(rows) ? rows : (rows.items ?? []);
+  const list = q.data?.items ?? [];
   return (
     <Stack>
       <form onSubmit={(e) => (e.preventDefault(), setApplied(action))}>
@@ -242,7 +226,7 @@ function AuditLog() {
           <Table.Tbody>
             {list.map((e) => (
               <Table.Tr key={e.id}>
-                <Table.Td>{formatUk(e.at ?? e.createdAt)}</Table.Td>
+                <Table.Td>{formatUk(e.at)}</Table.Td>
                 <Table.Td>{e.action}</Table.Td>
                 <Table.Td>{auditWho(e)}</Table.Td>
                 <Table.Td>{e.targetType ?? ''}</Table.Td>
