@@ -45,7 +45,7 @@ describe('analysis finish (numbers stored in lanes)', () => {
     const old = 447911100001;
     let now = 447911200001;
     while (lane(now) === lane(old)) now++;
-    const importer = t.get(SubscribersImportService);
+    const importer = t.get<SubscribersImportService>(SubscribersImportService);
     writeFileSync(join(dir, 'a.csv'), `account_id,msisdn\nACC-1,0${String(old).slice(2)}\n`);
     writeFileSync(join(dir, 'b.csv'), `account_id,msisdn\nACC-1,0${String(now).slice(2)}\n`);
     expect(await importer.importFile(join(dir, 'a.csv'), actor)).toMatchObject({ imported: 1 });
@@ -88,7 +88,7 @@ describe('analysis finish (numbers stored in lanes)', () => {
     const run = await analyses.create(req, actor);
     // numbers in every lane, one with several hosts
     const merger = new ExposureMerger();
-    const p = t.get(Pseudonymiser);
+    const p = t.get<Pseudonymiser>(Pseudonymiser);
     const seen = new Set<number>();
     for (let d = 447911500000; seen.size < FINISH_LANES || d < 447911500040; d++) {
       seen.add(lane(d));

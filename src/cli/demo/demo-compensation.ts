@@ -2,6 +2,7 @@ import { Logger, INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LedgerService } from '../../compensation/ledger.service';
 import { OffersService } from '../../compensation/offers.service';
+import { Clock } from '../../platform/clock/clock';
 import { AppConfig } from '../../platform/config';
 import { mask } from '../../platform/privacy';
 import { TwilioSandbox } from '../../sandbox/twilio-sandbox';
@@ -33,7 +34,7 @@ export async function demoCompensation(app: INestApplication, summary: Record<st
       analysisRunId: runId,
       mode: 'claim',
       keyword,
-      claimClosesAt: new Date(Date.now() + 14 * 86400_000).toISOString(),
+      claimClosesAt: new Date(app.get(Clock).now().getTime() + 14 * 86400_000).toISOString(),
     },
     supervisor,
   );

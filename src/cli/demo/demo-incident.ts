@@ -1,4 +1,5 @@
 import { Logger, INestApplication } from '@nestjs/common';
+import { Clock } from '../../platform/clock/clock';
 import { AppConfig } from '../../platform/config';
 import { IncidentUpdatesService } from '../../incidents/incident-updates.service';
 import { IncidentsService } from '../../incidents/incidents.service';
@@ -27,12 +28,12 @@ export async function demoIncident(app: INestApplication, config: AppConfig, ana
       adviceCy:
         'Byddwch yn wyliadwrus o alwadau a negeseuon annisgwyl. Ni fyddwn byth yn gofyn am eich cyfrinair na’ch PIN.',
       impact: 'major',
-      detectedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
+      detectedAt: new Date(app.get(Clock).now().getTime() - 45 * 60_000).toISOString(),
       affectedServices: ['mobile web browsing'],
       affectedServicesCy: ['pori’r we ar ffôn symudol'],
       // A personal-data breach: the regulator's clock runs from becoming aware, and its notice needs Annex II.
       personalDataBreach: true,
-      becameAwareAt: new Date(Date.now() - 40 * 60_000).toISOString(),
+      becameAwareAt: new Date(app.get(Clock).now().getTime() - 40 * 60_000).toISOString(),
       ...(analysis?.firstSeen
         ? { exposureFrom: analysis.firstSeen, exposureTo: analysis.lastSeen ?? analysis.firstSeen }
         : {}),
