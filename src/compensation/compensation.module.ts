@@ -4,23 +4,29 @@ import { declareMessageKinds } from '../notifications/message-kinds';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { BillingController } from './billing.controller';
 import { BillingOutbox } from './billing-outbox.entity';
+import { BillingRepository } from './billing.repository';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { COMPENSATION_KINDS } from './compensation-messages';
 import { CompensationProcessor } from './compensation.processor';
 import { Credit } from './credit.entity';
 import { CreditsController } from './credits.controller';
+import { CreditsRepository } from './credits.repository';
 import { CreditsService } from './credits.service';
 import { CustomerCompensationController } from './customer-compensation.controller';
 import { KeywordClaims } from './keyword-claims';
+import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 import { OfferClaim } from './offer-claim.entity';
 import { Offer } from './offer.entity';
 import { OffersController } from './offers.controller';
 import { OfferApplyService } from './offer-apply.service';
 import { OfferApprovalsService } from './offer-approvals.service';
+import { OfferClaimsRepository } from './offer-claims.repository';
+import { OffersRepository } from './offers.repository';
 import { OffersService } from './offers.service';
 import { ReportsController } from './reports.controller';
+import { ReportsRepository } from './reports.repository';
 import { ReportsService } from './reports.service';
 
 declareMessageKinds(COMPENSATION_KINDS);
@@ -36,6 +42,12 @@ declareMessageKinds(COMPENSATION_KINDS);
     ReportsController,
   ],
   providers: [
+    LedgerRepository,
+    BillingRepository,
+    CreditsRepository,
+    OffersRepository,
+    OfferClaimsRepository,
+    ReportsRepository,
     LedgerService,
     BillingService,
     CreditsService,
