@@ -23,6 +23,7 @@ import { OffersController } from './offers.controller';
 import { OfferApplyService } from './offer-apply.service';
 import { OfferApprovalsService } from './offer-approvals.service';
 import { OfferClaimsRepository } from './offer-claims.repository';
+import { OfferClaimsService } from './offer-claims.service';
 import { OffersRepository } from './offers.repository';
 import { OffersService } from './offers.service';
 import { ReportsController } from './reports.controller';
@@ -52,6 +53,7 @@ declareMessageKinds(COMPENSATION_KINDS);
     BillingService,
     CreditsService,
     OffersService,
+    OfferClaimsService,
     OfferApplyService,
     OfferApprovalsService,
     ReportsService,
@@ -59,6 +61,6 @@ declareMessageKinds(COMPENSATION_KINDS);
     KeywordClaims,
     CompensationProcessor,
   ],
-  exports: [OffersService, CreditsService, LedgerService],
+  exports: [OffersService, OfferClaimsService, CreditsService, LedgerService],
 })
 export class CompensationModule {}
