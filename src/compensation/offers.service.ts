@@ -21,6 +21,7 @@ import { OffersRepository } from './offers.repository';
 /** Rows per transaction when loading an uploaded list. */
 const BATCH = 1000;
 
+/** Staff's side of offers: creating them, their eligibility lists, and what each could cost (F1). */
 @Injectable()
 export class OffersService {
   constructor(
