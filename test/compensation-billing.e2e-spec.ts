@@ -138,6 +138,11 @@ describe('compensation: billing hand-off (signed webhooks, retries, dead letters
       .auth(tokens.supervisor, { type: 'bearer' })
       .expect(400);
     expect(await count(t.db, `SELECT count(*) n FROM audit_events WHERE action = 'billing.retry'`)).toBe(1);
+    // the retry is a state change (changeState): its audit row says from where to where
+    const [audit] = await t.db.query(
+      `SELECT target_id, summary FROM audit_events WHERE action = 'billing.retry'`,
+    );
+    expect(audit).toEqual({ target_id: String(dead.id), summary: { from: ['dead'], to: 'pending' } });
     await eventually(
       async () => (await outbox('delivered')).some((r: any) => r.id === dead.id),
       20_000,

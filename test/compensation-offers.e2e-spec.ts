@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OffersService } from '../src/compensation/offers.service';
+import { OfferClaimsService } from '../src/compensation/offer-claims.service';
 import { OfferApplyService } from '../src/compensation/offer-apply.service';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
@@ -174,7 +174,7 @@ describe('compensation: offers, eligibility, claims', () => {
   });
 
   it('claims by SMS keyword, with an outcome for every case', async () => {
-    const offers = t.get<OffersService>(OffersService);
+    const offers = t.get<OfferClaimsService>(OfferClaimsService);
     const offer = (
       await createOffer({
         keyword: 'Thanks',

@@ -9,7 +9,7 @@ import {
 import { AnalysisService } from '../analysis/analysis.service';
 import type { Actor } from '../platform/http/actor';
 import { CreditsService } from '../compensation/credits.service';
-import { OffersService } from '../compensation/offers.service';
+import { OfferClaimsService } from '../compensation/offer-claims.service';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import {
   clearCookieHeader,
@@ -68,7 +68,7 @@ export class AccountPagesService {
     private readonly subscribers: SubscribersService,
     private readonly analysis: AnalysisService,
     private readonly notifications: NotificationsService,
-    private readonly offers: OffersService,
+    private readonly offers: OfferClaimsService,
     private readonly credits: CreditsService,
     private readonly subscriptions: SubscriptionsService,
     private readonly config: AppConfig,

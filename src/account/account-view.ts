@@ -88,7 +88,7 @@ export function messagesView(messages: SentMessage[], locale: Locale, s: Strings
   }));
 }
 
-/** What OffersService.listForCustomer answers (the fields shown). */
+/** What OfferClaimsService.listForCustomer answers (the fields shown). */
 export interface CustomerOffer {
   id: string;
   name: string;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
 import { COMPENSATION_KINDS } from './compensation-messages';
+import { OfferClaimsRepository } from './offer-claims.repository';
 import { describeBenefit } from './offer-rules';
 import { Offer } from './offer.entity';
 
@@ -18,19 +19,16 @@ export interface ClaimToConfirm {
  */
 @Injectable()
 export class ClaimNotifier {
-  constructor(private readonly notifications: NotificationsService) {}
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly claims: OfferClaimsRepository,
+  ) {}
 
   async confirm(m: EntityManager, claims: ClaimToConfirm[]): Promise<void> {
     if (!claims.length) return;
-    const rows: Array<{
-      id: string;
-      msisdn: string;
-      email: string | null;
-      first_name: string | null;
-      locale: string;
-    }> = await m.query(
-      `SELECT id, msisdn, email, first_name, locale FROM subscribers WHERE id = ANY($1::uuid[])`,
-      [claims.map((c) => c.subscriberId)],
+    const rows = await this.claims.recipients(
+      m,
+      claims.map((c) => c.subscriberId),
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const c of claims) {
@@ -38,7 +36,7 @@ export class ClaimNotifier {
       if (!s) continue;
       const locale = s.locale === 'cy' ? 'cy' : 'en';
       const vars = {
-        firstName: s.first_name ?? (locale === 'cy' ? 'gwsmer' : 'customer'),
+        firstName: s.firstName ?? (locale === 'cy' ? 'gwsmer' : 'customer'),
         offerName: c.offer.name,
         benefit: describeBenefit(c.offer.kind, c.offer.value, c.offer.benefit, locale),
       };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { StaffRole } from '../platform/http/principal';
@@ -18,27 +18,15 @@ import { approvalProblem, decideCredit, utcDayStart } from './limits';
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { changeState } from '../platform/state/state-change';
 import { CreditEvent, creditMachine } from './credit-state';
+import { CreditsRepository, NewCredit } from './credits.repository';
 
-/** A credit about to be issued (goodwill from an agent, or an offer claim). */
-export interface NewCredit {
-  id: string;
-  subscriberId: string;
-  amountPence: number;
-  source: 'goodwill' | 'offer';
-  offerId?: string | null;
-  claimId?: string | null;
-  reasonCode: string;
-  note?: string | null;
-  requestedBy?: string | null;
-}
-
-/** Advisory-lock namespace of this module (first key of the two-key form). */
-const LOCK_NAMESPACE = 6;
+export type { NewCredit } from './credits.repository';
 
 @Injectable()
 export class CreditsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CreditsRepository,
     private readonly ledger: LedgerService,
     private readonly billing: BillingService,
     private readonly idempotency: IdempotencyService,
@@ -60,20 +48,15 @@ export class CreditsService {
       async (m) => {
         // the agent's credits first, then the customer's (one order everywhere: no deadlock), so parallel
         // requests cannot together pass either daily aggregate
-        await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
-          LOCK_NAMESPACE,
-          `agent:${actor.id}`,
-        ]);
-        await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE, dto.subscriberId]);
-        const [sub] = await m.query(`SELECT 1 FROM subscribers WHERE id = $1`, [dto.subscriberId]);
-        if (!sub) throw new NotFound('No such subscriber');
-        const [{ today, agent }] = await m.query(
-          `SELECT coalesce(sum(amount_pence) FILTER (WHERE subscriber_id = $1), 0)::int AS today,
-                  coalesce(sum(amount_pence) FILTER (WHERE requested_by = $3), 0)::int AS agent
-           FROM credits
-           WHERE (subscriber_id = $1 OR requested_by = $3) AND source = 'goodwill' AND status <> 'rejected'
-             AND created_at >= $2`,
-          [dto.subscriberId, utcDayStart(this.clock.now()), actor.id], // created_at is Clock time too
+        await this.repo.lockKey(m, `agent:${actor.id}`);
+        await this.repo.lockKey(m, dto.subscriberId);
+        if (!(await this.repo.subscriberExists(m, dto.subscriberId)))
+          throw new NotFound('No such subscriber');
+        const { customerPence: today, agentPence: agent } = await this.repo.goodwillSince(
+          m,
+          dto.subscriberId,
+          actor.id,
+          utcDayStart(this.clock.now()), // created_at is Clock time too
         );
         const decision = decideCredit(
           actor.role as StaffRole,
@@ -87,11 +70,7 @@ export class CreditsService {
         if (decision.outcome === 'issue') {
           outboxIds = await this.insertIssued(m, [credit]);
         } else {
-          await m.insert(Credit, {
-            ...credit,
-            status: 'pending_approval' as CreditStatus,
-            createdAt: this.clock.now(),
-          });
+          await this.repo.insertPending(m, credit, this.clock.now());
         }
         await this.audit.record(m, actor, {
           action: decision.outcome === 'issue' ? 'credit.issue' : 'credit.request_approval',
@@ -103,7 +82,7 @@ export class CreditsService {
             reasonCode: dto.reasonCode,
           },
         });
-        const saved = await m.findOneByOrFail(Credit, { id: credit.id });
+        const saved = await this.repo.get(m, credit.id);
         return { status: decision.outcome === 'issue' ? 201 : 202, body: saved };
       },
     );
@@ -121,27 +100,7 @@ export class CreditsService {
       m,
       credits.map((c) => this.entryFor(c)),
     );
-    const col = <K extends keyof NewCredit>(k: K) => credits.map((c) => c[k] ?? null);
-    await m.query(
-      `INSERT INTO credits (id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note,
-                            requested_by, entry_id, status, created_at)
-       SELECT u.*, 'issued', $11::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::uuid[], $6::uuid[],
-                                        $7::text[], $8::text[], $9::uuid[], $10::uuid[])
-         AS u(id, subscriber_id, amount_pence, source, offer_id, claim_id, reason_code, note, requested_by, entry_id)`,
-      [
-        col('id'),
-        col('subscriberId'),
-        col('amountPence'),
-        col('source'),
-        col('offerId'),
-        col('claimId'),
-        col('reasonCode'),
-        col('note'),
-        col('requestedBy'),
-        entryIds,
-        this.clock.now(),
-      ],
-    );
+    await this.repo.insertIssued(m, credits, entryIds, this.clock.now());
     return this.billing.record(
       m,
       'credit.issued',
@@ -169,7 +128,7 @@ export class CreditsService {
       const [entryId] = await this.ledger.post(m, [this.entryFor(c)]);
       await this.decide(m, c, 'approve', actor, { entry_id: entryId }, { amountPence: c.amountPence });
       outboxIds = await this.billing.record(m, 'credit.issued', [id]);
-      return m.findOneByOrFail(Credit, { id });
+      return this.repo.get(m, id);
     });
     await this.billing.enqueue(outboxIds);
     return credit;
@@ -181,7 +140,7 @@ export class CreditsService {
       const problem = approvalProblem(actor.id!, actor.role as StaffRole, c.requestedBy);
       if (problem) throw new Forbidden(problem);
       await this.decide(m, c, 'reject', actor, { decision_note: reason }, { reason });
-      return m.findOneByOrFail(Credit, { id });
+      return this.repo.get(m, id);
     });
   }
 
@@ -197,16 +156,12 @@ export class CreditsService {
       const [reversalId] = await this.ledger.post(m, [
         reversalEntry(c.entryId!, lines, `reversal of credit ${id}`),
       ]);
-      await m.update(
-        Credit,
-        { id },
-        {
-          reversalEntryId: reversalId,
-          reversedBy: actor.id,
-          reversalReason: reason,
-          reversedAt: this.clock.now(),
-        },
-      );
+      await this.repo.recordReversal(m, id, {
+        reversalEntryId: reversalId,
+        reversedBy: actor.id,
+        reversalReason: reason,
+        reversedAt: this.clock.now(),
+      });
       outboxIds = await this.billing.record(m, 'credit.reversed', [id]);
       await this.audit.record(m, actor, {
         action: 'credit.reverse',
@@ -214,14 +169,14 @@ export class CreditsService {
         targetId: id,
         summary: { amountPence: c.amountPence, reason },
       });
-      return m.findOneByOrFail(Credit, { id });
+      return this.repo.get(m, id);
     });
     await this.billing.enqueue(outboxIds);
     return credit;
   }
 
   private async lock(m: EntityManager, id: string): Promise<Credit> {
-    const c = await m.findOne(Credit, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const c = await this.repo.findForUpdate(m, id);
     if (!c) throw new NotFound('No such credit');
     return c;
   }
@@ -255,18 +210,13 @@ export class CreditsService {
   }
 
   async get(id: string): Promise<Credit> {
-    const c = await this.db.getRepository(Credit).findOne({ where: { id } });
+    const c = await this.repo.findById(id);
     if (!c) throw new NotFound('No such credit');
     return c;
   }
 
   list(filter: { subscriberId?: string; status?: CreditStatus; limit?: number }): Promise<Credit[]> {
-    const where: FindOptionsWhere<Credit> = {};
-    if (filter.subscriberId) where.subscriberId = filter.subscriberId;
-    if (filter.status) where.status = filter.status;
-    return this.db
-      .getRepository(Credit)
-      .find({ where, order: { createdAt: 'DESC' }, take: filter.limit ?? 50 });
+    return this.repo.list(filter);
   }
 
   /** A customer's balance (from the ledger) and their most recent credits. */

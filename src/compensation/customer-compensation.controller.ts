@@ -6,7 +6,7 @@ import { IdempotencyKey, sendIdempotent } from '../platform/http/idempotency-key
 import { CurrentActor, CurrentPrincipal, CustomerOnly } from '../platform/http/policy.decorators';
 import type { Principal } from '../platform/http/principal';
 import { CreditsService } from './credits.service';
-import { OffersService } from './offers.service';
+import { OfferClaimsService } from './offer-claims.service';
 
 /** The signed-in customer's own offers and balance; everything is scoped to principal.subscriberId. */
 @ApiTags('customer')
@@ -14,7 +14,7 @@ import { OffersService } from './offers.service';
 @Controller('customer')
 export class CustomerCompensationController {
   constructor(
-    private readonly offers: OffersService,
+    private readonly offers: OfferClaimsService,
     private readonly credits: CreditsService,
   ) {}
 

@@ -4,7 +4,7 @@ import { TemplateRegistry } from '../notifications/templates/template-registry';
 import { AppConfig } from '../platform/config';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { COMPENSATION_KINDS } from './compensation-messages';
-import { OffersService } from './offers.service';
+import { OfferClaimsService } from './offer-claims.service';
 
 /**
  * Claims by SMS reply: a text starting with an offer's keyword claims it for the sender's number. A claim is
@@ -14,7 +14,7 @@ import { OffersService } from './offers.service';
 export class KeywordClaims implements OnModuleInit {
   constructor(
     private readonly keywords: InboundKeywords,
-    private readonly offers: OffersService,
+    private readonly offers: OfferClaimsService,
     private readonly templates: TemplateRegistry,
     private readonly subscribers: SubscribersService,
     private readonly config: AppConfig,

@@ -9,7 +9,9 @@ import { DurableWork } from '../platform/queue/durable-work';
 import { BillingService } from './billing.service';
 import { ClaimNotifier } from './claim-notifier';
 import { CreditsService } from './credits.service';
-import { isLive, LIVE_SQL, windowState } from './offer-rules';
+import { isLive, windowState } from './offer-rules';
+import { NewClaim, OfferClaimsRepository } from './offer-claims.repository';
+import { OffersRepository } from './offers.repository';
 import { Offer } from './offer.entity';
 
 /** Rows per transaction when applying an auto offer. */
@@ -22,6 +24,8 @@ export class OfferApplyService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly offers: OffersRepository,
+    private readonly claims: OfferClaimsRepository,
     private readonly work: DurableWork,
     private readonly credits: CreditsService,
     private readonly billing: BillingService,
@@ -31,14 +35,14 @@ export class OfferApplyService {
   ) {}
 
   /** Credits (for credit offers) and confirmations for new claims; returns billing outbox ids. */
-  async issueFor(m: EntityManager, offer: Offer, claims: Array<{ id: string; subscriber_id: string }>) {
+  async issueFor(m: EntityManager, offer: Offer, claims: NewClaim[]) {
     const outboxIds =
       offer.kind === 'credit'
         ? await this.credits.insertIssued(
             m,
             claims.map((c) => ({
               id: randomUUID(),
-              subscriberId: c.subscriber_id,
+              subscriberId: c.subscriberId,
               amountPence: offer.value!,
               source: 'offer' as const,
               offerId: offer.id,
@@ -49,7 +53,7 @@ export class OfferApplyService {
         : [];
     await this.notifier.confirm(
       m,
-      claims.map((c) => ({ claimId: c.id, subscriberId: c.subscriber_id, offer })),
+      claims.map((c) => ({ claimId: c.id, subscriberId: c.subscriberId, offer })),
     );
     return outboxIds;
   }
@@ -76,25 +80,14 @@ export class OfferApplyService {
    * per transaction. Safe to run twice or concurrently: the unique claim decides who gets a credit.
    */
   async applyAuto(offerId: string): Promise<number> {
-    const offer = await this.db.getRepository(Offer).findOneBy({ id: offerId });
+    const offer = await this.offers.findById(offerId);
     if (!offer || offer.mode !== 'auto' || offer.appliedAt || !isLive(offer.approvalStatus)) return 0;
     if (windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now()) !== 'open') return 0;
-    const source =
-      offer.eligibility === 'all'
-        ? `SELECT id AS subscriber_id FROM subscribers`
-        : `SELECT subscriber_id FROM offer_eligible WHERE offer_id = $1`;
     let total = 0;
     for (;;) {
       let outboxIds: string[] = [];
       const n = await this.db.transaction(async (m) => {
-        const claims = await m.query(
-          `INSERT INTO offer_claims (offer_id, subscriber_id, channel)
-           SELECT $1, e.subscriber_id, 'auto' FROM (${source}) e
-           WHERE NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id)
-           LIMIT $2
-           ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, subscriber_id`,
-          [offerId, BATCH],
-        );
+        const claims = await this.claims.insertAutoBatch(m, offer, BATCH);
         if (!claims.length) return 0;
         outboxIds = await this.issueFor(m, offer, claims);
         await this.audit.record(m, SYSTEM_ACTOR, {
@@ -109,29 +102,13 @@ export class OfferApplyService {
       total += n;
       if (n === 0) break;
     }
-    // Applied only if nobody eligible is left unclaimed: a list uploaded while this run was finishing (its
-    // reset of applied_at committed before this UPDATE) leaves the offer to the upload's own job.
-    await this.db.query(
-      `UPDATE offers SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM (${source}) e WHERE NOT EXISTS
-           (SELECT 1 FROM offer_claims c WHERE c.offer_id = $1 AND c.subscriber_id = e.subscriber_id))`,
-      [offerId, this.clock.now()],
-    );
+    await this.claims.markAppliedIfComplete(offer, this.clock.now());
     return total;
   }
 
   /** Re-drive: auto offers that are open but not applied (their job was lost, or failed) get a job again. */
   async redrive(): Promise<number> {
-    const now = this.clock.now();
-    const rows = await this.db
-      .getRepository(Offer)
-      .createQueryBuilder('o')
-      .where(
-        `o.mode = 'auto' AND o.applied_at IS NULL AND ${LIVE_SQL}
-         AND o.claim_opens_at <= :now AND o.claim_closes_at > :now`,
-        { now },
-      )
-      .getMany();
+    const rows = await this.offers.openUnappliedAuto(this.clock.now());
     return this.work.ensureJobs(
       'offer.apply',
       rows.map((o) => this.applyJob(o, 'redrive')),

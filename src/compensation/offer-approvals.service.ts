@@ -5,8 +5,11 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { Actor } from '../platform/http/actor';
 import { Conflict, Forbidden, NotFound } from '../platform/http/domain-error';
+import { changeState, sqlValue } from '../platform/state/state-change';
 import { OfferApplyService } from './offer-apply.service';
+import { OfferApprovalEvent, offerApprovalMachine } from './offer-approval-state';
 import { Offer } from './offer.entity';
+import { OffersRepository } from './offers.repository';
 
 /**
  * The second supervisor's decision on a credit offer that waits (F1): approve it (an auto offer then applies)
@@ -17,6 +20,7 @@ import { Offer } from './offer.entity';
 export class OfferApprovalsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly offers: OffersRepository,
     private readonly applier: OfferApplyService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -25,18 +29,19 @@ export class OfferApprovalsService {
   async approve(id: string, actor: Actor): Promise<Offer> {
     const offer = await this.db.transaction(async (m) => {
       const o = await this.pending(m, id, actor, 'approve');
-      await m.update(
-        Offer,
-        { id },
+      await this.decide(
+        m,
+        o,
+        'approve',
+        actor,
         {
-          approvalStatus: 'approved',
-          approvedLiabilityPence: o.liabilityPence,
-          approvedBy: actor.id ?? null,
-          approvedAt: () => 'now()',
+          approved_liability_pence: o.liabilityPence,
+          approved_by: actor.id ?? null,
+          approved_at: sqlValue('now()'),
         },
+        { liabilityPence: o.liabilityPence },
       );
-      await this.record(m, actor, 'approve', id, { liabilityPence: o.liabilityPence });
-      return m.findOneByOrFail(Offer, { id });
+      return this.offers.get(m, id);
     });
     if (offer.mode === 'auto')
       await this.applier.enqueueApply(offer, `approved-${offer.approvedAt!.getTime()}`);
@@ -47,41 +52,52 @@ export class OfferApprovalsService {
   async reject(id: string, reason: string, actor: Actor): Promise<Offer> {
     return this.db.transaction(async (m) => {
       const o = await this.pending(m, id, actor, 'reject');
-      await m.update(
-        Offer,
-        { id },
-        {
-          approvalStatus: 'rejected',
-          rejectedReason: reason,
-          rejectedBy: actor.id!,
-          rejectedAt: this.clock.now(),
-        },
+      await this.decide(
+        m,
+        o,
+        'reject',
+        actor,
+        { rejected_reason: reason, rejected_by: actor.id!, rejected_at: this.clock.now() },
+        { reason, liabilityPence: o.liabilityPence, author: o.createdBy },
       );
-      await this.record(m, actor, 'reject', id, {
-        reason,
-        liabilityPence: o.liabilityPence,
-        author: o.createdBy,
-      });
-      return m.findOneByOrFail(Offer, { id });
+      return this.offers.get(m, id);
     });
   }
 
   /** The offer, locked, when it waits for a decision this actor may take. */
-  private async pending(m: EntityManager, id: string, actor: Actor, what: string): Promise<Offer> {
-    const o = await m.findOne(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  private async pending(
+    m: EntityManager,
+    id: string,
+    actor: Actor,
+    event: OfferApprovalEvent,
+  ): Promise<Offer> {
+    const o = await this.offers.findForUpdate(m, id);
     if (!o) throw new NotFound('No such offer');
-    if (o.approvalStatus !== 'pending')
+    if (!offerApprovalMachine.next(o.approvalStatus, event))
       throw new Conflict(`This offer does not wait for approval (it is ${o.approvalStatus})`);
-    if (o.createdBy === actor.id) throw new Forbidden(`A second person must ${what} this offer`);
+    if (o.createdBy === actor.id) throw new Forbidden(`A second person must ${event} this offer`);
     return o;
   }
 
-  private record(m: EntityManager, actor: Actor, what: string, id: string, summary: Record<string, unknown>) {
-    return this.audit.record(m, actor, {
-      action: `offer.${what}`,
-      targetType: 'offer',
-      targetId: id,
-      summary,
+  /** The decision on a locked pending offer: the move, its fields and its audit row, by `changeState`. */
+  private async decide(
+    m: EntityManager,
+    o: Offer,
+    event: OfferApprovalEvent,
+    actor: Actor,
+    set: Record<string, unknown>,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    const moved = await changeState(m, this.audit, {
+      table: 'offers',
+      id: o.id,
+      column: 'approval_status',
+      from: o.approvalStatus,
+      to: offerApprovalMachine.next(o.approvalStatus, event)!,
+      set,
+      audit: { actor, action: `offer.${event}`, targetType: 'offer', summary },
     });
+    // the row is locked and was pending: nothing else can have moved it
+    if (!moved) throw new Conflict('The offer changed meanwhile; nothing was done');
   }
 }

@@ -107,5 +107,3 @@ export function offerNeedsApproval(
 export const LIVE_APPROVALS = ['not_required', 'approved'] as const;
 export const isLive = (approvalStatus: string) =>
   (LIVE_APPROVALS as readonly string[]).includes(approvalStatus);
-/** The same, as the SQL condition on an offer aliased `o`. */
-export const LIVE_SQL = `o.approval_status IN ('not_required', 'approved')`;

@@ -7,44 +7,27 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { BillingService } from './billing.service';
 import { OfferApplyService } from './offer-apply.service';
 import { CreateOfferDto } from './dto/offer.dto';
-import { IdempotencyService } from '../platform/http/idempotency.service';
-import { requestHash } from '../platform/http/idempotency';
 import { AppConfig } from '../platform/config';
-import {
-  describeBenefit,
-  normaliseKeyword,
-  offerNeedsApproval,
-  isLive,
-  LIVE_SQL,
-  offerProblems,
-  windowState,
-} from './offer-rules';
+import { offerNeedsApproval, isLive, offerProblems } from './offer-rules';
 import { Offer } from './offer.entity';
 import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Conflict, InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
+import { OffersRepository } from './offers.repository';
 
 /** Rows per transaction when loading an uploaded list. */
 const BATCH = 1000;
 
-/** The SQL condition "subscriber :sub may see offer o". */
-const ELIGIBLE = `(o.eligibility = 'all' OR EXISTS (
-  SELECT 1 FROM offer_eligible e WHERE e.offer_id = o.id AND e.subscriber_id = :sub))`;
-
-export type KeywordOutcome =
-  'claimed' | 'already_claimed' | 'not_eligible' | 'window_closed' | 'unknown_keyword' | 'unknown_subscriber';
-
+/** Staff's side of offers: creating them, their eligibility lists, and what each could cost (F1). */
 @Injectable()
 export class OffersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: OffersRepository,
     private readonly applier: OfferApplyService,
-    private readonly billing: BillingService,
-    private readonly idempotency: IdempotencyService,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -72,25 +55,19 @@ export class OffersService {
     let offer: Offer;
     try {
       offer = await this.db.transaction(async (m) => {
-        const o = await m.save(
-          m.create(Offer, {
-            ...fields,
-            value: dto.kind === 'custom' ? null : dto.value,
-            benefit: dto.benefit ?? null,
-            analysisRunId: dto.analysisRunId ?? null,
-            keyword: dto.keyword ?? null,
-            template: dto.template ?? 'compensation_offer',
-            createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
-            createdAt: this.clock.now(), // the liability report's period is a Clock time
-          }),
-        );
+        const o = await this.repo.insert(m, {
+          ...fields,
+          value: dto.kind === 'custom' ? null : dto.value,
+          benefit: dto.benefit ?? null,
+          analysisRunId: dto.analysisRunId ?? null,
+          keyword: dto.keyword ?? null,
+          template: dto.template ?? 'compensation_offer',
+          createdBy: actor.type === 'staff' ? (actor.id ?? null) : null,
+          createdAt: this.clock.now(), // the liability report's period is a Clock time
+        });
         if (byRun) {
           const table = await this.audiences!.stageMatched(m, dto.analysisRunId!);
-          await m.query(
-            `INSERT INTO offer_eligible (offer_id, subscriber_id)
-             SELECT $1::uuid, a.subscriber_id FROM ${table} a ON CONFLICT DO NOTHING`,
-            [o.id],
-          );
+          await this.repo.addEligibleFromTable(m, o.id, table);
         }
         await this.assessLiability(m, o);
         await this.audit.record(m, actor, {
@@ -125,10 +102,7 @@ export class OffersService {
    * offer whose list grows past what was approved waits for approval again. Updates `offer` in place.
    */
   private async assessLiability(m: EntityManager, offer: Offer): Promise<void> {
-    const [{ n }] =
-      offer.eligibility === 'all'
-        ? await m.query(`SELECT count(*)::int AS n FROM subscribers`)
-        : await m.query(`SELECT count(*)::int AS n FROM offer_eligible WHERE offer_id = $1`, [offer.id]);
+    const n = await this.repo.countEligible(m, offer);
     const { liabilityPence, needsApproval } = offerNeedsApproval(
       offer,
       n,
@@ -139,16 +113,16 @@ export class OffersService {
     else if (approvalStatus === 'not_required') approvalStatus = 'pending';
     else if (approvalStatus === 'approved' && liabilityPence! > (offer.approvedLiabilityPence ?? 0))
       approvalStatus = 'pending';
-    await m.update(Offer, { id: offer.id }, { liabilityPence, approvalStatus });
+    await this.repo.update(m, offer.id, { liabilityPence, approvalStatus });
     Object.assign(offer, { liabilityPence, approvalStatus });
   }
 
   list(limit = 100): Promise<Offer[]> {
-    return this.db.getRepository(Offer).find({ order: { createdAt: 'DESC' }, take: limit });
+    return this.repo.list(limit);
   }
 
   async get(id: string): Promise<Offer> {
-    const offer = await this.db.getRepository(Offer).findOneBy({ id });
+    const offer = await this.repo.findById(id);
     if (!offer) throw new NotFound('No such offer');
     return offer;
   }
@@ -163,10 +137,7 @@ export class OffersService {
     const counts = { lines: 0, matched: 0, added: 0 };
     await this.db.transaction(async (m) => {
       // the offer row stays locked for the upload: an approval waits for it and sees the final liability
-      Object.assign(
-        offer,
-        await m.findOneOrFail(Offer, { where: { id }, lock: { mode: 'pessimistic_write' } }),
-      );
+      Object.assign(offer, await this.repo.getForUpdate(m, id));
       if (offer.approvalStatus === 'rejected')
         throw new Conflict('This offer was rejected; create a new one');
       let batch: string[] = [];
@@ -176,16 +147,7 @@ export class OffersService {
           const e164 = this.subscribers.normalise(v);
           return e164 ? this.subscribers.hmac(e164) : null;
         });
-        // matched = lines naming a subscriber (by number or account id); added = new eligibility rows.
-        const [r] = await m.query(
-          `WITH v AS (SELECT * FROM unnest($2::text[], $3::text[]) AS v(value, hmac)),
-                hits AS (SELECT v.value, s.id FROM v JOIN subscribers s ON s.msisdn_hmac = v.hmac OR s.account_id = v.value),
-                ins AS (INSERT INTO offer_eligible (offer_id, subscriber_id) SELECT DISTINCT $1::uuid, id FROM hits
-                        ON CONFLICT DO NOTHING RETURNING 1)
-           SELECT (SELECT count(*) FROM v WHERE value IN (SELECT value FROM hits))::int AS matched,
-                  (SELECT count(*) FROM ins)::int AS added`,
-          [id, batch, hmacs],
-        );
+        const r = await this.repo.addEligibleBatch(m, id, batch, hmacs);
         counts.matched += r.matched;
         counts.added += r.added;
         batch = [];
@@ -198,7 +160,7 @@ export class OffersService {
         if (batch.length >= BATCH) await flush();
       }
       await flush();
-      if (offer.mode === 'auto' && counts.added) await m.update(Offer, { id }, { appliedAt: null });
+      if (offer.mode === 'auto' && counts.added) await this.repo.update(m, id, { appliedAt: null });
       await this.assessLiability(m, offer);
       await this.audit.record(m, actor, {
         action: 'offer.eligible_upload',
@@ -215,139 +177,5 @@ export class OffersService {
       liabilityPence: offer.liabilityPence,
       approvalStatus: offer.approvalStatus,
     };
-  }
-
-  /** The offers a customer may see: eligible, and open or already claimed by them. */
-  async listForCustomer(subscriberId: string) {
-    const now = this.clock.now();
-    const rows = await this.db
-      .getRepository(Offer)
-      .createQueryBuilder('o')
-      .leftJoin('offer_claims', 'c', 'c.offer_id = o.id AND c.subscriber_id = :sub', { sub: subscriberId })
-      .addSelect(['c.id AS claim_id', 'c.created_at AS claimed_at'])
-      .where(ELIGIBLE, { sub: subscriberId })
-      .andWhere(LIVE_SQL)
-      .andWhere('(o.claim_closes_at > :now OR c.id IS NOT NULL)', { now })
-      .orderBy('o.claim_closes_at')
-      .getRawAndEntities();
-    return rows.entities.map((o, i) => ({
-      id: o.id,
-      name: o.name,
-      kind: o.kind,
-      value: o.value,
-      benefit: describeBenefit(o.kind, o.value, o.benefit),
-      claimOpensAt: o.claimOpensAt,
-      claimClosesAt: o.claimClosesAt,
-      window: windowState(o.claimOpensAt, o.claimClosesAt, now),
-      mode: o.mode,
-      keyword: o.keyword,
-      claimId: rows.raw[i].claim_id ?? null,
-      claimedAt: rows.raw[i].claimed_at ?? null,
-    }));
-  }
-
-  /**
-   * A customer claims an offer: once only (a unique constraint), inside its window, only if eligible (an
-   * offer they are not eligible for is "not found", whoever else it belongs to). With an Idempotency-Key a
-   * retry replays the first answer instead of "already claimed".
-   */
-  async claim(offerId: string, subscriberId: string, channel: 'web' | 'sms', actor: Actor, key?: string) {
-    let outboxIds: string[] = [];
-    const work = async (m: EntityManager) => {
-      const r = await this.claimIn(m, offerId, subscriberId, channel, actor);
-      outboxIds = r.outboxIds;
-      return { status: 201, body: r.claim };
-    };
-    let result;
-    if (key === undefined) {
-      result = { ...(await this.db.transaction(work)), replayed: false };
-    } else {
-      result = await this.idempotency.run(
-        `offer.claim:${subscriberId}`,
-        key,
-        requestHash('offer.claim', { offerId }),
-        work,
-      );
-    }
-    await this.billing.enqueue(outboxIds);
-    return result;
-  }
-
-  private async claimIn(
-    m: EntityManager,
-    offerId: string,
-    subscriberId: string,
-    channel: 'web' | 'sms',
-    actor: Actor,
-  ) {
-    const offer = await m
-      .getRepository(Offer)
-      .createQueryBuilder('o')
-      .where('o.id = :offerId', { offerId })
-      .andWhere(ELIGIBLE, { sub: subscriberId })
-      .andWhere(LIVE_SQL)
-      .getOne();
-    if (!offer) throw new NotFound('No such offer for you');
-    const state = windowState(offer.claimOpensAt, offer.claimClosesAt, this.clock.now());
-    if (state === 'not_open')
-      throw new Unprocessable(`This offer opens for claims at ${offer.claimOpensAt.toISOString()}`);
-    if (state === 'closed')
-      throw new Unprocessable(`The claim window closed at ${offer.claimClosesAt.toISOString()}`);
-    const [claim] = await m.query(
-      `INSERT INTO offer_claims (offer_id, subscriber_id, channel) VALUES ($1, $2, $3)
-       ON CONFLICT ON CONSTRAINT offer_claims_once DO NOTHING RETURNING id, created_at`,
-      [offerId, subscriberId, channel],
-    );
-    if (!claim) throw new Conflict('You have already claimed this offer');
-    const outboxIds = await this.applier.issueFor(m, offer, [{ id: claim.id, subscriber_id: subscriberId }]);
-    await this.audit.record(m, actor, {
-      action: 'offer.claim',
-      targetType: 'offer',
-      targetId: offerId,
-      summary: { claimId: claim.id, channel },
-    });
-    return {
-      outboxIds,
-      claim: {
-        claimId: claim.id,
-        offerId,
-        channel,
-        claimedAt: claim.created_at,
-        benefit: describeBenefit(offer.kind, offer.value, offer.benefit),
-      },
-    };
-  }
-
-  /**
-   * A reply to an offer SMS: the first word is the offer's keyword. Called by the notifications module's
-   * inbound-SMS webhook with the sender's E.164 number; the outcome tells it what to answer.
-   */
-  async claimByKeyword(
-    msisdnE164: string,
-    keyword: string,
-  ): Promise<{ outcome: KeywordOutcome; offerId?: string; claimId?: string }> {
-    const subscriber = await this.subscribers.findByMsisdn(msisdnE164);
-    if (!subscriber) return { outcome: 'unknown_subscriber' };
-    const offer = await this.db
-      .getRepository(Offer)
-      .createQueryBuilder('o')
-      .where('upper(o.keyword) = :kw', { kw: normaliseKeyword(keyword) })
-      .getOne();
-    if (!offer) return { outcome: 'unknown_keyword' };
-    try {
-      const r = await this.claim(offer.id, subscriber.id, 'sms', { type: 'customer', id: subscriber.id });
-      return { outcome: 'claimed', offerId: offer.id, claimId: (r.body as { claimId: string }).claimId };
-    } catch (e) {
-      const outcome: KeywordOutcome | null =
-        e instanceof NotFound
-          ? 'not_eligible'
-          : e instanceof Conflict
-            ? 'already_claimed'
-            : e instanceof Unprocessable
-              ? 'window_closed'
-              : null;
-      if (!outcome) throw e;
-      return { outcome, offerId: offer.id };
-    }
   }
 }

@@ -5,7 +5,7 @@ import { AnalysisService } from '../analysis/analysis.service';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { CreditsService } from '../compensation/credits.service';
-import { OffersService } from '../compensation/offers.service';
+import { OfferClaimsService } from '../compensation/offer-claims.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NumberChangeService } from '../number-change/number-change.service';
 import { mask, maskEmail } from '../platform/privacy';
@@ -40,7 +40,7 @@ export class SupportService {
     private readonly subscribers: SubscribersService,
     private readonly analysis: AnalysisService,
     private readonly notifications: NotificationsService,
-    private readonly offers: OffersService,
+    private readonly offers: OfferClaimsService,
     private readonly credits: CreditsService,
     private readonly numberChanges: NumberChangeService,
   ) {}
