@@ -6,6 +6,7 @@ import { emptyTruth, GenOptions, Truth, writeLog } from '../bench/log-generator'
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { AnalysisInputError } from '../src/analysis/analysis-input';
 import { AnalysisService } from '../src/analysis/analysis.service';
+import { AudiencePort } from '../src/subscribers/audience.port';
 import { CustomerSession } from '../src/identity/customer-session.entity';
 import { newToken, sha256 } from '../src/identity/secrets';
 import { Pseudonymiser } from '../src/platform/privacy';
@@ -286,7 +287,7 @@ describe('exposure analysis', () => {
     const s = await analyses.analyze({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
     expect(s).toMatchObject({ exposures: 1, matchedSubscribers: 1 });
     const [row] = await t.db.transaction(async (m) => {
-      const table = await analyses.stageMatched(m, s.runId);
+      const table = await t.get<AudiencePort>(AudiencePort).stageMatched(m, s.runId);
       return m.query(
         `SELECT s.account_id FROM subscribers s WHERE s.id IN (SELECT subscriber_id FROM ${table})`,
       );
