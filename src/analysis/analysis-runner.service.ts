@@ -7,6 +7,7 @@ import { AnalysisFile } from './analysis-file.entity';
 import { sha256File } from './analysis-input';
 import { AnalysisResultsRepository } from './analysis-results.repository';
 import { AnalysisRun } from './analysis-run.entity';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
 import { LogFormat } from './formats';
@@ -89,6 +90,7 @@ export class AnalysisRunner {
     private readonly finisher: RunFinisher,
     private readonly runs: AnalysisRunsRepository,
     private readonly results: AnalysisResultsRepository,
+    private readonly transitions: AnalysisRunTransitions,
   ) {}
 
   runDir(runId: string): string {
@@ -107,7 +109,7 @@ export class AnalysisRunner {
    * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
    */
   async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
-    if (!(await this.runs.claimForScan(runId))) return;
+    if (!(await this.transitions.claim(runId, true))) return;
     try {
       await this.clearPartial(runId);
       const run = await this.runs.findOrFail(runId);
@@ -132,13 +134,9 @@ export class AnalysisRunner {
       removeRunSpill(this.runDir(runId));
     } catch (e) {
       removeRunSpill(this.runDir(runId));
-      await this.markFailed(runId, e as Error);
+      await this.transitions.fail(runId, e as Error);
       throw e;
     }
-  }
-
-  async markFailed(runId: string, e: Error): Promise<void> {
-    await this.runs.markFailed(runId, e.message.slice(0, 1000));
   }
 
   /** The files' SHA-256 into the manifest. */
@@ -162,7 +160,9 @@ export class AnalysisRunner {
         }),
       )
       .digest('hex');
-    return this.runs.claimKey(run.id, key);
+    if (await this.runs.setKey(run.id, key)) return false;
+    await this.transitions.duplicate(run.id, await this.runs.liveRunWithKey(key));
+    return true;
   }
 
   private async scan(

@@ -46,55 +46,26 @@ export class AnalysisRunsRepository {
   }
 
   /**
-   * Claims a queued (or interrupted) run to scan it in this process, from the start: false when it is no
-   * longer queued or running.
+   * Sets the run key (a digest of its inputs and parameters): false when another run holds it (the unique
+   * index on run_key decides).
    */
-  async claimForScan(runId: string): Promise<boolean> {
-    // UPDATE through DataSource.query gives [rows, rowCount]
-    const [claimed] = await this.db.query(
-      `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-      [runId],
-    );
-    return claimed.length > 0;
-  }
-
-  /** Claims a queued (or interrupted) run to plan it into tasks; its start time is kept when it had one. */
-  async claimForPlan(runId: string): Promise<boolean> {
-    const [claimed] = await this.db.query(
-      `UPDATE analysis_runs SET status = 'running', started_at = COALESCE(started_at, now())
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-      [runId],
-    );
-    return claimed.length > 0;
-  }
-
-  async markFailed(runId: string, error: string): Promise<void> {
-    await this.db.query(
-      `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running')`,
-      [runId, error],
-    );
-  }
-
-  /**
-   * Claims the run key: true when another live run holds it (the unique index on run_key decides); this
-   * run is then marked a duplicate pointing at that one.
-   */
-  async claimKey(runId: string, key: string): Promise<boolean> {
+  async setKey(runId: string, key: string): Promise<boolean> {
     try {
       await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [runId, key]);
-      return false;
+      return true;
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      await this.db.query(
-        `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
-           duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
-         WHERE id = $1`,
-        [runId, key],
-      );
-      return true;
+      return false;
     }
+  }
+
+  /** The live (queued, running or completed) run holding `key`; null when none does. */
+  async liveRunWithKey(key: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM analysis_runs WHERE run_key = $1 AND status IN ('queued', 'running', 'completed')`,
+      [key],
+    );
+    return rows[0]?.id ?? null;
   }
 
   async saveBytesDone(runId: string, bytes: number): Promise<void> {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../platform/config';
 import { sha256File } from './analysis-input';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { AnalysisRunner, inputFiles, scanInto, scanSettings } from './analysis-runner.service';
 import { ExposureMerger } from './exposure-aggregator';
@@ -45,6 +46,7 @@ export class AnalysisTasksService {
     private readonly finisher: RunFinisher,
     private readonly runRows: AnalysisRunsRepository,
     private readonly taskRows: AnalysisTasksRepository,
+    private readonly transitions: AnalysisRunTransitions,
   ) {}
 
   /** Queues a recorded run (`POST /analyses`, `analyze --distributed`). */
@@ -61,7 +63,7 @@ export class AnalysisTasksService {
    * job enqueues the unfinished ones again; a job added twice is one job).
    */
   async plan(runId: string): Promise<void> {
-    if (!(await this.runRows.claimForPlan(runId))) return;
+    if (!(await this.transitions.claim(runId, false))) return;
     if (!(await this.taskRows.isPlanned(runId))) {
       await this.runner.clearPartial(runId);
       const files = await this.runRows.files(runId);
@@ -125,7 +127,7 @@ export class AnalysisTasksService {
       await this.taskRows.markFailed(runId, ord);
       // an input that cannot be read fails the same way on any worker: the run fails now
       removeRunSpill(this.runner.runDir(runId));
-      await this.runner.markFailed(runId, e as Error);
+      await this.transitions.fail(runId, e as Error);
       throw e;
     }
   }

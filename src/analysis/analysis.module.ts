@@ -12,6 +12,7 @@ import { AnalysisInputs } from './analysis-inputs.service';
 import { AnalysisResultsRepository } from './analysis-results.repository';
 import { AnalysisResults } from './analysis-results.service';
 import { AnalysisRunner } from './analysis-runner.service';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { AnalysisSummaries } from './analysis-summaries.service';
 import { AnalysisTasksRepository } from './analysis-tasks.repository';
@@ -48,6 +49,7 @@ import { RunFinisher } from './run-finisher';
     AnalysisAudience,
     CustomerExposureService,
     AnalysisRunner,
+    AnalysisRunTransitions,
     AnalysisTasksService,
     RunFinisher,
     AnalysisProcessor,
