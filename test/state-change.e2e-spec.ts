@@ -36,7 +36,7 @@ describe('changeState', () => {
                                         locked boolean NOT NULL DEFAULT false, n int NOT NULL DEFAULT 0)`);
     await ds.query(`CREATE TABLE trail (actor text, action text, target text, summary jsonb)`);
     await ds.query(`INSERT INTO things (id, status) VALUES ('a', 'off'), ('b', 'broken'), ('c', 'off'),
-                    ('d', 'off'), ('e', 'idle'), ('f', 'off')`);
+                    ('d', 'off'), ('e', 'idle'), ('f', 'off'), ('g', 'off')`);
   });
 
   afterAll(async () => {
@@ -90,6 +90,21 @@ describe('changeState', () => {
       await qr.release();
     }
     expect(await audits('d')).toHaveLength(1);
+  });
+
+  it('audits on another target when told (a part audited on its whole)', async () => {
+    const audit = {
+      actor,
+      action: 'thing.switch',
+      targetType: 'box',
+      targetId: 'box-1',
+      summary: { part: 'g' },
+    };
+    expect(await ds.transaction((m) => move(m, 'g', 'off', { audit }))).toBe(true);
+    expect(await audits('g')).toEqual([]);
+    expect(await audits('box-1')).toEqual([
+      { actor: 'u1', action: 'thing.switch', target: 'box-1', summary: { from: 'off', to: 'on', part: 'g' } },
+    ]);
   });
 
   it('rolls the move back with a failed audit write', async () => {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { scrubPii } from '../platform/privacy';
 import { Actor } from '../platform/http/actor';
-import { AuditEvent } from './audit-event.entity';
+import { AuditItem, AuditRepository } from './audit.repository';
 import { AuditQueryDto } from './dto/audit-query.dto';
 
 export interface AuditEntry {
@@ -14,16 +13,13 @@ export interface AuditEntry {
   summary?: Record<string, unknown>;
 }
 
-/** An audit row as listed: the row and, for staff, who they are by name. */
-export type AuditItem = AuditEvent & { actorName: string | null };
-
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+  constructor(private readonly events: AuditRepository) {}
 
   /** Writes the audit row with the caller's EntityManager, so it commits or rolls back with the change. */
   async record(manager: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
-    await manager.insert(AuditEvent, {
+    await this.events.insert(manager, {
       actorType: actor.type,
       actorId: actor.id ?? null,
       actorRole: actor.role ?? null,
@@ -43,23 +39,7 @@ export class AuditService {
    */
   async find(q: AuditQueryDto): Promise<{ items: AuditItem[]; nextBefore: string | null }> {
     const limit = q.limit ?? 50;
-    const qb = this.events
-      .createQueryBuilder('e')
-      // actor_id is text (it also holds 'candor' for the system); compare as text so no row fails a uuid cast
-      .leftJoin('staff_users', 'who', "e.actor_type = 'staff' AND who.id::text = e.actor_id")
-      .addSelect('who.display_name', 'actor_name')
-      .orderBy('e.id', 'DESC')
-      .limit(limit + 1);
-    if (q.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: q.actorId });
-    if (q.action) qb.andWhere('e.action LIKE :action', { action: q.action.replace(/\*$/, '%') });
-    if (q.targetType) qb.andWhere('e.target_type = :targetType', { targetType: q.targetType });
-    if (q.targetId) qb.andWhere('e.target_id = :targetId', { targetId: q.targetId });
-    if (q.from) qb.andWhere('e.at >= :from', { from: q.from });
-    if (q.to) qb.andWhere('e.at < :to', { to: q.to });
-    if (q.before) qb.andWhere('e.id < :before', { before: q.before });
-    const { entities, raw } = await qb.getRawAndEntities<{ e_id: string; actor_name: string | null }>();
-    const names = new Map(raw.map((r) => [String(r.e_id), r.actor_name]));
-    const rows = entities.map((e) => ({ ...e, actorName: names.get(e.id) ?? null }));
+    const rows = await this.events.page(q, limit + 1);
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     return { items, nextBefore: more ? items[items.length - 1].id : null };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
@@ -9,7 +9,8 @@ import { Forbidden, NotFound } from '../platform/http/domain-error';
 import { ApiKeyScope, Principal } from '../platform/http/principal';
 import { IssuedToken, StaffAuthService } from './staff-auth.service';
 import { StaffToken } from './staff-token.entity';
-import { StaffUser } from './staff-user.entity';
+import { StaffTokensRepository } from './staff-tokens.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 
 type StaffPrincipal = Extract<Principal, { type: 'staff' }>;
 
@@ -26,6 +27,8 @@ export interface NewApiKey {
 export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly users: StaffUsersRepository,
+    private readonly keys: StaffTokensRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -48,7 +51,7 @@ export class ApiKeysService {
       throw new Forbidden(`API keys live at most ${this.config.auth.apiKeyMaxDays} days`);
     const scopes = [...new Set(input.scopes?.length ? input.scopes : ['read'])].sort();
     return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, { where: { id: userId } });
+      const user = await this.users.findById(userId, m);
       if (!user || !user.active) throw new NotFound('No such active user');
       if (user.id !== p.userId && !user.serviceAccount)
         throw new Forbidden('API keys are only for yourself or a named service account');
@@ -65,19 +68,13 @@ export class ApiKeysService {
   }
 
   list(): Promise<StaffToken[]> {
-    return this.db
-      .getRepository(StaffToken)
-      .find({ where: { kind: 'api_key' }, order: { createdAt: 'DESC' } });
+    return this.keys.listApiKeys();
   }
 
   async revoke(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      const res = await m.update(
-        StaffToken,
-        { id, kind: 'api_key', revokedAt: IsNull() },
-        { revokedAt: this.clock.now() },
-      );
-      if (!res.affected) throw new NotFound('No such active API key');
+      if (!(await this.keys.revoke(m, { id, kind: 'api_key' }, this.clock.now())))
+        throw new NotFound('No such active API key');
       await this.audit.record(m, actor, {
         action: 'api_key.revoke',
         targetType: 'staff_token',

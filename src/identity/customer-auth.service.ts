@@ -11,8 +11,7 @@ import { AppConfig } from '../platform/config';
 import { mask, Pseudonymiser } from '../platform/privacy';
 import { RateLimiter } from '../platform/redis/redis.module';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { CustomerSession } from './customer-session.entity';
-import { OtpChallenge } from './otp-challenge.entity';
+import { CustomerAuthRepository } from './customer-auth.repository';
 import { Principal } from '../platform/http/principal';
 import { newOtpCode, newToken, sha256 } from './secrets';
 import { InvalidInput, NotAuthenticated, TooManyRequests } from '../platform/http/domain-error';
@@ -23,6 +22,7 @@ export class CustomerAuthService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CustomerAuthRepository,
     private readonly subscribers: SubscribersService,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly limiter: RateLimiter,
@@ -66,19 +66,17 @@ export class CustomerAuthService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + otpTtlSeconds * 1000);
     const challenge = await this.db.transaction(async (m) => {
-      const row = await m.save(
-        m.create(OtpChallenge, {
-          subscriberId: subscriber?.id ?? null,
-          msisdnHmac: this.subscribers.hmac(e164),
-          codeHash: '',
-          maxAttempts: otpMaxAttempts,
-          expiresAt,
-          ip: actor.ip ?? null,
-          createdAt: now, // failedCodeAttemptsSince compares it with a Clock time
-        }),
-      );
+      const row = await this.repo.insertChallenge(m, {
+        subscriberId: subscriber?.id ?? null,
+        msisdnHmac: this.subscribers.hmac(e164),
+        codeHash: '',
+        maxAttempts: otpMaxAttempts,
+        expiresAt,
+        ip: actor.ip ?? null,
+        createdAt: now, // failedCodeAttemptsSince compares it with a Clock time
+      });
       // The hash binds the code to its challenge, so a code cannot be replayed against another one.
-      await m.update(OtpChallenge, { id: row.id }, { codeHash: this.codeHash(row.id, code) });
+      await this.repo.setCodeHash(m, row.id, this.codeHash(row.id, code));
       await this.audit.record(m, actor, {
         action: 'customer.otp_requested',
         targetType: 'subscriber',
@@ -114,16 +112,8 @@ export class CustomerAuthService {
       this.logger.error(`ALERT: more than ${budget} wrong sign-in codes this hour; code checks paused`);
       throw new TooManyRequests('Sign-in codes cannot be checked just now; try again later');
     }
-    const rows: Array<{ subscriber_id: string | null; code_hash: string }> = await this.db
-      .query(
-        `UPDATE customer_otp_challenges SET attempts = attempts + 1
-        WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 AND attempts < max_attempts
-        RETURNING subscriber_id, code_hash`,
-        [challengeId, this.clock.now()],
-      )
-      .then((r: any) => r[0]);
-    const row = rows?.[0];
-    const matches = !!row && row.subscriber_id !== null && row.code_hash === this.codeHash(challengeId, code);
+    const row = await this.repo.countTry(challengeId, this.clock.now());
+    const matches = !!row && row.subscriberId !== null && row.codeHash === this.codeHash(challengeId, code);
     if (!matches) {
       await this.limiter.hit('otp-fail-global', 'all', budget, 3600);
       await this.db.transaction((m) =>
@@ -137,18 +127,14 @@ export class CustomerAuthService {
         row ? 'Incorrect code' : 'Code expired, already used or too many attempts; request a new one',
       );
     }
-    const subscriberId = row.subscriber_id!;
+    const subscriberId = row.subscriberId!;
     const now = this.clock.now();
     return this.db.transaction(async (m) => {
       // consumed_at IS NULL makes a code single-use even under concurrent verification
-      const consumed = await m.query(
-        `UPDATE customer_otp_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
-        [challengeId, now],
-      );
-      if (!consumed[1]) throw new NotAuthenticated('Code already used');
+      if (!(await this.repo.consume(m, challengeId, now))) throw new NotAuthenticated('Code already used');
       const token = newToken('customer');
       const expiresAt = new Date(now.getTime() + this.config.auth.customerTokenTtlMinutes * 60_000);
-      await m.insert(CustomerSession, { subscriberId, tokenHash: sha256(token), expiresAt });
+      await this.repo.insertSession(m, { subscriberId, tokenHash: sha256(token), expiresAt });
       await this.audit.record(
         m,
         { ...actor, type: 'customer', id: subscriberId },
@@ -163,12 +149,7 @@ export class CustomerAuthService {
   }
 
   async resolve(token: string): Promise<Principal | null> {
-    const row = await this.db
-      .getRepository(CustomerSession)
-      .createQueryBuilder('s')
-      .where('s.token_hash = :h', { h: sha256(token) })
-      .andWhere('s.revoked_at IS NULL AND s.expires_at > :now', { now: this.clock.now() })
-      .getOne();
+    const row = await this.repo.findLiveSession(sha256(token), this.clock.now());
     return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
   }
 
@@ -179,30 +160,17 @@ export class CustomerAuthService {
   async resolveWebSession(token: string): Promise<Principal | null> {
     const { idleMinutes, maxMinutes } = this.config.account;
     const now = this.clock.now();
-    const [rows] = await this.db.query(
-      `UPDATE customer_sessions
-          SET expires_at = least($2::timestamptz + make_interval(mins => $3), created_at + make_interval(mins => $4))
-        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
-          AND created_at + make_interval(mins => $4) > $2
-        RETURNING id, subscriber_id`,
-      [sha256(token), now, idleMinutes, maxMinutes],
-    );
-    const row = rows[0];
-    return row ? { type: 'customer', subscriberId: row.subscriber_id, sessionId: row.id } : null;
+    const row = await this.repo.extendWebSession(sha256(token), now, idleMinutes, maxMinutes);
+    return row ? { type: 'customer', subscriberId: row.subscriberId, sessionId: row.id } : null;
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db.getRepository(CustomerSession).update({ id: sessionId }, { revokedAt: this.clock.now() });
+    await this.repo.revokeSession(sessionId, this.clock.now());
   }
 
   /** Wrong codes entered for this subscriber's challenges created since `since` (a fraud signal elsewhere). */
-  async failedCodeAttemptsSince(subscriberId: string, since: Date): Promise<number> {
-    const [row] = await this.db.query(
-      `SELECT coalesce(sum(attempts - (consumed_at IS NOT NULL)::int), 0)::int AS n
-       FROM customer_otp_challenges WHERE subscriber_id = $1 AND created_at >= $2`,
-      [subscriberId, since],
-    );
-    return row.n;
+  failedCodeAttemptsSince(subscriberId: string, since: Date): Promise<number> {
+    return this.repo.failedTriesSince(subscriberId, since);
   }
 
   private codeHash(challengeId: string, code: string): string {

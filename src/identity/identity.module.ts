@@ -16,6 +16,9 @@ import { TotpService } from './totp.service';
 import { StaffToken } from './staff-token.entity';
 import { StaffUser } from './staff-user.entity';
 import { UsersService } from './users.service';
+import { CustomerAuthRepository } from './customer-auth.repository';
+import { StaffTokensRepository } from './staff-tokens.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 
 // Sign-in codes are an outbox message kind of this module (issue 18, F8).
 declareMessageKinds(IDENTITY_KINDS);
@@ -33,6 +36,9 @@ declareMessageKinds(IDENTITY_KINDS);
     ApiKeysService,
     CustomerAuthService,
     UsersService,
+    StaffUsersRepository,
+    StaffTokensRepository,
+    CustomerAuthRepository,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [StaffAuthService, CustomerAuthService, UsersService],

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -10,7 +10,8 @@ import { Principal, SECOND_FACTOR_ROLES } from '../platform/http/principal';
 import { canonicalEmail } from './credentials';
 import { TotpService } from './totp.service';
 import { hashPassword, newToken, sha256, verifyPassword } from './secrets';
-import { StaffToken } from './staff-token.entity';
+import { StaffTokensRepository } from './staff-tokens.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 import { StaffUser } from './staff-user.entity';
 import { Forbidden } from '../platform/http/domain-error';
 
@@ -29,6 +30,8 @@ export class StaffAuthService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly users: StaffUsersRepository,
+    private readonly tokens: StaffTokensRepository,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
@@ -68,14 +71,7 @@ export class StaffAuthService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    const user = canonical
-      ? await this.db
-          .getRepository(StaffUser)
-          .createQueryBuilder('u')
-          .addSelect(['u.passwordHash', 'u.totpSecret'])
-          .where('lower(u.email) = :email', { email: canonical })
-          .getOne()
-      : null;
+    const user = canonical ? await this.users.findWithSecrets(canonical) : null;
     const usable = !!user && user.active && !user.serviceAccount && !!user.passwordHash;
     const passwordOk = await verifyPassword(password, usable ? user.passwordHash : await this.dummy());
     if (!usable || !passwordOk)
@@ -148,7 +144,7 @@ export class StaffAuthService {
 
   async logout(tokenId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.update(StaffToken, { id: tokenId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+      await this.tokens.revoke(m, { id: tokenId }, this.clock.now());
       await this.audit.record(m, actor, {
         action: 'auth.logout',
         targetType: 'staff_token',
@@ -160,18 +156,14 @@ export class StaffAuthService {
   /** Sign out everywhere: every session of this user ends (API keys are left alone: they are automation's). */
   async logoutEverywhere(userId: string, actor: Actor, manager?: EntityManager): Promise<number> {
     const run = async (m: EntityManager) => {
-      const res = await m.update(
-        StaffToken,
-        { userId, kind: 'session', revokedAt: IsNull() },
-        { revokedAt: this.clock.now() },
-      );
+      const sessions = await this.tokens.revoke(m, { userId, kind: 'session' }, this.clock.now());
       await this.audit.record(m, actor, {
         action: 'auth.logout_everywhere',
         targetType: 'staff_user',
         targetId: userId,
-        summary: { sessions: res.affected ?? 0 },
+        summary: { sessions },
       });
-      return res.affected ?? 0;
+      return sessions;
     };
     return manager ? run(manager) : this.db.transaction(run);
   }
@@ -183,48 +175,16 @@ export class StaffAuthService {
    */
   async resolve(token: string, opts: { idle?: boolean } = {}): Promise<Principal | null> {
     const now = this.clock.now();
-    const qb = this.db
-      .getRepository(StaffToken)
-      .createQueryBuilder('t')
-      .innerJoin(StaffUser, 'u', 'u.id = t.user_id')
-      .select([
-        't.id AS id',
-        't.kind AS kind',
-        't.scopes AS scopes',
-        't.mfa AS mfa',
-        'u.id AS user_id',
-        'u.role AS role',
-      ])
-      .where('t.token_hash = :h', { h: sha256(token) })
-      .andWhere('t.revoked_at IS NULL')
-      .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
-      .andWhere('u.active');
-    if (opts.idle) {
-      const cutoff = new Date(now.getTime() - this.config.auth.staffSessionIdleMinutes * 60_000);
-      qb.andWhere("t.kind = 'session' AND coalesce(t.last_used_at, t.created_at) > :cutoff", { cutoff });
-    }
-    const row = await qb.getRawOne<{
-      id: string;
-      kind: 'session' | 'api_key';
-      scopes: string[];
-      mfa: boolean;
-      user_id: string;
-      role: any;
-    }>();
+    const idleCutoff = opts.idle
+      ? new Date(now.getTime() - this.config.auth.staffSessionIdleMinutes * 60_000)
+      : undefined;
+    const row = await this.tokens.findLive(sha256(token), now, idleCutoff);
     if (!row) return null;
-    if (row.kind === 'api_key' || opts.idle) {
-      // best effort; a session's idle clock is moved at most once a minute
-      void this.db
-        .query(
-          `UPDATE staff_tokens SET last_used_at = $2
-            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`,
-          [row.id, now],
-        )
-        .catch(() => undefined);
-    }
+    // best effort; a session's idle clock is moved at most once a minute
+    if (row.kind === 'api_key' || opts.idle) void this.tokens.touch(row.id, now).catch(() => undefined);
     return {
       type: 'staff',
-      userId: row.user_id,
+      userId: row.userId,
       role: row.role,
       tokenId: row.id,
       via: row.kind,
@@ -249,12 +209,16 @@ export class StaffAuthService {
     const token = newToken(kind);
     if (kind === 'session')
       expiresAt = new Date(this.clock.now().getTime() + this.config.auth.staffTokenTtlMinutes * 60_000);
-    const [row] = await m.query(
-      `INSERT INTO staff_tokens (user_id, kind, name, token_hash, scopes, mfa, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [userId, kind, name, sha256(token), scopes, mfa, expiresAt],
-    );
-    return { token, tokenId: row.id, expiresAt };
+    const tokenId = await this.tokens.insert(m, {
+      userId,
+      kind,
+      name,
+      tokenHash: sha256(token),
+      scopes,
+      mfa,
+      expiresAt,
+    });
+    return { token, tokenId, expiresAt };
   }
 
   static ensureStaff(p: Principal | undefined): asserts p is Extract<Principal, { type: 'staff' }> {

@@ -9,8 +9,8 @@ import { Conflict, DomainError, NotFound } from '../platform/http/domain-error';
 import { Principal } from '../platform/http/principal';
 import { SecretBox } from '../platform/privacy/secret-box';
 import { newTotpSecret, totpStep } from './credentials';
-import { StaffToken } from './staff-token.entity';
-import { StaffUser } from './staff-user.entity';
+import { StaffTokensRepository } from './staff-tokens.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 
 type StaffPrincipal = Extract<Principal, { type: 'staff' }>;
 
@@ -24,6 +24,8 @@ export class TotpService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly users: StaffUsersRepository,
+    private readonly tokens: StaffTokensRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     config: AppConfig,
@@ -46,14 +48,11 @@ export class TotpService {
   /** Starts TOTP enrolment for the signed-in person: a new secret, pending until a code confirms it. */
   async startTotp(p: StaffPrincipal, actor: Actor): Promise<{ secret: string; uri: string }> {
     return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, {
-        where: { id: p.userId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const user = await this.users.findForUpdate(m, p.userId);
       if (!user) throw new NotFound('No such user');
       if (user.totpEnabledAt) throw new Conflict('An authenticator is already set up; an admin can reset it');
       const { secret, uri } = newTotpSecret(user.email);
-      await m.update(StaffUser, { id: user.id }, { totpSecret: this.box.seal(secret), totpLastStep: null });
+      await this.users.setPendingTotp(m, user.id, this.box.seal(secret));
       await this.audit.record(m, actor, {
         action: 'auth.totp_setup',
         targetType: 'staff_user',
@@ -66,18 +65,12 @@ export class TotpService {
   /** Confirms enrolment with a first code; the current session counts as signed in with a second factor. */
   async confirmTotp(p: StaffPrincipal, code: string, actor: Actor): Promise<{ enabled: true }> {
     return this.db.transaction(async (m) => {
-      const user = await m
-        .getRepository(StaffUser)
-        .createQueryBuilder('u')
-        .addSelect('u.totpSecret')
-        .where('u.id = :id', { id: p.userId })
-        .setLock('pessimistic_write')
-        .getOne();
+      const user = await this.users.findWithTotpSecretForUpdate(m, p.userId);
       if (!user?.totpSecret || user.totpEnabledAt) throw new Conflict('Start the authenticator set-up first');
       if ((await this.check(user.id, user.totpSecret, code, m)) !== 'ok')
         throw new DomainError('totp_invalid', 401, 'Invalid authenticator code');
-      await m.update(StaffUser, { id: user.id }, { totpEnabledAt: this.clock.now() });
-      await m.update(StaffToken, { id: p.tokenId }, { mfa: true });
+      await this.users.enableTotp(m, user.id, this.clock.now());
+      await this.tokens.markMfa(m, p.tokenId);
       await this.audit.record(m, actor, {
         action: 'auth.totp_enabled',
         targetType: 'staff_user',
@@ -97,16 +90,12 @@ export class TotpService {
    * so a code read over a shoulder or replayed from a log cannot sign in again within its 90-second window,
    * even by parallel requests. Seals a secret still stored in plain text.
    */
-  private async accept(m: EntityManager, userId: string, step: number, stored: string): Promise<boolean> {
-    const set = SecretBox.isSealed(stored)
-      ? { totpLastStep: String(step) }
-      : { totpLastStep: String(step), totpSecret: this.box.seal(stored) };
-    const res = await m
-      .createQueryBuilder()
-      .update(StaffUser)
-      .set(set)
-      .where('id = :userId AND (totp_last_step IS NULL OR totp_last_step < :step)', { userId, step })
-      .execute();
-    return (res.affected ?? 0) > 0;
+  private accept(m: EntityManager, userId: string, step: number, stored: string): Promise<boolean> {
+    return this.users.acceptTotpStep(
+      m,
+      userId,
+      step,
+      SecretBox.isSealed(stored) ? undefined : this.box.seal(stored),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
@@ -9,7 +9,8 @@ import { mask, toE164 } from '../platform/privacy';
 import { StaffRole } from '../platform/http/principal';
 import { canonicalEmail, passwordProblem } from './credentials';
 import { hashPassword } from './secrets';
-import { StaffToken } from './staff-token.entity';
+import { StaffTokensRepository } from './staff-tokens.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 import { StaffUser } from './staff-user.entity';
 import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
@@ -32,6 +33,8 @@ function invalid(field: string, message: string): InvalidInput {
 export class UsersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly users: StaffUsersRepository,
+    private readonly tokens: StaffTokensRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -64,16 +67,14 @@ export class UsersService {
     const passwordHash = service ? null : await hashPassword(input.password!);
     try {
       return await this.db.transaction(async (m) => {
-        const user = await m.save(
-          m.create(StaffUser, {
-            email,
-            displayName: input.displayName,
-            role: input.role,
-            phone: phone ?? null,
-            passwordHash,
-            serviceAccount: service,
-          }),
-        );
+        const user = await this.users.insert(m, {
+          email,
+          displayName: input.displayName,
+          role: input.role,
+          phone: phone ?? null,
+          passwordHash,
+          serviceAccount: service,
+        });
         await this.audit.record(m, actor, {
           action: 'user.create',
           targetType: 'staff_user',
@@ -92,19 +93,15 @@ export class UsersService {
   }
 
   list(): Promise<StaffUser[]> {
-    return this.db.getRepository(StaffUser).find({ order: { createdAt: 'ASC' } });
+    return this.users.list();
   }
 
   findByEmail(email: string): Promise<StaffUser | null> {
-    return this.db
-      .getRepository(StaffUser)
-      .createQueryBuilder('u')
-      .where('lower(u.email) = lower(:email)', { email })
-      .getOne();
+    return this.users.findByEmail(email);
   }
 
   findById(id: string): Promise<StaffUser | null> {
-    return this.db.getRepository(StaffUser).findOne({ where: { id } });
+    return this.users.findById(id);
   }
 
   /**
@@ -125,7 +122,7 @@ export class UsersService {
   ): Promise<StaffUser> {
     const patch = { ...input, phone: this.normalisePhone(input.phone) };
     return this.db.transaction(async (m) => {
-      const user = await m.findOne(StaffUser, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const user = await this.users.findForUpdate(m, id);
       if (!user) throw new NotFound('No such user');
       const shown = (u: { phone?: string | null }) =>
         u.phone === undefined ? undefined : u.phone === null ? null : mask(u.phone);
@@ -139,7 +136,7 @@ export class UsersService {
       const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       Object.assign(user, changes);
       if (resetTotp) Object.assign(user, { totpSecret: null, totpEnabledAt: null });
-      await m.save(user);
+      await this.users.save(m, user);
       // A deactivation, a role change or a new authenticator ends every session and key the user had: a
       // reactivated or re-roled account starts from a fresh sign-in, never from an old token (F21).
       const revoke =
@@ -147,14 +144,7 @@ export class UsersService {
         (patch.role !== undefined && patch.role !== before.role) ||
         resetTotp === true;
       let tokensRevoked = 0;
-      if (revoke) {
-        const res = await m.update(
-          StaffToken,
-          { userId: id, revokedAt: IsNull() },
-          { revokedAt: this.clock.now() },
-        );
-        tokensRevoked = res.affected ?? 0;
-      }
+      if (revoke) tokensRevoked = await this.tokens.revoke(m, { userId: id }, this.clock.now());
       await this.audit.record(m, actor, {
         action: 'user.update',
         targetType: 'staff_user',
@@ -172,10 +162,6 @@ export class UsersService {
 
   /** Staff to remind or escalate to (incident cadence): active users with the given roles. */
   findActiveByRoles(roles: StaffRole[]): Promise<StaffUser[]> {
-    return this.db
-      .getRepository(StaffUser)
-      .createQueryBuilder('u')
-      .where('u.active AND u.role IN (:...roles)', { roles })
-      .getMany();
+    return this.users.findActiveByRoles(roles);
   }
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
+import { IncidentsRepository } from './incidents.repository';
 import { IncidentsService } from './incidents.service';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { regulatorClocks } from './regulator-rules';
@@ -27,6 +28,7 @@ export class BreachReportService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly campaigns: CampaignsService,
+    private readonly repository: IncidentsRepository,
     @Optional() private readonly analysis?: AudiencePort,
   ) {}
 
@@ -124,16 +126,7 @@ export class BreachReportService {
 
   /** Every personal-data breach with its facts and notifications, as CSV (the provider's breach log). */
   async breachLogCsv(): Promise<string> {
-    const rows: any[] = await this.db.query(
-      `SELECT i.id, i.title, i.impact, i.status, i.detected_at, i.became_aware_at, i.exposure_from, i.exposure_to,
-              i.regulator_rules, i.resolved_at,
-              coalesce(string_agg(n.kind || '/' || n.phase || ' ' || to_char(n.notified_at AT TIME ZONE 'UTC',
-                'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' ref ' || n.reference, '; ' ORDER BY n.notified_at), '') AS notices,
-              coalesce(string_agg(n.delay_reasons, '; ' ORDER BY n.notified_at), '') AS delay_reasons
-         FROM incidents i LEFT JOIN incident_regulator_notices n ON n.incident_id = i.id
-        WHERE i.personal_data_breach
-        GROUP BY i.id ORDER BY i.became_aware_at`,
-    );
+    const rows = await this.repository.breachLog();
     const iso = (d: Date | null) => d?.toISOString() ?? '';
     const header =
       'incident_id,title,impact,status,became_aware_at,detected_at,exposure_from,exposure_to,rules,notifications,delay_reasons,resolved_at';
@@ -146,14 +139,14 @@ export class BreachReportService {
             r.title,
             r.impact,
             r.status,
-            iso(r.became_aware_at),
-            iso(r.detected_at),
-            iso(r.exposure_from),
-            iso(r.exposure_to),
-            r.regulator_rules.join(' '),
+            iso(r.becameAwareAt),
+            iso(r.detectedAt),
+            iso(r.exposureFrom),
+            iso(r.exposureTo),
+            r.regulatorRules.join(' '),
             r.notices,
-            r.delay_reasons,
-            iso(r.resolved_at),
+            r.delayReasons,
+            iso(r.resolvedAt),
           ]
             .map(csvText)
             .join(','),

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { TextChangeStatus } from './text-change-state';
 
 /** A proposed change to a public incident's text: applied only once a second person approves it (F2). */
 @Entity('incident_text_changes')
@@ -10,7 +11,7 @@ export class IncidentTextChange {
   incidentId!: string;
 
   @Column({ type: 'text' })
-  status!: 'draft' | 'applied' | 'discarded' | 'rejected';
+  status!: TextChangeStatus;
 
   /** The new values of the public fields it changes (title, advice, affected services, ...). */
   @Column({ type: 'jsonb' })

@@ -10,12 +10,15 @@ import { IncidentEvents } from './incident-events';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { Incident } from './incident.entity';
 import { IncidentsService, pick } from './incidents.service';
+import { changeState } from '../platform/state/state-change';
+import { TextChangeForReview, TextChangeRepository } from './text-change.repository';
+import { TextChangeEvent, textChangeMachine } from './text-change-state';
 import { approvalRefusal } from './update-state';
 
 /**
  * Changes to a public incident's text (F2): proposed by one person, applied or rejected with a reason by a
  * second person with an approver role; the author may discard their own. Each decision is a conditional
- * UPDATE from `draft`, so two deciders at once have one winner.
+ * UPDATE from `draft` (text-change-state.ts, `changeState`), so two deciders at once have one winner.
  */
 @Injectable()
 export class IncidentTextChangesService {
@@ -25,16 +28,17 @@ export class IncidentTextChangesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly events: IncidentEvents,
+    private readonly changes: TextChangeRepository,
   ) {}
 
   /** Proposals waiting for a second person, oldest first (the approvals inbox). */
-  awaiting(limit = 200) {
-    return this.select(`c.status = 'draft'`, [limit]);
+  awaiting(limit = 200): Promise<TextChangeForReview[]> {
+    return this.changes.awaiting(limit);
   }
 
   /** Proposals rejected since `since` (their authors' "sent back to you" list). */
-  rejectedSince(since: Date, limit = 200) {
-    return this.select(`c.status = 'rejected' AND c.rejected_at > $2`, [limit, since]);
+  rejectedSince(since: Date, limit = 200): Promise<TextChangeForReview[]> {
+    return this.changes.rejectedSince(since, limit);
   }
 
   /** Proposes new public text for an incident (checked now, so the author sees any refusal as they save). */
@@ -61,20 +65,13 @@ export class IncidentTextChangesService {
       const found = await this.incidents.lockIncident(m, id);
       const change = await this.decidable(m, found, changeId, actor);
       this.incidents.guardPublicText(change.fields);
-      const [, n] = await m.query(
-        `UPDATE incident_text_changes SET status = 'applied', approved_by = $2, applied_at = $3
-          WHERE id = $1 AND status = 'draft'`,
-        [changeId, actor.id, this.clock.now()],
-      );
-      if (!n) throw new Conflict('the text change changed meanwhile; reload it');
-      Object.assign(found, change.fields);
-      const saved = await m.save(found);
-      await this.record(m, actor, 'apply', id, {
-        changeId,
-        fields: Object.keys(change.fields),
-        author: change.createdBy,
+      const moved = await this.move(m, change, 'apply', actor, {
+        set: { approved_by: actor.id, applied_at: this.clock.now() },
+        summary: { fields: Object.keys(change.fields), author: change.createdBy },
       });
-      return saved;
+      if (!moved) throw new Conflict('the text change changed meanwhile; reload it');
+      Object.assign(found, change.fields);
+      return m.save(found);
     });
     await this.events.emit({ type: 'changed', incidentId: id });
     return incident;
@@ -85,15 +82,12 @@ export class IncidentTextChangesService {
     return this.db.transaction(async (m) => {
       const incident = await this.incidents.get(id, m);
       const change = await this.decidable(m, incident, changeId, actor);
-      const [, n] = await m.query(
-        `UPDATE incident_text_changes SET status = 'rejected', rejected_reason = $2, rejected_by = $3,
-                rejected_at = $4
-          WHERE id = $1 AND status = 'draft'`,
-        [changeId, reason, actor.id, this.clock.now()],
-      );
-      if (!n) throw new Conflict('the text change changed meanwhile; reload it');
-      await this.record(m, actor, 'reject', id, { changeId, reason, author: change.createdBy });
-      return m.findOneByOrFail(IncidentTextChange, { id: changeId });
+      const moved = await this.move(m, change, 'reject', actor, {
+        set: { rejected_reason: reason, rejected_by: actor.id, rejected_at: this.clock.now() },
+        summary: { reason, author: change.createdBy },
+      });
+      if (!moved) throw new Conflict('the text change changed meanwhile; reload it');
+      return this.changes.get(m, changeId);
     });
   }
 
@@ -103,13 +97,9 @@ export class IncidentTextChangesService {
       const change = await this.find(m, id, changeId);
       if (change.createdBy !== actor.id)
         throw new Forbidden('Only its author may discard a text change; reject it with a reason instead');
-      const [, n] = await m.query(
-        `UPDATE incident_text_changes SET status = 'discarded' WHERE id = $1 AND status = 'draft'`,
-        [changeId],
-      );
-      if (!n) throw new Conflict('no draft text change with this id for this incident');
-      await this.record(m, actor, 'discard', id, { changeId });
-      return m.findOneByOrFail(IncidentTextChange, { id: changeId });
+      if (!(await this.move(m, change, 'discard', actor, {})))
+        throw new Conflict('no draft text change with this id for this incident');
+      return this.changes.get(m, changeId);
     });
   }
 
@@ -126,31 +116,39 @@ export class IncidentTextChangesService {
     return change;
   }
 
-  private async select(where: string, params: unknown[]) {
-    const rows: any[] = await this.db.query(
-      `SELECT c.id, c.incident_id, i.title, c.fields, i.approver_roles, c.created_by, c.created_at,
-              c.rejected_reason, c.rejected_at
-         FROM incident_text_changes c JOIN incidents i ON i.id = c.incident_id
-        WHERE ${where} ORDER BY c.created_at, c.id LIMIT $1`,
-      params,
-    );
-    return rows.map((r) => ({
-      id: r.id as string,
-      incidentId: r.incident_id as string,
-      incidentTitle: r.title as string,
-      fields: r.fields as Record<string, string | string[]>,
-      approverRoles: r.approver_roles as string[],
-      authorId: r.created_by as string,
-      createdAt: new Date(r.created_at),
-      rejectedReason: r.rejected_reason as string | null,
-      rejectedAt: r.rejected_at ? new Date(r.rejected_at) : null,
-    }));
-  }
-
   private async find(m: EntityManager, id: string, changeId: string): Promise<IncidentTextChange> {
-    const change = await m.findOne(IncidentTextChange, { where: { id: changeId, incidentId: id } });
+    const change = await this.changes.find(m, id, changeId);
     if (!change) throw new NotFound('No such text change for this incident');
     return change;
+  }
+
+  /**
+   * A decision as the conditional UPDATE from `draft` and its audit row (on the incident, naming the change);
+   * false when someone else decided it first.
+   */
+  private move(
+    m: EntityManager,
+    change: IncidentTextChange,
+    event: TextChangeEvent,
+    actor: Actor,
+    opts: { set?: Record<string, unknown>; summary?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const to = textChangeMachine.next(change.status, event);
+    if (!to) return Promise.resolve(false);
+    return changeState(m, this.audit, {
+      table: 'incident_text_changes',
+      id: change.id,
+      from: textChangeMachine.from(event),
+      to,
+      set: opts.set,
+      audit: {
+        actor,
+        action: `incident.text_change.${event}`,
+        targetType: 'incident',
+        targetId: change.incidentId,
+        summary: { changeId: change.id, ...opts.summary },
+      },
+    });
   }
 
   private record(m: EntityManager, actor: Actor, what: string, id: string, summary: Record<string, unknown>) {

@@ -9,8 +9,10 @@ import { CreateUpdateDto, EditUpdateDto } from './dto/update.dto';
 import { IncidentEvents } from './incident-events';
 import { IncidentUpdate } from './incident-update.entity';
 import { Incident } from './incident.entity';
-import { isStatusBack, IncidentsService } from './incidents.service';
-import { UpdateStore } from './update-store';
+import { IncidentsService } from './incidents.service';
+import { isStatusBack } from './public-incident';
+import { UpdateRepository } from './update.repository';
+import { UpdateTransitions } from './update-transitions';
 import { fillTemplate } from './update-templates';
 import { InvalidInput, Unprocessable } from '../platform/http/domain-error';
 import { UpdateTemplatesService } from './update-templates.service';
@@ -34,7 +36,8 @@ export class IncidentUpdatesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly work: DurableWork,
     private readonly incidents: IncidentsService,
-    private readonly store: UpdateStore,
+    private readonly store: UpdateTransitions,
+    private readonly updates: UpdateRepository,
     private readonly clock: Clock,
     private readonly events: IncidentEvents,
     private readonly templates: UpdateTemplatesService,
@@ -77,10 +80,10 @@ export class IncidentUpdatesService {
           createdBy: actor.id!,
         }),
       );
-      await this.store.record(m, actor, 'draft', saved, {
-        template: dto.template,
-        templateVersion: template?.version,
-        correctsId: saved.correctsId,
+      await this.store.record(m, saved, {
+        actor,
+        what: 'draft',
+        extra: { template: dto.template, templateVersion: template?.version, correctsId: saved.correctsId },
       });
       return this.withWarnings(saved, incident);
     });
@@ -104,8 +107,11 @@ export class IncidentUpdatesService {
       // Editing a returned update resubmits it: the comment was answered (the audit trail keeps it).
       if (u.status === 'returned')
         Object.assign(set, { returnedComment: null, returnedBy: null, returnedAt: null });
-      const updated = await this.store.move(m, u, 'edit', set);
-      await this.store.record(m, actor, 'edit', updated, { fields, resubmitted: u.status === 'returned' });
+      const updated = await this.store.move(m, u, 'edit', set, {
+        actor,
+        what: 'edit',
+        extra: { fields, resubmitted: u.status === 'returned' },
+      });
       return this.withWarnings(updated, await this.incidents.get(incidentId, m));
     });
   }
@@ -114,20 +120,21 @@ export class IncidentUpdatesService {
     return this.db.transaction(async (m) => {
       const { u, incident } = await this.store.forDecision(m, incidentId, updateId, actor);
       this.guard(u);
-      const updated = await this.store.move(m, u, 'approve', {
-        approvedBy: actor.id!,
-        approvedAt: this.clock.now(),
-      });
-      await this.store.record(m, actor, 'approve', updated, { missingWelsh: !updated.bodyCy });
+      const updated = await this.store.move(
+        m,
+        u,
+        'approve',
+        { approvedBy: actor.id!, approvedAt: this.clock.now() },
+        { actor, what: 'approve', extra: { missingWelsh: !u.bodyCy } },
+      );
       return this.withWarnings(updated, incident);
     });
   }
 
   async discard(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     return this.db.transaction(async (m) => {
-      const updated = await this.store.move(m, await this.store.find(m, incidentId, updateId), 'discard', {});
-      await this.store.record(m, actor, 'discard', updated);
-      return updated;
+      const u = await this.store.find(m, incidentId, updateId);
+      return this.store.move(m, u, 'discard', {}, { actor, what: 'discard' });
     });
   }
 
@@ -159,8 +166,13 @@ export class IncidentUpdatesService {
       this.guard(u);
       if (u.nextUpdateBy && u.nextUpdateBy <= at)
         throw new Unprocessable('nextUpdateBy must be after the scheduled publication time');
-      const scheduled = await this.store.move(m, u, 'schedule', { scheduledFor: at });
-      await this.store.record(m, actor, 'schedule', scheduled, { publishAt: at.toISOString() });
+      const scheduled = await this.store.move(
+        m,
+        u,
+        'schedule',
+        { scheduledFor: at },
+        { actor, what: 'schedule', extra: { publishAt: at.toISOString() } },
+      );
       this.work.afterCommit(m, 'incidents.publish', this.publishJob(scheduled.id, at));
       return scheduled;
     });
@@ -168,11 +180,8 @@ export class IncidentUpdatesService {
 
   async unschedule(incidentId: string, updateId: string, actor: Actor): Promise<IncidentUpdate> {
     const updated = await this.db.transaction(async (m) => {
-      const back = await this.store.move(m, await this.store.find(m, incidentId, updateId), 'unschedule', {
-        scheduledFor: null,
-      });
-      await this.store.record(m, actor, 'unschedule', back);
-      return back;
+      const u = await this.store.find(m, incidentId, updateId);
+      return this.store.move(m, u, 'unschedule', { scheduledFor: null }, { actor, what: 'unschedule' });
     });
     // An orphan job finds the update not scheduled and does nothing; removing it is only tidiness.
     await this.work
@@ -187,7 +196,7 @@ export class IncidentUpdatesService {
    * from 'scheduled' decides). Returns `early` with the stored time when it has not come yet.
    */
   async publishScheduled(updateId: string): Promise<ScheduledOutcome> {
-    const u = await this.db.getRepository(IncidentUpdate).findOne({ where: { id: updateId } });
+    const u = await this.updates.byId(updateId);
     if (!u || u.status !== 'scheduled') return 'noop';
     if (u.scheduledFor!.getTime() > this.clock.now().getTime()) return { early: u.scheduledFor! };
     try {
@@ -206,8 +215,13 @@ export class IncidentUpdatesService {
       this.logger.error(`scheduled update ${updateId} refused at publication: ${e.message}`);
       await this.db.transaction(async (m) => {
         const fresh = await this.store.find(m, u.incidentId, updateId);
-        const back = await this.store.move(m, fresh, 'unschedule', { scheduledFor: null });
-        await this.store.record(m, SYSTEM_ACTOR, 'publish_refused', back, { reason: e.message });
+        await this.store.move(
+          m,
+          fresh,
+          'unschedule',
+          { scheduledFor: null },
+          { actor: SYSTEM_ACTOR, what: 'publish_refused', extra: { reason: e.message } },
+        );
       });
       return 'refused';
     }
@@ -220,9 +234,7 @@ export class IncidentUpdatesService {
    */
   async redriveScheduled(): Promise<number> {
     const now = this.clock.now();
-    const rows = await this.db
-      .getRepository(IncidentUpdate)
-      .find({ where: { status: 'scheduled' }, select: { id: true, scheduledFor: true } });
+    const rows = await this.updates.scheduled();
     const due = rows.filter((r) => r.scheduledFor! <= now).slice(0, REDRIVE_PUBLISH_MAX);
     let published = 0;
     for (const r of due) if ((await this.publishScheduled(r.id)) === 'published') published++;
@@ -260,12 +272,28 @@ export class IncidentUpdatesService {
       u.correctsId || resolves
         ? null
         : (u.nextUpdateBy ?? defaultNextUpdateBy(cadence, incident.detectedAt, now));
-    const published = await this.store.move(m, u, event, {
-      publishedAt: now,
-      publishedBy: actor.type === 'staff' ? actor.id! : null,
-      nextUpdateBy,
-      statusFrom: incident.status,
-    });
+    const published = await this.store.move(
+      m,
+      u,
+      event,
+      {
+        publishedAt: now,
+        publishedBy: actor.type === 'staff' ? actor.id! : null,
+        nextUpdateBy,
+        statusFrom: incident.status,
+      },
+      {
+        actor,
+        what: 'publish',
+        extra: {
+          incidentStatus: u.incidentStatus,
+          statusBackFrom: isStatusBack(incident.status, u.incidentStatus) ? incident.status : null,
+          nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
+          correctsId: u.correctsId,
+          scheduled: event === 'fire',
+        },
+      },
+    );
     if (!u.correctsId) {
       await m.update(
         Incident,
@@ -276,13 +304,6 @@ export class IncidentUpdatesService {
         },
       );
     }
-    await this.store.record(m, actor, 'publish', published, {
-      incidentStatus: u.incidentStatus,
-      statusBackFrom: isStatusBack(incident.status, u.incidentStatus) ? incident.status : null,
-      nextUpdateBy: nextUpdateBy?.toISOString() ?? null,
-      correctsId: u.correctsId,
-      scheduled: event === 'fire',
-    });
     return published;
   }
 
@@ -291,7 +312,7 @@ export class IncidentUpdatesService {
   }
 
   private async correctable(m: EntityManager, incidentId: string, id: string): Promise<IncidentUpdate> {
-    const original = await m.findOne(IncidentUpdate, { where: { id, incidentId } });
+    const original = await this.updates.find(m, incidentId, id);
     if (!original || original.status !== 'published')
       throw new Unprocessable('correctsId must be a published update of this incident');
     // A correction of a correction revises the same original: the public page shows one chain.

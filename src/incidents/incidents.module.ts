@@ -18,7 +18,12 @@ import { RegulatorNotice } from './regulator-notice.entity';
 import { RegulatorNoticesService } from './regulator-notices.service';
 import { RemindersService } from './reminders.service';
 import { UpdateReviewService } from './update-review.service';
-import { UpdateStore } from './update-store';
+import { UpdateTransitions } from './update-transitions';
+import { UpdateRepository } from './update.repository';
+import { IncidentsRepository } from './incidents.repository';
+import { RemindersRepository } from './reminders.repository';
+import { TextChangeRepository } from './text-change.repository';
+import { UpdateTemplatesRepository } from './update-templates.repository';
 import { UpdateTemplatesService } from './update-templates.service';
 
 @Module({
@@ -35,7 +40,12 @@ import { UpdateTemplatesService } from './update-templates.service';
   providers: [
     IncidentsService,
     IncidentUpdatesService,
-    UpdateStore,
+    UpdateTransitions,
+    IncidentsRepository,
+    UpdateRepository,
+    RemindersRepository,
+    TextChangeRepository,
+    UpdateTemplatesRepository,
     UpdateReviewService,
     IncidentTextChangesService,
     RegulatorNoticesService,

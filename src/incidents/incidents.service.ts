@@ -11,58 +11,14 @@ import { IncidentEvents } from './incident-events';
 import { IncidentReminder } from './incident-reminder.entity';
 import { IncidentTextChange } from './incident-text-change.entity';
 import { IncidentUpdate } from './incident-update.entity';
-import { HELP_BLOCKS, HelpBlock, Incident, IncidentStatus, Impact } from './incident.entity';
+import { HELP_BLOCKS, Incident } from './incident.entity';
 import { RegulatorNotice } from './regulator-notice.entity';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../platform/http/domain-error';
 import { DEFAULT_REGULATOR_RULES, regulatorClocks } from './regulator-rules';
+import { IncidentsRepository } from './incidents.repository';
+import { foldPublished, PublicIncident } from './public-incident';
 
-/** What the public may see of an incident: published updates only, corrections folded into their original. */
-export interface PublicUpdate {
-  id: string;
-  incidentStatus: IncidentStatus;
-  /** Set when this update moved the status backwards (e.g. monitoring → investigating): shown as such. */
-  statusBackFrom: IncidentStatus | null;
-  body: string;
-  bodyCy: string | null;
-  publishedAt: Date;
-  nextUpdateBy: Date | null;
-  /** Visible revisions, oldest first; the last one is the text in force. */
-  corrections: Array<{ id: string; body: string; bodyCy: string | null; publishedAt: Date }>;
-}
-
-export interface PublicIncident {
-  id: string;
-  title: string;
-  titleCy: string | null;
-  summary: string;
-  summaryCy: string | null;
-  advice: string;
-  adviceCy: string | null;
-  impact: Impact;
-  status: IncidentStatus;
-  detectedAt: Date;
-  resolvedAt: Date | null;
-  affectedServices: string[];
-  affectedServicesCy: string[] | null;
-  personalDataBreach: boolean;
-  helpBlocks: HelpBlock[];
-  /** The promise in force (null once resolved). */
-  nextUpdateBy: Date | null;
-  lastPublishedAt: Date;
-  updates: PublicUpdate[];
-}
-
-const STATUS_RANK: Record<IncidentStatus, number> = {
-  investigating: 0,
-  identified: 1,
-  monitoring: 2,
-  resolved: 3,
-};
-
-/** True when announcing `to` on an incident in `from` moves it backwards (shown and chosen explicitly). */
-export function isStatusBack(from: IncidentStatus, to: IncidentStatus): boolean {
-  return STATUS_RANK[to] < STATUS_RANK[from];
-}
+export type { PublicIncident, PublicUpdate } from './public-incident';
 
 @Injectable()
 export class IncidentsService {
@@ -73,6 +29,7 @@ export class IncidentsService {
     private readonly config: AppConfig,
     private readonly events: IncidentEvents,
     private readonly guardText: PublicTextGuard,
+    private readonly incidents: IncidentsRepository,
   ) {}
 
   /**
@@ -136,7 +93,7 @@ export class IncidentsService {
     const incident = await this.db.transaction(async (m) => {
       const found = await this.lockIncident(m, id);
       const textFields = PUBLIC_TEXT_FIELDS.filter((f) => dto[f] !== undefined);
-      if (textFields.length && (await this.isPublic(m, id)))
+      if (textFields.length && (await this.incidents.isPublic(m, id)))
         throw new Conflict(
           'This incident is public: its public text changes only through a text change approved by a second person ' +
             `(POST /incidents/${id}/text-changes)`,
@@ -162,25 +119,12 @@ export class IncidentsService {
     return incident;
   }
 
-  /** Public once any update was published. */
-  private async isPublic(m: EntityManager, id: string): Promise<boolean> {
-    const [row] = await m.query(
-      `SELECT 1 FROM incident_updates WHERE incident_id = $1 AND status = 'published' LIMIT 1`,
-      [id],
-    );
-    return !!row;
-  }
-
   /** The comms lead and deputy are active staff who write updates (comms, supervisor or admin). */
   private async checkLeads(m: EntityManager, dto: PatchIncidentDto): Promise<void> {
     for (const field of ['commsLeadId', 'commsDeputyId'] as const) {
       const userId = dto[field];
       if (!userId) continue;
-      const [ok] = await m.query(
-        `SELECT 1 FROM staff_users WHERE id = $1 AND active AND role IN ('comms', 'supervisor', 'admin')`,
-        [userId],
-      );
-      if (!ok)
+      if (!(await this.incidents.isActiveWriter(m, userId)))
         throw new InvalidInput('Validation failed', [
           { field, messages: ['must be an active comms, supervisor or admin user'] },
         ]);
@@ -234,68 +178,7 @@ export class IncidentsService {
    * and those resolved in the last 90 days), with their published updates.
    */
   async publicSnapshot(): Promise<PublicIncident[]> {
-    const rows: any[] = await this.db.query(
-      `SELECT i.*, u.id AS u_id, u.incident_status AS u_incident_status, u.status_from AS u_status_from,
-              u.body AS u_body, u.body_cy AS u_body_cy,
-              u.published_at AS u_published_at, u.next_update_by AS u_next_update_by, u.corrects_id AS u_corrects_id
-         FROM incidents i
-         JOIN incident_updates u ON u.incident_id = i.id AND u.status = 'published'
-        WHERE i.resolved_at IS NULL OR i.resolved_at > $1::timestamptz - interval '90 days'
-        ORDER BY i.detected_at DESC, u.published_at ASC`,
-      [this.clock.now()], // resolved_at is Clock time
-    );
-    const byId = new Map<string, PublicIncident>();
-    for (const r of rows) {
-      let inc = byId.get(r.id);
-      if (!inc) {
-        inc = {
-          id: r.id,
-          title: r.title,
-          titleCy: r.title_cy,
-          summary: r.summary,
-          summaryCy: r.summary_cy,
-          advice: r.advice,
-          adviceCy: r.advice_cy,
-          impact: r.impact,
-          status: r.status,
-          detectedAt: r.detected_at,
-          resolvedAt: r.resolved_at,
-          affectedServices: r.affected_services,
-          affectedServicesCy: r.affected_services_cy,
-          personalDataBreach: r.personal_data_breach,
-          helpBlocks: r.help_blocks,
-          nextUpdateBy: null,
-          lastPublishedAt: r.u_published_at,
-          updates: [],
-        };
-        byId.set(r.id, inc);
-      }
-      inc.lastPublishedAt = r.u_published_at;
-      if (r.u_corrects_id) {
-        inc.updates
-          .find((u) => u.id === r.u_corrects_id)
-          ?.corrections.push({
-            id: r.u_id,
-            body: r.u_body,
-            bodyCy: r.u_body_cy,
-            publishedAt: r.u_published_at,
-          });
-        continue;
-      }
-      inc.nextUpdateBy = r.status === 'resolved' ? null : r.u_next_update_by;
-      inc.updates.push({
-        id: r.u_id,
-        incidentStatus: r.u_incident_status,
-        statusBackFrom:
-          r.u_status_from && isStatusBack(r.u_status_from, r.u_incident_status) ? r.u_status_from : null,
-        body: r.u_body,
-        bodyCy: r.u_body_cy,
-        publishedAt: r.u_published_at,
-        nextUpdateBy: r.u_next_update_by,
-        corrections: [],
-      });
-    }
-    return [...byId.values()];
+    return foldPublished(await this.incidents.published(this.clock.now()));
   }
 
   /** A published update with its incident, for fan-out to subscribers (null when not published). */
@@ -308,25 +191,13 @@ export class IncidentsService {
   }
 
   /** An incident the public can see (at least one published update), or null. */
-  async findPublic(id: string): Promise<Incident | null> {
-    const found = await this.db
-      .getRepository(Incident)
-      .createQueryBuilder('i')
-      .where('i.id = :id', { id })
-      .andWhere(
-        `EXISTS (SELECT 1 FROM incident_updates u WHERE u.incident_id = i.id AND u.status = 'published')`,
-      )
-      .getOne();
-    return found ?? null;
+  findPublic(id: string): Promise<Incident | null> {
+    return this.incidents.findPublic(id);
   }
 
   /** Ids of the updates published since `since` (for modules that act on each publication, e.g. fan-out). */
-  async publishedSince(since: Date): Promise<string[]> {
-    const rows = await this.db.query(
-      `SELECT id FROM incident_updates WHERE status = 'published' AND published_at > $1`,
-      [since],
-    );
-    return rows.map((r: { id: string }) => r.id);
+  publishedSince(since: Date): Promise<string[]> {
+    return this.incidents.publishedSince(since);
   }
 
   private columns(dto: PatchIncidentDto): Partial<Incident> {

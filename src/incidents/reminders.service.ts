@@ -10,16 +10,8 @@ import { AppConfig } from '../platform/config';
 import { dueReminders, minutesText, reminderAudience, ReminderKind } from './cadence';
 import { IncidentReminder } from './incident-reminder.entity';
 import { NotificationsService } from '../notifications/notifications.service';
+import { RemindersRepository, UpdatePromise } from './reminders.repository';
 import { formatUkTime } from './uk-time';
-
-interface Promise_ {
-  update_id: string;
-  incident_id: string;
-  title: string;
-  next_update_by: Date;
-  comms_lead_id: string | null;
-  comms_deputy_id: string | null;
-}
 
 /**
  * Holds staff to the "next update by" promise: `tick()` (run by the worker every few seconds, and by tests
@@ -37,6 +29,7 @@ export class RemindersService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly notifications: NotificationsService,
+    private readonly reminders: RemindersRepository,
   ) {}
 
   /** Fires every reminder due now; returns the ones recorded by this call. */
@@ -44,20 +37,10 @@ export class RemindersService {
     const now = this.clock.now();
     const lead = this.config.incidents.reminderLeadMinutes;
     // The promise in force per open incident: its latest published update that is not a correction.
-    const promises: Promise_[] = await this.db.query(
-      `SELECT u.id AS update_id, i.id AS incident_id, i.title, u.next_update_by, i.comms_lead_id, i.comms_deputy_id
-         FROM incidents i
-         CROSS JOIN LATERAL (
-           SELECT id, next_update_by FROM incident_updates
-            WHERE incident_id = i.id AND status = 'published' AND corrects_id IS NULL
-            ORDER BY published_at DESC LIMIT 1) u
-        WHERE i.status <> 'resolved' AND u.next_update_by IS NOT NULL
-          AND u.next_update_by <= $1::timestamptz + make_interval(mins => $2)`,
-      [now.toISOString(), lead],
-    );
+    const promises = await this.reminders.promisesDue(now, lead);
     const fired: IncidentReminder[] = [];
     for (const p of promises) {
-      const due = dueReminders(p.next_update_by, now, lead);
+      const due = dueReminders(p.nextUpdateBy, now, lead);
       for (const kind of due) {
         // Every row is recorded, but only the latest stage is worth a message.
         const send = kind === due[due.length - 1];
@@ -77,36 +60,32 @@ export class RemindersService {
   }
 
   private async fire(
-    p: Promise_,
+    p: UpdatePromise,
     kind: ReminderKind,
     now: Date,
     send: boolean,
   ): Promise<IncidentReminder | null> {
     return this.db.transaction(async (m) => {
-      const inserted: Array<{ id: string }> = await m.query(
-        `INSERT INTO incident_reminders (incident_id, update_id, kind, next_update_by, fired_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (update_id, kind) DO NOTHING RETURNING id`,
-        [p.incident_id, p.update_id, kind, p.next_update_by, now],
-      );
-      if (!inserted.length) return null; // another tick (or instance) already fired it
+      const id = await this.reminders.insertOnce(m, p, kind, now);
+      if (!id) return null; // another tick (or instance) already fired it
       const staff = send ? await this.recipients(kind, p) : [];
       let recipients = 0;
-      for (const user of staff) recipients += await this.notify(m, inserted[0].id, kind, p, user);
-      await m.update(IncidentReminder, { id: inserted[0].id }, { recipients });
+      for (const user of staff) recipients += await this.notify(m, id, kind, p, user);
+      await m.update(IncidentReminder, { id }, { recipients });
       await this.audit.record(m, SYSTEM_ACTOR, {
         action: `incident.reminder.${kind}`,
         targetType: 'incident',
-        targetId: p.incident_id,
-        summary: { updateId: p.update_id, nextUpdateBy: p.next_update_by, recipients },
+        targetId: p.incidentId,
+        summary: { updateId: p.updateId, nextUpdateBy: p.nextUpdateBy, recipients },
       });
-      this.logger.log(`reminder ${kind} for incident ${p.incident_id}: ${recipients} staff messages`);
-      return m.findOneOrFail(IncidentReminder, { where: { id: inserted[0].id } });
+      this.logger.log(`reminder ${kind} for incident ${p.incidentId}: ${recipients} staff messages`);
+      return m.findOneOrFail(IncidentReminder, { where: { id } });
     });
   }
 
   /** The people a stage reaches (deduplicated; the lead and deputy only while they are active). */
-  private async recipients(kind: ReminderKind, p: Promise_): Promise<StaffUser[]> {
-    const leads = [p.comms_lead_id, p.comms_deputy_id].filter((x): x is string => !!x);
+  private async recipients(kind: ReminderKind, p: UpdatePromise): Promise<StaffUser[]> {
+    const leads = [p.commsLeadId, p.commsDeputyId].filter((x): x is string => !!x);
     const who = reminderAudience(kind, leads);
     const byRole = who.roles.length ? await this.users.findActiveByRoles(who.roles) : [];
     const named = who.userIds.length
@@ -124,23 +103,23 @@ export class RemindersService {
     m: EntityManager,
     reminderId: string,
     kind: ReminderKind,
-    p: Promise_,
+    p: UpdatePromise,
     user: StaffUser,
   ) {
     const now = this.clock.now();
     // The real time left (or late), from the clock, not the configured lead time.
-    const left = minutesText(p.next_update_by.getTime() - now.getTime());
+    const left = minutesText(p.nextUpdateBy.getTime() - now.getTime());
     const base = {
       incidentTitle: p.title,
-      nextUpdateBy: formatUkTime(p.next_update_by, 'en', now).text,
-      staffUrl: `${this.config.http.publicBaseUrl}/console/incidents/${p.incident_id}`,
+      nextUpdateBy: formatUkTime(p.nextUpdateBy, 'en', now).text,
+      staffUrl: `${this.config.http.publicBaseUrl}/console/incidents/${p.incidentId}`,
     };
     const vars =
       kind === 'due_soon'
         ? { ...base, minutesLeft: String(left.minutes), timeLeft: left.text }
         : { ...base, minutesLate: String(left.minutes), timeLate: left.text };
-    const channels = [{ channel: 'email' as const, to: user.email }];
-    if (user.phone) channels.push({ channel: 'sms' as const, to: user.phone } as any);
+    const channels: Array<{ channel: 'email' | 'sms'; to: string }> = [{ channel: 'email', to: user.email }];
+    if (user.phone) channels.push({ channel: 'sms', to: user.phone });
     for (const c of channels) {
       await this.notifications.queue(m, {
         kind: kind === 'due_soon' ? 'incident-update-due' : 'incident-update-overdue',

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { UpdateTemplatesRepository, UpdateTemplateVersion } from './update-templates.repository';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { PublicTextGuard } from '../platform/privacy';
 import { SaveUpdateTemplateDto } from './dto/update.dto';
 import { unknownPlaceholders, UpdateTemplate } from './update-templates';
 import { InvalidInput, NotFound, Unprocessable } from '../platform/http/domain-error';
-
-const COLUMNS = `key, version, incident_status AS "incidentStatus", body, body_cy AS "bodyCy", retired,
-  created_by AS "createdBy", created_at AS "createdAt"`;
 
 /** Update templates as data: supervisors edit them; every save is a new version, audited. */
 @Injectable()
@@ -18,19 +16,16 @@ export class UpdateTemplatesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly guard: PublicTextGuard,
+    private readonly templates: UpdateTemplatesRepository,
   ) {}
 
   /** The version in force of every template that is not retired. */
-  list(m: EntityManager = this.db.manager): Promise<Array<UpdateTemplate & { retired: boolean }>> {
-    return m
-      .query(`SELECT DISTINCT ON (key) ${COLUMNS} FROM update_templates ORDER BY key, version DESC`)
-      .then((rows: Array<UpdateTemplate & { retired: boolean }>) => rows.filter((r) => !r.retired));
+  async list(m: EntityManager = this.db.manager): Promise<UpdateTemplateVersion[]> {
+    return (await this.templates.latest(m)).filter((r) => !r.retired);
   }
 
-  versions(key: string) {
-    return this.db.query(`SELECT ${COLUMNS} FROM update_templates WHERE key = $1 ORDER BY version DESC`, [
-      key,
-    ]);
+  versions(key: string): Promise<UpdateTemplateVersion[]> {
+    return this.templates.versions(key);
   }
 
   /** The template in force for a key; 422 (a field message) when there is none. */
@@ -52,32 +47,24 @@ export class UpdateTemplatesService {
       ]);
     this.guard.assert({ body: dto.body, bodyCy: dto.bodyCy });
     return this.db.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('update_templates:' || $1))`, [key]);
-      const [{ v }] = await m.query(
-        `SELECT coalesce(max(version), 0) + 1 AS v FROM update_templates WHERE key = $1`,
-        [key],
-      );
-      await m.query(
-        `INSERT INTO update_templates (key, version, incident_status, body, body_cy, retired, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [key, v, dto.incidentStatus ?? null, dto.body, dto.bodyCy, dto.retired ?? false, actor.id],
-      );
+      const saved = await this.templates.insertNext(m, key, {
+        incidentStatus: dto.incidentStatus ?? null,
+        body: dto.body,
+        bodyCy: dto.bodyCy,
+        retired: dto.retired ?? false,
+        createdBy: actor.id ?? null,
+      });
       await this.audit.record(m, actor, {
         action: 'incident.template.save',
         targetType: 'update_template',
         targetId: key,
-        summary: { version: v, incidentStatus: dto.incidentStatus ?? null, retired: dto.retired ?? false },
+        summary: { version: saved.version, incidentStatus: saved.incidentStatus, retired: saved.retired },
       });
-      const [row] = await m.query(`SELECT ${COLUMNS} FROM update_templates WHERE key = $1 AND version = $2`, [
-        key,
-        v,
-      ]);
-      return row;
+      return saved;
     });
   }
 
   async assertExists(key: string): Promise<void> {
-    const [row] = await this.db.query(`SELECT 1 FROM update_templates WHERE key = $1 LIMIT 1`, [key]);
-    if (!row) throw new NotFound(`No update template "${key}"`);
+    if (!(await this.templates.exists(key))) throw new NotFound(`No update template "${key}"`);
   }
 }

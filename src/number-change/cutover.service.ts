@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { NumberChangeRequest } from './number-change-request.entity';
+import { NumberChangeRepository } from './number-change.repository';
 import { NumberChangeTransitions } from './number-change-transitions';
 import { NumberPoolService } from './number-pool.service';
 import { ProvisioningClient, ProvisioningRejectedError } from './provisioning-client';
@@ -25,6 +25,7 @@ export class CutoverService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly requests: NumberChangeRepository,
     private readonly transitions: NumberChangeTransitions,
     private readonly pool: NumberPoolService,
     private readonly subscribers: SubscribersService,
@@ -35,13 +36,8 @@ export class CutoverService {
 
   async run(requestId: string): Promise<CutoverResult> {
     // Claiming the cutover blocks cancel/reject from here on (the operator may be switching already).
-    const [claimed] = await this.db.query(
-      `UPDATE number_change_requests SET cutover_started_at = $2, provisioning_attempts = provisioning_attempts + 1
-       WHERE id = $1 AND state = 'scheduled' AND scheduled_at <= $2 RETURNING id`,
-      [requestId, this.clock.now()],
-    );
-    if (!claimed.length) {
-      const r = await this.db.getRepository(NumberChangeRequest).findOne({ where: { id: requestId } });
+    if (!(await this.requests.claimCutover(requestId, this.clock.now()))) {
+      const r = await this.requests.find(this.db.manager, requestId);
       return r?.state === 'completed' ? 'already_completed' : 'not_due';
     }
     const r = await this.transitions.find(this.db.manager, requestId);
@@ -56,7 +52,7 @@ export class CutoverService {
       }));
     } catch (e) {
       const message = (e as Error).message;
-      await this.db.query(`UPDATE number_change_requests SET last_error = $2 WHERE id = $1`, [r.id, message]);
+      await this.requests.recordError(r.id, message);
       this.logger.warn(
         `number-change ${r.id}: provisioning try ${r.provisioningAttempts} failed: ${message}`,
       );
@@ -69,7 +65,7 @@ export class CutoverService {
           summary: { reference },
         });
       } catch (e) {
-        const now = await m.findOne(NumberChangeRequest, { where: { id: r.id } });
+        const now = await this.requests.find(m, r.id);
         if (e instanceof Conflict && now?.state === 'completed') return 'already_completed';
         throw e;
       }
@@ -88,12 +84,7 @@ export class CutoverService {
   /** After the last try: the request stays scheduled, unlocked and visible to agents, who may reschedule it. */
   async giveUp(requestId: string, error: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      const [, n] = await m.query(
-        `UPDATE number_change_requests SET cutover_started_at = NULL, last_error = $2
-         WHERE id = $1 AND state = 'scheduled'`,
-        [requestId, error],
-      );
-      if (!n) return;
+      if (!(await this.requests.unclaimCutover(m, requestId, error))) return;
       await this.audit.record(m, SYSTEM_ACTOR, {
         action: 'number_change.cutover_failed',
         targetType: 'number_change_request',

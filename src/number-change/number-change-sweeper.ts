@@ -8,6 +8,7 @@ import { Conflict } from '../platform/http/domain-error';
 import { DurableWork } from '../platform/queue/durable-work';
 import { NumberChangeTransitions } from './number-change-transitions';
 import { cutoverJob } from './number-change.jobs';
+import { NumberChangeRepository } from './number-change.repository';
 import { NumberPoolService } from './number-pool.service';
 
 /** What time does to requests: lapsed offers released, stalled requests expired, lost cutover jobs re-added. */
@@ -15,6 +16,7 @@ import { NumberPoolService } from './number-pool.service';
 export class NumberChangeSweeper {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly requests: NumberChangeRepository,
     private readonly work: DurableWork,
     private readonly pool: NumberPoolService,
     private readonly transitions: NumberChangeTransitions,
@@ -25,14 +27,13 @@ export class NumberChangeSweeper {
   /** Releases lapsed offers and quarantines, expires stalled requests. Idempotent. */
   async sweep(): Promise<{ reservations: number; quarantines: number; expired: number }> {
     const released = await this.pool.releaseExpired();
-    const stale: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM number_change_requests
-       WHERE state IN ('requested', 'verified') AND created_at < $2::timestamptz - make_interval(hours => $1)
-       ORDER BY created_at LIMIT 500`,
-      [this.config.numberChange.requestTtlHours, this.clock.now()],
+    const stale = await this.requests.stalled(
+      this.config.numberChange.requestTtlHours,
+      this.clock.now(),
+      500,
     );
     let expired = 0;
-    for (const { id } of stale) {
+    for (const id of stale) {
       try {
         await this.db.transaction((m) => this.transitions.apply(m, id, 'expire', SYSTEM_ACTOR));
         expired++;
@@ -45,16 +46,11 @@ export class NumberChangeSweeper {
 
   /** Re-drive: scheduled cutovers that are due and have not started get their job again if it was lost. */
   async redriveCutovers(): Promise<number> {
-    const due: Array<{ id: string; scheduled_at: Date }> = await this.db.query(
-      `SELECT id, scheduled_at FROM number_change_requests
-       WHERE state = 'scheduled' AND scheduled_at < $1::timestamptz - interval '1 minute'
-         AND cutover_started_at IS NULL AND last_error IS NULL LIMIT 5000`,
-      [this.clock.now()],
-    );
+    const due = await this.requests.dueUnstarted(this.clock.now(), 5000);
     const now = this.clock.now();
     return this.work.ensureJobs(
       'number-change.cutover',
-      due.map((r) => cutoverJob(r.id, r.scheduled_at, now)),
+      due.map((r) => cutoverJob(r.id, r.scheduledAt, now)),
     );
   }
 }

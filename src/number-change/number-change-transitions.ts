@@ -9,6 +9,7 @@ import { NumberChangeStep } from './number-change-messages';
 import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
 import { isTerminal, NumberChangeEvent, numberChangeMachine, refusal } from './number-change-state';
+import { NumberChangeRepository } from './number-change.repository';
 import { NumberPoolService } from './number-pool.service';
 
 export interface TransitionOptions {
@@ -38,6 +39,7 @@ const RELEASES_NUMBERS: NumberChangeEvent[] = ['reject', 'cancel', 'expire'];
 @Injectable()
 export class NumberChangeTransitions {
   constructor(
+    private readonly requests: NumberChangeRepository,
     private readonly audit: AuditService,
     private readonly pool: NumberPoolService,
     private readonly notifier: NumberChangeNotifier,
@@ -90,7 +92,7 @@ export class NumberChangeTransitions {
   }
 
   async find(m: EntityManager, id: string, subscriberId?: string): Promise<NumberChangeRequest> {
-    const r = await m.findOne(NumberChangeRequest, { where: subscriberId ? { id, subscriberId } : { id } });
+    const r = await this.requests.find(m, id, subscriberId);
     // Another customer's request answers exactly like a missing one.
     if (!r) throw new NotFound('No such number-change request');
     return r;

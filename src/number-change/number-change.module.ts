@@ -16,6 +16,8 @@ import { NumberChangeFraud } from './number-change-fraud';
 import { NumberChangeSweeper } from './number-change-sweeper';
 import { NumberChangeTransitions } from './number-change-transitions';
 import { NumberPoolService } from './number-pool.service';
+import { NumberChangeRepository } from './number-change.repository';
+import { NumberPoolRepository } from './number-pool.repository';
 import { PoolNumber } from './pool-number.entity';
 import { HttpProvisioningClient, ProvisioningClient } from './provisioning-client';
 
@@ -30,6 +32,8 @@ declareMessageKinds(NUMBER_CHANGE_KINDS);
     NumberChangeFraud,
     NumberChangeSweeper,
     NumberPoolService,
+    NumberChangeRepository,
+    NumberPoolRepository,
     CutoverService,
     NumberChangeNotifier,
     NumberChangeProcessor,

@@ -9,24 +9,19 @@ import { AppConfig } from '../platform/config';
 import { DurableWork } from '../platform/queue/durable-work';
 import { Pseudonymiser } from '../platform/privacy';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { FraudSignalCode } from './fraud-rules';
+import { FraudSignal } from './fraud-rules';
 import { NumberChangeFraud } from './number-change-fraud';
 import { NumberChangeNotifier } from './number-change-notifier';
 import { NumberChangeRequest } from './number-change-request.entity';
-import { NumberChangeState, OPEN_STATES } from './number-change-state';
+import { NumberChangeState } from './number-change-state';
+import { NumberChangeRepository, QueueFilter } from './number-change.repository';
 import { NumberChangeTransitions } from './number-change-transitions';
 import { cutoverJob } from './number-change.jobs';
 import { NumberPoolService, Offer } from './number-pool.service';
 import { Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests } from '../platform/http/domain-error';
 import { isUniqueViolation } from '../platform/database/unique-violation';
 
-export interface QueueFilter {
-  state?: NumberChangeState | 'open';
-  held?: boolean;
-  breached?: boolean;
-  signal?: FraudSignalCode;
-  limit?: number;
-}
+export type { QueueFilter } from './number-change.repository';
 
 const MAX_SCHEDULE_AHEAD_DAYS = 30;
 
@@ -40,6 +35,7 @@ export class NumberChangeService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly requests: NumberChangeRepository,
     private readonly work: DurableWork,
     private readonly pool: NumberPoolService,
     private readonly subscribers: SubscribersService,
@@ -68,17 +64,15 @@ export class NumberChangeService {
     const facts = await this.fraud.outsideFacts(subscriberId, now);
     try {
       return await this.db.transaction(async (m) => {
-        const row = await m.save(
-          m.create(NumberChangeRequest, {
-            subscriberId,
-            state: 'requested',
-            reason: input.reason,
-            oldMsisdn: subscriber.msisdn,
-            ip: actor.ip ?? null,
-            createdAt: now, // the SLA, the expiry sweep and the fraud windows count from it on the Clock
-            slaDueAt: new Date(now.getTime() + this.config.numberChange.slaHours * 3_600_000),
-          }),
-        );
+        const row = await this.requests.insert(m, {
+          subscriberId,
+          state: 'requested',
+          reason: input.reason,
+          oldMsisdn: subscriber.msisdn,
+          ip: actor.ip ?? null,
+          createdAt: now, // the SLA, the expiry sweep and the fraud windows count from it on the Clock
+          slaDueAt: new Date(now.getTime() + this.config.numberChange.slaHours * 3_600_000),
+        });
         await this.fraud.assess(m, row, facts);
         await this.audit.record(m, actor, {
           action: 'number_change.request',
@@ -90,11 +84,7 @@ export class NumberChangeService {
         await this.notifier.step(m, created, 'requested');
         if (input.confirmByEmail) {
           const code = newOtpCode();
-          await m.update(
-            NumberChangeRequest,
-            { id: row.id },
-            { emailCodeHash: this.emailCodeHash(row.id, code) },
-          );
+          await this.requests.setEmailCodeHash(m, row.id, this.emailCodeHash(row.id, code));
           await this.notifier.emailCode(m, created, code);
           return created;
         }
@@ -115,25 +105,19 @@ export class NumberChangeService {
     actor: Actor,
   ): Promise<NumberChangeRequest> {
     const max = this.config.auth.otpMaxAttempts;
-    const [rows] = await this.db.query(
-      `UPDATE number_change_requests SET email_code_attempts = email_code_attempts + 1
-       WHERE id = $1 AND subscriber_id = $2 AND state = 'requested' AND email_code_hash IS NOT NULL
-         AND email_code_attempts < $3
-       RETURNING email_code_hash`,
-      [id, subscriberId, max],
-    );
-    if (!rows.length) {
+    const stored = await this.requests.countEmailCodeTry(id, subscriberId, max);
+    if (stored === null) {
       const r = await this.find(this.db.manager, id, subscriberId);
       if (r.state !== 'requested') throw new Conflict(`The request is ${r.state}; nothing to confirm`);
       throw new TooManyRequests('Too many wrong codes; cancel this request and start again');
     }
-    if (rows[0].email_code_hash === this.emailCodeHash(id, code))
+    if (stored === this.emailCodeHash(id, code))
       return this.db.transaction((m) =>
         this.transitions.apply(m, id, 'verify', actor, { subscriberId, summary: { by: 'email' } }),
       );
     const facts = await this.fraud.outsideFacts(subscriberId, (await this.get(id)).createdAt);
     await this.db.transaction(async (m) => {
-      await m.increment(NumberChangeRequest, { id }, 'emailMismatches', 1);
+      await this.requests.addEmailMismatch(m, id);
       const signals = await this.fraud.assess(m, await this.find(m, id), facts);
       await this.audit.record(m, actor, {
         action: 'number_change.email_mismatch',
@@ -192,9 +176,7 @@ export class NumberChangeService {
   }
 
   listForSubscriber(subscriberId: string): Promise<NumberChangeRequest[]> {
-    return this.db
-      .getRepository(NumberChangeRequest)
-      .find({ where: { subscriberId }, order: { createdAt: 'DESC' }, take: 20 });
+    return this.requests.listForSubscriber(subscriberId, 20);
   }
 
   /**
@@ -208,29 +190,20 @@ export class NumberChangeService {
     reported: { messageId: string; channel: 'sms' | 'email' },
     actor: Actor,
   ): Promise<void> {
-    const open = await this.db.query(
-      `SELECT id, state FROM number_change_requests
-       WHERE subscriber_id = $1 AND state = ANY($2) AND cutover_started_at IS NULL`,
-      [subscriberId, OPEN_STATES],
-    );
+    const open = await this.requests.openBeforeCutover(subscriberId);
     if (!open.length) return;
-    const signal = {
+    const signal: FraudSignal = {
       code: 'reported_not_me',
       detail: `"Not you?" report quoting message ${reported.messageId}`,
     };
     await this.db.transaction(async (m) => {
-      for (const r of open as Array<{ id: string; state: NumberChangeState }>) {
+      for (const r of open) {
         if (r.state === 'approved' || r.state === 'scheduled')
           await this.transitions.apply(m, r.id, 'hold', actor, {
             set: { scheduled_at: null },
             summary: { reported: true },
           });
-        await m.query(
-          `UPDATE number_change_requests SET held_for_supervisor = true,
-             fraud_signals = fraud_signals || CASE WHEN fraud_signals @> '[{"code": "reported_not_me"}]'
-               THEN '[]'::jsonb ELSE $2::jsonb END WHERE id = $1`,
-          [r.id, JSON.stringify([signal])],
-        );
+        await this.requests.holdReportedNotMe(m, r.id, signal);
         await this.audit.record(m, actor, {
           action: 'number_change.reported_not_me',
           targetType: 'number_change_request',
@@ -296,23 +269,8 @@ export class NumberChangeService {
     await this.work.add('number-change.cutover', cutoverJob(r.id, r.scheduledAt!, this.clock.now()));
   }
 
-  async list(f: QueueFilter): Promise<NumberChangeRequest[]> {
-    const qb = this.db
-      .getRepository(NumberChangeRequest)
-      .createQueryBuilder('r')
-      .orderBy('r.sla_due_at', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .limit(f.limit ?? 50);
-    const state = f.state ?? 'open';
-    if (state === 'open') qb.andWhere('r.state IN (:...open)', { open: OPEN_STATES });
-    else qb.andWhere('r.state = :state', { state });
-    if (f.held !== undefined) qb.andWhere('r.held_for_supervisor = :held', { held: f.held });
-    const now = this.clock.now();
-    if (f.breached === true) qb.andWhere('r.sla_due_at < coalesce(r.closed_at, :now)', { now });
-    if (f.breached === false) qb.andWhere('r.sla_due_at >= coalesce(r.closed_at, :now)', { now });
-    if (f.signal)
-      qb.andWhere(`r.fraud_signals @> :signal::jsonb`, { signal: JSON.stringify([{ code: f.signal }]) });
-    return qb.getMany();
+  list(f: QueueFilter): Promise<NumberChangeRequest[]> {
+    return this.requests.list(f, this.clock.now());
   }
 
   /** Supervisors: open requests past their SLA, most overdue first. */
@@ -338,10 +296,7 @@ export class NumberChangeService {
     state: NumberChangeState,
     message: string,
   ): Promise<NumberChangeRequest> {
-    const r = await m.findOne(NumberChangeRequest, {
-      where: { id, subscriberId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const r = await this.requests.findForUpdate(m, id, subscriberId);
     if (!r) throw new NotFound('No such number-change request');
     if (r.state !== state) throw new Conflict(`${message} (it is ${r.state})`);
     return r;

@@ -8,6 +8,7 @@ import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { readPoolCsv, sharedSuffixLength } from './pool-csv';
+import { NumberPoolRepository, ReservedNumber } from './number-pool.repository';
 import { PoolState } from './pool-number.entity';
 
 export interface PoolImportReport {
@@ -29,13 +30,14 @@ const BATCH = 1000;
 const MAX_REPORTED_ERRORS = 100;
 
 /**
- * The pool of numbers to hand out. Every state change is one conditional UPDATE, so the database, not
- * this code, decides who gets a number when customers race for it.
+ * The pool of numbers to hand out. Every state change is one conditional UPDATE (in NumberPoolRepository),
+ * so the database, not this code, decides who gets a number when customers race for it.
  */
 @Injectable()
 export class NumberPoolService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: NumberPoolRepository,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -55,13 +57,9 @@ export class NumberPoolService {
       for (const r of batch.filter((r) => inUse.has(r.e164)))
         reject(r.line, 'number belongs to a subscriber');
       const fresh = batch.filter((r) => !inUse.has(r.e164)).map((r) => r.e164);
-      const inserted = await this.db.query(
-        `INSERT INTO number_pool (msisdn, state) SELECT unnest($1::text[]), 'available'
-         ON CONFLICT (msisdn) DO NOTHING RETURNING 1`,
-        [fresh],
-      );
-      report.imported += inserted.length;
-      report.duplicates += fresh.length - inserted.length;
+      const inserted = await this.repo.insertAvailable(fresh);
+      report.imported += inserted;
+      report.duplicates += fresh.length - inserted;
       batch = [];
     };
     for await (const row of readPoolCsv(input, this.config.privacy.defaultCountry)) {
@@ -82,35 +80,18 @@ export class NumberPoolService {
 
   /**
    * Reserves up to `count` available numbers for a request (releasing its earlier, unchosen offers).
-   * SKIP LOCKED lets racing customers take different rows instead of queueing on the same ones.
    * `similarTo`: prefer numbers sharing the most trailing digits with it (at least two), then any.
    */
   async reserveOffers(m: EntityManager, requestId: string, similarTo: string | null): Promise<Offer[]> {
     const { offerCount, reservationMinutes } = this.config.numberChange;
-    await this.releaseOffers(m, requestId);
-    // (an UPDATE through m.query() resolves to [rows, count])
-    const reserve = async (limit: number, suffixOf: string | null) =>
-      (
-        await m.query(
-          `WITH picked AS (
-           SELECT msisdn FROM number_pool
-           WHERE state = 'available' AND ($3::text IS NULL OR right(msisdn, 2) = right($3::text, 2))
-           ORDER BY CASE WHEN $3::text IS NULL THEN 0
-                         ELSE (SELECT max(k) FROM generate_series(2, 6) k WHERE right(msisdn, k) = right($3::text, k))
-                    END DESC, msisdn
-           LIMIT $2 FOR UPDATE SKIP LOCKED)
-         UPDATE number_pool p
-         SET state = 'reserved', request_id = $1, reserved_until = $5::timestamptz + make_interval(mins => $4), updated_at = now()
-         FROM picked WHERE p.msisdn = picked.msisdn AND p.state = 'available'
-         RETURNING p.msisdn, p.reserved_until`,
-          [requestId, limit, suffixOf, reservationMinutes, this.clock.now()],
-        )
-      )[0] as Array<{ msisdn: string; reserved_until: Date }>;
+    await this.repo.releaseOffers(m, requestId);
+    const reserve = (limit: number, suffixOf: string | null) =>
+      this.repo.reserve(m, requestId, limit, suffixOf, reservationMinutes, this.clock.now());
     const rows = similarTo ? await reserve(offerCount, similarTo) : [];
     if (rows.length < offerCount) rows.push(...(await reserve(offerCount - rows.length, null)));
     const offers = rows.map((r) => ({
       msisdn: r.msisdn,
-      reservedUntil: r.reserved_until,
+      reservedUntil: r.reservedUntil,
       sharedDigits: similarTo ? sharedSuffixLength(r.msisdn, similarTo) : 0,
     }));
     return offers.sort((a, b) => b.sharedDigits - a.sharedDigits || a.msisdn.localeCompare(b.msisdn));
@@ -118,41 +99,18 @@ export class NumberPoolService {
 
   /** The customer's choice: holds that number for the request (no expiry) and releases the other offers. */
   async holdChosen(m: EntityManager, requestId: string, msisdn: string): Promise<boolean> {
-    const held = await m.query(
-      `UPDATE number_pool SET reserved_until = NULL, updated_at = now()
-       WHERE msisdn = $1 AND state = 'reserved' AND request_id = $2 AND reserved_until > $3
-       RETURNING 1`,
-      [msisdn, requestId, this.clock.now()],
-    );
-    if (held[0].length !== 1) return false;
-    await this.releaseOffers(m, requestId);
+    if (!(await this.repo.holdOffered(m, requestId, msisdn, this.clock.now()))) return false;
+    await this.repo.releaseOffers(m, requestId);
     return true;
   }
 
-  async currentOffers(requestId: string): Promise<Array<{ msisdn: string; reservedUntil: Date }>> {
-    return this.db.query(
-      `SELECT msisdn, reserved_until AS "reservedUntil" FROM number_pool
-       WHERE request_id = $1 AND state = 'reserved' AND reserved_until > $2 ORDER BY msisdn`,
-      [requestId, this.clock.now()],
-    );
-  }
-
-  /** Unchosen offers of a request go back to the pool. */
-  private releaseOffers(m: EntityManager, requestId: string): Promise<unknown> {
-    return m.query(
-      `UPDATE number_pool SET state = 'available', request_id = NULL, reserved_until = NULL, updated_at = now()
-       WHERE request_id = $1 AND state = 'reserved' AND reserved_until IS NOT NULL`,
-      [requestId],
-    );
+  currentOffers(requestId: string): Promise<ReservedNumber[]> {
+    return this.repo.offered(requestId, this.clock.now());
   }
 
   /** Everything a closed (rejected, cancelled, expired) request held goes back to the pool. */
-  releaseAll(m: EntityManager, requestId: string): Promise<unknown> {
-    return m.query(
-      `UPDATE number_pool SET state = 'available', request_id = NULL, reserved_until = NULL, updated_at = now()
-       WHERE request_id = $1 AND state = 'reserved'`,
-      [requestId],
-    );
+  releaseAll(m: EntityManager, requestId: string): Promise<void> {
+    return this.repo.releaseAll(m, requestId);
   }
 
   /**
@@ -166,42 +124,20 @@ export class NumberPoolService {
     newMsisdn: string,
     oldMsisdn: string,
   ): Promise<void> {
-    const assigned = await m.query(
-      `UPDATE number_pool SET state = 'assigned', assigned_to = $3, request_id = NULL, reserved_until = NULL,
-         updated_at = now()
-       WHERE msisdn = $1 AND state = 'reserved' AND request_id = $2 RETURNING 1`,
-      [newMsisdn, requestId, subscriberId],
-    );
-    if (assigned[0].length !== 1)
+    if (!(await this.repo.assign(m, requestId, newMsisdn, subscriberId)))
       throw new Error(`number-change ${requestId}: the chosen number is not held`);
-    await m.query(
-      `INSERT INTO number_pool (msisdn, state, quarantined_until)
-       VALUES ($1, 'quarantined', $3::timestamptz + make_interval(days => $2))
-       ON CONFLICT (msisdn) DO UPDATE SET state = 'quarantined', quarantined_until = EXCLUDED.quarantined_until,
-         assigned_to = NULL, request_id = NULL, reserved_until = NULL, updated_at = now()`,
-      [oldMsisdn, this.config.numberChange.quarantineDays, this.clock.now()],
-    );
+    await this.repo.quarantine(m, oldMsisdn, this.config.numberChange.quarantineDays, this.clock.now());
   }
 
   /** Sweeper: lapsed offers and ended quarantines return to the pool. Safe to run anywhere, any time. */
   async releaseExpired(): Promise<{ reservations: number; quarantines: number }> {
-    const [, reservations] = await this.db.query(
-      `UPDATE number_pool SET state = 'available', request_id = NULL, reserved_until = NULL, updated_at = now()
-       WHERE state = 'reserved' AND reserved_until <= $1`,
-      [this.clock.now()],
-    );
-    const [, quarantines] = await this.db.query(
-      `UPDATE number_pool SET state = 'available', quarantined_until = NULL, updated_at = now()
-       WHERE state = 'quarantined' AND quarantined_until <= $1`,
-      [this.clock.now()],
-    );
+    const reservations = await this.repo.releaseLapsedOffers(this.clock.now());
+    const quarantines = await this.repo.releaseEndedQuarantines(this.clock.now());
     return { reservations, quarantines };
   }
 
   async summary(): Promise<Record<PoolState, number>> {
-    const rows: Array<{ state: PoolState; n: number }> = await this.db.query(
-      `SELECT state, count(*)::int AS n FROM number_pool GROUP BY state`,
-    );
+    const rows = await this.repo.countsByState();
     const out: Record<PoolState, number> = { available: 0, reserved: 0, assigned: 0, quarantined: 0 };
     for (const r of rows) out[r.state] = r.n;
     return out;

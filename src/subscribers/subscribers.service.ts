@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
-import { SubscriberNumberHistory } from './subscriber-number-history.entity';
 import { Subscriber } from './subscriber.entity';
+import { SubscribersRepository } from './subscribers.repository';
 import { InvalidInput, NotFound } from '../platform/http/domain-error';
 
 export interface NewSubscriber {
@@ -19,7 +18,7 @@ export interface NewSubscriber {
 @Injectable()
 export class SubscribersService {
   constructor(
-    @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
+    private readonly subscribers: SubscribersRepository,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -37,33 +36,27 @@ export class SubscribersService {
   async findByMsisdn(msisdn: string): Promise<Subscriber | null> {
     const e164 = this.normalise(msisdn);
     if (!e164) return null;
-    return this.subscribers.findOne({ where: { msisdnHmac: this.hmac(e164) } });
+    return this.subscribers.findByHmac(this.hmac(e164));
   }
 
   /** `manager`: read inside the caller's transaction (no second pooled connection). */
-  findById(id: string, manager: EntityManager = this.subscribers.manager): Promise<Subscriber | null> {
-    return manager.findOne(Subscriber, { where: { id } });
+  findById(id: string, manager?: EntityManager): Promise<Subscriber | null> {
+    return this.subscribers.findById(id, manager);
   }
 
   /** Insert or update by account id (one row per account; the number's uniqueness is the database's job). */
-  async upsert(input: NewSubscriber, manager: EntityManager = this.subscribers.manager): Promise<Subscriber> {
+  async upsert(input: NewSubscriber, manager?: EntityManager): Promise<Subscriber> {
     const e164 = this.normalise(input.msisdn);
     if (!e164) throw new InvalidInput('msisdn is not a valid phone number');
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Subscriber)
-      .values({
-        accountId: input.accountId,
-        msisdn: e164,
-        msisdnHmac: this.hmac(e164),
-        email: input.email ?? null,
-        firstName: input.firstName ?? null,
-        locale: input.locale ?? 'en',
-      })
-      .orUpdate(['msisdn', 'msisdn_hmac', 'email', 'first_name', 'locale', 'updated_at'], ['account_id'])
-      .execute();
-    return manager.findOneOrFail(Subscriber, { where: { accountId: input.accountId } });
+    const row = {
+      accountId: input.accountId,
+      msisdn: e164,
+      msisdnHmac: this.hmac(e164),
+      email: input.email ?? null,
+      firstName: input.firstName ?? null,
+      locale: input.locale ?? 'en',
+    };
+    return this.subscribers.upsert(row, manager);
   }
 
   /**
@@ -77,24 +70,10 @@ export class SubscribersService {
     newE164: string,
     reason: string,
   ): Promise<{ oldMsisdn: string }> {
-    const current = await manager.findOne(Subscriber, {
-      where: { id: subscriberId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const current = await this.subscribers.findForUpdate(manager, subscriberId);
     if (!current) throw new NotFound('No such subscriber');
-    // valid_from: when the previous change ended that number's period, else when the record began
-    await manager.query(
-      `INSERT INTO subscriber_number_history (subscriber_id, msisdn, msisdn_hmac, valid_from, valid_to, reason)
-       SELECT $1, $2, $3,
-              coalesce((SELECT max(valid_to) FROM subscriber_number_history WHERE subscriber_id = $1), $4), $6, $5`,
-      [subscriberId, current.msisdn, current.msisdnHmac, current.createdAt, reason, this.clock.now()],
-    );
-    await manager.update(
-      Subscriber,
-      { id: subscriberId },
-      // the port-in date described the old number; the new one comes from the operator's own pool
-      { msisdn: newE164, msisdnHmac: this.hmac(newE164), portedInAt: null },
-    );
+    await this.subscribers.addNumberHistory(manager, current, reason, this.clock.now());
+    await this.subscribers.setNumber(manager, subscriberId, newE164, this.hmac(newE164));
     return { oldMsisdn: current.msisdn };
   }
 
@@ -104,11 +83,8 @@ export class SubscribersService {
     if (current) return current;
     const e164 = this.normalise(msisdn);
     if (!e164) return null;
-    const past = await this.subscribers.manager.findOne(SubscriberNumberHistory, {
-      where: { msisdnHmac: this.hmac(e164) },
-      order: { validTo: 'DESC' },
-    });
-    return past ? this.findById(past.subscriberId) : null;
+    const formerHolder = await this.subscribers.formerHolderId(this.hmac(e164));
+    return formerHolder ? this.findById(formerHolder) : null;
   }
 
   /**
@@ -125,53 +101,25 @@ export class SubscribersService {
       const found = await this.findByNumberEver(e164);
       if (found) return { by: 'number', subscribers: [found] };
     }
-    const byAccount = await this.subscribers
-      .createQueryBuilder('s')
-      .where('lower(s.account_id) = lower(:q)', { q })
-      .getMany();
+    const byAccount = await this.subscribers.byAccountId(q);
     if (byAccount.length) return { by: 'account', subscribers: byAccount };
-    if (q.includes('@')) {
-      const byEmail = await this.subscribers
-        .createQueryBuilder('s')
-        .where('lower(s.email) = lower(:q)', { q })
-        .orderBy('s.account_id')
-        .limit(limit)
-        .getMany();
-      return { by: 'email', subscribers: byEmail };
-    }
+    if (q.includes('@')) return { by: 'email', subscribers: await this.subscribers.byEmail(q, limit) };
     if (e164 || q.length < 2) return { by: e164 ? 'number' : 'name', subscribers: [] };
-    const like = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
-    const byName = await this.subscribers
-      .createQueryBuilder('s')
-      .where('lower(s.first_name) LIKE :like', { like })
-      .orderBy('lower(s.first_name)')
-      .addOrderBy('s.account_id')
-      .limit(limit)
-      .getMany();
-    return { by: 'name', subscribers: byName };
+    return { by: 'name', subscribers: await this.subscribers.byFirstNamePrefix(q, limit) };
   }
 
-  async lastNumberChangeAt(subscriberId: string): Promise<Date | null> {
-    const [row] = await this.subscribers.manager.query(
-      `SELECT max(valid_to) AS at FROM subscriber_number_history WHERE subscriber_id = $1`,
-      [subscriberId],
-    );
-    return row?.at ?? null;
+  lastNumberChangeAt(subscriberId: string): Promise<Date | null> {
+    return this.subscribers.lastNumberChangeAt(subscriberId);
   }
 
   /** Which of these E.164 numbers belong to a subscriber now (one query for a whole batch). */
   async numbersInUse(e164s: string[]): Promise<Set<string>> {
     if (!e164s.length) return new Set();
-    const rows: Array<{ msisdn: string }> = await this.subscribers.manager.query(
-      `SELECT msisdn FROM subscribers WHERE msisdn = ANY($1::text[])`,
-      [e164s],
-    );
-    return new Set(rows.map((r) => r.msisdn));
+    return new Set(await this.subscribers.numbersInUse(e164s));
   }
 
   /** STOP / START by SMS: the subscriber with this number (if any) stops or resumes receiving SMS. */
-  async setSmsOptOut(e164: string, optedOut: boolean): Promise<boolean> {
-    const res = await this.subscribers.update({ msisdnHmac: this.hmac(e164) }, { smsOptOut: optedOut });
-    return (res.affected ?? 0) > 0;
+  setSmsOptOut(e164: string, optedOut: boolean): Promise<boolean> {
+    return this.subscribers.setSmsOptOut(this.hmac(e164), optedOut);
   }
 }

@@ -9,6 +9,7 @@ import { TwilioSandbox } from '../../sandbox/twilio-sandbox';
 import { CampaignsService } from '../../notifications/campaigns.service';
 import { demoStaff } from './demo-staff';
 import { approveAndRun } from './demo-notifications';
+import { DemoRepository } from './demo.repository';
 
 const log = new Logger('Demo');
 
@@ -17,14 +18,13 @@ const log = new Logger('Demo');
  * campaign, and claimed by one of them replying the keyword to the text (through the signed inbound webhook).
  */
 export async function demoCompensation(app: INestApplication, summary: Record<string, any>) {
-  const db = app.get(DataSource);
+  const reads = new DemoRepository(app.get(DataSource));
   const offers = app.get(OffersService);
   const base = app.get(AppConfig).http.publicBaseUrl;
   const comms = await demoStaff(app, 'comms@candor.test', 'comms');
   const supervisor = await demoStaff(app, 'supervisor@candor.test', 'supervisor');
   const runId: string | undefined = summary.analysis?.runId;
-  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM offers`);
-  const keyword = `SORRY${n + 1}`; // keywords are unique; a rerun of the demo gets the next one
+  const keyword = `SORRY${(await reads.offerCount()) + 1}`; // keywords are unique; a rerun of the demo gets the next one
   const offer = await offers.create(
     {
       name: 'Sorry for the exposure: £5 credit',
@@ -77,10 +77,7 @@ export async function demoCompensation(app: INestApplication, summary: Record<st
       .then(() => true)
       .catch(() => false);
   }
-  const [{ claims }] = await db.query(
-    `SELECT count(*)::int AS claims FROM offer_claims WHERE offer_id = $1`,
-    [offer.id],
-  );
+  const claims = await reads.claimCount(offer.id);
   const trial = await app.get(LedgerService).trialBalance();
   log.log(`compensation: offer ${offer.id} (${keyword}), ${claims} claim(s)`);
   return {

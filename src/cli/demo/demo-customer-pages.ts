@@ -1,12 +1,13 @@
 import { Logger, INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { StaffUser } from '../../identity/staff-user.entity';
+import { UsersService } from '../../identity/users.service';
 import { NumberChangeService } from '../../number-change/number-change.service';
 import { AppConfig } from '../../platform/config';
 import { mask } from '../../platform/privacy';
 import { TwilioSandbox } from '../../sandbox/twilio-sandbox';
 import { PageClient } from '../page-client';
 import { waitFor } from './demo-staff';
+import { DemoRepository } from './demo.repository';
 
 const log = new Logger('Demo');
 
@@ -18,19 +19,12 @@ const log = new Logger('Demo');
  */
 export async function demoCustomerPages(app: INestApplication, summary: Record<string, any>) {
   const config = app.get(AppConfig);
-  const db = app.get(DataSource);
+  const reads = new DemoRepository(app.get(DataSource));
   const sms = app.get(TwilioSandbox, { strict: false }) as TwilioSandbox | null;
   const runId: string | undefined = summary.analysis?.runId;
   if (!sms || !runId) return { skipped: 'needs the Twilio sandbox and an analysis run' };
   const base = config.http.publicBaseUrl;
-  const people: Array<{ id: string; msisdn: string }> = await db.query(
-    `SELECT s.id, s.msisdn FROM subscribers s JOIN analysis_matches m ON m.subscriber_id = s.id
-     WHERE m.run_id = $1 AND s.email IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM offer_claims c WHERE c.subscriber_id = s.id)
-       AND NOT EXISTS (SELECT 1 FROM number_change_requests r WHERE r.subscriber_id = s.id)
-     ORDER BY s.msisdn LIMIT 2`,
-    [runId],
-  );
+  const people = await reads.untouchedMatched(runId, 2);
   if (people.length < 2)
     return { skipped: 'no sample customers left (the demo already ran on this database)' };
   const [customer, victim] = people;
@@ -62,7 +56,8 @@ export async function demoCustomerPages(app: INestApplication, summary: Record<s
     wizard = await page.post(`/account/number-change/${id}/offers`, {}, wizard.html);
     const msisdn = /name="msisdn" value="([^"]+)"/.exec(wizard.html)?.[1] ?? '';
     await page.post(`/account/number-change/${id}/choose`, { msisdn }, wizard.html);
-    const admin = await db.getRepository(StaffUser).findOneOrFail({ where: { email: 'admin@candor.test' } });
+    const admin = await app.get(UsersService).findByEmail('admin@candor.test');
+    if (!admin) throw new Error('demo: no admin@candor.test user');
     const agent = { type: 'staff' as const, id: admin.id, role: admin.role };
     const requests = app.get(NumberChangeService);
     await requests.approve(id, agent);
@@ -84,10 +79,7 @@ export async function demoCustomerPages(app: INestApplication, summary: Record<s
   const reporter = new PageClient(base);
   const notMeForm = await reporter.get('/not-me');
   const report = await reporter.post('/not-me', { reference: ref }, notMeForm.html);
-  const [held] = await db.query(
-    `SELECT held_for_supervisor FROM number_change_requests WHERE subscriber_id = $1 ORDER BY created_at DESC LIMIT 1`,
-    [victim.id],
-  );
+  const [held] = await app.get(NumberChangeService).listForSubscriber(victim.id);
   // the verify link of the customer's claim confirmation, opened as a browser would
   const verifyLink = /(\/verify\/[0-9A-Z]+-[0-9A-Z]+)/.exec(
     sms.messages.filter((m) => m.to === customer.msisdn && /verify\//.test(m.body)).pop()?.body ?? '',
@@ -102,7 +94,7 @@ export async function demoCustomerPages(app: INestApplication, summary: Record<s
     secondClickAlreadyClaimed: again?.status === 409 && again.html.includes('already claimed'),
     numberChange: state,
     numberChangePageSaysDone: finalPage.html.includes('your number has changed'),
-    notMe: { reporter: 'anonymous', reportPage: report.status, requestHeld: !!held?.held_for_supervisor },
+    notMe: { reporter: 'anonymous', reportPage: report.status, requestHeld: !!held?.heldForSupervisor },
     verifyLinkPage: verify
       ? { status: verify.status, html: verify.html.startsWith('<!doctype html>') }
       : null,

@@ -10,6 +10,7 @@ import { CampaignLifecycle } from '../../notifications/campaign-lifecycle.servic
 import { CampaignPreview } from '../../notifications/campaign-preview.service';
 import { CampaignProgress } from '../../notifications/campaign-progress.service';
 import { demoStaff } from './demo-staff';
+import { DemoRepository } from './demo.repository';
 
 const log = new Logger('Demo');
 
@@ -57,7 +58,6 @@ export const DEMO_NOTICE = {
  * It is marked urgent (SMS during quiet hours), as a breach notice in its first hour would be.
  */
 export async function demoNotifications(app: INestApplication, summary: Record<string, any>) {
-  const db = app.get(DataSource);
   const base = app.get(AppConfig).http.publicBaseUrl;
   const comms = await demoStaff(app, 'comms@candor.test', 'comms');
   const supervisor = await demoStaff(app, 'supervisor@candor.test', 'supervisor');
@@ -79,11 +79,8 @@ export async function demoNotifications(app: INestApplication, summary: Record<s
   );
   const { notice } = await app.get(CampaignPreview).preview(c.id);
   const progress = await approveAndRun(app, c.id, comms, supervisor);
-  const sample = await db.query(
-    `SELECT id::text AS id FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered') ORDER BY id LIMIT 1`,
-    [c.id],
-  );
-  const code = sample[0] ? referenceCode(app.get(AppConfig).privacy.pseudonymKey, sample[0].id) : null;
+  const sample = await new DemoRepository(app.get(DataSource)).sentMessageId(c.id);
+  const code = sample ? referenceCode(app.get(AppConfig).privacy.pseudonymKey, sample) : null;
   log.log(`campaign ${c.id}: ${JSON.stringify(progress.totals)}`);
   return {
     campaignId: c.id,

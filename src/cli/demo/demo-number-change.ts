@@ -9,6 +9,7 @@ import { mask } from '../../platform/privacy';
 import { ProvisioningSandbox } from '../../sandbox/provisioning-sandbox';
 import { SubscribersService } from '../../subscribers/subscribers.service';
 import { waitFor } from './demo-staff';
+import { DemoRepository } from './demo.repository';
 
 const log = new Logger('Demo');
 
@@ -46,11 +47,9 @@ export async function demoNumberChange(app: INestApplication) {
   log.log(`number change ${created.id}: ${done ? 'completed' : 'not completed in time'}`);
   // Every step was confirmed through the outbox (SMS to the old and new number, email): wait until sent.
   const confirmations = await waitFor(async () => {
-    const rows: Array<{ channel: string; status: string }> = await app
-      .get(DataSource)
-      .query(`SELECT channel, status FROM messages WHERE dedupe_key LIKE $1`, [
-        `number-change:${created.id}:%`,
-      ]);
+    const rows = await new DemoRepository(app.get(DataSource)).messagesByKeyPrefix(
+      `number-change:${created.id}:`,
+    );
     if (rows.some((r) => ['pending', 'queued', 'sending'].includes(r.status))) return null;
     const sent = rows.filter((r) => ['sent', 'delivered'].includes(r.status));
     return {

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { decideOnExisting } from './idempotency';
 import { Conflict, Unprocessable } from './domain-error';
+import { IdempotencyRepository } from './idempotency.repository';
 
 export interface StoredResponse {
   status: number;
   body: unknown;
 }
-
-const lockName = (scope: string, key: string) => `idempotency\n${scope}\n${key}`;
 
 /**
  * Runs an operation at most once per (scope, key). The key row is claimed in its own short statement (so a
@@ -26,7 +25,10 @@ const lockName = (scope: string, key: string) => `idempotency\n${scope}\n${key}`
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly keys: IdempotencyRepository,
+  ) {}
 
   async run(
     scope: string,
@@ -38,43 +40,30 @@ export class IdempotencyService {
     await qr.connect();
     let locked = false;
     try {
-      const [lock] = await qr.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got`, [
-        lockName(scope, key),
-      ]);
-      locked = lock.got === true;
-      const owner = await this.claim(qr, scope, key, hash, locked);
+      locked = await this.keys.tryLock(qr.manager, scope, key);
+      const owner = await this.claim(qr.manager, scope, key, hash, locked);
       if (typeof owner !== 'string') return { ...owner, replayed: true };
       try {
         return await qr.manager.transaction(async (m) => {
           const result = await work(m);
           const body = JSON.parse(JSON.stringify(result.body ?? null));
-          const [, done] = await m.query(
-            `UPDATE idempotency_keys SET status = 'done', response_status = $4, response_body = $5, updated_at = now()
-             WHERE scope = $1 AND key = $2 AND owner = $3 AND status = 'running'`,
-            [scope, key, owner, result.status, JSON.stringify(body)],
-          );
-          if (done !== 1) throw new Conflict('This Idempotency-Key was taken over by a retry');
+          if (!(await this.keys.markDone(m, scope, key, owner, { status: result.status, body })))
+            throw new Conflict('This Idempotency-Key was taken over by a retry');
           return { status: result.status, body, replayed: false };
         });
       } catch (e) {
-        await qr.query(
-          `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND owner = $3 AND status = 'running'`,
-          [scope, key, owner],
-        );
+        await this.keys.release(qr.manager, scope, key, owner);
         throw e;
       }
     } finally {
-      if (locked)
-        await qr
-          .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockName(scope, key)])
-          .catch(() => undefined); // a broken connection has lost the lock already
+      if (locked) await this.keys.unlock(qr.manager, scope, key).catch(() => undefined); // a broken connection has lost the lock already
       await qr.release();
     }
   }
 
   /** Our owner token when this request may run; the stored response when it already ran. */
   private async claim(
-    qr: QueryRunner,
+    m: EntityManager,
     scope: string,
     key: string,
     hash: string,
@@ -82,23 +71,10 @@ export class IdempotencyService {
   ): Promise<string | StoredResponse> {
     const owner = randomUUID();
     for (let attempt = 0; attempt < 3; attempt++) {
-      const inserted = await qr.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, owner, status) VALUES ($1, $2, $3, $4, 'running')
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [scope, key, hash, owner],
-      );
-      if (inserted.length) return owner;
-      const [row] = await qr.query(
-        `SELECT request_hash, status, owner, response_status, response_body,
-                extract(epoch FROM now() - updated_at)::float AS age
-         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-        [scope, key],
-      );
+      if (await this.keys.insertRunning(m, scope, key, hash, owner)) return owner;
+      const row = await this.keys.find(m, scope, key);
       if (!row) continue; // released by a failed first attempt between our two statements: try again
-      let decision = decideOnExisting(
-        { requestHash: row.request_hash, status: row.status, ageSeconds: row.age },
-        hash,
-      );
+      let decision = decideOnExisting(row, hash);
       // We hold the key's lock, so no live request does: the "running" row's request died.
       if (decision === 'in_progress' && locked) decision = 'take_over';
       switch (decision) {
@@ -107,16 +83,11 @@ export class IdempotencyService {
             'This Idempotency-Key was already used with a different request; use a new key',
           );
         case 'replay':
-          return { status: row.response_status, body: row.response_body };
+          return { status: row.responseStatus, body: row.responseBody };
         case 'in_progress':
           throw new Conflict('A request with this Idempotency-Key is still being processed; retry shortly');
         case 'take_over': {
-          const [, n] = await qr.query(
-            `UPDATE idempotency_keys SET owner = $4, updated_at = now()
-             WHERE scope = $1 AND key = $2 AND owner = $3 AND status = 'running'`,
-            [scope, key, row.owner, owner],
-          );
-          if (n === 1) return owner;
+          if (await this.keys.takeOver(m, scope, key, row.owner, owner)) return owner;
         }
       }
     }

@@ -31,7 +31,14 @@ export interface StateChange<S extends string> {
   set?: Record<string, unknown>;
   /** A further condition on the row, SQL without parameters (`cutover_started_at IS NULL`). */
   where?: string;
-  audit: { actor: Actor; action: string; targetType: string; summary?: Record<string, unknown> };
+  audit: {
+    actor: Actor;
+    action: string;
+    targetType: string;
+    /** The audited target when it is not the row itself (a text change is audited on its incident). */
+    targetId?: string;
+    summary?: Record<string, unknown>;
+  };
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -71,7 +78,7 @@ export async function changeState<S extends string>(
   await audit.record(m, change.audit.actor, {
     action: change.audit.action,
     targetType: change.audit.targetType,
-    targetId: change.id,
+    targetId: change.audit.targetId ?? change.id,
     summary: { from: change.from, to: change.to, ...change.audit.summary },
   });
   return true;
