@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLog } from '../bench/log-generator';
 import { AnalysisService } from '../src/analysis/analysis.service';
+import { AnalysisSummaries } from '../src/analysis/analysis-summaries.service';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
@@ -104,13 +105,13 @@ describe('an analysis spread over worker processes, one of them killed mid-task'
   const ended = async (runId: string, ms: number) =>
     (await eventually(
       async () => {
-        const s = await analyses.summary(runId);
+        const s = await t.get<AnalysisSummaries>(AnalysisSummaries).summary(runId);
         return s.status === 'completed' || s.status === 'failed' ? s : null;
       },
       ms,
       `run ${runId} to end`,
     ))!;
-  const comparable = (s: Awaited<ReturnType<AnalysisService['summary']>>) => {
+  const comparable = (s: Awaited<ReturnType<AnalysisSummaries['summary']>>) => {
     const { runId: _r, timings: _t, createdAt: _c, finishedAt: _f, progress: _p, ...rest } = s;
     return rest;
   };

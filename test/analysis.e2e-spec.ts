@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { emptyTruth, GenOptions, Truth, writeLog } from '../bench/log-generator';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { AnalysisInputError } from '../src/analysis/analysis-input';
+import { AnalysisRunner } from '../src/analysis/analysis-runner.service';
 import { AnalysisService } from '../src/analysis/analysis.service';
+import { AudiencePort } from '../src/subscribers/audience.port';
 import { CustomerSession } from '../src/identity/customer-session.entity';
 import { newToken, sha256 } from '../src/identity/secrets';
 import { Pseudonymiser } from '../src/platform/privacy';
@@ -208,6 +210,56 @@ describe('exposure analysis', () => {
     expect(existsSync(join(dir, 'spill', again.runId))).toBe(false);
   });
 
+  it("moves a run's status only along its machine, each move audited by the system (claim, duplicate, fail)", async () => {
+    const moves = async (runId: string) =>
+      (
+        await t.db.query(
+          `SELECT action, actor_type, summary FROM audit_events
+           WHERE target_id = $1 AND action <> 'analysis.started' ORDER BY at, id`,
+          [runId],
+        )
+      ).map((r: { action: string; actor_type: string; summary: { from?: unknown; to?: unknown } }) => [
+        r.action,
+        r.actor_type,
+        r.summary.from ?? null,
+        r.summary.to ?? null,
+      ]);
+    const req = {
+      files: [join(dir, 'gen.log')],
+      from: new Date(FROM),
+      to: new Date(TO),
+      partners: ['O2.co.uk'],
+    };
+    const dup = await analyses.analyze(req, actor);
+    const [{ status, duplicate_of }] = await t.db.query(
+      `SELECT status, duplicate_of FROM analysis_runs WHERE id = $1`,
+      [dup.runId],
+    );
+    expect([status, duplicate_of]).toEqual(['duplicate', dup.reusedRunId]);
+    expect(await moves(dup.runId)).toEqual([
+      ['analysis.running', 'system', ['queued', 'running'], 'running'],
+      ['analysis.duplicate', 'system', ['running'], 'duplicate'],
+    ]);
+
+    // an input gone before the scan: the run fails, audited once; a failed run is not claimed again
+    copyFileSync(join(dir, 'gen.log'), join(dir, 'gone.log'));
+    const run = await analyses.create(
+      { ...req, files: [join(dir, 'gone.log')], to: new Date(TO - 1) },
+      actor,
+    );
+    unlinkSync(join(dir, 'gone.log'));
+    const runner = t.get<AnalysisRunner>(AnalysisRunner);
+    await expect(runner.execute(run.id)).rejects.toThrow(/gone\.log/);
+    await runner.execute(run.id);
+    expect(await moves(run.id)).toEqual([
+      ['analysis.running', 'system', ['queued', 'running'], 'running'],
+      ['analysis.failed', 'system', ['queued', 'running'], 'failed'],
+    ]);
+    const [failed] = await t.db.query(`SELECT status, error FROM analysis_runs WHERE id = $1`, [run.id]);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('gone.log');
+  });
+
   it('keeps its results consistent without row-level keys (statement triggers do their work)', async () => {
     const [{ run_id: runId, subscriber_id: subscriberId }] = await t.db.query(
       `SELECT m.run_id, m.subscriber_id FROM analysis_matches m
@@ -286,7 +338,7 @@ describe('exposure analysis', () => {
     const s = await analyses.analyze({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
     expect(s).toMatchObject({ exposures: 1, matchedSubscribers: 1 });
     const [row] = await t.db.transaction(async (m) => {
-      const table = await analyses.stageMatched(m, s.runId);
+      const table = await t.get<AudiencePort>(AudiencePort).stageMatched(m, s.runId);
       return m.query(
         `SELECT s.account_id FROM subscribers s WHERE s.id IN (SELECT subscriber_id FROM ${table})`,
       );

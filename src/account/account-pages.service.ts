@@ -6,7 +6,7 @@ import {
   NotFound,
   Unprocessable,
 } from '../platform/http/domain-error';
-import { AnalysisService } from '../analysis/analysis.service';
+import { CustomerExposureService } from '../analysis/customer-exposure.service';
 import type { Actor } from '../platform/http/actor';
 import { CreditsService } from '../compensation/credits.service';
 import { OfferClaimsService } from '../compensation/offer-claims.service';
@@ -66,7 +66,7 @@ export class AccountPagesService {
     private readonly renderer: StatusPageRenderer,
     private readonly auth: CustomerAuthService,
     private readonly subscribers: SubscribersService,
-    private readonly analysis: AnalysisService,
+    private readonly analysis: CustomerExposureService,
     private readonly notifications: NotificationsService,
     private readonly offers: OfferClaimsService,
     private readonly credits: CreditsService,

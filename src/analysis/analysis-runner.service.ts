@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../platform/config';
-import { isUniqueViolation } from '../platform/database/unique-violation';
 import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
 import { sha256File } from './analysis-input';
+import { AnalysisResultsRepository } from './analysis-results.repository';
 import { AnalysisRun } from './analysis-run.entity';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
+import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
 import { LogFormat } from './formats';
 import { RunFinisher, ScanOutput } from './run-finisher';
@@ -86,9 +86,11 @@ export async function scanInto(
 @Injectable()
 export class AnalysisRunner {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly finisher: RunFinisher,
+    private readonly runs: AnalysisRunsRepository,
+    private readonly results: AnalysisResultsRepository,
+    private readonly transitions: AnalysisRunTransitions,
   ) {}
 
   runDir(runId: string): string {
@@ -98,8 +100,7 @@ export class AnalysisRunner {
   /** Removes what an interrupted attempt left: result rows and spill files. */
   async clearPartial(runId: string): Promise<void> {
     removeRunSpill(this.runDir(runId));
-    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
+    await this.results.clear(runId);
   }
 
   /**
@@ -108,19 +109,11 @@ export class AnalysisRunner {
    * `duplicate` pointing at it (the database's unique index on the manifest digest decides).
    */
   async execute(runId: string, onProgress?: ProgressFn): Promise<void> {
-    // UPDATE through DataSource.query gives [rows, rowCount]
-    const [claimed] = await this.db.query(
-      `UPDATE analysis_runs SET status = 'running', started_at = now(), bytes_done = 0
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-      [runId],
-    );
-    if (!claimed.length) return;
+    if (!(await this.transitions.claim(runId, true))) return;
     try {
       await this.clearPartial(runId);
-      const run = await this.db.getRepository(AnalysisRun).findOneByOrFail({ id: runId });
-      const files = await this.db
-        .getRepository(AnalysisFile)
-        .find({ where: { runId }, order: { ord: 'ASC' } });
+      const run = await this.runs.findOrFail(runId);
+      const files = await this.runs.files(runId);
       // The checksums (the run key) are read while the scan runs: both read the same files, and a
       // duplicate run is rare enough that its wasted scan costs less than hashing first on every run.
       const t0 = Date.now();
@@ -141,24 +134,16 @@ export class AnalysisRunner {
       removeRunSpill(this.runDir(runId));
     } catch (e) {
       removeRunSpill(this.runDir(runId));
-      await this.markFailed(runId, e as Error);
+      await this.transitions.fail(runId, e as Error);
       throw e;
     }
-  }
-
-  async markFailed(runId: string, e: Error): Promise<void> {
-    await this.db.query(
-      `UPDATE analysis_runs SET status = 'failed', error = $2, finished_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running')`,
-      [runId, e.message.slice(0, 1000)],
-    );
   }
 
   /** The files' SHA-256 into the manifest. */
   async hashFiles(files: AnalysisFile[]): Promise<void> {
     for (const f of files) {
       f.sha256 = await sha256File(f.path);
-      await this.db.getRepository(AnalysisFile).update({ runId: f.runId, ord: f.ord }, { sha256: f.sha256 });
+      await this.runs.setChecksum(f.runId, f.ord, f.sha256);
     }
   }
 
@@ -175,19 +160,9 @@ export class AnalysisRunner {
         }),
       )
       .digest('hex');
-    try {
-      await this.db.query(`UPDATE analysis_runs SET run_key = $2 WHERE id = $1`, [run.id, key]);
-      return false;
-    } catch (e: any) {
-      if (!isUniqueViolation(e)) throw e;
-      await this.db.query(
-        `UPDATE analysis_runs SET status = 'duplicate', finished_at = now(), bytes_done = bytes_total,
-           duplicate_of = (SELECT id FROM analysis_runs WHERE run_key = $2 AND status IN ('queued', 'running', 'completed'))
-         WHERE id = $1`,
-        [run.id, key],
-      );
-      return true;
-    }
+    if (await this.runs.setKey(run.id, key)) return false;
+    await this.transitions.duplicate(run.id, await this.runs.liveRunWithKey(key));
+    return true;
   }
 
   private async scan(
@@ -216,9 +191,7 @@ export class AnalysisRunner {
         if (Date.now() - lastSave > 1000 && done !== saved) {
           lastSave = Date.now();
           saved = done;
-          void this.db
-            .query(`UPDATE analysis_runs SET bytes_done = $2 WHERE id = $1`, [run.id, done])
-            .catch(() => undefined);
+          void this.runs.saveBytesDone(run.id, done).catch(() => undefined);
         }
       },
     );

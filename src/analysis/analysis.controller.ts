@@ -19,7 +19,11 @@ import type { Actor } from '../platform/http/actor';
 import { CurrentActor, CurrentPrincipal, CustomerOnly, Roles } from '../platform/http/policy.decorators';
 import type { Principal } from '../platform/http/principal';
 import { AnalysisInputError } from './analysis-input';
+import { AnalysisInputs } from './analysis-inputs.service';
+import { AnalysisResults } from './analysis-results.service';
+import { AnalysisSummaries } from './analysis-summaries.service';
 import { AnalysisService } from './analysis.service';
+import { CustomerExposureService } from './customer-exposure.service';
 import { StartAnalysisDto, SubscribersPageDto } from './dto/analysis.dto';
 import { renderReport } from './report';
 
@@ -36,6 +40,9 @@ const RUN_EVENTS_MS = 2_000;
 export class AnalysisController {
   constructor(
     private readonly analyses: AnalysisService,
+    private readonly inputs: AnalysisInputs,
+    private readonly summaries: AnalysisSummaries,
+    private readonly results: AnalysisResults,
     private readonly streams: EventStreams,
   ) {}
 
@@ -46,7 +53,7 @@ export class AnalysisController {
     try {
       const run = await this.analyses.start(
         {
-          files: this.analyses.serverFiles(dto.files),
+          files: this.inputs.serverFiles(dto.files),
           from: new Date(dto.from),
           to: new Date(dto.to),
           partners: dto.partners,
@@ -56,10 +63,9 @@ export class AnalysisController {
         },
         actor,
       );
-      return this.analyses.summary(run.id);
+      return this.summaries.summary(run.id);
     } catch (e) {
-      if (e instanceof AnalysisInputError)
-        throw new BadRequestException(this.analyses.displayText(e.message));
+      if (e instanceof AnalysisInputError) throw new BadRequestException(this.inputs.displayText(e.message));
       throw e;
     }
   }
@@ -67,14 +73,14 @@ export class AnalysisController {
   @Get()
   @Roles(...READERS)
   list() {
-    return this.analyses.list();
+    return this.summaries.list();
   }
 
   @Get('input-files')
   @Roles(...RUNNERS)
   @ApiOperation({ summary: 'Log files in the input folder that a run may read (names and sizes)' })
   inputFiles() {
-    return this.analyses.inputFiles();
+    return this.inputs.inputFiles();
   }
 
   /** The run's summary as it changes (server-sent `run` events, checked every 2 s); JSON once otherwise. */
@@ -83,20 +89,20 @@ export class AnalysisController {
   @ApiOperation({ summary: "A run's live progress for the console (server-sent events)" })
   @ApiProduces('text/event-stream', 'application/json')
   events(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res() res: Response) {
-    return this.streams.follow(req, res, 'run', RUN_EVENTS_MS, () => this.analyses.summary(id));
+    return this.streams.follow(req, res, 'run', RUN_EVENTS_MS, () => this.summaries.summary(id));
   }
 
   @Get(':id')
   @Roles(...READERS)
   get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.analyses.summary(id);
+    return this.summaries.summary(id);
   }
 
   @Get(':id/report')
   @Roles(...READERS)
   @Header('content-type', 'text/plain; charset=utf-8')
   async report(@Param('id', ParseUUIDPipe) id: string) {
-    return renderReport(await this.analyses.summary(id));
+    return renderReport(await this.summaries.summary(id));
   }
 
   @Get(':id/subscribers')
@@ -106,13 +112,13 @@ export class AnalysisController {
     @Query() q: SubscribersPageDto,
     @CurrentActor() actor: Actor,
   ) {
-    return this.analyses.subscribers(id, q, actor);
+    return this.results.subscribers(id, q, actor);
   }
 
   @Get(':id/subscribers.csv')
   @Roles(...RUNNERS)
   async exportCsv(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
-    const stream = await this.analyses.exportCsv(id, actor);
+    const stream = await this.results.exportCsv(id, actor);
     return new StreamableFile(stream, {
       type: 'text/csv; charset=utf-8',
       disposition: `attachment; filename="analysis-${id}.csv"`,
@@ -124,13 +130,13 @@ export class AnalysisController {
 @ApiBearerAuth()
 @Controller('customer')
 export class CustomerExposureController {
-  constructor(private readonly analyses: AnalysisService) {}
+  constructor(private readonly exposures: CustomerExposureService) {}
 
   /** "Am I affected?" for the signed-in customer, from completed analyses; nobody else's data. */
   @Get('exposure')
   @CustomerOnly()
   exposure(@CurrentPrincipal() p: Principal) {
     if (p.type !== 'customer') throw new BadRequestException();
-    return this.analyses.customerExposure(p.subscriberId);
+    return this.exposures.customerExposure(p.subscriberId);
   }
 }

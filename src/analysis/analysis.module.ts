@@ -7,7 +7,15 @@ import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
 import { AnalysisChecksumProcessor, AnalysisProcessor, AnalysisTaskProcessor } from './analysis.processor';
+import { AnalysisAudience } from './analysis-audience.service';
+import { AnalysisInputs } from './analysis-inputs.service';
+import { AnalysisResultsRepository } from './analysis-results.repository';
+import { AnalysisResults } from './analysis-results.service';
 import { AnalysisRunner } from './analysis-runner.service';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
+import { AnalysisRunsRepository } from './analysis-runs.repository';
+import { AnalysisSummaries } from './analysis-summaries.service';
+import { AnalysisTasksRepository } from './analysis-tasks.repository';
 import {
   ANALYSIS_CHECKSUM_QUEUE,
   ANALYSIS_QUEUE,
@@ -15,6 +23,7 @@ import {
   AnalysisTasksService,
 } from './analysis-tasks.service';
 import { AnalysisService } from './analysis.service';
+import { CustomerExposureService } from './customer-exposure.service';
 import { RunFinisher } from './run-finisher';
 
 /** Global so notifications and compensation find the AudiencePort (an analysis run's matched subscribers) without importing us. */
@@ -30,16 +39,25 @@ import { RunFinisher } from './run-finisher';
   ],
   controllers: [AnalysisController, CustomerExposureController],
   providers: [
+    AnalysisRunsRepository,
+    AnalysisTasksRepository,
+    AnalysisResultsRepository,
     AnalysisService,
+    AnalysisInputs,
+    AnalysisSummaries,
+    AnalysisResults,
+    AnalysisAudience,
+    CustomerExposureService,
     AnalysisRunner,
+    AnalysisRunTransitions,
     AnalysisTasksService,
     RunFinisher,
     AnalysisProcessor,
     AnalysisTaskProcessor,
     AnalysisChecksumProcessor,
     EventStreams,
-    { provide: AudiencePort, useExisting: AnalysisService },
+    { provide: AudiencePort, useExisting: AnalysisAudience },
   ],
-  exports: [AnalysisService, AudiencePort],
+  exports: [AnalysisService, AudiencePort, CustomerExposureService],
 })
 export class AnalysisModule {}

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { AppConfig } from '../platform/config';
 import { ConfigurableWorker } from '../platform/queue/worker-runner';
-import { AnalysisRunner } from './analysis-runner.service';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
 import {
   ANALYSIS_CHECKSUM_QUEUE,
   ANALYSIS_QUEUE,
@@ -20,7 +20,7 @@ import {
 export class AnalysisProcessor extends WorkerHost {
   constructor(
     private readonly tasks: AnalysisTasksService,
-    private readonly runner: AnalysisRunner,
+    private readonly transitions: AnalysisRunTransitions,
   ) {
     super();
   }
@@ -31,7 +31,7 @@ export class AnalysisProcessor extends WorkerHost {
       else await this.tasks.plan(job.data.runId);
     } catch (e) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
-        await this.runner.markFailed(job.data.runId, e as Error);
+        await this.transitions.fail(job.data.runId, e as Error);
       throw e;
     }
   }

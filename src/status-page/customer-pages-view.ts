@@ -7,7 +7,7 @@ import type { Strings } from './status-view';
  * templates show, already localised. Numbers arrive here masked; nothing here ever sees a full MSISDN.
  */
 
-/** What AnalysisService.customerExposure answers (the fields these pages use). */
+/** What CustomerExposureService.customerExposure answers (the fields these pages use). */
 export interface Exposure {
   analysed: boolean;
   affected: boolean;

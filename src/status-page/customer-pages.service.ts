@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AnalysisService } from '../analysis/analysis.service';
+import { CustomerExposureService } from '../analysis/customer-exposure.service';
 import type { Actor } from '../platform/http/actor';
 import { CustomerAuthService } from '../identity/customer-auth.service';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -24,7 +24,7 @@ export class CustomerPagesService {
   constructor(
     private readonly renderer: StatusPageRenderer,
     private readonly auth: CustomerAuthService,
-    private readonly analysis: AnalysisService,
+    private readonly analysis: CustomerExposureService,
     private readonly subscribers: SubscribersService,
     private readonly notifications: NotificationsService,
     private readonly limiter: RateLimiter,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AnalysisService } from '../analysis/analysis.service';
+import { CustomerExposureService } from '../analysis/customer-exposure.service';
 import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { CreditsService } from '../compensation/credits.service';
@@ -38,7 +38,7 @@ export class SupportService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly subscribers: SubscribersService,
-    private readonly analysis: AnalysisService,
+    private readonly analysis: CustomerExposureService,
     private readonly notifications: NotificationsService,
     private readonly offers: OfferClaimsService,
     private readonly credits: CreditsService,

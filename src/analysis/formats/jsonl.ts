@@ -14,13 +14,15 @@ export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
     parse(line: string): LogRecord | typeof SKIP | null {
       if (line.length === 0 || /^\s*$/.test(line)) return SKIP;
       if (line.charCodeAt(0) !== 123 /* { */) return null;
-      let o: any;
+      let parsed: unknown;
       try {
-        o = JSON.parse(line);
+        parsed = JSON.parse(line);
       } catch {
         return null;
       }
-      if (!o || typeof o !== 'object' || Array.isArray(o)) return null;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+      // the log's own field names (nginx/Envoy variables), read as the gateway wrote them
+      const o = parsed as Record<string, unknown>;
       const time = timeOf(o);
       if (!Number.isFinite(time)) return null;
       const headers: HeaderValue[] = [];
@@ -30,9 +32,10 @@ export function createJsonlParser(allowlist: ReadonlySet<string>): LineParser {
       }
       const rh = o.request_headers;
       if (rh && typeof rh === 'object') {
-        for (const k of Object.keys(rh)) {
+        const byName = rh as Record<string, unknown>;
+        for (const k of Object.keys(byName)) {
           const name = k.toLowerCase();
-          const v = rh[k];
+          const v = byName[k];
           if (allowlist.has(name) && typeof v === 'string' && v !== '' && v !== '-')
             headers.push({ name, value: v });
         }

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DataSource, EntityManager } from 'typeorm';
+import { csvExport } from '../platform/database/copy-out';
+
+/** A matched subscriber's figures in a run. */
+export interface SubscriberExposure {
+  subscriberId: string;
+  accountId: string;
+  exposures: number;
+  firstSeen: string;
+  lastSeen: string;
+  topHosts: string[];
+}
+
+/** One subscriber's figures in the latest completed run that matched them. */
+export interface LatestExposure {
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  websites: string[];
+}
+
+/** The run's rows once matched: what other modules build audiences from (CONTRIBUTING "Analysis results"). */
+const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
+  WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
+
+/** A matched subscriber's distinct hosts over the numbers they were seen with. */
+const HOSTS_SQL = `(SELECT array_agg(DISTINCT h) FROM analysis_numbers n, unnest(n.top_hosts) h
+   WHERE n.run_id = m.run_id AND n.subscriber_id = m.subscriber_id)`;
+
+/** The SQL of a run's results: analysis_matches (subscribers matched) and analysis_numbers (numbers seen). */
+@Injectable()
+export class AnalysisResultsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Removes a run's result rows (an interrupted attempt's). */
+  async clear(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
+    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
+  }
+
+  /** Stages the subscribers run `runId` matched in a temporary table of `m`'s transaction; returns its name. */
+  async stageMatched(m: EntityManager, runId: string): Promise<string> {
+    const table = `audience_${randomBytes(8).toString('hex')}`;
+    await m.query(`CREATE TEMP TABLE ${table} (subscriber_id uuid NOT NULL) ON COMMIT DROP`);
+    await m.query(`INSERT INTO ${table} (subscriber_id) ${MATCHED_SQL}`, [runId]);
+    await m.query(`ANALYZE ${table}`);
+    return table;
+  }
+
+  /** Up to `limit` matched subscribers after `after`, by subscriber id (the result run's id). */
+  async matchedPage(
+    m: EntityManager,
+    runId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<SubscriberExposure[]> {
+    const rows: Array<
+      Omit<SubscriberExposure, 'exposures'> & { exposures: string; firstSeen: Date; lastSeen: Date }
+    > = await m.query(
+      `SELECT m.subscriber_id AS "subscriberId", s.account_id AS "accountId", m.exposures,
+                m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", ${HOSTS_SQL} AS "topHosts"
+         FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
+         WHERE m.run_id = $1 AND ($2::uuid IS NULL OR m.subscriber_id > $2)
+         ORDER BY m.subscriber_id LIMIT $3`,
+      [runId, after, limit],
+    );
+    return rows.map((r) => ({
+      subscriberId: r.subscriberId,
+      accountId: r.accountId,
+      exposures: Number(r.exposures),
+      firstSeen: new Date(r.firstSeen).toISOString(),
+      lastSeen: new Date(r.lastSeen).toISOString(),
+      topHosts: r.topHosts ?? [],
+    }));
+  }
+
+  /**
+   * CSV of the matched subscribers (no phone numbers: account and subscriber ids identify them), streamed
+   * with COPY TO so it costs the same memory for ten rows or ten million. Its header is the wire format.
+   */
+  exportCsv(runId: string): Readable {
+    return csvExport(
+      this.db,
+      `SELECT m.subscriber_id, s.account_id, m.exposures,
+        to_char(m.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first_seen,
+        to_char(m.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_seen
+      FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
+      WHERE m.run_id = $1 ORDER BY s.account_id`,
+      [runId],
+    );
+  }
+
+  /** The subscriber's figures in the latest completed run that matched them; null when none did. */
+  async latestForSubscriber(subscriberId: string): Promise<LatestExposure | null> {
+    const rows: Array<{ count: string; firstSeen: Date; lastSeen: Date; websites: string[] | null }> =
+      await this.db.query(
+        `SELECT m.exposures AS count, m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", ${HOSTS_SQL} AS websites
+         FROM analysis_matches m JOIN analysis_runs r ON r.id = m.run_id
+         WHERE m.subscriber_id = $1 AND r.status = 'completed'
+         ORDER BY r.finished_at DESC LIMIT 1`,
+        [subscriberId],
+      );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      count: Number(r.count),
+      firstSeen: new Date(r.firstSeen).toISOString(),
+      lastSeen: new Date(r.lastSeen).toISOString(),
+      websites: r.websites ?? [],
+    };
+  }
+}
