@@ -28,9 +28,9 @@ export class EnqueuerService {
       const jobs = new Map<string, string[]>();
       for (const r of rows) {
         if (r.channel !== c) continue;
-        const ids = jobs.get(r.job_id!) ?? [];
+        const ids = jobs.get(r.jobId!) ?? [];
         ids.push(r.id);
-        jobs.set(r.job_id!, ids);
+        jobs.set(r.jobId!, ids);
       }
       return [...jobs].map(([jobId, ids]): JobRequest => ({ jobId, data: { ids } }));
     };

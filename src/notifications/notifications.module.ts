@@ -24,6 +24,7 @@ import { InboundKeywords } from './inbound-keywords';
 import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
+import { MessagesRepository } from './messages.repository';
 import { OutboxRepository } from './outbox.repository';
 import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
@@ -40,6 +41,7 @@ import { WebhooksService } from './webhooks.service';
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
+    MessagesRepository,
     SendPacer,
     SendLease,
     SenderService,

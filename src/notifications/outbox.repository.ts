@@ -17,57 +17,59 @@ export interface NewMessage {
 /** A claimed row with what rendering and the opt-out check need, read in the same statement. */
 export interface ClaimedMessage {
   id: string;
-  campaign_id: string | null;
-  subscriber_id: string | null;
+  campaignId: string | null;
+  subscriberId: string | null;
   channel: Channel;
   kind: string;
   locale: string;
-  to_address: string;
+  toAddress: string;
   vars: Record<string, unknown> | null;
   attempts: number;
   /** When an earlier attempt started talking to the provider without recording an answer. */
-  prev_started: Date | null;
+  prevStarted: Date | null;
   /** When an earlier attempt handed the message to the provider without recording an answer (in doubt). */
-  prev_call: Date | null;
-  first_name: string | null;
+  prevCall: Date | null;
+  firstName: string | null;
   /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
-  opted_out: boolean;
-  known_subscriber: boolean;
-  campaign_vars: Record<string, string> | null;
-  ignore_quiet_hours: boolean | null;
+  optedOut: boolean;
+  knownSubscriber: boolean;
+  campaignVars: Record<string, string> | null;
+  ignoreQuietHours: boolean | null;
   /** The campaign's ValidityPeriod (seconds from its start), if any. */
-  validity_seconds: number | null;
-  campaign_started_at: Date | null;
+  validitySeconds: number | null;
+  campaignStartedAt: Date | null;
 }
 
 export interface QueuedRow {
   id: string;
   channel: Channel;
   /** The job carrying the row; null for a row queued before job ids were recorded. */
-  job_id: string | null;
+  jobId: string | null;
 }
 
 export interface StuckRow extends QueuedRow {
-  queued_at: Date;
+  queuedAt: Date;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** What a claim answers about each row (over `m` the row, `o` its state before, `c` campaign, `s` subscriber). */
-const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id AS "campaignId", m.subscriber_id AS "subscriberId",
+         m.channel, m.kind, m.locale,
          -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
          CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
               THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
-              ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, o.provider_call_at AS prev_call, s.first_name,
+              ELSE m.to_address END AS "toAddress",
+         m.vars, m.attempts, o.sending_started_at AS "prevStarted", o.provider_call_at AS "prevCall",
+         s.first_name AS "firstName",
          CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
               ELSE coalesce(s.sms_opt_out, false)
-                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
-         s.id IS NOT NULL AS known_subscriber,
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS "optedOut",
+         s.id IS NOT NULL AS "knownSubscriber",
          -- a Welsh recipient gets the campaign's Welsh values over its English ones (issue 17)
-         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS campaign_vars,
-         c.ignore_quiet_hours, c.validity_seconds,
-         c.started_at AS campaign_started_at`;
+         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS "campaignVars",
+         c.ignore_quiet_hours AS "ignoreQuietHours", c.validity_seconds AS "validitySeconds",
+         c.started_at AS "campaignStartedAt"`;
 
 /**
  * Whether row `m`, in `sending`, was abandoned: its claimer's lease (send_workers, renewed on the database's
@@ -138,7 +140,7 @@ export class OutboxRepository {
        UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
          job_id = jobs.job_id, updated_at = now()
        FROM jobs WHERE m.id = jobs.id AND m.id = ANY(ARRAY(SELECT id FROM picked))
-       RETURNING m.id::text AS id, m.channel, m.job_id`,
+       RETURNING m.id::text AS id, m.channel, m.job_id AS "jobId"`,
       [limit, quietKinds, batch.sms, batch.email],
     );
     return rows;
@@ -147,7 +149,7 @@ export class OutboxRepository {
   /** A campaign's queued rows with ids in [from, to), in id order: the jobs of a fresh build to add. */
   async queuedIn(campaignId: string, from: number, to: number): Promise<QueuedRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, job_id FROM messages
+      `SELECT id::text AS id, channel, job_id AS "jobId" FROM messages
        WHERE id >= $2 AND id < $3 AND campaign_id = $1 AND status = 'queued' ORDER BY id`,
       [campaignId, from, to],
     );
@@ -218,10 +220,10 @@ export class OutboxRepository {
   async state(
     id: string,
     settleSeconds: number,
-  ): Promise<{ status: string; campaign_status: string | null; in_call: boolean } | null> {
+  ): Promise<{ status: string; campaignStatus: string | null; inCall: boolean } | null> {
     const [row] = await this.db.query(
-      `SELECT m.status, c.status AS campaign_status,
-         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS in_call
+      `SELECT m.status, c.status AS "campaignStatus",
+         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS "inCall"
        FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
        WHERE m.id = $1`,
       [id, settleSeconds],
@@ -323,7 +325,7 @@ export class OutboxRepository {
     after: { queuedAt: Date; id: string } | null = null,
   ): Promise<StuckRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, channel, job_id, queued_at FROM messages
+      `SELECT id::text AS id, channel, job_id AS "jobId", queued_at AS "queuedAt" FROM messages
        WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
          AND ($3::timestamptz IS NULL OR (queued_at, id) > ($3::timestamptz, $4::bigint))
        ORDER BY queued_at, id LIMIT $2`,
@@ -339,7 +341,7 @@ export class OutboxRepository {
    * about to call the provider, or be waiting for it) and no provider call can still be on the wire.
    */
   async requeue(
-    rows: Array<{ id: string; job_id: string | null }>,
+    rows: Array<{ id: string; jobId: string | null }>,
     staleSeconds: number,
     settleSeconds: number,
     now: Date,
@@ -356,9 +358,18 @@ export class OutboxRepository {
          AND (m.status = 'queued'
               OR (m.status = 'sending' AND ${abandoned('m', '$3', '$5')}
                   AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $4))))`,
-      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds, settleSeconds, now],
+      [rows.map((r) => r.id), rows.map((r) => r.jobId), staleSeconds, settleSeconds, now],
     );
     return n ?? 0;
+  }
+
+  /** Takes or renews worker `workerId`'s send lease (SendLease), on the database's clock. */
+  async renewLease(workerId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO send_workers (id, seen_at) VALUES ($1, now())
+       ON CONFLICT (id) DO UPDATE SET seen_at = now()`,
+      [workerId],
+    );
   }
 
   /** Forgets the leases of workers gone for a day (their rows were taken over long ago). */
@@ -379,20 +390,5 @@ export class OutboxRepository {
 
   async optIn(msisdnHmac: string): Promise<void> {
     await this.db.query(`DELETE FROM sms_opt_outs WHERE msisdn_hmac = $1`, [msisdnHmac]);
-  }
-
-  /** The message a verified reference code stands for (what the public verify page may say about it). */
-  async forVerification(id: string) {
-    const [row] = await this.db.query(
-      `SELECT m.channel, m.kind, m.status, m.sent_at, m.subscriber_id FROM messages m WHERE m.id = $1`,
-      [id],
-    );
-    return (row ?? null) as {
-      channel: Channel;
-      kind: string;
-      status: string;
-      sent_at: Date | null;
-      subscriber_id: string | null;
-    } | null;
   }
 }
