@@ -25,6 +25,9 @@ import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
 import { MessagesRepository } from './messages.repository';
+import { CampaignsRepository } from './campaigns.repository';
+import { CampaignAudienceRepository } from './campaign-audience.repository';
+import { CampaignMessagesRepository } from './campaign-messages.repository';
 import { OutboxRepository } from './outbox.repository';
 import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
@@ -42,6 +45,9 @@ import { WebhooksService } from './webhooks.service';
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
     MessagesRepository,
+    CampaignsRepository,
+    CampaignAudienceRepository,
+    CampaignMessagesRepository,
     SendPacer,
     SendLease,
     SenderService,
