@@ -11,7 +11,7 @@ import { DurableWork } from '../platform/queue/durable-work';
 import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { EnqueuerService } from './enqueuer.service';
 import { quietKinds } from './message-kinds';
-import { OutboxRepository, StuckRow } from './outbox.repository';
+import { OutboxQueueRepository, StuckRow } from './outbox-queue.repository';
 import { inQuietHours } from './quiet-hours';
 import { batchSizeFor } from './queues';
 
@@ -38,7 +38,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxQueueRepository,
     private readonly campaigns: CampaignLifecycle,
     private readonly config: AppConfig,
     private readonly clock: Clock,

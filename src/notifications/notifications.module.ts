@@ -28,6 +28,7 @@ import { MessagesRepository } from './messages.repository';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignAudienceRepository } from './campaign-audience.repository';
 import { CampaignMessagesRepository } from './campaign-messages.repository';
+import { OutboxQueueRepository } from './outbox-queue.repository';
 import { OutboxRepository } from './outbox.repository';
 import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
@@ -44,6 +45,7 @@ import { WebhooksService } from './webhooks.service';
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
+    OutboxQueueRepository,
     MessagesRepository,
     CampaignsRepository,
     CampaignAudienceRepository,

@@ -1,5 +1,5 @@
 import { AppConfig } from '../platform/config';
-import type { OutboxRepository } from './outbox.repository';
+import type { OutboxQueueRepository } from './outbox-queue.repository';
 import { SendLease } from './send-lease';
 
 /** The lease with a database whose answers the test decides; time is jest's fake clock (performance.now too). */
@@ -10,7 +10,7 @@ function makeLease() {
     db.ids.push(id);
   });
   const config = { runsWorker: true, notifications: { sendStaleSeconds: 2 } } as unknown as AppConfig;
-  return { db, lease: new SendLease({ renewLease } as unknown as OutboxRepository, config) };
+  return { db, lease: new SendLease({ renewLease } as unknown as OutboxQueueRepository, config) };
 }
 
 describe('SendLease', () => {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../platform/config';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxQueueRepository } from './outbox-queue.repository';
 
 /**
  * This worker process's send lease: a row of `send_workers` it keeps alive every quarter of
@@ -25,7 +25,7 @@ export class SendLease implements OnModuleInit, OnApplicationShutdown {
   private replaced = false;
 
   constructor(
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxQueueRepository,
     private readonly config: AppConfig,
   ) {}
 
