@@ -158,12 +158,12 @@ export class NumberChangePagesService {
       };
     const message = await this.notifications.sentMessage(f.reference.trim());
     if (
-      message?.subscriber_id &&
+      message?.subscriberId &&
       message.kind.startsWith('number-change-') &&
       message.kind !== 'number-change-reported'
     )
       await this.requests.reportNotMe(
-        message.subscriber_id,
+        message.subscriberId,
         { messageId: message.id, channel: message.channel },
         actor,
       );

@@ -10,24 +10,18 @@ import { csvRows } from '../platform/streams/csv-rows';
 import { AudiencePort } from '../subscribers/audience.port';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Campaign } from './campaign.entity';
+import { AudienceSql, CampaignAudienceRepository } from './campaign-audience.repository';
+import { CampaignsRepository } from './campaigns.repository';
 import { CampaignAwareness } from './campaign-awareness.service';
 import { CampaignsService } from './campaigns.service';
-
-/** Which (subscriber, channel) pairs a policy produces, as SQL over `t` (subscriber) and `ch.channel`. */
-export const POLICY_SQL: Record<Campaign['channelPolicy'], string> = {
-  sms: `ch.channel = 'sms'`,
-  email: `ch.channel = 'email' AND t.email IS NOT NULL`,
-  both: `ch.channel = 'sms' OR (ch.channel = 'email' AND t.email IS NOT NULL)`,
-  sms_else_email: `(ch.channel = 'sms' AND NOT t.sms_opt_out) OR (ch.channel = 'email' AND t.sms_opt_out AND t.email IS NOT NULL)`,
-  // Email now to everyone who can get one; the (slow, paced) SMS only to the rest.
-  email_first: `(ch.channel = 'email' AND t.email IS NOT NULL AND NOT t.email_opt_out) OR (ch.channel = 'sms' AND (t.email IS NULL OR t.email_opt_out))`,
-};
 
 /** A campaign's audience: a CSV upload kept per campaign, and the SQL that selects who it reaches. */
 @Injectable()
 export class CampaignAudience {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CampaignAudienceRepository,
+    private readonly campaignRows: CampaignsRepository,
     private readonly campaigns: CampaignsService,
     private readonly subscribers: SubscribersService,
     private readonly audit: AuditService,
@@ -49,25 +43,16 @@ export class CampaignAudience {
       if (!batch.length) return;
       const keys = batch;
       batch = [];
-      // One statement: add the matches and count how many keys matched someone.
-      const key = byNumber ? 's.msisdn_hmac' : 's.account_id';
       // Each batch re-checks the campaign under a share lock (issue 18, F5): an approval waits for the batch
       // in flight, and no batch lands once the campaign has left draft, so what was approved is what is sent.
       const n = await this.db.transaction(async (m) => {
-        const [row] = await m.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [c.id]);
-        if (row?.status !== 'draft')
+        const status = await this.campaignRows.statusForShare(m, c.id);
+        if (status !== 'draft')
           throw new Conflict(
-            `the campaign became ${row?.status ?? 'deleted'} while the audience was uploading; the rest was not added`,
+            `the campaign became ${status ?? 'deleted'} while the audience was uploading; the rest was not added`,
           );
-        const [hit] = await m.query(
-          `WITH k AS (SELECT unnest($2::text[]) AS k),
-                hits AS (SELECT k.k, s.id FROM k JOIN subscribers s ON ${key} = k.k),
-                ins AS (INSERT INTO campaign_audience (campaign_id, subscriber_id)
-                        SELECT DISTINCT $1::uuid, id FROM hits ON CONFLICT DO NOTHING)
-           SELECT count(*)::int AS n FROM hits`,
-          [c.id, keys],
-        );
-        return hit.n as number;
+        // One statement: add the matches and count how many keys matched someone.
+        return this.repo.addMatches(m, c.id, keys, byNumber);
       });
       report.matched += n;
       report.unknown += keys.length - n;
@@ -107,19 +92,15 @@ export class CampaignAudience {
   }
 
   /** SQL selecting the campaign's audience (`subscriber_id`); an analysis-run audience is staged in `m`'s transaction. */
-  async sql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
+  async sql(m: EntityManager, c: Campaign): Promise<AudienceSql> {
     const base = await this.baseSql(m, c);
     return c.excludeRecentRecipients ? this.awareness.excludeRecent(m, c, base) : base;
   }
 
   /** The audience as defined, before anyone is left out. */
-  async baseSql(m: EntityManager, c: Campaign): Promise<{ sql: string; params: unknown[] }> {
-    if (c.audienceType === 'all_subscribers')
-      return { sql: `SELECT id AS subscriber_id FROM subscribers`, params: [] };
-    if (c.audienceType === 'csv')
-      return { sql: `SELECT subscriber_id FROM campaign_audience WHERE campaign_id = $1`, params: [c.id] };
+  async baseSql(m: EntityManager, c: Campaign): Promise<AudienceSql> {
+    if (c.audienceType !== 'analysis_run') return this.repo.base(c);
     if (!this.audiences) throw new InvalidInput('analysis audiences are not available');
-    const table = await this.audiences.stageMatched(m, c.audienceRef!);
-    return { sql: `SELECT subscriber_id FROM ${table}`, params: [] };
+    return this.repo.base(c, await this.audiences.stageMatched(m, c.audienceRef!));
   }
 }

@@ -1,23 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AppConfig } from '../platform/config';
 import { Clock } from '../platform/clock/clock';
 import { Campaign } from './campaign.entity';
+import { AudienceSql, CampaignAudienceRepository } from './campaign-audience.repository';
+import { CampaignMessagesRepository, StatusCount, WaitingScope } from './campaign-messages.repository';
+import { CampaignsRepository } from './campaigns.repository';
 import { CampaignHold, holdUntil } from './campaign-holds';
 import { quietHoursEnd } from './quiet-hours';
 import { quietKinds } from './message-kinds';
 import { PACING_HEADROOM } from './send-pacer';
 import { TemplateRegistry } from './templates/template-registry';
-
-/** SQL selecting an audience's `subscriber_id`s, with its parameters. */
-export interface AudienceSql {
-  sql: string;
-  params: unknown[];
-}
-
-/** An earlier message counts as "already got it" unless it never reached (or never will reach) the person. */
-const GOT_IT = `rm.status NOT IN ('failed', 'undelivered', 'skipped', 'cancelled')`;
 
 /**
  * What staff should know before and while a campaign sends (issue 17): who in its audience already got the
@@ -27,7 +20,9 @@ const GOT_IT = `rm.status NOT IN ('failed', 'undelivered', 'skipped', 'cancelled
 @Injectable()
 export class CampaignAwareness {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly campaigns: CampaignsRepository,
+    private readonly audience: CampaignAudienceRepository,
+    private readonly rows: CampaignMessagesRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly templates: TemplateRegistry,
@@ -38,42 +33,21 @@ export class CampaignAwareness {
     const since = new Date(
       this.clock.now().getTime() - this.config.notifications.repeatWindowHours * 3_600_000,
     );
-    const rows: Array<{ id: string }> = await m.query(
-      `SELECT id FROM campaigns WHERE id <> $1 AND kind = $2 AND incident_id IS NOT DISTINCT FROM $3::uuid
-         AND started_at >= $4`,
-      [c.id, c.kind, c.incidentId, since],
-    );
-    return rows.map((r) => r.id);
+    return this.campaigns.recentOfKind(m, c, since);
   }
 
   /** The audience without those who already got it (campaign, subscriber: the outbox's unique index). */
   async excludeRecent(m: EntityManager, c: Campaign, base: AudienceSql): Promise<AudienceSql> {
     const ids = await this.recentCampaigns(m, c);
     if (!ids.length) return base;
-    const p = base.params.length + 1;
-    return {
-      sql: `SELECT a.subscriber_id FROM (${base.sql}) a WHERE NOT EXISTS (
-              SELECT 1 FROM messages rm WHERE rm.campaign_id = ANY($${p}::uuid[])
-                AND rm.subscriber_id = a.subscriber_id AND ${GOT_IT})`,
-      params: [...base.params, ids],
-    };
+    return this.audience.excluding(base, ids);
   }
 
   /** How many of the audience already got this kind for this incident within the window, from how many campaigns. */
   async repeatRecipients(m: EntityManager, c: Campaign, base: AudienceSql) {
     const ids = await this.recentCampaigns(m, c);
     const windowHours = this.config.notifications.repeatWindowHours;
-    let count = 0;
-    if (ids.length) {
-      const p = base.params.length + 1;
-      const [row] = await m.query(
-        `SELECT count(DISTINCT a.subscriber_id)::int AS n FROM (${base.sql}) a WHERE EXISTS (
-           SELECT 1 FROM messages rm WHERE rm.campaign_id = ANY($${p}::uuid[])
-             AND rm.subscriber_id = a.subscriber_id AND ${GOT_IT})`,
-        [...base.params, ids],
-      );
-      count = row.n;
-    }
+    const count = ids.length ? await this.audience.countReached(m, base, ids) : 0;
     return {
       count,
       windowHours,
@@ -91,7 +65,7 @@ export class CampaignAwareness {
   /** Progress's holds, and its ETA with them: what waits per channel, and which of our rows is queued first. */
   async progressHolds(
     c: Campaign,
-    byStatus: Array<{ channel: string; status: string; n: number }>,
+    byStatus: StatusCount[],
     eta: number | null,
   ): Promise<{ holds: CampaignHold[]; etaSeconds: number | null }> {
     const waiting = { sms: 0, email: 0 };
@@ -102,10 +76,7 @@ export class CampaignAwareness {
       )
         waiting[r.channel] += r.n;
     if (!waiting.sms && !waiting.email) return { holds: [], etaSeconds: eta };
-    const firsts: Array<{ channel: 'sms' | 'email'; first: string }> = await this.db.query(
-      `SELECT channel, min(id)::text AS first FROM messages WHERE campaign_id = $1 AND status = 'queued' GROUP BY 1`,
-      [c.id],
-    );
+    const firsts = await this.rows.firstQueued(c.id);
     const aheadOf = { sms: null as string | null, email: null as string | null };
     for (const f of firsts) aheadOf[f.channel] = f.first;
     const holds = await this.holds(c, waiting, aheadOf);
@@ -125,7 +96,7 @@ export class CampaignAwareness {
     for (const ch of ['sms', 'email'] as const) {
       if (!waiting[ch]) continue;
       if (!(ch === 'sms' ? n.smsRatePerSecond : n.emailRatePerSecond)) return null;
-      const own = await this.load(ch, 'm.campaign_id = $2::uuid', [c.id], ['pending', 'queued', 'sending']);
+      const own = await this.load(ch, ['pending', 'queued', 'sending'], { own: c.id });
       longest = Math.max(longest, this.drainSeconds(ch, own.units));
     }
     return longest;
@@ -161,12 +132,7 @@ export class CampaignAwareness {
       if (!rate || !waiting[ch]) continue;
       const before = aheadOf ? aheadOf[ch] : null;
       if (aheadOf && before === null) continue; // nothing of ours queued on this channel
-      const ahead = await this.load(
-        ch,
-        'm.campaign_id IS DISTINCT FROM $2::uuid AND ($3::bigint IS NULL OR m.id < $3::bigint)',
-        [c.id, before],
-        ['queued', 'sending'],
-      );
+      const ahead = await this.load(ch, ['queued', 'sending'], { otherThan: c.id, before });
       if (!ahead.messages) continue;
       const at = new Date(now.getTime() + this.drainSeconds(ch, ahead.units) * 1000);
       const what =
@@ -186,24 +152,16 @@ export class CampaignAwareness {
   }
 
   /**
-   * The channel's rows in `statuses` matching `where` (`$1` is the channel), and what they cost the pacer:
+   * The channel's rows in `statuses` of `scope` (CampaignMessagesRepository.waiting), and what they cost the pacer:
    * an SMS its segments, estimated per campaign and locale as the preview does (the rows are not rendered
    * until they are sent), an email 1. Rate limits count SMS segments, so a 2-segment notice waits twice as long.
    */
   private async load(
     ch: 'sms' | 'email',
-    where: string,
-    params: unknown[],
     statuses: string[],
+    scope: WaitingScope,
   ): Promise<{ messages: number; units: number }> {
-    const groups: Array<{ kind: string; locale: string; vars: Record<string, string> | null; n: number }> =
-      await this.db.query(
-        `SELECT m.kind, m.locale, c.vars, count(*)::int AS n
-         FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
-         WHERE m.channel = $1 AND m.status = ANY($${params.length + 2}) AND ${where}
-         GROUP BY m.campaign_id, m.kind, m.locale, c.vars`,
-        [ch, ...params, statuses],
-      );
+    const groups = await this.rows.waiting(ch, statuses, scope);
     let messages = 0;
     let units = 0;
     for (const g of groups) {

@@ -11,6 +11,8 @@ import { Campaign, CampaignStatus } from './campaign.entity';
 import { CampaignAlerts } from './campaign-alerts';
 import { BuiltRows, CampaignBuilder } from './campaign-builder';
 import { CampaignAction, campaignMachine } from './campaign-state';
+import { CampaignMessagesRepository } from './campaign-messages.repository';
+import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
 import { NoticeComposer } from './notice-composer.service';
 
@@ -25,6 +27,8 @@ export class CampaignLifecycle {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CampaignsRepository,
+    private readonly rows: CampaignMessagesRepository,
     private readonly campaigns: CampaignsService,
     private readonly builder: CampaignBuilder,
     private readonly audit: AuditService,
@@ -72,13 +76,8 @@ export class CampaignLifecycle {
       );
       if (!changed) throw new Conflict('the campaign changed meanwhile; reload and try again');
       if (to === 'running' && !c.startedAt) built = await this.builder.build(m, c);
-      if (action === 'cancel')
-        await m.query(
-          `UPDATE messages SET status = 'cancelled', error_code = 'campaign_cancelled', vars = NULL, updated_at = now()
-           WHERE campaign_id = $1 AND status IN ('pending', 'queued')`,
-          [c.id],
-        );
-      return m.findOneByOrFail(Campaign, { id: c.id });
+      if (action === 'cancel') await this.rows.cancelOpen(m, c.id);
+      return this.repo.get(m, c.id);
     });
     if (built) await this.builder.addJobs(c.id, built);
     return warnings ? { ...result, warnings } : result;
@@ -132,16 +131,9 @@ export class CampaignLifecycle {
   async pauseForProvider(id: string, code: string, action: string): Promise<'paused' | 'alerted' | 'none'> {
     const actor: Actor = { type: 'system', id: 'provider' };
     return this.db.transaction(async (m) => {
-      const c = await m.findOneBy(Campaign, { id });
+      const c = await this.repo.find(id, m);
       if (!c) return 'none';
-      const first =
-        (
-          await m.query(
-            `INSERT INTO campaign_provider_alerts (campaign_id, code, alerted_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING RETURNING code`,
-            [id, code, this.clock.now()],
-          )
-        ).length > 0;
+      const first = await this.repo.firstProviderAlert(m, id, code, this.clock.now());
       const fix =
         action === 'content'
           ? 'the carrier filtered the message; change its content or sender'
@@ -177,11 +169,8 @@ export class CampaignLifecycle {
 
   /** Scheduled campaigns whose time has come start (called by the dispatcher's sweep). */
   async startDue(): Promise<void> {
-    const due: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= $1`,
-      [this.clock.now()],
-    );
-    for (const { id } of due)
+    const due = await this.repo.dueScheduled(this.clock.now());
+    for (const id of due)
       await this.act(id, 'begin', { type: 'system', id: 'scheduler' }).catch((e) =>
         this.logger.warn(`scheduled campaign ${id} did not start: ${e.message}`),
       );
@@ -189,11 +178,8 @@ export class CampaignLifecycle {
 
   /** Running campaigns with nothing left to send become completed. */
   async completeFinished(): Promise<void> {
-    const done: Array<{ id: string }> = await this.db.query(
-      `SELECT c.id FROM campaigns c WHERE c.status = 'running' AND NOT EXISTS (
-         SELECT 1 FROM messages m WHERE m.campaign_id = c.id AND m.status IN ('pending', 'queued', 'sending'))`,
-    );
-    for (const { id } of done)
+    const done = await this.repo.finishedRunning();
+    for (const id of done)
       await this.db.transaction((m) =>
         this.move(m, id, 'running', 'completed', 'complete', { type: 'system', id: 'dispatcher' }),
       );

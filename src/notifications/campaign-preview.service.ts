@@ -4,9 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { smsInfo, smsWarnings } from '../channels/sms-segments';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
-import { LOCALES } from '../platform/locales';
 import { Campaign } from './campaign.entity';
-import { CampaignAudience, POLICY_SQL } from './campaign-audience.service';
+import { CampaignAudience } from './campaign-audience.service';
+import { CampaignAudienceRepository } from './campaign-audience.repository';
 import { CampaignAwareness } from './campaign-awareness.service';
 import { etaWithHolds, smsHeldUntil } from './campaign-holds';
 import { CampaignsService } from './campaigns.service';
@@ -21,6 +21,7 @@ import { TemplateRegistry } from './templates/template-registry';
 export class CampaignPreview {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly audienceRows: CampaignAudienceRepository,
     private readonly campaigns: CampaignsService,
     private readonly audience: CampaignAudience,
     private readonly templates: TemplateRegistry,
@@ -34,7 +35,7 @@ export class CampaignPreview {
   async preview(id: string, opts: { excludeRecent?: boolean } = {}) {
     const c = await this.campaigns.get(id);
     c.excludeRecentRecipients = opts.excludeRecent ?? c.excludeRecentRecipients;
-    const { rows, audience, without_email, repeat } = await this.db.transaction((m) =>
+    const { rows, audience, withoutEmail, repeat } = await this.db.transaction((m) =>
       this.previewCounts(m, c),
     );
     const n = this.config.notifications;
@@ -44,7 +45,7 @@ export class CampaignPreview {
     let costPence = 0;
     const warnings: string[] = [];
     const perLocale = rows.map((r) => {
-      const count = Number(r.n);
+      const count = r.n;
       if (r.channel === 'sms') {
         const info = smsInfo(
           this.templates.render(c.kind, r.locale, 'sms', this.templates.sampleVars(c.kind, c.vars)).text,
@@ -85,7 +86,7 @@ export class CampaignPreview {
       n.emailRatePerSecond > 0 ? Math.ceil(email / (n.emailRatePerSecond * PACING_HEADROOM)) : null;
     const preview = {
       audience,
-      withoutEmail: without_email,
+      withoutEmail,
       messages: { sms, email },
       smsSegments,
       perLocale,
@@ -124,21 +125,9 @@ export class CampaignPreview {
   private async previewCounts(m: EntityManager, c: Campaign) {
     const base = await this.audience.baseSql(m, c);
     const repeat = await this.awareness.repeatRecipients(m, c, base);
-    const { sql, params } = c.excludeRecentRecipients ? await this.awareness.excludeRecent(m, c, base) : base;
-    const rows: Array<{ channel: string; locale: string; n: string }> = await m.query(
-      `WITH audience AS (${sql}), t AS (SELECT s.* FROM subscribers s JOIN audience a ON a.subscriber_id = s.id)
-       SELECT ch.channel, CASE WHEN t.locale = ANY($${params.length + 1}) THEN t.locale ELSE 'en' END AS locale,
-              count(*) AS n
-       FROM t CROSS JOIN (VALUES ('sms'), ('email')) ch(channel)
-       WHERE ${POLICY_SQL[c.channelPolicy]} GROUP BY 1, 2 ORDER BY 1, 2`,
-      [...params, [...LOCALES]],
-    );
-    const [{ audience, without_email }] = await m.query(
-      `WITH audience AS (${sql}) SELECT count(*)::int AS audience,
-         count(*) FILTER (WHERE s.email IS NULL)::int AS without_email
-       FROM subscribers s JOIN audience a ON a.subscriber_id = s.id`,
-      params,
-    );
-    return { rows, audience, without_email, repeat };
+    const audience = c.excludeRecentRecipients ? await this.awareness.excludeRecent(m, c, base) : base;
+    const rows = await this.audienceRows.countsByChannel(m, audience, c.channelPolicy);
+    const { audience: size, withoutEmail } = await this.audienceRows.report(m, audience);
+    return { rows, audience: size, withoutEmail, repeat };
   }
 }

@@ -1,21 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { Clock } from '../platform/clock/clock';
 import { AppConfig } from '../platform/config';
-import { csvExport } from '../platform/database/copy-out';
-import { mask, maskEmail } from '../platform/privacy';
 import { Campaign } from './campaign.entity';
 import { CampaignAwareness } from './campaign-awareness.service';
 import { smsHeldUntil } from './campaign-holds';
+import { CampaignMessagesRepository, StatusCount } from './campaign-messages.repository';
 import { CampaignsService } from './campaigns.service';
 
 /** A campaign's read model while and after it sends: progress, what holds it, outcomes as CSV. */
 @Injectable()
 export class CampaignProgress {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly rows: CampaignMessagesRepository,
     private readonly campaigns: CampaignsService,
     private readonly awareness: CampaignAwareness,
     private readonly config: AppConfig,
@@ -25,23 +22,13 @@ export class CampaignProgress {
   /** Totals per state, rate over the last minute, ETA and failures by reason. */
   async progress(id: string) {
     const c = await this.campaigns.get(id);
-    const byStatus: Array<{ channel: string; status: string; n: number }> = await this.db.query(
-      `SELECT channel, status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
-      [id],
-    );
-    const failures: Array<{ error_code: string; n: number }> = await this.db.query(
-      `SELECT error_code, count(*)::int AS n FROM messages
-       WHERE campaign_id = $1 AND status IN ('failed', 'undelivered', 'skipped') GROUP BY 1 ORDER BY 2 DESC`,
-      [id],
-    );
-    const [{ last_minute }] = await this.db.query(
-      `SELECT count(*)::int AS last_minute FROM messages WHERE campaign_id = $1 AND sent_at > now() - interval '1 minute'`,
-      [id],
-    );
+    const byStatus = await this.rows.countsByStatus(id);
+    const failures = await this.rows.failureCounts(id);
+    const lastMinute = await this.rows.sentLastMinute(id);
     const totals: Record<string, number> = {};
     for (const r of byStatus) totals[r.status] = (totals[r.status] ?? 0) + r.n;
     const remaining = (totals.pending ?? 0) + (totals.queued ?? 0) + (totals.sending ?? 0);
-    const ratePerSecond = last_minute / 60;
+    const ratePerSecond = lastMinute / 60;
     const progress = {
       id: c.id,
       status: c.status,
@@ -49,7 +36,7 @@ export class CampaignProgress {
       build: c.buildReport,
       totals,
       byChannel: byStatus,
-      failures: failures.map((f) => ({ reason: f.error_code, count: f.n })),
+      failures: failures.map((f) => ({ reason: f.errorCode, count: f.n })),
       ratePerSecond: Math.round(ratePerSecond * 10) / 10,
       etaSeconds: remaining === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
     };
@@ -62,7 +49,7 @@ export class CampaignProgress {
    */
   private hold(
     c: Campaign,
-    byStatus: Array<{ channel: string; status: string; n: number }>,
+    byStatus: StatusCount[],
     remaining: number,
   ): { reason: 'paused' | 'quiet_hours' | 'rate_limit'; until?: string; perSecond?: number } | null {
     if (c.status === 'paused') return { reason: 'paused' };
@@ -87,16 +74,6 @@ export class CampaignProgress {
   /** Outcomes as CSV, streamed by COPY; numbers and emails masked (the file gets passed around). 404 first. */
   async outcomesCsv(id: string): Promise<Readable> {
     await this.campaigns.get(id);
-    return csvExport(
-      this.db,
-      `SELECT m.id AS message_id, s.account_id, m.channel, m.locale, m.status, m.provider_id, m.error_code,
-              m.to_address AS to_masked,
-              to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-              to_char(m.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS delivered_at
-       FROM messages m LEFT JOIN subscribers s ON s.id = m.subscriber_id
-       WHERE m.campaign_id = $1 ORDER BY m.id`,
-      [id],
-      { to_masked: (to, row) => (row.channel === 'sms' ? mask(to) : maskEmail(to)) },
-    );
+    return this.rows.outcomesCsv(id);
   }
 }

@@ -6,6 +6,7 @@ import { Clock } from '../platform/clock/clock';
 import { Actor } from '../platform/http/actor';
 import { Conflict, Forbidden, NotFound } from '../platform/http/domain-error';
 import { Campaign } from './campaign.entity';
+import { CampaignsRepository } from './campaigns.repository';
 
 /**
  * A supervisor sends a draft campaign back to its author with a comment instead of approving it: it stays a
@@ -17,22 +18,19 @@ import { Campaign } from './campaign.entity';
 export class CampaignSendBackService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CampaignsRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
   async sendBack(id: string, comment: string, actor: Actor): Promise<Campaign> {
     return this.db.transaction(async (m) => {
-      const c = await m.findOneBy(Campaign, { id });
+      const c = await this.repo.find(id, m);
       if (!c) throw new NotFound('No such campaign');
       if (c.createdBy === actor.id)
         throw new Forbidden('a campaign must be sent back by someone other than its author');
-      const [, n] = await m.query(
-        `UPDATE campaigns SET returned_comment = $2, returned_by = $3, returned_at = $4, updated_at = now()
-          WHERE id = $1 AND status = 'draft' AND returned_at IS NULL`,
-        [id, comment, actor.id, this.clock.now()],
-      );
-      if (!n)
+      const sent = await this.repo.sendBack(m, id, { comment, by: actor.id ?? null, at: this.clock.now() });
+      if (!sent)
         throw new Conflict(
           c.status === 'draft'
             ? 'this campaign is already sent back to its author'
@@ -44,7 +42,7 @@ export class CampaignSendBackService {
         targetId: id,
         summary: { comment, author: c.createdBy },
       });
-      return m.findOneByOrFail(Campaign, { id });
+      return this.repo.get(m, id);
     });
   }
 }

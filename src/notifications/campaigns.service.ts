@@ -5,6 +5,7 @@ import { Actor } from '../platform/http/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../platform/clock/clock';
 import { Campaign } from './campaign.entity';
+import { CampaignsRepository } from './campaigns.repository';
 import { CreateCampaignDto, UpdateCampaignDto } from './dto/campaign.dto';
 import { AudiencePort } from '../subscribers/audience.port';
 import { Conflict, InvalidInput, NotFound } from '../platform/http/domain-error';
@@ -21,6 +22,7 @@ import { Optional } from '@nestjs/common';
 export class CampaignsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CampaignsRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly composer: NoticeComposer,
@@ -43,25 +45,23 @@ export class CampaignsService {
       varsCy: dto.varsCy ?? {},
     });
     return this.db.transaction(async (m) => {
-      const c = await m.save(
-        m.create(Campaign, {
-          name: dto.name,
-          incidentId: dto.incidentId ?? null,
-          kind: dto.kind,
-          audienceType: dto.audienceType,
-          audienceRef: dto.audienceRef ?? null,
-          channelPolicy: dto.channelPolicy,
-          status: 'draft',
-          vars,
-          varsCy,
-          excludeRecentRecipients: dto.excludeRecentRecipients ?? false,
-          ignoreQuietHours: dto.ignoreQuietHours ?? false,
-          validitySeconds: dto.validityPeriodSeconds ?? null,
-          createdBy: actor.id ?? 'system',
-          // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
-          createdAt: this.clock.now(),
-        }),
-      );
+      const c = await this.repo.insert(m, {
+        name: dto.name,
+        incidentId: dto.incidentId ?? null,
+        kind: dto.kind,
+        audienceType: dto.audienceType,
+        audienceRef: dto.audienceRef ?? null,
+        channelPolicy: dto.channelPolicy,
+        status: 'draft',
+        vars,
+        varsCy,
+        excludeRecentRecipients: dto.excludeRecentRecipients ?? false,
+        ignoreQuietHours: dto.ignoreQuietHours ?? false,
+        validitySeconds: dto.validityPeriodSeconds ?? null,
+        createdBy: actor.id ?? 'system',
+        // the Clock's time: the approvals inbox compares it with the Clock (reminders of what waits)
+        createdAt: this.clock.now(),
+      });
       await this.audit.record(m, actor, {
         action: 'campaign.create',
         targetType: 'campaign',
@@ -73,7 +73,7 @@ export class CampaignsService {
   }
 
   async get(id: string): Promise<Campaign> {
-    const c = await this.db.getRepository(Campaign).findOne({ where: { id } });
+    const c = await this.repo.find(id);
     if (!c) throw new NotFound('campaign not found');
     return c;
   }
@@ -95,21 +95,14 @@ export class CampaignsService {
       varsCy: { ...written(c.varsCy), ...(dto.varsCy ?? {}) },
     });
     return this.db.transaction(async (m) => {
-      const [, n] = await m.query(
-        `UPDATE campaigns SET name = $2, vars = $3, vars_cy = $4, ignore_quiet_hours = $5,
-           exclude_recent_recipients = $6, updated_at = now(),
-           returned_comment = NULL, returned_by = NULL, returned_at = NULL -- an edit resubmits a sent-back draft
-         WHERE id = $1 AND status = 'draft'`,
-        [
-          c.id,
-          dto.name ?? c.name,
-          vars,
-          varsCy,
-          dto.ignoreQuietHours ?? c.ignoreQuietHours,
-          dto.excludeRecentRecipients ?? c.excludeRecentRecipients,
-        ],
-      );
-      if (!n) throw new Conflict('the campaign left draft meanwhile; reload');
+      const written = await this.repo.updateDraft(m, c.id, {
+        name: dto.name ?? c.name,
+        vars,
+        varsCy,
+        ignoreQuietHours: dto.ignoreQuietHours ?? c.ignoreQuietHours,
+        excludeRecentRecipients: dto.excludeRecentRecipients ?? c.excludeRecentRecipients,
+      });
+      if (!written) throw new Conflict('the campaign left draft meanwhile; reload');
       await this.audit.record(m, actor, {
         action: 'campaign.edit',
         targetType: 'campaign',
@@ -120,22 +113,16 @@ export class CampaignsService {
           varsCy: Object.keys(dto.varsCy ?? {}),
         },
       });
-      return m.findOneByOrFail(Campaign, { id: c.id });
+      return this.repo.get(m, c.id);
     });
   }
 
   /** The latest approved (or sent) campaign of `kind` for an incident, or null: what customers were told. */
   async latestApproved(incidentId: string, kind: string): Promise<Campaign | null> {
-    return this.db
-      .getRepository(Campaign)
-      .createQueryBuilder('c')
-      .where('c.incident_id = :incidentId AND c.kind = :kind', { incidentId, kind })
-      .andWhere(`c.status IN ('approved', 'scheduled', 'running', 'paused', 'completed')`)
-      .orderBy('c.created_at', 'DESC')
-      .getOne();
+    return this.repo.latestApproved(incidentId, kind);
   }
 
   list(): Promise<Campaign[]> {
-    return this.db.getRepository(Campaign).find({ order: { createdAt: 'DESC' }, take: 100 });
+    return this.repo.newest(100);
   }
 }

@@ -11,7 +11,7 @@ import { DurableWork } from '../platform/queue/durable-work';
 import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { EnqueuerService } from './enqueuer.service';
 import { quietKinds } from './message-kinds';
-import { OutboxRepository, StuckRow } from './outbox.repository';
+import { OutboxQueueRepository, StuckRow } from './outbox-queue.repository';
 import { inQuietHours } from './quiet-hours';
 import { batchSizeFor } from './queues';
 
@@ -38,7 +38,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxQueueRepository,
     private readonly campaigns: CampaignLifecycle,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -124,15 +124,15 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
         const rows = page.filter((r) => r.channel === channel);
         const dead = await this.work.withoutLiveJob(
           channel === 'sms' ? 'sms.send' : 'email.send',
-          rows.filter((r) => r.job_id !== null).map((r) => r.job_id!),
+          rows.filter((r) => r.jobId !== null).map((r) => r.jobId!),
         );
-        for (const r of rows) if (r.job_id === null || dead.has(r.job_id)) lost.push(r);
+        for (const r of rows) if (r.jobId === null || dead.has(r.jobId)) lost.push(r);
       }
       // A row whose job finished meanwhile is final by now, and requeue() leaves final rows alone.
       const n = this.config.notifications;
       requeued += await this.outbox.requeue(lost, n.sendStaleSeconds, n.callSettleSeconds, this.clock.now());
       const last = page[page.length - 1];
-      after = { queuedAt: last.queued_at, id: last.id };
+      after = { queuedAt: last.queuedAt, id: last.id };
       if (page.length < REDRIVE_PAGE || Date.now() - started > REDRIVE_BUDGET_MS) break;
     }
     if (requeued) this.logger.warn(`re-drive: ${requeued} message(s) had lost their job; back to pending`);

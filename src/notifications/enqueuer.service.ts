@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DurableWork, JobRequest } from '../platform/queue/durable-work';
 import type { Channel } from './message-kinds';
-import { OutboxRepository, QueuedRow } from './outbox.repository';
+import { OutboxQueueRepository, QueuedRow } from './outbox-queue.repository';
 import { UNLIMITED_BATCH } from './queues';
 
 /** Ids per read of a built campaign: a multiple of every batch size, so no job's block spans two reads. */
@@ -15,7 +15,7 @@ const CHUNK = 400 * UNLIMITED_BATCH;
 @Injectable()
 export class EnqueuerService {
   constructor(
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxQueueRepository,
     private readonly work: DurableWork,
   ) {}
 
@@ -28,9 +28,9 @@ export class EnqueuerService {
       const jobs = new Map<string, string[]>();
       for (const r of rows) {
         if (r.channel !== c) continue;
-        const ids = jobs.get(r.job_id!) ?? [];
+        const ids = jobs.get(r.jobId!) ?? [];
         ids.push(r.id);
-        jobs.set(r.job_id!, ids);
+        jobs.set(r.jobId!, ids);
       }
       return [...jobs].map(([jobId, ids]): JobRequest => ({ jobId, data: { ids } }));
     };

@@ -24,6 +24,11 @@ import { InboundKeywords } from './inbound-keywords';
 import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { NotificationsService } from './notifications.service';
+import { MessagesRepository } from './messages.repository';
+import { CampaignsRepository } from './campaigns.repository';
+import { CampaignAudienceRepository } from './campaign-audience.repository';
+import { CampaignMessagesRepository } from './campaign-messages.repository';
+import { OutboxQueueRepository } from './outbox-queue.repository';
 import { OutboxRepository } from './outbox.repository';
 import { SendLease } from './send-lease';
 import { SendPacer } from './send-pacer';
@@ -40,6 +45,11 @@ import { WebhooksService } from './webhooks.service';
   providers: [
     { provide: TemplateRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new TemplateRegistry(c) },
     OutboxRepository,
+    OutboxQueueRepository,
+    MessagesRepository,
+    CampaignsRepository,
+    CampaignAudienceRepository,
+    CampaignMessagesRepository,
     SendPacer,
     SendLease,
     SenderService,

@@ -6,6 +6,7 @@ import { toE164 } from '../platform/privacy';
 import { DispatcherService } from './dispatcher.service';
 import { localeOr } from '../platform/locales';
 import { Channel, MESSAGE_KINDS } from './message-kinds';
+import { MessagesRepository } from './messages.repository';
 import { OutboxRepository } from './outbox.repository';
 import { InvalidInput } from '../platform/http/domain-error';
 import { parseReferenceCode, referenceCode } from './reference-code';
@@ -33,6 +34,7 @@ export class NotificationsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxRepository,
+    private readonly messages: MessagesRepository,
     private readonly dispatcher: DispatcherService,
     private readonly config: AppConfig,
   ) {}
@@ -54,28 +56,16 @@ export class NotificationsService {
 
   /** Support's view of one customer: every message sent to them, newest first, with its reference code. */
   async messagesFor(subscriberId: string, limit = 100) {
-    const rows: Array<{
-      id: string;
-      kind: string;
-      channel: Channel;
-      status: string;
-      created_at: Date;
-      sent_at: Date | null;
-      error_code: string | null;
-    }> = await this.db.query(
-      `SELECT id, kind, channel, status, created_at, sent_at, error_code FROM messages
-        WHERE subscriber_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
-      [subscriberId, limit],
-    );
+    const rows = await this.messages.forSubscriber(subscriberId, limit);
     return rows.map((r) => ({
-      id: String(r.id),
+      id: r.id,
       kind: r.kind,
       channel: r.channel,
       status: r.status,
-      createdAt: new Date(r.created_at).toISOString(),
-      sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
-      errorCode: r.error_code,
-      referenceCode: referenceCode(this.config.privacy.pseudonymKey, String(r.id)),
+      createdAt: new Date(r.createdAt).toISOString(),
+      sentAt: r.sentAt ? new Date(r.sentAt).toISOString() : null,
+      errorCode: r.errorCode,
+      referenceCode: referenceCode(this.config.privacy.pseudonymKey, r.id),
     }));
   }
 
@@ -86,13 +76,13 @@ export class NotificationsService {
   async verify(code: string) {
     const row = await this.sentMessage(code);
     if (!row) return { genuine: false as const };
-    return { genuine: true as const, channel: row.channel, sentAt: row.sent_at, kind: row.kind };
+    return { genuine: true as const, channel: row.channel, sentAt: row.sentAt, kind: row.kind };
   }
 
   /** The sent message a reference code stands for, with its recipient's subscriber id (never shown), or null. */
   async sentMessage(code: string) {
     const id = parseReferenceCode(this.config.privacy.pseudonymKey, code);
-    const row = id ? await this.outbox.forVerification(id) : null;
+    const row = id ? await this.messages.forVerification(id) : null;
     if (!row || !['sent', 'delivered', 'undelivered'].includes(row.status)) return null;
     return { id: id!, ...row };
   }

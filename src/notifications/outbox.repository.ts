@@ -17,70 +17,64 @@ export interface NewMessage {
 /** A claimed row with what rendering and the opt-out check need, read in the same statement. */
 export interface ClaimedMessage {
   id: string;
-  campaign_id: string | null;
-  subscriber_id: string | null;
+  campaignId: string | null;
+  subscriberId: string | null;
   channel: Channel;
   kind: string;
   locale: string;
-  to_address: string;
+  toAddress: string;
   vars: Record<string, unknown> | null;
   attempts: number;
   /** When an earlier attempt started talking to the provider without recording an answer. */
-  prev_started: Date | null;
+  prevStarted: Date | null;
   /** When an earlier attempt handed the message to the provider without recording an answer (in doubt). */
-  prev_call: Date | null;
-  first_name: string | null;
+  prevCall: Date | null;
+  firstName: string | null;
   /** Opted out, as far as the subscriber row (and the STOP list by its number) tells. */
-  opted_out: boolean;
-  known_subscriber: boolean;
-  campaign_vars: Record<string, string> | null;
-  ignore_quiet_hours: boolean | null;
+  optedOut: boolean;
+  knownSubscriber: boolean;
+  campaignVars: Record<string, string> | null;
+  ignoreQuietHours: boolean | null;
   /** The campaign's ValidityPeriod (seconds from its start), if any. */
-  validity_seconds: number | null;
-  campaign_started_at: Date | null;
-}
-
-export interface QueuedRow {
-  id: string;
-  channel: Channel;
-  /** The job carrying the row; null for a row queued before job ids were recorded. */
-  job_id: string | null;
-}
-
-export interface StuckRow extends QueuedRow {
-  queued_at: Date;
+  validitySeconds: number | null;
+  campaignStartedAt: Date | null;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** What a claim answers about each row (over `m` the row, `o` its state before, `c` campaign, `s` subscriber). */
-const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id, m.subscriber_id, m.channel, m.kind, m.locale,
+const CLAIMED_COLUMNS = `m.id::text AS id, m.campaign_id AS "campaignId", m.subscriber_id AS "subscriberId",
+         m.channel, m.kind, m.locale,
          -- a campaign goes to the subscriber's number/email as it is now (it may have changed since the build)
          CASE WHEN m.campaign_id IS NOT NULL AND s.id IS NOT NULL
               THEN CASE m.channel WHEN 'sms' THEN s.msisdn ELSE coalesce(s.email, m.to_address) END
-              ELSE m.to_address END AS to_address,
-         m.vars, m.attempts, o.sending_started_at AS prev_started, o.provider_call_at AS prev_call, s.first_name,
+              ELSE m.to_address END AS "toAddress",
+         m.vars, m.attempts, o.sending_started_at AS "prevStarted", o.provider_call_at AS "prevCall",
+         s.first_name AS "firstName",
          CASE WHEN m.channel = 'email' THEN coalesce(s.email_opt_out, false)
               ELSE coalesce(s.sms_opt_out, false)
-                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS opted_out,
-         s.id IS NOT NULL AS known_subscriber,
+                   OR EXISTS (SELECT 1 FROM sms_opt_outs x WHERE x.msisdn_hmac = s.msisdn_hmac) END AS "optedOut",
+         s.id IS NOT NULL AS "knownSubscriber",
          -- a Welsh recipient gets the campaign's Welsh values over its English ones (issue 17)
-         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS campaign_vars,
-         c.ignore_quiet_hours, c.validity_seconds,
-         c.started_at AS campaign_started_at`;
+         CASE WHEN m.locale = 'cy' THEN c.vars || c.vars_cy ELSE c.vars END AS "campaignVars",
+         c.ignore_quiet_hours AS "ignoreQuietHours", c.validity_seconds AS "validitySeconds",
+         c.started_at AS "campaignStartedAt"`;
 
 /**
  * Whether row `m`, in `sending`, was abandoned: its claimer's lease (send_workers, renewed on the database's
  * clock) is older than `stale` seconds or gone. A row claimed without a lease (before leases existed) counts
  * by its age on the Clock (`now`).
  */
-const abandoned = (m: string, stale: string, now: string) =>
+export const abandoned = (m: string, stale: string, now: string) =>
   `CASE WHEN ${m}.claimed_by IS NULL
         THEN ${m}.sending_started_at < ${now}::timestamptz - make_interval(secs => ${stale})
         ELSE NOT EXISTS (SELECT 1 FROM send_workers w WHERE w.id = ${m}.claimed_by
                            AND w.seen_at > now() - make_interval(secs => ${stale})) END`;
 
-/** Every SQL statement on the outbox, in one place. The hot path is plain SQL: two statements per send. */
+/**
+ * The outbox's send path: insert, claim, record the provider's answer, opt-outs. Plain SQL, two statements per
+ * send. Taking rows into the queue and re-driving lost ones is OutboxQueueRepository.
+ */
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -96,61 +90,6 @@ export class OutboxRepository {
     if (rows.length) return { id: String(rows[0].id), duplicate: false };
     const [first] = await m.query(`SELECT id FROM messages WHERE dedupe_key = $1`, [msg.dedupeKey]);
     return { id: String(first.id), duplicate: true };
-  }
-
-  /**
-   * Moves up to `limit` pending rows to queued and returns them, skipping rows of campaigns that are not
-   * running and, during quiet hours, SMS of kinds that wait for morning. SKIP LOCKED lets several workers
-   * dispatch at once without taking the same rows.
-   *
-   * Each row gets the id of the job that will carry it, in the same statement: consecutive rows of a channel
-   * share one job, `batch[channel]` at a time. The id is the batch's first row, its enqueue count and the
-   * enqueue time, so a re-enqueued row never meets its old job (nor a re-created database an old Redis).
-   *
-   * Written for the planner: the running campaigns are an array computed once (a join to campaigns made it
-   * estimate few matches, so it sorted every pending row before taking the first `limit`), and the rows to
-   * update are looked up by primary key from an array (a join to `jobs` hashed the whole table).
-   */
-  async takePending(
-    limit: number,
-    quietKinds: string[] | null,
-    batch: Record<Channel, number>,
-  ): Promise<QueuedRow[]> {
-    // An UPDATE ... RETURNING comes back from TypeORM as [rows, count].
-    const [rows] = await this.db.query(
-      `WITH picked AS (
-         SELECT m.id, m.channel, m.enqueue_count + 1 AS enqueue_count
-         FROM messages m
-         WHERE m.status = 'pending'
-           AND (m.campaign_id IS NULL OR m.campaign_id = ANY(ARRAY(SELECT id FROM campaigns WHERE status = 'running')))
-           AND NOT ($2::text[] IS NOT NULL AND m.channel = 'sms' AND m.kind = ANY($2::text[])
-                    AND (m.campaign_id IS NULL
-                         OR m.campaign_id <> ALL(ARRAY(SELECT id FROM campaigns WHERE ignore_quiet_hours))))
-         ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED),
-       numbered AS (
-         SELECT *, (row_number() OVER (PARTITION BY channel ORDER BY id) - 1)
-           / CASE channel WHEN 'sms' THEN $3::int ELSE $4::int END AS batch
-         FROM picked),
-       jobs AS (
-         SELECT id, 'm' || first_value(id) OVER w || '-' || first_value(enqueue_count) OVER w || '-'
-           || floor(extract(epoch FROM now()) * 1000)::bigint AS job_id
-         FROM numbered WINDOW w AS (PARTITION BY channel, batch ORDER BY id))
-       UPDATE messages m SET status = 'queued', queued_at = now(), enqueue_count = m.enqueue_count + 1,
-         job_id = jobs.job_id, updated_at = now()
-       FROM jobs WHERE m.id = jobs.id AND m.id = ANY(ARRAY(SELECT id FROM picked))
-       RETURNING m.id::text AS id, m.channel, m.job_id`,
-      [limit, quietKinds, batch.sms, batch.email],
-    );
-    return rows;
-  }
-
-  /** A campaign's queued rows with ids in [from, to), in id order: the jobs of a fresh build to add. */
-  async queuedIn(campaignId: string, from: number, to: number): Promise<QueuedRow[]> {
-    return this.db.query(
-      `SELECT id::text AS id, channel, job_id FROM messages
-       WHERE id >= $2 AND id < $3 AND campaign_id = $1 AND status = 'queued' ORDER BY id`,
-      [campaignId, from, to],
-    );
   }
 
   /**
@@ -218,10 +157,10 @@ export class OutboxRepository {
   async state(
     id: string,
     settleSeconds: number,
-  ): Promise<{ status: string; campaign_status: string | null; in_call: boolean } | null> {
+  ): Promise<{ status: string; campaignStatus: string | null; inCall: boolean } | null> {
     const [row] = await this.db.query(
-      `SELECT m.status, c.status AS campaign_status,
-         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS in_call
+      `SELECT m.status, c.status AS "campaignStatus",
+         coalesce(m.provider_call_at > now() - make_interval(secs => $2), false) AS "inCall"
        FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
        WHERE m.id = $1`,
       [id, settleSeconds],
@@ -304,68 +243,6 @@ export class OutboxRepository {
     );
   }
 
-  /** Forgets callback tokens older than `hours` (Twilio retries a callback within minutes). */
-  async pruneCallbackTokens(hours: number): Promise<number> {
-    const [, n] = await this.db.query(
-      `DELETE FROM twilio_callback_tokens WHERE received_at < now() - make_interval(hours => $1)`,
-      [hours],
-    );
-    return n;
-  }
-
-  /**
-   * Rows queued or sending for longer than `seconds`: candidates whose job may have been lost. Keyset pages in
-   * (queued_at, id) order, after the page that ended at `after`.
-   */
-  async stuck(
-    seconds: number,
-    limit: number,
-    after: { queuedAt: Date; id: string } | null = null,
-  ): Promise<StuckRow[]> {
-    return this.db.query(
-      `SELECT id::text AS id, channel, job_id, queued_at FROM messages
-       WHERE status IN ('queued', 'sending') AND queued_at < now() - make_interval(secs => $1)
-         AND ($3::timestamptz IS NULL OR (queued_at, id) > ($3::timestamptz, $4::bigint))
-       ORDER BY queued_at, id LIMIT $2`,
-      [seconds, limit, after?.queuedAt ?? null, after?.id ?? null],
-    );
-  }
-
-  /**
-   * Sends stuck rows back to pending so the dispatcher enqueues them again under a new job id; a row of a
-   * cancelled campaign is cancelled instead (pending, it would wait for a campaign that never runs again).
-   * Only if the row still names the job found dead (another sweep may have re-driven it meanwhile) and, when
-   * sending, only once its claimer's lease has lapsed (`abandoned`: a live worker whose job Redis lost may be
-   * about to call the provider, or be waiting for it) and no provider call can still be on the wire.
-   */
-  async requeue(
-    rows: Array<{ id: string; job_id: string | null }>,
-    staleSeconds: number,
-    settleSeconds: number,
-    now: Date,
-  ): Promise<number> {
-    if (!rows.length) return 0;
-    const [, n] = await this.db.query(
-      `UPDATE messages m SET updated_at = now(),
-         status = CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
-         error_code = CASE WHEN c.status = 'cancelled' THEN 'campaign_cancelled' ELSE m.error_code END
-       FROM unnest($1::bigint[], $2::text[]) AS v(id, job_id), messages o
-       LEFT JOIN campaigns c ON c.id = o.campaign_id
-       WHERE m.id = v.id AND o.id = m.id AND m.id = ANY($1::bigint[])
-         AND m.job_id IS NOT DISTINCT FROM v.job_id
-         AND (m.status = 'queued'
-              OR (m.status = 'sending' AND ${abandoned('m', '$3', '$5')}
-                  AND (m.provider_call_at IS NULL OR m.provider_call_at < now() - make_interval(secs => $4))))`,
-      [rows.map((r) => r.id), rows.map((r) => r.job_id), staleSeconds, settleSeconds, now],
-    );
-    return n ?? 0;
-  }
-
-  /** Forgets the leases of workers gone for a day (their rows were taken over long ago). */
-  async pruneLeases(): Promise<void> {
-    await this.db.query(`DELETE FROM send_workers WHERE seen_at < now() - interval '1 day'`);
-  }
-
   async isOptedOut(msisdnHmac: string): Promise<boolean> {
     const rows = await this.db.query(`SELECT 1 FROM sms_opt_outs WHERE msisdn_hmac = $1`, [msisdnHmac]);
     return rows.length > 0;
@@ -379,20 +256,5 @@ export class OutboxRepository {
 
   async optIn(msisdnHmac: string): Promise<void> {
     await this.db.query(`DELETE FROM sms_opt_outs WHERE msisdn_hmac = $1`, [msisdnHmac]);
-  }
-
-  /** The message a verified reference code stands for (what the public verify page may say about it). */
-  async forVerification(id: string) {
-    const [row] = await this.db.query(
-      `SELECT m.channel, m.kind, m.status, m.sent_at, m.subscriber_id FROM messages m WHERE m.id = $1`,
-      [id],
-    );
-    return (row ?? null) as {
-      channel: Channel;
-      kind: string;
-      status: string;
-      sent_at: Date | null;
-      subscriber_id: string | null;
-    } | null;
   }
 }

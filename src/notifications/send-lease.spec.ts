@@ -1,16 +1,16 @@
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../platform/config';
+import type { OutboxQueueRepository } from './outbox-queue.repository';
 import { SendLease } from './send-lease';
 
 /** The lease with a database whose answers the test decides; time is jest's fake clock (performance.now too). */
 function makeLease() {
   const db = { up: true, ids: [] as string[] };
-  const query = jest.fn(async (_sql: string, [id]: string[]) => {
+  const renewLease = jest.fn(async (id: string) => {
     if (!db.up) throw new Error('Connection terminated unexpectedly');
     db.ids.push(id);
   });
   const config = { runsWorker: true, notifications: { sendStaleSeconds: 2 } } as unknown as AppConfig;
-  return { db, lease: new SendLease({ query } as unknown as DataSource, config) };
+  return { db, lease: new SendLease({ renewLease } as unknown as OutboxQueueRepository, config) };
 }
 
 describe('SendLease', () => {

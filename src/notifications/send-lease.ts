@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../platform/config';
+import { OutboxQueueRepository } from './outbox-queue.repository';
 
 /**
  * This worker process's send lease: a row of `send_workers` it keeps alive every quarter of
@@ -26,7 +25,7 @@ export class SendLease implements OnModuleInit, OnApplicationShutdown {
   private replaced = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxQueueRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -73,11 +72,7 @@ export class SendLease implements OnModuleInit, OnApplicationShutdown {
     }
     const started = performance.now();
     try {
-      await this.db.query(
-        `INSERT INTO send_workers (id, seen_at) VALUES ($1, now())
-         ON CONFLICT (id) DO UPDATE SET seen_at = now()`,
-        [this.id],
-      );
+      await this.outbox.renewLease(this.id);
       this.renewedAt = started;
       this.replaced = false;
       if (this.failing) this.logger.log('send lease renewed again');

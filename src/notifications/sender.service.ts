@@ -158,13 +158,13 @@ export class SenderService {
     const state = await this.outbox.state(id, this.config.notifications.callSettleSeconds);
     if (!state) return 'noop';
     // Handed to the provider moments ago (that call may still be on the wire): look again later.
-    if (state.in_call && ['queued', 'sending'].includes(state.status))
+    if (state.inCall && ['queued', 'sending'].includes(state.status))
       throw new RetryLater(`message ${id} was handed to the provider moments ago`);
-    if (state.status === 'queued' && state.campaign_status === 'cancelled') {
+    if (state.status === 'queued' && state.campaignStatus === 'cancelled') {
       await this.outbox.markFinal(id, 'cancelled', 'campaign_cancelled', 'campaign cancelled');
       return 'skipped';
     }
-    if (state.status === 'queued' && state.campaign_status && state.campaign_status !== 'running') {
+    if (state.status === 'queued' && state.campaignStatus && state.campaignStatus !== 'running') {
       await this.outbox.release(id, 'pending'); // paused: the dispatcher takes it again on resume
       return 'deferred';
     }
@@ -177,29 +177,28 @@ export class SenderService {
   private async deliver(row: ClaimedMessage, job: Job, send: PacedSend): Promise<SendOutcome> {
     const kind = MESSAGE_KINDS[row.kind];
     if (row.channel === 'sms') {
-      if (kind?.quietHours && !row.ignore_quiet_hours && this.quietNow()) {
+      if (kind?.quietHours && !row.ignoreQuietHours && this.quietNow()) {
         await this.outbox.release(row.id, 'pending');
         return 'deferred';
       }
       // A subscriber's STOP is already in the claimed row; another number is looked up by its HMAC.
       const stopped =
-        row.opted_out ||
-        (!row.known_subscriber &&
-          (await this.outbox.isOptedOut(this.pseudonymiser.pseudonym(row.to_address))));
+        row.optedOut ||
+        (!row.knownSubscriber && (await this.outbox.isOptedOut(this.pseudonymiser.pseudonym(row.toAddress))));
       if (stopped) {
         await this.outbox.markFinal(row.id, 'skipped', 'opted_out', 'recipient replied STOP');
         return 'skipped';
       }
-    } else if (row.opted_out) {
+    } else if (row.optedOut) {
       await this.outbox.markFinal(row.id, 'skipped', 'opted_out', 'recipient unsubscribed from email');
       return 'skipped';
     }
 
     const code = referenceCode(this.config.privacy.pseudonymKey, row.id);
-    if (row.channel === 'sms' && row.prev_started) {
+    if (row.channel === 'sms' && row.prevStarted) {
       // An earlier attempt may have been accepted by Twilio and never recorded: ask before resending.
-      const since = new Date(row.prev_started.getTime() - 60_000);
-      const found = await this.sms.findSent(row.to_address, since, code).catch(() => {
+      const since = new Date(row.prevStarted.getTime() - 60_000);
+      const found = await this.sms.findSent(row.toAddress, since, code).catch(() => {
         throw new RetryLater('cannot confirm an earlier attempt; not resending yet');
       });
       if (found) {
@@ -209,8 +208,8 @@ export class SenderService {
       }
     }
 
-    const messageId = `<m${row.id}.${row.campaign_id ?? 'tx'}@${this.mailDomain}>`;
-    if (row.channel === 'email' && row.prev_call) {
+    const messageId = `<m${row.id}.${row.campaignId ?? 'tx'}@${this.mailDomain}>`;
+    if (row.channel === 'email' && row.prevCall) {
       const settled = await this.emailInDoubt(row, messageId);
       if (settled) return settled;
     }
@@ -242,7 +241,7 @@ export class SenderService {
       if (row.channel === 'sms') {
         const validity = this.validityLeft(row);
         const { providerId } = await this.sms.send({
-          to: row.to_address,
+          to: row.toAddress,
           body: rendered.text,
           statusCallback: `${this.config.http.publicBaseUrl}/webhooks/twilio/status?m=${row.id}`,
           from: send.from ?? undefined,
@@ -251,7 +250,7 @@ export class SenderService {
         accepted = { providerId, segments: rendered.sms?.segments ?? null };
       } else {
         const { providerId } = await this.email.send({
-          to: row.to_address,
+          to: row.toAddress,
           subject: rendered.subject ?? '',
           text: rendered.text,
           html: rendered.html,
@@ -304,8 +303,8 @@ export class SenderService {
    * arriving at 3 am.
    */
   private validityLeft(row: ClaimedMessage): number {
-    if (!row.validity_seconds || !row.campaign_started_at) return Infinity;
-    return row.validity_seconds - (this.clock.now().getTime() - row.campaign_started_at.getTime()) / 1000;
+    if (!row.validitySeconds || !row.campaignStartedAt) return Infinity;
+    return row.validitySeconds - (this.clock.now().getTime() - row.campaignStartedAt.getTime()) / 1000;
   }
 
   /** Acts on a provider's refusal by its class (providers/provider-error.ts). */
@@ -314,23 +313,23 @@ export class SenderService {
       e instanceof ProviderError
         ? e
         : new ProviderError(String((e as Error)?.message ?? e), 'internal', 'retry');
-    const who = row.channel === 'sms' ? mask(row.to_address) : maskEmail(row.to_address);
+    const who = row.channel === 'sms' ? mask(row.toAddress) : maskEmail(row.toAddress);
     // Too fast for the provider (429, a sender's full queue): every worker of this channel holds off a moment.
     if (err.rateLimitMs)
       await this.work
         .queue(row.channel === 'sms' ? 'sms.send' : 'email.send')
         .rateLimit(err.rateLimitMs)
         .catch(() => undefined);
-    if (err.stopsCampaign && row.campaign_id) {
+    if (err.stopsCampaign && row.campaignId) {
       // The content or the account must change: the row waits (pending) for the campaign to be resumed. The
       // pause comes first: a pending row of a running campaign would be taken again by the dispatcher.
-      await this.campaigns.pauseForProvider(row.campaign_id, err.code, err.action);
+      await this.campaigns.pauseForProvider(row.campaignId, err.code, err.action);
       await this.outbox.release(row.id, 'pending', {
         code: err.code,
         message: err.message,
         keepStarted: false,
       });
-      this.logger.error(`message ${row.id}: ${err.code} (${err.action}); campaign ${row.campaign_id} paused`);
+      this.logger.error(`message ${row.id}: ${err.code} (${err.action}); campaign ${row.campaignId} paused`);
       return 'deferred';
     }
     const lastAttempt = err.stopsCampaign || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -339,7 +338,7 @@ export class SenderService {
       this.logger.warn(
         `message ${row.id} to ${who} failed: ${err.code}${err.permanent ? '' : ' (retries exhausted)'}`,
       );
-      if (err.code === 'twilio:21610') await this.optOut(row.to_address);
+      if (err.code === 'twilio:21610') await this.optOut(row.toAddress);
       return 'failed';
     }
     // The provider answered (so nothing went out) unless the call itself failed mid-way.
@@ -355,11 +354,11 @@ export class SenderService {
   /** Campaign values, then the recipient's name (campaigns), then a one-off message's own, then the common ones. */
   private varsFor(row: ClaimedMessage, code: string): Record<string, unknown> {
     const base = this.config.http.publicBaseUrl;
-    const name = row.campaign_id
-      ? { firstName: row.first_name ?? (row.locale === 'cy' ? 'gwsmer' : 'customer') }
+    const name = row.campaignId
+      ? { firstName: row.firstName ?? (row.locale === 'cy' ? 'gwsmer' : 'customer') }
       : {};
     return {
-      ...(row.campaign_vars ?? {}),
+      ...(row.campaignVars ?? {}),
       ...name,
       ...(row.vars ?? {}),
       baseUrl: base,

@@ -15,6 +15,7 @@ import { StatusFastPath } from './status-fast-path';
 import { StatusPageRenderer } from './status-renderer';
 import { StatusSubscription } from './status-subscription.entity';
 import { SubscriberPreviewController } from './subscriber-preview.controller';
+import { SubscriptionsRepository } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
@@ -30,6 +31,7 @@ import { SubscriptionsService } from './subscriptions.service';
     StatusPageCache,
     StatusPageRenderer,
     StatusPageService,
+    SubscriptionsRepository,
     SubscriptionsService,
     StatusPageProcessor,
     FanoutTrigger,

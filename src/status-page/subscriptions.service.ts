@@ -11,7 +11,7 @@ import { AppConfig } from '../platform/config';
 import { Pseudonymiser, toE164 } from '../platform/privacy';
 import { DurableWork } from '../platform/queue/durable-work';
 import { RateLimiter } from '../platform/redis/redis.module';
-import { StatusSubscription } from './status-subscription.entity';
+import { SubscriptionsRepository } from './subscriptions.repository';
 import type { Locale } from '../platform/locales';
 import { StatusPageRenderer } from './status-renderer';
 import { statusUpdateVars } from './status-update-message';
@@ -45,6 +45,7 @@ export class SubscriptionsService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: SubscriptionsRepository,
     private readonly work: DurableWork,
     private readonly incidents: IncidentsService,
     private readonly notifications: NotificationsService,
@@ -82,25 +83,15 @@ export class SubscriptionsService {
     const ttl = channel === 'email' ? EMAIL_CONFIRM_TTL_MS : this.config.auth.otpTtlSeconds * 1000;
     return this.db.transaction(async (m) => {
       // A confirmed subscription is left alone (and nothing is sent): the answer looks the same either way.
-      const rows: Array<{ id: string }> = await m.query(
-        `INSERT INTO status_subscriptions (incident_id, channel, address, address_hmac, locale, secret_hash, secret_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (incident_id, channel, address_hmac) DO UPDATE
-           SET status = 'pending', locale = EXCLUDED.locale, secret_hash = EXCLUDED.secret_hash,
-               secret_expires_at = EXCLUDED.secret_expires_at, attempts = 0, unsubscribed_at = NULL
-           WHERE status_subscriptions.status <> 'confirmed'
-         RETURNING id`,
-        [
-          incidentId,
-          channel,
-          address,
-          addressHmac,
-          locale,
-          this.secretHash(channel, secret),
-          new Date(this.clock.now().getTime() + ttl),
-        ],
-      );
-      const id = rows[0]?.id ?? null;
+      const id = await this.repo.upsertPending(m, {
+        incidentId,
+        channel,
+        address,
+        addressHmac,
+        locale,
+        secretHash: this.secretHash(channel, secret),
+        secretExpiresAt: new Date(this.clock.now().getTime() + ttl),
+      });
       // The Welsh title for a Welsh subscriber when there is one (issue 17).
       const title = (locale === 'cy' && incident.titleCy) || incident.title;
       if (id) await this.sendConfirmation(m, id, channel, address, locale, secret, title);
@@ -114,43 +105,24 @@ export class SubscriptionsService {
    */
   async confirmEmail(id: string, token: string): Promise<ConfirmOutcome> {
     const hash = this.secretHash('email', token);
-    const res = await this.db.query(
-      `UPDATE status_subscriptions SET status = 'confirmed', confirmed_at = $3
-        WHERE id = $1 AND channel = 'email' AND status = 'pending' AND secret_hash = $2 AND secret_expires_at > $3
-        RETURNING id`,
-      [id, hash, this.clock.now()],
-    );
-    if (res[0].length === 1) return 'confirmed';
+    if (await this.repo.confirmEmail(id, hash, this.clock.now())) return 'confirmed';
     return (await this.alreadyConfirmed(id, hash)) ? 'already' : 'failed';
   }
 
   private async alreadyConfirmed(id: string, hash: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `SELECT 1 FROM status_subscriptions WHERE id = $1 AND status = 'confirmed' AND secret_hash = $2`,
-      [id, hash],
-    );
-    return rows.length === 1;
+    return this.repo.isConfirmedWith(id, hash);
   }
 
   /** SMS confirmation: every guess counts in the same statement, so parallel guesses cannot exceed the limit. */
   async confirmCode(id: string, code: string): Promise<ConfirmOutcome> {
     const hash = this.secretHash('sms', code);
-    const res = await this.db.query(
-      `UPDATE status_subscriptions
-          SET attempts = attempts + 1,
-              status = CASE WHEN secret_hash = $2 THEN 'confirmed' ELSE status END,
-              confirmed_at = CASE WHEN secret_hash = $2 THEN $3::timestamptz ELSE NULL END
-        WHERE id = $1 AND channel = 'sms' AND status = 'pending' AND attempts < $4 AND secret_expires_at > $3
-        RETURNING status`,
-      [id, hash, this.clock.now(), MAX_CODE_ATTEMPTS],
-    );
-    if (res[0][0]?.status === 'confirmed') return 'confirmed';
+    if (await this.repo.confirmCode(id, hash, this.clock.now(), MAX_CODE_ATTEMPTS)) return 'confirmed';
     return (await this.alreadyConfirmed(id, hash)) ? 'already' : 'failed';
   }
 
   /** One subscription with its incident's title, for the unsubscribe page (null when unknown). */
   async describe(id: string): Promise<{ locale: Locale; title: string; titleCy: string | null } | null> {
-    const s = await this.db.getRepository(StatusSubscription).findOne({ where: { id } });
+    const s = await this.repo.findById(id);
     const incident = s ? await this.incidents.findPublic(s.incidentId) : null;
     return s && incident ? { locale: s.locale, title: incident.title, titleCy: incident.titleCy } : null;
   }
@@ -159,13 +131,7 @@ export class SubscriptionsService {
   async forAddresses(addresses: string[]) {
     if (!addresses.length) return [];
     const hmacs = addresses.map((a) => this.pseudonymiser.pseudonym(a, 'status-subscriber'));
-    const subs = await this.db
-      .getRepository(StatusSubscription)
-      .createQueryBuilder('s')
-      .where('s.address_hmac IN (:...hmacs)', { hmacs })
-      .orderBy('s.created_at', 'DESC')
-      .limit(50)
-      .getMany();
+    const subs = await this.repo.forAddressHmacs(hmacs);
     const out = [];
     for (const s of subs) {
       const incident = await this.incidents.findPublic(s.incidentId);
@@ -195,11 +161,7 @@ export class SubscriptionsService {
   /** One click: the token is a keyed HMAC of the id, so it needs no storage and cannot be guessed. */
   async unsubscribe(id: string, token: string): Promise<boolean> {
     if (!this.validUnsubscribeToken(id, token)) return false;
-    await this.db.query(
-      `UPDATE status_subscriptions SET status = 'unsubscribed', unsubscribed_at = $2, secret_hash = NULL
-        WHERE id = $1 AND status <> 'unsubscribed'`,
-      [id, this.clock.now()],
-    );
+    await this.repo.unsubscribe(id, this.clock.now());
     return true;
   }
 
@@ -216,9 +178,7 @@ export class SubscriptionsService {
 
   /** The fan-out's row first (the record the re-drive reads), then its job. */
   async enqueueFanout(updateId: string): Promise<void> {
-    await this.db.query(`INSERT INTO status_fanouts (update_id) VALUES ($1) ON CONFLICT DO NOTHING`, [
-      updateId,
-    ]);
+    await this.repo.addFanout(updateId);
     await this.work.add('status-page.fanout', this.fanoutJob(updateId));
   }
 
@@ -229,18 +189,13 @@ export class SubscriptionsService {
   async redriveFanouts(): Promise<number> {
     const since = new Date(this.clock.now().getTime() - 7 * 24 * 3600_000);
     const published = await this.incidents.publishedSince(since);
-    const [created] = await this.db.query(
-      `INSERT INTO status_fanouts (update_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING update_id`,
-      [published],
-    );
-    const open: Array<{ update_id: string }> = await this.db.query(
-      `SELECT update_id FROM status_fanouts WHERE done_at IS NULL ORDER BY created_at LIMIT 5000`,
-    );
+    const created = await this.repo.addMissingFanouts(published);
+    const open = await this.repo.openFanouts();
     const added = await this.work.ensureJobs(
       'status-page.fanout',
-      open.map((r) => this.fanoutJob(r.update_id)),
+      open.map((id) => this.fanoutJob(id)),
     );
-    return (created?.length ?? 0) + added;
+    return created + added;
   }
 
   private fanoutJob(updateId: string) {
@@ -258,16 +213,7 @@ export class SubscriptionsService {
     let after = '00000000-0000-0000-0000-000000000000';
     let sent = 0;
     for (;;) {
-      const batch = await this.db
-        .getRepository(StatusSubscription)
-        .createQueryBuilder('s')
-        .where(`s.incident_id = :incidentId AND s.status = 'confirmed' AND s.id > :after`, {
-          incidentId: incident.id,
-          after,
-        })
-        .orderBy('s.id')
-        .limit(FANOUT_BATCH)
-        .getMany();
+      const batch = await this.repo.confirmedPage(incident.id, after, FANOUT_BATCH);
       if (!batch.length) break;
       await this.db.transaction(async (m) => {
         for (const s of batch) {
@@ -293,11 +239,7 @@ export class SubscriptionsService {
       sent += batch.length;
       after = batch[batch.length - 1].id;
     }
-    await this.db.query(`UPDATE status_fanouts SET done_at = $2, sent = $3 WHERE update_id = $1`, [
-      updateId,
-      this.clock.now(),
-      sent,
-    ]);
+    await this.repo.fanoutDone(updateId, this.clock.now(), sent);
     this.logger.log(`update ${updateId} sent to ${sent} subscriber(s)`);
     return sent;
   }
