@@ -15,7 +15,8 @@ const ALLOWED: Record<string, string> = {
 };
 
 /** A query call, a query builder, or SQL statement text. */
-const SQL = /\.query(<[^>]*>)?\(|createQueryBuilder|\b(SELECT\s|INSERT\s+INTO|UPDATE\s+[a-z_]+\s+SET|DELETE\s+FROM)\b/;
+const SQL =
+  /\.query(<[^>]*>)?\(|createQueryBuilder|\b(SELECT\s|INSERT\s+INTO|UPDATE\s+[a-z_]+\s+SET|DELETE\s+FROM)\b/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
