@@ -87,7 +87,8 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
       return worst;
     };
     expect(worstIn(CAP_WINDOW_US)).toBeLessThanOrEqual(100);
-    expect(worstIn(1_000_000)).toBeLessThanOrEqual(97);
+    // the schedule's count in a second: 99 at 100/s paced at 0.99 (97 when it was 0.97)
+    expect(worstIn(1_000_000)).toBeLessThanOrEqual(99);
   });
 
   it("spreads a pool in proportion to its senders' segment rates, each sender paced in segments", async () => {

@@ -19,8 +19,8 @@ export class SendJitter {
     private readonly minSamples = 32,
     /** The allowance a quiet machine still gets: timer and network jitter that no sample shows. */
     private readonly floorUs = 10_000,
-    /** The most it allows (a machine this slow sends at rate / 1.5 or less). */
-    private readonly ceilingUs = 500_000,
+    /** The most it allows: a machine this slow sends at half the rate (or less, if it cannot keep up). */
+    private readonly ceilingUs = 1_000_000,
   ) {}
 
   /** Records one send: ms from its admission to its call's start, and to the provider's answer. */
