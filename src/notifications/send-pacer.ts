@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../platform/config';
 import { REDIS } from '../platform/redis/redis.module';
@@ -57,24 +58,37 @@ export function startCaps(ratePerSecond: number, units = 1, headroom = PACING_HE
 }
 
 /**
- * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` whose next free slot comes first (among lanes
+ * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` (all but the last) whose next free slot comes first (among lanes
  * idle since before now, the one idle longest, so a pool that is not kept busy still shares out), each lane's
  * units `ARGV[i + 1]` µs apart, on Redis's clock (one clock for every worker); answers the lane's index, its
  * slot and the time now (µs). A lane idle for a while starts again from now: unused slots are not saved up
  * into a burst. The key lives as long as its schedule reaches ahead, plus a minute.
+ * The last key holds each worker's jitter allowance (field: the worker, value: `µs:when`): the worker's own
+ * (the last two ARGV) is recorded, and the widest reported in the last 10 s is answered too, so every worker
+ * paces for the worst of them (their sends mix at the provider).
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local lanes = #KEYS - 1
 local best, free = 1, nil
-for i = 1, #KEYS do
+for i = 1, lanes do
   local f = tonumber(redis.call('GET', KEYS[i]) or '0')
   if not free or f < free then best, free = i, f end
 end
 local slot = math.max(now, free)
 local nextSlot = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[1])
 redis.call('SET', KEYS[best], string.format('%.0f', nextSlot), 'PX', math.floor((nextSlot - now) / 1000) + 60000)
-return {best - 1, string.format('%.0f', slot), string.format('%.0f', now)}`;
+local j = KEYS[lanes + 1]
+redis.call('HSET', j, ARGV[lanes + 2], ARGV[lanes + 3] .. ':' .. string.format('%.0f', now))
+local widest = 0
+local all = redis.call('HGETALL', j)
+for k = 1, #all, 2 do
+  local us, at = string.match(all[k + 1], '(%d+):(%d+)')
+  if now - tonumber(at) > 10000000 then redis.call('HDEL', j, all[k]) else widest = math.max(widest, tonumber(us)) end
+end
+redis.call('PEXPIRE', j, 60000)
+return {best - 1, string.format('%.0f', slot), string.format('%.0f', now), string.format('%.0f', widest)}`;
 
 /**
  * Admits a send of `ARGV[1]` units now if, for every (count, window) pair after it, at most `count - units`
@@ -151,6 +165,9 @@ export class SendPacer {
   private roundRobin = 0;
   /** Per channel: the spread between an admission and the provider's clock, as this worker measures it. */
   private readonly jitter = { sms: new SendJitter(), email: new SendJitter() };
+  /** Per channel: the widest allowance any worker reported lately (RESERVE answers it). */
+  private readonly fleetUs = { sms: 0, email: 0 };
+  private readonly workerId = randomUUID();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -235,17 +252,28 @@ export class SendPacer {
     const lanes = this.lanes(channel);
     const keys = lanes.map((l) => `${this.config.redis.prefix}:pace:${laneKey(channel, l)}`);
     const intervals = lanes.map((l) => pacingIntervalUs(l.ratePerSecond, this.headroom(channel)));
-    const [lane, slot, now] = (await this.redis.eval(RESERVE, keys.length, ...keys, units, ...intervals)) as [
-      number,
-      string,
-      string,
-    ];
+    const jitterKey = `${this.config.redis.prefix}:pace-jitter:${channel}`;
+    const own = this.jitter[channel].allowanceUs();
+    const [lane, slot, now, widest] = (await this.redis.eval(
+      RESERVE,
+      keys.length + 1,
+      ...keys,
+      jitterKey,
+      units,
+      ...intervals,
+      this.workerId,
+      own,
+    )) as [number, string, string, string];
+    this.fleetUs[channel] = Number(widest);
     return { lane: Number(lane), slotUs: Number(slot), nowUs: Number(now) };
   }
 
-  /** The fraction of the rate this worker paces a channel at: 0.99, less while it measures more jitter. */
+  /**
+   * The fraction of the rate a channel is paced at: 0.99, less while this worker or another measures more
+   * jitter (the widest of the fleet: admitted sends of every worker mix at the provider).
+   */
   headroom(channel: Channel): number {
-    return headroomFor(this.jitter[channel].allowanceUs());
+    return headroomFor(Math.max(this.jitter[channel].allowanceUs(), this.fleetUs[channel]));
   }
 }
 
