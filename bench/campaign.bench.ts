@@ -29,6 +29,7 @@ import { dataSourceOptions, ensureDatabase } from '../src/platform/database';
 import { Pseudonymiser } from '../src/platform/privacy';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
+import { SandboxProcess } from './sandbox-process';
 import { NOTICE_VARS } from '../test/helpers/notices';
 
 const KEY = 'bench-pseudonym-key-0123456789';
@@ -292,14 +293,15 @@ async function pacedRun(
     .map(([id, r]) => `${id}:${r}`)
     .join(',');
   log(`paced: ${count} SMS through SMS_SENDERS=${spec} (${limit} segments/s)`);
+  // The sandbox in its own process, as a provider is (see sandbox-process.ts), with the same credentials.
+  const provider = await SandboxProcess.start(sms.accountSid, sms.authToken);
+  await provider.account({ senderRates: { ...senders }, queueSeconds: 1 });
   const pacedEnv = {
     ...env,
     SMS_SENDERS: spec,
+    TWILIO_API_BASE_URL: provider.url,
     QUEUE_PREFIX: `${env.QUEUE_PREFIX}p${Object.keys(senders).length}`,
   };
-  Object.assign(sms.account, { senderRates: { ...senders }, queueSeconds: 1 });
-  sms.refused.clear();
-  sms.messages.clear();
   // The API builds the jobs (one row per job on a limited channel), so it runs with the pool too.
   const app = await createApp({ overrides: { ...pacedEnv, CANDOR_ROLE: 'api' }, listen: false });
   try {
@@ -332,20 +334,19 @@ async function pacedRun(
       if (!open) break;
       await sleep(500);
     }
+    const got = await provider.collect();
     workers.forEach((w) => w.kill('SIGTERM'));
     await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
     const statuses = await db.query(
       `SELECT status, count(*)::int AS n FROM messages WHERE campaign_id = $1 GROUP BY 1`,
       [c.id],
     );
-    const all = sms.messages.all;
+    const all = got.messages;
     const perNumber = new Map<string, number>();
     for (const m of all) perNumber.set(m.to, (perNumber.get(m.to) ?? 0) + 1);
     // Segments per sliding second (a message's segments all count when it arrives), pool-wide and per sender.
     const worstSecond = (msgs: typeof all) => {
-      const ev = msgs
-        .map((m) => [m.dateCreated.getTime(), m.numSegments] as const)
-        .sort((a, b) => a[0] - b[0]);
+      const ev = msgs.map((m) => [m.at, m.numSegments] as const).sort((a, b) => a[0] - b[0]);
       let worst = 0;
       let inWindow = 0;
       for (let i = 0, j = 0; i < ev.length; i++) {
@@ -355,8 +356,8 @@ async function pacedRun(
       }
       return worst;
     };
-    const times = all.map((m) => m.dateCreated.getTime());
-    const span = (Math.max(...times) - Math.min(...times)) / 1000;
+    const times = all.map((m) => m.at);
+    const span = (times.reduce((a, b) => Math.max(a, b)) - times.reduce((a, b) => Math.min(a, b))) / 1000;
     const segments = all.reduce((a, m) => a + m.numSegments, 0);
     // the first message's segments arrive at the start of the span: the rate is over the rest
     const achieved = (segments - all[0].numSegments) / span;
@@ -375,8 +376,9 @@ async function pacedRun(
       messagesPerSecond: Math.round(((all.length - 1) / span) * 10) / 10,
       worstSecondSegments: worstSecond(all),
       worstSenderSecondVsItsLimit: Math.max(...bySender.map((x) => x.worstSecondSegments / x.limit)),
-      overflowErrors: (sms.refused.get(21611) ?? 0) + (sms.refused.get(30001) ?? 0),
-      refusedByCode: Object.fromEntries(sms.refused),
+      overflowErrors: (got.refused[21611] ?? 0) + (got.refused[30001] ?? 0),
+      refusedByCode: got.refused,
+      sandboxLoopDelayMs: got.loopDelayMs,
       duplicates: [...perNumber.values()].filter((v) => v > 1).length,
       lost: count - perNumber.size,
       finalStatuses: statuses,
@@ -385,6 +387,7 @@ async function pacedRun(
     return result;
   } finally {
     await app.close();
+    await provider.stop();
   }
 }
 

@@ -71,7 +71,7 @@ export class CampaignPreview {
     const waitSeconds = quietUntil
       ? Math.ceil((quietUntil.getTime() - this.clock.now().getTime()) / 1000)
       : 0;
-    // SMS go at the pool's segment rate (97% of it: the pacer's headroom), only outside quiet hours.
+    // SMS go at the pool's segment rate (99% of it at best: the pacer's headroom), only outside quiet hours.
     const quiet = !c.ignoreQuietHours && quietKinds().includes(c.kind) ? n.quietHours : null;
     const smsEta =
       n.smsRatePerSecond > 0

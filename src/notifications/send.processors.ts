@@ -7,12 +7,24 @@ import { ConfigurableWorker } from '../platform/queue/worker-runner';
 import { batchSizeFor, EMAIL_QUEUE, SendJob, SMS_QUEUE } from './queues';
 import { SenderService } from './sender.service';
 
+/**
+ * Seconds of a paced channel's traffic each worker keeps in flight: enough sends waiting for their slots that
+ * every slot is taken although a send spends a few hundred ms between its slot and its answer (claim, call,
+ * record) on a loaded machine. They wait unclaimed (SendPacer), so holding many costs no correctness.
+ */
+export const PACED_IN_FLIGHT_SECONDS = 0.25;
+
 function options(config: AppConfig, ratePerSecond: number) {
   const n = config.notifications;
   return {
-    // SEND_CONCURRENCY counts messages in flight, not jobs: more would only time out at the provider.
-    // A limited channel's rate is kept by SendPacer (global, evenly spaced), not by BullMQ's window limiter.
-    concurrency: Math.max(1, Math.ceil(n.sendConcurrency / batchSizeFor(ratePerSecond))),
+    // SEND_CONCURRENCY counts messages in flight, not jobs: more would only time out at the provider. A limited
+    // channel's rate is kept by SendPacer (global, evenly spaced), not by BullMQ's window limiter, and it holds
+    // at least a quarter second of its rate (units: a message has at least one) so its slots are all used.
+    concurrency: Math.max(
+      1,
+      Math.ceil(n.sendConcurrency / batchSizeFor(ratePerSecond)),
+      Math.ceil(ratePerSecond * PACED_IN_FLIGHT_SECONDS),
+    ),
     stalledInterval: n.stalledIntervalMs,
     lockDuration: n.stalledIntervalMs,
   };

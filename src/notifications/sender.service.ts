@@ -237,6 +237,7 @@ export class SenderService {
     // nothing. The database cannot record it: send nothing (the job retries).
     if (!(await this.outbox.markCalling(row.id, row.attempts))) return 'noop';
     let accepted: { providerId: string; segments: number | null };
+    send.calling(); // from here to the answer: how far this worker's sends may drift apart (the pacer's jitter)
     try {
       if (row.channel === 'sms') {
         const validity = this.validityLeft(row);
@@ -261,8 +262,10 @@ export class SenderService {
         accepted = { providerId, segments: null };
       }
     } catch (e) {
+      send.answered();
       return this.failed(row, job, e);
     }
+    send.answered();
     // Accepted: if this write fails (the database gone), the row stays "sending" with its marks and the job
     // retries; the next attempt finds it in doubt and looks it up instead of sending again.
     await this.outbox.markSent(row.id, accepted.providerId, accepted.segments);
