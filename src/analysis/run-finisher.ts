@@ -7,7 +7,7 @@ import { copyText } from '../platform/database/copy-text';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisRun } from './analysis-run.entity';
-import { ExposureMerger, rankHosts } from './exposure-aggregator';
+import { ExposureMerger, NumberTotal, rankHosts } from './exposure-aggregator';
 import { ScanCounts } from './scan-task';
 import { loadPartition, PARTITIONS, partitionBuffer, partitionOf, Segment } from './spill-files';
 
@@ -31,6 +31,14 @@ function writeTextArray(out: CopyOut, items: string[], cache: Map<string, string
 }
 
 const TAB = 0x09;
+
+/** One number's COPY row: pseudonym, exposures, first and last seen (ms), distinct hosts, top hosts. */
+function writeRow(out: CopyOut, pseudonym: string, n: NumberTotal, hosts: Map<string, string>) {
+  out.text(pseudonym).byte(TAB).int(n.exposures).byte(TAB).int(n.first).byte(TAB);
+  out.int(n.last).byte(TAB).int(n.distinctHosts).byte(TAB);
+  writeTextArray(out, n.topHosts, hosts);
+  return out.endRow();
+}
 
 /** What a run's scan left to store: the merger's numbers whole, or its spill files (the merger then only lends its memory). */
 export type ScanOutput = { merger: ExposureMerger; spill: Segment[] | null };
@@ -97,7 +105,7 @@ export class RunFinisher {
           const rows = (w: CopyOut) =>
             out.spill
               ? this.writePartitions(w, out.merger, out.spill, hostTotals, hosts, from, to)
-              : this.writeNumbers(w, out.merger, hosts, true, from, to);
+              : this.writeSorted(w, out.merger, hosts, from, to);
           return this.storeNumbers(run.id, spilled, (copy) => (copying = copying.then(() => copy(rows))));
         }),
       );
@@ -229,16 +237,15 @@ export class RunFinisher {
   }
 
   /**
-   * Writes the COPY rows of the numbers the merger holds in partitions [from, to), pseudonymised here; in
-   * pseudonym order if `sorted` (only the pseudonyms and the order are held; rows go out as bytes).
+   * Writes the COPY rows of the numbers the merger holds in partitions [from, to), pseudonymised here, in
+   * pseudonym order (only the pseudonyms and the order are held; rows go out as bytes).
    */
-  private async writeNumbers(
+  private async writeSorted(
     out: CopyOut,
     merger: ExposureMerger,
     hosts: Map<string, string>,
-    sorted: boolean,
-    from = 0,
-    to = PARTITIONS,
+    from: number,
+    to: number,
   ): Promise<void> {
     const v = merger.view();
     const slots: number[] = [];
@@ -247,14 +254,12 @@ export class RunFinisher {
       if (p >= from && p < to) slots.push(n);
     }
     const pseudonyms = slots.map((n) => this.pseudonymiser.pseudonym('+' + v.keys[n]));
-    const order = Uint32Array.from(pseudonyms.keys());
-    if (sorted) order.sort((a, b) => (pseudonyms[a] < pseudonyms[b] ? -1 : 1));
+    const order = Uint32Array.from(pseudonyms.keys()).sort((a, b) =>
+      pseudonyms[a] < pseudonyms[b] ? -1 : 1,
+    );
     let i = 0;
     for (const n of merger.totals(Array.from(order, (j) => slots[j]))) {
-      out.text(pseudonyms[order[i++]]).byte(TAB).int(n.exposures).byte(TAB).int(n.first).byte(TAB);
-      out.int(n.last).byte(TAB).int(n.distinctHosts).byte(TAB);
-      writeTextArray(out, n.topHosts, hosts);
-      const wait = out.endRow();
+      const wait = writeRow(out, pseudonyms[order[i++]], n, hosts);
       if (wait) await wait;
     }
   }
@@ -278,7 +283,12 @@ export class RunFinisher {
       merger.clear();
       loadPartition(segments, p, merger, buffer);
       for (const [h, n] of merger.hostExposures()) hostTotals.set(h, (hostTotals.get(h) ?? 0) + n);
-      await this.writeNumbers(out, merger, hosts, false);
+      // in the merger's order, each pseudonym made as its row is written: an array of a partition's
+      // pseudonyms lived long enough to be promoted, and 64 of them piled up ~100 MB of old-space garbage
+      for (const n of merger.totals()) {
+        const wait = writeRow(out, this.pseudonymiser.pseudonym(n.msisdn), n, hosts);
+        if (wait) await wait;
+      }
     }
     merger.clear();
   }
