@@ -43,9 +43,16 @@ export class CopyOut {
     return this;
   }
 
-  /** Appends an integer in decimal. */
+  /** Appends an integer in decimal, digit by digit for a safe non-negative one (no string per number). */
   int(n: number): this {
-    return this.text(String(n));
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return this.text(String(n));
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.room(digits);
+    for (let i = this.at + digits - 1, x = n; i >= this.at; i--, x = Math.floor(x / 10))
+      this.buf[i] = 48 + (x % 10);
+    this.at += digits;
+    return this;
   }
 
   /** Appends one byte (a tab, a newline, a comma of an array literal). */
