@@ -1,10 +1,11 @@
 import { DataSource } from 'typeorm';
-import { copyIn } from '../src/platform/database/copy-in';
+import { copyIn, copyInWith } from '../src/platform/database/copy-in';
 import { copyText } from '../src/platform/database/copy-text';
 import { createTestDatabase } from './helpers/db';
 
-// copyIn packs rows into 64 KiB writes: rows must arrive whole and in order across every batch boundary,
-// multi-byte characters and a row longer than a batch included.
+// copyIn writes rows as bytes into reusable 256 KiB buffers (sent half full, two in flight): rows must arrive
+// whole and in order across every buffer boundary and reuse, multi-byte characters and a row longer than a
+// buffer included.
 describe('copyIn', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let ds: DataSource;
@@ -39,5 +40,48 @@ describe('copyIn', () => {
       /invalid input syntax for type integer/,
     );
     expect(await ds.query(`SELECT count(*)::int AS n FROM copy_in_bad`)).toEqual([{ n: 0 }]);
+  });
+
+  it('writes rows byte by byte through many reused buffers, a row wider than a buffer among them', async () => {
+    await ds.query(`CREATE TABLE copy_in_w (i int NOT NULL, n bigint NOT NULL, v text NOT NULL)`);
+    const wide = 'w'.repeat(600_000); // wider than a whole buffer: grows one
+    const count = 60_000; // ~3 MB of rows: a dozen buffers, each reused several times
+    const value = (i: number) => (i === 30_000 ? wide : i % 5 ? `h${i}` : `ŵ\t${i}`);
+    await copyInWith(ds, 'COPY copy_in_w (i, n, v) FROM STDIN', async (out) => {
+      for (let i = 0; i < count; i++) {
+        out
+          .int(i)
+          .byte(9)
+          .int(1_764_800_000_000 + i)
+          .byte(9)
+          .text(copyText(value(i).padEnd(40, '.')));
+        const wait = out.endRow();
+        if (wait) await wait;
+      }
+    });
+    const back: { i: number; n: string; v: string }[] = await ds.query(
+      `SELECT i, n::text, v FROM copy_in_w ORDER BY ctid`,
+    );
+    expect(back).toHaveLength(count);
+    back.forEach((r, i) => {
+      if (r.i !== i || r.n !== String(1_764_800_000_000 + i) || r.v !== value(i).padEnd(40, '.'))
+        throw new Error(`row ${i} came back as ${JSON.stringify(r).slice(0, 200)}`);
+    });
+  });
+
+  it('aborts the COPY, storing nothing, when the writer throws part way', async () => {
+    await ds.query(`CREATE TABLE copy_in_abort (i int NOT NULL)`);
+    await expect(
+      copyInWith(ds, 'COPY copy_in_abort (i) FROM STDIN', async (out) => {
+        for (let i = 0; i < 200_000; i++) {
+          const wait = out.int(i).endRow();
+          if (wait) await wait;
+        }
+        throw new Error('the merger failed');
+      }),
+    ).rejects.toThrow('the merger failed');
+    expect(await ds.query(`SELECT count(*)::int AS n FROM copy_in_abort`)).toEqual([{ n: 0 }]);
+    // the connection is usable afterwards
+    expect(await ds.query(`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
   });
 });

@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { copyIn } from '../platform/database/copy-in';
+import { CopyOut, copyInWith } from '../platform/database/copy-in';
 import { copyText } from '../platform/database/copy-text';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisRun } from './analysis-run.entity';
-import { ExposureMerger, rankHosts } from './exposure-aggregator';
+import { ExposureMerger, NumberTotal, rankHosts } from './exposure-aggregator';
 import { ScanCounts } from './scan-task';
 import { loadPartition, PARTITIONS, partitionBuffer, partitionOf, Segment } from './spill-files';
 
@@ -16,17 +16,28 @@ const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history 
   WHERE h.msisdn_hmac = n.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1)`;
 
 /**
- * A Postgres array literal of strings as COPY text (every element quoted, so any host name round-trips).
- * Elements are escaped once each through `cache`: a run's rows name the same hosts over and over.
+ * Writes a Postgres array literal of strings as COPY text (every element quoted, so any host name
+ * round-trips). Elements are escaped once each through `cache`: a run's rows name the same hosts over and over.
  */
-function copyTextArray(items: string[], cache: Map<string, string>): string {
-  let out = '{';
+function writeTextArray(out: CopyOut, items: string[], cache: Map<string, string>): void {
+  out.byte(0x7b); // {
   for (let i = 0; i < items.length; i++) {
     let e = cache.get(items[i]);
     if (e === undefined) cache.set(items[i], (e = copyText(`"${items[i].replace(/[\\"]/g, '\\$&')}"`)));
-    out += i ? ',' + e : e;
+    if (i) out.byte(0x2c); // ,
+    out.text(e);
   }
-  return out + '}';
+  out.byte(0x7d); // }
+}
+
+const TAB = 0x09;
+
+/** One number's COPY row: pseudonym, exposures, first and last seen (ms), distinct hosts, top hosts. */
+function writeRow(out: CopyOut, pseudonym: string, n: NumberTotal, hosts: Map<string, string>) {
+  out.text(pseudonym).byte(TAB).int(n.exposures).byte(TAB).int(n.first).byte(TAB);
+  out.int(n.last).byte(TAB).int(n.distinctHosts).byte(TAB);
+  writeTextArray(out, n.topHosts, hosts);
+  return out.endRow();
 }
 
 /** What a run's scan left to store: the merger's numbers whole, or its spill files (the merger then only lends its memory). */
@@ -91,11 +102,11 @@ export class RunFinisher {
       const settled = await Promise.allSettled(
         Array.from({ length: FINISH_LANES }, (_, lane) => {
           const [from, to] = [(lane * PARTITIONS) / FINISH_LANES, ((lane + 1) * PARTITIONS) / FINISH_LANES];
-          const rows = () =>
+          const rows = (w: CopyOut) =>
             out.spill
-              ? this.partitionRows(out.merger, out.spill, hostTotals, hosts, from, to)
-              : this.numberRows(out.merger, hosts, true, from, to);
-          return this.storeNumbers(run.id, spilled, (copy) => (copying = copying.then(() => copy(rows()))));
+              ? this.writePartitions(w, out.merger, out.spill, hostTotals, hosts, from, to)
+              : this.writeSorted(w, out.merger, hosts, from, to);
+          return this.storeNumbers(run.id, spilled, (copy) => (copying = copying.then(() => copy(rows))));
         }),
       );
       // every lane has ended (committed or rolled back) before a failure clears what the others stored
@@ -127,7 +138,7 @@ export class RunFinisher {
   private storeNumbers(
     runId: string,
     spilled: boolean,
-    copyTurn: (copy: (rows: Iterable<string>) => Promise<void>) => Promise<void>,
+    copyTurn: (copy: (rows: (out: CopyOut) => Promise<void>) => Promise<void>) => Promise<void>,
   ): Promise<LaneTotals> {
     return this.db.transaction(async (m) => {
       // JIT compiling these statements costs about a second each and saves nothing on them
@@ -135,7 +146,7 @@ export class RunFinisher {
       await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
         first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
         ON COMMIT DROP`);
-      await copyTurn((rows) => copyIn(m, 'COPY run_numbers FROM STDIN', rows));
+      await copyTurn((rows) => copyInWith(m, 'COPY run_numbers FROM STDIN', rows));
       // One index lookup per number, in pseudonym order: the lookups walk the subscriber index in order (3x
       // fewer page misses than in hash order) and the primary key grows at its right edge. The planner would
       // rather hash the whole subscriber table (a seq scan of millions of rows): 2-3x slower here.
@@ -226,16 +237,16 @@ export class RunFinisher {
   }
 
   /**
-   * COPY text rows of the numbers the merger holds in partitions [from, to), pseudonymised here; in pseudonym
-   * order if `sorted` (only the pseudonyms and the order are held; each row is built as COPY takes it).
+   * Writes the COPY rows of the numbers the merger holds in partitions [from, to), pseudonymised here, in
+   * pseudonym order (only the pseudonyms and the order are held; rows go out as bytes).
    */
-  private *numberRows(
+  private async writeSorted(
+    out: CopyOut,
     merger: ExposureMerger,
     hosts: Map<string, string>,
-    sorted: boolean,
-    from = 0,
-    to = PARTITIONS,
-  ): Generator<string> {
+    from: number,
+    to: number,
+  ): Promise<void> {
     const v = merger.view();
     const slots: number[] = [];
     for (let n = 0; n < v.size; n++) {
@@ -243,11 +254,14 @@ export class RunFinisher {
       if (p >= from && p < to) slots.push(n);
     }
     const pseudonyms = slots.map((n) => this.pseudonymiser.pseudonym('+' + v.keys[n]));
-    const order = Uint32Array.from(pseudonyms.keys());
-    if (sorted) order.sort((a, b) => (pseudonyms[a] < pseudonyms[b] ? -1 : 1));
+    const order = Uint32Array.from(pseudonyms.keys()).sort((a, b) =>
+      pseudonyms[a] < pseudonyms[b] ? -1 : 1,
+    );
     let i = 0;
-    for (const n of merger.totals(Array.from(order, (j) => slots[j])))
-      yield `${pseudonyms[order[i++]]}\t${n.exposures}\t${n.first}\t${n.last}\t${n.distinctHosts}\t${copyTextArray(n.topHosts, hosts)}\n`;
+    for (const n of merger.totals(Array.from(order, (j) => slots[j]))) {
+      const wait = writeRow(out, pseudonyms[order[i++]], n, hosts);
+      if (wait) await wait;
+    }
   }
 
   /**
@@ -255,20 +269,26 @@ export class RunFinisher {
    * summed in the merger, then its final rows (Postgres sorts them for the lookups). Adds each host's
    * exposures into `hostTotals`.
    */
-  private *partitionRows(
+  private async writePartitions(
+    out: CopyOut,
     merger: ExposureMerger,
     segments: Segment[],
     hostTotals: Map<string, number>,
     hosts: Map<string, string>,
     from: number,
     to: number,
-  ): Generator<string> {
+  ): Promise<void> {
     const buffer = partitionBuffer();
     for (let p = from; p < to; p++) {
       merger.clear();
       loadPartition(segments, p, merger, buffer);
       for (const [h, n] of merger.hostExposures()) hostTotals.set(h, (hostTotals.get(h) ?? 0) + n);
-      yield* this.numberRows(merger, hosts, false);
+      // in the merger's order, each pseudonym made as its row is written: an array of a partition's
+      // pseudonyms lived long enough to be promoted, and 64 of them piled up ~100 MB of old-space garbage
+      for (const n of merger.totals()) {
+        const wait = writeRow(out, this.pseudonymiser.pseudonym(n.msisdn), n, hosts);
+        if (wait) await wait;
+      }
     }
     merger.clear();
   }
