@@ -103,6 +103,9 @@ describe('analysis finish (numbers stored in lanes)', () => {
     merger.add({ msisdn: '+447911500000', host: 'b.example.com', exposures: 3, first: FROM, last: TO - 1 });
     const counts = { ...emptyCounts(), linesRead: 1, exposures: 1 };
     const times = { checksumMs: 0, scanMs: 0, finishStarted: Date.now() };
+    // a worker finishes a run it claimed (the finish completes only a running run)
+    const running = () => t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [run.id]);
+    await running();
     await finisher.finish(run, counts, { merger, spill: null }, times);
     const first = await rows(run.id);
     expect(first.length).toBe(merger.size);
@@ -112,16 +115,29 @@ describe('analysis finish (numbers stored in lanes)', () => {
       2,
       ['b.example.com', 'a.example.com'],
     ]);
-    // a retried finish (its first attempt died after storing) replaces the rows, never adds or collides
+    // a retried finish (its first attempt died after storing, the run still running) replaces the rows, never
+    // adds or collides
+    await running();
     await finisher.finish(run, counts, { merger, spill: null }, times);
     expect(await rows(run.id)).toEqual(first);
+    // a stray finish of a run that is no longer running (completed here) is refused and leaves its results alone
+    await expect(finisher.finish(run, counts, { merger, spill: null }, times)).rejects.toThrow(
+      /no longer running/,
+    );
+    expect(await rows(run.id)).toEqual(first);
+    const completions = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'analysis.completed' AND target_id = $1`,
+      [run.id],
+    );
+    expect(completions[0].n).toBe(2);
 
     // the numbers are stored before the totals; a failure there takes them away again
     const other = await analyses.create({ ...req, partners: ['o2.co.uk'] }, actor);
+    await t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [other.id]);
     const bad = { ...counts, hours: { 'not an hour': 1 } };
     await expect(finisher.finish(other, bad, { merger, spill: null }, times)).rejects.toThrow(RangeError);
     expect(await rows(other.id)).toEqual([]);
     const [{ status }] = await t.db.query(`SELECT status FROM analysis_runs WHERE id = $1`, [other.id]);
-    expect(status).toBe('queued');
+    expect(status).toBe('running');
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { changeState, sqlValue } from '../platform/state/state-change';
@@ -42,6 +42,26 @@ export class AnalysisRunTransitions {
       finished_at: sqlValue('now()'),
       bytes_done: sqlValue('bytes_total'),
       duplicate_of: original,
+    });
+  }
+
+  /**
+   * A running run completed, in the finish's transaction `m` (with its matches): its totals `set` (columns),
+   * its end, and the audit row with `summary`. False when the run was no longer running.
+   */
+  complete(
+    m: EntityManager,
+    runId: string,
+    set: Record<string, unknown>,
+    summary: Record<string, unknown>,
+  ): Promise<boolean> {
+    return changeState(m, this.audit, {
+      table: 'analysis_runs',
+      id: runId,
+      from: analysisRunMachine.from('complete'),
+      to: 'completed',
+      set: { ...set, finished_at: sqlValue('now()'), bytes_done: sqlValue('bytes_total') },
+      audit: { actor: SYSTEM_ACTOR, action: 'analysis.completed', targetType: 'analysis_run', summary },
     });
   }
 

@@ -24,6 +24,7 @@ import {
 } from './analysis-tasks.service';
 import { AnalysisService } from './analysis.service';
 import { CustomerExposureService } from './customer-exposure.service';
+import { RunFinishRepository } from './run-finish.repository';
 import { RunFinisher } from './run-finisher';
 
 /** Global so notifications and compensation find the AudiencePort (an analysis run's matched subscribers) without importing us. */
@@ -52,6 +53,7 @@ import { RunFinisher } from './run-finisher';
     AnalysisRunTransitions,
     AnalysisTasksService,
     RunFinisher,
+    RunFinishRepository,
     AnalysisProcessor,
     AnalysisTaskProcessor,
     AnalysisChecksumProcessor,

@@ -1,19 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { CopyOut, copyInWith } from '../platform/database/copy-in';
+import { CopyOut } from '../platform/database/copy-in';
 import { copyText } from '../platform/database/copy-text';
-import { SYSTEM_ACTOR } from '../platform/http/actor';
 import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisRun } from './analysis-run.entity';
+import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { ExposureMerger, NumberTotal, rankHosts } from './exposure-aggregator';
 import { ScanCounts } from './scan-task';
+import { LaneTotals, RunFinishRepository } from './run-finish.repository';
 import { loadPartition, PARTITIONS, partitionBuffer, partitionOf, Segment } from './spill-files';
-
-/** The subscriber who last had a number that is no longer theirs (`n.msisdn_hmac`). */
-const PAST_NUMBER_SQL = `(SELECT h.subscriber_id FROM subscriber_number_history h
-  WHERE h.msisdn_hmac = n.msisdn_hmac ORDER BY h.valid_from DESC LIMIT 1)`;
 
 /**
  * Writes a Postgres array literal of strings as COPY text (every element quoted, so any host name
@@ -55,14 +51,6 @@ export interface PhaseTimes {
  */
 export const FINISH_LANES = 2;
 
-/** What one lane stored: its numbers, those with no subscriber, its first and last seen (null when empty). */
-interface LaneTotals {
-  distinct: string;
-  unmatched: string;
-  first: Date | null;
-  last: Date | null;
-}
-
 /**
  * The end of a run: one final row per number into `analysis_numbers` and per subscriber into
  * `analysis_matches`, the run's totals, its audit row. The numbers arrive final (summed in memory, whole or
@@ -78,7 +66,8 @@ export class RunFinisher {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly audit: AuditService,
+    private readonly results: RunFinishRepository,
+    private readonly transitions: AnalysisRunTransitions,
     private readonly pseudonymiser: Pseudonymiser,
   ) {}
 
@@ -92,7 +81,9 @@ export class RunFinisher {
       numbersMs,
       spilled,
     });
-    await this.clearResults(run.id); // an earlier attempt may have died between the two steps
+    if (!(await this.results.isRunning(run.id)))
+      throw new Error(`analysis ${run.id} is no longer running; nothing was stored`);
+    await this.results.clearResults(run.id); // an earlier attempt may have died between the two steps
     try {
       const hostTotals = new Map<string, number>();
       const hosts = new Map<string, string>();
@@ -106,7 +97,11 @@ export class RunFinisher {
             out.spill
               ? this.writePartitions(w, out.merger, out.spill, hostTotals, hosts, from, to)
               : this.writeSorted(w, out.merger, hosts, from, to);
-          return this.storeNumbers(run.id, spilled, (copy) => (copying = copying.then(() => copy(rows))));
+          return this.results.storeNumbers(
+            run.id,
+            spilled,
+            (copy) => (copying = copying.then(() => copy(rows))),
+          );
         }),
       );
       // every lane has ended (committed or rolled back) before a failure clears what the others stored
@@ -117,58 +112,13 @@ export class RunFinisher {
       const topHosts = out.spill ? rankHosts([...hostTotals]) : out.merger.topHosts();
       await this.complete(run, c, lanes, topHosts, timings);
     } catch (e) {
-      await this.clearResults(run.id).catch(() => undefined);
+      await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
     );
-  }
-
-  private async clearResults(runId: string): Promise<void> {
-    await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
-  }
-
-  /**
-   * One lane: its rows COPYed into a temp table when `copyTurn` lets it, then joined to subscribers and stored,
-   * in a transaction of its own. Returns what it stored, counted from the inserted rows.
-   */
-  private storeNumbers(
-    runId: string,
-    spilled: boolean,
-    copyTurn: (copy: (rows: (out: CopyOut) => Promise<void>) => Promise<void>) => Promise<void>,
-  ): Promise<LaneTotals> {
-    return this.db.transaction(async (m) => {
-      // JIT compiling these statements costs about a second each and saves nothing on them
-      await m.query(`SET LOCAL jit = off`);
-      await m.query(`CREATE TEMP TABLE run_numbers (msisdn_hmac text NOT NULL, exposures bigint NOT NULL,
-        first_ms bigint NOT NULL, last_ms bigint NOT NULL, distinct_hosts int NOT NULL, top_hosts text[] NOT NULL)
-        ON COMMIT DROP`);
-      await copyTurn((rows) => copyInWith(m, 'COPY run_numbers FROM STDIN', rows));
-      // One index lookup per number, in pseudonym order: the lookups walk the subscriber index in order (3x
-      // fewer page misses than in hash order) and the primary key grows at its right edge. The planner would
-      // rather hash the whole subscriber table (a seq scan of millions of rows): 2-3x slower here.
-      await m.query(`SET LOCAL enable_hashjoin = off`);
-      await m.query(`SET LOCAL enable_mergejoin = off`);
-      await m.query(`SET LOCAL work_mem = '128MB'`); // the sort of a spilled run's rows, in memory
-      // held numbers arrive in pseudonym order; spilled ones in partition order, sorted here
-      const source = spilled ? `(SELECT * FROM run_numbers ORDER BY msisdn_hmac)` : `run_numbers`;
-      const [totals] = await m.query(
-        `WITH n AS (
-           INSERT INTO analysis_numbers (run_id, msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id)
-           SELECT $1::uuid, n.msisdn_hmac, n.exposures, to_timestamp(n.first_ms / 1000.0), to_timestamp(n.last_ms / 1000.0),
-                  n.distinct_hosts, n.top_hosts, COALESCE(s.id, ${PAST_NUMBER_SQL})
-           FROM ${source} n LEFT JOIN subscribers s ON s.msisdn_hmac = n.msisdn_hmac
-           RETURNING subscriber_id, first_seen, last_seen)
-         SELECT count(*) AS distinct, count(*) FILTER (WHERE subscriber_id IS NULL) AS unmatched,
-                min(first_seen) AS first, max(last_seen) AS last
-         FROM n`,
-        [runId],
-      );
-      return totals as LaneTotals;
-    });
   }
 
   /** The matches per subscriber (from the stored numbers), the run's totals and its audit row, in one transaction. */
@@ -184,55 +134,37 @@ export class RunFinisher {
     const first = dates('first').sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
     const last = dates('last').sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
     await this.db.transaction(async (m) => {
-      await m.query(`SET LOCAL jit = off`);
-      await m.query(`SET LOCAL work_mem = '128MB'`); // the per-subscriber sums, in memory
-      const [{ matched }] = await m.query(
-        `WITH matched AS (
-           INSERT INTO analysis_matches (run_id, subscriber_id, exposures, first_seen, last_seen)
-           SELECT $1, subscriber_id, sum(exposures), min(first_seen), max(last_seen)
-           FROM analysis_numbers WHERE run_id = $1 AND subscriber_id IS NOT NULL
-           GROUP BY subscriber_id ORDER BY subscriber_id
-           RETURNING 1)
-         SELECT count(*) AS matched FROM matched`,
-        [run.id],
-      );
+      const matched = await this.results.insertMatches(m, run.id);
       const hours = Object.fromEntries(
         Object.entries(c.hours)
           .sort(([a], [b]) => Number(a) - Number(b))
           .map(([h, n]) => [new Date(Number(h)).toISOString(), n]),
       );
-      await m.query(
-        `UPDATE analysis_runs r SET status = 'completed', finished_at = now(), bytes_done = bytes_total,
-           lines_read = $2, lines_malformed = $3, exposures = $4, partner_exposures = $5, invalid_values = $6,
-           excluded = $7, hours = $8, partner_hosts = $9, malformed_samples = $10, top_hosts = $11, timings = $12,
-           distinct_msisdns = $13, unmatched_msisdns = $14, first_seen = $15, last_seen = $16, matched_subscribers = $17
-         WHERE r.id = $1`,
-        [
-          run.id,
-          c.linesRead,
-          c.linesMalformed,
-          c.exposures,
-          c.partnerExposures,
-          c.invalidValues,
-          JSON.stringify(c.excluded),
-          JSON.stringify(hours),
-          JSON.stringify(c.partnerHosts),
-          JSON.stringify(c.malformedSamples),
-          JSON.stringify(topHosts),
-          JSON.stringify(timings()),
-          sum('distinct'),
-          sum('unmatched'),
-          first,
-          last,
-          matched,
-        ],
+      const moved = await this.transitions.complete(
+        m,
+        run.id,
+        {
+          lines_read: c.linesRead,
+          lines_malformed: c.linesMalformed,
+          exposures: c.exposures,
+          partner_exposures: c.partnerExposures,
+          invalid_values: c.invalidValues,
+          excluded: JSON.stringify(c.excluded),
+          hours: JSON.stringify(hours),
+          partner_hosts: JSON.stringify(c.partnerHosts),
+          malformed_samples: JSON.stringify(c.malformedSamples),
+          top_hosts: JSON.stringify(topHosts),
+          timings: JSON.stringify(timings()),
+          distinct_msisdns: sum('distinct'),
+          unmatched_msisdns: sum('unmatched'),
+          first_seen: first,
+          last_seen: last,
+          matched_subscribers: matched,
+        },
+        { linesRead: c.linesRead, exposures: c.exposures },
       );
-      await this.audit.record(m, SYSTEM_ACTOR, {
-        action: 'analysis.completed',
-        targetType: 'analysis_run',
-        targetId: run.id,
-        summary: { linesRead: c.linesRead, exposures: c.exposures },
-      });
+      // a run no longer running (failed meanwhile) keeps its state; its results go (the caller clears them)
+      if (!moved) throw new Error(`analysis ${run.id} is no longer running; its results were not kept`);
     });
   }
 
