@@ -145,6 +145,7 @@ describe('SendPacer: one fleet-wide schedule per channel', () => {
     await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         await turn.go(i);
+        await turn.send(i).cover(1);
         turn.send(i).calling();
         await new Promise((r) => setTimeout(r, 300));
         turn.send(i).answered();

@@ -123,8 +123,9 @@ export interface PacedSend {
   /** The sender of the pool it goes from (`From` or Messaging Service SID); null for email. */
   from: string | null;
   /**
-   * Resolves once the caps have admitted `units` for this send: at once when its reservation covered them, else
-   * (an SMS that rendered longer than the peek said) after the extra units are admitted on its lane.
+   * Resolves once the hard caps have admitted `units` (the rendered SMS's segments; 1 an email) for this send on
+   * its lane. Called last before the call (only the lease check and the call mark follow), so what the provider
+   * sees spreads by as little as possible beyond what the caps admitted.
    */
   cover(units: number): Promise<void>;
   /** The provider call starts now, and (`answered`) its answer came: how far admitted sends drift apart. */
@@ -132,7 +133,7 @@ export interface PacedSend {
   answered(): void;
 }
 
-/** What a job's sends got: a wait that resolves when send `i` may start, and each send's placement. */
+/** What a job's sends got: a wait that resolves at send `i`'s slot, and each send's placement and admission. */
 export interface Turn {
   go(i: number): Promise<void>;
   send(i: number): PacedSend;
@@ -188,7 +189,7 @@ export class SendPacer {
 
   /**
    * Reserves each send's units (segments of an SMS; 1 an email) on a lane; `go(i)` resolves at send `i`'s slot
-   * once the caps admit it (at once without a limit).
+   * (at once without a limit), and `send(i).cover(n)` admits it through the caps right before its call.
    */
   async turn(channel: Channel, units: number[]): Promise<Turn> {
     const lanes = this.lanes(channel);
@@ -204,18 +205,14 @@ export class SendPacer {
     const admittedAt = units.map(() => 0);
     const calledAt = units.map(() => 0);
     return {
-      go: async (i) => {
-        await sleepUntil(dues[i]);
-        await this.admit(channel, units[i], slots[i].lane);
-        admitted[i] = units[i];
-        admittedAt[i] = performance.now();
-      },
+      go: (i) => sleepUntil(dues[i]),
       send: (i) => ({
         from: lanes[slots[i].lane].sender,
         cover: async (n) => {
           if (n <= admitted[i]) return;
           await this.admit(channel, n - admitted[i], slots[i].lane);
           admitted[i] = n;
+          admittedAt[i] = performance.now();
         },
         calling: () => void (calledAt[i] = performance.now()),
         answered: () => {

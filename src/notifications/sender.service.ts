@@ -77,12 +77,12 @@ export class SenderService {
       );
       sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
     } else {
-      // Paced (SMS in segments on a sender of the pool, email in messages): each send waits for its slot and
-      // the caps first, and only then claims its row, right before the provider call. A claimed row never
-      // waits for the pacer, so no claim goes stale while its worker lives: after a Redis flush the sweeper
-      // may re-enqueue a row this job still holds, and then whichever job claims it first sends it; the
-      // other finds it taken. (Claiming the batch before the waits let a row sit claimed for seconds, be
-      // taken again as abandoned, and go out twice.)
+      // Paced (SMS in segments on a sender of the pool, email in messages): each send waits for its slot
+      // first, and only then claims its row. A claimed row never waits for the schedule, so a claim is held for
+      // a moment, not seconds (claiming the batch before the waits let a row sit claimed for seconds, be taken
+      // again as abandoned, and go out twice). Its admission by the hard caps comes after the render, right
+      // before the call: a wait there is short (the slot has come; only bunched sends wait), and the send
+      // lease, checked after it, keeps a row a live worker holds from being taken by another.
       const turn = await this.pacer.turn(channel, await this.units(channel, ids));
       sends = ids.map((_, i) => async (id) => {
         await turn.go(i);
@@ -226,7 +226,8 @@ export class SenderService {
       await this.outbox.markFinal(row.id, 'failed', 'expired', "older than the campaign's ValidityPeriod");
       return 'failed';
     }
-    if (rendered.sms) await send.cover(rendered.sms.segments); // longer than the pacer reserved: wait for the rest
+    // the caps admit it last (its rendered segments; an email is 1): only the lease check and the call mark follow
+    await send.cover(rendered.sms?.segments ?? 1);
     if (!this.lease.held()) {
       // Our lease may have lapsed (the database unreachable, the process stalled): another worker may take the
       // row as abandoned, so this one must not call the provider. The row goes back in the queue, start kept.
