@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { batchSizeFor } from '../src/notifications/queues';
 import { SmtpSink } from '../src/sandbox/smtp-sink';
 import { TwilioSandbox } from '../src/sandbox/twilio-sandbox';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
@@ -86,7 +87,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     for (let i = 0; i < n; i++) {
       const s = await subs.upsert({
         accountId: `${prefix}-${i}`,
-        msisdn: `07922${prefix === 'K' ? 1 : 2}${String(i).padStart(5, '0')}`,
+        msisdn: `07922${{ K: 1, R: 2, B: 3 }[prefix] ?? 4}${String(i).padStart(5, '0')}`,
         email: `${prefix.toLowerCase()}${i}@example.org`,
       });
       numbers.push(s.msisdn);
@@ -181,15 +182,16 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     sms.callbackStatuses = ['sent', 'delivered'];
   });
 
-  it('Redis flushed mid-campaign: the sweeper re-enqueues from Postgres, nothing lost or doubled', async () => {
-    const numbers = await seed('R', 150);
+  /** A campaign of `n` to both channels at `rate` a second, Redis wiped once `after` have gone out. */
+  async function flushMidCampaign(prefix: string, n: number, rate: number, after: number) {
+    const numbers = await seed(prefix, n);
     const emailsBefore = mail.received;
     for (const w of workers) w.kill('SIGKILL');
     await ready(
-      startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' }),
-      startWorker({ SMS_RATE_PER_SECOND: '40', EMAIL_RATE_PER_SECOND: '40' }),
+      startWorker({ SMS_RATE_PER_SECOND: String(rate), EMAIL_RATE_PER_SECOND: String(rate) }),
+      startWorker({ SMS_RATE_PER_SECOND: String(rate), EMAIL_RATE_PER_SECOND: String(rate) }),
     );
-    const id = await startCampaign('R', 150, 'both');
+    const id = await startCampaign(prefix, n, 'both');
     await until(
       'some sends',
       async () =>
@@ -197,7 +199,7 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
           t.db,
           `SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status IN ('sent','delivered')`,
           [id],
-        )) >= 40,
+        )) >= after,
     );
     // Wipe every key of this test's queues (only ours: other suites share the Redis server).
     expect(await flushPrefix(t.env.QUEUE_PREFIX)).toBeGreaterThan(0);
@@ -206,11 +208,20 @@ describe('campaign recovery: a worker killed with SIGKILL, Redis flushed mid-cam
     for (const m of sms.messages.all) if (numbers.includes(m.to)) per.set(m.to, (per.get(m.to) ?? 0) + 1);
     expect(numbers.filter((n) => per.get(n) !== 1)).toEqual([]);
     // email: at most the sends in flight at the flush could repeat; here none were in flight twice
-    expect(mail.received - emailsBefore).toBeGreaterThanOrEqual(150);
-    expect(mail.received - emailsBefore).toBeLessThanOrEqual(150 + 20);
+    expect(mail.received - emailsBefore).toBeGreaterThanOrEqual(n);
+    expect(mail.received - emailsBefore).toBeLessThanOrEqual(n + 20);
+    const mine = new RegExp(`^${prefix.toLowerCase()}\\d+@`);
     const ids = new Set(
-      mail.messages.all.filter((m) => /^r\d+@/.test(m.envelopeTo[0])).map((m) => m.envelopeTo[0]),
+      mail.messages.all.filter((m) => mine.test(m.envelopeTo[0])).map((m) => m.envelopeTo[0]),
     );
-    expect(ids.size).toBe(150);
+    expect(ids.size).toBe(n);
+  }
+
+  it('Redis flushed mid-campaign: the sweeper re-enqueues from Postgres, nothing lost or doubled', () =>
+    flushMidCampaign('R', 150, 40, 40));
+
+  it('the same with several paced rows a job (150 units/s: 3 rows a job)', async () => {
+    expect(batchSizeFor(150)).toBe(3);
+    await flushMidCampaign('B', 300, 150, 80);
   });
 });

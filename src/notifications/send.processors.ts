@@ -19,11 +19,11 @@ function options(config: AppConfig, ratePerSecond: number) {
   return {
     // SEND_CONCURRENCY counts messages in flight, not jobs: more would only time out at the provider. A limited
     // channel's rate is kept by SendPacer (global, evenly spaced), not by BullMQ's window limiter, and it holds
-    // at least a quarter second of its rate (units: a message has at least one) so its slots are all used.
+    // at least a quarter second of its rate in rows (units: a message has at least one) so its slots are all used.
     concurrency: Math.max(
       1,
       Math.ceil(n.sendConcurrency / batchSizeFor(ratePerSecond)),
-      Math.ceil(ratePerSecond * PACED_IN_FLIGHT_SECONDS),
+      Math.ceil((ratePerSecond * PACED_IN_FLIGHT_SECONDS) / batchSizeFor(ratePerSecond)),
     ),
     stalledInterval: n.stalledIntervalMs,
     lockDuration: n.stalledIntervalMs,
