@@ -1,12 +1,14 @@
 /* npm run bench -- analysis [--lines N] [--subscribers N] [--active N] [--worst-lines N] [--processes 1,2,4]
-                             [--gz] [--10x] [--no-worst]
+                             [--pin] [--gz] [--10x] [--no-worst]
    Generates a Squid log (10M lines by default, from --active subscribers: lines/20 by default, the ratio of
    ~100M lines a day over 5M subscribers) and a subscriber table (5M rows) in the database candor_bench, then
    measures on the same file in the same run: `wc -l`, a mawk script doing the per-number aggregation (count,
    first, last), Candor's full analysis through the CLI in one process (parse, detect, aggregate, spill to
    partitioned files past the merge budget, COPY the final rows into Postgres, join with the subscribers),
    and the same run spread over 1, 2 and 4 worker processes (`analyze --distributed`, workers started and
-   ready before the clock starts). Then the worst case (--active 0: every line's number drawn from the whole
+   ready before the clock starts; with --pin each worker process is held to one core, worker i on core
+   i mod C, so 1, 2 and 4 workers have 1, 2 and 2 cores: one unpinned worker already keeps both cores of a
+   2-core machine busy with its scanner thread and its merger). Then the worst case (--active 0: every line's number drawn from the whole
    base, --worst-lines, 2M by default) against mawk on that file. Optional: the gzipped file, the file
    repeated 10 times (peak RSS must not grow). Parse+detect alone on one core closes the run.
    Each one-process run also reports its CPU seconds (Candor's process, and the Postgres backends it used):
@@ -24,6 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { DEFAULT_SQUID_LOGFORMAT } from '../src/analysis/formats';
 import { classify } from '../src/analysis/detection';
@@ -202,14 +205,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const candor = analyze(plain);
   loads.push(load());
   const scaling: Record<string, unknown>[] = [];
+  const pin = args.includes('--pin');
   for (const n of processes) {
-    log(`candor analyze --distributed, ${n} worker process(es)`);
+    log(`candor analyze --distributed, ${n} worker process(es)${pin ? ', one core each' : ''}`);
     await clearRuns();
-    const r = await distributed(plain, n);
+    const r = await distributed(plain, n, pin);
     scaling.push({
       processes: n,
+      cores: pin ? Math.min(n, cpus().length) : cpus().length,
       seconds: +r.seconds.toFixed(2),
       linesPerSecond: Math.round(lines / r.seconds),
+      // the scan is what the workers share; the finish runs in one of them whatever their number
+      scanLinesPerSecond: Math.round(lines / (r.result.timings.scanMs / 1000)),
       fasterThanMawk: +(mawk.seconds / r.seconds).toFixed(2),
       timings: r.result.timings,
       workerPeakRssMb: r.workerPeakRssMb,
@@ -412,15 +419,25 @@ function pgCpu(samples: string): number {
  * starts them), started and registered with the task queue before the clock starts; the CLI queues the run
  * and waits for it. Returns the CLI's wall time and the workers' peak RSS.
  */
-async function distributed(file: string, n: number) {
+async function distributed(file: string, n: number, pin = false) {
   const prefix = `candor-bench-${process.pid}-${n}`;
   const workerEnv = { ...env, QUEUE_PREFIX: prefix, CANDOR_ROLE: 'worker', ANALYSIS_WORKERS: '1' };
   const rss = Array.from({ length: n }, (_, i) => join(OUT, `worker-rss-${i}.txt`));
-  const workers = rss.map((f) =>
-    spawn('/usr/bin/time', ['-f', '%M', '-o', f, process.execPath, '--max-old-space-size=256', MAIN], {
-      env: workerEnv,
-      stdio: 'ignore',
-    }),
+  const time = (f: string) => [
+    '/usr/bin/time',
+    '-f',
+    '%M',
+    '-o',
+    f,
+    process.execPath,
+    '--max-old-space-size=256',
+    MAIN,
+  ];
+  // taskset execs its command, so the child's pid is still time's (stopAll signals time's child)
+  const workers = rss.map((f, i) =>
+    pin
+      ? spawn('taskset', ['-c', String(i % cpus().length), ...time(f)], { env: workerEnv, stdio: 'ignore' })
+      : spawn(time(f)[0], time(f).slice(1), { env: workerEnv, stdio: 'ignore' }),
   );
   const queue = new Queue('analysis-tasks', { connection: { host: '127.0.0.1', port: 6379 }, prefix });
   try {
