@@ -117,6 +117,12 @@ export class RunFinisher {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
+    // the run is complete whatever this does: a failure only leaves statistics for autovacuum to refresh
+    await this.results
+      .analyzeMatches()
+      .catch((e: Error) =>
+        this.log.warn(`analysis ${run.id}: ANALYZE analysis_matches failed: ${e.message}`),
+      );
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
