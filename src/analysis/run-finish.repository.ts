@@ -116,11 +116,14 @@ export class RunFinishRepository {
   }
 
   /**
-   * Refreshes the planner's statistics of the matches after a run added its rows: until then a customer's
-   * lookup by subscriber could take the primary key's full scan (120 ms at 904k rows, 0.15 ms by the subscriber
-   * index once analysed), and autovacuum may be slow to come or off.
+   * Upkeep once a run is complete. The staged rows the finish deleted are vacuumed away, so the next finish's
+   * scans and inserts do not wade through them and the file shrinks back (904k dead rows, 117 MB: 0.3 s); and
+   * the planner's statistics of the matches are refreshed after the run added its rows: until then a customer's
+   * lookup by subscriber could take the primary key's full scan (120 ms at 904k rows, 0.15 ms by the
+   * subscriber index once analysed). Autovacuum would do both, but may be slow to come or off.
    */
-  async analyzeMatches(): Promise<void> {
+  async upkeep(): Promise<void> {
+    await this.db.query(`VACUUM analysis_match_staging`);
     await this.db.query(`ANALYZE analysis_matches`);
   }
 }

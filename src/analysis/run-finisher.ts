@@ -117,12 +117,10 @@ export class RunFinisher {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
-    // the run is complete whatever this does: a failure only leaves statistics for autovacuum to refresh
+    // the run is complete whatever this does: a failure only leaves the upkeep to autovacuum
     await this.results
-      .analyzeMatches()
-      .catch((e: Error) =>
-        this.log.warn(`analysis ${run.id}: ANALYZE analysis_matches failed: ${e.message}`),
-      );
+      .upkeep()
+      .catch((e: Error) => this.log.warn(`analysis ${run.id}: upkeep after the finish failed: ${e.message}`));
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
