@@ -96,7 +96,9 @@ describe('analysis finish (numbers stored in lanes)', () => {
     ]).toEqual([6, FROM + 60_000, FROM + 300_000, ['a.example.com', 'b.example.com', 'z.example.com']]);
     expect(await staged(s.runId)).toBe(0);
     // the customer's page reads the same figures
-    const page = await t.get<CustomerExposureService>(CustomerExposureService).customerExposure(match.subscriber_id);
+    const page = await t
+      .get<CustomerExposureService>(CustomerExposureService)
+      .customerExposure(match.subscriber_id);
     expect(page.exposure).toMatchObject({
       count: 6,
       websites: ['a.example.com', 'b.example.com', 'z.example.com'],
