@@ -90,15 +90,9 @@ describe('an analysis spread over worker processes, one of them killed mid-task'
     partners: ['o2.co.uk'],
   };
 
-  const stored = (runId: string) =>
-    t.db.query(
-      `SELECT msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id
-       FROM analysis_numbers WHERE run_id = $1 ORDER BY msisdn_hmac`,
-      [runId],
-    );
   const matches = (runId: string) =>
     t.db.query(
-      `SELECT subscriber_id, exposures, first_seen, last_seen FROM analysis_matches WHERE run_id = $1
+      `SELECT subscriber_id, exposures, first_seen, last_seen, websites FROM analysis_matches WHERE run_id = $1
        ORDER BY subscriber_id`,
       [runId],
     );
@@ -122,7 +116,6 @@ describe('an analysis spread over worker processes, one of them killed mid-task'
     const reference = await analyses.analyze(request, actor);
     expect(reference.status).toBe('completed');
     expect(reference.exposures).toBeGreaterThan(30_000);
-    const referenceRows = await stored(reference.runId);
     const referenceMatches = await matches(reference.runId);
     // the same request again would reuse the reference run: remove it first
     await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [reference.runId]);
@@ -174,7 +167,6 @@ describe('an analysis spread over worker processes, one of them killed mid-task'
     expect(tasks.every((x) => x.status === 'done')).toBe(true);
 
     expect(comparable(done)).toEqual(comparable(reference));
-    expect(await stored(run.id)).toEqual(referenceRows);
     expect(await matches(run.id)).toEqual(referenceMatches);
     // the dead worker's half-written output went with the run's spill directory, which the finishing worker
     // removes just after it marks the run completed (a finish retried after a crash still needs the files)

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnalysisService } from '../src/analysis/analysis.service';
+import { CustomerExposureService } from '../src/analysis/customer-exposure.service';
 import { ExposureMerger } from '../src/analysis/exposure-aggregator';
 import { FINISH_LANES, RunFinisher } from '../src/analysis/run-finisher';
 import { emptyCounts } from '../src/analysis/scan-task';
 import { PARTITIONS, partitionOf } from '../src/analysis/spill-files';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
-import { Pseudonymiser } from '../src/platform/privacy';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
 
@@ -25,73 +25,99 @@ describe('analysis finish (numbers stored in lanes)', () => {
   let dir: string;
   let analyses: AnalysisService;
   let finisher: RunFinisher;
+  /** What a run stored: its matches (with websites), and whatever it left staged (never anything). */
   const rows = (runId: string) =>
     t.db.query(
-      `SELECT msisdn_hmac, exposures, first_seen, last_seen, distinct_hosts, top_hosts, subscriber_id
-       FROM analysis_numbers WHERE run_id = $1 ORDER BY msisdn_hmac`,
+      `SELECT subscriber_id, exposures, first_seen, last_seen, websites
+       FROM analysis_matches WHERE run_id = $1 ORDER BY subscriber_id`,
       [runId],
     );
+  const staged = async (runId: string) =>
+    Number(
+      (await t.db.query(`SELECT count(*) AS n FROM analysis_match_staging WHERE run_id = $1`, [runId]))[0].n,
+    );
+  let importer: SubscribersImportService;
+  let csvs = 0;
+  /** Imports subscribers (`ACC-x,digits` each), one file per call: a later file moves a number to history. */
+  const importSubscribers = async (subs: [string, number][]) => {
+    const file = join(dir, `subs-${csvs++}.csv`);
+    writeFileSync(
+      file,
+      `account_id,msisdn\n${subs.map(([a, d]) => `${a},0${String(d).slice(2)}`).join('\n')}\n`,
+    );
+    return importer.importFile(file, actor);
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'candor-finish-'));
     t = await startTestApp({ ANALYSIS_INPUT_DIR: dir, ANALYSIS_SPILL_DIR: join(dir, 'spill') });
     analyses = t.get(AnalysisService);
     finisher = t.get(RunFinisher);
+    importer = t.get(SubscribersImportService);
   });
   afterAll(() => t?.close());
 
-  it('sums a subscriber matched by two numbers that fall in different lanes into one match', async () => {
+  it('sums a subscriber matched by two numbers that fall in different lanes into one match, websites united', async () => {
     // an old number and the current one of the same subscriber, in different lanes
     const old = 447911100001;
     let now = 447911200001;
     while (lane(now) === lane(old)) now++;
-    const importer = t.get<SubscribersImportService>(SubscribersImportService);
-    writeFileSync(join(dir, 'a.csv'), `account_id,msisdn\nACC-1,0${String(old).slice(2)}\n`);
-    writeFileSync(join(dir, 'b.csv'), `account_id,msisdn\nACC-1,0${String(now).slice(2)}\n`);
-    expect(await importer.importFile(join(dir, 'a.csv'), actor)).toMatchObject({ imported: 1 });
-    expect(await importer.importFile(join(dir, 'b.csv'), actor)).toMatchObject({ updated: 1 });
+    expect(await importSubscribers([['ACC-1', old]])).toMatchObject({ imported: 1 });
+    expect(await importSubscribers([['ACC-1', now]])).toMatchObject({ updated: 1 });
     const path = join(dir, 'two.log');
+    // the old number's top hosts rank z before b (more exposures); the new one's are a and b: the websites are
+    // their union, each once, sorted (as array_agg(DISTINCT) over both numbers' top hosts made them before)
     writeFileSync(
       path,
-      squid(FROM + 60_000, `+${old}`, 'a.example.com') +
-        squid(FROM + 120_000, `+${old}`, 'a.example.com') +
+      squid(FROM + 60_000, `+${old}`, 'z.example.com') +
+        squid(FROM + 120_000, `+${old}`, 'z.example.com') +
+        squid(FROM + 130_000, `+${old}`, 'b.example.com') +
         squid(FROM + 180_000, `+${now}`, 'b.example.com') +
         squid(FROM + 240_000, `+${now}`, 'b.example.com') +
-        squid(FROM + 300_000, `+${now}`, 'c.example.com') +
+        squid(FROM + 300_000, `+${now}`, 'a.example.com') +
         squid(FROM + 360_000, '+447911123456', 'c.example.com'), // a stranger: no subscriber
     );
     const s = await analyses.analyze({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
     expect(s).toMatchObject({
       status: 'completed',
-      exposures: 6,
+      exposures: 7,
       distinctMsisdns: 3,
       matchedSubscribers: 1,
       unmatchedMsisdns: 1,
       firstSeen: new Date(FROM + 60_000).toISOString(),
       lastSeen: new Date(FROM + 360_000).toISOString(),
     });
-    const [match] = await t.db.query(
-      `SELECT exposures, first_seen, last_seen FROM analysis_matches WHERE run_id = $1`,
-      [s.runId],
-    );
-    expect([Number(match.exposures), match.first_seen.getTime(), match.last_seen.getTime()]).toEqual([
-      5,
-      FROM + 60_000,
-      FROM + 300_000,
-    ]);
+    const [match] = await rows(s.runId);
+    expect([
+      Number(match.exposures),
+      match.first_seen.getTime(),
+      match.last_seen.getTime(),
+      match.websites,
+    ]).toEqual([6, FROM + 60_000, FROM + 300_000, ['a.example.com', 'b.example.com', 'z.example.com']]);
+    expect(await staged(s.runId)).toBe(0);
+    // the customer's page reads the same figures
+    const page = await t
+      .get<CustomerExposureService>(CustomerExposureService)
+      .customerExposure(match.subscriber_id);
+    expect(page.exposure).toMatchObject({
+      count: 6,
+      websites: ['a.example.com', 'b.example.com', 'z.example.com'],
+    });
   });
 
-  it('stores the same rows when a finish runs again, and none when it fails after storing the numbers', async () => {
+  it('stores the same rows when a finish runs again, none when it fails, and never what a crashed one staged', async () => {
     const path = join(dir, 'one.log');
     writeFileSync(path, squid(FROM + 60_000, '+447911400001', 'a.example.com'));
     const req = { files: [path], from: new Date(FROM), to: new Date(TO) };
     const run = await analyses.create(req, actor);
-    // numbers in every lane, one with several hosts
+    // numbers in every lane, one with several hosts; every other one a subscriber's, and one subscriber with a
+    // second (past) number in another lane
     const merger = new ExposureMerger();
-    const p = t.get<Pseudonymiser>(Pseudonymiser);
     const seen = new Set<number>();
-    for (let d = 447911500000; seen.size < FINISH_LANES || d < 447911500040; d++) {
+    const numbers: number[] = [];
+    for (let d = 447400100000; seen.size < FINISH_LANES || d < 447400100040; d++) {
       seen.add(lane(d));
+      numbers.push(d);
       merger.add({
         msisdn: `+${d}`,
         host: 'a.example.com',
@@ -100,26 +126,59 @@ describe('analysis finish (numbers stored in lanes)', () => {
         last: TO - 1,
       });
     }
-    merger.add({ msisdn: '+447911500000', host: 'b.example.com', exposures: 3, first: FROM, last: TO - 1 });
+    merger.add({ msisdn: '+447400100000', host: 'b.example.com', exposures: 3, first: FROM, last: TO - 1 });
+    const past = numbers.find((d) => d % 2 === 1 && lane(d) !== lane(447400100000))!;
+    expect(await importSubscribers([['ACC-P', past]])).toMatchObject({ imported: 1 });
+    const owned = numbers.filter((d) => d % 2 === 0);
+    expect(
+      await importSubscribers(owned.map((d) => [d === 447400100000 ? 'ACC-P' : `ACC-${d}`, d])),
+    ).toMatchObject({
+      imported: owned.length - 1,
+      updated: 1,
+    });
     const counts = { ...emptyCounts(), linesRead: 1, exposures: 1 };
     const times = { checksumMs: 0, scanMs: 0, finishStarted: Date.now() };
     // a worker finishes a run it claimed (the finish completes only a running run)
     const running = () => t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [run.id]);
+    const summary = () =>
+      t.db.query(
+        `SELECT distinct_msisdns, unmatched_msisdns, matched_subscribers, first_seen, last_seen FROM analysis_runs WHERE id = $1`,
+        [run.id],
+      );
     await running();
     await finisher.finish(run, counts, { merger, spill: null }, times);
     const first = await rows(run.id);
-    expect(first.length).toBe(merger.size);
-    const top = first.find((r: any) => r.msisdn_hmac === p.pseudonym('+447911500000'));
-    expect([Number(top.exposures), top.distinct_hosts, top.top_hosts]).toEqual([
-      5,
-      2,
-      ['b.example.com', 'a.example.com'],
+    expect(first.length).toBe(owned.length);
+    expect((await summary())[0]).toMatchObject({
+      distinct_msisdns: String(merger.size),
+      unmatched_msisdns: String(merger.size - owned.length - 1),
+      matched_subscribers: String(owned.length),
+    });
+    const [{ id: both }] = await t.db.query(`SELECT id FROM subscribers WHERE account_id = 'ACC-P'`);
+    const top = first.find((r: any) => r.subscriber_id === both);
+    // 2 + 3 exposures of the current number, 2 of the past one; hosts b, a and a, each once, sorted
+    expect([Number(top.exposures), top.first_seen.getTime(), top.websites]).toEqual([
+      7,
+      FROM,
+      ['a.example.com', 'b.example.com'],
     ]);
+    expect(await staged(run.id)).toBe(0);
+    const totals = await summary();
     // a retried finish (its first attempt died after storing, the run still running) replaces the rows, never
-    // adds or collides
+    // adds or collides; rows a crashed attempt left staged (here: a copy of every match, doubled) are cleared
+    // first, never summed
     await running();
+    await t.db.query(
+      `INSERT INTO analysis_match_staging (run_id, subscriber_id, exposures, first_seen, last_seen, hosts)
+       SELECT run_id, subscriber_id, exposures * 2, first_seen, last_seen, '{x.example.com}' FROM analysis_matches
+       WHERE run_id = $1`,
+      [run.id],
+    );
+    await t.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [run.id]);
     await finisher.finish(run, counts, { merger, spill: null }, times);
     expect(await rows(run.id)).toEqual(first);
+    expect(await staged(run.id)).toBe(0);
+    expect(await summary()).toEqual(totals);
     // a stray finish of a run that is no longer running (completed here) is refused and leaves its results alone
     await expect(finisher.finish(run, counts, { merger, spill: null }, times)).rejects.toThrow(
       /no longer running/,
@@ -131,13 +190,16 @@ describe('analysis finish (numbers stored in lanes)', () => {
     );
     expect(completions[0].n).toBe(2);
 
-    // the numbers are stored before the totals; a failure there takes them away again
+    // the numbers are staged before the totals; a failure there takes away the staged rows and the matches
     const other = await analyses.create({ ...req, partners: ['o2.co.uk'] }, actor);
     await t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [other.id]);
     const bad = { ...counts, hours: { 'not an hour': 1 } };
     await expect(finisher.finish(other, bad, { merger, spill: null }, times)).rejects.toThrow(RangeError);
     expect(await rows(other.id)).toEqual([]);
+    expect(await staged(other.id)).toBe(0);
     const [{ status }] = await t.db.query(`SELECT status FROM analysis_runs WHERE id = $1`, [other.id]);
     expect(status).toBe('running');
+    // the first run's results were not touched by the other's failure
+    expect(await rows(run.id)).toEqual(first);
   });
 });

@@ -27,19 +27,15 @@ export interface LatestExposure {
 const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
   WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
 
-/** A matched subscriber's distinct hosts over the numbers they were seen with. */
-const HOSTS_SQL = `(SELECT array_agg(DISTINCT h) FROM analysis_numbers n, unnest(n.top_hosts) h
-   WHERE n.run_id = m.run_id AND n.subscriber_id = m.subscriber_id)`;
-
-/** The SQL of a run's results: analysis_matches (subscribers matched) and analysis_numbers (numbers seen). */
+/** The SQL of a run's results: analysis_matches (subscribers matched, each with their websites). */
 @Injectable()
 export class AnalysisResultsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Removes a run's result rows (an interrupted attempt's). */
+  /** Removes a run's result rows (an interrupted attempt's), staged ones too. */
   async clear(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_numbers WHERE run_id = $1`, [runId]);
+    await this.db.query(`DELETE FROM analysis_match_staging WHERE run_id = $1`, [runId]);
   }
 
   /** Stages the subscribers run `runId` matched in a temporary table of `m`'s transaction; returns its name. */
@@ -62,7 +58,7 @@ export class AnalysisResultsRepository {
       Omit<SubscriberExposure, 'exposures'> & { exposures: string; firstSeen: Date; lastSeen: Date }
     > = await m.query(
       `SELECT m.subscriber_id AS "subscriberId", s.account_id AS "accountId", m.exposures,
-                m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", ${HOSTS_SQL} AS "topHosts"
+                m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", m.websites AS "topHosts"
          FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
          WHERE m.run_id = $1 AND ($2::uuid IS NULL OR m.subscriber_id > $2)
          ORDER BY m.subscriber_id LIMIT $3`,
@@ -98,7 +94,7 @@ export class AnalysisResultsRepository {
   async latestForSubscriber(subscriberId: string): Promise<LatestExposure | null> {
     const rows: Array<{ count: string; firstSeen: Date; lastSeen: Date; websites: string[] | null }> =
       await this.db.query(
-        `SELECT m.exposures AS count, m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", ${HOSTS_SQL} AS websites
+        `SELECT m.exposures AS count, m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", m.websites
          FROM analysis_matches m JOIN analysis_runs r ON r.id = m.run_id
          WHERE m.subscriber_id = $1 AND r.status = 'completed'
          ORDER BY r.finished_at DESC LIMIT 1`,

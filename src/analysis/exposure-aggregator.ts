@@ -121,7 +121,7 @@ export interface PairTotal {
   last: number;
 }
 
-/** One exposed number's totals, as stored per run (`analysis_numbers`). */
+/** One exposed number's totals, as a run's finish stores them (joined to its subscriber, summed per subscriber). */
 export interface NumberTotal {
   msisdn: string;
   exposures: number;

@@ -28,10 +28,10 @@ function writeTextArray(out: CopyOut, items: string[], cache: Map<string, string
 
 const TAB = 0x09;
 
-/** One number's COPY row: pseudonym, exposures, first and last seen (ms), distinct hosts, top hosts. */
+/** One number's COPY row: pseudonym, exposures, first and last seen (ms), top hosts. */
 function writeRow(out: CopyOut, pseudonym: string, n: NumberTotal, hosts: Map<string, string>) {
   out.text(pseudonym).byte(TAB).int(n.exposures).byte(TAB).int(n.first).byte(TAB);
-  out.int(n.last).byte(TAB).int(n.distinctHosts).byte(TAB);
+  out.int(n.last).byte(TAB);
   writeTextArray(out, n.topHosts, hosts);
   return out.endRow();
 }
@@ -52,13 +52,15 @@ export interface PhaseTimes {
 export const FINISH_LANES = 2;
 
 /**
- * The end of a run: one final row per number into `analysis_numbers` and per subscriber into
- * `analysis_matches`, the run's totals, its audit row. The numbers arrive final (summed in memory, whole or
- * partition by partition from the spill files), so Postgres only joins and stores. The numbers go in over
- * FINISH_LANES connections at once, each a share of the partitions in its own transaction; then one
- * transaction adds the matches (a subscriber's numbers can fall in different partitions), the totals and the
+ * The end of a run: one final row per matched subscriber into `analysis_matches` (with their websites), the
+ * run's totals, its audit row. The numbers arrive final (summed in memory, whole or partition by partition from
+ * the spill files), so Postgres only joins and stores. The numbers go in over FINISH_LANES connections at
+ * once, each a share of the partitions in its own transaction, which joins them to subscribers, counts them
+ * and stages the matched ones in `analysis_match_staging` (numbers no subscriber has are only counted: no
+ * reader needs them); then one transaction sums the staged rows per subscriber into the matches (a
+ * subscriber's numbers can fall in different partitions) and removes them, and writes the totals and the
  * audit row. Every reader of results goes through `analysis_matches` or the run's status, so a run's results
- * appear at once, complete; a finish that fails removes the numbers it stored (a retry starts clean too).
+ * appear at once, complete; a finish that fails removes what it staged or stored (a retry starts clean too).
  */
 @Injectable()
 export class RunFinisher {
@@ -115,6 +117,10 @@ export class RunFinisher {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
+    // the run is complete whatever this does: a failure only leaves the upkeep to autovacuum
+    await this.results
+      .upkeep()
+      .catch((e: Error) => this.log.warn(`analysis ${run.id}: upkeep after the finish failed: ${e.message}`));
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
