@@ -36,29 +36,25 @@ export function pacingIntervalUs(ratePerSecond: number, headroom = PACING_HEADRO
 }
 
 /**
- * Reserves the slots of a job's sends, `ARGV[1]` of them, their units (segments) in the last ARGV: each on the
- * lane of `KEYS` (all but the last) whose next free slot comes first (among lanes idle since before now, the
- * one idle longest, so a pool that is not kept busy still shares out), each lane's units `ARGV[i + 1]` µs
- * apart, on Redis's clock (one clock for every worker); answers the slowest delay, the time now (µs), and
- * each send's lane index and slot. A lane idle for a while starts again from now: unused slots are not saved
- * up into a burst. A lane's key lives as long as its schedule reaches ahead, plus a minute.
- * The last key holds each worker's mean delay from admission to answer (field: the worker, value: `µs:when`):
- * the worker's own (the two ARGV after the intervals) is recorded, and the slowest reported in the last 10 s is
- * answered, so every worker schedules for the slowest of them (their sends share the lanes).
+ * Reserves the slots of a job's sends, `ARGV[1]` of them, their units (segments) in the ARGV after the lanes'
+ * intervals: each on the lane of `KEYS` whose next free slot comes first (among lanes idle since before now,
+ * the one idle longest, so a pool that is not kept busy still shares out), each lane's units `ARGV[i + 1]` µs
+ * apart, on Redis's clock (one clock for every worker); answers the time now (µs), and each send's lane index
+ * and slot. A lane idle for a while starts again from now: unused slots are not saved up into a burst. A lane's
+ * key lives as long as its schedule reaches ahead, plus a minute.
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local lanes = #KEYS - 1
-local sends = tonumber(ARGV[1])
+local lanes = #KEYS
 local free = {}
 for i = 1, lanes do free[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end
-local out = {}
-for s = 1, sends do
+local out = {string.format('%.0f', now)}
+for s = 1, tonumber(ARGV[1]) do
   local best = 1
   for i = 2, lanes do if free[i] < free[best] then best = i end end
   local slot = math.max(now, free[best])
-  free[best] = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[lanes + 3 + s])
+  free[best] = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[lanes + 1 + s])
   out[#out + 1] = best - 1
   out[#out + 1] = string.format('%.0f', slot)
 end
@@ -67,17 +63,6 @@ for i = 1, lanes do
     redis.call('SET', KEYS[i], string.format('%.0f', free[i]), 'PX', math.floor((free[i] - now) / 1000) + 60000)
   end
 end
-local j = KEYS[lanes + 1]
-redis.call('HSET', j, ARGV[lanes + 2], ARGV[lanes + 3] .. ':' .. string.format('%.0f', now))
-local widest = 0
-local all = redis.call('HGETALL', j)
-for k = 1, #all, 2 do
-  local us, at = string.match(all[k + 1], '(%d+):(%d+)')
-  if now - tonumber(at) > 10000000 then redis.call('HDEL', j, all[k]) else widest = math.max(widest, tonumber(us)) end
-end
-redis.call('PEXPIRE', j, 60000)
-table.insert(out, 1, string.format('%.0f', now))
-table.insert(out, 1, string.format('%.0f', widest))
 return out`;
 
 /**
@@ -166,12 +151,12 @@ export interface Turn {
  *   admission until a second after the provider's answer, so the provider sees at most `rate` in any sliding
  *   second whatever the delays between our admission and its clock (a stalled event loop, a busy CPU, a slow
  *   network): no estimate of them is needed. Slow answers cost rate, never the limit: the lane sustains
- *   `rate × 1 s / (1 s + the mean delay to the answer)`, so the schedule runs at that pace (`headroomFor`, the
- *   slowest worker's mean over its recent sends, SendDelay) and sends rarely wait at the admission.
+ *   `rate × 1 s / (1 s + the mean delay to the answer)`, so each worker schedules at that pace (`headroomFor`,
+ *   its mean over its recent sends, SendDelay) and its sends rarely wait long at the admission.
  *
- * The wait for the slot happens before a row is claimed (the sender claims each row only once `go` has
- * resolved): a claimed row waits for the pacer only at its admission. An unlimited pool spreads its sends
- * over its senders in turn.
+ * A job's rows are claimed together when the first of their slots comes (`Turn.first`; they fall within a few
+ * pool intervals): a claimed row waits for the pacer only that long and at its admission. An unlimited pool
+ * spreads its sends over its senders in turn.
  */
 @Injectable()
 export class SendPacer {
@@ -179,8 +164,6 @@ export class SendPacer {
   private sends = 0;
   /** Per channel: the mean delay from an admission to its answer, as this worker measures it. */
   private readonly delay = { sms: new SendDelay(), email: new SendDelay() };
-  /** Per channel: the slowest mean delay any worker reported lately (RESERVE answers it). */
-  private readonly fleetUs = { sms: 0, email: 0 };
   private readonly workerId = randomUUID();
 
   constructor(
@@ -283,20 +266,14 @@ export class SendPacer {
     const lanes = this.lanes(channel);
     const keys = lanes.map((l) => `${this.config.redis.prefix}:pace:${laneKey(channel, l)}`);
     const intervals = lanes.map((l) => pacingIntervalUs(l.ratePerSecond, this.headroom(channel)));
-    const delayKey = `${this.config.redis.prefix}:pace-delay:${channel}`;
-    const own = this.delay[channel].meanUs();
-    const [slowest, now, ...placed] = (await this.redis.eval(
+    const [now, ...placed] = (await this.redis.eval(
       RESERVE,
-      keys.length + 1,
+      keys.length,
       ...keys,
-      delayKey,
       units.length,
       ...intervals,
-      this.workerId,
-      own,
       ...units,
     )) as Array<number | string>;
-    this.fleetUs[channel] = Number(slowest);
     return units.map((_, i) => ({
       lane: Number(placed[2 * i]),
       slotUs: Number(placed[2 * i + 1]),
@@ -305,11 +282,12 @@ export class SendPacer {
   }
 
   /**
-   * The fraction of the rate a channel is scheduled at: 0.99, less while this worker or another waits longer
-   * for the provider's answers (the slowest of the fleet: their sends share the lanes).
+   * The fraction of the rate this worker schedules a channel's sends at: 0.99, less while the provider answers
+   * it slowly (its sends hold their places longer). Each worker's own: the admission holds the limit for all of
+   * them, and a schedule kept slow for another's stall would leave the lanes' room unused.
    */
   headroom(channel: Channel): number {
-    return headroomFor(Math.max(this.delay[channel].meanUs(), this.fleetUs[channel]));
+    return headroomFor(this.delay[channel].meanUs());
   }
 }
 
