@@ -77,11 +77,9 @@ export class SenderService {
       );
       sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
     } else {
-      // Paced (SMS in segments on a sender of the pool, email in messages): the job's rows are claimed together,
-      // in one statement, when the first of their slots comes. A job carries rows for 20-40 ms of its channel's
-      // rate (batchSizeFor), so a claimed row waits no longer than that for its own slot, and the send lease
-      // keeps it this worker's meanwhile (claiming a whole second of rows ahead once let rows sit claimed long
-      // enough to be taken again). Each is admitted by its lane after its call mark, right before the call.
+      // Paced (SMS in segments on a sender of the pool, email in messages): the job's rows are claimed in one
+      // statement when the first of their slots comes; a job carries 20-40 ms of its channel's rate
+      // (batchSizeFor), so a claimed row waits no longer than that for its own slot (the lease keeps it ours).
       const turn = await this.pacer.turn(channel, await this.units(channel, ids));
       await turn.go(turn.first);
       const rows = new Map(
@@ -232,9 +230,8 @@ export class SenderService {
     // Marked just before the provider call, for this claim only. Another worker took the row meanwhile: send
     // nothing. The database cannot record it: send nothing (the job retries).
     if (!(await this.outbox.markCalling(row.id, row.attempts))) return 'noop';
-    // Admitted by its lane (its rendered segments; an email is 1) after the mark, right before the call: the
-    // place it holds there until a second after the answer is held no longer than it must be. The mark keeps
-    // the row from every other claim for SEND_CALL_SETTLE_SECONDS, and a held lease beyond that.
+    // Admitted by its lane (its segments; an email is 1) after the mark, right before the call, so it holds its
+    // place there (until a second after the answer) no longer than it must; the mark keeps the row ours.
     try {
       await send.cover(rendered.sms?.segments ?? 1);
     } catch (e) {
@@ -278,10 +275,7 @@ export class SenderService {
     return 'sent';
   }
 
-  /**
-   * Our lease may have lapsed (the database unreachable, the process stalled): another worker may take the row
-   * as abandoned, so this one must not call the provider. The row goes back in the queue, its start kept.
-   */
+  /** A lapsed lease (database gone, process stalled): others may take the row, so it goes back, start kept. */
   private async holdLease(row: ClaimedMessage): Promise<void> {
     if (this.lease.held()) return;
     await this.outbox.unclaim(row.id, this.lease.id, row.prevCall);
