@@ -127,15 +127,16 @@ export class OutboxRepository {
   }
 
   /**
-   * Puts a row this worker claimed back in the queue (its lease lapsed before the provider call, so another
-   * worker may take it), keeping its start time so that whoever sends it asks the provider first. Only while
+   * Puts a row this worker claimed back in the queue without calling the provider (its lease lapsed, or the
+   * pacer could not admit it), keeping its start time so that whoever sends it asks the provider first, and its
+   * call mark as the claim found it (`prevCall`: this attempt's mark, if made, stands for no call). Only while
    * the row is still this worker's own claim.
    */
-  async unclaim(id: string, workerId: string): Promise<void> {
+  async unclaim(id: string, workerId: string, prevCall: Date | null): Promise<void> {
     await this.db.query(
-      `UPDATE messages SET status = 'queued', claimed_by = NULL, updated_at = now()
+      `UPDATE messages SET status = 'queued', claimed_by = NULL, provider_call_at = $3, updated_at = now()
        WHERE id = $1 AND status = 'sending' AND claimed_by = $2`,
-      [id, workerId],
+      [id, workerId, prevCall],
     );
   }
 

@@ -4,17 +4,30 @@ import type { Redis } from 'ioredis';
 import { AppConfig } from '../platform/config';
 import { REDIS } from '../platform/redis/redis.module';
 import type { Channel } from './message-kinds';
-import { SendJitter } from './send-jitter';
+import { SendDelay } from './send-delay';
 
-/**
- * The most of the configured rate sends are spaced for: 99%, the 1% absorbing timer and network jitter on a
- * quiet machine. A worker that measures more jitter paces lower (`headroomFor`).
- */
+/** The most of the configured rate sends are scheduled at: 99% (`headroomFor` lowers it for slow answers). */
 export const PACING_HEADROOM = 0.99;
 
-/** The fraction of the rate to pace at when admitted sends may reach the provider `allowanceUs` apart. */
-export function headroomFor(allowanceUs: number): number {
-  return Math.min(PACING_HEADROOM, 1_000_000 / (1_000_000 + allowanceUs));
+/**
+ * How long a start counts against its lane's rate after its answer: the provider's second, plus 2 ms for a
+ * clock that reads whole milliseconds (each end of its second may read up to 1 ms early).
+ */
+export const WINDOW_US = 1_002_000;
+
+/**
+ * How long a start with no answer yet counts at most (a worker killed mid-call never reports it): beyond the
+ * providers' call timeouts (Twilio's client: 10 s), so a call still on the wire is never forgotten.
+ */
+export const UNANSWERED_US = 30_000_000;
+
+/**
+ * The fraction of the rate to schedule sends at when their answers come `delayUs` after their admission (the
+ * mean): each start holds its unit of the rate from its admission until a window after its answer, so a lane
+ * sustains at most `rate × 1 s / (window + delay)`. Scheduling at that pace keeps the admissions' waits short.
+ */
+export function headroomFor(delayUs: number): number {
+  return Math.min(PACING_HEADROOM, 1_000_000 / (WINDOW_US + delayUs));
 }
 
 /** Microseconds between two units (segments, emails) of a lane limited to `ratePerSecond`; 0 = no limit. */
@@ -22,94 +35,82 @@ export function pacingIntervalUs(ratePerSecond: number, headroom = PACING_HEADRO
   return ratePerSecond > 0 ? Math.ceil(1_000_000 / (ratePerSecond * headroom)) : 0;
 }
 
-/** A start is admitted only while fewer than `starts` sends started within the last `windowUs`. */
-export interface StartCap {
-  starts: number;
-  windowUs: number;
-}
-
-/** The wider window: 1 s / headroom (1.0101 s at 0.99, 1.031 s at 0.97). */
-export const capWindowUs = (headroom = PACING_HEADROOM) => Math.floor(1_000_000 / headroom);
-export const CAP_WINDOW_US = capWindowUs();
-
 /**
- * The hard caps on starts of a channel limited to `ratePerSecond` and paced at `headroom`, widest count first:
- * - at most `rate` in any 1 s / headroom (1.0101 s at 0.99): the time beyond the second is the spread of
- *   start-to-arrival delays the provider's clock may see while its own sliding second still holds at most
- *   `rate` (a worker that measures a wider spread paces at a lower headroom: `headroomFor`);
- * - at most as many in any second as the schedule puts there (99 at 100/s and 0.99), so sends that left their
- *   slots late cannot bunch up beyond the schedule.
- * Evenly paced sends meet both (a slot is at least 1 s / headroom after the `rate`-th slot before it), so
- * only bunched sends ever wait.
- */
-export function startCaps(ratePerSecond: number, units = 1, headroom = PACING_HEADROOM): StartCap[] {
-  const interval = pacingIntervalUs(ratePerSecond, headroom);
-  if (!interval) return [];
-  // A send of `units` (an SMS's segments) takes `units` slots: evenly paced sends of that size put at most
-  // units × ceil(window / (units × interval)) units in a window, which the second cap must allow.
-  const scheduled = (windowUs: number) => units * Math.ceil(windowUs / (units * interval));
-  return [
-    { starts: ratePerSecond, windowUs: capWindowUs(headroom) },
-    {
-      starts: Math.min(ratePerSecond, Math.max(Math.ceil(1_000_000 / interval), scheduled(1_000_000))),
-      windowUs: 1_000_000,
-    },
-  ];
-}
-
-/**
- * Reserves `ARGV[1]` units (segments) on the lane of `KEYS` (all but the last) whose next free slot comes first (among lanes
- * idle since before now, the one idle longest, so a pool that is not kept busy still shares out), each lane's
- * units `ARGV[i + 1]` µs apart, on Redis's clock (one clock for every worker); answers the lane's index, its
- * slot and the time now (µs). A lane idle for a while starts again from now: unused slots are not saved up
- * into a burst. The key lives as long as its schedule reaches ahead, plus a minute.
- * The last key holds each worker's jitter allowance (field: the worker, value: `µs:when`): the worker's own
- * (the last two ARGV) is recorded, and the widest reported in the last 10 s is answered too, so every worker
- * paces for the worst of them (their sends mix at the provider).
+ * Reserves the slots of a job's sends, `ARGV[1]` of them, their units (segments) in the ARGV after the lanes'
+ * intervals: each on the lane of `KEYS` whose next free slot comes first (among lanes idle since before now,
+ * the one idle longest, so a pool that is not kept busy still shares out), each lane's units `ARGV[i + 1]` µs
+ * apart, on Redis's clock (one clock for every worker); answers the time now (µs), and each send's lane index
+ * and slot. A lane idle for a while starts again from now: unused slots are not saved up into a burst. A lane's
+ * key lives as long as its schedule reaches ahead, plus a minute.
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local lanes = #KEYS - 1
-local best, free = 1, nil
+local lanes = #KEYS
+local free = {}
+for i = 1, lanes do free[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end
+local out = {string.format('%.0f', now)}
+for s = 1, tonumber(ARGV[1]) do
+  local best = 1
+  for i = 2, lanes do if free[i] < free[best] then best = i end end
+  local slot = math.max(now, free[best])
+  free[best] = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[lanes + 1 + s])
+  out[#out + 1] = best - 1
+  out[#out + 1] = string.format('%.0f', slot)
+end
 for i = 1, lanes do
-  local f = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if not free or f < free then best, free = i, f end
+  if free[i] > now then
+    redis.call('SET', KEYS[i], string.format('%.0f', free[i]), 'PX', math.floor((free[i] - now) / 1000) + 60000)
+  end
 end
-local slot = math.max(now, free)
-local nextSlot = slot + tonumber(ARGV[best + 1]) * tonumber(ARGV[1])
-redis.call('SET', KEYS[best], string.format('%.0f', nextSlot), 'PX', math.floor((nextSlot - now) / 1000) + 60000)
-local j = KEYS[lanes + 1]
-redis.call('HSET', j, ARGV[lanes + 2], ARGV[lanes + 3] .. ':' .. string.format('%.0f', now))
-local widest = 0
-local all = redis.call('HGETALL', j)
-for k = 1, #all, 2 do
-  local us, at = string.match(all[k + 1], '(%d+):(%d+)')
-  if now - tonumber(at) > 10000000 then redis.call('HDEL', j, all[k]) else widest = math.max(widest, tonumber(us)) end
-end
-redis.call('PEXPIRE', j, 60000)
-return {best - 1, string.format('%.0f', slot), string.format('%.0f', now), string.format('%.0f', widest)}`;
+return out`;
 
 /**
- * Admits a send of `ARGV[1]` units now if, for every (count, window) pair after it, at most `count - units`
- * units of the lane started within the last `window` µs (Redis's clock), recording its units' start; else
- * answers how many µs until that holds. The starts are a list, newest first, one entry a unit, as long as the
- * first (largest) count: so no window ever holds more than its count of units, whatever the workers do.
+ * Admits a send of `ARGV[1]` units now if its lane (`ARGV[2]` units a second) has room, on Redis's clock; else
+ * answers how many µs until it may have. `KEYS[1]` holds the lane's recent starts, a unit a member (the send's
+ * token `ARGV[3]` and the unit's number), scored by when it stops counting: `ARGV[4]` µs after its start until
+ * its answer is reported (ANSWERED), then a window (`ARGV[5]` µs) after the answer. A start holds its place while
+ * the provider may still see it arrive: between its admission and its answer, and a second on.
+ *
+ * Why no sliding second at the provider can hold more than the rate, whatever the delays between the two: take
+ * any second, and the send in it admitted last. Every other send that arrived in that second arrived less than
+ * a second before that one did, so it was answered (after it arrived) later than a second before that last
+ * admission (which came before its arrival): at that admission each of them still counted here.
  */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local units = tonumber(ARGV[1])
-local wait = 0
-for i = 2, #ARGV, 2 do
-  local before = redis.call('LINDEX', KEYS[1], math.max(0, tonumber(ARGV[i]) - units))
-  if before then wait = math.max(wait, tonumber(before) + tonumber(ARGV[i + 1]) - now) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local over = redis.call('ZCARD', KEYS[1]) + units - tonumber(ARGV[2])
+if over > 0 then
+  -- room comes when the over-th start to stop counting stops; an unanswered one counts a window after its answer
+  local s = redis.call('ZRANGE', KEYS[1], over - 1, over - 1, 'WITHSCORES')
+  return {0, string.format('%.0f', math.max(1000, math.min(tonumber(s[2]) - now, tonumber(ARGV[5]))))}
 end
-if wait > 0 then return {0, string.format('%.0f', wait)} end
-for _ = 1, units do redis.call('LPUSH', KEYS[1], string.format('%.0f', now)) end
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-redis.call('PEXPIRE', KEYS[1], 60000)
+for u = 1, units do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3] .. ':' .. u) end
+redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[4]) / 1000) + 60000)
 return {1, string.format('%.0f', now)}`;
+
+/** The provider answered send `ARGV[1]` (or it was never called): its `ARGV[2]` units count a window (`ARGV[3]` µs) from now. */
+const ANSWERED = `
+local t = redis.call('TIME')
+local until_ = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[3])
+for u = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], 'XX', 'LT', until_, ARGV[1] .. ':' .. u) end
+return 1`;
+
+/** A send admitted on its lane at `atUs` (Redis's clock); `done()` once the provider answered it, or never will. */
+export interface Admission {
+  atUs: number;
+  done(): Promise<void>;
+}
+
+/** A send's place: the lane (its index) and slot it got, and the time of the reservation, on Redis's clock (µs). */
+export interface Slot {
+  lane: number;
+  slotUs: number;
+  nowUs: number;
+}
 
 /** A paced lane: one SMS sender (units are segments), or the email channel (units are messages). */
 export interface Lane {
@@ -123,18 +124,18 @@ export interface PacedSend {
   /** The sender of the pool it goes from (`From` or Messaging Service SID); null for email. */
   from: string | null;
   /**
-   * Resolves once the hard caps have admitted `units` (the rendered SMS's segments; 1 an email) for this send on
-   * its lane. Called last before the call (only the lease check and the call mark follow), so what the provider
-   * sees spreads by as little as possible beyond what the caps admitted.
+   * Resolves once its lane has admitted `units` (the rendered SMS's segments; 1 an email) for this send. Called
+   * right before the provider call: the sooner the answer follows, the sooner its place is free again.
    */
   cover(units: number): Promise<void>;
-  /** The provider call starts now, and (`answered`) its answer came: how far admitted sends drift apart. */
-  calling(): void;
-  answered(): void;
+  /** The provider answered (or failed, or the send will not be made): its units count one window from now. */
+  done(): void;
 }
 
 /** What a job's sends got: a wait that resolves at send `i`'s slot, and each send's placement and admission. */
 export interface Turn {
+  /** The send whose slot comes first. */
+  first: number;
   go(i: number): Promise<void>;
   send(i: number): PacedSend;
 }
@@ -146,28 +147,23 @@ export interface Turn {
  * - a schedule: each send first reserves its units on the pool's lane with the earliest free slot (so the
  *   senders share the work in proportion to their rates, and the pool's total is the sum) and waits for it,
  *   so sends leave evenly spaced (`rate × headroom` units a second) rather than in bursts;
- * - hard caps, checked right before the claim (ADMIT, `startCaps`): at most `rate` units in any 1 s / headroom
- *   and at most the schedule's count (99 at 100/s) in any second. Sends that left their slots late (a stalled
- *   event loop, a busy CPU) and would bunch up wait instead, so the provider sees at most `rate` in any
- *   sliding second as long as the delays between our admission and its clock differ by less than
- *   1 s / headroom - 1 s.
- * The headroom is 0.99 on a quiet machine; each worker measures that spread over its recent sends (SendJitter:
- * admission to call start, admission to answer) and paces lower while it is wider (30 ms: 0.97), so a slow
- * database or a busy CPU lowers the rate instead of raising the worst second.
+ * - the admission, right before the provider call (ADMIT): a start counts against the lane's rate from its
+ *   admission until a second after the provider's answer, so the provider sees at most `rate` in any sliding
+ *   second whatever the delays between our admission and its clock (a stalled event loop, a busy CPU, a slow
+ *   network): no estimate of them is needed. Slow answers cost rate, never the limit: the lane sustains
+ *   `rate × 1 s / (1 s + the mean delay to the answer)`, so each worker schedules at that pace (`headroomFor`,
+ *   its mean over its recent sends, SendDelay) and its sends rarely wait long at the admission.
  *
- * The wait happens before a row is claimed (the sender claims each row only once `go` has resolved, right
- * before the provider call): a claimed row never waits for the pacer, however many jobs share a low rate, so a
- * claim cannot go stale while its worker lives and be taken again (the sweeper and other workers treat a
- * claim older than SEND_STALE_SECONDS as abandoned). An unlimited pool spreads its sends over its senders in
- * turn.
+ * A job's rows are claimed together when the first of their slots comes (`Turn.first`; they fall within a few
+ * pool intervals): a claimed row waits for the pacer only that long and at its admission. An unlimited pool
+ * spreads its sends over its senders in turn.
  */
 @Injectable()
 export class SendPacer {
   private roundRobin = 0;
-  /** Per channel: the spread between an admission and the provider's clock, as this worker measures it. */
-  private readonly jitter = { sms: new SendJitter(), email: new SendJitter() };
-  /** Per channel: the widest allowance any worker reported lately (RESERVE answers it). */
-  private readonly fleetUs = { sms: 0, email: 0 };
+  private sends = 0;
+  /** Per channel: the mean delay from an admission to its answer, as this worker measures it. */
+  private readonly delay = { sms: new SendDelay(), email: new SendDelay() };
   private readonly workerId = randomUUID();
 
   constructor(
@@ -189,88 +185,109 @@ export class SendPacer {
 
   /**
    * Reserves each send's units (segments of an SMS; 1 an email) on a lane; `go(i)` resolves at send `i`'s slot
-   * (at once without a limit), and `send(i).cover(n)` admits it through the caps right before its call.
+   * (at once without a limit), and `send(i).cover(n)` admits it right before its call.
    */
   async turn(channel: Channel, units: number[]): Promise<Turn> {
     const lanes = this.lanes(channel);
     if (!this.limited(channel)) {
       const senders = units.map(() => lanes[this.roundRobin++ % lanes.length].sender);
-      return { go: now, send: (i) => ({ from: senders[i], cover: now, calling: noop, answered: noop }) };
+      return { first: 0, go: now, send: (i) => ({ from: senders[i], cover: now, done: noop }) };
     }
-    const slots: Array<{ lane: number; slotUs: number; nowUs: number }> = [];
-    for (const u of units) slots.push((await this.reserve(channel, u))!);
+    const slots = (await this.reserveAll(channel, units))!;
     const local = performance.now();
     const dues = slots.map((s) => local + (s.slotUs - s.nowUs) / 1000);
-    const admitted = units.map(() => 0);
-    const admittedAt = units.map(() => 0);
-    const calledAt = units.map(() => 0);
+    const admissions: Array<Admission | null> = units.map(() => null);
     return {
+      first: dues.indexOf(Math.min(...dues)),
       go: (i) => sleepUntil(dues[i]),
       send: (i) => ({
         from: lanes[slots[i].lane].sender,
         cover: async (n) => {
-          if (n <= admitted[i]) return;
-          await this.admit(channel, n - admitted[i], slots[i].lane);
-          admitted[i] = n;
-          admittedAt[i] = performance.now();
+          if (!admissions[i]) admissions[i] = await this.admit(channel, n, slots[i].lane);
         },
-        calling: () => void (calledAt[i] = performance.now()),
-        answered: () => {
-          if (admittedAt[i] && calledAt[i])
-            this.jitter[channel].record(calledAt[i] - admittedAt[i], performance.now() - admittedAt[i]);
+        done: () => {
+          void admissions[i]?.done();
+          admissions[i] = null;
         },
       }),
     };
   }
 
   /**
-   * Waits until the hard caps of a lane let a send of `units` start now, and records its start; resolves with
-   * the start on Redis's clock (µs), or null on a channel without a limit.
+   * Waits until a lane has room for a send of `units` now, and counts it there until `done()` (then a window
+   * more); resolves with its admission, or null on a channel without a limit.
    */
-  async admit(channel: Channel, units = 1, lane = 0): Promise<number | null> {
+  async admit(channel: Channel, units = 1, lane = 0): Promise<Admission | null> {
     const l = this.lanes(channel)[lane];
+    if (!(l.ratePerSecond > 0)) return null;
     const n = Math.min(units, l.ratePerSecond);
-    const caps = startCaps(l.ratePerSecond, n, this.headroom(channel)).flatMap((c) => [c.starts, c.windowUs]);
-    if (!caps.length) return null;
     const key = `${this.config.redis.prefix}:pace-starts:${laneKey(channel, l)}`;
+    const token = `${this.workerId}:${++this.sends}`;
+    let atUs: number;
     for (;;) {
-      const [admitted, us] = (await this.redis.eval(ADMIT, 1, key, n, ...caps)) as [number, string];
-      if (admitted) return Number(us);
+      const [admitted, us] = (await this.redis.eval(
+        ADMIT,
+        1,
+        key,
+        n,
+        l.ratePerSecond,
+        token,
+        UNANSWERED_US,
+        WINDOW_US,
+      )) as [number, string];
+      if (admitted) {
+        atUs = Number(us);
+        break;
+      }
       await new Promise((r) => setTimeout(r, Math.ceil(Number(us) / 1000)));
     }
+    const admittedAt = performance.now();
+    let reported = false;
+    return {
+      atUs,
+      done: async () => {
+        if (reported) return;
+        reported = true;
+        this.delay[channel].record(performance.now() - admittedAt);
+        // Not reported (Redis gone): the start counts UNANSWERED_US instead, which only slows the lane.
+        await this.redis.eval(ANSWERED, 1, key, token, n, WINDOW_US).catch(() => undefined);
+      },
+    };
   }
 
   /** The lane and slot reserved for a send of `units`, on Redis's clock; null without a limit. */
-  async reserve(
-    channel: Channel,
-    units = 1,
-  ): Promise<{ lane: number; slotUs: number; nowUs: number } | null> {
+  async reserve(channel: Channel, units = 1): Promise<Slot | null> {
+    return (await this.reserveAll(channel, [units]))?.[0] ?? null;
+  }
+
+  /** Slots for a job's sends (their units each), in one script; null without a limit. */
+  async reserveAll(channel: Channel, units: number[]): Promise<Slot[] | null> {
     if (!this.limited(channel)) return null;
     const lanes = this.lanes(channel);
     const keys = lanes.map((l) => `${this.config.redis.prefix}:pace:${laneKey(channel, l)}`);
     const intervals = lanes.map((l) => pacingIntervalUs(l.ratePerSecond, this.headroom(channel)));
-    const jitterKey = `${this.config.redis.prefix}:pace-jitter:${channel}`;
-    const own = this.jitter[channel].allowanceUs();
-    const [lane, slot, now, widest] = (await this.redis.eval(
+    const [now, ...placed] = (await this.redis.eval(
       RESERVE,
-      keys.length + 1,
+      keys.length,
       ...keys,
-      jitterKey,
-      units,
+      units.length,
       ...intervals,
-      this.workerId,
-      own,
-    )) as [number, string, string, string];
-    this.fleetUs[channel] = Number(widest);
-    return { lane: Number(lane), slotUs: Number(slot), nowUs: Number(now) };
+      ...units,
+    )) as Array<number | string>;
+    return units.map((_, i) => ({
+      lane: Number(placed[2 * i]),
+      slotUs: Number(placed[2 * i + 1]),
+      nowUs: Number(now),
+    }));
   }
 
   /**
-   * The fraction of the rate a channel is paced at: 0.99, less while this worker or another measures more
-   * jitter (the widest of the fleet: admitted sends of every worker mix at the provider).
+   * The fraction of the rate this worker schedules a channel's sends at: 0.99, less while the provider answers
+   * it slowly (its sends hold their places longer). Each worker's own: the admission holds the limit for all of
+   * them, and a schedule kept slow for another's stall would leave the lanes' room unused.
    */
   headroom(channel: Channel): number {
-    return headroomFor(Math.max(this.jitter[channel].allowanceUs(), this.fleetUs[channel]));
+    return headroomFor(this.delay[channel].meanUs());
   }
 }
 

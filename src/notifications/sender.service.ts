@@ -77,17 +77,17 @@ export class SenderService {
       );
       sends = ids.map((_, i) => (id) => this.processOne(id, rows.get(id), job, turn.send(i)));
     } else {
-      // Paced (SMS in segments on a sender of the pool, email in messages): each send waits for its slot
-      // first, and only then claims its row. A claimed row never waits for the schedule, so a claim is held for
-      // a moment, not seconds (claiming the batch before the waits let a row sit claimed for seconds, be taken
-      // again as abandoned, and go out twice). Its admission by the hard caps comes after the render, right
-      // before the call: a wait there is short (the slot has come; only bunched sends wait), and the send
-      // lease, checked after it, keeps a row a live worker holds from being taken by another.
+      // Paced (SMS in segments on a sender of the pool, email in messages): the job's rows are claimed in one
+      // statement when the first of their slots comes; a job carries 20-40 ms of its channel's rate
+      // (batchSizeFor), so a claimed row waits no longer than that for its own slot (the lease keeps it ours).
       const turn = await this.pacer.turn(channel, await this.units(channel, ids));
+      await turn.go(turn.first);
+      const rows = new Map(
+        (await this.outbox.claim(ids, stale, settle, this.clock.now(), this.lease.id)).map((r) => [r.id, r]),
+      );
       sends = ids.map((_, i) => async (id) => {
         await turn.go(i);
-        const [row] = await this.outbox.claim([id], stale, settle, this.clock.now(), this.lease.id);
-        return this.processOne(id, row, job, turn.send(i));
+        return this.processOne(id, rows.get(id), job, turn.send(i));
       });
     }
     if (ids.length === 1) return [await sends[0](ids[0])]; // RetryLater: BullMQ retries
@@ -226,19 +226,21 @@ export class SenderService {
       await this.outbox.markFinal(row.id, 'failed', 'expired', "older than the campaign's ValidityPeriod");
       return 'failed';
     }
-    // the caps admit it last (its rendered segments; an email is 1): only the lease check and the call mark follow
-    await send.cover(rendered.sms?.segments ?? 1);
-    if (!this.lease.held()) {
-      // Our lease may have lapsed (the database unreachable, the process stalled): another worker may take the
-      // row as abandoned, so this one must not call the provider. The row goes back in the queue, start kept.
-      await this.outbox.unclaim(row.id, this.lease.id);
-      throw new RetryLater(`send lease not renewed; message ${row.id} put back`);
-    }
+    await this.holdLease(row);
     // Marked just before the provider call, for this claim only. Another worker took the row meanwhile: send
     // nothing. The database cannot record it: send nothing (the job retries).
     if (!(await this.outbox.markCalling(row.id, row.attempts))) return 'noop';
+    // Admitted by its lane (its segments; an email is 1) after the mark, right before the call, so it holds its
+    // place there (until a second after the answer) no longer than it must; the mark keeps the row ours.
+    try {
+      await send.cover(rendered.sms?.segments ?? 1);
+    } catch (e) {
+      await this.outbox.unclaim(row.id, this.lease.id, row.prevCall); // not sent: its mark undone
+      throw e;
+    }
+    if (!this.lease.held()) send.done(); // not called after all: its place on the lane frees
+    await this.holdLease(row);
     let accepted: { providerId: string; segments: number | null };
-    send.calling(); // from here to the answer: how far this worker's sends may drift apart (the pacer's jitter)
     try {
       if (row.channel === 'sms') {
         const validity = this.validityLeft(row);
@@ -263,14 +265,21 @@ export class SenderService {
         accepted = { providerId, segments: null };
       }
     } catch (e) {
-      send.answered();
+      send.done();
       return this.failed(row, job, e);
     }
-    send.answered();
+    send.done();
     // Accepted: if this write fails (the database gone), the row stays "sending" with its marks and the job
     // retries; the next attempt finds it in doubt and looks it up instead of sending again.
     await this.outbox.markSent(row.id, accepted.providerId, accepted.segments);
     return 'sent';
+  }
+
+  /** A lapsed lease (database gone, process stalled): others may take the row, so it goes back, start kept. */
+  private async holdLease(row: ClaimedMessage): Promise<void> {
+    if (this.lease.held()) return;
+    await this.outbox.unclaim(row.id, this.lease.id, row.prevCall);
+    throw new RetryLater(`send lease not renewed; message ${row.id} put back`);
   }
 
   /**
