@@ -20,6 +20,8 @@ const BATCH = 2000;
 const REDRIVE_PAGE = 5000;
 /** One re-drive pass stops after this long; the next sweep goes on. */
 const REDRIVE_BUDGET_MS = 10_000;
+/** Set in Redis once a full re-drive pass has ended: gone, Redis lost its jobs (DispatcherService.redrive). */
+export const OUTBOX_MARKER = 'notifications.outbox';
 
 /**
  * Moves outbox rows into BullMQ (worker role only). Postgres is the record; a job only carries ids.
@@ -36,6 +38,10 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  /** Where this process's re-drive stopped (null: at the start). */
+  private cursor: { queuedAt: Date; id: string } | null = null;
+  /** This process is in a full re-drive pass (Redis lost its data) that a time budget cut short. */
+  private fullPass = false;
 
   constructor(
     private readonly outbox: OutboxQueueRepository,
@@ -109,16 +115,31 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
 
   /**
    * Rows queued or sending for long whose job is gone from Redis or already finished (or that have no job id)
-   * go back to pending, a keyset page at a time, so a Redis that lost 100k jobs is re-driven in seconds.
+   * go back to pending, a keyset page at a time. Two speeds, because a paced campaign keeps most of its rows
+   * queued for minutes (hours at national scale) behind live jobs, and asking Redis about each of them every
+   * sweep cost the senders their CPU (issue 20):
+   * - a Redis that lost its data (the marker gone: flushed, restarted empty) lost every job: pages until the
+   *   end or the time budget, continued by the next sweep, so 100k lost jobs are re-driven in seconds; the
+   *   marker is set again once such a pass has reached the end;
+   * - otherwise only jobs that failed for good or went missing one by one are to be found: one page a sweep,
+   *   a rolling cursor going on from where the last sweep stopped and starting over at the end.
    */
   async redrive(): Promise<number> {
     const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
     const started = Date.now();
-    let after: { queuedAt: Date; id: string } | null = null;
+    // Redis down: as if it lost everything (the pass then fails at its first job check, as it always did)
+    const lostAll = !(await this.work.marked(OUTBOX_MARKER).catch(() => false));
+    // a full pass starts at the start (continued, if the budget cut it, from where it stopped)
+    if (lostAll && !this.fullPass) this.cursor = null;
+    this.fullPass = lostAll;
+    let after = this.cursor;
     let requeued = 0;
     for (;;) {
       const page = await this.outbox.stuck(stale, REDRIVE_PAGE, after);
-      if (!page.length) break;
+      if (!page.length) {
+        after = null;
+        break;
+      }
       const lost: StuckRow[] = [];
       for (const channel of ['sms', 'email'] as const) {
         const rows = page.filter((r) => r.channel === channel);
@@ -132,8 +153,13 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
       const n = this.config.notifications;
       requeued += await this.outbox.requeue(lost, n.sendStaleSeconds, n.callSettleSeconds, this.clock.now());
       const last = page[page.length - 1];
-      after = { queuedAt: last.queuedAt, id: last.id };
-      if (page.length < REDRIVE_PAGE || Date.now() - started > REDRIVE_BUDGET_MS) break;
+      after = page.length < REDRIVE_PAGE ? null : { queuedAt: last.queuedAt, id: last.id };
+      if (!after || !lostAll || Date.now() - started > REDRIVE_BUDGET_MS) break;
+    }
+    this.cursor = after;
+    if (lostAll && !after) {
+      await this.work.mark(OUTBOX_MARKER).catch(() => undefined);
+      this.fullPass = false;
     }
     if (requeued) this.logger.warn(`re-drive: ${requeued} message(s) had lost their job; back to pending`);
     return requeued;

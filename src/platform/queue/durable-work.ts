@@ -227,6 +227,22 @@ export class DurableWork implements OnModuleInit, EntitySubscriberInterface {
   }
 
   /**
+   * Whether Redis still holds the marker `name` that `mark` set: a flush, or a restart with nothing kept,
+   * removes it with every job, which is how a re-drive rule tells "Redis lost its data" from "some jobs failed".
+   */
+  async marked(name: string): Promise<boolean> {
+    return (await this.redis.exists(this.markerKey(name))) === 1;
+  }
+
+  async mark(name: string): Promise<void> {
+    await this.redis.set(this.markerKey(name), '1');
+  }
+
+  private markerKey(name: string): string {
+    return `${this.config.redis.prefix}:redrive-marker:${name}`;
+  }
+
+  /**
    * Makes sure each request has a live job: a missing job is added; a finished one (a publication that failed
    * its attempts during an outage) is removed first, so the same jobId is free again. Returns how many were
    * (re-)added.
