@@ -128,7 +128,7 @@ describe('exposure analysis', () => {
     expect(s.malformedSamples.length).toBe(5);
   });
 
-  it('stores exactly the same results when the merge outgrows its memory and spills to partitioned files', async () => {
+  it('stores exactly the same results when the merge outgrows its memory and spills to partitioned files, and when the scanners partition the exposures themselves', async () => {
     const path = join(dir, 'spill.log');
     const truth = await writeLog(path, gen('squid', 3000, 21));
     const req = { files: [path], from: new Date(FROM), to: new Date(TO), partners: ['o2.co.uk'] };
@@ -145,29 +145,30 @@ describe('exposure analysis', () => {
     // the same request again would reuse the held run: remove it first
     await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [held.runId]);
     const spillDir = join(dir, 'tight-spill');
-    const tight = await startTestApp(
-      {
-        ANALYSIS_INPUT_DIR: dir,
-        ANALYSIS_WORKERS: '2',
-        ANALYSIS_MERGE_BUDGET_MB: '0',
-        ANALYSIS_SPILL_DIR: spillDir,
-      },
-      { dbUrl: t.dbUrl },
-    );
-    try {
-      const spilled = await tight.get<AnalysisService>(AnalysisService).analyze(req, actor);
-      expect(spilled.timings).toMatchObject({ spilled: true });
-      expect(await stored(spilled.runId)).toEqual(heldRows);
-      const same = (s: typeof held) => {
-        const { runId: _r, timings: _t, createdAt: _c, finishedAt: _f, ...rest } = s;
+    // the run in an app of its own, with a spill setting; the spill files go with the run
+    const analyzeWith = async (env: Record<string, string>) => {
+      const app = await startTestApp(
+        { ANALYSIS_INPUT_DIR: dir, ANALYSIS_WORKERS: '2', ANALYSIS_SPILL_DIR: spillDir, ...env },
+        { dbUrl: t.dbUrl },
+      );
+      try {
+        const r = await app.get<AnalysisService>(AnalysisService).analyze(req, actor);
+        expect(r.timings).toMatchObject({ spilled: true });
+        expect(await stored(r.runId)).toEqual(heldRows);
+        expect(readdirSync(spillDir)).toEqual([]);
+        // the same request again would reuse this run
+        await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [r.runId]);
+        const { runId: _r, timings: _t, createdAt: _c, finishedAt: _f, ...rest } = r;
         return rest;
-      };
-      expect(same(spilled)).toEqual(same(held));
-      // the spill files went with the run
-      expect(readdirSync(spillDir)).toEqual([]);
-    } finally {
-      await tight.close();
-    }
+      } finally {
+        await app.close();
+      }
+    };
+    const { runId: _r, timings: _t, createdAt: _c, finishedAt: _f, ...want } = held;
+    // the merge outgrows its budget at once and spills
+    expect(await analyzeWith({ ANALYSIS_MERGE_BUDGET_MB: '0' })).toEqual(want);
+    // the scanners partition the exposures themselves (an input past ANALYSIS_PARTITION_FROM_MB)
+    expect(await analyzeWith({ ANALYSIS_PARTITION_FROM_MB: '0' })).toEqual(want);
   });
 
   it('reads gzip, CRLF JSON lines and ELFF in one run, summing the truths', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../platform/config';
 import { mobilePlan } from '../platform/privacy/mobile-number';
@@ -47,7 +48,8 @@ export function inputFiles(files: AnalysisFile[]): InputFile[] {
  * merge outgrows its memory budget, everything held is spilled to partitioned files (spill-files.ts) and the
  * merger starts empty; the finish then sums the files partition by partition. Batches are merged one after
  * another; while a spill is written the next wait, and so do the scanners (they wait for their batches' acks).
- * Returns the counts and the spill writer when it wrote anything (its last spill included).
+ * With `partition` (an input too large for the budget anyway) nothing is merged here: each scanner writes its
+ * exposures into spill files of its own (ExposureSpill). Returns the counts and whether anything was spilled.
  */
 export async function scanInto(
   tasks: ScanTask[],
@@ -57,7 +59,13 @@ export async function scanInto(
   spillDir: string,
   onProgress: (bytes: number, lines: number) => void,
   alwaysSpill = false,
-): Promise<{ counts: ScanCounts; spill: SpillWriter | null }> {
+  partition = false,
+): Promise<{ counts: ScanCounts; spilled: boolean }> {
+  if (partition) {
+    mkdirSync(spillDir, { recursive: true, mode: 0o700 }); // the task's output, even with no exposure
+    const counts = await runScanPool(tasks, { ...settings, spillDir }, threads, noBatch, onProgress);
+    return { counts, spilled: true };
+  }
   let spill: SpillWriter | null = null;
   let merging = Promise.resolve();
   const flush = () => {
@@ -76,7 +84,17 @@ export async function scanInto(
   );
   await merging;
   if (spill || alwaysSpill) flush(); // the rest joins the spilled part
-  return { counts, spill };
+  return { counts, spilled: spill !== null };
+}
+
+const noBatch = () => {
+  throw new Error('a partitioning scanner sends no batches');
+};
+
+/** Whether a run's input is large enough to partition in the scanners (ANALYSIS_PARTITION_FROM_MB). */
+export function partitionsInScanners(files: { size: number; gzip: boolean }[], fromMb: number): boolean {
+  const bytes = files.reduce((n, f) => n + f.size * (f.gzip ? 8 : 1), 0);
+  return bytes >= fromMb * 2 ** 20;
 }
 
 /**
@@ -178,7 +196,8 @@ export class AnalysisRunner {
     let lines = 0;
     let saved = 0;
     let lastSave = Date.now();
-    const { counts, spill } = await scanInto(
+    const partition = partitionsInScanners(files, this.config.analysis.partitionFromMb);
+    const { counts, spilled } = await scanInto(
       planScan(inputFiles(files), workers),
       scanSettings(run),
       workers,
@@ -194,9 +213,11 @@ export class AnalysisRunner {
           void this.runs.saveBytesDone(run.id, done).catch(() => undefined);
         }
       },
+      false,
+      partition,
     );
     onProgress?.(run.bytesTotal, run.bytesTotal, counts.linesRead);
-    if (!spill) return { counts, output: { merger, spill: null } };
+    if (!spilled) return { counts, output: { merger, spill: null } };
     commitTask(runDir, 'local', work);
     return { counts, output: { merger, spill: runSegments(runDir, ['local']) } };
   }

@@ -11,6 +11,7 @@ import { latin1 } from './formats/bytes';
 import { ByteLineSplitter } from '../platform/streams/line-splitter';
 import { mobileMatcher, MobilePlan } from '../platform/privacy/mobile-matcher';
 import { ScanTask } from './scan-plan';
+import { ExposureSpill } from './spill-files';
 
 /** Everything a scanner needs, as plain data: it runs in a worker thread with no Nest container. */
 export interface ScanSettings {
@@ -23,6 +24,8 @@ export interface ScanSettings {
   partners: string[];
   /** Exposures per batch handed to the run's merger. */
   batchSize: number;
+  /** Set when the scanner partitions its exposures into spill files here itself instead (ExposureSpill). */
+  spillDir?: string;
 }
 
 export interface ScanCounts {
@@ -95,6 +98,12 @@ export async function runScanTask(
     mobile: mobileMatcher(s.mobile),
   };
   const batch = new ExposureBatcher(source, s.batchSize, undefined, spares);
+  const spill = s.spillDir ? new ExposureSpill(s.spillDir, String(source)) : null;
+  if (spill)
+    onBatch = (b: ExposureBatch) => {
+      spill.add(b);
+      spares.push(b); // written: its arrays are free to refill
+    };
   const malformed = (line: string) => {
     counts.linesMalformed++;
     if (counts.malformedSamples.length < MAX_SAMPLES) counts.malformedSamples.push(sample(line));
@@ -164,16 +173,20 @@ export async function runScanTask(
     raw.on('error', (e) => gunzip.destroy(e));
     input = gunzip;
   }
-  for await (const chunk of input) {
-    fed += chunk.length;
-    splitter.push(chunk);
-    if (batch.full) await onBatch(batch.drain()); // the merger's backpressure (scan.worker.ts)
-    progress();
-    if (splitter.done) break;
+  try {
+    for await (const chunk of input) {
+      fed += chunk.length;
+      splitter.push(chunk);
+      if (batch.full) await onBatch(batch.drain()); // the merger's backpressure (scan.worker.ts)
+      progress();
+      if (splitter.done) break;
+    }
+    splitter.end();
+    raw?.destroy();
+    if (batch.size > 0) await onBatch(batch.drain());
+  } finally {
+    spill?.close();
   }
-  splitter.end();
-  raw?.destroy();
-  if (batch.size > 0) await onBatch(batch.drain());
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
     feed ? 0 : (raw ? raw.bytesRead : task.end - task.start) - reported,

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExposureMerger, NumberTotal, PairTotal } from './exposure-aggregator';
+import { ExposureBatcher, ExposureMerger, NumberTotal, PairTotal } from './exposure-aggregator';
 import {
   commitTask,
+  ExposureSpill,
   loadPartition,
   partitionOf,
   PARTITIONS,
@@ -114,5 +115,46 @@ describe('spill files', () => {
     expect(existsSync(join(runDir, 't0'))).toBe(true);
     mkdirSync(join(runDir, 'x.old'));
     expect(runSegments(runDir).map((s) => s.dir)).toEqual([join(runDir, 't0', 'seg-0')]);
+  });
+
+  it("partitions a scanner's exposures straight into segments that sum to what one merger of all of them holds", () => {
+    const runDir = join(dir, 'run');
+    const work = taskWorkDir(runDir, 'local', 'n');
+    const all = new ExposureMerger();
+    // two scanners of one run, each with a host table that restarts every 5 names (a new segment each time)
+    for (const source of [0, 1]) {
+      const spill = new ExposureSpill(work, String(source));
+      const batcher = new ExposureBatcher(source, 64, 5);
+      for (const p of pairs(source + 3, 3000)) {
+        for (let e = 0; e < p.exposures; e++) {
+          const time = e === 0 ? p.first : p.last;
+          batcher.add(p.msisdn, p.host, time);
+          all.add({ ...p, exposures: 1, first: time, last: time });
+        }
+        if (batcher.full) spill.add(batcher.drain());
+      }
+      spill.add(batcher.drain());
+      spill.close();
+      expect(spill.exposures).toBeGreaterThan(3000);
+    }
+    commitTask(runDir, 'local', work);
+    const segments = runSegments(runDir, ['local']);
+    expect(segments.length).toBeGreaterThan(4); // host tables restarted: segments of their own
+    for (const s of segments) expect(s.hosts.length).toBeLessThanOrEqual(5 + 64);
+    const summed = new ExposureMerger();
+    const got: NumberTotal[] = [];
+    for (let p = 0; p < PARTITIONS; p++) {
+      summed.clear();
+      loadPartition(segments, p, summed);
+      got.push(...summed.totals());
+    }
+    expect(got.sort(byNumber)).toEqual([...all.totals()].sort(byNumber));
+  });
+
+  it('leaves no segment for a scanner that found no exposure', () => {
+    const work = join(dir, 'empty');
+    const spill = new ExposureSpill(work, '0');
+    spill.close();
+    expect(readdirSync(work)).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { ExposureMerger, hashKey, RECORD_FIELDS } from './exposure-aggregator';
+import { ExposureBatch, ExposureMerger, hashKey, RECORD_FIELDS } from './exposure-aggregator';
 
 /**
  * Spill files: a run's (number, host) totals on local or shared disk when they outgrow the merge budget,
@@ -93,6 +93,80 @@ export class SpillWriter {
     }
     this.pairs += written;
     return written;
+  }
+}
+
+/**
+ * A scanner's exposures written straight into partitioned spill records (one per exposure: number, 1, time,
+ * time, host id), when a run is too large for the merge budget anyway (ANALYSIS_PARTITION_FROM_MB). Nothing is
+ * merged during the scan: merging every exposure in the main thread's 64 MB of tables, then again from the
+ * spills, cost a cache miss or more per exposure twice; a partition summed at the finish fits the cache. The
+ * scanner's host ids restart past its table's limit (ExposureBatcher), and so does the segment here: a
+ * segment's records point into its own `hosts.json`.
+ */
+export class ExposureSpill {
+  private readonly bufs = Array.from(
+    { length: PARTITIONS },
+    () => new Float64Array(BUFFERED * RECORD_FIELDS),
+  );
+  private readonly fill = new Int32Array(PARTITIONS);
+  private fds: number[] = [];
+  private seg = '';
+  private hosts: string[] = [];
+  private segments = 0;
+  exposures = 0;
+
+  /** `name`: unique among the writers of one directory (the scanner's source number). */
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Writes a batch's exposures (its arrays can be refilled once this returns). */
+  add(b: ExposureBatch): void {
+    if (b.hostsReset || this.fds.length === 0) this.startSegment();
+    for (const h of b.newHosts) this.hosts.push(h);
+    const { bufs, fill } = this;
+    for (let i = 0; i < b.count; i++) {
+      const p = partitionOf(b.numbers[i]);
+      if (fill[p] === BUFFERED) this.flush(p);
+      const r = fill[p]++ * RECORD_FIELDS;
+      const buf = bufs[p];
+      buf[r] = b.numbers[i];
+      buf[r + 1] = 1;
+      buf[r + 2] = buf[r + 3] = b.times[i];
+      buf[r + 4] = b.hosts[i];
+    }
+    this.exposures += b.count;
+  }
+
+  /** Writes what is buffered and the segment's host names; the segment is then complete. */
+  close(): void {
+    if (this.fds.length === 0) return;
+    try {
+      for (let p = 0; p < PARTITIONS; p++) this.flush(p);
+      writeFileSync(join(this.seg, 'hosts.json'), JSON.stringify(this.hosts), { mode: 0o600 });
+    } finally {
+      for (const fd of this.fds) closeSync(fd);
+      this.fds = [];
+    }
+  }
+
+  private startSegment(): void {
+    this.close();
+    this.seg = join(this.dir, `seg-${this.name}-${this.segments++}`);
+    mkdirSync(this.seg, { mode: 0o700 });
+    this.hosts = [];
+    this.fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(this.seg, `p${p}`), 'w', 0o600));
+  }
+
+  private flush(p: number): void {
+    const bytes = this.fill[p] * RECORD_BYTES;
+    const view = new Uint8Array(this.bufs[p].buffer);
+    for (let at = 0; at < bytes;) at += writeSync(this.fds[p], view, at, bytes - at);
+    this.fill[p] = 0;
   }
 }
 

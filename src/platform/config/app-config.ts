@@ -107,6 +107,7 @@ export class AppConfig {
     workers: number;
     inputDir: string;
     mergeBudgetMb: number;
+    partitionFromMb: number;
     spillDir: string;
     taskMb: number;
     stalledIntervalMs: number;
@@ -279,6 +280,7 @@ export class AppConfig {
       workers: env.ANALYSIS_WORKERS || availableParallelism(),
       inputDir: resolve(env.ANALYSIS_INPUT_DIR),
       mergeBudgetMb: env.ANALYSIS_MERGE_BUDGET_MB,
+      partitionFromMb: env.ANALYSIS_PARTITION_FROM_MB,
       spillDir: resolve(env.ANALYSIS_SPILL_DIR ?? join(tmpdir(), 'candor-analysis')),
       taskMb: env.ANALYSIS_TASK_MB,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,

@@ -447,6 +447,17 @@ export class EnvSchema {
   ANALYSIS_MERGE_BUDGET_MB = 64;
 
   /**
+   * Inputs at least this large (MB as stored; a gzip file counts 8x) are partitioned by the scanners themselves:
+   * each writes its exposures straight into partitioned spill files, with no merge in the main thread during the
+   * scan; the finish sums each partition in memory. A national log never fits the merge budget, and merging every
+   * exposure twice (in the budget, then from the spills) was half the run's main-thread time. `0`: always.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  ANALYSIS_PARTITION_FROM_MB = 256;
+
+  /**
    * Where a run's (number, host) totals spill when they outgrow the merge budget, and where the tasks of a
    * run spread over worker processes leave their partial totals: storage every worker of a run shares.
    * Default: `candor-analysis` in the OS temporary directory.
