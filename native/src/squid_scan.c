@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* role codes, as native-scan.ts sends them */
 enum { R_OTHER = 0, R_TIME = 1, R_METHOD = 2, R_URL = 3, R_RESULT = 4, R_HOST_HEADER = 5, R_HEADER = 6, R_PUNT_HEADER = 7 };
@@ -411,6 +414,24 @@ typedef struct {
   int64_t start, end;
 } span;
 
+/* The first byte in [i, le) that is `x` or `y`, else le. Reads 16 bytes at a time while within `lim` (the buffer). */
+static inline int64_t find2(const uint8_t *b, int64_t i, int64_t le, int64_t lim, uint8_t x, uint8_t y) {
+#ifdef __SSE2__
+  const __m128i vx = _mm_set1_epi8((char)x), vy = _mm_set1_epi8((char)y);
+  while (i < le && i + 16 <= lim) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vx), _mm_cmpeq_epi8(v, vy)));
+    if (m) {
+      int64_t j = i + __builtin_ctz(m);
+      return j < le ? j : le;
+    }
+    i += 16;
+  }
+#endif
+  while (i < le && b[i] != x && b[i] != y) i++;
+  return i < le ? i : le;
+}
+
 enum { DONE = 0, PUNT = 1, FAIL = 2 };
 
 /* Appends the host's name to the JS names array (once per id); restarts the table past max_hosts. */
@@ -426,10 +447,10 @@ static int push_name(napi_env env, scanner *s, uint32_t id, const uint8_t *h, si
 }
 
 /*
- * One line `b[ls, le)` (no newline, no `\r`), not empty, not a comment. DONE: counted (exposures written at
+ * One line `b[ls, le)` (no newline, no `\r`), not empty, not a comment, in a buffer of `lim` bytes. DONE: counted (exposures written at
  * out[*nout...]); PUNT: the JS path must take it, nothing was counted; FAIL: a JS exception is pending.
  */
-static int line(napi_env env, scanner *s, const uint8_t *b, int64_t ls, int64_t le, size_t *nout) {
+static int line(napi_env env, scanner *s, const uint8_t *b, int64_t ls, int64_t le, int64_t lim, size_t *nout) {
   span method = {-1, -1}, url = {-1, -1}, host_header = {-1, -1};
   span headers[MAX_ROLES];
   int nh = 0;
@@ -445,14 +466,12 @@ static int line(napi_env env, scanner *s, const uint8_t *b, int64_t ls, int64_t 
     }
     int64_t fs, fe;
     if (c == '"') {
-      const uint8_t *q = memchr(b + i + 1, '"', (size_t)(le - i - 1));
-      if (!q) return PUNT; /* unterminated: malformed */
-      int64_t j = q - b;
-      if (memchr(b + i + 1, '\\', (size_t)(j - i - 1)) || (j + 1 < le && b[j + 1] == '"')) return PUNT; /* escaped */
+      int64_t j = find2(b, i + 1, le, lim, '"', '\\');
+      if (j == le || b[j] == '\\') return PUNT; /* unterminated (malformed), or an escape before the end */
+      if (j + 1 < le && b[j + 1] == '"') return PUNT; /* `""` escape */
       fs = i + 1, fe = j, i = j + 1;
     } else {
-      int64_t j = i + 1;
-      while (j < le && b[j] != 32 && b[j] != 9) j++;
+      int64_t j = find2(b, i + 1, le, lim, ' ', '\t');
       fs = i, fe = j, i = j;
     }
     if (field >= s->nroles) return PUNT; /* more fields than the format: malformed */
@@ -697,7 +716,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     if (e - p > s->max_line) break; /* the splitter's overlong-line rule */
     int64_t le = e > p && b[e - 1] == '\r' ? e - 1 : e;
     if (le > p && b[p] != '#') { /* else: blank or comment, not a request (SKIP) */
-      int r = line(env, s, b, p, le, &nout);
+      int r = line(env, s, b, p, le, (int64_t)blen, &nout);
       if (r == FAIL) {
         s->state[S_OUT] = (int32_t)nout;
         return NULL;
