@@ -192,6 +192,316 @@ static void answers_put(answers *a, uint64_t key, int valid) {
   a->count++;
 }
 
+/*
+ * ---- the mobile RegExp as an automaton ----
+ * libphonenumber's patterns (as mobile-number.ts anchors them) use digits, `\d`, classes of digits and digit
+ * ranges, `(?:...)`, `|` and `{n}` / `{n,m}`: a regular language of digit strings, so an automaton accepts
+ * exactly the strings the RegExp's test() does (a full match: `^...$`, no flags). A pattern with anything
+ * else is not compiled, and the JS RegExp answers instead. Thompson NFA, turned into a DFA lazily.
+ */
+enum { N_CHAR, N_SPLIT, N_ACCEPT };
+typedef struct {
+  uint8_t kind;
+  uint16_t mask; /* N_CHAR: digits taken */
+  int32_t a, b;  /* N_CHAR: next in a; N_SPLIT: both */
+} nstate;
+
+typedef struct {
+  const char *p, *end;
+  int bad;
+} rparser;
+
+enum { A_SET, A_CAT, A_ALT, A_REP };
+typedef struct anode {
+  int kind;
+  uint16_t mask;
+  int min, max;
+  int n;
+  struct anode **kids;
+} anode;
+
+#define DFA_MAX 16384
+#define NFA_MAX 65536
+
+typedef struct {
+  nstate *nfa;
+  int32_t nn, ncap, start;
+  /* DFA: states as sorted NFA state sets */
+  int32_t *set_off, *set_len, *next; /* next[d * 10 + digit]: -2 not computed, -1 dead */
+  uint8_t *accept;
+  int32_t *sets;
+  size_t sets_used, sets_cap;
+  int32_t nd;
+  uint32_t *slots, mask; /* DFA id + 1 by set hash */
+  int32_t *stack, *buf;
+  uint32_t *mark, gen;
+} automaton;
+
+static anode *anode_new(rparser *r, int kind) {
+  anode *n = calloc(1, sizeof *n);
+  if (!n) r->bad = 1;
+  else n->kind = kind;
+  return n;
+}
+
+static void anode_free(anode *n) {
+  if (!n) return;
+  for (int i = 0; i < n->n; i++) anode_free(n->kids[i]);
+  free(n->kids);
+  free(n);
+}
+
+static int anode_add(rparser *r, anode *parent, anode *kid) {
+  anode **k = kid ? realloc(parent->kids, (size_t)(parent->n + 1) * sizeof *k) : NULL;
+  if (!k) {
+    anode_free(kid);
+    r->bad = 1;
+    return 0;
+  }
+  parent->kids = k;
+  parent->kids[parent->n++] = kid;
+  return 1;
+}
+
+static int read_int(rparser *r, int *v) {
+  if (r->p >= r->end || *r->p < '0' || *r->p > '9') return 0;
+  *v = 0;
+  while (r->p < r->end && *r->p >= '0' && *r->p <= '9' && *v < 1000) *v = *v * 10 + (*r->p++ - '0');
+  return *v < 1000;
+}
+
+static anode *parse_alt(rparser *r);
+
+static anode *parse_atom(rparser *r) {
+  char c = *r->p;
+  if (c >= '0' && c <= '9') {
+    anode *n = anode_new(r, A_SET);
+    if (n) n->mask = (uint16_t)(1u << (c - '0'));
+    r->p++;
+    return n;
+  }
+  if (c == '\\' && r->p + 1 < r->end && r->p[1] == 'd') {
+    anode *n = anode_new(r, A_SET);
+    if (n) n->mask = 0x3ff;
+    r->p += 2;
+    return n;
+  }
+  if (c == '[') {
+    uint16_t mask = 0;
+    r->p++;
+    while (r->p < r->end && *r->p != ']') {
+      char lo = *r->p, hi = lo;
+      if (lo < '0' || lo > '9') return r->bad = 1, NULL;
+      if (r->p + 2 < r->end && r->p[1] == '-' && r->p[2] != ']') {
+        hi = r->p[2];
+        if (hi < lo || hi > '9') return r->bad = 1, NULL;
+        r->p += 3;
+      } else r->p++;
+      for (char d = lo; d <= hi; d++) mask |= (uint16_t)(1u << (d - '0'));
+    }
+    if (r->p >= r->end || mask == 0) return r->bad = 1, NULL;
+    r->p++;
+    anode *n = anode_new(r, A_SET);
+    if (n) n->mask = mask;
+    return n;
+  }
+  if (c == '(' && r->p + 2 < r->end && r->p[1] == '?' && r->p[2] == ':') {
+    r->p += 3;
+    anode *n = parse_alt(r);
+    if (r->bad || r->p >= r->end || *r->p != ')') return anode_free(n), r->bad = 1, NULL;
+    r->p++;
+    return n;
+  }
+  r->bad = 1;
+  return NULL;
+}
+
+static anode *parse_cat(rparser *r) {
+  anode *cat = anode_new(r, A_CAT);
+  while (cat && !r->bad && r->p < r->end && *r->p != '|' && *r->p != ')') {
+    anode *a = parse_atom(r);
+    if (r->bad) return anode_free(a), anode_free(cat), NULL;
+    if (r->p < r->end && *r->p == '{') {
+      int min, max;
+      r->p++;
+      if (!read_int(r, &min)) return anode_free(a), anode_free(cat), r->bad = 1, NULL;
+      max = min;
+      if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        if (!read_int(r, &max) || max < min) return anode_free(a), anode_free(cat), r->bad = 1, NULL;
+      }
+      if (r->p >= r->end || *r->p != '}') return anode_free(a), anode_free(cat), r->bad = 1, NULL;
+      r->p++;
+      anode *rep = anode_new(r, A_REP);
+      if (!rep || !anode_add(r, rep, a)) return anode_free(rep), anode_free(cat), NULL;
+      rep->min = min, rep->max = max;
+      a = rep;
+    }
+    if (r->p < r->end && (*r->p == '{' || *r->p == '?' || *r->p == '*' || *r->p == '+'))
+      return anode_free(a), anode_free(cat), r->bad = 1, NULL; /* not in the subset */
+    if (!anode_add(r, cat, a)) return anode_free(cat), NULL;
+  }
+  return cat;
+}
+
+static anode *parse_alt(rparser *r) {
+  anode *alt = anode_new(r, A_ALT);
+  for (;;) {
+    anode *c = alt ? parse_cat(r) : NULL;
+    if (r->bad || !anode_add(r, alt, c)) return anode_free(alt), NULL;
+    if (r->p < r->end && *r->p == '|') r->p++;
+    else return alt;
+  }
+}
+
+static int32_t nfa_add(automaton *m, uint8_t kind, uint16_t mask, int32_t a, int32_t b) {
+  if (m->nn == m->ncap) {
+    if (m->ncap >= NFA_MAX) return -1;
+    int32_t cap = m->ncap ? m->ncap * 2 : 256;
+    nstate *n = realloc(m->nfa, (size_t)cap * sizeof *n);
+    if (!n) return -1;
+    m->nfa = n, m->ncap = cap;
+  }
+  m->nfa[m->nn] = (nstate){kind, mask, a, b};
+  return m->nn++;
+}
+
+/* The NFA for `n` followed by state `out`; its start, or -1. */
+static int32_t compile_node(automaton *m, const anode *n, int32_t out) {
+  switch (n->kind) {
+    case A_SET:
+      return nfa_add(m, N_CHAR, n->mask, out, -1);
+    case A_CAT:
+      for (int i = n->n - 1; i >= 0 && out >= 0; i--) out = compile_node(m, n->kids[i], out);
+      return out;
+    case A_ALT: {
+      int32_t s = compile_node(m, n->kids[n->n - 1], out);
+      for (int i = n->n - 2; i >= 0 && s >= 0; i--) {
+        int32_t k = compile_node(m, n->kids[i], out);
+        s = k < 0 ? -1 : nfa_add(m, N_SPLIT, 0, k, s);
+      }
+      return s;
+    }
+    default: { /* A_REP: min copies, then max - min optional ones */
+      int32_t s = out;
+      for (int i = n->min; i < n->max && s >= 0; i++) {
+        int32_t k = compile_node(m, n->kids[0], s);
+        s = k < 0 ? -1 : nfa_add(m, N_SPLIT, 0, k, s);
+      }
+      for (int i = 0; i < n->min && s >= 0; i++) s = compile_node(m, n->kids[0], s);
+      return s;
+    }
+  }
+}
+
+static void automaton_free(automaton *m) {
+  if (!m) return;
+  free(m->nfa), free(m->set_off), free(m->set_len), free(m->next), free(m->accept), free(m->sets);
+  free(m->slots), free(m->stack), free(m->buf), free(m->mark);
+  free(m);
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The DFA state of the closure of `seeds` (n of them); -1 dead (empty), -3 out of room. */
+static int32_t dfa_state(automaton *m, const int32_t *seeds, int n) {
+  m->gen++;
+  int sp = 0, len = 0, accept = 0;
+  for (int i = 0; i < n; i++) m->stack[sp++] = seeds[i];
+  while (sp > 0) {
+    int32_t q = m->stack[--sp];
+    if (m->mark[q] == m->gen) continue;
+    m->mark[q] = m->gen;
+    nstate *st = &m->nfa[q];
+    if (st->kind == N_SPLIT) {
+      m->stack[sp++] = st->a;
+      m->stack[sp++] = st->b;
+    } else {
+      if (st->kind == N_ACCEPT) accept = 1;
+      m->buf[len++] = q;
+    }
+  }
+  if (len == 0) return -1;
+  qsort(m->buf, (size_t)len, sizeof(int32_t), cmp_i32);
+  uint32_t h = hash_bytes((const uint8_t *)m->buf, (size_t)len * sizeof(int32_t));
+  uint32_t i = h & m->mask;
+  for (; m->slots[i]; i = (i + 1) & m->mask) {
+    int32_t d = (int32_t)m->slots[i] - 1;
+    if (m->set_len[d] == len && memcmp(m->sets + m->set_off[d], m->buf, (size_t)len * sizeof(int32_t)) == 0)
+      return d;
+  }
+  if (m->nd == DFA_MAX) return -3;
+  if (m->sets_used + (size_t)len > m->sets_cap) {
+    size_t cap = m->sets_cap * 2 + (size_t)len;
+    int32_t *sets = realloc(m->sets, cap * sizeof(int32_t));
+    if (!sets) return -3;
+    m->sets = sets, m->sets_cap = cap;
+  }
+  int32_t d = m->nd++;
+  memcpy(m->sets + m->sets_used, m->buf, (size_t)len * sizeof(int32_t));
+  m->set_off[d] = (int32_t)m->sets_used, m->set_len[d] = len, m->accept[d] = (uint8_t)accept;
+  m->sets_used += (size_t)len;
+  for (int k = 0; k < 10; k++) m->next[d * 10 + k] = -2;
+  m->slots[i] = (uint32_t)d + 1;
+  return d;
+}
+
+/* Compiles `^...$`; NULL when the pattern is not in the subset (or no memory). */
+static automaton *automaton_of(const char *pattern, size_t len) {
+  if (len < 2 || pattern[0] != '^' || pattern[len - 1] != '$') return NULL;
+  rparser r = {pattern + 1, pattern + len - 1, 0};
+  anode *ast = parse_alt(&r);
+  if (r.bad || r.p != r.end) return anode_free(ast), NULL;
+  automaton *m = calloc(1, sizeof *m);
+  if (!m) return anode_free(ast), NULL;
+  int32_t accept = nfa_add(m, N_ACCEPT, 0, -1, -1);
+  m->start = accept < 0 ? -1 : compile_node(m, ast, accept);
+  anode_free(ast);
+  m->set_off = malloc(DFA_MAX * sizeof(int32_t));
+  m->set_len = malloc(DFA_MAX * sizeof(int32_t));
+  m->next = malloc((size_t)DFA_MAX * 10 * sizeof(int32_t));
+  m->accept = malloc(DFA_MAX);
+  m->mask = DFA_MAX * 2 - 1;
+  m->slots = calloc((size_t)m->mask + 1, sizeof(uint32_t));
+  m->stack = malloc((size_t)(m->nn * 2 + 1024 + 2) * sizeof(int32_t)); /* seeds, then two per split state */
+  m->buf = malloc((size_t)(m->nn + 1) * sizeof(int32_t));
+  m->mark = calloc((size_t)m->nn + 1, sizeof(uint32_t));
+  if (m->start < 0 || !m->set_off || !m->set_len || !m->next || !m->accept || !m->slots || !m->stack || !m->buf ||
+      !m->mark || dfa_state(m, &m->start, 1) != 0)
+    return automaton_free(m), NULL;
+  return m;
+}
+
+/* 1 the pattern matches all of `c`, 0 not, -1 the DFA is out of room (ask the RegExp) */
+static int automaton_test(automaton *m, const char *c, int n) {
+  int32_t d = 0;
+  for (int i = 0; i < n; i++) {
+    unsigned k = (unsigned)c[i] - 48u;
+    if (k > 9) return 0; /* every atom takes digits only */
+    int32_t next = m->next[d * 10 + k];
+    if (next == -2) { /* not computed yet: the states `d` steps to on `k` */
+      int32_t seeds[1024];
+      int ns = 0;
+      for (int32_t j = 0; j < m->set_len[d]; j++) {
+        nstate *st = &m->nfa[m->sets[m->set_off[d] + j]];
+        if (st->kind == N_CHAR && (st->mask >> k & 1)) {
+          if (ns == 1024) return -1;
+          seeds[ns++] = st->a;
+        }
+      }
+      next = ns == 0 ? -1 : dfa_state(m, seeds, ns);
+      if (next == -3) return -1;
+      m->next[d * 10 + k] = next;
+    }
+    if (next < 0) return 0;
+    d = next;
+  }
+  return m->accept[d];
+}
+
 /* ---- hours: epoch-ms hour to exposure lines ---- */
 typedef struct {
   int64_t *keys; /* 0 free: an hour of a valid time is > 0 */
@@ -247,6 +557,7 @@ typedef struct {
   uint32_t max_hosts;
   strtab hosts, partner_hosts;
   answers answers;
+  automaton *dfa; /* the RegExp compiled, or NULL: the JS RegExp answers (cached) */
   hours_t hours;
   uint8_t lower[1 << 16]; /* a host, lower-cased */
 } scanner;
@@ -261,6 +572,7 @@ static void scanner_free(napi_env env, void *data, void *hint) {
   free(s->partners), free(s->partner_len);
   strtab_free(&s->hosts), strtab_free(&s->partner_hosts);
   free(s->answers.slots), free(s->hours.keys), free(s->hours.vals);
+  automaton_free(s->dfa);
   free(s);
 }
 
@@ -381,8 +693,13 @@ static int candidate_of(const scanner *s, const uint8_t *v, int64_t n, char *out
   return m;
 }
 
-/* The RegExp's answer for a candidate: cached for all-digit ones. -1 when the JS call failed. */
+/* The RegExp's answer for a candidate: the automaton's, else the JS RegExp's, cached for all-digit ones. -1 when
+   the JS call failed. */
 static int is_mobile(napi_env env, scanner *s, const char *c, int n) {
+  if (s->dfa) {
+    int r = automaton_test(s->dfa, c, n);
+    if (r >= 0) return r;
+  }
   uint64_t key = 0;
   int digits = n <= 17;
   for (int i = 0; i < n && digits; i++) {
@@ -602,16 +919,25 @@ static int copy_string(napi_env env, napi_value v, char *out, size_t cap, size_t
   return napi_get_value_string_latin1(env, v, out, cap, len) == napi_ok && *len < cap - 1;
 }
 
+/* A JS string's latin1 bytes, malloc'ed (NUL-terminated); NULL on failure. */
+static char *string_of(napi_env env, napi_value v, size_t *len) {
+  if (napi_get_value_string_latin1(env, v, NULL, 0, len) != napi_ok) return NULL;
+  char *out = malloc(*len + 1);
+  if (out && napi_get_value_string_latin1(env, v, out, *len + 1, len) != napi_ok) return free(out), NULL;
+  return out;
+}
+
 /*
- * create(roles: Int32Array, params: Float64Array [from, to, maxLine, maxHosts], partners: string[],
+ * create(roles: Int32Array, params: Float64Array [from, to, maxLine, maxHosts, compile], partners: string[],
  *        callingCode, nationalPrefix, isMobile: (s) => boolean, names: string[], counts: Float64Array,
- *        keys: Float64Array, hosts: Int32Array, times: Float64Array, state: Int32Array) → scanner
+ *        keys: Float64Array, hosts: Int32Array, times: Float64Array, state: Int32Array, pattern) → scanner
+ * With compile = 0 the pattern is not compiled: isMobile answers every candidate (once each, cached).
  */
 static napi_value create(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value a[12];
+  size_t argc = 13;
+  napi_value a[13];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 12) return throw_error(env, "create: 12 arguments");
+  if (argc != 13) return throw_error(env, "create: 13 arguments");
   scanner *s = calloc(1, sizeof *s);
   if (!s || !strtab_init(&s->hosts, 0) || !strtab_init(&s->partner_hosts, 1)) return throw_error(env, "out of memory");
   napi_value external;
@@ -620,7 +946,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
   size_t n, nparams, ncounts, nstate, nk, nhosts, nt;
   int32_t *roles = typed_data(env, a[0], napi_int32_array, &n);
   double *params = typed_data(env, a[1], napi_float64_array, &nparams);
-  if (!roles || n == 0 || n > MAX_ROLES || !params || nparams < 4) return throw_error(env, "create: roles, params");
+  if (!roles || n == 0 || n > MAX_ROLES || !params || nparams < 5) return throw_error(env, "create: roles, params");
   s->nroles = (int)n;
   for (size_t i = 0; i < n; i++) {
     if (roles[i] < R_OTHER || roles[i] > R_PUNT_HEADER) return throw_error(env, "create: bad role");
@@ -664,6 +990,13 @@ static napi_value create(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, a[9], 1, &s->hosts_ref));
   CHECK(napi_create_reference(env, a[10], 1, &s->times_ref));
   CHECK(napi_create_reference(env, a[11], 1, &s->state_ref));
+  if (params[4] != 0) {
+    size_t plen;
+    char *pattern = string_of(env, a[12], &plen);
+    if (!pattern) return throw_error(env, "create: pattern");
+    s->dfa = automaton_of(pattern, plen);
+    free(pattern);
+  }
   s->answers.mask = (1u << 12) - 1;
   s->answers.slots = calloc((size_t)s->answers.mask + 1, sizeof(uint64_t));
   s->hours.mask = 255;
@@ -763,8 +1096,40 @@ static napi_value results(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* patternTest(pattern, candidates: string[]) → boolean[], or null when the pattern is not compiled (specs) */
+static napi_value pattern_test(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2], out, v;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  size_t plen;
+  char *pattern = argc == 2 ? string_of(env, a[0], &plen) : NULL;
+  if (!pattern) return throw_error(env, "patternTest: (pattern, candidates)");
+  automaton *m = automaton_of(pattern, plen);
+  free(pattern);
+  if (!m) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  uint32_t n;
+  if (napi_get_array_length(env, a[1], &n) != napi_ok || napi_create_array(env, &out) != napi_ok)
+    return automaton_free(m), NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    size_t len;
+    char *c = NULL;
+    if (napi_get_element(env, a[1], i, &v) != napi_ok || !(c = string_of(env, v, &len))) return automaton_free(m), NULL;
+    int r = automaton_test(m, c, (int)len);
+    free(c);
+    if (r < 0) return automaton_free(m), throw_error(env, "patternTest: out of room");
+    if (napi_get_boolean(env, r == 1, &v) != napi_ok || napi_set_element(env, out, i, v) != napi_ok)
+      return automaton_free(m), NULL;
+  }
+  automaton_free(m);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"patternTest", NULL, pattern_test, NULL, NULL, NULL, napi_default, NULL},
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
       {"scan", NULL, scan, NULL, NULL, NULL, napi_default, NULL},
       {"results", NULL, results, NULL, NULL, NULL, napi_default, NULL},

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import examples from 'libphonenumber-js/examples.mobile.json';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -315,12 +316,13 @@ describe('native Squid scanner = the JS path', () => {
     expect(r.counts.partnerHosts['wap.ee.co.uk']).toBeGreaterThan(0);
   });
 
-  it('takes most generated lines itself, and hands back the ones it is not sure of', () => {
+  /** The corpus through the native scanner alone: what it counted, its batch, the lines it handed back. */
+  function nativeOnly(compilePattern: boolean) {
     const s = settings();
     const buf = corpus(4, EDGES, false);
     const batch = new ExposureBatcher(0, 1 << 20);
     const native = NativeSquidScan.create(
-      { ...s, allowlist: new Set(s.allowlist), maxLineBytes: 1 << 20 },
+      { ...s, allowlist: new Set(s.allowlist), maxLineBytes: 1 << 20, compilePattern },
       batch,
     )!;
     const handedBack: string[] = [];
@@ -330,11 +332,58 @@ describe('native Squid scanner = the JS path', () => {
     });
     for (let i = 0; i < buf.length; i += 1 << 16) splitter.push(buf.subarray(i, i + (1 << 16)));
     splitter.end();
-    expect(native.counts[0]).toBeGreaterThan(2800);
+    const { numbers, hosts, times, ...rest } = batch.drain();
+    const n = rest.count;
+    return {
+      counts: [...native.counts],
+      results: native.results(),
+      batch: { ...rest, numbers: numbers.slice(0, n), hosts: hosts.slice(0, n), times: times.slice(0, n) },
+      handedBack,
+    };
+  }
+
+  it('takes most generated lines itself, and hands back the ones it is not sure of', () => {
+    const { counts, handedBack } = nativeOnly(true);
+    expect(counts[0]).toBeGreaterThan(2800);
     expect(handedBack).toContain(line('447911123456', { ua: 'agent \\"q\\" x' }));
     expect(handedBack).toContain(line('%2B447911123456'));
     expect(handedBack).toContain('(overlong)');
     expect(handedBack).not.toContain(line('07911 123456'));
     expect(handedBack.length).toBeLessThan(300);
+  });
+
+  it('gives the same with the JS RegExp answering each distinct candidate as with the compiled pattern', () => {
+    const compiled = nativeOnly(true);
+    const asked = nativeOnly(false);
+    expect(asked).toEqual(compiled);
+    expect(compiled.batch.count).toBeGreaterThan(1000);
+  });
+
+  it("compiles every country's mobile pattern, which then answers as the RegExp does", () => {
+    const addon = squidAddon()!;
+    const rand = rng(9);
+    let valid = 0;
+    for (const [country, nsn] of Object.entries(examples as Record<string, string>)) {
+      const plan = mobilePlan(country);
+      const re = new RegExp(plan.pattern);
+      const base = plan.callingCode + nsn;
+      // the example, each digit changed, cut short, made longer, random digits, and not digits at all
+      const candidates = [base, base.slice(0, -1), base + '0', base + '12', '0' + base, 'x' + base, '+' + base, ''];
+      for (let i = 0; i < base.length; i++)
+        for (const d of '0123456789') candidates.push(base.slice(0, i) + d + base.slice(i + 1));
+      for (let k = 0; k < 200; k++) {
+        const len = 6 + Math.floor(rand() * 15);
+        let c = rand() < 0.5 ? plan.callingCode : '';
+        while (c.length < len) c += Math.floor(rand() * 10);
+        candidates.push(c);
+      }
+      const got = addon.patternTest(plan.pattern, candidates);
+      expect({ country, got }).toEqual({ country, got: candidates.map((c) => re.test(c)) });
+      valid += got!.filter(Boolean).length;
+    }
+    expect(valid).toBeGreaterThan(1000);
+    // outside the subset: left to the RegExp
+    for (const p of ['^44(?:7\\d+)$', '^44[^0]\\d{9}$', '^(44)\\d{10}$', '44\\d{10}', '^44\\d{10}x$'])
+      expect(addon.patternTest(p, ['447911123456'])).toBeNull();
   });
 });

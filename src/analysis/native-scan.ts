@@ -25,9 +25,12 @@ interface Addon {
     hosts: Int32Array,
     times: Float64Array,
     state: Int32Array,
+    pattern: string,
   ): object;
   scan(scanner: object, buf: Buffer, start: number, end: number): number;
   results(scanner: object): { hours: number[]; partners: (string | number)[] };
+  /** The compiled pattern's answers, or null when it is not compiled (specs). */
+  patternTest(pattern: string, candidates: string[]): boolean[] | null;
 }
 
 /** The repository's root: the closest directory up with a package.json (from src/ under ts-jest, or dist/src/). */
@@ -82,6 +85,8 @@ export interface NativeSquidOptions {
   partners: string[];
   mobile: MobilePlan;
   maxLineBytes: number;
+  /** false: the JS RegExp answers every distinct candidate, even when the pattern compiles (specs). */
+  compilePattern?: boolean;
 }
 
 /** Exposures per scan() call at most: the output arrays' size. */
@@ -112,10 +117,11 @@ export class NativeSquidScan {
     o: NativeSquidOptions,
     private readonly batch: ExposureBatcher,
   ) {
-    const mobile = new RegExp(o.mobile.pattern); // the matcher's test, asked once per distinct candidate
+    // the matcher's test: compiled to an automaton when it can be, else asked once per distinct candidate
+    const mobile = new RegExp(o.mobile.pattern);
     this.scanner = addon.create(
       roles,
-      new Float64Array([o.from, o.to, o.maxLineBytes, MAX_HOSTS]),
+      new Float64Array([o.from, o.to, o.maxLineBytes, MAX_HOSTS, o.compilePattern === false ? 0 : 1]),
       o.partners,
       o.mobile.callingCode,
       o.mobile.nationalPrefix,
@@ -126,6 +132,7 @@ export class NativeSquidScan {
       this.hosts,
       this.times,
       this.state,
+      o.mobile.pattern,
     );
     this.batchEpoch = batch.hostEpoch;
   }
