@@ -12,7 +12,7 @@ import { NativeSquidScan, squidAddon } from './native-scan';
 import { ScanTask } from './scan-plan';
 import { runScanTask, ScanCounts, ScanSettings } from './scan-task';
 
-/* The native Squid scanner against the JS path (ANALYSIS_NATIVE=0), the reference: same counts, same
+/* The native Squid scanner against the JS path (ANALYSIS_NATIVE=0: settings.native false), the reference: same counts, same
    malformed samples in the same order, and the same batches (numbers, hosts, times, in order). */
 
 const FROM = Date.UTC(2025, 10, 24);
@@ -28,6 +28,7 @@ const settings = (squidLogformat?: string): ScanSettings => ({
   to: TO,
   partners: ['o2.co.uk', 'ee.co.uk'],
   batchSize: 64, // many batches: their boundaries are compared too
+  native: true,
 });
 
 const T = '1764000000.123'; // inside the window
@@ -171,24 +172,23 @@ const CUSTOM_EDGES = [
   '1764000000.5 10.0.0.1 TCP_MISS/200 POST /submit "a" - - - -',
 ];
 
-const generated = (seed: number, lines: number) =>
-  [
-    ...generateLog(
-      {
-        format: 'squid',
-        lines,
-        seed,
-        start: FROM - 3600_000,
-        end: TO + 3600_000,
-        from: FROM,
-        to: TO,
-        subscriberBase: 7400000000,
-        subscriberCount: 2000,
-        partner: 'o2.co.uk',
-      },
-      emptyTruth(),
-    ),
-  ];
+const generated = (seed: number, lines: number) => [
+  ...generateLog(
+    {
+      format: 'squid',
+      lines,
+      seed,
+      start: FROM - 3600_000,
+      end: TO + 3600_000,
+      from: FROM,
+      to: TO,
+      subscriberBase: 7400000000,
+      subscriberCount: 2000,
+      partner: 'o2.co.uk',
+    },
+    emptyTruth(),
+  ),
+];
 
 /** Generated lines with the edge cases strewn among them, a line over 1 MiB, LF or CRLF. */
 function corpus(seed: number, edges: string[], crlf: boolean): Buffer {
@@ -218,26 +218,20 @@ async function scan(
   const exposures: Run['exposures'] = [];
   let names: string[] = [];
   let progressLines = 0;
-  const before = process.env.ANALYSIS_NATIVE;
-  process.env.ANALYSIS_NATIVE = native ? '1' : '0';
-  try {
-    const counts = await runScanTask(
-      task,
-      s,
-      (b) => {
-        const { numbers, hosts, times, ...rest } = b;
-        batches.push({ ...rest, newHosts: [...rest.newHosts] });
-        if (b.hostsReset) names = [];
-        names.push(...b.newHosts);
-        for (let i = 0; i < b.count; i++) exposures.push([numbers[i], names[hosts[i]], times[i]]);
-      },
-      (_, lines) => (progressLines += lines),
-      feed?.(),
-    );
-    return { counts, batches, exposures, progressLines };
-  } finally {
-    process.env.ANALYSIS_NATIVE = before;
-  }
+  const counts = await runScanTask(
+    task,
+    { ...s, native },
+    (b) => {
+      const { numbers, hosts, times, ...rest } = b;
+      batches.push({ ...rest, newHosts: [...rest.newHosts] });
+      if (b.hostsReset) names = [];
+      names.push(...b.newHosts);
+      for (let i = 0; i < b.count; i++) exposures.push([numbers[i], names[hosts[i]], times[i]]);
+    },
+    (_, lines) => (progressLines += lines),
+    feed?.(),
+  );
+  return { counts, batches, exposures, progressLines };
 }
 
 async function* chunked(buf: Buffer, size: number): AsyncIterable<Buffer> {
@@ -268,7 +262,10 @@ describe('native Squid scanner = the JS path', () => {
       const buf = corpus(crlf ? 2 : 1, EDGES, crlf);
       const path = join(dir, `edges-${crlf}.log`);
       writeFileSync(path, buf);
-      const whole = await expectSame({ path, format: 'squid', gzip: false, start: 0, end: buf.length }, settings());
+      const whole = await expectSame(
+        { path, format: 'squid', gzip: false, start: 0, end: buf.length },
+        settings(),
+      );
       // the cases reach every count (a comparison of zeros would be hollow)
       const c = whole.counts;
       for (const n of [c.linesMalformed, c.exposures, c.partnerExposures, c.invalidValues])
@@ -326,10 +323,13 @@ describe('native Squid scanner = the JS path', () => {
       batch,
     )!;
     const handedBack: string[] = [];
-    const splitter = new ByteLineSplitter((b, start, end) => handedBack.push(b.toString('latin1', start, end)), {
-      onLines: (b, start, end) => native.lines(b, start, end),
-      onOverlong: () => handedBack.push('(overlong)'),
-    });
+    const splitter = new ByteLineSplitter(
+      (b, start, end) => handedBack.push(b.toString('latin1', start, end)),
+      {
+        onLines: (b, start, end) => native.lines(b, start, end),
+        onOverlong: () => handedBack.push('(overlong)'),
+      },
+    );
     for (let i = 0; i < buf.length; i += 1 << 16) splitter.push(buf.subarray(i, i + (1 << 16)));
     splitter.end();
     const { numbers, hosts, times, ...rest } = batch.drain();
@@ -368,7 +368,16 @@ describe('native Squid scanner = the JS path', () => {
       const re = new RegExp(plan.pattern);
       const base = plan.callingCode + nsn;
       // the example, each digit changed, cut short, made longer, random digits, and not digits at all
-      const candidates = [base, base.slice(0, -1), base + '0', base + '12', '0' + base, 'x' + base, '+' + base, ''];
+      const candidates = [
+        base,
+        base.slice(0, -1),
+        base + '0',
+        base + '12',
+        '0' + base,
+        'x' + base,
+        '+' + base,
+        '',
+      ];
       for (let i = 0; i < base.length; i++)
         for (const d of '0123456789') candidates.push(base.slice(0, i) + d + base.slice(i + 1));
       for (let k = 0; k < 200; k++) {

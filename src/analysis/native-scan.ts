@@ -8,7 +8,7 @@ import { MobilePlan } from '../platform/privacy/mobile-matcher';
 /*
  * The native Squid scanner (native/src/squid_scan.c): the scanner's per-line work in C for the lines it is
  * sure of; it hands every other line back to the JS path (scan-task.ts `onLine`), which stays the reference.
- * ANALYSIS_NATIVE=0 runs the JS path only. Built by `npm run build:native` (node-gyp).
+ * ANALYSIS_NATIVE=0 (ScanSettings.native false) runs the JS path only. Built by `npm run build:native` (node-gyp).
  */
 
 interface Addon {
@@ -48,9 +48,8 @@ export const NATIVE_ADDON = join(repoRoot(), 'native', 'build', 'Release', 'squi
 
 let addon: Addon | null | undefined;
 
-/** The addon, or null: switched off (ANALYSIS_NATIVE=0) or not built (one warning, from the main thread). */
+/** The addon, or null when it is not built (one warning, from the main thread). */
 export function squidAddon(): Addon | null {
-  if (process.env.ANALYSIS_NATIVE === '0') return null;
   if (addon !== undefined) return addon;
   addon = null;
   try {
@@ -142,7 +141,8 @@ export class NativeSquidScan {
     const a = squidAddon();
     const roles = a && squidRoleCodes(o.allowlist, o.squidLogformat);
     const ascii = (s: string) => /^[\x20-\x7e]*$/.test(s);
-    if (!a || !roles || ![o.mobile.callingCode, o.mobile.nationalPrefix, ...o.partners].every(ascii)) return null;
+    if (!a || !roles || ![o.mobile.callingCode, o.mobile.nationalPrefix, ...o.partners].every(ascii))
+      return null;
     return new NativeSquidScan(a, roles, o, batch);
   }
 

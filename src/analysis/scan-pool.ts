@@ -43,7 +43,7 @@ export async function runScanPool(
   onProgress: OnProgress,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
-  squidAddon(); // loaded here first: a missing addon is warned about once, not by each scanner thread
+  if (settings.native) squidAddon(); // loaded here first: a missing addon is warned about once, not by each thread
   const threads = existsSync(WORKER_FILE);
   const fed = threads ? tasks.filter((t) => fansOut(t, concurrency)) : [];
   const own = tasks.filter((t) => !fed.includes(t));

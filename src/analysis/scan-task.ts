@@ -24,6 +24,8 @@ export interface ScanSettings {
   partners: string[];
   /** Exposures per batch handed to the run's merger. */
   batchSize: number;
+  /** Squid lines through the native scanner when it is built (native-scan.ts); false: the JS path alone. */
+  native: boolean;
 }
 
 export interface ScanCounts {
@@ -136,7 +138,7 @@ export async function runScanTask(
 
   // Squid lines go to the native scanner a chunk at a time; it leaves to `onLine` the lines it is not sure of
   const native =
-    task.format === 'squid'
+    task.format === 'squid' && s.native
       ? NativeSquidScan.create(
           {
             allowlist: new Set(s.allowlist),
