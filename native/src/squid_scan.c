@@ -78,7 +78,23 @@ static void strtab_clear(strtab *t) {
   t->arena_used = 0;
 }
 
-/* The id of `p[0, n)` (lower-case ASCII already); *added when it is new. -1 when out of memory. */
+/* Doubles the slots (load under a half); 0 when out of memory, the table as it was. */
+static int strtab_grow(strtab *t) {
+  uint32_t mask = t->mask * 2 + 1;
+  uint32_t *slots = calloc((size_t)mask + 1, sizeof(uint32_t));
+  if (!slots) return 0;
+  for (uint32_t k = 0; k < t->count; k++) {
+    uint32_t j = t->hash[k] & mask;
+    while (slots[j]) j = (j + 1) & mask;
+    slots[j] = k + 1;
+  }
+  free(t->slots);
+  t->slots = slots;
+  t->mask = mask;
+  return 1;
+}
+
+/* The id of `p[0, n)` (lower-case ASCII already); *added when it is new. -1 when out of memory (nothing added). */
 static int64_t strtab_id(strtab *t, const uint8_t *p, size_t n, int *added) {
   uint32_t h = hash_bytes(p, n);
   uint32_t i = h & t->mask;
@@ -90,6 +106,10 @@ static int64_t strtab_id(strtab *t, const uint8_t *p, size_t n, int *added) {
       *added = 0;
       return id;
     }
+  }
+  if ((t->count + 1) * 2 > t->mask + 1) {
+    if (!strtab_grow(t)) return -1;
+    for (i = h & t->mask; t->slots[i]; i = (i + 1) & t->mask) continue;
   }
   if (t->count == t->cap) {
     uint32_t cap = t->cap * 2;
@@ -122,19 +142,6 @@ static int64_t strtab_id(strtab *t, const uint8_t *p, size_t n, int *added) {
   t->hash[id] = h;
   t->arena_used += n;
   t->slots[i] = id + 1;
-  if (t->count * 2 > t->mask) { /* grow the slots: load under a half */
-    uint32_t mask = t->mask * 2 + 1;
-    uint32_t *slots = calloc(mask + 1, sizeof(uint32_t));
-    if (!slots) return -1;
-    for (uint32_t k = 0; k < t->count; k++) {
-      uint32_t j = t->hash[k] & mask;
-      while (slots[j]) j = (j + 1) & mask;
-      slots[j] = k + 1;
-    }
-    free(t->slots);
-    t->slots = slots;
-    t->mask = mask;
-  }
   *added = 1;
   return id;
 }
@@ -504,23 +511,15 @@ static int automaton_test(automaton *m, const char *c, int n) {
 
 /* ---- hours: epoch-ms hour to exposure lines ---- */
 typedef struct {
-  int64_t *keys; /* 0 free: an hour of a valid time is > 0 */
+  int64_t *keys; /* hour + 1 (an hour may be 0), 0 free */
   double *vals;
   uint32_t mask, count;
 } hours_t;
 
+/* Counts one exposure line in its hour; 0 when out of memory (nothing counted). */
 static int hours_add(hours_t *h, int64_t hour) {
-  uint32_t i = (uint32_t)mix64((uint64_t)hour) & h->mask;
-  for (;; i = (i + 1) & h->mask) {
-    if (h->keys[i] == hour) {
-      h->vals[i]++;
-      return 1;
-    }
-    if (h->keys[i] == 0) break;
-  }
-  h->keys[i] = hour;
-  h->vals[i] = 1;
-  if (++h->count * 2 > h->mask) {
+  hour++;
+  if ((h->count + 1) * 2 > h->mask + 1) {
     uint32_t mask = h->mask * 2 + 1;
     int64_t *keys = calloc((size_t)mask + 1, sizeof(int64_t));
     double *vals = calloc((size_t)mask + 1, sizeof(double));
@@ -535,6 +534,12 @@ static int hours_add(hours_t *h, int64_t hour) {
     free(h->keys), free(h->vals);
     h->keys = keys, h->vals = vals, h->mask = mask;
   }
+  uint32_t i = (uint32_t)mix64((uint64_t)hour) & h->mask;
+  for (; h->keys[i]; i = (i + 1) & h->mask)
+    if (h->keys[i] == hour) return h->vals[i]++, 1;
+  h->keys[i] = hour;
+  h->vals[i] = 1;
+  h->count++;
   return 1;
 }
 
@@ -1078,7 +1083,7 @@ static napi_value results(napi_env env, napi_callback_info info) {
   uint32_t k = 0;
   for (uint32_t i = 0; i <= s->hours.mask; i++) {
     if (!s->hours.keys[i]) continue;
-    CHECK(napi_create_double(env, (double)s->hours.keys[i], &v));
+    CHECK(napi_create_double(env, (double)(s->hours.keys[i] - 1), &v));
     CHECK(napi_set_element(env, hours, k++, v));
     CHECK(napi_create_double(env, s->hours.vals[i], &v));
     CHECK(napi_set_element(env, hours, k++, v));

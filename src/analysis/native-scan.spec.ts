@@ -313,6 +313,18 @@ describe('native Squid scanner = the JS path', () => {
     expect(r.counts.partnerHosts['wap.ee.co.uk']).toBeGreaterThan(0);
   });
 
+  it('in the first hours of 1970 (an hour of 0 is an hour like another)', async () => {
+    const times = ['1', '1.5', '3599.999', '3600', '7200.5', '7200.5', '86400'];
+    const buf = Buffer.from(times.map((t) => line('447911123456', { t })).join('\n') + '\n', 'latin1');
+    const path = join(dir, '1970.log');
+    writeFileSync(path, buf);
+    const r = await expectSame(
+      { path, format: 'squid', gzip: false, start: 0, end: buf.length },
+      { ...settings(), from: 0 },
+    );
+    expect(r.counts.hours).toEqual({ '0': 3, '3600000': 1, '7200000': 2, '86400000': 1 });
+  });
+
   /** The corpus through the native scanner alone: what it counted, its batch, the lines it handed back. */
   function nativeOnly(compilePattern: boolean) {
     const s = settings();

@@ -99,12 +99,13 @@ const MAX_HOSTS = 1 << 18;
  * in `batch` by then, in file order.
  */
 export class NativeSquidScan {
-  readonly counts = new Float64Array(NATIVE_COUNTS.length);
+  // the native side keeps pointers into these: explicit ArrayBuffers are never moved by the GC
+  readonly counts = new Float64Array(new ArrayBuffer(NATIVE_COUNTS.length * 8));
   private readonly names: string[] = [];
   private readonly keys = new Float64Array(OUT);
   private readonly hosts = new Int32Array(OUT);
   private readonly times = new Float64Array(OUT);
-  private readonly state = new Int32Array(2);
+  private readonly state = new Int32Array(new ArrayBuffer(8));
   /** Native host id → the batcher's, for the batcher's current host table (-1: not asked yet). */
   private toBatch = new Int32Array(1024).fill(-1);
   private batchEpoch: number;
