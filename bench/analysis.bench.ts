@@ -31,8 +31,10 @@ import { Client } from 'pg';
 import { DEFAULT_SQUID_LOGFORMAT } from '../src/analysis/formats';
 import { classify } from '../src/analysis/detection';
 import { createParser, SKIP } from '../src/analysis/formats';
-import { compileMobileMatcher } from '../src/platform/privacy';
-import { ByteLineSplitter } from '../src/platform/streams/line-splitter';
+import { compileMobileMatcher, mobilePlan } from '../src/platform/privacy';
+import { ByteLineSplitter, MAX_LINE_BYTES } from '../src/platform/streams/line-splitter';
+import { ExposureBatcher } from '../src/analysis/exposure-aggregator';
+import { NativeSquidScan } from '../src/analysis/native-scan';
 import { writeLog } from './log-generator';
 
 const ROOT = join(__dirname, '..', '..');
@@ -146,22 +148,55 @@ async function clearRuns(): Promise<void> {
 }
 
 /** parse + detect on one core, no aggregation or database: the inner loop's speed, on the scanner's
-    path (lines as bytes, the Squid byte parser; the host read for each exposure, as the aggregate does). */
-async function parseDetect(path: string): Promise<{ lines: number; exposures: number; seconds: number }> {
+    path (lines as bytes, the Squid byte parser; the host read for each exposure, as the aggregate does).
+    With `native`, the native scanner's path (scan-task.ts): it takes the lines it is sure of, and adds
+    their exposures to a batcher (drained each chunk); the JS loop takes the lines it hands back. Null when
+    the addon is not built. */
+export async function parseDetect(
+  path: string,
+  native = false,
+): Promise<{ lines: number; exposures: number; seconds: number } | null> {
   const parser = createParser('squid', { allowlist: ALLOW, squidLogformat: DEFAULT_SQUID_LOGFORMAT });
   const rules = { from: FROM, to: TO, partners: ['o2.co.uk'], mobile: compileMobileMatcher('GB') };
+  const batch = new ExposureBatcher(0);
+  const scanner = native
+    ? NativeSquidScan.create(
+        {
+          allowlist: ALLOW,
+          squidLogformat: DEFAULT_SQUID_LOGFORMAT,
+          from: FROM,
+          to: TO,
+          partners: rules.partners,
+          mobile: mobilePlan('GB'),
+          maxLineBytes: MAX_LINE_BYTES,
+        },
+        batch,
+      )
+    : null;
+  if (native && !scanner) return null;
   let lines = 0;
   let exposures = 0;
-  const splitter = new ByteLineSplitter((buf, start, end) => {
-    const r = parser.parseBytes(buf, start, end);
-    if (r === SKIP || r === null) return;
-    lines++;
-    if (classify(r, rules).kind === 'exposure' && r.host !== undefined) exposures++;
-  });
+  const splitter = new ByteLineSplitter(
+    (buf, start, end) => {
+      const r = parser.parseBytes(buf, start, end);
+      if (r === SKIP || r === null) return;
+      lines++;
+      if (classify(r, rules).kind === 'exposure' && r.host !== undefined) exposures++;
+    },
+    { onLines: scanner ? (buf, start, end) => scanner.lines(buf, start, end) : undefined },
+  );
   const t0 = process.hrtime.bigint();
-  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) splitter.push(c as Buffer);
+  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    splitter.push(c as Buffer);
+    if (batch.full) batch.drain();
+  }
   splitter.end();
-  return { lines, exposures, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (scanner) {
+    lines += scanner.counts[0];
+    exposures += scanner.counts[1];
+  }
+  return { lines, exposures, seconds };
 }
 
 const MAWK = `# per-number aggregation of the default Squid format: count, first, last
@@ -286,7 +321,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     };
   }
   log('parse+detect, one core');
-  const pd = await parseDetect(plain);
+  const pd = (await parseDetect(plain))!;
+  log('parse+detect, one core, native');
+  const pdNative = await parseDetect(plain, true);
   return {
     machine: {
       cpus: (await import('node:os')).availableParallelism(),
@@ -318,6 +355,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     gz,
     x10,
     parseDetectOneCore: { linesPerSecond: Math.round(pd.lines / pd.seconds), exposures: pd.exposures },
+    parseDetectOneCoreNative: pdNative && {
+      linesPerSecond: Math.round(pdNative.lines / pdNative.seconds),
+      exposures: pdNative.exposures,
+    },
     ratios: {
       candorFasterThanMawk: +(mawk.seconds / candor.seconds).toFixed(2),
       worstFasterThanMawk: worst?.candorFasterThanMawk ?? null,

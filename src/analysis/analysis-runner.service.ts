@@ -22,7 +22,7 @@ import { commitTask, removeRunSpill, runSegments, SpillWriter, taskWorkDir } fro
 export type ProgressFn = (bytesDone: number, bytesTotal: number, lines: number) => void;
 
 /** The scanners' settings for a run (plain data: they go to worker threads). */
-export function scanSettings(run: AnalysisRun): ScanSettings {
+export function scanSettings(run: AnalysisRun, native: boolean): ScanSettings {
   return {
     mobile: mobilePlan(run.options.country),
     allowlist: run.options.allowlist,
@@ -31,6 +31,7 @@ export function scanSettings(run: AnalysisRun): ScanSettings {
     to: run.windowTo.getTime(),
     partners: run.partners,
     batchSize: 32_768, // 640 KB of typed arrays
+    native,
   };
 }
 
@@ -199,7 +200,7 @@ export class AnalysisRunner {
     const partition = partitionsInScanners(files, this.config.analysis.partitionFromMb);
     const { counts, spilled } = await scanInto(
       planScan(inputFiles(files), workers),
-      scanSettings(run),
+      scanSettings(run, this.config.analysis.native),
       workers,
       merger,
       work,

@@ -162,7 +162,7 @@ export class AnalysisTasksService {
             end: task.end,
           },
         ],
-        scanSettings(run),
+        scanSettings(run, this.config.analysis.native),
         1,
         merger,
         work,

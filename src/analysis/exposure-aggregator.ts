@@ -41,6 +41,7 @@ export class ExposureBatcher {
   private hostIds = new Map<string, number>();
   private newHosts: string[] = [];
   private hostsReset = false;
+  private epoch = 0;
   private count = 0;
   private numbers: Float64Array;
   private hosts: Int32Array;
@@ -70,12 +71,27 @@ export class ExposureBatcher {
   }
 
   add(msisdn: string, host: string, time: number): void {
+    this.addKey(numberKey(msisdn), this.hostId(host), time);
+  }
+
+  /** Bumped each time the host table starts again: ids from `hostId` before that are void. */
+  get hostEpoch(): number {
+    return this.epoch;
+  }
+
+  /** The host's id in this batcher's table (added, to travel with the batch, when new). */
+  hostId(host: string): number {
     let h = this.hostIds.get(host);
     if (h === undefined) {
       h = this.hostIds.size;
       this.hostIds.set(host, h);
       this.newHosts.push(host);
     }
+    return h;
+  }
+
+  /** `add` for a number already keyed (`numberKey`) and a host id from `hostId`. */
+  addKey(key: number, host: number, time: number): void {
     const i = this.count++;
     if (i === this.numbers.length) {
       // lines are added a chunk at a time, and the caller drains between chunks: a batch may run over
@@ -83,8 +99,8 @@ export class ExposureBatcher {
       this.hosts = grow(this.hosts, i);
       this.times = grow(this.times, i);
     }
-    this.numbers[i] = numberKey(msisdn);
-    this.hosts[i] = h;
+    this.numbers[i] = key;
+    this.hosts[i] = host;
     this.times[i] = time;
   }
 
@@ -107,7 +123,10 @@ export class ExposureBatcher {
     this.newHosts = [];
     // a log can name millions of hosts: past the limit the table starts again, between batches only
     this.hostsReset = this.hostIds.size >= this.maxHosts;
-    if (this.hostsReset) this.hostIds = new Map();
+    if (this.hostsReset) {
+      this.hostIds = new Map();
+      this.epoch++;
+    }
     return batch;
   }
 }

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { LineChunker } from '../platform/streams/line-chunker';
 import { ExposureBatch } from './exposure-aggregator';
 import { fansOut, ScanTask } from './scan-plan';
+import { squidAddon } from './native-scan';
 import {
   emptyCounts,
   MAX_SAMPLES,
@@ -42,6 +43,7 @@ export async function runScanPool(
   onProgress: OnProgress,
 ): Promise<ScanCounts> {
   const total = emptyCounts();
+  if (settings.native) squidAddon(); // loaded here first: a missing addon is warned about once, not by each thread
   const threads = existsSync(WORKER_FILE);
   const fed = threads ? tasks.filter((t) => fansOut(t, concurrency)) : [];
   const own = tasks.filter((t) => !fed.includes(t));

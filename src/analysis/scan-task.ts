@@ -8,10 +8,11 @@ import { classify, DetectionRules, Exclusion } from './detection';
 import { BatchArrays, ExposureBatch, ExposureBatcher } from './exposure-aggregator';
 import { createParser, SKIP } from './formats';
 import { latin1 } from './formats/bytes';
-import { ByteLineSplitter } from '../platform/streams/line-splitter';
+import { ByteLineSplitter, MAX_LINE_BYTES } from '../platform/streams/line-splitter';
 import { mobileMatcher, MobilePlan } from '../platform/privacy/mobile-matcher';
 import { ScanTask } from './scan-plan';
 import { ExposureSpill } from './spill-files';
+import { NATIVE_COUNTS, NativeSquidScan } from './native-scan';
 
 /** Everything a scanner needs, as plain data: it runs in a worker thread with no Nest container. */
 export interface ScanSettings {
@@ -26,6 +27,8 @@ export interface ScanSettings {
   batchSize: number;
   /** Set when the scanner partitions its exposures into spill files here itself instead (ExposureSpill). */
   spillDir?: string;
+  /** Squid lines through the native scanner when it is built (native-scan.ts); false: the JS path alone. */
+  native: boolean;
 }
 
 export interface ScanCounts {
@@ -142,12 +145,31 @@ export async function runScanTask(
     }
   };
 
+  // Squid lines go to the native scanner a chunk at a time; it leaves to `onLine` the lines it is not sure of
+  const native =
+    task.format === 'squid' && s.native
+      ? NativeSquidScan.create(
+          {
+            allowlist: new Set(s.allowlist),
+            squidLogformat: s.squidLogformat,
+            from: s.from,
+            to: s.to,
+            partners: s.partners,
+            mobile: s.mobile,
+            maxLineBytes: MAX_LINE_BYTES,
+          },
+          batch,
+        )
+      : null;
+  const linesRead = () => counts.linesRead + (native ? native.counts[0] : 0);
+
   const rangeStart = task.gzip || task.start === 0 || feed ? 0 : task.start - 1;
   const splitter = new ByteLineSplitter(onLine, {
     startOffset: rangeStart,
     stopAt: task.gzip ? Infinity : task.end,
     skipFirstLine: !task.gzip && task.start > 0,
     onOverlong: () => malformed(OVERLONG_LINE),
+    onLines: native ? (buf, start, end) => native.lines(buf, start, end) : undefined,
   });
 
   // gzip goes through a stream; plain text is read into one buffer, reused (the splitter copies what it keeps)
@@ -162,9 +184,10 @@ export async function runScanTask(
   const progress = () => {
     const bytes = raw ? raw.bytesRead : plain ? plain.bytesRead : fed;
     if (bytes - reported >= PROGRESS_EVERY) {
-      onProgress(feed ? 0 : bytes - reported, counts.linesRead - reportedLines);
+      const lines = linesRead();
+      onProgress(feed ? 0 : bytes - reported, lines - reportedLines);
       reported = bytes;
-      reportedLines = counts.linesRead;
+      reportedLines = lines;
     }
   };
   let input: AsyncIterable<Buffer> = plain ?? feed!;
@@ -187,6 +210,7 @@ export async function runScanTask(
   } finally {
     spill?.close();
   }
+  if (native) addNative(counts, hours, native);
   // a range reader may stop before its end (the last line belongs to the next range): report it all
   onProgress(
     feed ? 0 : (raw ? raw.bytesRead : task.end - task.start) - reported,
@@ -194,6 +218,25 @@ export async function runScanTask(
   );
   for (const [h, n] of hours) counts.hours[h] = n;
   return counts;
+}
+
+/** Adds what the native scanner counted to the JS path's counts (hours and partner hosts are sums too). */
+function addNative(counts: ScanCounts, hours: Map<number, number>, native: NativeSquidScan): void {
+  NATIVE_COUNTS.forEach((k, i) => {
+    const n = native.counts[i];
+    if (k === 'linesRead' || k === 'exposures' || k === 'partnerExposures' || k === 'invalidValues')
+      counts[k] += n;
+    else counts.excluded[k] += n;
+  });
+  const r = native.results();
+  for (let i = 0; i < r.hours.length; i += 2) {
+    const h = r.hours[i];
+    hours.set(h, (hours.get(h) ?? 0) + r.hours[i + 1]);
+  }
+  for (let i = 0; i < r.partners.length; i += 2) {
+    const host = r.partners[i] as string;
+    counts.partnerHosts[host] = (counts.partnerHosts[host] ?? 0) + (r.partners[i + 1] as number);
+  }
 }
 
 /**

@@ -115,6 +115,44 @@ const RESULT = 4;
 const HOST_HEADER = 5;
 const HEADER = 6;
 
+/**
+ * The byte parser's roles as codes for the native scanner (native-scan.ts): the same kinds, and 7 for an
+ * allow-listed x-network-info header (comma-separated items: the JS path takes a line with one). Null when
+ * the format has more fields than it takes.
+ */
+export function squidRoleCodes(
+  allowlist: ReadonlySet<string>,
+  logformat = DEFAULT_SQUID_LOGFORMAT,
+): Int32Array | null {
+  const roles = compileSquidFormat(logformat);
+  if (roles.length > 64) return null;
+  return Int32Array.from(roleKinds(roles, allowlist), (k, i) => {
+    const r = roles[i];
+    return k === HEADER && r.kind === 'header' && r.name === 'x-network-info' ? 7 : k;
+  });
+}
+
+function roleKinds(roles: Role[], allowlist: ReadonlySet<string>): number[] {
+  return roles.map((r) => {
+    switch (r.kind) {
+      case 'time':
+        return TIME;
+      case 'method':
+        return METHOD;
+      case 'url':
+        return URL;
+      case 'result':
+        return RESULT;
+      case 'host-header':
+        return HOST_HEADER;
+      case 'header':
+        return allowlist.has(r.name) ? HEADER : OTHER;
+      default:
+        return OTHER;
+    }
+  });
+}
+
 /** Where a field lies in the line; `escaped` when it was quoted with `\x` or `""` inside. */
 interface Span {
   buf: Buffer;
@@ -209,24 +247,7 @@ function escapedQuoteEnd(b: Buffer, from: number, e: number): number {
  * parser on the same bytes decoded as latin1 (see squid-bytes.spec.ts).
  */
 function byteParser(roles: Role[], allowlist: ReadonlySet<string>): LineParser['parseBytes'] {
-  const kinds = roles.map((r) => {
-    switch (r.kind) {
-      case 'time':
-        return TIME;
-      case 'method':
-        return METHOD;
-      case 'url':
-        return URL;
-      case 'result':
-        return RESULT;
-      case 'host-header':
-        return HOST_HEADER;
-      case 'header':
-        return allowlist.has(r.name) ? HEADER : OTHER;
-      default:
-        return OTHER;
-    }
-  });
+  const kinds = roleKinds(roles, allowlist);
   const names = roles.map((r) => (r.kind === 'header' ? r.name : ''));
   const count = roles.length;
   const rec = new SquidRecord();

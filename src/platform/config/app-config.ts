@@ -111,6 +111,8 @@ export class AppConfig {
     spillDir: string;
     taskMb: number;
     stalledIntervalMs: number;
+    /** Squid logs through the native scanner (when built); false: the JS parser alone. */
+    native: boolean;
   };
   readonly numberChange: {
     provisioningUrl?: string;
@@ -284,6 +286,7 @@ export class AppConfig {
       spillDir: resolve(env.ANALYSIS_SPILL_DIR ?? join(tmpdir(), 'candor-analysis')),
       taskMb: env.ANALYSIS_TASK_MB,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
+      native: env.ANALYSIS_NATIVE !== '0',
     };
     this.numberChange = {
       provisioningUrl: env.PROVISIONING_URL?.replace(/\/$/, '') || undefined,

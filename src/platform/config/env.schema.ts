@@ -474,6 +474,14 @@ export class EnvSchema {
   @Max(4096)
   ANALYSIS_TASK_MB = 128;
 
+  /**
+   * `0`: Squid logs are scanned by the JS parser alone (the reference, and an escape hatch). Otherwise the
+   * native scanner (native/, `npm run build:native`) takes the lines it is sure of and hands the others to
+   * the JS parser, with the same results; when it is not built, the JS parser runs (one warning).
+   */
+  @IsIn(['0', '1'])
+  ANALYSIS_NATIVE: '0' | '1' = '1';
+
   /** Directory the API may read gateway logs from (`POST /analyses` names files inside it). */
   @IsString()
   @MinLength(1)

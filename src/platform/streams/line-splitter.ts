@@ -2,6 +2,16 @@
 export type ByteLineHandler = (buf: Buffer, start: number, end: number) => void;
 
 /**
+ * Whole lines at once: `buf[start, end)` holds lines each ending with `\n` (`\r` not stripped, none longer
+ * than the limit checked). Returns `end` when it took them all, else the start of a line it leaves to the
+ * splitter (the line handler, or the overlong rule); it is then called again from the next line.
+ */
+export type ByteLinesHandler = (buf: Buffer, start: number, end: number) => number;
+
+/** The longest line a splitter takes by default (bytes before its newline). */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/**
  * Splits a byte stream into lines on `\n` (dropping a trailing `\r`) without decoding whole chunks:
  * each line is handed over as bytes (`ByteLineSplitter`) or decoded alone, as latin1 (`LineSplitter`),
  * which maps bytes 1:1 and is the cheapest decoding V8 has (log fields that matter are ASCII; a UTF-8
@@ -39,8 +49,9 @@ export class ByteLineSplitter {
     const chunkOffset = this.nextOffset;
     this.nextOffset += chunk.length;
     const stopAt = this.opts.stopAt ?? Infinity;
-    const max = this.opts.maxLineBytes ?? 1 << 20;
+    const max = this.opts.maxLineBytes ?? MAX_LINE_BYTES;
     let pos = 0;
+    let block = !!this.opts.onLines;
     if (this.skipping) {
       const nl = chunk.indexOf(10);
       if (nl < 0) {
@@ -52,6 +63,12 @@ export class ByteLineSplitter {
       this.carryStart = chunkOffset + pos;
     }
     for (;;) {
+      if (block && this.carryBytes === 0 && !this.overlong) {
+        // the chunk's own whole lines, before the range's end, in one go; what is left goes on below
+        block = false;
+        pos = this.lines(chunk, pos, stopAt - chunkOffset, max);
+        this.carryStart = chunkOffset + pos;
+      }
       const nl = chunk.indexOf(10, pos);
       if (nl < 0) break;
       const lineStart = this.carryBytes > 0 || this.overlong ? this.carryStart : chunkOffset + pos;
@@ -106,6 +123,21 @@ export class ByteLineSplitter {
     this.carryBytes = 0;
   }
 
+  /** Hands `onLines` the whole lines from `pos` that start before `stop` (chunk offsets); returns where they end. */
+  private lines(chunk: Buffer, pos: number, stop: number, max: number): number {
+    let end = chunk.lastIndexOf(10) + 1;
+    if (stop < end) end = stop <= pos ? pos : chunk.indexOf(10, stop - 1) + 1;
+    while (pos < end) {
+      const at = this.opts.onLines!(chunk, pos, end);
+      if (at >= end) return end;
+      const nl = chunk.indexOf(10, at);
+      if (nl - at > max) this.opts.onOverlong?.();
+      else this.emit(chunk, at, nl);
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
   private emit(buf: Buffer, start: number, end: number): void {
     this.onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
   }
@@ -120,6 +152,8 @@ export interface SplitterOptions {
   skipFirstLine?: boolean;
   maxLineBytes?: number;
   onOverlong?: () => void;
+  /** Takes the whole lines within a chunk in blocks; the line handler gets the others (carried over, left). */
+  onLines?: ByteLinesHandler;
 }
 
 /** A `ByteLineSplitter` that decodes each line as latin1. */
