@@ -55,6 +55,36 @@ export class CopyOut {
     return this;
   }
 
+  /** Appends a big-endian 16-bit integer (COPY binary: a row's field count, the end marker -1). */
+  int16(n: number): this {
+    this.room(2);
+    this.at = this.buf.writeInt16BE(n, this.at);
+    return this;
+  }
+
+  /** Appends a big-endian 32-bit integer (COPY binary: a field's length, an int4). */
+  int32(n: number): this {
+    this.room(4);
+    this.at = this.buf.writeInt32BE(n, this.at);
+    return this;
+  }
+
+  /** Appends a safe integer as a big-endian 64-bit one (COPY binary: an int8, a timestamp's microseconds). */
+  int64(n: number): this {
+    const hi = Math.floor(n / 4294967296);
+    this.room(8);
+    this.buf.writeInt32BE(hi, this.at);
+    this.at = this.buf.writeUInt32BE(n - hi * 4294967296, this.at + 4);
+    return this;
+  }
+
+  /** Appends bytes `from[start, end)` as they are. */
+  bytes(from: Buffer, start = 0, end = from.length): this {
+    this.room(end - start);
+    this.at += from.copy(this.buf, this.at, start, end);
+    return this;
+  }
+
   /** Appends one byte (a tab, a newline, a comma of an array literal). */
   byte(b: number): this {
     this.room(1);
@@ -118,7 +148,7 @@ export class CopyOut {
 }
 
 /** The connection to COPY on: a transaction's own (so rows can go to its temporary tables), or one borrowed. */
-async function withConnection<T>(
+export async function withConnection<T>(
   db: DataSource | EntityManager,
   use: (c: PoolClient) => Promise<T>,
 ): Promise<T> {
