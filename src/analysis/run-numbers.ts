@@ -59,7 +59,6 @@ export class RunNumbers {
         count++;
       }
     }
-    const hosts = new Int32Array(PARTITIONS);
     for (let p = from; p < to; p++) {
       if (this.blocks[p]) throw new Error(`partition ${p} was taken twice`);
       if (sizes[p] > INDEX_MASK) throw new Error(`partition ${p} holds more than ${INDEX_MASK} numbers`);

@@ -176,7 +176,11 @@ export class SubscriberMatches {
       out.int32(8).int64(Math.round((sum[2] - PG_EPOCH_MS) * 1000));
       let bytes = 12 + (kept > 0 ? 8 : 0);
       for (let i = 0; i < kept; i++) bytes += 4 + this.run.hostUtf8(hosts[i]).length;
-      out.int32(bytes).int32(kept > 0 ? 1 : 0).int32(0).int32(TEXT_OID);
+      out
+        .int32(bytes)
+        .int32(kept > 0 ? 1 : 0)
+        .int32(0)
+        .int32(TEXT_OID);
       if (kept > 0) out.int32(kept).int32(1);
       for (let i = 0; i < kept; i++) {
         const name = this.run.hostUtf8(hosts[i]);
