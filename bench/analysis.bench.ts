@@ -141,9 +141,7 @@ async function clearRuns(): Promise<void> {
   await db.query(`DELETE FROM analysis_runs`); // results cascade; lets the same file be measured again
   // autovacuum is off on the shared dev server: without this each measurement scans the dead rows of
   // every earlier one (27M dead staging rows once made the finish 4x slower). Not timed.
-  await db.query(
-    `VACUUM analysis_matches, analysis_match_staging, analysis_runs, analysis_files, analysis_tasks`,
-  );
+  await db.query(`VACUUM analysis_matches, analysis_runs, analysis_files, analysis_tasks`);
   await db.end();
 }
 

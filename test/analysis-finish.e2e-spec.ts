@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnalysisService } from '../src/analysis/analysis.service';
 import { CustomerExposureService } from '../src/analysis/customer-exposure.service';
-import { ExposureMerger } from '../src/analysis/exposure-aggregator';
+import { ExposureMerger, PairTotal } from '../src/analysis/exposure-aggregator';
 import { FINISH_LANES, RunFinisher } from '../src/analysis/run-finisher';
 import { emptyCounts } from '../src/analysis/scan-task';
-import { PARTITIONS, partitionOf } from '../src/analysis/spill-files';
+import { AnalysisResults } from '../src/analysis/analysis-results.service';
+import { RunFinishRepository } from '../src/analysis/run-finish.repository';
+import { PARTITIONS, partitionOf, runSegments, SpillWriter } from '../src/analysis/spill-files';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
@@ -25,16 +27,12 @@ describe('analysis finish (numbers stored in lanes)', () => {
   let dir: string;
   let analyses: AnalysisService;
   let finisher: RunFinisher;
-  /** What a run stored: its matches (with websites), and whatever it left staged (never anything). */
+  /** What a run stored: its matches (with websites). */
   const rows = (runId: string) =>
     t.db.query(
       `SELECT subscriber_id, exposures, first_seen, last_seen, websites
        FROM analysis_matches WHERE run_id = $1 ORDER BY subscriber_id`,
       [runId],
-    );
-  const staged = async (runId: string) =>
-    Number(
-      (await t.db.query(`SELECT count(*) AS n FROM analysis_match_staging WHERE run_id = $1`, [runId]))[0].n,
     );
   let importer: SubscribersImportService;
   let csvs = 0;
@@ -94,7 +92,6 @@ describe('analysis finish (numbers stored in lanes)', () => {
       match.last_seen.getTime(),
       match.websites,
     ]).toEqual([6, FROM + 60_000, FROM + 300_000, ['a.example.com', 'b.example.com', 'z.example.com']]);
-    expect(await staged(s.runId)).toBe(0);
     // the customer's page reads the same figures
     const page = await t
       .get<CustomerExposureService>(CustomerExposureService)
@@ -105,7 +102,7 @@ describe('analysis finish (numbers stored in lanes)', () => {
     });
   });
 
-  it('stores the same rows when a finish runs again, none when it fails, and never what a crashed one staged', async () => {
+  it('stores the same rows when a finish runs again, none when it fails, and never what a crashed one stored', async () => {
     const path = join(dir, 'one.log');
     writeFileSync(path, squid(FROM + 60_000, '+447911400001', 'a.example.com'));
     const req = { files: [path], from: new Date(FROM), to: new Date(TO) };
@@ -162,22 +159,20 @@ describe('analysis finish (numbers stored in lanes)', () => {
       FROM,
       ['a.example.com', 'b.example.com'],
     ]);
-    expect(await staged(run.id)).toBe(0);
     const totals = await summary();
     // a retried finish (its first attempt died after storing, the run still running) replaces the rows, never
-    // adds or collides; rows a crashed attempt left staged (here: a copy of every match, doubled) are cleared
-    // first, never summed
+    // adds or collides: what a crashed attempt stored (here: every match doubled, one dropped) is cleared first
     await running();
     await t.db.query(
-      `INSERT INTO analysis_match_staging (run_id, subscriber_id, exposures, first_seen, last_seen, hosts)
-       SELECT run_id, subscriber_id, exposures * 2, first_seen, last_seen, '{x.example.com}' FROM analysis_matches
-       WHERE run_id = $1`,
+      `UPDATE analysis_matches SET exposures = exposures * 2, websites = '{x.example.com}' WHERE run_id = $1`,
       [run.id],
     );
-    await t.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [run.id]);
+    await t.db.query(
+      `DELETE FROM analysis_matches WHERE run_id = $1 AND subscriber_id = (SELECT subscriber_id FROM analysis_matches WHERE run_id = $1 ORDER BY 1 LIMIT 1)`,
+      [run.id],
+    );
     await finisher.finish(run, counts, { merger, spill: null }, times);
     expect(await rows(run.id)).toEqual(first);
-    expect(await staged(run.id)).toBe(0);
     expect(await summary()).toEqual(totals);
     // a stray finish of a run that is no longer running (completed here) is refused and leaves its results alone
     await expect(finisher.finish(run, counts, { merger, spill: null }, times)).rejects.toThrow(
@@ -190,16 +185,158 @@ describe('analysis finish (numbers stored in lanes)', () => {
     );
     expect(completions[0].n).toBe(2);
 
-    // the numbers are staged before the totals; a failure there takes away the staged rows and the matches
+    // the matches are stored before the totals; a failure there takes them away
     const other = await analyses.create({ ...req, partners: ['o2.co.uk'] }, actor);
     await t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [other.id]);
     const bad = { ...counts, hours: { 'not an hour': 1 } };
     await expect(finisher.finish(other, bad, { merger, spill: null }, times)).rejects.toThrow(RangeError);
     expect(await rows(other.id)).toEqual([]);
-    expect(await staged(other.id)).toBe(0);
     const [{ status }] = await t.db.query(`SELECT status FROM analysis_runs WHERE id = $1`, [other.id]);
     expect(status).toBe('running');
     // the first run's results were not touched by the other's failure
     expect(await rows(run.id)).toEqual(first);
+  });
+
+  /** Pairs over numbers in every lane, a subscriber for every other one, one subscriber with two numbers in different lanes. */
+  const fixture = async (base: number, account: string) => {
+    const pairs: PairTotal[] = [];
+    const numbers: number[] = [];
+    const seen = new Set<number>();
+    for (let d = base; seen.size < FINISH_LANES || d < base + 40; d++) {
+      seen.add(lane(d));
+      numbers.push(d);
+      pairs.push({
+        msisdn: `+${d}`,
+        host: 'a.example.com',
+        exposures: 2,
+        first: FROM + (d % 1000),
+        last: TO - 1,
+      });
+      pairs.push({
+        msisdn: `+${d}`,
+        host: `h${d % 7}.example.com`,
+        exposures: 1,
+        first: FROM + 5,
+        last: TO - 2,
+      });
+    }
+    const past = numbers.find((d) => d % 2 === 1 && lane(d) !== lane(base))!;
+    // hosts whose order differs between JavaScript's `<` (UTF-16 units) and Postgres's (code points)
+    for (const host of ['ｚ.example', '😀.example', 'é.example', 'Z.example'])
+      pairs.push({
+        msisdn: `+${host === 'ｚ.example' ? base : past}`,
+        host,
+        exposures: 9,
+        first: FROM + 1,
+        last: TO - 3,
+      });
+    expect(await importSubscribers([[account, past]])).toMatchObject({ imported: 1 });
+    const owned = numbers.filter((d) => d % 2 === 0);
+    await importSubscribers(owned.map((d) => [d === base ? account : `${account}-${d}`, d]));
+    return pairs;
+  };
+  const counts = { ...emptyCounts(), linesRead: 1, exposures: 1 };
+  const newRun = async (tag: string) => {
+    const path = join(dir, `${tag}.log`);
+    writeFileSync(path, squid(FROM + 60_000, '+447911400001', 'a.example.com'));
+    const run = await analyses.create({ files: [path], from: new Date(FROM), to: new Date(TO) }, actor);
+    await t.db.query(`UPDATE analysis_runs SET status = 'running' WHERE id = $1`, [run.id]);
+    return run;
+  };
+  const times = () => ({ checksumMs: 0, scanMs: 0, finishStarted: Date.now() });
+  const withoutRun = async (runId: string) =>
+    (await rows(runId)).map((r: Record<string, unknown>) => ({ ...r, first_seen: String(r.first_seen) }));
+  const summary = async (runId: string) =>
+    (
+      await t.db.query(
+        `SELECT distinct_msisdns, unmatched_msisdns, matched_subscribers, first_seen, last_seen, top_hosts
+         FROM analysis_runs WHERE id = $1`,
+        [runId],
+      )
+    )[0];
+
+  it('stores the same rows from the held numbers and from spill files, websites sorted as Postgres sorts them', async () => {
+    const pairs = await fixture(447500100000, 'ACC-S');
+    const held = new ExposureMerger();
+    for (const p of pairs) held.add(p);
+    const a = await newRun('held');
+    await finisher.finish(a, counts, { merger: held, spill: null }, times());
+    // the same pairs in two spills (every number in both), summed partition by partition at the finish
+    const runDir = join(dir, 'spilled-run');
+    const writer = new SpillWriter(join(runDir, 'local'));
+    for (const half of [0, 1]) {
+      const m = new ExposureMerger();
+      pairs.forEach((p, i) => {
+        if (i % 2 === half) m.add(p);
+      });
+      writer.write(m);
+    }
+    const b = await newRun('spilled');
+    await finisher.finish(
+      b,
+      counts,
+      { merger: new ExposureMerger(), spill: runSegments(runDir, ['local']) },
+      times(),
+    );
+    const stored = await withoutRun(a.id);
+    expect(stored.length).toBe(20);
+    expect(await withoutRun(b.id)).toEqual(stored);
+    const [x, y] = [await summary(a.id), await summary(b.id)];
+    expect(y).toEqual(x);
+    expect(x).toMatchObject({ distinct_msisdns: '40', unmatched_msisdns: '19', matched_subscribers: '20' });
+    // the subscriber with two numbers: one row, exposures summed, websites their top hosts' union in the order
+    // of ORDER BY under the database's collation
+    const [{ id }] = await t.db.query(`SELECT id FROM subscribers WHERE account_id = 'ACC-S'`);
+    const both = (await rows(a.id)).find((r: { subscriber_id: string }) => r.subscriber_id === id);
+    const [{ sorted }] = await t.db.query(
+      `SELECT ARRAY(SELECT DISTINCT h FROM unnest($1::text[]) h ORDER BY h) AS sorted`,
+      [both.websites],
+    );
+    expect(both.websites).toEqual(sorted);
+    expect(both.websites).toContain('ｚ.example');
+    expect(both.websites).toContain('😀.example');
+    expect(both.websites.indexOf('ｚ.example')).toBeLessThan(both.websites.indexOf('😀.example'));
+  });
+
+  it('removes what a finish stored when it fails while storing, and shows no run before it completes', async () => {
+    const pairs = await fixture(447500300000, 'ACC-F');
+    const merger = new ExposureMerger();
+    for (const p of pairs) merger.add(p);
+    const run = await newRun('fails');
+    const repo = t.get<RunFinishRepository>(RunFinishRepository);
+    const store = repo.storeMatches.bind(repo);
+    let firstStored!: () => void;
+    const stored = new Promise<void>((r) => (firstStored = r));
+    let seenByReaders: unknown = null;
+    let storedRows = 0;
+    const spy = jest.spyOn(repo, 'storeMatches').mockImplementationOnce(async (write) => {
+      // one connection's share committed: rows in the table, which no reader shows for a running run
+      await store(write);
+      storedRows = (await rows(run.id)).length;
+      seenByReaders = await t.get<AnalysisResults>(AnalysisResults).subscribers(run.id, {}, actor);
+      firstStored();
+    });
+    spy.mockImplementationOnce((write) =>
+      store(async (out) => {
+        await stored;
+        await write(out); // its rows went into the COPY, which then fails
+        throw new Error('the connection was lost');
+      }),
+    );
+    try {
+      await expect(finisher.finish(run, counts, { merger, spill: null }, times())).rejects.toThrow(
+        'the connection was lost',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(storedRows).toBeGreaterThan(0);
+    expect(seenByReaders).toEqual({ items: [], nextAfter: null });
+    expect(await rows(run.id)).toEqual([]);
+    const [{ status }] = await t.db.query(`SELECT status FROM analysis_runs WHERE id = $1`, [run.id]);
+    expect(status).toBe('running');
+    // and a retry stores the run whole
+    await finisher.finish(run, counts, { merger, spill: null }, times());
+    expect((await rows(run.id)).length).toBe(20);
   });
 });

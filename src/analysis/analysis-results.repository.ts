@@ -23,19 +23,24 @@ export interface LatestExposure {
   websites: string[];
 }
 
+/**
+ * A completed run's matches: the finish stores a run's matches before the transaction that completes it, so
+ * every reader of them asks for the run's status too (a run's results appear at once, complete).
+ */
+const COMPLETED = `EXISTS (SELECT 1 FROM analysis_runs c WHERE c.id = m.run_id AND c.status = 'completed')`;
+
 /** The run's rows once matched: what other modules build audiences from (CONTRIBUTING "Analysis results"). */
 const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
-  WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1)`;
+  WHERE m.run_id = (SELECT COALESCE(r.duplicate_of, r.id) FROM analysis_runs r WHERE r.id = $1) AND ${COMPLETED}`;
 
 /** The SQL of a run's results: analysis_matches (subscribers matched, each with their websites). */
 @Injectable()
 export class AnalysisResultsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Removes a run's result rows (an interrupted attempt's), staged ones too. */
+  /** Removes a run's result rows (an interrupted attempt's). */
   async clear(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM analysis_matches WHERE run_id = $1`, [runId]);
-    await this.db.query(`DELETE FROM analysis_match_staging WHERE run_id = $1`, [runId]);
   }
 
   /** Stages the subscribers run `runId` matched in a temporary table of `m`'s transaction; returns its name. */
@@ -60,7 +65,7 @@ export class AnalysisResultsRepository {
       `SELECT m.subscriber_id AS "subscriberId", s.account_id AS "accountId", m.exposures,
                 m.first_seen AS "firstSeen", m.last_seen AS "lastSeen", m.websites AS "topHosts"
          FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
-         WHERE m.run_id = $1 AND ($2::uuid IS NULL OR m.subscriber_id > $2)
+         WHERE m.run_id = $1 AND ($2::uuid IS NULL OR m.subscriber_id > $2) AND ${COMPLETED}
          ORDER BY m.subscriber_id LIMIT $3`,
       [runId, after, limit],
     );
@@ -85,7 +90,7 @@ export class AnalysisResultsRepository {
         to_char(m.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first_seen,
         to_char(m.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_seen
       FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id
-      WHERE m.run_id = $1 ORDER BY s.account_id`,
+      WHERE m.run_id = $1 AND ${COMPLETED} ORDER BY s.account_id`,
       [runId],
     );
   }

@@ -158,6 +158,7 @@ export const RECORD_FIELDS = 5;
 export interface MergerView {
   size: number;
   keys: Float64Array;
+  exposures: Float64Array;
   first: Float64Array;
   last: Float64Array;
   head: Int32Array;
@@ -172,7 +173,7 @@ const BYTES_PER_PLACE = 12;
 const BYTES_PER_SLOT = 36;
 const BYTES_PER_PAIR = 16;
 const BYTES_PER_HOST = 120;
-const TOP_HOSTS = 5;
+export const TOP_HOSTS = 5;
 /** Room past the budget for the batch that crosses it (a scanner's batch runs over 32k by at most a chunk's lines). */
 const HEADROOM = 65_536;
 
@@ -404,6 +405,7 @@ export class ExposureMerger {
     return {
       size: this.slots.size,
       keys: this.keys,
+      exposures: this.exposures,
       first: this.first,
       last: this.last,
       head: this.head,
@@ -515,21 +517,13 @@ export class ExposureMerger {
 
   /** The final row of every number held (those not spilled), in `order` (positions in `numbers()`) if given. */
   *totals(order?: Iterable<number>): Generator<NumberTotal> {
-    // the five top hosts are picked by insertion into a fixed array: sorting every number's hosts allocated
-    // ~200 MB of short-lived arrays for 151k numbers, which V8 let pile up on the heap
     const top = new Int32Array(TOP_HOSTS);
     for (const n of order ?? Array.from({ length: this.slots.size }, (_, i) => i)) {
       let hosts = 0;
-      let kept = 0;
-      for (let q = this.head[n]; q >= 0; q = this.pairNext[q]) {
-        hosts++;
-        if (kept === TOP_HOSTS && !this.ranksBefore(q, top[TOP_HOSTS - 1])) continue;
-        let i = kept < TOP_HOSTS ? kept++ : TOP_HOSTS - 1;
-        for (; i > 0 && this.ranksBefore(q, top[i - 1]); i--) top[i] = top[i - 1];
-        top[i] = q;
-      }
+      for (let q = this.head[n]; q >= 0; q = this.pairNext[q]) hosts++;
+      const kept = this.topHostIds(n, top);
       const topHosts: string[] = [];
-      for (let i = 0; i < kept; i++) topHosts.push(this.hostNames[this.pairHost[top[i]]]);
+      for (let i = 0; i < kept; i++) topHosts.push(this.hostNames[top[i]]);
       yield {
         msisdn: '+' + this.keys[n],
         exposures: this.exposures[n],
@@ -539,6 +533,23 @@ export class ExposureMerger {
         topHosts,
       };
     }
+  }
+
+  /**
+   * Number n's top hosts (at most TOP_HOSTS: most exposures first, ties by name) into `top` as ids into
+   * `view().hostNames`; returns how many. Picked by insertion into the fixed array: sorting every number's
+   * hosts allocated ~200 MB of short-lived arrays for 151k numbers, which V8 let pile up on the heap.
+   */
+  topHostIds(n: number, top: Int32Array): number {
+    let kept = 0;
+    for (let q = this.head[n]; q >= 0; q = this.pairNext[q]) {
+      if (kept === TOP_HOSTS && !this.ranksBefore(q, top[TOP_HOSTS - 1])) continue;
+      let i = kept < TOP_HOSTS ? kept++ : TOP_HOSTS - 1;
+      for (; i > 0 && this.ranksBefore(q, top[i - 1]); i--) top[i] = top[i - 1];
+      top[i] = q;
+    }
+    for (let i = 0; i < kept; i++) top[i] = this.pairHost[top[i]];
+    return kept;
   }
 
   /** Pair q before pair r: more exposures, then host name. */

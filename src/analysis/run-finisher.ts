@@ -2,39 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CopyOut } from '../platform/database/copy-in';
-import { copyText } from '../platform/database/copy-text';
 import { Pseudonymiser } from '../platform/privacy';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
-import { ExposureMerger, NumberTotal, rankHosts } from './exposure-aggregator';
+import { ExposureMerger, rankHosts } from './exposure-aggregator';
+import { RunFinishRepository } from './run-finish.repository';
+import { RunNumbers, Taken } from './run-numbers';
 import { ScanCounts } from './scan-task';
-import { LaneTotals, RunFinishRepository } from './run-finish.repository';
-import { loadPartition, PARTITIONS, partitionBuffer, partitionOf, Segment } from './spill-files';
-
-/**
- * Writes a Postgres array literal of strings as COPY text (every element quoted, so any host name
- * round-trips). Elements are escaped once each through `cache`: a run's rows name the same hosts over and over.
- */
-function writeTextArray(out: CopyOut, items: string[], cache: Map<string, string>): void {
-  out.byte(0x7b); // {
-  for (let i = 0; i < items.length; i++) {
-    let e = cache.get(items[i]);
-    if (e === undefined) cache.set(items[i], (e = copyText(`"${items[i].replace(/[\\"]/g, '\\$&')}"`)));
-    if (i) out.byte(0x2c); // ,
-    out.text(e);
-  }
-  out.byte(0x7d); // }
-}
-
-const TAB = 0x09;
-
-/** One number's COPY row: pseudonym, exposures, first and last seen (ms), top hosts. */
-function writeRow(out: CopyOut, pseudonym: string, n: NumberTotal, hosts: Map<string, string>) {
-  out.text(pseudonym).byte(TAB).int(n.exposures).byte(TAB).int(n.first).byte(TAB);
-  out.int(n.last).byte(TAB);
-  writeTextArray(out, n.topHosts, hosts);
-  return out.endRow();
-}
+import { loadPartition, PARTITIONS, partitionBuffer, Segment } from './spill-files';
+import { LaneMatches, SubscriberMatches, uuidBytes } from './subscriber-matches';
 
 /** What a run's scan left to store: the merger's numbers whole, or its spill files (the merger then only lends its memory). */
 export type ScanOutput = { merger: ExposureMerger; spill: Segment[] | null };
@@ -46,21 +22,28 @@ export interface PhaseTimes {
 }
 
 /**
- * Connections that store a run's numbers at once, each a share of the partitions. One INSERT is one backend,
- * one core: two halves on two connections took 24 s where the whole took 43 s (955k numbers, 2 cores).
+ * Connections the finish uses at once, each a share of the partitions for the lookups, then a share of the
+ * subscribers for the matches. One statement is one backend, one core: two halves on two connections took 24 s
+ * where the whole took 43 s (955k numbers, 2 cores).
  */
 export const FINISH_LANES = 2;
+
+const TAB = 0x09;
 
 /**
  * The end of a run: one final row per matched subscriber into `analysis_matches` (with their websites), the
  * run's totals, its audit row. The numbers arrive final (summed in memory, whole or partition by partition from
- * the spill files), so Postgres only joins and stores. The numbers go in over FINISH_LANES connections at
- * once, each a share of the partitions in its own transaction, which joins them to subscribers, counts them
- * and stages the matched ones in `analysis_match_staging` (numbers no subscriber has are only counted: no
- * reader needs them); then one transaction sums the staged rows per subscriber into the matches (a
- * subscriber's numbers can fall in different partitions) and removes them, and writes the totals and the
- * audit row. Every reader of results goes through `analysis_matches` or the run's status, so a run's results
- * appear at once, complete; a finish that fails removes what it staged or stored (a retry starts clean too).
+ * the spill files) and are kept here, compact (RunNumbers); Postgres is asked only what it alone knows, each
+ * number's subscriber, and stores only the final rows:
+ * - FINISH_LANES lookups at once, each a share of the partitions: its numbers' pseudonyms and ordinals COPYed
+ *   in, the matched ones' (ordinal, subscriber) COPYed back in subscriber order (unmatched numbers are only
+ *   counted: no reader needs them); a lane's rows are made while the other lane's lookup runs;
+ * - the lanes' answers merged in subscriber order and summed per subscriber here (a subscriber's current and
+ *   past numbers may be in different lanes), COPYed straight into `analysis_matches` over FINISH_LANES
+ *   connections, each a range of subscribers (so each index grows in order);
+ * - one transaction: the run's totals and its audit row, the run `completed`.
+ * Every reader of results checks that the run completed, so its results appear at once, complete; a finish
+ * that fails deletes what it stored (and a retry starts by deleting an earlier attempt's rows).
  */
 @Injectable()
 export class RunFinisher {
@@ -85,34 +68,43 @@ export class RunFinisher {
     });
     if (!(await this.results.isRunning(run.id)))
       throw new Error(`analysis ${run.id} is no longer running; nothing was stored`);
-    await this.results.clearResults(run.id); // an earlier attempt may have died between the two steps
+    await this.results.clearResults(run.id); // an earlier attempt may have died after storing
     try {
+      const numbers = new RunNumbers();
       const hostTotals = new Map<string, number>();
-      const hosts = new Map<string, string>();
       // the lanes' rows are made in this one thread, one lane's after the other's (they share the merger); a
-      // lane's INSERT runs while the next lane's rows are made and copied
+      // lane's lookup runs while the next lane's rows are made and copied
       let copying = Promise.resolve();
-      const settled = await Promise.allSettled(
-        Array.from({ length: FINISH_LANES }, (_, lane) => {
+      const lanes = Array.from({ length: FINISH_LANES }, () => new LaneMatches());
+      await settleAll(
+        lanes.map((found, lane) => {
           const [from, to] = [(lane * PARTITIONS) / FINISH_LANES, ((lane + 1) * PARTITIONS) / FINISH_LANES];
-          const rows = (w: CopyOut) =>
-            out.spill
-              ? this.writePartitions(w, out.merger, out.spill, hostTotals, hosts, from, to)
-              : this.writeSorted(w, out.merger, hosts, from, to);
-          return this.results.storeNumbers(
-            run.id,
-            spilled,
-            (copy) => (copying = copying.then(() => copy(rows))),
-          );
+          const rows = async (w: CopyOut) =>
+            found.reserve(
+              out.spill
+                ? await this.writePartitions(w, numbers, out.merger, out.spill, hostTotals, from, to)
+                : await this.writeNumbers(w, out.merger, numbers.take(out.merger, from, to)),
+            );
+          return this.results
+            .lookUp(
+              (copy) => (copying = copying.then(() => copy(rows))),
+              (chunk) => found.push(chunk),
+            )
+            .then(() => found.end());
         }),
       );
-      // every lane has ended (committed or rolled back) before a failure clears what the others stored
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const lanes = settled.map((r) => (r as PromiseFulfilledResult<LaneTotals>).value);
+      const matches = new SubscriberMatches(lanes, numbers);
+      const runId = uuidBytes(run.id);
+      // each connection a range of subscribers, written at once: the rows wait for no other connection's
+      await settleAll(
+        Array.from({ length: FINISH_LANES }, (_, part) => {
+          const [from, to] = matches.range(part, FINISH_LANES);
+          return this.results.storeMatches((w) => matches.write(w, runId, from, to));
+        }),
+      );
       numbersMs = Date.now() - t.finishStarted;
       const topHosts = out.spill ? rankHosts([...hostTotals]) : out.merger.topHosts();
-      await this.complete(run, c, lanes, topHosts, timings);
+      await this.complete(run, c, numbers, matches, topHosts, timings);
     } catch (e) {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
@@ -127,20 +119,16 @@ export class RunFinisher {
     );
   }
 
-  /** The matches per subscriber (from the stored numbers), the run's totals and its audit row, in one transaction. */
+  /** The run's totals and its audit row, the run completed, in one transaction. */
   private async complete(
     run: AnalysisRun,
     c: ScanCounts,
-    lanes: LaneTotals[],
+    numbers: RunNumbers,
+    matches: SubscriberMatches,
     topHosts: { host: string; count: number }[],
     timings: () => Record<string, unknown>,
   ): Promise<void> {
-    const sum = (k: 'distinct' | 'unmatched') => lanes.reduce((n, l) => n + Number(l[k]), 0);
-    const dates = (k: 'first' | 'last') => lanes.map((l) => l[k]).filter((d): d is Date => d !== null);
-    const first = dates('first').sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-    const last = dates('last').sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
     await this.db.transaction(async (m) => {
-      const matched = await this.results.insertMatches(m, run.id);
       const hours = Object.fromEntries(
         Object.entries(c.hours)
           .sort(([a], [b]) => Number(a) - Number(b))
@@ -161,11 +149,11 @@ export class RunFinisher {
           malformed_samples: JSON.stringify(c.malformedSamples),
           top_hosts: JSON.stringify(topHosts),
           timings: JSON.stringify(timings()),
-          distinct_msisdns: sum('distinct'),
-          unmatched_msisdns: sum('unmatched'),
-          first_seen: first,
-          last_seen: last,
-          matched_subscribers: matched,
+          distinct_msisdns: numbers.distinct,
+          unmatched_msisdns: numbers.distinct - matches.numbers,
+          first_seen: numbers.distinct ? new Date(numbers.first) : null,
+          last_seen: numbers.distinct ? new Date(numbers.last) : null,
+          matched_subscribers: matches.subscribers,
         },
         { linesRead: c.linesRead, exposures: c.exposures },
       );
@@ -175,59 +163,51 @@ export class RunFinisher {
   }
 
   /**
-   * Writes the COPY rows of the numbers the merger holds in partitions [from, to), pseudonymised here, in
-   * pseudonym order (only the pseudonyms and the order are held; rows go out as bytes).
+   * Writes the lookup rows (pseudonym, ordinal) of numbers taken from the merger, pseudonymised here as each
+   * row is written, as bytes (an array of a partition's pseudonyms lived long enough to be promoted, and 64
+   * of them piled up ~100 MB of old-space garbage). Returns how many.
    */
-  private async writeSorted(
-    out: CopyOut,
-    merger: ExposureMerger,
-    hosts: Map<string, string>,
-    from: number,
-    to: number,
-  ): Promise<void> {
-    const v = merger.view();
-    const slots: number[] = [];
-    for (let n = 0; n < v.size; n++) {
-      const p = partitionOf(v.keys[n]);
-      if (p >= from && p < to) slots.push(n);
-    }
-    const pseudonyms = slots.map((n) => this.pseudonymiser.pseudonym('+' + v.keys[n]));
-    const order = Uint32Array.from(pseudonyms.keys()).sort((a, b) =>
-      pseudonyms[a] < pseudonyms[b] ? -1 : 1,
-    );
-    let i = 0;
-    for (const n of merger.totals(Array.from(order, (j) => slots[j]))) {
-      const wait = writeRow(out, pseudonyms[order[i++]], n, hosts);
+  private async writeNumbers(out: CopyOut, merger: ExposureMerger, taken: Taken): Promise<number> {
+    const keys = merger.view().keys;
+    const hex = Buffer.alloc(64);
+    for (let i = 0; i < taken.count; i++) {
+      this.pseudonymiser.pseudonymInto('+' + keys[taken.slots[i]], hex, 0);
+      out.bytes(hex).byte(TAB).int(taken.ordinals[i]);
+      const wait = out.endRow();
       if (wait) await wait;
     }
+    return taken.count;
   }
 
   /**
    * The spilled numbers of partitions [from, to), one partition at a time: its records from every segment
-   * summed in the merger, then its final rows (Postgres sorts them for the lookups). Adds each host's
-   * exposures into `hostTotals`.
+   * summed in the merger, taken into `numbers`, their lookup rows written. Adds each host's exposures into
+   * `hostTotals`. Returns how many numbers.
    */
   private async writePartitions(
     out: CopyOut,
+    numbers: RunNumbers,
     merger: ExposureMerger,
     segments: Segment[],
     hostTotals: Map<string, number>,
-    hosts: Map<string, string>,
     from: number,
     to: number,
-  ): Promise<void> {
+  ): Promise<number> {
     const buffer = partitionBuffer();
+    let count = 0;
     for (let p = from; p < to; p++) {
       merger.clear();
       loadPartition(segments, p, merger, buffer);
       for (const [h, n] of merger.hostExposures()) hostTotals.set(h, (hostTotals.get(h) ?? 0) + n);
-      // in the merger's order, each pseudonym made as its row is written: an array of a partition's
-      // pseudonyms lived long enough to be promoted, and 64 of them piled up ~100 MB of old-space garbage
-      for (const n of merger.totals()) {
-        const wait = writeRow(out, this.pseudonymiser.pseudonym(n.msisdn), n, hosts);
-        if (wait) await wait;
-      }
+      count += await this.writeNumbers(out, merger, numbers.take(merger, p, p + 1));
     }
     merger.clear();
+    return count;
   }
+}
+
+/** Waits for every promise, then throws the first failure: no connection is still writing when the caller cleans up. */
+async function settleAll(all: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(all)).find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

@@ -55,6 +55,40 @@ export class CopyOut {
     return this;
   }
 
+  /** Appends a big-endian 16-bit integer (COPY binary: a row's field count, the end marker -1). */
+  int16(n: number): this {
+    this.room(2);
+    this.at = this.buf.writeInt16BE(n, this.at);
+    return this;
+  }
+
+  /** Appends a big-endian 32-bit integer (COPY binary: a field's length, an int4). */
+  int32(n: number): this {
+    this.room(4);
+    const b = this.buf;
+    b[this.at] = n >>> 24;
+    b[this.at + 1] = n >>> 16;
+    b[this.at + 2] = n >>> 8;
+    b[this.at + 3] = n;
+    this.at += 4;
+    return this;
+  }
+
+  /** Appends a safe integer as a big-endian 64-bit one (COPY binary: an int8, a timestamp's microseconds). */
+  int64(n: number): this {
+    const hi = Math.floor(n / 4294967296);
+    return this.int32(hi).int32(n - hi * 4294967296);
+  }
+
+  /** Appends bytes `from[start, end)` as they are. */
+  bytes(from: Buffer, start = 0, end = from.length): this {
+    this.room(end - start);
+    // a uuid, a host name: a loop beats copy()'s call into C++
+    if (end - start > 64) this.at += from.copy(this.buf, this.at, start, end);
+    else for (let i = start; i < end; i++) this.buf[this.at++] = from[i];
+    return this;
+  }
+
   /** Appends one byte (a tab, a newline, a comma of an array literal). */
   byte(b: number): this {
     this.room(1);
@@ -118,7 +152,7 @@ export class CopyOut {
 }
 
 /** The connection to COPY on: a transaction's own (so rows can go to its temporary tables), or one borrowed. */
-async function withConnection<T>(
+export async function withConnection<T>(
   db: DataSource | EntityManager,
   use: (c: PoolClient) => Promise<T>,
 ): Promise<T> {

@@ -1,9 +1,19 @@
 import { escapeLiteral, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
+import { finished, pipeline } from 'node:stream/promises';
+import { DataSource, EntityManager } from 'typeorm';
+import { withConnection } from './copy-in';
 import { CsvRecordTransform, inertCell } from '../streams/csv-records';
+
+/**
+ * Tells pg that a COPY TO query ended. pg-copy-streams' COPY TO never calls the query's callback, which is
+ * where pg clears its read timeout (DATABASE_QUERY_TIMEOUT_MS): without this the timer outlives the COPY,
+ * keeping a CLI process alive for its 130 s, then fails a query long done.
+ */
+function ended(stream: Readable): void {
+  (stream as Readable & { callback?: () => void }).callback?.();
+}
 
 /** Rewrites of named columns (masking), given the cell and the whole row by column name. */
 export type CsvColumns = Record<string, (value: string, row: Record<string, string>) => string>;
@@ -42,7 +52,9 @@ export async function copyCsvOut(
   const runner = db.createQueryRunner();
   const client = (await runner.connect()) as PoolClient;
   try {
-    await pipeline(client.query(copyTo(`COPY (${inlined}) TO STDOUT WITH (FORMAT csv, HEADER)`)), cells, out);
+    const stream = client.query(copyTo(`COPY (${inlined}) TO STDOUT WITH (FORMAT csv, HEADER)`));
+    await pipeline(stream, cells, out);
+    ended(stream);
   } finally {
     await runner.release();
   }
@@ -58,4 +70,32 @@ export function csvExport(
   const out = new PassThrough();
   copyCsvOut(db, sql, params, out, columns).catch((e) => out.destroy(e));
   return out;
+}
+
+/**
+ * Runs `COPY (...) TO STDOUT` on `db`'s connection (a transaction's own, for its temporary tables) and hands
+ * its data to `onData` chunk by chunk as it arrives (COPY data need not break at rows): the caller parses the
+ * bytes, so a million rows make no row objects.
+ */
+export function copyOutWith(
+  db: DataSource | EntityManager,
+  sql: string,
+  onData: (chunk: Buffer) => void,
+): Promise<void> {
+  return withConnection(db, async (client) => {
+    const stream = client.query(copyTo(sql));
+    // a chunk the caller refuses ends the reading, not the COPY: the rest is drained so the connection stays usable
+    let failure: unknown = null;
+    stream.on('data', (chunk: Buffer) => {
+      if (failure === null)
+        try {
+          onData(chunk);
+        } catch (e) {
+          failure = e;
+        }
+    });
+    await finished(stream);
+    ended(stream);
+    if (failure !== null) throw failure;
+  });
 }
