@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pseudonym.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -1138,6 +1140,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
       {"scan", NULL, scan, NULL, NULL, NULL, napi_default, NULL},
       {"results", NULL, results, NULL, NULL, NULL, napi_default, NULL},
+      {"pseudonyms", NULL, candor_pseudonyms, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -29,6 +29,18 @@ interface Addon {
   ): object;
   scan(scanner: object, buf: Buffer, start: number, end: number): number;
   results(scanner: object): { hours: number[]; partners: (string | number)[] };
+  /**
+   * Writes the 64 hex digits of the pseudonym of '+' + keys[i] (purpose 'msisdn', see number-pseudonyms.ts) at
+   * out[(i - from) * 64] for i in [from, to); the key's padded blocks are `innerPad` and `outerPad`.
+   */
+  pseudonyms(
+    innerPad: Buffer,
+    outerPad: Buffer,
+    keys: Float64Array,
+    from: number,
+    to: number,
+    out: Buffer,
+  ): void;
   /** The compiled pattern's answers, or null when it is not compiled (specs). */
   patternTest(pattern: string, candidates: string[]): boolean[] | null;
 }

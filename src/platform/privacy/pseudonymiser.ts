@@ -32,6 +32,17 @@ export class Pseudonymiser {
     this.short = new ShortHmacSha256(Buffer.from(key, 'utf8'));
   }
 
+  /**
+   * The key's RFC 2104 blocks (K ^ ipad, K ^ opad; a key past 64 bytes hashed first), copies, for code that
+   * hashes in bulk elsewhere (the finish's native pseudonyms, number-pseudonyms.ts).
+   */
+  pads(): { inner: Buffer; outer: Buffer } {
+    return {
+      inner: Buffer.from(this.inner.subarray(0, BLOCK)),
+      outer: Buffer.from(this.outer.subarray(0, BLOCK)),
+    };
+  }
+
   /** Hex digest, 64 chars; stable for a key and input. */
   pseudonym(value: string, purpose = 'msisdn'): string {
     return this.pseudonymInto(value, this.hex, 0, purpose).toString('latin1', 0, 64);
