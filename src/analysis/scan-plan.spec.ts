@@ -12,6 +12,19 @@ describe('planScan', () => {
     expect(sorted[1].end).toBe(100 * MB + 3);
   });
 
+  it('cuts a file past the largest range into equal ranges, a multiple of the scanners', () => {
+    const size = 2600 * MB + 7;
+    const tasks = planScan([{ path: 'a.log', size, format: 'squid', gzip: false }], 2);
+    expect(tasks).toHaveLength(4);
+    const sorted = [...tasks].sort((x, y) => x.start - y.start);
+    sorted.forEach((t, i) => expect(t.start).toBe(i === 0 ? 0 : sorted[i - 1].end));
+    expect(sorted[3].end).toBe(size);
+    expect(
+      Math.max(...tasks.map((t) => t.end - t.start)) - Math.min(...tasks.map((t) => t.end - t.start)),
+    ).toBeLessThan(4);
+    expect(planScan([{ path: 'a.log', size: 40 * MB, format: 'squid', gzip: false }], 8)).toHaveLength(3);
+  });
+
   it('keeps gzip and ELFF files whole, skips empty files, and puts the largest first', () => {
     const tasks = planScan(
       [
