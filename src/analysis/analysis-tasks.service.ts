@@ -7,13 +7,7 @@ import { AppConfig } from '../platform/config';
 import { sha256File } from './analysis-input';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
-import {
-  AnalysisRunner,
-  inputFiles,
-  partitionsInScanners,
-  scanInto,
-  scanSettings,
-} from './analysis-runner.service';
+import { AnalysisRunner, inputFiles, scanInto, scanSettings } from './analysis-runner.service';
 import { ExposureMerger } from './exposure-aggregator';
 import { LogFormat } from './formats';
 import { AnalysisTasksRepository, ClaimedTask, PlannedTask } from './analysis-tasks.repository';
@@ -176,10 +170,7 @@ export class AnalysisTasksService {
             .catch(() => undefined);
         },
         true,
-        partitionsInScanners(
-          [{ size: task.end - task.start, gzip: task.gzip }],
-          this.config.analysis.partitionFromMb,
-        ),
+        true, // a task always spills: its scanner partitions the exposures itself, no merge here
       );
       commitTask(runDir, taskName(task.ord), work);
       return counts;
