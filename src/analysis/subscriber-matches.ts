@@ -13,8 +13,8 @@ const PG_EPOCH_MS = 946_684_800_000;
 const TEXT_OID = 25;
 
 /**
- * One lane's matched numbers as Postgres answers its lookup (`COPY (SELECT ordinal, subscriber_id ... ORDER BY
- * subscriber_id) TO STDOUT (FORMAT binary)`), parsed from the bytes as they arrive into typed arrays:
+ * One lane's matched numbers as Postgres answers its lookup (run-finish.repository.ts: a binary COPY out of
+ * (ordinal, subscriber) pairs in subscriber order), parsed from the bytes as they arrive into typed arrays:
  * ordinals and subscriber ids (16 bytes each), in subscriber order.
  */
 export class LaneMatches {
