@@ -126,7 +126,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
    */
   async redrive(): Promise<number> {
     const stale = Math.max(this.config.notifications.sendStaleSeconds * 2, 10);
-    const started = Date.now();
+    const started = performance.now(); // a work budget, not a domain time: monotonic
     // Redis down: as if it lost everything (the pass then fails at its first job check, as it always did)
     const lostAll = !(await this.work.marked(OUTBOX_MARKER).catch(() => false));
     // a full pass starts at the start (continued, if the budget cut it, from where it stopped)
@@ -154,7 +154,7 @@ export class DispatcherService implements OnModuleInit, OnApplicationBootstrap, 
       requeued += await this.outbox.requeue(lost, n.sendStaleSeconds, n.callSettleSeconds, this.clock.now());
       const last = page[page.length - 1];
       after = page.length < REDRIVE_PAGE ? null : { queuedAt: last.queuedAt, id: last.id };
-      if (!after || !lostAll || Date.now() - started > REDRIVE_BUDGET_MS) break;
+      if (!after || !lostAll || performance.now() - started > REDRIVE_BUDGET_MS) break;
     }
     this.cursor = after;
     if (lostAll && !after) {
