@@ -40,18 +40,56 @@ export function partitionOf(key: number): number {
   return hashKey(key) >>> (32 - PARTITION_BITS);
 }
 
+/**
+ * Each partition's write buffer, made once per writer: ArrayBuffers live outside V8's heap and are freed only when
+ * it next collects, which a busy main thread seldom does (64 MB of dead buffers otherwise).
+ */
+function partitionBuffers(): Float64Array[] {
+  return Array.from({ length: PARTITIONS }, () => new Float64Array(BUFFERED * RECORD_FIELDS));
+}
+
+/** One segment being written: a file per partition, each behind its writer's buffer. */
+class SegmentFiles {
+  private readonly fds: number[];
+  private readonly fill = new Int32Array(PARTITIONS);
+
+  constructor(
+    private readonly dir: string,
+    readonly bufs: Float64Array[],
+  ) {
+    mkdirSync(dir, { mode: 0o700 });
+    this.fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(dir, `p${p}`), 'w', 0o600));
+  }
+
+  /** Where the next record of partition `p` goes in `bufs[p]` (what is buffered is written first when full). */
+  next(p: number): number {
+    if (this.fill[p] === BUFFERED) this.flush(p);
+    return this.fill[p]++ * RECORD_FIELDS;
+  }
+
+  /** Writes what is buffered and the host names the records point to; the segment is then complete. */
+  close(hosts: readonly string[]): void {
+    try {
+      for (let p = 0; p < PARTITIONS; p++) this.flush(p);
+      writeFileSync(join(this.dir, 'hosts.json'), JSON.stringify(hosts), { mode: 0o600 });
+    } finally {
+      for (const fd of this.fds) closeSync(fd);
+    }
+  }
+
+  private flush(p: number): void {
+    const bytes = this.fill[p] * RECORD_BYTES;
+    const view = new Uint8Array(this.bufs[p].buffer);
+    for (let at = 0; at < bytes;) at += writeSync(this.fds[p], view, at, bytes - at);
+    this.fill[p] = 0;
+  }
+}
+
 /** Writes a task's spills as segments of one directory. */
 export class SpillWriter {
   private segments = 0;
   pairs = 0;
-  /**
-   * Each partition's write buffer, made once per writer: ArrayBuffers live outside V8's heap and are freed
-   * only when it next collects, which a busy main thread seldom does (64 MB of dead buffers otherwise).
-   */
-  private readonly bufs = Array.from(
-    { length: PARTITIONS },
-    () => new Float64Array(BUFFERED * RECORD_FIELDS),
-  );
+  private readonly bufs = partitionBuffers();
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -60,25 +98,14 @@ export class SpillWriter {
   /** Writes everything the merger holds as one segment (the caller then clears it); returns the pairs written. */
   write(merger: ExposureMerger): number {
     const v = merger.view();
-    const seg = join(this.dir, `seg-${this.segments++}`);
-    mkdirSync(seg, { mode: 0o700 });
-    writeFileSync(join(seg, 'hosts.json'), JSON.stringify(v.hostNames), { mode: 0o600 });
-    const fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(seg, `p${p}`), 'w', 0o600));
-    const bufs = this.bufs;
-    const fill = new Int32Array(PARTITIONS);
-    const flush = (p: number) => {
-      const bytes = fill[p] * RECORD_BYTES;
-      for (let at = 0; at < bytes;) at += writeSync(fds[p], new Uint8Array(bufs[p].buffer, at, bytes - at));
-      fill[p] = 0;
-    };
+    const seg = new SegmentFiles(join(this.dir, `seg-${this.segments++}`), this.bufs);
     let written = 0;
     try {
       for (let n = 0; n < v.size; n++) {
         const p = partitionOf(v.keys[n]);
+        const b = this.bufs[p];
         for (let q = v.head[n]; q >= 0; q = v.pairNext[q]) {
-          if (fill[p] === BUFFERED) flush(p);
-          const b = bufs[p];
-          const r = fill[p]++ * RECORD_FIELDS;
+          const r = seg.next(p);
           b[r] = v.keys[n];
           b[r + 1] = v.pairExposures[q];
           b[r + 2] = v.first[n];
@@ -87,9 +114,8 @@ export class SpillWriter {
           written++;
         }
       }
-      for (let p = 0; p < PARTITIONS; p++) flush(p);
     } finally {
-      for (const fd of fds) closeSync(fd);
+      seg.close(v.hostNames);
     }
     this.pairs += written;
     return written;
@@ -105,13 +131,8 @@ export class SpillWriter {
  * segment's records point into its own `hosts.json`.
  */
 export class ExposureSpill {
-  private readonly bufs = Array.from(
-    { length: PARTITIONS },
-    () => new Float64Array(BUFFERED * RECORD_FIELDS),
-  );
-  private readonly fill = new Int32Array(PARTITIONS);
-  private fds: number[] = [];
-  private seg = '';
+  private readonly bufs = partitionBuffers();
+  private seg: SegmentFiles | null = null;
   private hosts: string[] = [];
   private segments = 0;
   exposures = 0;
@@ -126,14 +147,17 @@ export class ExposureSpill {
 
   /** Writes a batch's exposures (its arrays can be refilled once this returns). */
   add(b: ExposureBatch): void {
-    if (b.hostsReset || this.fds.length === 0) this.startSegment();
+    if (b.hostsReset || !this.seg) {
+      this.close();
+      this.seg = new SegmentFiles(join(this.dir, `seg-${this.name}-${this.segments++}`), this.bufs);
+      this.hosts = [];
+    }
     for (const h of b.newHosts) this.hosts.push(h);
-    const { bufs, fill } = this;
+    const seg = this.seg;
     for (let i = 0; i < b.count; i++) {
       const p = partitionOf(b.numbers[i]);
-      if (fill[p] === BUFFERED) this.flush(p);
-      const r = fill[p]++ * RECORD_FIELDS;
-      const buf = bufs[p];
+      const r = seg.next(p);
+      const buf = this.bufs[p];
       buf[r] = b.numbers[i];
       buf[r + 1] = 1;
       buf[r + 2] = buf[r + 3] = b.times[i];
@@ -142,31 +166,11 @@ export class ExposureSpill {
     this.exposures += b.count;
   }
 
-  /** Writes what is buffered and the segment's host names; the segment is then complete. */
+  /** Completes the segment being written, if any. */
   close(): void {
-    if (this.fds.length === 0) return;
-    try {
-      for (let p = 0; p < PARTITIONS; p++) this.flush(p);
-      writeFileSync(join(this.seg, 'hosts.json'), JSON.stringify(this.hosts), { mode: 0o600 });
-    } finally {
-      for (const fd of this.fds) closeSync(fd);
-      this.fds = [];
-    }
-  }
-
-  private startSegment(): void {
-    this.close();
-    this.seg = join(this.dir, `seg-${this.name}-${this.segments++}`);
-    mkdirSync(this.seg, { mode: 0o700 });
-    this.hosts = [];
-    this.fds = Array.from({ length: PARTITIONS }, (_, p) => openSync(join(this.seg, `p${p}`), 'w', 0o600));
-  }
-
-  private flush(p: number): void {
-    const bytes = this.fill[p] * RECORD_BYTES;
-    const view = new Uint8Array(this.bufs[p].buffer);
-    for (let at = 0; at < bytes;) at += writeSync(this.fds[p], view, at, bytes - at);
-    this.fill[p] = 0;
+    const seg = this.seg;
+    this.seg = null;
+    seg?.close(this.hosts);
   }
 }
 
