@@ -71,7 +71,12 @@ export async function createApp(opts: StartOptions = {}): Promise<NestExpressApp
   if (config.runsApi) await app.get(OpsListener).start(app.getHttpAdapter().getInstance());
   const listening = opts.listen !== false && config.runsApi;
   app.flushLogs(); // listen() would flush the boot-time buffer; a worker never listens
-  if (listening) await listen(app, config);
+  if (listening)
+    // a port taken: nothing this app opened (pools, queues, workers) outlives the failure
+    await listen(app, config).catch(async (e: unknown) => {
+      await app.close().catch(() => undefined);
+      throw e;
+    });
   new NestLogger('Lifecycle').log(
     `Candor ready: role=${config.role}${listening ? `, http on ${config.http.host}:${config.http.port}` : ''}`,
   );

@@ -36,7 +36,7 @@ describe('outbox re-drive: the full pass only when Redis lost its data', () => {
     Number((await t.db.query(`SELECT count(*) AS n FROM messages WHERE status = 'queued'`))[0].n);
 
   it('a Redis that lost its data gets the full pass at once, and the marker after it', async () => {
-    const work = t.get(DurableWork);
+    const work = t.get<DurableWork>(DurableWork);
     expect(await work.marked(OUTBOX_MARKER)).toBe(false); // a new Redis prefix: as if flushed
     await queuedWithLostJobs(PAGE + 1);
     expect(await dispatcher.redrive()).toBe(PAGE + 1);

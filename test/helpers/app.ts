@@ -53,7 +53,27 @@ export async function startTestApp(
     'logs',
     `${testName}-${randomBytes(3).toString('hex')}.log`,
   );
-  // Listening apps (webhooks from the Twilio sandbox, browsers) get a free port and a matching public URL.
+  // Listening apps (webhooks from the Twilio sandbox, browsers) get a free port and a matching public URL. The
+  // port is free when asked, and may be taken by a parallel test before the app binds it: then another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootTestApp(url, database, logFile, overrides, opts);
+    } catch (e) {
+      if (!opts.listen || attempt === 3 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await database?.drop();
+        throw e;
+      }
+    }
+  }
+}
+
+async function bootTestApp(
+  url: string,
+  database: Awaited<ReturnType<typeof createTestDatabase>> | null,
+  logFile: string,
+  overrides: Record<string, string>,
+  opts: { listen?: boolean },
+): Promise<TestApp> {
   const port = opts.listen ? await freePort() : 3000;
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
