@@ -5,10 +5,12 @@ import { AnalysisService } from '../src/analysis/analysis.service';
 import { CustomerExposureService } from '../src/analysis/customer-exposure.service';
 import { ExposureMerger, PairTotal } from '../src/analysis/exposure-aggregator';
 import { FINISH_LANES, RunFinisher } from '../src/analysis/run-finisher';
+import { laneOf } from '../src/analysis/lane-feed';
+import { Pseudonymiser } from '../src/platform/privacy';
 import { emptyCounts } from '../src/analysis/scan-task';
 import { AnalysisResults } from '../src/analysis/analysis-results.service';
-import { RunFinishRepository } from '../src/analysis/run-finish.repository';
-import { PARTITIONS, partitionOf, runSegments, SpillWriter } from '../src/analysis/spill-files';
+import { matchesTable, RunFinishRepository } from '../src/analysis/run-finish.repository';
+import { runSegments, SpillWriter } from '../src/analysis/spill-files';
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { SubscribersImportService } from '../src/subscribers/subscribers-import.service';
 import { startTestApp, TestApp } from './helpers/app';
@@ -17,7 +19,6 @@ const FROM = Date.UTC(2025, 10, 24);
 const TO = FROM + 86_400_000;
 const actor = { ...SYSTEM_ACTOR, id: 'test' };
 /** The finish lane a number's rows go to (run-finisher.ts: a lane takes a range of partitions). */
-const lane = (digits: number) => Math.floor((partitionOf(digits) * FINISH_LANES) / PARTITIONS);
 const squid = (at: number, e164: string, host: string) =>
   `${at / 1000}.000    125 10.0.0.1 TCP_MISS/200 10 GET http://${host}/ - HIER_DIRECT/1.2.3.4 text/html "UA" "${e164}"\n`;
 
@@ -27,6 +28,8 @@ describe('analysis finish (numbers stored in lanes)', () => {
   let dir: string;
   let analyses: AnalysisService;
   let finisher: RunFinisher;
+  /** A number's lane: the range of pseudonyms its pseudonym falls in. */
+  let lane: (digits: number) => number;
   /** What a run stored: its matches (with websites). */
   const rows = (runId: string) =>
     t.db.query(
@@ -52,6 +55,8 @@ describe('analysis finish (numbers stored in lanes)', () => {
     analyses = t.get(AnalysisService);
     finisher = t.get(RunFinisher);
     importer = t.get(SubscribersImportService);
+    const pseudonyms = t.get<Pseudonymiser>(Pseudonymiser);
+    lane = (d) => laneOf(Buffer.from(pseudonyms.pseudonym(`+${d}`), 'latin1'), 0, FINISH_LANES);
   });
   afterAll(() => t?.close());
 
@@ -298,6 +303,44 @@ describe('analysis finish (numbers stored in lanes)', () => {
     expect(both.websites.indexOf('ｚ.example')).toBeLessThan(both.websites.indexOf('😀.example'));
   });
 
+  it('finds the same subscribers whichever way a lane walks the index: one lookup a number, or merged', async () => {
+    const pairs = await fixture(447500500000, 'ACC-W');
+    const merger = new ExposureMerger();
+    for (const p of pairs) merger.add(p);
+    const repo = t.get<RunFinishRepository>(RunFinishRepository);
+    // the choice, by the share of its range of subscribers a lane's numbers are
+    expect(repo.walk(20_000, 2_500_000)).toBe('lookups');
+    expect(repo.walk(100_000, 2_500_000)).toBe('lookups');
+    expect(repo.walk(477_000, 2_500_000)).toBe('merge');
+    expect(repo.walk(10, null)).toBeNull();
+    await t.db.query(`ANALYZE subscribers`);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM subscribers`);
+    const walk = jest.spyOn(repo, 'walk');
+    const stored: unknown[] = [];
+    try {
+      for (const forced of ['lookups', 'merge', null] as const) {
+        walk.mockClear();
+        if (forced) walk.mockReturnValue(forced);
+        else walk.mockRestore();
+        const run = await newRun(`walk-${forced}`);
+        await finisher.finish(run, counts, { merger, spill: null }, times());
+        stored.push({ rows: await withoutRun(run.id), summary: await summary(run.id) });
+        if (forced) {
+          // each lane asked once, with its numbers and its share of the (analysed) subscribers
+          expect(walk).toHaveBeenCalledTimes(FINISH_LANES);
+          const asked = walk.mock.calls;
+          expect(asked.reduce((sum, [numbers]) => sum + numbers, 0)).toBe(40);
+          for (const [, entries] of asked) expect(entries).toBeCloseTo(n / FINISH_LANES, 0);
+        }
+      }
+    } finally {
+      walk.mockRestore();
+    }
+    expect((stored[0] as { rows: unknown[] }).rows.length).toBe(20);
+    expect(stored[1]).toEqual(stored[0]);
+    expect(stored[2]).toEqual(stored[0]);
+  });
+
   it('removes what a finish stored when it fails while storing, and shows no run before it completes', async () => {
     const pairs = await fixture(447500300000, 'ACC-F');
     const merger = new ExposureMerger();
@@ -309,15 +352,17 @@ describe('analysis finish (numbers stored in lanes)', () => {
     const stored = new Promise<void>((r) => (firstStored = r));
     let seenByReaders: unknown = null;
     let storedRows = 0;
-    const spy = jest.spyOn(repo, 'storeMatches').mockImplementationOnce(async (write) => {
-      // one connection's share committed: rows in the table, which no reader shows for a running run
-      await store(write);
-      storedRows = (await rows(run.id)).length;
+    const table = matchesTable(run.id);
+    const spy = jest.spyOn(repo, 'storeMatches').mockImplementationOnce(async (runId, write) => {
+      // one connection's share committed: rows in the run's table, which is not yet part of analysis_matches
+      await store(runId, write);
+      storedRows = Number((await t.db.query(`SELECT count(*) n FROM ${table}`))[0].n);
+      expect(await rows(run.id)).toEqual([]);
       seenByReaders = await t.get<AnalysisResults>(AnalysisResults).subscribers(run.id, {}, actor);
       firstStored();
     });
-    spy.mockImplementationOnce((write) =>
-      store(async (out) => {
+    spy.mockImplementationOnce((runId, write) =>
+      store(runId, async (out) => {
         await stored;
         await write(out); // its rows went into the COPY, which then fails
         throw new Error('the connection was lost');
@@ -333,6 +378,8 @@ describe('analysis finish (numbers stored in lanes)', () => {
     expect(storedRows).toBeGreaterThan(0);
     expect(seenByReaders).toEqual({ items: [], nextAfter: null });
     expect(await rows(run.id)).toEqual([]);
+    const [{ left }] = await t.db.query(`SELECT to_regclass($1) AS left`, [table]);
+    expect(left).toBeNull(); // the run's table dropped
     const [{ status }] = await t.db.query(`SELECT status FROM analysis_runs WHERE id = $1`, [run.id]);
     expect(status).toBe('running');
     // and a retry stores the run whole

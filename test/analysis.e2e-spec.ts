@@ -6,6 +6,7 @@ import { emptyTruth, GenOptions, Truth, writeLog } from '../bench/log-generator'
 import { SYSTEM_ACTOR } from '../src/platform/http/actor';
 import { AnalysisInputError } from '../src/analysis/analysis-input';
 import { AnalysisRunner } from '../src/analysis/analysis-runner.service';
+import { matchesTable } from '../src/analysis/run-finish.repository';
 import { AnalysisService } from '../src/analysis/analysis.service';
 import { AudiencePort } from '../src/subscribers/audience.port';
 import { CustomerSession } from '../src/identity/customer-session.entity';
@@ -283,6 +284,8 @@ describe('exposure analysis', () => {
     await t.db.query(`DELETE FROM analysis_runs WHERE id = $1`, [runId]);
     expect(await count(t.db, `SELECT count(*) n FROM analysis_matches WHERE run_id = '${runId}'`)).toBe(0);
     expect(await count(t.db, `SELECT count(*) n FROM analysis_matches`)).toBe(others);
+    // its table of matches is dropped with it
+    expect((await t.db.query(`SELECT to_regclass($1) AS t`, [matchesTable(runId)]))[0].t).toBeNull();
   });
 
   it('handles empty files and refuses a file that is not a log, by name', async () => {

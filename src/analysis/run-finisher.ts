@@ -12,6 +12,7 @@ import { RunFinishRepository } from './run-finish.repository';
 import { RunNumbers, Taken } from './run-numbers';
 import { ScanCounts } from './scan-task';
 import { loadPartition, PARTITIONS, partitionBuffer, Segment } from './spill-files';
+import { LaneFeed, laneOf, laneRange } from './lane-feed';
 import { LaneMatches, SubscriberMatches, uuidBytes } from './subscriber-matches';
 
 /** What a run's scan left to store: the merger's numbers whole, or its spill files (the merger then only lends its memory). */
@@ -24,8 +25,8 @@ export interface PhaseTimes {
 }
 
 /**
- * Connections the finish uses at once, each a share of the partitions for the lookups, then a share of the
- * subscribers for the matches. One statement is one backend, one core: two halves on two connections took 24 s
+ * Connections the finish uses at once, each a range of pseudonyms for the lookups, then a range of subscribers
+ * for the matches. One statement is one backend, one core: two halves on two connections took 24 s
  * where the whole took 43 s (955k numbers, 2 cores).
  */
 export const FINISH_LANES = 2;
@@ -39,15 +40,16 @@ const PSEUDONYM_CHUNK = 2048;
  * run's totals, its audit row. The numbers arrive final (summed in memory, whole or partition by partition from
  * the spill files) and are kept here, compact (RunNumbers); Postgres is asked only what it alone knows, each
  * number's subscriber, and stores only the final rows:
- * - FINISH_LANES lookups at once, each a share of the partitions: its numbers' pseudonyms and ordinals COPYed
- *   in, the matched ones' (ordinal, subscriber) COPYed back in subscriber order (unmatched numbers are only
- *   counted: no reader needs them); a lane's rows are made while the other lane's lookup runs;
+ * - FINISH_LANES lookups at once, each a range of pseudonyms: its numbers' pseudonyms and ordinals COPYed in
+ *   (one pass over the numbers feeds every lane), the matched ones' (ordinal, subscriber) COPYed back in
+ *   subscriber order (unmatched numbers are only counted: no reader needs them);
  * - the lanes' answers merged in subscriber order and summed per subscriber here (a subscriber's current and
- *   past numbers may be in different lanes), COPYed straight into `analysis_matches` over FINISH_LANES
- *   connections, each a range of subscribers (so each index grows in order);
- * - one transaction: the run's totals and its audit row, the run `completed`.
- * Every reader of results checks that the run completed, so its results appear at once, complete; a finish
- * that fails deletes what it stored (and a retry starts by deleting an earlier attempt's rows).
+ *   past numbers may be in different lanes), COPYed straight into the run's own table of matches (no index
+ *   yet) over FINISH_LANES connections, each a range of subscribers; then its one index is built;
+ * - one transaction: the run's table attached to `analysis_matches`, the run's totals and its audit row, the
+ *   run `completed`.
+ * So a run's results appear at once, complete (every reader also checks that the run completed); a finish
+ * that fails drops what it stored (and a retry starts by dropping an earlier attempt's table).
  */
 @Injectable()
 export class RunFinisher {
@@ -78,28 +80,37 @@ export class RunFinisher {
       throw new Error(`analysis ${run.id} is no longer running; nothing was stored`);
     await this.results.clearResults(run.id); // an earlier attempt may have died after storing
     try {
+      await this.results.createMatches(run.id);
       const numbers = new RunNumbers();
       const hostTotals = new Map<string, number>();
-      // the lanes' rows are made in this one thread, one lane's after the other's (they share the merger); a
-      // lane's lookup runs while the next lane's rows are made and copied
-      let copying = Promise.resolve();
+      // one pass over the numbers writes every lane's COPY (a lane is a range of pseudonyms: its lookup walks
+      // only its share of the subscribers' index); the lookups start once all are written
       const lanes = Array.from({ length: FINISH_LANES }, () => new LaneMatches());
+      const feed = new LaneFeed(FINISH_LANES, (outs) =>
+        out.spill
+          ? this.writePartitions(outs, numbers, out.merger, out.spill, hostTotals)
+          : this.writeNumbers(outs, out.merger, numbers.take(out.merger, 0, PARTITIONS)),
+      );
       await settleAll(
-        lanes.map((found, lane) => {
-          const [from, to] = [(lane * PARTITIONS) / FINISH_LANES, ((lane + 1) * PARTITIONS) / FINISH_LANES];
-          const rows = async (w: CopyOut) =>
-            found.reserve(
-              out.spill
-                ? await this.writePartitions(w, numbers, out.merger, out.spill, hostTotals, from, to)
-                : await this.writeNumbers(w, out.merger, numbers.take(out.merger, from, to)),
-            );
-          return this.results
+        lanes.map((found, lane) =>
+          this.results
             .lookUp(
-              (copy) => (copying = copying.then(() => copy(rows))),
+              laneRange(lane, FINISH_LANES),
+              async (w) => {
+                const n = await feed.join(lane, w);
+                found.reserve(n);
+                return n;
+              },
               (chunk) => found.push(chunk),
             )
-            .then(() => found.end());
-        }),
+            .then(
+              () => found.end(),
+              (e) => {
+                feed.fail(e);
+                throw e;
+              },
+            ),
+        ),
       );
       const matches = new SubscriberMatches(lanes, numbers);
       const runId = uuidBytes(run.id);
@@ -107,9 +118,10 @@ export class RunFinisher {
       await settleAll(
         Array.from({ length: FINISH_LANES }, (_, part) => {
           const [from, to] = matches.range(part, FINISH_LANES);
-          return this.results.storeMatches((w) => matches.write(w, runId, from, to));
+          return this.results.storeMatches(run.id, (w) => matches.write(w, runId, from, to));
         }),
       );
+      await this.results.indexMatches(run.id);
       numbersMs = Date.now() - t.finishStarted;
       const topHosts = out.spill ? rankHosts([...hostTotals]) : out.merger.topHosts();
       await this.complete(run, c, numbers, matches, topHosts, timings);
@@ -117,10 +129,6 @@ export class RunFinisher {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
-    // the run is complete whatever this does: a failure only leaves the upkeep to autovacuum
-    await this.results
-      .upkeep()
-      .catch((e: Error) => this.log.warn(`analysis ${run.id}: upkeep after the finish failed: ${e.message}`));
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
@@ -137,6 +145,7 @@ export class RunFinisher {
     timings: () => Record<string, unknown>,
   ): Promise<void> {
     await this.db.transaction(async (m) => {
+      await this.results.attachMatches(m, run.id);
       const hours = Object.fromEntries(
         Object.entries(c.hours)
           .sort(([a], [b]) => Number(a) - Number(b))
@@ -171,11 +180,17 @@ export class RunFinisher {
   }
 
   /**
-   * Writes the lookup rows (pseudonym, ordinal) of numbers taken from the merger, pseudonymised a chunk at a
-   * time into one reused buffer (natively when it can), as bytes (an array of a partition's pseudonyms lived
-   * long enough to be promoted, and 64 of them piled up ~100 MB of old-space garbage). Returns how many.
+   * Writes the lookup rows (pseudonym, ordinal) of numbers taken from the merger, each into its lane's COPY
+   * (`outs`, by the pseudonym's range), pseudonymised a chunk at a time into one reused buffer (natively when it
+   * can), as bytes (an array of a partition's pseudonyms lived long enough to be promoted, and 64 of them piled
+   * up ~100 MB of old-space garbage). Adds how many each lane got to `counts` and returns it.
    */
-  private async writeNumbers(out: CopyOut, merger: ExposureMerger, taken: Taken): Promise<number> {
+  private async writeNumbers(
+    outs: CopyOut[],
+    merger: ExposureMerger,
+    taken: Taken,
+    counts = new Array<number>(outs.length).fill(0),
+  ): Promise<number[]> {
     const keys = merger.view().keys;
     const chunk = new Float64Array(PSEUDONYM_CHUNK);
     const hex = Buffer.allocUnsafe(PSEUDONYM_CHUNK * PSEUDONYM_BYTES);
@@ -184,6 +199,9 @@ export class RunFinisher {
       for (let i = 0; i < n; i++) chunk[i] = keys[taken.slots[at + i]];
       this.pseudonyms.write(chunk, 0, n, hex);
       for (let i = 0, h = 0; i < n; i++, h += PSEUDONYM_BYTES) {
+        const lane = laneOf(hex, h, outs.length);
+        const out = outs[lane];
+        counts[lane]++;
         out
           .bytes(hex, h, h + PSEUDONYM_BYTES)
           .byte(TAB)
@@ -192,33 +210,31 @@ export class RunFinisher {
         if (wait) await wait;
       }
     }
-    return taken.count;
+    return counts;
   }
 
   /**
-   * The spilled numbers of partitions [from, to), one partition at a time: its records from every segment
-   * summed in the merger, taken into `numbers`, their lookup rows written. Adds each host's exposures into
-   * `hostTotals`. Returns how many numbers.
+   * The spilled numbers, one partition at a time: its records from every segment summed in the merger, taken
+   * into `numbers`, their lookup rows written into their lanes' COPYs. Adds each host's exposures into
+   * `hostTotals`. Returns how many numbers each lane got.
    */
   private async writePartitions(
-    out: CopyOut,
+    outs: CopyOut[],
     numbers: RunNumbers,
     merger: ExposureMerger,
     segments: Segment[],
     hostTotals: Map<string, number>,
-    from: number,
-    to: number,
-  ): Promise<number> {
+  ): Promise<number[]> {
     const buffer = partitionBuffer();
-    let count = 0;
-    for (let p = from; p < to; p++) {
+    const counts = new Array<number>(outs.length).fill(0);
+    for (let p = 0; p < PARTITIONS; p++) {
       merger.clear();
       loadPartition(segments, p, merger, buffer);
       for (const [h, n] of merger.hostExposures()) hostTotals.set(h, (hostTotals.get(h) ?? 0) + n);
-      count += await this.writeNumbers(out, merger, numbers.take(merger, p, p + 1));
+      await this.writeNumbers(outs, merger, numbers.take(merger, p, p + 1), counts);
     }
     merger.clear();
-    return count;
+    return counts;
   }
 }
 
