@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Client } from 'pg';
 import { emptyTruth, generateLog, writeLog } from '../bench/log-generator';
 import { createTestDatabase } from './helpers/db';
 import { assertNoPhoneNumbersLogged } from './helpers/log-guard';
@@ -90,6 +92,22 @@ describe('analyze and subscribers import, as commands', () => {
       lastSeen: expect.any(String),
       topHosts: expect.arrayContaining([{ host: expect.any(String), count: expect.any(Number) }]),
     });
+    // the files' checksums (hashed while the command loaded) are the files' own
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const { rows: sums } = await c.query(
+        `SELECT sha256 FROM analysis_files WHERE run_id = $1 ORDER BY ord`,
+        [out.runId],
+      );
+      const sha = (f: string) =>
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex');
+      expect(sums.map((r) => r.sha256)).toEqual([sha('a.log'), sha('b.jsonl.gz')]);
+    } finally {
+      await c.end();
+    }
   });
 
   it('parses one gzip file on both threads (line-aligned chunks), CRLF and over-long lines included', () => {

@@ -1,6 +1,5 @@
-import { createReadStream, realpathSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import { isAbsolute, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { LogFormat, sniffFormat } from './formats';
@@ -70,45 +69,10 @@ async function gunzipHead(path: string): Promise<string> {
   return Buffer.concat(chunks).toString('latin1');
 }
 
-/**
- * A file's SHA-256 (hex), computed in a thread of its own: a run hashes its files while it scans them, and in
- * the main thread the hash (~1.5 GB/s) held the scan's end back to its own (the native scanners finish first).
- */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(SHA256_WORKER, { eval: true, workerData: path });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`checksum thread exited with code ${code}`)));
-  });
-}
-
-const SHA256_WORKER = `
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
-const { parentPort, workerData } = require('node:worker_threads');
-const h = createHash('sha256');
-const buf = Buffer.allocUnsafe(1 << 20);
-const fd = openSync(workerData, 'r');
-try {
-  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-} finally {
-  closeSync(fd);
-}
-parentPort.postMessage(h.digest('hex'));
-`;
-
 /** Whether `path` lies outside the folder `base`. */
 export function outside(path: string, base: string): boolean {
   const rel = relative(base, path);
   return rel.startsWith('..') || isAbsolute(rel);
 }
 
-/** Where a path really is (links resolved), or null when it does not exist. */
-export function realOrNull(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
+export { realOrNull } from './file-checksum';

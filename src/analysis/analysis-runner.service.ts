@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppConfig } from '../platform/config';
 import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
-import { sha256File } from './analysis-input';
+import { sha256File } from './file-checksum';
 import { AnalysisResultsRepository } from './analysis-results.repository';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisRunTransitions } from './analysis-run-transitions';

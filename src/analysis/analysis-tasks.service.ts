@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../platform/config';
-import { sha256File } from './analysis-input';
+import { sha256File } from './file-checksum';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { AnalysisRunner, inputFiles, scanInto, scanSettings } from './analysis-runner.service';

@@ -128,9 +128,9 @@ export class RunNumbers {
     return at;
   }
 
-  /** A host's name as UTF-8, as COPY sends it. */
-  hostUtf8(id: number): Buffer {
-    return this.hostBytes[id];
+  /** The hosts' names as UTF-8, as COPY sends them, by id (once ranks() has run). */
+  hostsUtf8(): readonly Buffer[] {
+    return this.hostBytes;
   }
 
   /**

@@ -143,8 +143,15 @@ export class SubscriberMatches {
    */
   async write(out: CopyOut, runId: Buffer, from: number, to: number): Promise<void> {
     const rank = this.run.ranks();
+    const names = this.run.hostsUtf8();
     const sum = new Float64Array(3);
     let hosts = new Int32Array(4 * TOP_HOSTS);
+    // every row starts the same: its field count, then the run's id
+    const start = Buffer.alloc(2 + 4 + UUID + 4);
+    start.writeInt16BE(6, 0);
+    start.writeInt32BE(UUID, 2);
+    runId.copy(start, 6);
+    start.writeInt32BE(UUID, 6 + UUID);
     out.bytes(HEADER);
     for (let s = from; s < to; s++) {
       sum[0] = 0;
@@ -156,34 +163,29 @@ export class SubscriberMatches {
       let n = 0;
       for (let e = first; e < end; e++)
         n = this.run.addTo(this.lanes[this.lane[e]].ordinals[this.pos[e]], sum, hosts, n);
-      // sorted by rank (insertion: a handful), each host once
+      // sorted by rank (insertion: a handful), each host once; the array's bytes counted on the way
       let kept = 0;
+      let bytes = 12;
       for (let i = 0; i < n; i++) {
         const h = hosts[i];
         let j = kept;
         while (j > 0 && rank[hosts[j - 1]] > rank[h]) j--;
         if (j > 0 && hosts[j - 1] === h) continue;
-        hosts.copyWithin(j + 1, j, kept);
+        for (let k = kept; k > j; k--) hosts[k] = hosts[k - 1];
         hosts[j] = h;
         kept++;
+        bytes += 4 + names[h].length;
       }
       const lane = this.lanes[this.lane[first]];
-      out.int16(6);
-      out.int32(UUID).bytes(runId);
-      out.int32(UUID).bytes(lane.subscribers, this.pos[first] * UUID, (this.pos[first] + 1) * UUID);
+      const at = this.pos[first] * UUID;
+      out.bytes(start).bytes(lane.subscribers, at, at + UUID);
       out.int32(8).int64(sum[0]);
       out.int32(8).int64(Math.round((sum[1] - PG_EPOCH_MS) * 1000));
       out.int32(8).int64(Math.round((sum[2] - PG_EPOCH_MS) * 1000));
-      let bytes = 12 + (kept > 0 ? 8 : 0);
-      for (let i = 0; i < kept; i++) bytes += 4 + this.run.hostUtf8(hosts[i]).length;
-      out
-        .int32(bytes)
-        .int32(kept > 0 ? 1 : 0)
-        .int32(0)
-        .int32(TEXT_OID);
-      if (kept > 0) out.int32(kept).int32(1);
+      if (kept > 0) out.int32(bytes + 8).int32(1).int32(0).int32(TEXT_OID).int32(kept).int32(1);
+      else out.int32(bytes).int32(0).int32(0).int32(TEXT_OID);
       for (let i = 0; i < kept; i++) {
-        const name = this.run.hostUtf8(hosts[i]);
+        const name = names[hosts[i]];
         out.int32(name.length).bytes(name);
       }
       const wait = out.flushIfFull();
