@@ -341,6 +341,52 @@ describe('analysis finish (numbers stored in lanes)', () => {
     expect(stored[2]).toEqual(stored[0]);
   });
 
+  it('stores a match with one website (most, at a national scale) as it stores one with several', async () => {
+    await importSubscribers([
+      ['ACC-U1', 447500700001],
+      ['ACC-U2', 447500700002],
+      ['ACC-U3', 447500700003],
+    ]);
+    const merger = new ExposureMerger();
+    // one number, one host, not ASCII (its field's length is in bytes); another, three hosts; another, one
+    merger.add({
+      msisdn: '+447500700001',
+      host: 'ｚ.example',
+      exposures: 2,
+      first: FROM + 7,
+      last: FROM + 9,
+    });
+    for (const host of ['b.example', 'a.example', 'c.example'])
+      merger.add({ msisdn: '+447500700002', host, exposures: 1, first: FROM + 1, last: FROM + 2 });
+    merger.add({
+      msisdn: '+447500700003',
+      host: 'solo.example',
+      exposures: 1,
+      first: FROM + 4,
+      last: FROM + 4,
+    });
+    const run = await newRun('one-website');
+    await finisher.finish(run, counts, { merger, spill: null }, times());
+    const stored = await t.db.query(
+      `SELECT s.account_id, m.exposures, m.first_seen, m.last_seen, m.websites
+       FROM analysis_matches m JOIN subscribers s ON s.id = m.subscriber_id WHERE m.run_id = $1 ORDER BY 1`,
+      [run.id],
+    );
+    expect(
+      stored.map((r: any) => [
+        r.account_id,
+        Number(r.exposures),
+        r.first_seen.getTime(),
+        r.last_seen.getTime(),
+        r.websites,
+      ]),
+    ).toEqual([
+      ['ACC-U1', 2, FROM + 7, FROM + 9, ['ｚ.example']],
+      ['ACC-U2', 3, FROM + 1, FROM + 2, ['a.example', 'b.example', 'c.example']],
+      ['ACC-U3', 1, FROM + 4, FROM + 4, ['solo.example']],
+    ]);
+  });
+
   it('removes what a finish stored when it fails while storing, and shows no run before it completes', async () => {
     const pairs = await fixture(447500300000, 'ACC-F');
     const merger = new ExposureMerger();

@@ -32,12 +32,14 @@ export class RunFinishRepository {
 
   /**
    * The run's own table of matches, like `analysis_matches` and not yet part of it: no index while it loads
-   * (built once, after), a CHECK that lets ATTACH skip its validation scan.
+   * (built once, after), a CHECK that lets ATTACH skip its validation scan, the run's id as its default (the
+   * COPY need not send it a million times).
    */
   async createMatches(runId: string): Promise<void> {
     await this.db.query(
       `CREATE TABLE ${matchesTable(runId)} (LIKE analysis_matches INCLUDING DEFAULTS,
-         CHECK (run_id = '${runId}'))`,
+         CHECK (run_id = '${runId}'));
+       ALTER TABLE ${matchesTable(runId)} ALTER COLUMN run_id SET DEFAULT '${runId}'`,
     );
   }
 
@@ -103,7 +105,7 @@ export class RunFinishRepository {
   storeMatches(runId: string, rows: (out: CopyOut) => Promise<void>): Promise<void> {
     return copyInWith(
       this.db,
-      `COPY ${matchesTable(runId)} (run_id, subscriber_id, exposures, first_seen, last_seen, websites)
+      `COPY ${matchesTable(runId)} (subscriber_id, exposures, first_seen, last_seen, websites)
        FROM STDIN (FORMAT binary)`,
       rows,
     );

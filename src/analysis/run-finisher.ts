@@ -13,7 +13,7 @@ import { RunNumbers, Taken } from './run-numbers';
 import { ScanCounts } from './scan-task';
 import { loadPartition, PARTITIONS, partitionBuffer, Segment } from './spill-files';
 import { LaneFeed, laneOf, laneRange } from './lane-feed';
-import { LaneMatches, SubscriberMatches, uuidBytes } from './subscriber-matches';
+import { LaneMatches, SubscriberMatches } from './subscriber-matches';
 
 /** What a run's scan left to store: the merger's numbers whole, or its spill files (the merger then only lends its memory). */
 export type ScanOutput = { merger: ExposureMerger; spill: Segment[] | null };
@@ -113,12 +113,11 @@ export class RunFinisher {
         ),
       );
       const matches = new SubscriberMatches(lanes, numbers);
-      const runId = uuidBytes(run.id);
       // each connection a range of subscribers, written at once: the rows wait for no other connection's
       await settleAll(
         Array.from({ length: FINISH_LANES }, (_, part) => {
           const [from, to] = matches.range(part, FINISH_LANES);
-          return this.results.storeMatches(run.id, (w) => matches.write(w, runId, from, to));
+          return this.results.storeMatches(run.id, (w) => matches.write(w, from, to));
         }),
       );
       await this.results.indexMatches(run.id);

@@ -8,7 +8,10 @@ import { PARTITIONS, partitionOf } from './spill-files';
 const INDEX_BITS = 25;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
 
-/** Doubles a number takes in a block: exposures, first, last, and where its hosts are (start * 8 + count). */
+/**
+ * Doubles a number takes in a block: exposures, first, last, and its hosts: -1 - the host's id when it has one
+ * (most numbers at a national scale: one read, no second miss), else where they are (start * 8 + count).
+ */
 const FIGURES = 4;
 if (TOP_HOSTS >= 8) throw new Error("a number's host count must fit in 3 bits (FIGURES)");
 
@@ -89,11 +92,13 @@ export class RunNumbers {
       if (v.last[n] > this.last) this.last = v.last[n];
       const kept = merger.topHostIds(n, top);
       let h = hostEnds[p];
-      b.figures[f + 3] = h * 8 + kept;
       for (let j = 0; j < kept; j++) {
         const local = top[j];
         b.hosts[h++] = global[local] >= 0 ? global[local] : (global[local] = this.hostId(v.hostNames[local]));
       }
+      if (kept === 1) {
+        b.figures[f + 3] = -1 - b.hosts[--h];
+      } else b.figures[f + 3] = hostEnds[p] * 8 + kept;
       hostEnds[p] = h;
       taken.slots[t] = n;
       taken.ordinals[t++] = (p << INDEX_BITS) | i;
@@ -131,6 +136,10 @@ export class RunNumbers {
     if (figures[f + 1] < sum[1]) sum[1] = figures[f + 1];
     if (figures[f + 2] > sum[2]) sum[2] = figures[f + 2];
     const where = figures[f + 3];
+    if (where < 0) {
+      hosts[at] = -1 - where;
+      return at + 1;
+    }
     const start = Math.floor(where / 8);
     for (let h = start, end = start + (where % 8); h < end; h++) hosts[at++] = b.hosts[h];
     return at;

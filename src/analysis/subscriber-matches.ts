@@ -137,21 +137,21 @@ export class SubscriberMatches {
   }
 
   /**
-   * Writes subscribers [from, to) as `analysis_matches` rows of run `runId` (its 16 bytes) in COPY binary:
-   * exposures summed, first and last seen (exact to the microsecond, as to_timestamp made them), websites
-   * the distinct top hosts of their numbers sorted as Postgres sorts them (ORDER BY under C.UTF-8).
+   * Writes subscribers [from, to) as rows of the run's table of matches (subscriber_id, exposures, first_seen,
+   * last_seen, websites) in COPY binary: exposures summed, first and last seen (exact to the microsecond, as
+   * to_timestamp made them), websites the distinct top hosts of their numbers sorted as Postgres sorts them
+   * (ORDER BY under C.UTF-8). A row with one website (most) takes that host's field whole, made once.
    */
-  async write(out: CopyOut, runId: Buffer, from: number, to: number): Promise<void> {
+  async write(out: CopyOut, from: number, to: number): Promise<void> {
     const rank = this.run.ranks();
     const names = this.run.hostsUtf8();
+    const single = names.map(websitesField);
     const sum = new Float64Array(3);
     let hosts = new Int32Array(4 * TOP_HOSTS);
-    // every row starts the same: its field count, then the run's id
-    const start = Buffer.alloc(2 + 4 + UUID + 4);
-    start.writeInt16BE(6, 0);
+    // every row starts the same: its field count, then the subscriber's length
+    const start = Buffer.alloc(2 + 4);
+    start.writeInt16BE(5, 0);
     start.writeInt32BE(UUID, 2);
-    runId.copy(start, 6);
-    start.writeInt32BE(UUID, 6 + UUID);
     out.bytes(HEADER);
     for (let s = from; s < to; s++) {
       sum[0] = 0;
@@ -163,9 +163,8 @@ export class SubscriberMatches {
       let n = 0;
       for (let e = first; e < end; e++)
         n = this.run.addTo(this.lanes[this.lane[e]].ordinals[this.pos[e]], sum, hosts, n);
-      // sorted by rank (insertion: a handful), each host once; the array's bytes counted on the way
+      // sorted by rank (insertion: a handful), each host once
       let kept = 0;
-      let bytes = 12;
       for (let i = 0; i < n; i++) {
         const h = hosts[i];
         let j = kept;
@@ -174,7 +173,6 @@ export class SubscriberMatches {
         for (let k = kept; k > j; k--) hosts[k] = hosts[k - 1];
         hosts[j] = h;
         kept++;
-        bytes += 4 + names[h].length;
       }
       const lane = this.lanes[this.lane[first]];
       const at = this.pos[first] * UUID;
@@ -182,11 +180,20 @@ export class SubscriberMatches {
       out.int32(8).int64(sum[0]);
       out.int32(8).int64(Math.round((sum[1] - PG_EPOCH_MS) * 1000));
       out.int32(8).int64(Math.round((sum[2] - PG_EPOCH_MS) * 1000));
-      if (kept > 0) out.int32(bytes + 8).int32(1).int32(0).int32(TEXT_OID).int32(kept).int32(1);
-      else out.int32(bytes).int32(0).int32(0).int32(TEXT_OID);
-      for (let i = 0; i < kept; i++) {
-        const name = names[hosts[i]];
-        out.int32(name.length).bytes(name);
+      if (kept === 1) out.bytes(single[hosts[0]]);
+      else {
+        let bytes = 12 + (kept > 0 ? 8 : 0);
+        for (let i = 0; i < kept; i++) bytes += 4 + names[hosts[i]].length;
+        out
+          .int32(bytes)
+          .int32(kept > 0 ? 1 : 0)
+          .int32(0)
+          .int32(TEXT_OID);
+        if (kept > 0) out.int32(kept).int32(1);
+        for (let i = 0; i < kept; i++) {
+          const name = names[hosts[i]];
+          out.int32(name.length).bytes(name);
+        }
       }
       const wait = out.flushIfFull();
       if (wait) await wait;
@@ -195,9 +202,14 @@ export class SubscriberMatches {
   }
 }
 
-/** A uuid's 16 bytes. */
-export function uuidBytes(uuid: string): Buffer {
-  const b = Buffer.from(uuid.replace(/-/g, ''), 'hex');
-  if (b.length !== UUID) throw new Error(`not a uuid: ${uuid}`);
+/**
+ * A websites field holding one host, as COPY binary sends a text[]: the field's length, then the array's
+ * dimensions (1), null flag (0), element type, its one dimension's size (1) and lower bound (1), the element.
+ */
+function websitesField(name: Buffer): Buffer {
+  const b = Buffer.alloc(4 + 20 + 4 + name.length);
+  let at = b.writeInt32BE(20 + 4 + name.length, 0);
+  for (const v of [1, 0, TEXT_OID, 1, 1, name.length]) at = b.writeInt32BE(v, at);
+  name.copy(b, at);
   return b;
 }
