@@ -6,7 +6,12 @@ import { AudiencePort } from '../subscribers/audience.port';
 import { AnalysisFile } from './analysis-file.entity';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisController, CustomerExposureController } from './analysis.controller';
-import { AnalysisChecksumProcessor, AnalysisProcessor, AnalysisTaskProcessor } from './analysis.processor';
+import {
+  AnalysisChecksumProcessor,
+  AnalysisFoldProcessor,
+  AnalysisProcessor,
+  AnalysisTaskProcessor,
+} from './analysis.processor';
 import { AnalysisAudience } from './analysis-audience.service';
 import { AnalysisInputs } from './analysis-inputs.service';
 import { AnalysisResultsRepository } from './analysis-results.repository';
@@ -24,6 +29,8 @@ import {
 } from './analysis-tasks.service';
 import { AnalysisService } from './analysis.service';
 import { CustomerExposureService } from './customer-exposure.service';
+import { MatchesFoldRepository } from './matches-fold.repository';
+import { ANALYSIS_FOLD_QUEUE, MatchesFolding } from './matches-folding.service';
 import { RunFinishRepository } from './run-finish.repository';
 import { RunFinisher } from './run-finisher';
 
@@ -36,6 +43,7 @@ import { RunFinisher } from './run-finisher';
       { name: ANALYSIS_QUEUE },
       { name: ANALYSIS_TASK_QUEUE },
       { name: ANALYSIS_CHECKSUM_QUEUE },
+      { name: ANALYSIS_FOLD_QUEUE },
     ),
   ],
   controllers: [AnalysisController, CustomerExposureController],
@@ -57,6 +65,9 @@ import { RunFinisher } from './run-finisher';
     AnalysisProcessor,
     AnalysisTaskProcessor,
     AnalysisChecksumProcessor,
+    MatchesFoldRepository,
+    MatchesFolding,
+    AnalysisFoldProcessor,
     EventStreams,
     { provide: AudiencePort, useExisting: AnalysisAudience },
   ],

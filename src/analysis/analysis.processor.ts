@@ -3,6 +3,7 @@ import { Job } from 'bullmq';
 import { AppConfig } from '../platform/config';
 import { ConfigurableWorker } from '../platform/queue/worker-runner';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
+import { ANALYSIS_FOLD_QUEUE, MatchesFolding } from './matches-folding.service';
 import {
   ANALYSIS_CHECKSUM_QUEUE,
   ANALYSIS_QUEUE,
@@ -86,5 +87,17 @@ export class AnalysisChecksumProcessor extends WorkerHost implements Configurabl
 
   process(job: Job<{ runId: string; ord: number }>): Promise<void> {
     return this.tasks.runTask(job.data.runId, job.data.ord);
+  }
+}
+
+/** Folds older runs' tables of matches (MatchesFolding), one fold at a time. */
+@Processor(ANALYSIS_FOLD_QUEUE, { autorun: false, concurrency: 1, lockDuration: 120_000 })
+export class AnalysisFoldProcessor extends WorkerHost {
+  constructor(private readonly folding: MatchesFolding) {
+    super();
+  }
+
+  async process(): Promise<void> {
+    await this.folding.fold();
   }
 }

@@ -8,6 +8,7 @@ import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
 import { ExposureMerger, rankHosts } from './exposure-aggregator';
 import { NumberPseudonyms, PSEUDONYM_BYTES } from './number-pseudonyms';
+import { MatchesFolding } from './matches-folding.service';
 import { RunFinishRepository } from './run-finish.repository';
 import { RunNumbers, Taken } from './run-numbers';
 import { ScanCounts } from './scan-task';
@@ -60,6 +61,7 @@ export class RunFinisher {
     @InjectDataSource() private readonly db: DataSource,
     private readonly results: RunFinishRepository,
     private readonly transitions: AnalysisRunTransitions,
+    private readonly folding: MatchesFolding,
     pseudonymiser: Pseudonymiser,
     config: AppConfig,
   ) {
@@ -128,6 +130,12 @@ export class RunFinisher {
       await this.results.clearResults(run.id).catch(() => undefined);
       throw e;
     }
+    // the run is complete whatever this does: folding older runs' tables waits for the next request
+    await this.folding
+      .request()
+      .catch((e: Error) =>
+        this.log.warn(`analysis ${run.id}: could not ask for a fold of older matches: ${e.message}`),
+      );
     // where a run's time goes, for operators sizing the next one
     this.log.log(
       `analysis ${run.id} completed: ${c.linesRead} lines, ${c.exposures} exposures, ${JSON.stringify(timings())}`,
