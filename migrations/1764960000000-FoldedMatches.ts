@@ -2,16 +2,21 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Older runs' tables of matches are folded into shared ones (MatchesFolding), so deleting a run drops its own
- * table when it still has one and otherwise deletes its rows from the fold that holds them.
+ * table when it still has one and otherwise deletes its rows from the fold that holds them, by its id (a
+ * parameter: pruned to that fold, through its (run_id, subscriber_id) index; `run_id IN (SELECT ... gone)`
+ * would read every table of analysis_matches).
  */
 const cascade = (folded: boolean) => `
   CREATE OR REPLACE FUNCTION analysis_runs_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE r record;
+  DECLARE r record; t text;
   BEGIN
     FOR r IN SELECT id FROM gone LOOP
-      EXECUTE format('DROP TABLE IF EXISTS %I', format('analysis_matches_%s', replace(r.id::text, '-', '')));
+      t := format('analysis_matches_%s', replace(r.id::text, '-', ''));
+      IF to_regclass(t) IS NOT NULL THEN
+        EXECUTE format('DROP TABLE %I', t);
+      ${folded ? 'ELSE DELETE FROM analysis_matches WHERE run_id = r.id;' : ''}
+      END IF;
     END LOOP;
-    ${folded ? 'DELETE FROM analysis_matches WHERE run_id IN (SELECT id FROM gone);' : ''}
     RETURN NULL;
   END $$`;
 

@@ -74,5 +74,3 @@ export function outside(path: string, base: string): boolean {
   const rel = relative(base, path);
   return rel.startsWith('..') || isAbsolute(rel);
 }
-
-export { realOrNull } from './file-checksum';

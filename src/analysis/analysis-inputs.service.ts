@@ -4,7 +4,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
 import { AppConfig } from '../platform/config';
 import { InvalidInput } from '../platform/http/domain-error';
-import { outside, realOrNull } from './analysis-input';
+import { outside } from './analysis-input';
+import { realOrNull } from './file-checksum';
 
 /** The input folder (ANALYSIS_INPUT_DIR) as staff see it: the files they may pick, paths shown inside it. */
 @Injectable()

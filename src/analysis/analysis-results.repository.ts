@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { csvExport } from '../platform/database/copy-out';
-import { matchesTable } from './run-finish.repository';
 
 /** A matched subscriber's figures in a run. */
 export interface SubscriberExposure {
@@ -38,11 +37,6 @@ const MATCHED_SQL = `SELECT m.subscriber_id FROM analysis_matches m
 @Injectable()
 export class AnalysisResultsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  /** Removes a run's result rows (an interrupted attempt's): its table of matches. */
-  async clear(runId: string): Promise<void> {
-    await this.db.query(`DROP TABLE IF EXISTS ${matchesTable(runId)}`);
-  }
 
   /** Stages the subscribers run `runId` matched in a temporary table of `m`'s transaction; returns its name. */
   async stageMatched(m: EntityManager, runId: string): Promise<string> {

@@ -6,9 +6,9 @@ import { AppConfig } from '../platform/config';
 import { mobilePlan } from '../platform/privacy/mobile-number';
 import { AnalysisFile } from './analysis-file.entity';
 import { sha256File } from './file-checksum';
-import { AnalysisResultsRepository } from './analysis-results.repository';
 import { AnalysisRun } from './analysis-run.entity';
 import { AnalysisRunTransitions } from './analysis-run-transitions';
+import { RunFinishRepository } from './run-finish.repository';
 import { AnalysisRunsRepository } from './analysis-runs.repository';
 import { ExposureBatch, ExposureMerger } from './exposure-aggregator';
 import { LogFormat } from './formats';
@@ -108,7 +108,7 @@ export class AnalysisRunner {
     private readonly config: AppConfig,
     private readonly finisher: RunFinisher,
     private readonly runs: AnalysisRunsRepository,
-    private readonly results: AnalysisResultsRepository,
+    private readonly results: RunFinishRepository,
     private readonly transitions: AnalysisRunTransitions,
   ) {}
 
@@ -119,7 +119,7 @@ export class AnalysisRunner {
   /** Removes what an interrupted attempt left: result rows and spill files. */
   async clearPartial(runId: string): Promise<void> {
     removeRunSpill(this.runDir(runId));
-    await this.results.clear(runId);
+    await this.results.clearResults(runId);
   }
 
   /**

@@ -7,6 +7,8 @@ import { matchesTable } from './run-finish.repository';
 /** Tables of analysis_matches' shapes: a run's own (its id's hex), a fold of several runs. */
 const RUN_TABLE = /^analysis_matches_[0-9a-f]{32}$/;
 const FOLD_TABLE = /^analysis_matches_fold_[0-9a-f]{16}$/;
+/** Run r's own table's name, in SQL (as matchesTable() makes it). */
+const RUN_TABLE_SQL = `'analysis_matches_' || replace(r.id::text, '-', '')`;
 
 /** The SQL of folding runs' tables of matches into one (MatchesFolding). */
 @Injectable()
@@ -31,7 +33,7 @@ export class MatchesFoldRepository {
     const rows: { id: string }[] = await this.db.query(
       `SELECT r.id FROM pg_inherits i
          JOIN pg_class c ON c.oid = i.inhrelid
-         JOIN analysis_runs r ON c.relname = 'analysis_matches_' || replace(r.id::text, '-', '')
+         JOIN analysis_runs r ON c.relname = ${RUN_TABLE_SQL}
        WHERE i.inhparent = 'analysis_matches'::regclass
        ORDER BY r.finished_at DESC NULLS LAST, r.id DESC`,
     );
@@ -48,7 +50,7 @@ export class MatchesFoldRepository {
        WHERE c.relkind = 'r' AND c.relname LIKE 'analysis\\_matches\\_%'
          AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
          AND NOT EXISTS (SELECT 1 FROM analysis_runs r
-                         WHERE c.relname = 'analysis_matches_' || replace(r.id::text, '-', '') AND r.status = 'running')`,
+                         WHERE c.relname = ${RUN_TABLE_SQL} AND r.status = 'running')`,
     );
     const gone = rows.map((r) => r.name).filter((n) => RUN_TABLE.test(n) || FOLD_TABLE.test(n));
     for (const name of gone) await this.db.query(`DROP TABLE IF EXISTS ${name}`);
